@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { durationSchema } from '../model/duration.ts';
+import { personIdSchema, personSchema } from '../model/person.ts';
+import { rulesConfigSchema } from '../rules/rules-config.ts';
+
+export const ROLES = ['admin', 'publisher', 'watcher'] as const;
+export type Role = (typeof ROLES)[number];
+
+const secretRef = z.string().min(1);
+
+export const connectorEntrySchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case letters, digits, dash or underscore'),
+    kind: z.string().min(1),
+    enabled: z.boolean().default(true),
+  })
+  .passthrough();
+
+/** The hub's configuration file (DESIGN.md "Configuration"); more keys than the contract are welcome. */
+export const hubConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      host: z.string().min(1).optional(),
+      /** Largest request body accepted, bytes. */
+      bodyLimit: z.number().int().positive().default(1_048_576),
+      requestTimeout: durationSchema.default(30),
+      maxStreamsPerKey: z.number().int().positive().default(20),
+      /** Bytes buffered for one stream client before it is dropped as too slow. */
+      streamBufferBytes: z.number().int().positive().default(1_048_576),
+      heartbeat: durationSchema.default(15),
+      /** Requests per key per second (token bucket); 0 disables. */
+      rateLimit: z.number().nonnegative().default(200),
+    })
+    .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200 }),
+  redis: z.strictObject({ url: z.string().optional(), prefix: z.string().default('ph') }).optional(),
+  node: z.strictObject({ id: z.string().min(1).optional() }).optional(),
+  people: z.array(personSchema).default([]),
+  /** A YAML or CSV file of people, relative to the configuration file. */
+  peopleFile: z.string().optional(),
+  auth: z
+    .strictObject({
+      keys: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1).max(64),
+            secret: secretRef,
+            roles: z.array(z.enum(ROLES)).min(1),
+            person: personIdSchema.optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ keys: [] }),
+  rules: rulesConfigSchema.optional(),
+  webhooks: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(50).default(8),
+      timeout: durationSchema.default(5),
+      /** Allow delivery to loopback and private addresses (tests, on-premises receivers). */
+      allowPrivateTargets: z.boolean().default(true),
+    })
+    .default({ maxAttempts: 8, timeout: 5000, allowPrivateTargets: true }),
+  connectors: z.array(connectorEntrySchema).default([]),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).optional(),
+  demo: z.boolean().default(false),
+});
+export type HubConfig = z.infer<typeof hubConfigSchema>;
+export type HubConfigInput = z.input<typeof hubConfigSchema>;
+export type ConnectorEntry = z.infer<typeof connectorEntrySchema>;

@@ -1,0 +1,99 @@
+import type { z } from 'zod';
+import type { Person } from '../model/person.ts';
+import type { Presence } from '../model/presence.ts';
+import type { SignalInput } from '../model/signal.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+
+/**
+ * The connector contract (DESIGN.md "Connectors"). A connector kind is one folder under
+ * `connectors/` exporting a manifest; `connectors/index.ts` lists the manifests by hand.
+ */
+export type Capability = 'collect' | 'publish' | 'directory';
+export const CONNECTOR_STATES = ['stopped', 'starting', 'running', 'degraded', 'stopping'] as const;
+export type ConnectorState = (typeof CONNECTOR_STATES)[number];
+
+export interface ConnectorManifest<C = any> {
+  readonly kind: string;
+  readonly description: string;
+  readonly capabilities: readonly Capability[];
+  /** The connector's own configuration keys (everything but `id`, `kind`, `enabled`). */
+  readonly configSchema: z.ZodType<C>;
+  /** Dotted paths of configuration fields that hold secrets: masked in the API, never logged. */
+  readonly secretFields: readonly string[];
+  create(ctx: ConnectorContext<C>): Connector;
+}
+
+export interface EmitResult {
+  readonly accepted: number;
+  /** Signals refused, with the reason (unknown identity, invalid field); never silently dropped. */
+  readonly refused: readonly { index: number; code: string; detail: string }[];
+}
+
+/** What the hub tells a directory connector to do with what it read. */
+export interface DirectorySink {
+  /** Replaces the people this connector contributes, once a full sync is complete. */
+  replaceAll(people: readonly Person[]): Promise<void>;
+  /** Adds or updates people (incremental sync). */
+  upsert(people: readonly Person[]): Promise<void>;
+  /** Retires people the directory confirmed removed. */
+  remove(ids: readonly string[]): Promise<void>;
+  /** Progress of a long sync, shown in the log and on GET /v1/connectors. */
+  progress(done: number, total: number | undefined): void;
+}
+
+export interface DirectoryLookup {
+  /** The person an identity (`scheme:value`) resolves to. */
+  resolve(identity: string): string | undefined;
+  person(id: string): Person | undefined;
+  people(): Iterable<Person>;
+}
+
+export interface ConnectorContext<C> {
+  /** The instance id: the `source` of the signals it emits. */
+  readonly id: string;
+  readonly config: C;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly directory: DirectoryLookup;
+  /** Sends signals through the hub's ingest (validation, identity resolution, durable queue). */
+  emit(signals: readonly SignalInput[]): Promise<EmitResult>;
+  /** For `directory` connectors. */
+  readonly directorySink: DirectorySink;
+  /** Reports an outcome to health: the supervisor turns these into state and counters. */
+  readonly report: HealthReporter;
+}
+
+export interface HealthReporter {
+  ok(): void;
+  error(err: unknown): void;
+  count(name: string, n?: number): void;
+}
+
+export interface Health {
+  readonly state: ConnectorState;
+  readonly lastOkAt?: number;
+  readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
+  /** The last few outcomes, newest first. */
+  readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string }[];
+  readonly counts: Readonly<Record<string, number>>;
+  readonly progress?: { readonly done: number; readonly total?: number };
+}
+
+export interface TestResult {
+  readonly ok: boolean;
+  /** For a failure: transient (unreachable, timeout) or permanent (bad credentials, forbidden). */
+  readonly kind?: 'transient' | 'permanent' | 'throttled';
+  readonly code?: string;
+  readonly message: string;
+}
+
+export interface Connector {
+  /** Starts collecting/subscribing. Rejects with a HubError whose kind tells the supervisor whether to retry. */
+  start(): Promise<void>;
+  /** Harmless when already stopped; runs every cleanup step even when one throws. */
+  stop(): Promise<void>;
+  testConnection(): Promise<TestResult>;
+  /** For `publish` connectors: the merged presence of people that changed (full view). */
+  publish?(changes: readonly Presence[]): Promise<void>;
+}

@@ -1,0 +1,174 @@
+import type { Presence } from '../model/presence.ts';
+import type { Clock } from '../util/clock.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../util/errors.ts';
+import type { Logger } from '../util/logger.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import type { Connector, ConnectorManifest, ConnectorState, Health, HealthReporter, TestResult } from './contract.ts';
+
+const RECENT = 10;
+
+/**
+ * Runs one connector instance: lifecycle (stopped -> starting -> running <-> degraded -> stopping),
+ * retries of failed starts with capped exponential backoff and jitter, health, and the outage
+ * logged once and its recovery once. The connector itself never retries its start.
+ */
+export class ConnectorSupervisor {
+  private state: ConnectorState = 'stopped';
+  private lastOkAt: number | undefined;
+  private lastError: Health['lastError'];
+  private readonly recent: { at: number; ok: boolean; code?: string }[] = [];
+  private readonly counts: Record<string, number> = {};
+  private progressValue: Health['progress'];
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wanted = false;
+  private outage = false;
+  private stopping: Promise<void> | undefined;
+  readonly reporter: HealthReporter;
+
+  constructor(
+    readonly id: string,
+    readonly manifest: ConnectorManifest,
+    private readonly connector: Connector,
+    private readonly deps: { log: Logger; clock: Clock; backoff?: BackoffOptions; random?: () => number },
+  ) {
+    this.reporter = {
+      ok: () => this.onOk(),
+      error: (e) => this.onError(e),
+      count: (name, n = 1) => {
+        this.counts[name] = (this.counts[name] ?? 0) + n;
+      },
+    };
+  }
+
+  get kind(): string {
+    return this.manifest.kind;
+  }
+
+  /** Starts the connector; a failed start is retried in the background unless it is permanent. */
+  async start(): Promise<void> {
+    if (this.wanted) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.id} is already started`);
+    this.wanted = true;
+    this.attempt = 0;
+    await this.tryStart();
+  }
+
+  private async tryStart(): Promise<void> {
+    if (!this.wanted) return;
+    this.state = 'starting';
+    this.attempt += 1;
+    try {
+      await this.connector.start();
+      if (!this.wanted) {
+        await this.connector.stop().catch(() => undefined);
+        return;
+      }
+      this.state = 'running';
+      this.attempt = 0;
+      this.onOk();
+    } catch (e) {
+      this.onError(e);
+      await this.connector.stop().catch(() => undefined);
+      if (!this.wanted) return;
+      const kind = failureKind(e);
+      if (kind === 'permanent') {
+        this.state = 'stopped';
+        this.wanted = false;
+        this.deps.log.error({ connector: this.id, code: this.lastError?.code }, `connector ${this.id} failed permanently, not retrying: ${this.lastError?.message}`);
+        return;
+      }
+      const delay =
+        kind === 'throttled' && isHubError(e) && e.retryAfterMs !== undefined
+          ? e.retryAfterMs
+          : backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
+      this.state = 'degraded';
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.tryStart();
+      }, delay);
+      this.retryTimer.unref?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.state === 'stopped') return;
+    if (this.stopping) return this.stopping;
+    this.state = 'stopping';
+    this.stopping = this.connector
+      .stop()
+      .catch((e) => this.deps.log.warn({ connector: this.id, err: errorMessage(e) }, 'connector stop step failed'))
+      .finally(() => {
+        this.state = 'stopped';
+        this.stopping = undefined;
+      });
+    return this.stopping;
+  }
+
+  async testConnection(): Promise<TestResult> {
+    try {
+      return await this.connector.testConnection();
+    } catch (e) {
+      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_TEST_FAILED', message: errorMessage(e) };
+    }
+  }
+
+  async publish(changes: readonly Presence[]): Promise<void> {
+    if (this.connector.publish === undefined || (this.state !== 'running' && this.state !== 'degraded')) return;
+    try {
+      await this.connector.publish(changes);
+    } catch (e) {
+      this.onError(e);
+    }
+  }
+
+  setProgress(done: number, total: number | undefined): void {
+    this.progressValue = total === undefined ? { done } : { done, total };
+  }
+
+  health(): Health {
+    const h: {
+      state: ConnectorState;
+      recent: Health['recent'];
+      counts: Health['counts'];
+      lastOkAt?: number;
+      lastError?: Health['lastError'];
+      progress?: Health['progress'];
+    } = { state: this.state, recent: [...this.recent], counts: { ...this.counts } };
+    if (this.lastOkAt !== undefined) h.lastOkAt = this.lastOkAt;
+    if (this.lastError !== undefined) h.lastError = this.lastError;
+    if (this.progressValue !== undefined) h.progress = this.progressValue;
+    return h;
+  }
+
+  private push(entry: { at: number; ok: boolean; code?: string }): void {
+    this.recent.unshift(entry);
+    if (this.recent.length > RECENT) this.recent.length = RECENT;
+  }
+
+  private onOk(): void {
+    const at = this.deps.clock.now();
+    this.lastOkAt = at;
+    this.push({ at, ok: true });
+    if (this.state === 'degraded') this.state = 'running';
+    if (this.outage) {
+      this.outage = false;
+      this.deps.log.info({ connector: this.id }, `connector ${this.id} recovered`);
+    }
+  }
+
+  private onError(e: unknown): void {
+    const at = this.deps.clock.now();
+    const code = isHubError(e) ? e.code : 'HUB_ERR_CONNECTOR';
+    this.lastError = { code, message: errorMessage(e), at };
+    this.push({ at, ok: false, code });
+    this.counts.errors = (this.counts.errors ?? 0) + 1;
+    if (this.state === 'running') this.state = 'degraded';
+    if (!this.outage) {
+      this.outage = true;
+      this.deps.log.warn({ connector: this.id, code }, `connector ${this.id} failing: ${this.lastError.message}`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Identity normalization, so that the same address written two ways resolves to one person:
+ * schemes and domains lower-cased, `sip:`/`sips:` without parameters or port-less duplicates,
+ * `tel:` reduced to its digits with a leading `+` kept (E.164 when the directory gives one).
+ */
+export function normalizeIdentity(identity: string): string {
+  const i = identity.trim();
+  const colon = i.indexOf(':');
+  if (colon <= 0) return i.toLowerCase();
+  const scheme = i.slice(0, colon).toLowerCase();
+  let value = i.slice(colon + 1).trim();
+  switch (scheme) {
+    case 'sip':
+    case 'sips': {
+      // RFC 3261 19.1.1: parameters after ';' and headers after '?' are not part of the address of record.
+      value = value.split(/[;?]/)[0] ?? '';
+      const at = value.lastIndexOf('@');
+      const user = at >= 0 ? value.slice(0, at) : '';
+      const host = (at >= 0 ? value.slice(at + 1) : value).toLowerCase();
+      return `sip:${user === '' ? host : `${user}@${host}`}`;
+    }
+    case 'tel': {
+      value = value.split(';')[0] ?? '';
+      const plus = value.startsWith('+');
+      return `tel:${plus ? '+' : ''}${value.replace(/[^0-9*#]/g, '')}`;
+    }
+    case 'mailto':
+    case 'upn':
+    case 'xmpp':
+      return `${scheme}:${value.toLowerCase()}`;
+    default:
+      return `${scheme}:${value}`;
+  }
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { AVAILABILITY_CLASSES, CLASS_LABEL, CLASS_MIDPOINT, MACHINE_STATES, type AvailabilityClass, type MachineState } from './availability.ts';
+
+export interface PresenceActivity {
+  readonly token: string;
+  readonly text: string;
+}
+
+/** The judgement for one person, as the manager keeps it (the personal-container view). */
+export interface Presence {
+  readonly person: string;
+  readonly availability: number;
+  readonly class: AvailabilityClass;
+  readonly activity: PresenceActivity;
+  readonly machineState?: MachineState;
+  readonly lastActive?: number;
+  /** When the view-relevant part last changed. */
+  readonly since: number;
+  /** Increases with every change of the person's presence. */
+  readonly version: number;
+}
+
+export const CONTAINERS = ['personal', 'team', 'company', 'public', 'blocked'] as const;
+export type Container = (typeof CONTAINERS)[number];
+
+/** The public presence view (DESIGN.md "Presence view"); fields a container does not allow are absent. */
+export const presenceViewSchema = z.object({
+  person: z.string(),
+  availability: z.number().int(),
+  class: z.enum(AVAILABILITY_CLASSES),
+  activity: z.object({ token: z.string(), text: z.string() }),
+  machineState: z.enum(MACHINE_STATES).optional(),
+  lastActive: z.string().optional(),
+  since: z.string(),
+  version: z.number().int(),
+});
+export type PresenceView = z.infer<typeof presenceViewSchema>;
+
+export function classActivity(c: AvailabilityClass): PresenceActivity {
+  return { token: c, text: CLASS_LABEL[c] };
+}
+
+/** A person the hub knows nothing about now: offline since `since`, version 0. */
+export function offlinePresence(person: string, since: number): Presence {
+  return {
+    person,
+    availability: CLASS_MIDPOINT.offline,
+    class: 'offline',
+    activity: classActivity('offline'),
+    since,
+    version: 0,
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * What a watcher in `container` may see (DESIGN.md "Views by container"). A blocked watcher sees an
+ * offline person that never signed in, indistinguishable from a real one.
+ */
+export function viewFor(p: Presence, container: Container, baselineSince: number): PresenceView {
+  switch (container) {
+    case 'personal':
+    case 'team': {
+      const v: PresenceView = {
+        person: p.person,
+        availability: p.availability,
+        class: p.class,
+        activity: { token: p.activity.token, text: p.activity.text },
+        since: iso(p.since),
+        version: p.version,
+      };
+      if (p.machineState !== undefined) v.machineState = p.machineState;
+      if (p.lastActive !== undefined) v.lastActive = iso(p.lastActive);
+      return v;
+    }
+    case 'company':
+    case 'public':
+      return {
+        person: p.person,
+        availability: p.availability,
+        class: p.class,
+        activity: classActivity(p.class),
+        since: iso(p.since),
+        version: p.version,
+      };
+    case 'blocked':
+      return viewFor(offlinePresence(p.person, baselineSince), 'company', baselineSince);
+  }
+}
+
+/** Whether two presences differ in a field some view can show (version and since excluded). */
+export function viewRelevantChange(a: Presence | undefined, b: Presence): boolean {
+  if (a === undefined) return true;
+  return (
+    a.availability !== b.availability ||
+    a.class !== b.class ||
+    a.activity.token !== b.activity.token ||
+    a.activity.text !== b.activity.text ||
+    a.machineState !== b.machineState ||
+    a.lastActive !== b.lastActive
+  );
+}

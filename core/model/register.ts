@@ -1,0 +1,43 @@
+import type { Signal } from './signal.ts';
+
+/**
+ * The latest signal for one (person, source, endpoint, category), with the publication time stamped
+ * by the store (one clock for the whole cluster; DESIGN.md invariant 2). Aggregation reads registers
+ * only.
+ */
+export interface Register extends Signal {
+  /** Epoch ms stamped by the store when the signal was applied. */
+  readonly publishedAt: number;
+}
+
+/** Two signals carry the same observation: a duplicate changes nothing, not even the stamp. */
+export function sameObservation(a: Signal, b: Signal): boolean {
+  return (
+    a.availability === b.availability &&
+    a.activity?.token === b.activity?.token &&
+    a.activity?.text === b.activity?.text &&
+    a.machineState === b.machineState &&
+    a.from === b.from &&
+    a.until === b.until &&
+    a.expireType === b.expireType &&
+    a.sourceTime === b.sourceTime &&
+    a.sourceVersion === b.sourceVersion
+  );
+}
+
+export type ApplyOutcome = 'applied' | 'stale' | 'duplicate';
+
+/**
+ * Whether `incoming` may replace `current` in the same register. A stale signal (older
+ * sourceVersion, or older sourceTime from the same source) never overwrites a newer one; versions,
+ * when both sides carry one, decide before times.
+ */
+export function judgeIncoming(current: Register | undefined, incoming: Signal): ApplyOutcome {
+  if (current === undefined) return 'applied';
+  if (incoming.sourceVersion !== undefined && current.sourceVersion !== undefined) {
+    if (incoming.sourceVersion < current.sourceVersion) return 'stale';
+  } else if (incoming.sourceTime !== undefined && current.sourceTime !== undefined && incoming.sourceTime < current.sourceTime) {
+    return 'stale';
+  }
+  return sameObservation(current, incoming) ? 'duplicate' : 'applied';
+}

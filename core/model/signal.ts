@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { AVAILABILITY_CLASSES, CLASS_MIDPOINT, MACHINE_STATES, MAX_AVAILABILITY, MIN_AVAILABILITY } from './availability.ts';
+
+export const CATEGORIES = ['user', 'machine', 'calendar', 'phone', 'device', 'custom'] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const EXPIRE_TYPES = ['device', 'user', 'time', 'endpoint'] as const;
+export type ExpireType = (typeof EXPIRE_TYPES)[number];
+
+const token = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a token of letters, digits, dot, dash or underscore');
+const text = z.string().max(256);
+
+/** `scheme:value`, e.g. sip:alice@corp.example, tel:+15550101, mailto:alice@corp.example. */
+export const identitySchema = z
+  .string()
+  .max(256)
+  .regex(/^[a-z][a-z0-9+.-]*:.+$/i, 'an identity of the form scheme:value');
+
+export const activitySchema = z.union([
+  token,
+  z.strictObject({ token: token.optional(), text: text.optional() }).refine((a) => a.token !== undefined || a.text !== undefined, {
+    message: 'an activity needs a token or a text',
+  }),
+]);
+
+const availabilitySchema = z.union([
+  z.number().int().min(MIN_AVAILABILITY).max(MAX_AVAILABILITY),
+  z.enum(['available', 'busy', 'dnd', 'away', 'offline']),
+]);
+
+const instant = z.iso.datetime({ offset: true });
+const name = z.string().min(1).max(128);
+
+/** The signal as it crosses the public contract (POST /v1/signals, collectors). */
+export const signalInputSchema = z
+  .strictObject({
+    person: name.optional(),
+    identity: identitySchema.optional(),
+    source: name,
+    endpoint: name.optional(),
+    category: z.enum(CATEGORIES),
+    availability: availabilitySchema.optional(),
+    activity: activitySchema.optional(),
+    machineState: z.enum(MACHINE_STATES).optional(),
+    from: instant.optional(),
+    until: instant.optional(),
+    expireType: z.enum(EXPIRE_TYPES).optional(),
+    sourceTime: instant.optional(),
+    sourceVersion: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.person === undefined && s.identity === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['person'], message: 'person or identity is required' });
+    }
+    if (s.category === 'machine' && s.machineState === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['machineState'], message: 'required for category machine' });
+    }
+    if (s.category !== 'machine' && s.machineState !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['machineState'], message: 'only allowed for category machine' });
+    }
+    if (s.from !== undefined && s.until !== undefined && Date.parse(s.until) <= Date.parse(s.from)) {
+      ctx.addIssue({ code: 'custom', path: ['until'], message: 'must be after from' });
+    }
+  });
+export type SignalInput = z.infer<typeof signalInputSchema>;
+
+export interface Activity {
+  readonly token?: string;
+  readonly text?: string;
+}
+
+/**
+ * A validated signal resolved to a person, with every time as epoch milliseconds. This is what
+ * travels through the queue. `receivedAt` is the accepting node's clock, for metrics only: order is
+ * decided by the store's stamp (DESIGN.md invariant 2).
+ */
+export interface Signal {
+  readonly person: string;
+  readonly source: string;
+  readonly endpoint: string;
+  readonly category: Category;
+  readonly availability?: number;
+  readonly activity?: Activity;
+  readonly machineState?: (typeof MACHINE_STATES)[number];
+  readonly from?: number;
+  readonly until?: number;
+  readonly expireType: ExpireType;
+  readonly sourceTime?: number;
+  readonly sourceVersion?: number;
+  readonly receivedAt?: number;
+}
+
+export const DEFAULT_EXPIRE_TYPE: Record<Category, ExpireType> = {
+  user: 'user',
+  custom: 'user',
+  machine: 'device',
+  phone: 'device',
+  device: 'device',
+  calendar: 'time',
+};
+
+export function availabilityNumber(a: number | string | undefined): number | undefined {
+  if (a === undefined || typeof a === 'number') return a;
+  return CLASS_MIDPOINT[a as keyof typeof CLASS_MIDPOINT];
+}
+
+export function normalizeActivity(a: SignalInput['activity']): Activity | undefined {
+  if (a === undefined) return undefined;
+  if (typeof a === 'string') return Object.freeze({ token: a });
+  const out: { token?: string; text?: string } = {};
+  if (a.token !== undefined) out.token = a.token;
+  if (a.text !== undefined) out.text = a.text;
+  return Object.freeze(out);
+}
+
+/** Identity of a register: the latest signal per (person, source, endpoint, category). */
+export function registerKey(s: Pick<Signal, 'source' | 'endpoint' | 'category'>): string {
+  return `${s.source}\u0000${s.endpoint}\u0000${s.category}`;
+}
+
+export { AVAILABILITY_CLASSES };

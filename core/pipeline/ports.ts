@@ -1,0 +1,94 @@
+import type { Presence } from '../model/presence.ts';
+import type { ApplyOutcome, Register } from '../model/register.ts';
+import type { Signal } from '../model/signal.ts';
+
+/**
+ * The ports between the Presence Manager and its storage and queueing. Two implementations exist:
+ * embedded (in-process, `embedded/`) and Redis/BullMQ. Both pass `test/contract/pipeline-contract.ts`.
+ * Every call is batch-first: one call carries many people.
+ */
+
+export interface ApplyResult {
+  readonly outcome: ApplyOutcome;
+  /** The register as stored after the call (present for `applied`). */
+  readonly register?: Register;
+}
+
+/** Registers of one person with the revision they were read at (bumped by every applied signal). */
+export interface PersonRegisters {
+  readonly rev: number;
+  readonly registers: readonly Register[];
+}
+
+/**
+ * What a presence was computed from: the register revision and the evaluation instant. A commit
+ * with an older basis than the stored one is refused, so the stored presence converges to the
+ * aggregation of the newest registers whatever the order in which workers finish (invariant 1).
+ */
+export interface Basis {
+  readonly rev: number;
+  readonly at: number;
+}
+
+/** A judged presence to commit: everything but `since` and `version`, which the store assigns. */
+export type PresenceDraft = Omit<Presence, 'since' | 'version'>;
+
+export interface CommitResult {
+  /** False when a newer basis was already stored (nothing written). */
+  readonly accepted: boolean;
+  /** True when a view-relevant field changed: the version was bumped and `since` set. */
+  readonly changed: boolean;
+  readonly presence?: Presence;
+}
+
+export interface PresenceStore {
+  /** The store's clock, epoch ms: the one clock of the cluster. */
+  now(): Promise<number>;
+  /**
+   * Applies signals to registers in order. For each: the stale/duplicate check against the current
+   * register and the publication stamp (store clock) happen in one atomic step.
+   */
+  applySignals(signals: readonly Signal[]): Promise<ApplyResult[]>;
+  getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>>;
+  getPresence(people: readonly string[]): Promise<Map<string, Presence>>;
+  /** Compare-and-set per person on the basis; `fingerprint` is the view-relevant part of the draft. */
+  commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]>;
+  /** Removes all registers and the presence of people no longer in the directory. */
+  forget(people: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SignalQueue {
+  /** Resolves only once the batch is durably queued (DESIGN.md invariant 3). */
+  enqueue(batch: readonly Signal[]): Promise<void>;
+  /** Starts consuming: `handler` gets batches; a batch whose handler throws is retried. */
+  process(handler: (batch: readonly Signal[]) => Promise<void>): void;
+  depth(): Promise<number>;
+  /** Stops taking new batches and waits for the ones in hand. */
+  close(): Promise<void>;
+}
+
+/** Time boundaries: at most one pending instant per person, replaced by every schedule. */
+export interface BoundaryScheduler {
+  schedule(entries: readonly { person: string; at: number | undefined }[]): Promise<void>;
+  start(onDue: (people: readonly string[], at: number) => Promise<void>): void;
+  close(): Promise<void>;
+}
+
+/** Presence changes to every node's watchers, in version order per person. */
+export interface ChangeBus {
+  publish(changes: readonly Presence[]): Promise<void>;
+  subscribe(listener: (p: Presence) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface Pipeline {
+  readonly mode: 'embedded' | 'redis';
+  readonly store: PresenceStore;
+  readonly queue: SignalQueue;
+  readonly boundaries: BoundaryScheduler;
+  readonly bus: ChangeBus;
+  /** False while the backing store cannot accept writes (Redis down). */
+  ready(): boolean;
+  close(): Promise<void>;
+}

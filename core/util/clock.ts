@@ -1,0 +1,20 @@
+/** The clock, injected wherever time matters so that tests can drive it. */
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(private t: number) {}
+  now(): number {
+    return this.t;
+  }
+  set(t: number): void {
+    this.t = t;
+  }
+  advance(ms: number): number {
+    this.t += ms;
+    return this.t;
+  }
+}
