@@ -1,0 +1,116 @@
+import type { Presence } from '../model/presence.ts';
+import type { Register } from '../model/register.ts';
+import type { Signal } from '../model/signal.ts';
+import type { Pipeline, PresenceDraft } from '../pipeline/ports.ts';
+import { aggregate, type Judgement } from '../rules/aggregate.ts';
+import type { Rules } from '../rules/rules-config.ts';
+import type { Logger } from '../util/logger.ts';
+
+export interface ManagerMetrics {
+  applied(outcome: 'applied' | 'stale' | 'duplicate', n: number): void;
+  aggregationSeconds(s: number): void;
+  changes(n: number): void;
+}
+
+/** The view-relevant part of a presence, for the store's compare-and-set. */
+export function fingerprint(d: PresenceDraft): string {
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null]);
+}
+
+export function draftOf(person: string, j: Judgement): PresenceDraft {
+  const d: { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] } = {
+    person,
+    availability: j.availability,
+    class: j.class,
+    activity: j.activity,
+  };
+  if (j.machineState !== undefined) d.machineState = j.machineState;
+  if (j.lastActive !== undefined) d.lastActive = j.lastActive;
+  return d;
+}
+
+/**
+ * The Presence Manager: applies signals to registers (stamped by the store), recomputes only the
+ * people touched, once per person per batch, commits with a compare-and-set on the register
+ * revision, publishes view-relevant changes, and schedules each person's next time boundary.
+ */
+export class PresenceManager {
+  private rules: Rules;
+
+  constructor(
+    private readonly deps: { pipeline: Pipeline; rules: Rules; log: Logger; metrics?: ManagerMetrics },
+  ) {
+    this.rules = deps.rules;
+  }
+
+  start(): void {
+    this.deps.pipeline.queue.process((batch) => this.handleBatch(batch));
+    this.deps.pipeline.boundaries.start(async (people) => {
+      await this.recompute(people);
+    });
+  }
+
+  setRules(rules: Rules): void {
+    this.rules = rules;
+  }
+
+  async handleBatch(batch: readonly Signal[]): Promise<void> {
+    const { store } = this.deps.pipeline;
+    const results = await store.applySignals(batch);
+    const touched = new Set<string>();
+    let applied = 0;
+    let stale = 0;
+    let duplicate = 0;
+    results.forEach((r, i) => {
+      if (r.outcome === 'applied') {
+        applied++;
+        touched.add(batch[i]!.person);
+      } else if (r.outcome === 'stale') stale++;
+      else duplicate++;
+    });
+    this.deps.metrics?.applied('applied', applied);
+    this.deps.metrics?.applied('stale', stale);
+    this.deps.metrics?.applied('duplicate', duplicate);
+    if (touched.size > 0) await this.recompute([...touched]);
+  }
+
+  /** Re-evaluates people now (after new registers, or at a time boundary). */
+  async recompute(people: readonly string[]): Promise<Presence[]> {
+    const { store, bus, boundaries } = this.deps.pipeline;
+    const now = await store.now();
+    const regs = await store.getRegisters(people);
+    const t0 = performance.now();
+    const entries = [];
+    const next: { person: string; at: number | undefined }[] = [];
+    for (const person of people) {
+      const pr = regs.get(person) ?? { rev: 0, registers: [] };
+      const j = aggregate(pr.registers, now, this.rules);
+      const draft = draftOf(person, j);
+      entries.push({ draft, basis: { rev: pr.rev, at: now }, fingerprint: fingerprint(draft) });
+      next.push({ person, at: j.nextBoundary });
+    }
+    this.deps.metrics?.aggregationSeconds((performance.now() - t0) / 1000);
+    const committed = await store.commitPresence(entries);
+    const changes: Presence[] = [];
+    const schedule: { person: string; at: number | undefined }[] = [];
+    committed.forEach((c, i) => {
+      if (!c.accepted) return; // a newer evaluation already won; it scheduled its own boundary
+      schedule.push(next[i]!);
+      if (c.changed && c.presence !== undefined) changes.push(c.presence);
+    });
+    await boundaries.schedule(schedule);
+    if (changes.length > 0) {
+      this.deps.metrics?.changes(changes.length);
+      await bus.publish(changes);
+    }
+    return changes;
+  }
+
+  /** The judgement of one person now, with the explanation (admin). */
+  async explain(person: string): Promise<{ now: number; registers: readonly Register[]; judgement: Judgement }> {
+    const { store } = this.deps.pipeline;
+    const now = await store.now();
+    const pr = (await store.getRegisters([person])).get(person) ?? { rev: 0, registers: [] };
+    return { now, registers: pr.registers, judgement: aggregate(pr.registers, now, this.rules) };
+  }
+}
