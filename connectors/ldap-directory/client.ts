@@ -1,0 +1,109 @@
+/**
+ * The only code that speaks LDAP (RFC 4511), through ldapts. One session per job: connect,
+ * StartTLS when configured (RFC 4513 section 3), simple bind (section 5.1.3), work, unbind.
+ */
+import { readFileSync } from 'node:fs';
+import { Attribute, Change, Client, ResultCodeError, type Entry } from 'ldapts';
+import { HubError } from '../../core/util/errors.ts';
+import type { LdapConfig } from './config.ts';
+import type { LdapEntry } from './map.ts';
+
+export interface LdapSession {
+  /** A paged search (RFC 2696 simple paged results): `onPage` sees each page as it arrives. */
+  searchPaged(opts: { base: string; filter: string; scope: 'base' | 'sub' | 'one'; attributes: readonly string[]; binary?: readonly string[] }, onPage: (entries: LdapEntry[]) => Promise<void> | void): Promise<void>;
+  /** Replaces all values of one attribute of one entry (RFC 4511 section 4.6, operation replace). */
+  replace(dn: string, attribute: string, value: string): Promise<void>;
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+/** An ldapts or socket failure as a HubError whose kind tells retry from stop-and-fix. No secret is part of the message. */
+export function classifyLdapError(e: unknown, what: string): HubError {
+  if (e instanceof HubError) return e;
+  const msg = e instanceof Error ? e.message.split('\n')[0]!.slice(0, 200) : String(e);
+  if (e instanceof ResultCodeError) {
+    // RFC 4511 appendix A result codes.
+    switch (e.code) {
+      case 49:
+        return new HubError('HUB_ERR_LDAP_BIND', `${what}: invalid credentials for the bind DN (result 49)`, { kind: 'permanent', cause: e });
+      case 48:
+      case 8:
+      case 13:
+        return new HubError('HUB_ERR_LDAP_BIND', `${what}: the server refuses this kind of bind (result ${e.code}: ${msg}); use ldaps:// or startTls`, { kind: 'permanent', cause: e });
+      case 50:
+        return new HubError('HUB_ERR_LDAP_ACCESS', `${what}: insufficient access rights (result 50)`, { kind: 'permanent', cause: e });
+      case 32:
+        return new HubError('HUB_ERR_LDAP_NO_OBJECT', `${what}: no such object (result 32)`, { kind: 'permanent', cause: e });
+      case 51:
+      case 52:
+      case 3:
+        return new HubError('HUB_ERR_LDAP_UNAVAILABLE', `${what}: server busy or unavailable (result ${e.code})`, { kind: 'transient', cause: e });
+      default:
+        return new HubError('HUB_ERR_LDAP_RESULT', `${what}: result ${e.code}: ${msg}`, { kind: e.code === 53 || e.code === 87 || e.code === 17 ? 'permanent' : 'transient', cause: e });
+    }
+  }
+  const code = (e as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (TLS_CODES.test(code)) return new HubError('HUB_ERR_LDAP_TLS', `${what}: TLS failed (${code})`, { kind: 'permanent', cause: e });
+  if (NETWORK_CODES.has(code) || /timed? ?out|closed|socket|connect/i.test(msg)) {
+    return new HubError('HUB_ERR_LDAP_UNREACHABLE', `${what}: directory unreachable (${code || msg})`, { kind: 'transient', cause: e });
+  }
+  return new HubError('HUB_ERR_LDAP', `${what}: ${msg}`, { kind: 'transient', cause: e });
+}
+
+function toEntry(e: Entry): LdapEntry {
+  const attrs = new Map<string, (string | Buffer)[]>();
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'dn') continue;
+    const list = Array.isArray(v) ? v : [v];
+    attrs.set(k.toLowerCase(), list as (string | Buffer)[]);
+  }
+  return { dn: e.dn, attrs };
+}
+
+export class LdapClient {
+  private readonly tlsOptions: { rejectUnauthorized: boolean; ca?: Buffer };
+
+  constructor(private readonly cfg: LdapConfig) {
+    this.tlsOptions = { rejectUnauthorized: cfg.tls.rejectUnauthorized };
+    if (cfg.tls.caFile !== undefined) this.tlsOptions.ca = readFileSync(cfg.tls.caFile);
+  }
+
+  /** Runs `fn` on a bound session and always unbinds. */
+  async session<T>(fn: (s: LdapSession) => Promise<T>): Promise<T> {
+    const client = new Client({ url: this.cfg.url, timeout: this.cfg.timeout, connectTimeout: Math.min(this.cfg.timeout, 10_000), tlsOptions: this.tlsOptions });
+    try {
+      try {
+        if (this.cfg.startTls) await client.startTLS(this.tlsOptions);
+        if (this.cfg.bindDn !== undefined) await client.bind(this.cfg.bindDn, this.cfg.bindPassword ?? '');
+      } catch (e) {
+        throw classifyLdapError(e, `bind to ${this.cfg.url}`);
+      }
+      return await fn({
+        searchPaged: async (o, onPage) => {
+          try {
+            const pages = client.searchPaginated(o.base, {
+              filter: o.filter,
+              scope: o.scope,
+              attributes: [...o.attributes],
+              explicitBufferAttributes: [...(o.binary ?? [])],
+              paged: { pageSize: this.cfg.pageSize },
+            });
+            for await (const page of pages) await onPage(page.searchEntries.map(toEntry));
+          } catch (e) {
+            throw classifyLdapError(e, `search under ${o.base}`);
+          }
+        },
+        replace: async (dn, attribute, value) => {
+          try {
+            await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: [value] }) }));
+          } catch (e) {
+            throw classifyLdapError(e, `modify ${attribute}`);
+          }
+        },
+      });
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  }
+}

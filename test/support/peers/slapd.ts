@@ -1,0 +1,147 @@
+/**
+ * A private OpenLDAP server for tests (recipe: /work/shared/reference/test-peers.md "OpenLDAP"): a
+ * throwaway slapd.conf with the core, cosine and inetorgperson schemas, an mdb database seeded
+ * offline with slapadd, slapd in the foreground (`-d 0`) on a free loopback port, stopped by pid.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const SLAPD_INSTALL = 'apt-get install -y slapd ldap-utils';
+const SLAPD = '/usr/sbin/slapd';
+const SLAPADD = '/usr/sbin/slapadd';
+
+export interface SlapdOptions {
+  /** Default `dc=corp,dc=example`. */
+  suffix?: string;
+  /** LDIF added with slapadd before the server starts (the suffix entry is added when absent). */
+  ldif?: string;
+  /** Extra schema text (attributetype / objectclass lines) loaded after the standard schemas. */
+  schema?: string;
+  /** Extra slapd.conf lines for the database (ACLs, limits, indexes). */
+  databaseConfig?: string;
+  /** slapadd quick mode (`-q`): much faster for large seeds. */
+  quick?: boolean;
+}
+
+export interface Slapd {
+  readonly url: string;
+  readonly port: number;
+  readonly suffix: string;
+  readonly rootDn: string;
+  readonly rootPassword: string;
+  readonly dir: string;
+  stop(): Promise<void>;
+}
+
+export function requireSlapd(): void {
+  if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
+    throw new Error(`slapd is not installed; install it with: ${SLAPD_INSTALL}`);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
+  requireSlapd();
+  const suffix = opts.suffix ?? 'dc=corp,dc=example';
+  const rootDn = `cn=admin,${suffix}`;
+  const rootPassword = 'root-secret';
+  const dir = mkdtempSync(join(tmpdir(), 'ph-slapd-'));
+  mkdirSync(join(dir, 'db'));
+  const schemaLines = ['core', 'cosine', 'inetorgperson'].map((s) => `include /etc/ldap/schema/${s}.schema`);
+  if (opts.schema !== undefined) {
+    writeFileSync(join(dir, 'extra.schema'), opts.schema);
+    schemaLines.push(`include ${join(dir, 'extra.schema')}`);
+  }
+  const conf = [
+    ...schemaLines,
+    'modulepath /usr/lib/ldap',
+    'moduleload back_mdb',
+    `pidfile ${join(dir, 'slapd.pid')}`,
+    `argsfile ${join(dir, 'slapd.args')}`,
+    'sizelimit unlimited',
+    'database mdb',
+    'maxsize 4294967296',
+    `suffix "${suffix}"`,
+    `rootdn "${rootDn}"`,
+    `rootpw ${rootPassword}`,
+    `directory ${join(dir, 'db')}`,
+    'index objectClass eq',
+    opts.databaseConfig ?? '',
+    '',
+  ].join('\n');
+  writeFileSync(join(dir, 'slapd.conf'), conf);
+  const rdn = /^dc=([^,]+)/.exec(suffix)?.[1] ?? 'corp';
+  let ldif = opts.ldif ?? '';
+  if (!new RegExp(`^dn:\\s*${suffix}\\s*$`, 'mi').test(ldif)) {
+    ldif = `dn: ${suffix}\nobjectClass: dcObject\nobjectClass: organization\no: ${rdn}\ndc: ${rdn}\n\n${ldif}`;
+  }
+  writeFileSync(join(dir, 'seed.ldif'), ldif);
+  const add = spawnSync(SLAPADD, [...(opts.quick ? ['-q'] : []), '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'seed.ldif')], { encoding: 'utf8' });
+  if (add.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`slapadd failed: ${add.stderr}`);
+  }
+  const port = await freePort();
+  const url = `ldap://127.0.0.1:${port}/`;
+  const child: ChildProcess = spawn(SLAPD, ['-h', url, '-f', join(dir, 'slapd.conf'), '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`slapd did not start on ${url}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `ldap://127.0.0.1:${port}`,
+    port,
+    suffix,
+    rootDn,
+    rootPassword,
+    dir,
+    async stop() {
+      if (!exited) {
+        const done = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await done;
+        clearTimeout(t);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
