@@ -24,11 +24,11 @@ export const hubConfigSchema = z.strictObject({
       host: z.string().min(1).optional(),
       /** Largest request body accepted, bytes. */
       bodyLimit: z.number().int().positive().default(1_048_576),
-      requestTimeout: durationSchema.default(30),
+      requestTimeout: durationSchema.prefault(30),
       maxStreamsPerKey: z.number().int().positive().default(20),
       /** Bytes buffered for one stream client before it is dropped as too slow. */
       streamBufferBytes: z.number().int().positive().default(1_048_576),
-      heartbeat: durationSchema.default(15),
+      heartbeat: durationSchema.prefault(15),
       /** Requests per key per second (token bucket); 0 disables. */
       rateLimit: z.number().nonnegative().default(200),
     })
@@ -56,7 +56,7 @@ export const hubConfigSchema = z.strictObject({
   webhooks: z
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),
-      timeout: durationSchema.default(5),
+      timeout: durationSchema.prefault(5),
       /** Allow delivery to loopback and private addresses (tests, on-premises receivers). */
       allowPrivateTargets: z.boolean().default(true),
     })

@@ -2,7 +2,11 @@ import { z } from 'zod';
 
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** A duration as `250ms`, `30s`, `5m`, `1h`, `7d`, or a number of seconds; parsed to milliseconds. */
+/**
+ * NOTE: give defaults with `.prefault(30)` (parsed, so 30 means 30 s), never `.default(30)`, which zod 4
+ * returns unparsed (30 ms).
+ *
+ * A duration as `250ms`, `30s`, `5m`, `1h`, `7d`, or a number of seconds; parsed to milliseconds. */
 export const durationSchema = z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return Math.round(v * 1000);
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(v.trim());

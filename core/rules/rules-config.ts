@@ -13,7 +13,7 @@ const tokenKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an activity t
 export const rulesConfigSchema = z
   .strictObject({
     machine: z
-      .strictObject({ inactiveAfter: durationSchema.default(5 * 60), awayAfter: durationSchema.default(15 * 60) })
+      .strictObject({ inactiveAfter: durationSchema.prefault(5 * 60), awayAfter: durationSchema.prefault(15 * 60) })
       .default({ inactiveAfter: 300_000, awayAfter: 900_000 }),
     /** Activity tokens: their text, and the availability a signal carrying only the token means. */
     activities: z.record(tokenKey, activityRule).default({}),

@@ -1,0 +1,117 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { LoadedConfig } from '../core/config/load.ts';
+import type { Hub } from '../core/hub.ts';
+import type { Clock } from '../core/util/clock.ts';
+import type { Logger } from '../core/util/logger.ts';
+import { bearer, KeyRing, OPEN_PRINCIPAL, RateLimiter } from './auth.ts';
+import { errorHandler, sendProblem } from './problem.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { healthRoutes } from './routes/health.ts';
+import { peopleRoutes } from './routes/people.ts';
+import { presenceRoutes } from './routes/presence.ts';
+import { signalRoutes } from './routes/signals.ts';
+import { streamRoutes } from './routes/stream.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+import { redactor } from './redact.ts';
+
+export interface AppDeps {
+  readonly hub: Hub;
+  readonly loaded: LoadedConfig;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Extra route plugins (the dashboard), registered after the API. */
+  readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export type App = FastifyInstance;
+
+/** Builds the HTTP API without listening (tests use `inject`); `server.ts` listens. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  return (await build(deps)) as unknown as FastifyInstance;
+}
+
+async function build(deps: AppDeps) {
+  const { hub, loaded, log } = deps;
+  const cfg = loaded.config.server;
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: cfg.bodyLimit,
+    requestTimeout: cfg.requestTimeout,
+    connectionTimeout: cfg.requestTimeout,
+    // Deeply nested or huge JSON is refused by the parser before it reaches a handler.
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built from typed values; the schemas document them (OpenAPI) without re-validating.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler(log));
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+
+  const keys = new KeyRing(loaded.config.auth.keys);
+  const limiter = new RateLimiter(cfg.rateLimit, () => deps.clock.now());
+  const redact = redactor(loaded.secrets);
+
+  // Every route must declare who may call it: a route without a rule is a bug, refused at start.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs') || route.config?.access !== undefined) return;
+    throw new Error(`route ${route.method} ${route.url} has no access rule`);
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const access = req.routeOptions.config.access;
+    if (access === 'public') return;
+    let principal = OPEN_PRINCIPAL;
+    if (!keys.open) {
+      const token = bearer(req);
+      const found = token === undefined ? undefined : keys.find(token);
+      if (found === undefined) {
+        return sendProblem(reply, 401, 'HUB_ERR_UNAUTHORIZED', token === undefined ? 'authorization: a Bearer key is required' : 'authorization: unknown key', {
+          'www-authenticate': 'Bearer realm="presence-hub"',
+        });
+      }
+      principal = found;
+    }
+    req.principal = principal;
+    const roles = access ?? [];
+    if (roles.length > 0 && !roles.some((r) => principal.roles.has(r))) {
+      return sendProblem(reply, 403, 'HUB_ERR_FORBIDDEN', `key ${principal.name} lacks a role for this call (needs ${roles.join(' or ')})`);
+    }
+    const wait = limiter.take(principal.name);
+    if (wait > 0) {
+      return sendProblem(reply, 429, 'HUB_ERR_RATE_LIMITED', `key ${principal.name} exceeds ${cfg.rateLimit} requests per second`, {
+        'retry-after': String(Math.max(1, Math.ceil(wait / 1000))),
+      });
+    }
+  });
+
+  // Secrets never leave in an answer, whatever put them there.
+  app.addHook('onSend', async (_req, _reply, payload) => (typeof payload === 'string' ? redact(payload) : payload));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Presence Hub API', version: '1', description: 'Presence Hub public contract, version 1 (see DESIGN.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { config: { access: [] }, schema: { hide: true } }, async () => app.swagger());
+
+  const ctx = { hub, loaded, log, clock: deps.clock };
+  await app.register(healthRoutes(ctx));
+  await app.register(signalRoutes(ctx));
+  await app.register(presenceRoutes(ctx));
+  await app.register(streamRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
+  await app.register(peopleRoutes(ctx));
+  await app.register(adminRoutes(ctx));
+  for (const p of deps.plugins ?? []) await app.register(p);
+  return app;
+}
+
+export type RouteContext = { hub: Hub; loaded: LoadedConfig; log: Logger; clock: Clock };

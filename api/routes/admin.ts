@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
+import { HubError } from '../../core/util/errors.ts';
+import { viewFor } from '../../core/model/presence.ts';
+import type { Register } from '../../core/model/register.ts';
+import type { RouteContext } from '../app.ts';
+
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function registerJson(r: Register): Record<string, unknown> {
+  const o: Record<string, unknown> = { source: r.source, endpoint: r.endpoint, category: r.category, expireType: r.expireType, publishedAt: iso(r.publishedAt) };
+  if (r.availability !== undefined) o.availability = r.availability;
+  if (r.activity !== undefined) o.activity = r.activity;
+  if (r.machineState !== undefined) o.machineState = r.machineState;
+  if (r.from !== undefined) o.from = iso(r.from);
+  if (r.until !== undefined) o.until = iso(r.until);
+  if (r.sourceTime !== undefined) o.sourceTime = iso(r.sourceTime);
+  if (r.sourceVersion !== undefined) o.sourceVersion = r.sourceVersion;
+  return o;
+}
+
+export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boolean, nodeId: string): Record<string, unknown> {
+  const h = s.health();
+  return {
+    id,
+    kind: s.kind,
+    capabilities: s.manifest.capabilities,
+    enabled,
+    state: h.state,
+    node: nodeId,
+    lastSuccess: iso(h.lastOkAt) ?? null,
+    lastError: h.lastError === undefined ? null : { code: h.lastError.code, message: h.lastError.message, at: iso(h.lastError.at) },
+    counts: h.counts,
+    recent: h.recent.map((e) => ({ at: iso(e.at), ok: e.ok, ...(e.code !== undefined ? { code: e.code } : {}) })),
+    ...(h.progress !== undefined ? { progress: h.progress } : {}),
+  };
+}
+
+export function adminRoutes({ hub }: RouteContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const personParam = z.object({ person: z.string().min(1).max(128) });
+
+    r.get(
+      '/v1/presence/:person/explain',
+      { config: { access: ['admin'] }, schema: { summary: 'The registers seen, which were dropped and why, which rule decided', params: personParam } },
+      async (req) => {
+        const dir = hub.directory;
+        if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });
+        const { now, judgement: j } = await hub.manager.explain(req.params.person);
+        const [stored] = await hub.presence([req.params.person]);
+        return {
+          person: req.params.person,
+          at: iso(now),
+          presence: viewFor(stored!, 'personal', dir.loadedAt),
+          judgement: {
+            availability: j.availability,
+            class: j.class,
+            activity: j.activity,
+            ...(j.machineState !== undefined ? { machineState: j.machineState } : {}),
+            ...(j.lastActive !== undefined ? { lastActive: iso(j.lastActive) } : {}),
+            nextBoundary: iso(j.nextBoundary) ?? null,
+          },
+          rule: j.explanation.rule,
+          registers: j.explanation.registers.map((v) => ({
+            ...registerJson(v.register),
+            verdict: v.verdict,
+            reason: v.reason,
+            ...(v.availability !== undefined ? { effectiveAvailability: v.availability } : {}),
+            ...(v.machineState !== undefined ? { effectiveMachineState: v.machineState } : {}),
+            ...(v.activityDropped !== undefined ? { activityDropped: v.activityDropped } : {}),
+            decided: [v.key === j.explanation.availabilityFrom ? 'availability' : undefined, v.key === j.explanation.activityFrom ? 'activity' : undefined].filter(Boolean),
+          })),
+        };
+      },
+    );
+
+    r.get('/v1/connectors', { config: { access: ['admin'] }, schema: { summary: 'Each connector instance: kind, state, last success, last error, counts' } }, async () => ({
+      connectors: [
+        ...[...hub.supervisors].map(([id, s]) => connectorJson(id, s, true, hub.nodeId)),
+        ...[...hub.disabled].map(([id, s]) => connectorJson(id, s, false, hub.nodeId)),
+      ],
+    }));
+
+    r.post(
+      '/v1/connectors/:id/test',
+      { config: { access: ['admin'] }, schema: { summary: 'Test the connection of a connector', params: z.object({ id: z.string().min(1).max(64) }) } },
+      async (req) => {
+        const s = hub.supervisors.get(req.params.id) ?? hub.disabled.get(req.params.id);
+        if (s === undefined) throw new HubError('HUB_ERR_NOT_FOUND', `id: no connector ${req.params.id}`, { status: 404 });
+        return s.testConnection();
+      },
+    );
+
+    r.get('/v1/directory/report', { config: { access: ['admin'] }, schema: { summary: 'Who is not synced and why' } }, async () => {
+      const dir = hub.directory;
+      return {
+        people: dir.size,
+        conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: 'identity claimed by more than one person; it resolves to nobody' })),
+        unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: 'signals for someone the directory does not know' })),
+      };
+    });
+  };
+}

@@ -1,0 +1,70 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { loadConfigFile, parseConfig, type LoadedConfig } from '../core/config/load.ts';
+import { Hub } from '../core/hub.ts';
+import type { Pipeline } from '../core/pipeline/ports.ts';
+import { systemClock, type Clock } from '../core/util/clock.ts';
+import { createLogger, type Logger } from '../core/util/logger.ts';
+import { manifestsByKind } from '../connectors/index.ts';
+import { buildApp } from './app.ts';
+import { demoConfig } from './demo.ts';
+
+export interface RunningHub {
+  readonly hub: Hub;
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly loaded: LoadedConfig;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function loadHubConfig(opts: { configFile?: string; env?: NodeJS.ProcessEnv }): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.configFile ?? env.HUB_CONFIG;
+  return file === undefined || file === '' ? parseConfig(demoConfig(), { env, manifests: manifestsByKind }) : loadConfigFile(file, { env, manifests: manifestsByKind });
+}
+
+async function pipelineFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, deps: { log: Logger; clock: Clock; nodeId: string }): Promise<Pipeline | undefined> {
+  const url = env.REDIS_URL || loaded.config.redis?.url;
+  if (url === undefined || url === '') return undefined;
+  const modulePath = '../core/pipeline/redis/index.ts';
+  const { redisPipeline } = (await import(modulePath)) as {
+    redisPipeline: (o: { url: string; prefix: string; log: Logger; nodeId: string }) => Promise<Pipeline>;
+  };
+  return redisPipeline({ url, prefix: loaded.config.redis?.prefix ?? 'ph', log: deps.log, nodeId: deps.nodeId });
+}
+
+/** Loads the configuration, composes the hub, and listens. */
+export async function startHub(opts: { configFile?: string; env?: NodeJS.ProcessEnv; log?: Logger; clock?: Clock; port?: number; loaded?: LoadedConfig } = {}): Promise<RunningHub> {
+  const env = opts.env ?? process.env;
+  const loaded = opts.loaded ?? loadHubConfig(opts);
+  const log = opts.log ?? createLogger({ level: loaded.config.log?.level ?? env.LOG_LEVEL ?? 'info' });
+  const clock = opts.clock ?? systemClock;
+  const nodeId = env.NODE_ID || loaded.config.node?.id || `${hostname()}-${process.pid}`;
+  const pipeline = await pipelineFor(loaded, env, { log, clock, nodeId });
+  const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log, nodeId, ...(pipeline !== undefined ? { pipeline } : {}) });
+  const app = await buildApp({ hub, loaded, log, clock });
+  let host = loaded.config.server.host ?? '127.0.0.1';
+  if (loaded.config.auth.keys.length === 0) {
+    if (!LOOPBACK.has(host)) log.warn({ host }, `no API keys configured: listening on loopback only instead of ${host}`);
+    host = '127.0.0.1';
+    log.warn('no API keys configured: the hub listens on 127.0.0.1 only and every local caller has full access');
+  }
+  const port = opts.port ?? (env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : loaded.config.server.port);
+  await hub.start();
+  const address = await app.listen({ host, port });
+  log.info({ address, mode: hub.pipeline.mode, people: hub.directory.size, connectors: hub.supervisors.size, demo: loaded.config.demo }, `presence hub listening on ${address}`);
+  let closing: Promise<void> | undefined;
+  return {
+    hub,
+    app,
+    url: address,
+    loaded,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await hub.stop();
+      })()),
+  };
+}

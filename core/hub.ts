@@ -1,0 +1,227 @@
+import type { LoadedConfig } from './config/load.ts';
+import type { ConnectorContext, ConnectorManifest, DirectorySink } from './connector/contract.ts';
+import { ConnectorSupervisor } from './connector/supervisor.ts';
+import { Directory } from './directory/directory.ts';
+import { Ingest } from './manager/ingest.ts';
+import { PresenceManager } from './manager/presence-manager.ts';
+import { HubMetrics } from './metrics.ts';
+import type { Person } from './model/person.ts';
+import { offlinePresence, type Presence } from './model/presence.ts';
+import { embeddedPipeline } from './pipeline/embedded/index.ts';
+import type { Pipeline } from './pipeline/ports.ts';
+import { compileRules, type Rules } from './rules/rules-config.ts';
+import type { Clock } from './util/clock.ts';
+import type { Logger } from './util/logger.ts';
+import { PresenceCache } from './watch/presence-cache.ts';
+import { Webhooks } from './watch/webhooks.ts';
+import { DirectoryReport } from './directory/report.ts';
+
+export interface HubDeps {
+  readonly loaded: LoadedConfig;
+  readonly manifests: ReadonlyMap<string, ConnectorManifest>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Defaults to the embedded pipeline; Redis mode passes its own. */
+  readonly pipeline?: Pipeline;
+  readonly nodeId?: string;
+  readonly metrics?: HubMetrics;
+}
+
+export type ChangeListener = (prev: Presence | undefined, next: Presence) => void;
+
+/**
+ * The hub composed: directory, pipeline, Presence Manager, ingest, connectors under supervisors,
+ * watchers (cache, webhooks, publishers). It does not listen: api/ serves it.
+ */
+export class Hub {
+  readonly pipeline: Pipeline;
+  readonly manager: PresenceManager;
+  readonly ingest: Ingest;
+  readonly metrics: HubMetrics;
+  readonly rules: Rules;
+  readonly webhooks: Webhooks;
+  readonly report = new DirectoryReport();
+  readonly supervisors = new Map<string, ConnectorSupervisor>();
+  readonly nodeId: string;
+  private dir: Directory;
+  private readonly contributed = new Map<string, Map<string, Person>>();
+  private readonly cache = new PresenceCache();
+  private readonly listeners = new Set<ChangeListener>();
+  private unsubscribe: (() => void) | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly toPublish = new Map<string, Presence>();
+  private started = false;
+
+  constructor(readonly deps: HubDeps) {
+    const { loaded, clock, log } = deps;
+    this.nodeId = deps.nodeId ?? 'node-1';
+    this.metrics = deps.metrics ?? new HubMetrics();
+    this.rules = compileRules(loaded.config.rules ?? {});
+    this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log });
+    this.dir = new Directory(loaded.people, clock.now());
+    this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
+    this.ingest = new Ingest({
+      queue: this.pipeline.queue,
+      directory: () => this.dir,
+      rules: () => this.rules,
+      clock,
+      report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
+    });
+    this.webhooks = new Webhooks({
+      directory: () => this.dir,
+      presence: (people) => this.presence(people),
+      clock,
+      log,
+      maxAttempts: loaded.config.webhooks.maxAttempts,
+      timeoutMs: loaded.config.webhooks.timeout,
+    });
+    for (const entry of loaded.config.connectors) {
+      const manifest = deps.manifests.get(entry.kind)!;
+      const config = loaded.connectorConfigs.get(entry.id);
+      const supervisor = this.createSupervisor(entry.id, manifest, config);
+      if (entry.enabled) this.supervisors.set(entry.id, supervisor);
+      else this.disabled.set(entry.id, supervisor);
+    }
+  }
+
+  /** Connectors configured with `enabled: false`, shown but not run. */
+  readonly disabled = new Map<string, ConnectorSupervisor>();
+
+  get directory(): Directory {
+    return this.dir;
+  }
+
+  private createSupervisor(id: string, manifest: ConnectorManifest, config: unknown): ConnectorSupervisor {
+    const log = this.deps.log.child({ connector: id });
+    let supervisor: ConnectorSupervisor | undefined;
+    const sink: DirectorySink = {
+      replaceAll: async (people) => this.replaceContribution(id, people),
+      upsert: async (people) => this.upsertContribution(id, people),
+      remove: async (ids) => this.removeContribution(id, ids),
+      progress: (done, total) => {
+        supervisor?.setProgress(done, total);
+        log.info({ done, total }, `directory sync ${id}: ${done}${total === undefined ? '' : `/${total}`}`);
+      },
+    };
+    const ctx: ConnectorContext<unknown> = {
+      id,
+      config,
+      log,
+      clock: this.deps.clock,
+      directory: { resolve: (i) => this.dir.resolve(i), person: (p) => this.dir.person(p), people: () => this.dir.people() },
+      emit: async (signals) => {
+        const res = await this.ingest.submitPartial(signals);
+        this.metrics.signalsAccepted.inc({ via: 'connector' }, res.accepted);
+        for (const r of res.refused) this.metrics.signalsRefused.inc({ reason: r.code });
+        return { accepted: res.accepted, refused: res.refused.map((r) => ({ index: r.index, code: r.code, detail: r.detail })) };
+      },
+      directorySink: sink,
+      report: {
+        ok: () => supervisor?.reporter.ok(),
+        error: (e) => supervisor?.reporter.error(e),
+        count: (name, n) => supervisor?.reporter.count(name, n),
+      },
+    };
+    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock });
+    return supervisor;
+  }
+
+  // --- directory -------------------------------------------------------------------------------
+
+  private rebuildDirectory(): void {
+    const merged = new Map<string, Person>();
+    for (const p of this.deps.loaded.people) merged.set(p.id, p);
+    for (const people of this.contributed.values()) for (const p of people.values()) if (!merged.has(p.id)) merged.set(p.id, p);
+    const before = this.dir;
+    // Swap whole: a lookup during a sync sees the old table or the new one, never a partial one.
+    this.dir = new Directory(merged.values(), before.loadedAt);
+    const gone = [...before.ids()].filter((id) => !this.dir.has(id));
+    if (gone.length > 0) {
+      for (const id of gone) this.cache.delete(id);
+      void this.pipeline.store.forget(gone);
+    }
+    this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');
+  }
+
+  private async replaceContribution(id: string, people: readonly Person[]): Promise<void> {
+    this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
+    this.rebuildDirectory();
+  }
+
+  private async upsertContribution(id: string, people: readonly Person[]): Promise<void> {
+    const m = this.contributed.get(id) ?? new Map<string, Person>();
+    for (const p of people) m.set(p.id, p);
+    this.contributed.set(id, m);
+    this.rebuildDirectory();
+  }
+
+  private async removeContribution(id: string, ids: readonly string[]): Promise<void> {
+    const m = this.contributed.get(id);
+    if (m === undefined) return;
+    for (const i of ids) m.delete(i);
+    this.rebuildDirectory();
+  }
+
+  // --- presence --------------------------------------------------------------------------------
+
+  /** The stored presence of people (offline since the directory load for people never seen). */
+  async presence(people: readonly string[]): Promise<Presence[]> {
+    const stored = await this.pipeline.store.getPresence(people);
+    return people.map((p) => stored.get(p) ?? offlinePresence(p, this.dir.loadedAt));
+  }
+
+  /** Watch every change of any person on this node, in version order per person. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private dispatch(p: Presence): void {
+    const prev = this.cache.accept(p);
+    if (prev === false) return;
+    for (const l of this.listeners) {
+      try {
+        l(prev, p);
+      } catch (e) {
+        this.deps.log.error({ err: e }, 'change listener failed');
+      }
+    }
+    this.webhooks.onChange(p);
+    this.toPublish.set(p.person, p);
+    if (this.publishTimer === undefined) {
+      this.publishTimer = setTimeout(() => void this.flushPublishers(), 50);
+      this.publishTimer.unref?.();
+    }
+  }
+
+  private async flushPublishers(): Promise<void> {
+    this.publishTimer = undefined;
+    const changes = [...this.toPublish.values()];
+    this.toPublish.clear();
+    await Promise.all(
+      [...this.supervisors.values()].filter((s) => s.manifest.capabilities.includes('publish')).map((s) => s.publish(changes)),
+    );
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
+    this.manager.start();
+    for (const s of this.supervisors.values()) {
+      await s.start().catch((e) => this.deps.log.error({ err: e, connector: s.id }, 'connector start failed'));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await Promise.all([...this.supervisors.values()].map((s) => s.stop()));
+    if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    this.unsubscribe?.();
+    this.webhooks.close();
+    await this.pipeline.close();
+  }
+}

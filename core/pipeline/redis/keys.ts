@@ -1,0 +1,36 @@
+/**
+ * Key layout of Redis mode, all under one prefix so that several hubs (and every test) can share a
+ * server. Person ids are opaque strings: they are only ever the tail of a key, never parsed back.
+ */
+export interface Keys {
+  readonly prefix: string;
+  /** Hash: register key -> `sourceVersion|sourceTime|stamp|canonical JSON`, plus `#rev`. */
+  registers(person: string): string;
+  /** Hash: rev, at (the basis), fp (fingerprint), v (version), since, d (draft JSON). */
+  presence(person: string): string;
+  /** String: the last publication stamp handed out (strictly increasing). */
+  readonly clock: string;
+  /** Sorted set: person -> next time boundary (epoch ms). */
+  readonly boundaries: string;
+  /** Sorted set: person -> claim deadline, for boundaries a node has taken but not finished. */
+  readonly claimed: string;
+  /** Pub/sub channel of presence changes. */
+  readonly bus: string;
+  lease(name: string): string;
+  /** BullMQ key prefix (BullMQ appends `:<queue>:...`). */
+  readonly bullPrefix: string;
+}
+
+export function keys(prefix: string): Keys {
+  return {
+    prefix,
+    registers: (p) => `${prefix}:reg:${p}`,
+    presence: (p) => `${prefix}:pres:${p}`,
+    clock: `${prefix}:clock`,
+    boundaries: `${prefix}:bnd`,
+    claimed: `${prefix}:bnd:claimed`,
+    bus: `${prefix}:bus`,
+    lease: (name) => `${prefix}:lease:${name}`,
+    bullPrefix: `${prefix}:bull`,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Lua scripts of the Redis store. Each runs atomically in Redis, so the stale/duplicate judgement,
+ * the publication stamp and the revision bump of a signal form one step (DESIGN.md invariant 2),
+ * and so does the compare-and-set of a presence. Scripts call TIME: Redis 7 replicates scripts by
+ * effects, so a non-deterministic command is allowed.
+ */
+
+/** Epoch ms with the microsecond fraction, from Redis's own clock: the one clock of the cluster. */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
+
+/**
+ * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 5 per signal: index into KEYS, register
+ * field, sourceVersion or '', sourceTime or '', canonical JSON. Returns per signal the stamp
+ * (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in core/model/register.ts:
+ * versions decide when both sides carry one, else source times; then an identical observation is a
+ * duplicate that changes nothing, not even the stamp. Stamps strictly increase (by 1 microsecond
+ * when the clock has not moved) and are formatted with %.3f because Lua's tostring keeps only 14
+ * significant digits.
+ */
+export const APPLY = `${NOW}
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+local out = {}
+local n = #ARGV / 5
+local stamped = false
+for i = 0, n - 1 do
+  local b = i * 5
+  local key = KEYS[tonumber(ARGV[b + 1])]
+  local field = ARGV[b + 2]
+  local isv = ARGV[b + 3]
+  local ist = ARGV[b + 4]
+  local json = ARGV[b + 5]
+  local cur = redis.call('HGET', key, field)
+  local outcome = 'a'
+  if cur then
+    local p1 = string.find(cur, '|', 1, true)
+    local p2 = string.find(cur, '|', p1 + 1, true)
+    local p3 = string.find(cur, '|', p2 + 1, true)
+    local csv = string.sub(cur, 1, p1 - 1)
+    local cst = string.sub(cur, p1 + 1, p2 - 1)
+    if isv ~= '' and csv ~= '' then
+      if tonumber(isv) < tonumber(csv) then outcome = 's' end
+    elseif ist ~= '' and cst ~= '' and tonumber(ist) < tonumber(cst) then
+      outcome = 's'
+    end
+    if outcome == 'a' and string.sub(cur, p3 + 1) == json then outcome = 'd' end
+  end
+  if outcome == 'a' then
+    local stamp = now
+    if stamp <= last then stamp = last + 0.001 end
+    local s = string.format('%.3f', stamp)
+    last = tonumber(s)
+    stamped = true
+    redis.call('HSET', key, field, isv .. '|' .. ist .. '|' .. s .. '|' .. json)
+    redis.call('HINCRBY', key, '#rev', 1)
+    out[i + 1] = s
+  else
+    out[i + 1] = outcome
+  end
+end
+if stamped then redis.call('SET', KEYS[1], string.format('%.3f', last)) end
+return out`;
+
+/**
+ * KEYS = presence hashes. ARGV, 4 per entry: basis rev, basis at, fingerprint, draft JSON.
+ * Refuses (0) a basis older than the stored one (rev first, then evaluation instant); accepts
+ * without change (1, version, since, draft) when the fingerprint is the stored one; otherwise bumps
+ * the version and sets since to the basis instant (2, version, since, draft).
+ */
+export const COMMIT = `local out = {}
+for i = 1, #KEYS do
+  local b = (i - 1) * 4
+  local key = KEYS[i]
+  local rev = tonumber(ARGV[b + 1])
+  local at = tonumber(ARGV[b + 2])
+  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd')
+  local crev = tonumber(cur[1])
+  if crev and (rev < crev or (rev == crev and at < tonumber(cur[2]))) then
+    out[i] = {0}
+  elseif cur[4] and cur[3] == ARGV[b + 3] then
+    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2])
+    out[i] = {1, cur[4], cur[5], cur[6]}
+  else
+    local v = tostring((tonumber(cur[4]) or 0) + 1)
+    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', ARGV[b + 2], 'd', ARGV[b + 4])
+    out[i] = {2, v, ARGV[b + 2], ARGV[b + 4]}
+  end
+end
+return out`;
+
+/**
+ * Boundary claim. KEYS[1] = boundaries, KEYS[2] = claimed. ARGV[1] = limit, ARGV[2] = claim lease ms.
+ * Moves due people (score <= Redis now) to the claimed set with a deadline, so that exactly one node
+ * handles each; claims whose deadline passed (their node died) are due again. Returns
+ * {now, people, next boundary score or false}. Only due items are read: nothing scans all people.
+ */
+export const CLAIM = `${NOW}
+now = math.floor(now)
+local limit = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local out = {}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+for _, p in ipairs(due) do
+  redis.call('ZREM', KEYS[1], p)
+  redis.call('ZADD', KEYS[2], now + lease, p)
+  out[#out + 1] = p
+end
+if #out < limit then
+  local again = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit - #out)
+  for _, p in ipairs(again) do
+    redis.call('ZADD', KEYS[2], now + lease, p)
+    out[#out + 1] = p
+  end
+end
+local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local c = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local n = nxt[2]
+if c[2] and (not n or tonumber(c[2]) < tonumber(n)) then n = c[2] end
+return {tostring(now), out, n or false}`;
+
+/** Lease scripts (core/pipeline/redis/lease.ts): owner-checked, so a node never touches another's lease. */
+export const LEASE_ACQUIRE = `local cur = redis.call('GET', KEYS[1])
+if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+export const LEASE_RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+export const LEASE_RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
