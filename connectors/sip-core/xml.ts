@@ -1,0 +1,103 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/**
+ * Safe XML for bodies received from the network. Entity processing is off in fast-xml-parser and
+ * any document type declaration is refused outright, so neither external entities (XXE) nor
+ * entity expansion (billion laughs) can happen; only the five predefined entities and character
+ * references are decoded, by hand, without recursion. Size and nesting are bounded.
+ * Namespace prefixes are dropped: PIDF (RFC 3863), the data model (RFC 4479), RPID (RFC 4480) and
+ * dialog-info (RFC 4235) use distinct local names for the elements read here.
+ */
+export class XmlError extends Error {
+  override readonly name = 'XmlError';
+}
+
+export interface XmlNode {
+  readonly [key: string]: XmlNode[] | string | undefined;
+}
+
+export const MAX_XML_BYTES = 262_144;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  alwaysCreateTextNode: true,
+  textNodeName: '#text',
+  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
+});
+
+export function parseXml(text: string, maxBytes = MAX_XML_BYTES): XmlNode {
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError(`XML body larger than ${maxBytes} bytes`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch (e) {
+    throw new XmlError(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (doc === null || typeof doc !== 'object') throw new XmlError('XML without a root element');
+  return doc as XmlNode;
+}
+
+/** The root element named `name`, or an error naming what was found instead. */
+export function root(doc: XmlNode, name: string): XmlNode {
+  const r = doc[name];
+  if (!Array.isArray(r) || r[0] === undefined) {
+    const found = Object.keys(doc).filter((k) => !k.startsWith('#') && !k.startsWith('@_'));
+    throw new XmlError(`expected a <${name}> root element, found ${found.length === 0 ? 'none' : `<${found.join('>, <')}>`}`);
+  }
+  return r[0];
+}
+
+export function children(node: XmlNode | undefined, name: string): XmlNode[] {
+  const c = node?.[name];
+  return Array.isArray(c) ? c : [];
+}
+
+export function child(node: XmlNode | undefined, name: string): XmlNode | undefined {
+  return children(node, name)[0];
+}
+
+/** The decoded text content of an element. */
+export function text(node: XmlNode | undefined): string | undefined {
+  const t = node?.['#text'];
+  return typeof t === 'string' ? decodeEntities(t) : undefined;
+}
+
+export function attr(node: XmlNode | undefined, name: string): string | undefined {
+  const a = node?.[`@_${name}`];
+  return typeof a === 'string' ? decodeEntities(a) : undefined;
+}
+
+/** Element names below a node (namespace prefix already removed). */
+export function elementNames(node: XmlNode | undefined): string[] {
+  if (node === undefined) return [];
+  return Object.keys(node).filter((k) => !k.startsWith('#') && !k.startsWith('@_'));
+}
+
+const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (m, e: string) => {
+    if (e.startsWith('#')) {
+      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
+    }
+    return NAMED[e] ?? m;
+  });
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
+}

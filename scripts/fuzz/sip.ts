@@ -1,0 +1,137 @@
+/**
+ * Fuzz target for the SIP connector family: mutated SIP messages (datagram and stream framing)
+ * and mutated XML bodies (PIDF, dialog-info, multipart/related). Only the parsers' own refusals
+ * (SipParseError, XmlError) are allowed; any other exception, a case that runs longer than a
+ * second, a result larger than the limits, or heap growth beyond a bound is a failure.
+ * Full run: `tsx scripts/fuzz/sip.ts 100000`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDialogInfo } from '../../connectors/sip-core/dialog-info.ts';
+import { StreamFramer } from '../../connectors/sip-core/framer.ts';
+import { partsOfType } from '../../connectors/sip-core/multipart.ts';
+import { DEFAULT_LIMITS, parseDatagram, SipParseError } from '../../connectors/sip-core/parser.ts';
+import { parsePidf } from '../../connectors/sip-core/pidf.ts';
+import { XmlError } from '../../connectors/sip-core/xml.ts';
+
+const FIXTURES = fileURLToPath(new URL('../../connectors/sip-core/fixtures/', import.meta.url));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DICTIONARY = [
+  '\r\n', '\r\n\r\n', '\n', ' ', '\t', ':', ';', ',', '<', '>', '"', '\\', '=', '&', '&amp;', '&#x0;', '&#99999999;',
+  'Content-Length: ', 'l: 99999', 'CSeq: 1 NOTIFY', 'Via: SIP/2.0/UDP x;branch=z9hG4bK', '<!DOCTYPE a [<!ENTITY b "c">]>',
+  '<![CDATA[', ']]>', '<!--', '-->', '<tuple id="x">', '</tuple>', '<dialog id="d"><state>', '</state></dialog>', 'version="4294967296"',
+  '--boundary', '\u0000', '\uffff', '💥',
+];
+
+function seeds(): { sip: Buffer[]; xml: string[] } {
+  const files = readdirSync(FIXTURES);
+  const xml = files.filter((f) => f.endsWith('.xml')).map((f) => readFileSync(FIXTURES + f, 'utf8'));
+  const sip = files.filter((f) => f.endsWith('.sip')).map((f) => readFileSync(FIXTURES + f));
+  for (const body of xml) {
+    const b = Buffer.from(body);
+    sip.push(Buffer.concat([Buffer.from(`NOTIFY sip:w@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKf\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:w@c>;tag=2\r\nCall-ID: f\r\nCSeq: 9 NOTIFY\r\nEvent: presence\r\nSubscription-State: active;expires=60\r\nContent-Type: application/pidf+xml\r\nContent-Length: ${b.length}\r\n\r\n`), b]));
+  }
+  return { sip, xml };
+}
+
+function mutate(input: Buffer, r: () => number): Buffer {
+  let b = Buffer.from(input);
+  const n = 1 + Math.floor(r() * 6);
+  for (let k = 0; k < n; k++) {
+    const at = Math.floor(r() * (b.length + 1));
+    switch (Math.floor(r() * 7)) {
+      case 0: // flip a byte
+        if (b.length > 0) b[Math.min(at, b.length - 1)] = Math.floor(r() * 256);
+        break;
+      case 1: // delete a run
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at + Math.floor(r() * 32))]);
+        break;
+      case 2: // insert a dictionary token
+        b = Buffer.concat([b.subarray(0, at), Buffer.from(DICTIONARY[Math.floor(r() * DICTIONARY.length)]!), b.subarray(at)]);
+        break;
+      case 3: // duplicate a slice (bounded, so inputs stay near the limits, not beyond memory)
+        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + Math.floor(r() * 512)), b.subarray(at)]);
+        break;
+      case 4: // truncate
+        b = b.subarray(0, at);
+        break;
+      case 5: // repeat a small token many times (deep nesting, many headers)
+        b = Buffer.concat([b.subarray(0, at), Buffer.from((r() < 0.5 ? '<a>' : 'X-H: 1\r\n').repeat(Math.floor(r() * 300))), b.subarray(at)]);
+        break;
+      default: // swap case
+        b = Buffer.from(b.toString('latin1').replace(/[a-z]/g, (c) => (r() < 0.1 ? c.toUpperCase() : c)), 'latin1');
+    }
+    if (b.length > 200_000) b = b.subarray(0, 200_000);
+  }
+  return b;
+}
+
+function allowed(e: unknown): boolean {
+  return e instanceof SipParseError || e instanceof XmlError;
+}
+
+function one(kind: number, input: Buffer): void {
+  switch (kind) {
+    case 0: {
+      const m = parseDatagram(input);
+      if (m.headers.entries.length > DEFAULT_LIMITS.maxHeaders) throw new Error('more headers than the limit');
+      if (m.body.length > DEFAULT_LIMITS.maxMessageBytes) throw new Error('body beyond the limit');
+      break;
+    }
+    case 1: {
+      const f = new StreamFramer();
+      for (let i = 0; i < input.length; i += 97) f.push(input.subarray(i, i + 97));
+      break;
+    }
+    case 2:
+      parsePidf(input.toString('utf8'));
+      break;
+    case 3:
+      parseDialogInfo(input.toString('utf8'));
+      break;
+    default:
+      partsOfType(input.toString('utf8'), 'multipart/related;boundary=boundary', 'application/pidf+xml');
+  }
+}
+
+export function fuzz(iterations: number, seed: number): { cases: number } {
+  const r = rng(seed);
+  const { sip, xml } = seeds();
+  const heapStart = process.memoryUsage().heapUsed;
+  for (let i = 0; i < iterations; i++) {
+    const kind = Math.floor(r() * 5);
+    const base = kind <= 1 ? sip[Math.floor(r() * sip.length)]! : Buffer.from(kind === 4 ? `--boundary\r\nContent-Type: application/pidf+xml\r\n\r\n${xml[0]}\r\n--boundary--` : xml[Math.floor(r() * xml.length)]!);
+    const input = mutate(base, r);
+    const t0 = performance.now();
+    try {
+      one(kind, input);
+    } catch (e) {
+      if (!allowed(e)) {
+        throw new Error(`fuzz case ${i} (seed ${seed}, kind ${kind}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${input.toString('base64')}`);
+      }
+    }
+    const ms = performance.now() - t0;
+    if (ms > 1000) throw new Error(`fuzz case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms\ninput (base64): ${input.toString('base64')}`);
+    if (i % 1000 === 999 && process.memoryUsage().heapUsed - heapStart > 512 * 1024 * 1024) throw new Error(`heap grew by more than 512 MB after ${i} cases`);
+  }
+  return { cases: iterations };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const n = Number(process.argv[2] ?? 100_000);
+  const seed = Number(process.argv[3] ?? 1);
+  const t0 = Date.now();
+  const res = fuzz(n, seed);
+  console.log(`sip fuzz: ${res.cases} cases, seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(1)} s, no crash`);
+}
