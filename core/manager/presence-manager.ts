@@ -1,7 +1,7 @@
 import type { Presence } from '../model/presence.ts';
 import type { Register } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
-import type { Pipeline, PresenceDraft } from '../pipeline/ports.ts';
+import type { BatchInfo, Pipeline, PresenceDraft } from '../pipeline/ports.ts';
 import { aggregate, type Judgement } from '../rules/aggregate.ts';
 import type { Rules } from '../rules/rules-config.ts';
 import type { Logger } from '../util/logger.ts';
@@ -44,7 +44,7 @@ export class PresenceManager {
   }
 
   start(): void {
-    this.deps.pipeline.queue.process((batch) => this.handleBatch(batch));
+    this.deps.pipeline.queue.process((batch, info) => this.handleBatch(batch, info));
     this.deps.pipeline.boundaries.start(async (people) => {
       await this.recompute(people);
     });
@@ -54,7 +54,7 @@ export class PresenceManager {
     this.rules = rules;
   }
 
-  async handleBatch(batch: readonly Signal[]): Promise<void> {
+  async handleBatch(batch: readonly Signal[], info?: BatchInfo): Promise<void> {
     const { store } = this.deps.pipeline;
     const results = await store.applySignals(batch);
     const touched = new Set<string>();
@@ -62,6 +62,9 @@ export class PresenceManager {
     let stale = 0;
     let duplicate = 0;
     results.forEach((r, i) => {
+      // A redelivered batch may have been applied by a worker that died before committing: its
+      // signals now come back duplicate, and only a recomputation brings the presence up to date.
+      if (info?.redelivered === true) touched.add(batch[i]!.person);
       if (r.outcome === 'applied') {
         applied++;
         touched.add(batch[i]!.person);

@@ -58,11 +58,22 @@ export interface PresenceStore {
   close(): Promise<void>;
 }
 
+/** What the queue knows about a delivery. */
+export interface BatchInfo {
+  /**
+   * True when (part of) this batch was handed out before: its handler threw, or its worker died.
+   * Its signals may already be applied (they come back `duplicate`) without the presence having
+   * been committed, so the consumer must recompute every person of the batch, not only the ones
+   * whose signals applied now.
+   */
+  readonly redelivered: boolean;
+}
+
 export interface SignalQueue {
   /** Resolves only once the batch is durably queued (DESIGN.md invariant 3). */
   enqueue(batch: readonly Signal[]): Promise<void>;
   /** Starts consuming: `handler` gets batches; a batch whose handler throws is retried. */
-  process(handler: (batch: readonly Signal[]) => Promise<void>): void;
+  process(handler: (batch: readonly Signal[], info?: BatchInfo) => Promise<void>): void;
   depth(): Promise<number>;
   /** Stops taking new batches and waits for the ones in hand. */
   close(): Promise<void>;

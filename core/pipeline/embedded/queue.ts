@@ -1,6 +1,6 @@
 import type { Signal } from '../../model/signal.ts';
 import type { Logger } from '../../util/logger.ts';
-import type { SignalQueue } from '../ports.ts';
+import type { BatchInfo, SignalQueue } from '../ports.ts';
 
 /**
  * The in-process queue of embedded mode: batches are coalesced and handed to one consumer at a
@@ -9,7 +9,9 @@ import type { SignalQueue } from '../ports.ts';
  */
 export class MemoryQueue implements SignalQueue {
   private readonly pending: Signal[] = [];
-  private handler: ((batch: readonly Signal[]) => Promise<void>) | undefined;
+  private handler: ((batch: readonly Signal[], info?: BatchInfo) => Promise<void>) | undefined;
+  /** Signals handed to a handler that threw: their retry is a redelivery. */
+  private readonly redelivered = new WeakSet<Signal>();
   private running: Promise<void> | undefined;
   private closed = false;
 
@@ -21,7 +23,7 @@ export class MemoryQueue implements SignalQueue {
     this.kick();
   }
 
-  process(handler: (batch: readonly Signal[]) => Promise<void>): void {
+  process(handler: (batch: readonly Signal[], info?: BatchInfo) => Promise<void>): void {
     this.handler = handler;
     this.kick();
   }
@@ -49,9 +51,10 @@ export class MemoryQueue implements SignalQueue {
     while (this.pending.length > 0 && this.handler !== undefined) {
       const batch = this.pending.splice(0, this.opts.maxBatch ?? 5000);
       try {
-        await this.handler(batch);
+        await this.handler(batch, { redelivered: batch.some((s) => this.redelivered.has(s)) });
       } catch (e) {
         this.opts.log.error({ err: e }, 'batch failed, retrying');
+        for (const s of batch) this.redelivered.add(s);
         this.pending.unshift(...batch);
         await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 200));
       }

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../util/logger.ts';
+import type { BoundaryScheduler } from '../ports.ts';
+import type { Keys } from './keys.ts';
+import { execOrThrow } from './store.ts';
+
+export interface RedisBoundaryOptions {
+  /** Longest sleep of a node's poller (default 500 ms): bounds how late a boundary another node set fires. */
+  pollMs?: number;
+  /** People claimed per round (default 2000). */
+  claimLimit?: number;
+  /** A claim not finished within this time (its node died) is due again (default 30 s). */
+  claimLeaseMs?: number;
+}
+
+/**
+ * Time boundaries of Redis mode: a sorted set person -> instant (ZADD replaces, so a reschedule
+ * supersedes). Every node polls only the due head of the set with an atomic claim script
+ * (scripts.ts CLAIM), so each due person is handled by exactly one node and nothing scans all people.
+ * The poller sleeps until the earliest boundary, at most `pollMs`, and is woken early when this node
+ * schedules something sooner.
+ */
+export class RedisBoundaries implements BoundaryScheduler {
+  private onDue: ((people: readonly string[], at: number) => Promise<void>) | undefined;
+  private closed = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private wakeAt = Infinity;
+  private failing = false;
+
+  constructor(private readonly deps: { redis: Redis; keys: Keys; log: Logger }, private readonly opts: RedisBoundaryOptions = {}) {}
+
+  async schedule(entries: readonly { person: string; at: number | undefined }[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { redis, keys } = this.deps;
+    const pipe = redis.pipeline();
+    let earliest = Infinity;
+    for (const { person, at } of entries) {
+      if (at === undefined) pipe.zrem(keys.boundaries, person);
+      else {
+        pipe.zadd(keys.boundaries, at, person);
+        earliest = Math.min(earliest, at);
+      }
+    }
+    await execOrThrow(pipe);
+    if (earliest < this.wakeAt) this.wake?.();
+  }
+
+  start(onDue: (people: readonly string[], at: number) => Promise<void>): void {
+    this.onDue = onDue;
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 500;
+    const limit = this.opts.claimLimit ?? 2000;
+    const lease = this.opts.claimLeaseMs ?? 30_000;
+    const { redis, keys, log } = this.deps;
+    while (!this.closed) {
+      let sleep = pollMs;
+      try {
+        const [nowText, people, next] = await redis.phClaim(2, keys.boundaries, keys.claimed, limit, lease);
+        const now = Number(nowText);
+        if (this.failing) log.info('boundary poller recovered');
+        this.failing = false;
+        if (people.length > 0 && this.onDue !== undefined) {
+          await this.onDue(people, now);
+          await redis.zrem(keys.claimed, ...people);
+        }
+        if (people.length >= limit) sleep = 0;
+        else if (next !== null && next !== undefined) sleep = Math.max(0, Math.min(pollMs, Number(next) - now));
+      } catch (e) {
+        // Redis away or the manager failed: the claims stay and come due again after their lease.
+        if (!this.failing) log.warn({ err: e }, 'boundary poller failing, retrying');
+        this.failing = true;
+      }
+      if (sleep > 0 && !this.closed) await this.sleep(sleep);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    this.wakeAt = Date.now() + ms;
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        this.wakeAt = Infinity;
+        done();
+      };
+    }).then(() => {
+      this.wake = undefined;
+      this.wakeAt = Infinity;
+    });
+  }
+
+  /** The pending instant of a person (tests). */
+  async pendingFor(person: string): Promise<number | undefined> {
+    const s = await this.deps.redis.zscore(this.deps.keys.boundaries, person);
+    return s === null ? undefined : Number(s);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    await this.loop;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import type { Presence } from '../../model/presence.ts';
+import type { Logger } from '../../util/logger.ts';
+import type { ChangeBus } from '../ports.ts';
+import type { Keys } from './keys.ts';
+
+const CHUNK = 1000;
+
+/**
+ * Presence changes to the watchers of every node over Redis pub/sub: a watcher on node B sees a
+ * change caused by a signal posted to node A. Every change goes through Redis, also to the node that
+ * made it, so all nodes see one path. Two workers may publish one person's versions out of order
+ * (each commits, then publishes); the subscriber keeps the highest version seen per person and drops
+ * older ones, so listeners see each person's changes in version order. Pub/sub does not replay what
+ * was sent while a node was disconnected: a watcher that needs the state after an outage fetches it
+ * (the stream sends the current view first).
+ */
+export class RedisBus implements ChangeBus {
+  private readonly listeners = new Set<(p: Presence) => void>();
+  private readonly seen = new Map<string, number>();
+  private subscribed: Promise<unknown> | undefined;
+
+  constructor(private readonly deps: { redis: Redis; sub: Redis; keys: Keys; log: Logger }) {
+    deps.sub.on('message', (channel: string, message: string) => {
+      if (channel !== deps.keys.bus) return;
+      this.deliver(message);
+    });
+  }
+
+  /** Subscribes the channel (ioredis re-subscribes by itself after a reconnect). */
+  async open(): Promise<void> {
+    this.subscribed ??= this.deps.sub.subscribe(this.deps.keys.bus);
+    await this.subscribed;
+  }
+
+  private deliver(message: string): void {
+    let changes: Presence[];
+    try {
+      changes = JSON.parse(message) as Presence[];
+    } catch (e) {
+      this.deps.log.warn({ err: e }, 'unreadable change message dropped');
+      return;
+    }
+    for (const p of changes) {
+      const last = this.seen.get(p.person);
+      if (last !== undefined && p.version <= last) continue;
+      this.seen.set(p.person, p.version);
+      const frozen = Object.freeze({ ...p, activity: Object.freeze(p.activity) });
+      for (const l of this.listeners) {
+        try {
+          l(frozen);
+        } catch (e) {
+          this.deps.log.error({ err: e }, 'change listener threw');
+        }
+      }
+    }
+  }
+
+  async publish(changes: readonly Presence[]): Promise<void> {
+    if (changes.length === 0) return;
+    const pipe = this.deps.redis.pipeline();
+    for (let i = 0; i < changes.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify(changes.slice(i, i + CHUNK)));
+    await pipe.exec();
+  }
+
+  subscribe(listener: (p: Presence) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets the version seen for people removed from the store, so that they can start again at 1. */
+  forget(people: readonly string[]): void {
+    for (const p of people) this.seen.delete(p);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,84 @@
+import { Redis, type RedisOptions, type Result } from 'ioredis';
+import { HubError } from '../../util/errors.ts';
+import { CLAIM, COMMIT, APPLY, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    phApply(numKeys: number, ...keysAndArgs: (string | number)[]): Result<string[], Context>;
+    phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
+    phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;
+    phLeaseAcquire(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    phLeaseRenew(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    phLeaseRelease(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+  }
+}
+
+export type ConnectionRole = 'store' | 'queue' | 'worker' | 'sub' | 'lease';
+
+/**
+ * One ioredis connection per role. All reconnect by themselves with a capped backoff (ioredis
+ * `retryStrategy`); they differ in what a command does while Redis is away:
+ * - queue and lease: `enableOfflineQueue: false`, so an enqueue or a lease renewal fails at once
+ *   and the API can answer 503 + Retry-After instead of holding what it cannot keep;
+ * - worker: `maxRetriesPerRequest: null`, as BullMQ requires for its blocking connection;
+ * - store and sub: a few retries, so a blip does not fail a batch but an outage does.
+ * Scripts are registered with defineCommand, which falls back from EVALSHA to EVAL after a
+ * restart emptied the script cache.
+ */
+export function connect(url: string, role: ConnectionRole, nodeId: string): Redis {
+  const opts: RedisOptions = {
+    connectionName: `presence-hub:${nodeId}:${role}`,
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    lazyConnect: false,
+    enableReadyCheck: true,
+  };
+  if (role === 'queue' || role === 'lease') {
+    opts.enableOfflineQueue = false;
+    opts.maxRetriesPerRequest = 1;
+  } else if (role === 'worker') {
+    opts.maxRetriesPerRequest = null;
+  } else {
+    opts.maxRetriesPerRequest = 3;
+  }
+  const r = new Redis(url, opts);
+  r.defineCommand('phApply', { lua: APPLY });
+  r.defineCommand('phCommit', { lua: COMMIT });
+  r.defineCommand('phClaim', { lua: CLAIM });
+  r.defineCommand('phLeaseAcquire', { lua: LEASE_ACQUIRE, numberOfKeys: 1 });
+  r.defineCommand('phLeaseRenew', { lua: LEASE_RENEW, numberOfKeys: 1 });
+  r.defineCommand('phLeaseRelease', { lua: LEASE_RELEASE, numberOfKeys: 1 });
+  return r;
+}
+
+/** Resolves once the connection is ready, or throws HUB_ERR_UNAVAILABLE after `timeoutMs`. */
+export async function whenReady(r: Redis, timeoutMs: number): Promise<void> {
+  if (r.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      r.off('ready', onReady);
+      reject(unavailable(`Redis not reachable within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = (): void => {
+      clearTimeout(t);
+      resolve();
+    };
+    r.once('ready', onReady);
+  });
+}
+
+export const RETRY_AFTER_MS = 2000;
+
+/** The error the API turns into 503 + Retry-After (HUB_ERR_UNAVAILABLE, transient). */
+export function unavailable(message: string, cause?: unknown): HubError {
+  return new HubError('HUB_ERR_UNAVAILABLE', message, { kind: 'transient', status: 503, retryAfterMs: RETRY_AFTER_MS, cause });
+}
+
+/** Closes a connection politely, or drops it when Redis is not there to answer QUIT. */
+export async function closeConnection(r: Redis): Promise<void> {
+  if (r.status === 'end') return;
+  if (r.status === 'ready') {
+    await r.quit().catch(() => r.disconnect());
+  } else {
+    r.disconnect();
+  }
+}

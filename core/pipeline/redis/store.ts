@@ -1,0 +1,142 @@
+import type { Redis } from 'ioredis';
+import type { Presence } from '../../model/presence.ts';
+import type { Register } from '../../model/register.ts';
+import { registerKey, type Signal } from '../../model/signal.ts';
+import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
+import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
+import type { Keys } from './keys.ts';
+
+/** Signals per script call: long enough to amortize the round trip, short enough not to stall Redis. */
+const APPLY_CHUNK = 500;
+const COMMIT_CHUNK = 500;
+
+/**
+ * The store of Redis mode (registers, presence) behind the same port as MemoryStore: identical
+ * outcomes, with the judgement and the stamp done inside Redis (scripts.ts), so nodes with skewed
+ * clocks agree on order. Batches go out as a few pipelined script calls, not one call per signal.
+ */
+export class RedisStore implements PresenceStore {
+  constructor(private readonly deps: { redis: Redis; keys: Keys }) {}
+
+  async now(): Promise<number> {
+    const [s, us] = await this.deps.redis.time();
+    return Number(s) * 1000 + Number(us) / 1000;
+  }
+
+  async applySignals(signals: readonly Signal[]): Promise<ApplyResult[]> {
+    if (signals.length === 0) return [];
+    const { redis, keys } = this.deps;
+    const pipe = redis.pipeline();
+    for (let i = 0; i < signals.length; i += APPLY_CHUNK) {
+      const chunk = signals.slice(i, i + APPLY_CHUNK);
+      const keyIndex = new Map<string, number>();
+      const k: string[] = [keys.clock];
+      const args: (string | number)[] = [];
+      for (const s of chunk) {
+        let idx = keyIndex.get(s.person);
+        if (idx === undefined) {
+          k.push(keys.registers(s.person));
+          idx = k.length;
+          keyIndex.set(s.person, idx);
+        }
+        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', canonicalSignal(s));
+      }
+      pipe.phApply(k.length, ...k, ...args);
+    }
+    const replies = await execOrThrow(pipe);
+    const out: ApplyResult[] = [];
+    let i = 0;
+    for (const reply of replies as string[][]) {
+      for (const r of reply) {
+        const s = signals[i++]!;
+        if (r === 's') out.push({ outcome: 'stale' });
+        else if (r === 'd') out.push({ outcome: 'duplicate' });
+        else out.push({ outcome: 'applied', register: appliedRegister(s, Number(r)) });
+      }
+    }
+    return out;
+  }
+
+  async getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>> {
+    const out = new Map<string, PersonRegisters>();
+    if (people.length === 0) return out;
+    const pipe = this.deps.redis.pipeline();
+    for (const p of people) pipe.hgetall(this.deps.keys.registers(p));
+    const replies = (await execOrThrow(pipe)) as Record<string, string>[];
+    people.forEach((p, i) => {
+      const h = replies[i] ?? {};
+      let rev = 0;
+      const registers: Register[] = [];
+      for (const [field, value] of Object.entries(h)) {
+        if (field === '#rev') rev = Number(value);
+        else registers.push(decodeRegister(value));
+      }
+      out.set(p, { rev, registers });
+    });
+    return out;
+  }
+
+  async getPresence(people: readonly string[]): Promise<Map<string, Presence>> {
+    const out = new Map<string, Presence>();
+    if (people.length === 0) return out;
+    const pipe = this.deps.redis.pipeline();
+    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'v', 'since', 'd');
+    const replies = (await execOrThrow(pipe)) as (string | null)[][];
+    people.forEach((p, i) => {
+      const [v, since, d] = replies[i] ?? [];
+      if (v != null && since != null && d != null) out.set(p, presenceOf(d, since, v));
+    });
+    return out;
+  }
+
+  async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]> {
+    if (entries.length === 0) return [];
+    const pipe = this.deps.redis.pipeline();
+    for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
+      const chunk = entries.slice(i, i + COMMIT_CHUNK);
+      const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
+      const args: (string | number)[] = [];
+      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft));
+      pipe.phCommit(k.length, ...k, ...args);
+    }
+    const replies = (await execOrThrow(pipe)) as (number | string)[][][];
+    const out: CommitResult[] = [];
+    for (const reply of replies) {
+      for (const [code, v, since, d] of reply) {
+        if (Number(code) === 0) out.push({ accepted: false, changed: false });
+        else out.push({ accepted: true, changed: Number(code) === 2, presence: presenceOf(String(d), String(since), String(v)) });
+      }
+    }
+    return out;
+  }
+
+  async forget(people: readonly string[]): Promise<void> {
+    if (people.length === 0) return;
+    const { redis, keys } = this.deps;
+    const pipe = redis.pipeline();
+    for (const p of people) {
+      pipe.del(keys.registers(p), keys.presence(p));
+      pipe.zrem(keys.boundaries, p);
+      pipe.zrem(keys.claimed, p);
+    }
+    await execOrThrow(pipe);
+  }
+
+  /** The connection belongs to the pipeline, which closes it. */
+  async close(): Promise<void> {}
+}
+
+function presenceOf(draft: string, since: string, version: string): Presence {
+  const d = JSON.parse(draft) as PresenceDraft;
+  return Object.freeze({ ...d, activity: Object.freeze(d.activity), since: Number(since), version: Number(version) });
+}
+
+/** Runs a pipeline and throws the first command error (ioredis reports them per command). */
+export async function execOrThrow(pipe: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const res = await pipe.exec();
+  if (res === null) throw new Error('Redis pipeline aborted');
+  return res.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
