@@ -71,7 +71,9 @@ export class LdapClient {
 
   /** Runs `fn` on a bound session and always unbinds. */
   async session<T>(fn: (s: LdapSession) => Promise<T>): Promise<T> {
-    const client = new Client({ url: this.cfg.url, timeout: this.cfg.timeout, connectTimeout: Math.min(this.cfg.timeout, 10_000), tlsOptions: this.tlsOptions });
+    // ldapts treats any tlsOptions as "connect with TLS": pass them only for ldaps:// (StartTLS gets them at upgrade).
+    const secure = this.cfg.url.startsWith('ldaps:');
+    const client = new Client({ url: this.cfg.url, timeout: this.cfg.timeout, connectTimeout: Math.min(this.cfg.timeout, 10_000), ...(secure ? { tlsOptions: this.tlsOptions } : {}) });
     try {
       try {
         if (this.cfg.startTls) await client.startTLS(this.tlsOptions);

@@ -1,0 +1,192 @@
+/**
+ * Integration tests against a real OpenLDAP (slapd) started on a free loopback port from a
+ * throwaway configuration and seeded with slapadd (test/support/peers/slapd.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Presence } from '../../core/model/presence.ts';
+import { classActivity } from '../../core/model/presence.ts';
+import type { AvailabilityClass } from '../../core/model/availability.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd.ts';
+import type { LdapDirectoryConnector } from './collector.ts';
+import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
+import { ldapDirectoryManifest } from './manifest.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const HUB_DN = 'cn=hub,ou=Services,dc=corp,dc=example';
+let slapd: Slapd;
+
+beforeAll(async () => {
+  slapd = await startSlapd({
+    schema: readFileSync(join(fixtures, 'ad-attributes.schema'), 'utf8'),
+    ldif: readFileSync(join(fixtures, 'seed.ldif'), 'utf8'),
+    // The bind account reads the people and writes only the presence attribute (README "Permissions").
+    databaseConfig: [
+      'access to attrs=userPassword by anonymous auth by * none',
+      `access to attrs=description by dn.exact="${HUB_DN}" write by users read`,
+      'access to * by users read by * none',
+    ].join('\n'),
+  });
+});
+afterAll(async () => {
+  await slapd?.stop();
+});
+
+function config(over: Partial<LdapConfigInput> = {}) {
+  return ldapConfigSchema.parse({
+    url: slapd.url,
+    bindDn: HUB_DN,
+    bindPassword: 'hub-secret',
+    baseDn: 'ou=People,dc=corp,dc=example',
+    pageSize: 2,
+    phone: { defaultCountryCode: '1', nationalPrefix: '' },
+    teams: { from: 'groups', groupBaseDn: 'ou=Groups,dc=corp,dc=example' },
+    identities: [
+      { attribute: 'mail', as: 'mailto' },
+      { attribute: 'telephoneNumber', as: 'tel' },
+      { attribute: 'ipPhone', as: 'tel' },
+      { attribute: 'labeledURI', as: 'labeled-uri' },
+      { attribute: 'msRTCSIP-PrimaryUserAddress', as: 'sip' },
+      { attribute: 'proxyAddresses', as: 'proxy-addresses' },
+    ],
+    publish: { attribute: 'description', interval: '1h', batchSize: 10 },
+    ...over,
+  });
+}
+
+function setup(over: Partial<LdapConfigInput> = {}) {
+  const h = connectorHarness({ id: 'corp-ldap', config: config(over) });
+  const connector = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
+  return { h, connector };
+}
+
+async function asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ url: slapd.url });
+  try {
+    await c.bind(slapd.rootDn, slapd.rootPassword);
+    return await fn(c);
+  } finally {
+    await c.unbind();
+  }
+}
+
+function presence(person: string, cls: AvailabilityClass, availability: number): Presence {
+  return { person, availability, class: cls, activity: classActivity(cls), since: Date.now(), version: 1 };
+}
+
+describe('ldap-directory against OpenLDAP', () => {
+  it('full sync: identities, teams from groupOfNames, skipped entries and a conflict in the report', async () => {
+    const { h, connector } = setup();
+    const r = await connector.fullSync();
+    expect(r).toMatchObject({ entries: 6, people: 4, skipped: 2 });
+    expect(h.directory.replaced).toHaveLength(1);
+    const byId = new Map(h.directory.replaced[0]!.map((p) => [p.id, p]));
+    expect([...byId.keys()].sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(byId.get('alice')).toMatchObject({ name: 'Alice Example', teams: ['sales'] });
+    expect([...byId.get('alice')!.identities].sort()).toEqual(
+      ['mailto:a.example@corp.example', 'mailto:alice@corp.example', 'sip:alice@corp.example', 'tel:+15550100101', 'tel:2001'].sort(),
+    );
+    expect(byId.get('bob')).toMatchObject({ name: 'Bob Builder', teams: ['sales'], identities: ['mailto:bob@corp.example', 'tel:+15550100102', 'xmpp:bob@chat.corp.example'] });
+    expect(byId.get('carol')!.teams).toEqual(['support']);
+    // Progress was reported page by page (page size 2) and at the end.
+    expect(h.directory.progress.length).toBeGreaterThanOrEqual(4);
+    expect(h.directory.progress.at(-1)).toEqual([6, 6]);
+
+    const report = connector.report();
+    expect(report.people).toBe(4);
+    expect(report.skipped).toEqual(
+      expect.arrayContaining([
+        { entry: 'cn=Printer Account,ou=People,dc=corp,dc=example', reason: 'no uid attribute' },
+        expect.objectContaining({ entry: 'uid=bad id,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/^invalid person id "bad id"/) }),
+        expect.objectContaining({ entry: 'uid=carol,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/identity conflict: mailto:shared@corp.example is also claimed by dave/) }),
+      ]),
+    );
+    expect(report.conflicts).toEqual([
+      { identity: 'mailto:shared@corp.example', people: ['carol', 'dave'], entries: ['uid=carol,ou=People,dc=corp,dc=example', 'uid=dave,ou=People,dc=corp,dc=example'] },
+    ]);
+  });
+
+  it('incremental sync picks up a modified entry (modifyTimestamp) and a group change, and nothing else', async () => {
+    const { h, connector } = setup();
+    await connector.fullSync();
+    await asRoot(async (c) => {
+      await c.modify('uid=bob,ou=People,dc=corp,dc=example', new Change({ operation: 'replace', modification: new Attribute({ type: 'telephoneNumber', values: ['+1 555 010 0199'] }) }));
+      await c.modify('cn=Sales,ou=Groups,dc=corp,dc=example', new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: ['uid=dave,ou=People,dc=corp,dc=example'] }) }));
+    });
+    const r = await connector.incrementalSync();
+    expect(r.changed).toBe(2);
+    const up = new Map(h.directory.upserted.map((p) => [p.id, p]));
+    expect([...up.keys()].sort()).toEqual(['bob', 'dave']);
+    expect(up.get('bob')!.identities).toContain('tel:+15550100199');
+    expect(up.get('dave')!.teams).toEqual(['sales']);
+    // Never a replace from an incremental sync.
+    expect(h.directory.replaced).toHaveLength(1);
+    // A second incremental with no change upserts nothing.
+    expect((await connector.incrementalSync()).changed).toBe(0);
+    await asRoot((c) => c.modify('cn=Sales,ou=Groups,dc=corp,dc=example', new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: ['uid=dave,ou=People,dc=corp,dc=example'] }) })));
+  });
+
+  it('writes the presence class into the attribute only when the class changes', async () => {
+    const { h, connector } = setup();
+    await connector.fullSync();
+    const readBack = (): Promise<string | undefined> =>
+      asRoot(async (c) => {
+        const { searchEntries } = await c.search('uid=alice,ou=People,dc=corp,dc=example', { scope: 'base', attributes: ['description'] });
+        const v = searchEntries[0]?.description;
+        return Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
+      });
+    const pub = connector.publisher!;
+    await connector.publish([presence('alice', 'busy', 6500), presence('nobody', 'dnd', 9500)]);
+    expect(pub.batcher.pendingCount).toBe(1);
+    await pub.batcher.drain();
+    expect(await readBack()).toBe('busy');
+    // Same class, another number: nothing to write (an operator's change stays untouched).
+    await asRoot((c) => c.modify('uid=alice,ou=People,dc=corp,dc=example', new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: ['marker'] }) })));
+    await connector.publish([presence('alice', 'busy', 7000)]);
+    expect(pub.batcher.pendingCount).toBe(0);
+    expect(await readBack()).toBe('marker');
+    // Changes between two batches collapse to the newest class.
+    await connector.publish([presence('alice', 'away', 15500)]);
+    await connector.publish([presence('alice', 'available', 3500)]);
+    await pub.batcher.drain();
+    expect(await readBack()).toBe('available');
+    expect(h.directory.replaced).toHaveLength(1);
+  });
+
+  it('runs under the supervisor: start syncs in the background and reports progress in health', async () => {
+    const { h } = setup();
+    const sup = h.supervisor(ldapDirectoryManifest);
+    await sup.start();
+    for (let i = 0; i < 100 && h.directory.replaced.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(h.directory.replaced[0]).toHaveLength(4);
+    await sup.stop();
+    const health = sup.health();
+    expect(health.state).toBe('stopped');
+    expect(health.progress).toEqual({ done: 6, total: 6 });
+    expect(health.counts.fullSyncs).toBe(1);
+  });
+
+  it('a bad bind password is permanent; nothing is replaced', async () => {
+    const { h, connector } = setup({ bindPassword: 'wrong-password' });
+    const t = await connector.testConnection();
+    expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
+    expect(t.message).not.toContain('wrong-password');
+    await expect(connector.start()).rejects.toMatchObject({ code: 'HUB_ERR_LDAP_BIND', kind: 'permanent' });
+    expect(h.directory.replaced).toHaveLength(0);
+  });
+
+  it('an unreachable port is transient', async () => {
+    const port = await freePort();
+    const { connector } = setup({ url: `ldap://127.0.0.1:${port}` });
+    const t = await connector.testConnection();
+    expect(t).toMatchObject({ ok: false, kind: 'transient', code: 'HUB_ERR_LDAP_UNREACHABLE' });
+  });
+
+  it('good credentials pass testConnection', async () => {
+    const { connector } = setup();
+    expect(await connector.testConnection()).toMatchObject({ ok: true });
+  });
+});
