@@ -1,6 +1,6 @@
 /**
  * Identity normalization, so that the same address written two ways resolves to one person:
- * schemes and domains lower-cased, `sip:`/`sips:` without parameters or port-less duplicates,
+ * schemes, users and domains lower-cased, `sip:`/`sips:` without parameters or port-less duplicates,
  * `tel:` reduced to its digits with a leading `+` kept (E.164 when the directory gives one).
  */
 export function normalizeIdentity(identity: string): string {
@@ -15,7 +15,9 @@ export function normalizeIdentity(identity: string): string {
       // RFC 3261 19.1.1: parameters after ';' and headers after '?' are not part of the address of record.
       value = value.split(/[;?]/)[0] ?? '';
       const at = value.lastIndexOf('@');
-      const user = at >= 0 ? value.slice(0, at) : '';
+      // RFC 3261 19.1.4 compares the user part case-sensitively, but enterprise directories do not:
+      // Alice@corp and alice@corp are one person to every administrator, so the hub folds case.
+      const user = at >= 0 ? value.slice(0, at).toLowerCase() : '';
       const host = (at >= 0 ? value.slice(at + 1) : value).toLowerCase();
       return `sip:${user === '' ? host : `${user}@${host}`}`;
     }
