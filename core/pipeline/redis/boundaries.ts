@@ -80,20 +80,15 @@ export class RedisBoundaries implements BoundaryScheduler {
 
   private sleep(ms: number): Promise<void> {
     this.wakeAt = Date.now() + ms;
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
         clearTimeout(t);
-        resolve();
-      }
-      this.wake = () => {
         this.wake = undefined;
         this.wakeAt = Infinity;
-        done();
+        resolve();
       };
-    }).then(() => {
-      this.wake = undefined;
-      this.wakeAt = Infinity;
+      const t = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 

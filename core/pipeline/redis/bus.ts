@@ -3,6 +3,7 @@ import type { Presence } from '../../model/presence.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { ChangeBus } from '../ports.ts';
 import type { Keys } from './keys.ts';
+import { execOrThrow } from './store.ts';
 
 const CHUNK = 1000;
 
@@ -60,7 +61,7 @@ export class RedisBus implements ChangeBus {
     if (changes.length === 0) return;
     const pipe = this.deps.redis.pipeline();
     for (let i = 0; i < changes.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify(changes.slice(i, i + CHUNK)));
-    await pipe.exec();
+    await execOrThrow(pipe);
   }
 
   subscribe(listener: (p: Presence) => void): () => void {

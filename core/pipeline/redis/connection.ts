@@ -7,9 +7,9 @@ declare module 'ioredis' {
     phApply(numKeys: number, ...keysAndArgs: (string | number)[]): Result<string[], Context>;
     phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;
-    phLeaseAcquire(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
-    phLeaseRenew(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
-    phLeaseRelease(numKeys: number, ...keysAndArgs: (string | number)[]): Result<number, Context>;
+    phLeaseAcquire(key: string, owner: string, ttlMs: number): Result<number, Context>;
+    phLeaseRenew(key: string, owner: string, ttlMs: number): Result<number, Context>;
+    phLeaseRelease(key: string, owner: string): Result<number, Context>;
   }
 }
 

@@ -1,0 +1,206 @@
+/**
+ * One contract for every implementation of the pipeline ports (core/pipeline/ports.ts): embedded and
+ * Redis must behave identically (DESIGN.md "Two modes, one code path"). Each test gets a fresh
+ * pipeline from the factory and closes it afterwards.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PresenceManager } from '../../core/manager/presence-manager.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import type { Signal } from '../../core/model/signal.ts';
+import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
+import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+
+export function sig(over: Partial<Signal> & { person: string }): Signal {
+  return Object.freeze({ source: 'src', endpoint: 'ep', category: 'user', expireType: 'user', availability: 3500, ...over }) as Signal;
+}
+
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const draft = (person: string, availability: number): PresenceDraft => ({
+  person,
+  availability,
+  class: availability >= 6000 ? 'busy' : 'available',
+  activity: { token: availability >= 6000 ? 'busy' : 'available', text: availability >= 6000 ? 'Busy' : 'Available' },
+});
+
+export function pipelineContract(name: string, make: () => Promise<Pipeline>): void {
+  describe(`pipeline contract: ${name}`, () => {
+    let p: Pipeline;
+    beforeEach(async () => {
+      p = await make();
+    });
+    afterEach(async () => {
+      await p.close();
+    });
+
+    it('applies a new register and drops an older sourceVersion', async () => {
+      const [a] = await p.store.applySignals([sig({ person: 'alice', sourceVersion: 5, availability: 6500 })]);
+      expect(a?.outcome).toBe('applied');
+      expect(a?.register?.availability).toBe(6500);
+      const [b] = await p.store.applySignals([sig({ person: 'alice', sourceVersion: 4, availability: 3500 })]);
+      expect(b?.outcome).toBe('stale');
+      const regs = (await p.store.getRegisters(['alice'])).get('alice');
+      expect(regs?.rev).toBe(1);
+      expect(regs?.registers.map((r) => [r.sourceVersion, r.availability])).toEqual([[5, 6500]]);
+    });
+
+    it('drops an older sourceTime from the same register when there is no version, and lets versions decide first', async () => {
+      const res = await p.store.applySignals([
+        sig({ person: 'bob', sourceTime: 2000, availability: 6500 }),
+        sig({ person: 'bob', sourceTime: 1000, availability: 9500 }),
+        sig({ person: 'carol', sourceTime: 2000, sourceVersion: 1 }),
+        sig({ person: 'carol', sourceTime: 1000, sourceVersion: 2, availability: 9500 }),
+        sig({ person: 'bob', endpoint: 'other', sourceTime: 1000, availability: 9500 }),
+      ]);
+      expect(res.map((r) => r.outcome)).toEqual(['applied', 'stale', 'applied', 'applied', 'applied']);
+      const regs = await p.store.getRegisters(['bob', 'carol']);
+      expect(regs.get('bob')?.rev).toBe(2);
+      expect(regs.get('carol')?.registers[0]?.availability).toBe(9500);
+    });
+
+    it('a duplicate changes nothing, not even the stamp or the revision', async () => {
+      const s = sig({ person: 'dave', sourceVersion: 3, activity: { token: 'on-the-phone', text: 'Calling' }, from: 1000, until: 5000 });
+      const [a] = await p.store.applySignals([s]);
+      const again = await p.store.applySignals([{ ...s, receivedAt: 42 }, s]);
+      expect(again.map((r) => r.outcome)).toEqual(['duplicate', 'duplicate']);
+      const regs = (await p.store.getRegisters(['dave'])).get('dave');
+      expect(regs?.rev).toBe(1);
+      expect(regs?.registers[0]?.publishedAt).toBe(a?.register?.publishedAt);
+      expect(regs?.registers[0]).toEqual(a?.register);
+      // Same version but another observation is a change, not a duplicate (judgeIncoming).
+      const [c] = await p.store.applySignals([{ ...s, availability: 6500 }]);
+      expect(c?.outcome).toBe('applied');
+    });
+
+    it('stamps strictly increase with the store clock', async () => {
+      const before = await p.store.now();
+      const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));
+      const r1 = await p.store.applySignals(batch);
+      const r2 = await p.store.applySignals(batch.map((s) => ({ ...s, availability: 6500 })));
+      const stamps = [...r1, ...r2].map((r) => r.register!.publishedAt);
+      for (let i = 1; i < stamps.length; i++) expect(stamps[i]!).toBeGreaterThan(stamps[i - 1]!);
+      expect(stamps[0]!).toBeGreaterThanOrEqual(before - 1);
+      expect(stamps.at(-1)!).toBeLessThan((await p.store.now()) + 1000);
+    });
+
+    it('commit is a compare-and-set on the basis; the version moves only when the fingerprint changes', async () => {
+      const t = await p.store.now();
+      const [c1] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t }, fingerprint: 'busy' }]);
+      expect(c1).toMatchObject({ accepted: true, changed: true, presence: { person: 'erin', availability: 6500, version: 1, since: t } });
+      const older = await p.store.commitPresence([
+        { draft: draft('erin', 3500), basis: { rev: 1, at: t + 10 }, fingerprint: 'av' },
+        { draft: draft('erin', 3500), basis: { rev: 2, at: t - 1 }, fingerprint: 'av' },
+      ]);
+      expect(older.map((c) => c.accepted)).toEqual([false, false]);
+      const [same] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t + 5 }, fingerprint: 'busy' }]);
+      expect(same).toMatchObject({ accepted: true, changed: false, presence: { version: 1, since: t } });
+      const [next] = await p.store.commitPresence([{ draft: draft('erin', 3500), basis: { rev: 3, at: t + 6 }, fingerprint: 'av' }]);
+      expect(next).toMatchObject({ accepted: true, changed: true, presence: { availability: 3500, version: 2, since: t + 6 } });
+      const stored = (await p.store.getPresence(['erin', 'nobody'])).get('erin');
+      expect(stored).toEqual(next?.presence);
+      expect((await p.store.getPresence(['nobody'])).size).toBe(0);
+    });
+
+    it('forget removes registers and presence', async () => {
+      await p.store.applySignals([sig({ person: 'gone' })]);
+      await p.store.commitPresence([{ draft: draft('gone', 3500), basis: { rev: 1, at: await p.store.now() }, fingerprint: 'x' }]);
+      await p.store.forget(['gone']);
+      expect((await p.store.getRegisters(['gone'])).get('gone')).toEqual({ rev: 0, registers: [] });
+      expect((await p.store.getPresence(['gone'])).size).toBe(0);
+    });
+
+    it('boundaries fire when due, a reschedule supersedes, undefined cancels', async () => {
+      const fired: { person: string; wall: number }[] = [];
+      p.boundaries.start(async (people) => {
+        for (const person of people) fired.push({ person, wall: Date.now() });
+      });
+      const now = await p.store.now();
+      const t0 = Date.now();
+      await p.boundaries.schedule([
+        { person: 'b1', at: now + 150 },
+        { person: 'b2', at: now + 200 },
+        { person: 'b3', at: now + 200 },
+      ]);
+      await p.boundaries.schedule([
+        { person: 'b2', at: now + 1200 },
+        { person: 'b3', at: undefined },
+      ]);
+      await waitFor(() => fired.some((f) => f.person === 'b1'), 'b1 fired', 5000);
+      expect(fired.some((f) => f.person === 'b2')).toBe(false);
+      await waitFor(() => fired.some((f) => f.person === 'b2'), 'b2 fired', 5000);
+      const b2 = fired.find((f) => f.person === 'b2')!;
+      expect(b2.wall - t0).toBeGreaterThanOrEqual(1100);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(fired.filter((f) => f.person === 'b2')).toHaveLength(1);
+      expect(fired.some((f) => f.person === 'b3')).toBe(false);
+    });
+
+    it('the bus delivers published changes to subscribers', async () => {
+      const got: Presence[] = [];
+      const off = p.bus.subscribe((x) => got.push(x));
+      const pr: Presence = { ...draft('frank', 6500), since: 1, version: 1 };
+      await p.bus.publish([pr]);
+      await waitFor(() => got.length === 1, 'delivery');
+      expect(got[0]).toEqual(pr);
+      off();
+      await p.bus.publish([{ ...pr, version: 2 }]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toHaveLength(1);
+    });
+
+    it('the queue delivers every batch', async () => {
+      const seen = new Set<string>();
+      p.queue.process(async (batch) => {
+        for (const s of batch) seen.add(`${s.person}/${s.endpoint}`);
+      });
+      await Promise.all(Array.from({ length: 30 }, (_, b) => p.queue.enqueue(Array.from({ length: 10 }, (_, i) => sig({ person: `q${b}`, endpoint: `e${i}` })))));
+      await waitFor(() => seen.size === 300, 'all 300 signals');
+    });
+
+    it('the queue retries a batch whose handler threw, marked redelivered', async () => {
+      const calls: BatchInfo[] = [];
+      let delivered = 0;
+      p.queue.process(async (batch, info) => {
+        calls.push(info ?? { redelivered: false });
+        if (calls.length === 1) throw new Error('boom');
+        delivered += batch.length;
+      });
+      await p.queue.enqueue([sig({ person: 'r1' }), sig({ person: 'r2' })]);
+      await waitFor(() => delivered === 2, 'redelivery');
+      expect(calls[0]?.redelivered).toBe(false);
+      expect(calls.at(-1)?.redelivered).toBe(true);
+    });
+
+    it('drives the PresenceManager: changes, versions, stale input, time boundaries', async () => {
+      const manager = new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log: silentLogger() });
+      const changes: Presence[] = [];
+      p.bus.subscribe((x) => changes.push(x));
+      manager.start();
+      await p.queue.enqueue([sig({ person: 'alice', availability: 6500, sourceVersion: 2 })]);
+      const first = await waitFor(async () => (await p.store.getPresence(['alice'])).get('alice'), 'alice presence');
+      expect(first).toMatchObject({ class: 'busy', version: 1 });
+      await waitFor(() => changes.some((c) => c.person === 'alice' && c.version === 1), 'change on the bus');
+      await p.queue.enqueue([sig({ person: 'alice', availability: 9500, sourceVersion: 1 })]); // stale
+      await p.queue.enqueue([sig({ person: 'alice', availability: 9500, sourceVersion: 3 })]);
+      await waitFor(async () => (await p.store.getPresence(['alice'])).get('alice')?.version === 2, 'version 2');
+      expect((await p.store.getPresence(['alice'])).get('alice')?.class).toBe('dnd');
+      // A calendar window that ends soon: the boundary brings the presence back without any signal.
+      const now = await p.store.now();
+      await p.queue.enqueue([
+        sig({ person: 'bea', category: 'calendar', expireType: 'time', availability: 6500, from: now - 1000, until: now + 800 }),
+      ]);
+      await waitFor(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'busy', 'bea busy');
+      await waitFor(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'offline', 'bea back to offline', 8000);
+      expect((await p.store.getPresence(['bea'])).get('bea')?.version).toBe(2);
+    });
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * A private redis-server for tests and benchmarks (recipe: /work/shared/reference/test-peers.md
+ * "Redis 7 for BullMQ"): a free loopback port, a throwaway directory, no persistence, in the
+ * foreground; `restart()` stops it and starts it again on the same port (data lost, as after a
+ * crash without AOF), for the reconnect tests. Never the Redis on the standard port.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_INSTALL = 'apt-get install -y redis-server';
+
+export interface RedisPeer {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its directory. */
+  stop(): Promise<void>;
+  /** Stops the server and starts a fresh one on the same port; `downMs` keeps it down meanwhile. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  /** Stops the server without removing anything (for tests that observe the outage). */
+  kill(): Promise<void>;
+  /** Starts it again after `kill()`. */
+  start(): Promise<void>;
+}
+
+export function requireRedisServer(): void {
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (r.error !== undefined || r.status !== 0) {
+    throw new Error(`redis-server is not installed (not found on PATH); install it with: ${REDIS_INSTALL}`);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True once the server answers PING with +PONG. */
+function pong(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    let buf = '';
+    s.setTimeout(500, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('connect', () => s.write('PING\r\n'));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\r\n')) {
+        s.destroy();
+        resolve(buf.startsWith('+PONG'));
+      }
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+export async function startRedis(): Promise<RedisPeer> {
+  requireRedisServer();
+  const dir = mkdtempSync(join(tmpdir(), 'ph-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let exited = true;
+  let stderr = '';
+
+  const launch = async (): Promise<void> => {
+    const c = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = c;
+    exited = false;
+    const keep = (d: Buffer): void => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    };
+    c.stdout?.on('data', keep);
+    c.stderr?.on('data', keep);
+    c.once('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await pong(port))) {
+      if (exited || Date.now() > deadline) {
+        c.kill('SIGKILL');
+        throw new Error(`redis-server did not start on 127.0.0.1:${port}: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  };
+
+  const halt = async (): Promise<void> => {
+    const c = child;
+    if (c === undefined || exited) return;
+    const done = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill('SIGTERM');
+    const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+    await done;
+    clearTimeout(t);
+  };
+
+  try {
+    await launch();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    async stop() {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async restart(opts = {}) {
+      await halt();
+      if (opts.downMs !== undefined) await new Promise((r) => setTimeout(r, opts.downMs));
+      await launch();
+    },
+    kill: halt,
+    start: launch,
+  };
+}
