@@ -1,0 +1,67 @@
+/**
+ * The directory-webhook connector: queues class changes (only a change of class is sent, the
+ * newest class per person wins), POSTs them in batches at most once per interval, and retries a
+ * failed batch with capped exponential backoff or after the receiver's Retry-After. A batch the
+ * receiver refuses (4xx) is not retried; the error stays in health.
+ */
+import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import { HubError } from '../../core/util/errors.ts';
+import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
+import { postBatch } from './client.ts';
+import type { DirectoryWebhookConfig } from './manifest.ts';
+import { webhookBody } from './map.ts';
+
+export class DirectoryWebhookConnector implements Connector {
+  readonly batcher: ClassChangeBatcher;
+  private running = false;
+
+  constructor(private readonly ctx: ConnectorContext<DirectoryWebhookConfig>) {
+    const c = ctx.config;
+    this.batcher = new ClassChangeBatcher({
+      clock: ctx.clock,
+      batchSize: c.batchSize,
+      interval: c.interval,
+      backoff: { baseMs: c.retryBase, maxMs: c.retryMax },
+      deliver: (batch) => this.deliver(batch),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `directory-webhook ${this.ctx.id} is already running`);
+    this.running = true;
+    this.batcher.start();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.batcher.stop();
+  }
+
+  /** Sends an empty, signed batch: proves the URL answers and accepts the signature. */
+  async testConnection(): Promise<TestResult> {
+    const r = await postBatch(this.ctx.config, this.ctx.clock, webhookBody(this.ctx.id, this.ctx.clock.now(), []));
+    if (r.ok) return { ok: true, message: `the receiver accepted a signed empty batch (${r.status})` };
+    return { ok: false, kind: r.error.kind, code: r.error.code, message: r.error.message };
+  }
+
+  async publish(changes: readonly Presence[]): Promise<void> {
+    this.batcher.offer(changes);
+  }
+
+  private async deliver(batch: readonly ClassChange[]): Promise<DeliveryOutcome> {
+    const ids = batch.map((c) => c.person);
+    const r = await postBatch(this.ctx.config, this.ctx.clock, webhookBody(this.ctx.id, this.ctx.clock.now(), batch));
+    if (r.ok) {
+      this.ctx.report.count('delivered', batch.length);
+      this.ctx.report.ok();
+      return { delivered: ids, retry: [], dropped: [] };
+    }
+    this.ctx.report.error(r.error);
+    if (r.error.kind === 'permanent') {
+      this.ctx.log.error({ code: r.error.code, changes: batch.length }, 'directory-webhook: batch refused, not retried');
+      return { delivered: [], retry: [], dropped: ids };
+    }
+    return { delivered: [], retry: ids, dropped: [], ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
+  }
+}

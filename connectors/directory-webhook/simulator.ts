@@ -1,0 +1,49 @@
+/**
+ * A loopback directory-sync receiver for tests and the demo: checks the HMAC signature, records
+ * each accepted batch, and answers with scripted statuses (e.g. 503, then 200).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verify, type WebhookBody } from './map.ts';
+
+export interface ReceivedBatch {
+  readonly body: WebhookBody;
+  readonly signatureOk: boolean;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface WebhookReceiver {
+  readonly url: string;
+  readonly received: ReceivedBatch[];
+  /** Statuses to answer next, in order (then 200); a `[status, retryAfter]` pair sets Retry-After. */
+  script(...statuses: (number | [number, string])[]): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(opts: { secret: string; signatureHeader?: string }): Promise<WebhookReceiver> {
+  const header = (opts.signatureHeader ?? 'X-Hub-Signature-256').toLowerCase();
+  const received: ReceivedBatch[] = [];
+  const queue: (number | [number, string])[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const sig = req.headers[header];
+      const signatureOk = verify(opts.secret, raw, typeof sig === 'string' ? sig : undefined);
+      const next = queue.shift() ?? (signatureOk ? 200 : 401);
+      const [status, retryAfter] = Array.isArray(next) ? next : [next, undefined];
+      if (status >= 200 && status < 300) received.push({ body: JSON.parse(raw) as WebhookBody, signatureOk, headers: req.headers });
+      res.writeHead(status, retryAfter !== undefined ? { 'retry-after': retryAfter } : {});
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/directory-sync`,
+    received,
+    script: (...s) => queue.push(...s),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
