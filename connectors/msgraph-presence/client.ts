@@ -1,0 +1,68 @@
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { graphCall } from '../msgraph-shared/graph-client.ts';
+import { parseGraph, presenceCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
+import type { GraphPair } from './map.ts';
+
+/** ISO 8601 duration for setPresence (PT5M..PT4H). */
+export function isoDuration(ms: number): string {
+  const m = Math.max(5, Math.min(240, Math.round(ms / 60_000)));
+  return `PT${Math.floor(m / 60) > 0 ? `${Math.floor(m / 60)}H` : ''}${m % 60 > 0 ? `${m % 60}M` : ''}`;
+}
+
+/** The only code speaking Graph's presence API (cloudcommunications-getpresencesbyuserid, presence-setpresence, ...). */
+export class PresenceClient {
+  constructor(private readonly app: Client) {}
+
+  async getPresences(ids: readonly string[]): Promise<GraphPresence[]> {
+    const body = await graphCall('getPresencesByUserId', () => this.app.api('/communications/getPresencesByUserId').post({ ids }));
+    return parseGraph(presenceCollectionSchema, body, 'getPresencesByUserId').value;
+  }
+  async setPresence(userId: string, sessionId: string, pair: GraphPair, expirationMs: number): Promise<void> {
+    await graphCall('setPresence', () =>
+      this.app.api(`/users/${encodeURIComponent(userId)}/presence/setPresence`).post({ sessionId, availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) }),
+    );
+  }
+  /** 404 means there was no session: already what we want. */
+  async clearPresence(userId: string, sessionId: string): Promise<void> {
+    try {
+      await graphCall('clearPresence', () => this.app.api(`/users/${encodeURIComponent(userId)}/presence/clearPresence`).post({ sessionId }));
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) throw e;
+    }
+  }
+  async setPreferred(userId: string, pair: GraphPair, expirationMs: number): Promise<void> {
+    await graphCall('setUserPreferredPresence', () =>
+      this.app.api(`/users/${encodeURIComponent(userId)}/presence/setUserPreferredPresence`).post({ availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) }),
+    );
+  }
+  async clearPreferred(userId: string): Promise<void> {
+    await graphCall('clearUserPreferredPresence', () => this.app.api(`/users/${encodeURIComponent(userId)}/presence/clearUserPreferredPresence`).post({}));
+  }
+}
+
+/** Presence subscriptions, made with a service account's delegated token (changenotifications-for-presence). */
+export class SubscriptionClient {
+  constructor(private readonly delegated: Client) {}
+
+  static resourceFor(ids: readonly string[]): string {
+    return `/communications/presences?$filter=id in (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(',')})`;
+  }
+  async create(body: Record<string, unknown>): Promise<GraphSubscription> {
+    const r = await graphCall('create subscription', () => this.delegated.api('/subscriptions').post(body));
+    return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  async renew(id: string, expiration: number): Promise<GraphSubscription> {
+    const r = await graphCall('renew subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));
+    return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  async reauthorize(id: string): Promise<void> {
+    await graphCall('reauthorize subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}/reauthorize`).post({}));
+  }
+  async remove(id: string): Promise<void> {
+    try {
+      await graphCall('delete subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).delete());
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) throw e;
+    }
+  }
+}

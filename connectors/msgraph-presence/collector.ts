@@ -1,0 +1,141 @@
+import type { ConnectorContext } from '../../core/connector/contract.ts';
+import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
+import type { SignalInput } from '../../core/model/signal.ts';
+import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { decryptNotificationContent } from '../msgraph-shared/crypto.ts';
+import { parseGraph, richPresenceSchema, type ChangeNotification } from '../msgraph-shared/schemas.ts';
+import type { PresenceClient } from './client.ts';
+import type { PresenceConfig } from './config.ts';
+import type { LoopGuard } from './loop-guard.ts';
+import { graphToNeutral, samePair, type GraphPair } from './map.ts';
+import type { SubscriptionManager } from './subscriptions.ts';
+
+export interface Reading {
+  id: string;
+  availability: string;
+  activity: string;
+  sequenceNumber?: string | null;
+}
+
+/**
+ * Turns Teams presence readings (polls, basic and rich notifications) into `device` signals:
+ * drops out-of-order readings by sequenceNumber (lexicographically sortable, Graph presence
+ * resource), drops the hub's own writes coming back (loop guard), and emits only changes.
+ */
+export class PresenceCollector {
+  private readonly seq = new Map<string, string>();
+  private readonly emitted = new Map<string, GraphPair>();
+  constructor(
+    private readonly o: {
+      ctx: ConnectorContext<PresenceConfig>;
+      client: PresenceClient;
+      guard: LoopGuard;
+      subs?: SubscriptionManager;
+    },
+  ) {}
+
+  /** Applies readings; returns the ids whose Teams state changed (for stall detection). */
+  async apply(readings: readonly Reading[]): Promise<string[]> {
+    const { ctx, guard } = this.o;
+    const now = ctx.clock.now();
+    const out: SignalInput[] = [];
+    const changed: string[] = [];
+    for (const r of readings) {
+      const last = this.seq.get(r.id);
+      if (r.sequenceNumber != null && last !== undefined && r.sequenceNumber < last) {
+        ctx.report.count('out_of_order_dropped');
+        continue;
+      }
+      if (r.sequenceNumber != null) this.seq.set(r.id, r.sequenceNumber);
+      const pair = { availability: r.availability, activity: r.activity };
+      if (guard.classify(r.id, pair, now) === 'echo') {
+        ctx.report.count('echo_dropped');
+        continue;
+      }
+      if (samePair(this.emitted.get(r.id), pair)) continue;
+      changed.push(r.id);
+      const n = graphToNeutral(r.availability, r.activity);
+      if (n.availability === undefined) {
+        ctx.report.count('unknown_presence');
+        continue;
+      }
+      this.emitted.set(r.id, pair);
+      const s: SignalInput = {
+        identity: `entra:${r.id}`,
+        source: ctx.id,
+        endpoint: 'teams',
+        category: 'device',
+        availability: CLASS_MIDPOINT[n.availability],
+        sourceTime: new Date(now).toISOString(),
+      };
+      if (n.activityToken !== undefined) s.activity = n.unknown === undefined ? n.activityToken : { token: n.activityToken, text: `Teams: ${n.unknown}`.slice(0, 256) };
+      out.push(s);
+    }
+    if (out.length > 0) {
+      const res = await ctx.emit(out);
+      ctx.report.count('signals', res.accepted);
+      if (res.refused.length > 0) ctx.report.count('signals_refused', res.refused.length);
+    }
+    return changed;
+  }
+
+  /** Polls `ids` in batches of at most 650, `concurrency` at a time, paced by the shared budget. */
+  async poll(ids: readonly string[]): Promise<{ changed: string[]; failed: number }> {
+    const { batchSize, concurrency } = this.o.ctx.config.poll;
+    const batches: string[][] = [];
+    for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+    const changed: string[] = [];
+    let failed = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const b = batches[next++]!;
+        try {
+          changed.push(...(await this.apply(await this.o.client.getPresences(b))));
+          this.o.ctx.report.count('poll_requests');
+        } catch (e) {
+          failed++;
+          this.o.ctx.log.warn({ code: (e as HubError).code }, `presence poll batch failed: ${errorMessage(e)}`);
+          this.o.ctx.report.error(e);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+    return { changed, failed };
+  }
+
+  /** Notifications after the listener answered 202. */
+  async onNotifications(items: readonly ChangeNotification[]): Promise<void> {
+    const { ctx } = this.o;
+    const key = ctx.config.subscriptions?.encryptionPrivateKey;
+    const rich: Reading[] = [];
+    const fetchIds = new Set<string>();
+    for (const n of items) {
+      try {
+        if (n.lifecycleEvent !== undefined) {
+          await this.o.subs?.lifecycle(n);
+          continue;
+        }
+        this.o.subs?.noteNotification(n.subscriptionId);
+        ctx.report.count('notifications');
+        if (n.encryptedContent != null && key !== undefined) {
+          rich.push(parseGraph(richPresenceSchema, decryptNotificationContent(n.encryptedContent, key), 'rich presence notification'));
+        } else {
+          // Basic notifications carry only the id since 2024: fetch the presence.
+          const id = n.resourceData?.id ?? /presences\('?([^')]+)'?\)/.exec(n.resource ?? '')?.[1];
+          if (id === undefined) throw new HubError('HUB_ERR_GRAPH_MALFORMED', 'change notification without a resource id', { kind: 'transient' });
+          fetchIds.add(id);
+        }
+      } catch (e) {
+        ctx.report.error(e);
+      }
+    }
+    try {
+      if (rich.length > 0) await this.apply(rich);
+      if (fetchIds.size > 0) await this.poll([...fetchIds]);
+      ctx.report.ok();
+    } catch (e) {
+      ctx.report.error(e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { AVAILABILITY_CLASSES } from '../../core/model/availability.ts';
+import { durationSchema } from '../../core/model/duration.ts';
+
+/** Connection settings shared by the Graph connectors (national clouds and the simulator set their own URLs). */
+export const graphConnectionSchema = {
+  tenantId: z.string().min(1).max(128),
+  clientId: z.string().min(1).max(128),
+  clientSecret: z.string().min(1),
+  /** https://graph.microsoft.com (global), https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn, or the simulator. */
+  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
+  /** Default https://login.microsoftonline.com/{tenantId}/oauth2/v2.0/token. */
+  tokenEndpoint: z.url().optional(),
+  /** Default {graph origin}/.default. */
+  scope: z.string().min(1).optional(),
+  /** Explicit user object ids; default: every `entra:<guid>` identity in the directory. */
+  users: z.array(z.string().min(1).max(128)).max(1_000_000).optional(),
+};
+
+export const presenceConfigSchema = z.strictObject({
+  ...graphConnectionSchema,
+  poll: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      interval: durationSchema.prefault(60),
+      /** getPresencesByUserId takes at most 650 ids. */
+      batchSize: z.number().int().min(1).max(650).default(650),
+      /** Published budget: 1,500 requests per 30 s per app per tenant; `share` keeps a margin for other calls. */
+      budget: z.strictObject({ requests: z.number().int().min(1).default(1500), window: durationSchema.prefault(30), share: z.number().min(0.05).max(1).default(0.9) }).prefault({}),
+      concurrency: z.number().int().min(1).max(32).default(4),
+    })
+    .prefault({}),
+  subscriptions: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The public HTTPS URL Graph posts to; it must reach the listener below (reverse proxy). */
+      notificationUrl: z.url(),
+      lifecycleNotificationUrl: z.url().optional(),
+      listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
+      /** Secret sent with each subscription and checked on every notification (max 128 chars). */
+      clientState: z.string().min(16).max(128),
+      /** Refresh tokens of service accounts, separated by spaces: one account per shard of 650 users. */
+      refreshTokens: z.string().min(1),
+      /** Where rotated refresh tokens are kept (a 0600 file); default memory only. */
+      tokenStorePath: z.string().optional(),
+      refreshTokenMaxAge: durationSchema.prefault('90d'),
+      refreshTokenWarn: durationSchema.prefault('14d'),
+      shardSize: z.number().int().min(1).max(650).default(650),
+      /** Presence subscriptions live 45-60 minutes. */
+      lifetime: durationSchema.prefault('55m'),
+      renewBefore: durationSchema.prefault('10m'),
+      jitter: durationSchema.prefault('2m'),
+      /** No notification for this long while polling shows changes: the shard is treated as stalled. */
+      stallAfter: durationSchema.prefault('20m'),
+      /** PEM certificate and private key: rich notifications (availability and activity inside, encrypted). */
+      encryptionCertificate: z.string().optional(),
+      encryptionPrivateKey: z.string().optional(),
+      encryptionCertificateId: z.string().max(128).default('presence-hub'),
+    })
+    .optional(),
+  publish: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Classes written into Teams; others clear the hub's session so Teams shows its own state. */
+      classes: z.array(z.enum(AVAILABILITY_CLASSES)).default(['busy', 'busy-inactive', 'dnd']),
+      /** Also use pairs beyond the four setPresence documents (DoNotDisturb, Presenting, Busy/Busy). */
+      extendedPairs: z.boolean().default(false),
+      minInterval: durationSchema.prefault(30),
+      /** setPresence expirationDuration, 5 min .. 4 h. */
+      expiration: durationSchema.prefault('1h'),
+      refreshBefore: durationSchema.prefault('10m'),
+      /** Readings equal to the hub's cleared write are ignored this long (Teams propagation delay). */
+      echoSettle: durationSchema.prefault(0),
+      preferredPresence: z.strictObject({ enabled: z.boolean().default(false), overrideManual: z.boolean().default(false), expiration: durationSchema.prefault('4h') }).prefault({}),
+    })
+    .prefault({}),
+});
+export type PresenceConfig = z.infer<typeof presenceConfigSchema>;

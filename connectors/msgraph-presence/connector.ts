@@ -1,0 +1,182 @@
+import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
+import { createGraphClient } from '../msgraph-shared/graph-client.ts';
+import { RequestPacer } from '../msgraph-shared/pacer.ts';
+import { PresenceClient, SubscriptionClient } from './client.ts';
+import { PresenceCollector } from './collector.ts';
+import type { PresenceConfig } from './config.ts';
+import { NotificationListener } from './listener.ts';
+import { LoopGuard } from './loop-guard.ts';
+import { TeamsPublisher } from './publisher.ts';
+import { SubscriptionManager } from './subscriptions.ts';
+
+/** Graph object ids of the people the hub knows (`entra:<guid>` identities), or the configured list. */
+export function graphUserIds(ctx: ConnectorContext<{ users?: string[] | undefined }>): string[] {
+  if (ctx.config.users !== undefined) return [...ctx.config.users];
+  const out: string[] = [];
+  for (const p of ctx.directory.people()) for (const i of p.identities) if (i.toLowerCase().startsWith('entra:')) out.push(i.slice(6));
+  return out;
+}
+
+/** msgraph-presence: Teams presence in (polling + change notifications) and out (app presence session). */
+export class MsGraphPresenceConnector implements Connector {
+  private running = false;
+  private timers: NodeJS.Timeout[] = [];
+  private listener: NotificationListener | undefined;
+  private subs: SubscriptionManager | undefined;
+  private collector: PresenceCollector | undefined;
+  private publisher: TeamsPublisher | undefined;
+  private lastSweep = 0;
+  private cycle: Promise<void> | undefined;
+  /** The port the notification listener bound (tests use port 0). */
+  listenerPort: number | undefined;
+  readonly guard: LoopGuard;
+  private readonly pacer: RequestPacer;
+  private readonly client: PresenceClient;
+  private readonly tokens: ClientCredentialsProvider;
+
+  constructor(private readonly ctx: ConnectorContext<PresenceConfig>) {
+    const c = ctx.config;
+    this.guard = new LoopGuard(c.publish.echoSettle);
+    this.pacer = new RequestPacer({ limit: Math.max(1, Math.floor(c.poll.budget.requests * c.poll.budget.share)), windowMs: c.poll.budget.window, clock: ctx.clock });
+    this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
+    const app = createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer: this.pacer, clock: ctx.clock, events: { onThrottled: () => ctx.report.count('throttled') } });
+    this.client = new PresenceClient(app);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
+    this.running = true;
+    const { ctx } = this;
+    const c = ctx.config;
+    await this.tokens.getToken(); // bad credentials fail the start as permanent
+    const ids = graphUserIds(ctx);
+    const s = c.subscriptions;
+    if (s?.enabled === true) {
+      const store = s.tokenStorePath !== undefined ? (i: number) => new FileTokenStore(`${s.tokenStorePath}.${i}`) : () => new MemoryTokenStore();
+      const clients = s.refreshTokens
+        .split(/[\s,]+/)
+        .filter((t) => t !== '')
+        .map((rt, i) => {
+          const tokens = new RefreshTokenProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), initialRefreshToken: rt, store: store(i), clock: ctx.clock, maxAgeMs: s.refreshTokenMaxAge });
+          this.refreshProviders.push(tokens);
+          return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock }));
+        });
+      this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
+      this.subs.setIds(ids);
+    }
+    this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, ...(this.subs !== undefined ? { subs: this.subs } : {}) });
+    if (s?.enabled === true) {
+      const collector = this.collector;
+      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void collector.onNotifications(items), onRejected: (e) => ctx.report.error(e) });
+      this.listenerPort = await this.listener.start();
+    }
+    if (c.publish.enabled) {
+      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person) });
+    }
+    this.lastSweep = ctx.clock.now();
+    this.cycle = this.runCycle(true);
+    if (this.subs !== undefined) {
+      const tick = Math.max(1000, Math.min(60_000, s!.renewBefore / 2));
+      this.every(tick, () => this.maintain());
+    }
+    if (c.poll.enabled || this.subs !== undefined) this.every(c.poll.interval, () => this.runCycle(false));
+  }
+
+  private readonly refreshProviders: RefreshTokenProvider[] = [];
+
+  private objectIdOf(person: string): string | undefined {
+    const p = this.ctx.directory.person(person);
+    const i = p?.identities.find((x) => x.toLowerCase().startsWith('entra:'));
+    return i?.slice(6);
+  }
+
+  private every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy || !this.running) return;
+      busy = true;
+      void fn().finally(() => {
+        busy = false;
+      });
+    }, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  private async maintain(): Promise<void> {
+    await this.subs?.maintain();
+    const s = this.ctx.config.subscriptions;
+    for (const p of this.refreshProviders) {
+      const exp = p.refreshTokenExpiresAt();
+      if (s !== undefined && exp !== undefined && exp - this.ctx.clock.now() < s.refreshTokenWarn) {
+        this.ctx.report.error(new HubError('HUB_ERR_GRAPH_REFRESH_EXPIRING', `a subscription service account's refresh token expires ${new Date(exp).toISOString()}: sign the account in again`, { kind: 'permanent' }));
+      }
+    }
+  }
+
+  /** One cycle: all users without subscriptions; with them, the uncovered ids, plus a full sweep every `stallAfter`. */
+  async runCycle(first: boolean): Promise<void> {
+    const collector = this.collector;
+    if (collector === undefined) return;
+    try {
+      if (first && this.subs !== undefined) await this.subs.maintain();
+      const all = graphUserIds(this.ctx);
+      const now = this.ctx.clock.now();
+      let ids = all;
+      let sweep = true;
+      if (this.subs !== undefined) {
+        sweep = first || now - this.lastSweep >= (this.ctx.config.subscriptions?.stallAfter ?? Infinity);
+        if (sweep) this.lastSweep = now;
+        ids = sweep ? all : this.subs.uncovered();
+        if (!this.ctx.config.poll.enabled && !sweep) ids = this.subs.uncovered();
+      }
+      const r = await collector.poll(ids);
+      if (this.subs !== undefined && sweep && !first) this.subs.noteSweepChanges(r.changed);
+      if (r.failed === 0) this.ctx.report.ok();
+      this.ctx.report.count('poll_cycles');
+    } catch (e) {
+      this.ctx.report.error(e);
+    }
+  }
+
+  /** Resolves when the first cycle (started by start()) is done; for tests and the demo. */
+  async firstCycle(): Promise<void> {
+    await this.cycle;
+  }
+
+  async publish(changes: readonly Presence[]): Promise<void> {
+    await this.publisher?.publish(changes);
+  }
+
+  explainTeams(userId: string): string | undefined {
+    return this.publisher?.explain(userId);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.publisher?.stop() ?? Promise.resolve()];
+    for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
+    this.listener = undefined;
+    this.subs = undefined;
+    this.publisher = undefined;
+    this.collector = undefined;
+  }
+
+  /** Bad credentials (permanent) versus an unreachable endpoint (transient). */
+  async testConnection(): Promise<TestResult> {
+    try {
+      this.tokens.invalidate();
+      await this.tokens.getToken();
+      const first = graphUserIds(this.ctx)[0];
+      if (first !== undefined) await this.client.getPresences([first]);
+      return { ok: true, message: first === undefined ? 'token obtained; no users to read yet' : 'token obtained and presence read' };
+    } catch (e) {
+      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_GRAPH_UNREACHABLE', message: errorMessage(e) };
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { MsGraphPresenceConnector } from './connector.ts';
+import { msgraphPresenceManifest } from './manifest.ts';
+import { guid, setup, until } from './test-support.ts';
+
+let sims: GraphSimulator[] = [];
+let conns: MsGraphPresenceConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+describe('msgraph-presence polling against the simulator through the Graph client', () => {
+  it('polls 2 000 users in batches of at most 650 inside the budget and emits device signals', async () => {
+    const { sim, h } = await setup(2000, { poll: { interval: '1h' } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
+    expect(polls).toHaveLength(4);
+    expect(polls.every((r) => r.status === 200)).toBe(true);
+    expect(h.signals).toHaveLength(2000);
+    expect(h.signals[0]).toMatchObject({ identity: `entra:${guid(0)}`, person: 'user0', source: 'teams', endpoint: 'teams', category: 'device', availability: 3500 });
+    // A second cycle with nothing changed emits nothing.
+    await c.runCycle(false);
+    expect(h.signals).toHaveLength(2000);
+    sim.presence.setClient(guid(7), { availability: 'Busy', activity: 'InACall' });
+    await c.runCycle(false);
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user7', availability: 6500, activity: 'on-the-phone' });
+  });
+
+  it('keeps the pace of a small budget (requests per window never exceeded)', async () => {
+    const { sim, h } = await setup(60, { poll: { interval: '1h', batchSize: 10, budget: { requests: 3, window: '1s', share: 1 } } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    const at = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').map((r) => r.at);
+    expect(at).toHaveLength(6);
+    for (let i = 3; i < at.length; i++) expect(at[i]! - at[i - 3]!).toBeGreaterThanOrEqual(990);
+    expect(h.signals).toHaveLength(60);
+  });
+
+  it('survives a 429 storm without losing the cycle (Retry-After honoured)', async () => {
+    const { sim, h } = await setup(1300, { poll: { interval: '1h' } });
+    sims.push(sim);
+    sim.throttle(4, 1);
+    const sup = h.supervisor(msgraphPresenceManifest);
+    await sup.start();
+    await until(() => h.signals.length === 1300, 15_000);
+    const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
+    expect(polls.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(1);
+    expect(sup.health().counts.throttled).toBeGreaterThanOrEqual(1);
+    // After a 429 nobody sent before Retry-After had passed.
+    const first429 = polls.find((r) => r.status === 429)!;
+    const after = polls.filter((r) => r.at > first429.at && r.status === 200);
+    expect(after.every((r) => r.at - first429.at >= 900)).toBe(true);
+    await sup.stop();
+  });
+
+  it('drops out-of-order readings by sequenceNumber', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    const collector = (c as unknown as { collector: { apply(r: unknown[]): Promise<string[]> } }).collector;
+    await collector.apply([{ id: guid(0), availability: 'Busy', activity: 'InACall', sequenceNumber: '00000000000000000009' }]);
+    await collector.apply([{ id: guid(0), availability: 'Away', activity: 'Away', sequenceNumber: '00000000000000000005' }]);
+    expect(h.signals.at(-1)).toMatchObject({ availability: 6500, activity: 'on-the-phone' });
+  });
+
+  it('refuses a malformed Graph response with a clear health error and keeps running', async () => {
+    const { sim, h } = await setup(3, { poll: { interval: '1h' } });
+    sims.push(sim);
+    sim.malformNext('getPresencesByUserId', JSON.stringify({ value: [{ id: guid(0), availability: 42 }] }));
+    const sup = h.supervisor(msgraphPresenceManifest);
+    await sup.start();
+    await until(() => sup.health().lastError !== undefined);
+    expect(sup.health().lastError).toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('value.0.availability') });
+    expect(h.signals).toHaveLength(0);
+    expect(['running', 'degraded']).toContain(sup.health().state);
+    sim.malformNext('getPresencesByUserId', '{"value": [not json');
+    const c = (sup as unknown as { connector: MsGraphPresenceConnector }).connector;
+    await c.runCycle(false);
+    expect(sup.health().lastError?.code).toBe('HUB_ERR_GRAPH_MALFORMED');
+    await c.runCycle(false);
+    expect(h.signals).toHaveLength(3);
+    await sup.stop();
+  });
+
+  it('testConnection tells bad credentials (permanent) from an unreachable endpoint (transient)', async () => {
+    const { sim, h, config } = await setup(1);
+    sims.push(sim);
+    const good = await new MsGraphPresenceConnector(h.ctx).testConnection();
+    expect(good.ok).toBe(true);
+    const bad = await new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, clientSecret: 'wrong' } }).testConnection();
+    expect(bad).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_AUTH' });
+    const down = await new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, tokenEndpoint: 'http://127.0.0.1:9/token' } }).testConnection();
+    expect(down).toMatchObject({ ok: false, kind: 'transient', code: 'HUB_ERR_GRAPH_UNREACHABLE' });
+  });
+});

@@ -1,0 +1,123 @@
+import { Client, GraphError, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import type { Clock } from '../../core/util/clock.ts';
+import { HubError, isHubError } from '../../core/util/errors.ts';
+import type { TokenSource } from './auth.ts';
+import { realSleep, type RequestPacer, type Sleep } from './pacer.ts';
+
+export interface ThrottleEvents {
+  /** A 429/503 was answered; the request waits `retryAfterMs` and is sent again. */
+  onThrottled?(retryAfterMs: number): void;
+}
+
+/** Retry-After is seconds or an HTTP date (RFC 9110 section 10.2.3). */
+export function retryAfterMs(header: string | null, now: number, fallbackMs: number): number {
+  if (header === null || header.trim() === '') return fallbackMs;
+  const s = Number(header);
+  if (Number.isFinite(s)) return Math.max(0, s * 1000);
+  const d = Date.parse(header);
+  return Number.isFinite(d) ? Math.max(0, d - now) : fallbackMs;
+}
+
+/**
+ * One middleware in front of the SDK's HTTP handler: waits for the budget, adds the bearer token
+ * (the SDK's own AuthenticationHandler only does so for graph.microsoft.com and https custom hosts,
+ * while the base URL here is configured: national clouds, the simulator), renews the token once
+ * on 401, and honours 429/503 Retry-After by waiting and sending the same request again, so a
+ * throttled poll cycle is delayed, never lost (Graph throttling guidance).
+ */
+class HubGraphMiddleware implements Middleware {
+  private next: Middleware | undefined;
+  constructor(private readonly o: { tokens: TokenSource; pacer?: RequestPacer; clock: Clock; sleep: Sleep; maxRetries: number; maxWaitMs: number; events: ThrottleEvents }) {}
+  setNext(m: Middleware): void {
+    this.next = m;
+  }
+  async execute(context: Context): Promise<void> {
+    let authRetried = false;
+    for (let attempt = 0; ; attempt++) {
+      await this.o.pacer?.acquire();
+      const token = await this.o.tokens.getToken();
+      const headers = new Headers((context.options?.headers as HeadersInit | undefined) ?? {});
+      headers.set('Authorization', `Bearer ${token}`);
+      context.options = { ...(context.options ?? {}), headers };
+      await this.next!.execute(context);
+      const res = context.response;
+      if (res === undefined) return;
+      if (res.status === 401 && !authRetried) {
+        authRetried = true;
+        this.o.tokens.invalidate();
+        continue;
+      }
+      if ((res.status === 429 || res.status === 503) && attempt < this.o.maxRetries) {
+        const now = this.o.clock.now();
+        const wait = Math.min(this.o.maxWaitMs, retryAfterMs(res.headers.get('retry-after'), now, 2 ** attempt * 1000));
+        this.o.pacer?.pause(now + wait);
+        this.o.events.onThrottled?.(wait);
+        await res.body?.cancel().catch(() => undefined);
+        await this.o.sleep(wait);
+        continue;
+      }
+      return;
+    }
+  }
+}
+
+export interface GraphClientOptions {
+  /** e.g. https://graph.microsoft.com, https://graph.microsoft.us, or the simulator's URL. */
+  baseUrl: string;
+  version?: string;
+  tokens: TokenSource;
+  pacer?: RequestPacer;
+  clock: Clock;
+  sleep?: Sleep;
+  maxRetries?: number;
+  maxWaitMs?: number;
+  events?: ThrottleEvents;
+}
+
+/** The @microsoft/microsoft-graph-client Client with the hub's middleware chain. */
+export function createGraphClient(o: GraphClientOptions): Client {
+  const mw = new HubGraphMiddleware({
+    tokens: o.tokens,
+    ...(o.pacer !== undefined ? { pacer: o.pacer } : {}),
+    clock: o.clock,
+    sleep: o.sleep ?? realSleep,
+    maxRetries: o.maxRetries ?? 6,
+    maxWaitMs: o.maxWaitMs ?? 120_000,
+    events: o.events ?? {},
+  });
+  mw.setNext(new HTTPMessageHandler());
+  return Client.initWithMiddleware({ middleware: mw, baseUrl: o.baseUrl.replace(/\/+$/, '') + '/', defaultVersion: o.version ?? 'v1.0' });
+}
+
+/**
+ * Translates what the SDK throws into HubErrors with stable codes: 401/403 permanent (bad
+ * credentials, missing permission), 429 throttled, 5xx and network failures transient, a body
+ * that is not JSON malformed. Messages name the call, never a token.
+ */
+export function toHubError(e: unknown, what: string): HubError {
+  if (isHubError(e)) return e;
+  if (e instanceof GraphError) {
+    const s = e.statusCode;
+    const detail = `${what}: HTTP ${s}${e.code ? ` ${e.code}` : ''}`;
+    // A 2xx the SDK could not read: the body was not JSON.
+    if (s >= 200 && s < 300) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient', status: s });
+    if (s === 401) return new HubError('HUB_ERR_GRAPH_AUTH', `Graph refused the credentials, ${detail}`, { kind: 'permanent', status: s });
+    if (s === 403) return new HubError('HUB_ERR_GRAPH_FORBIDDEN', `Graph refused the permission, ${detail}`, { kind: 'permanent', status: s });
+    if (s === 429) return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s });
+    if (s === 404) return new HubError('HUB_ERR_GRAPH_NOT_FOUND', `Graph ${detail}`, { kind: 'permanent', status: s });
+    if (s === -1 || s === 0 || s >= 500) return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${s <= 0 ? e.message.slice(0, 120) : `HTTP ${s}`}`, { kind: 'transient', status: s });
+    return new HubError('HUB_ERR_GRAPH_REQUEST', `Graph refused ${detail}`, { kind: 'permanent', status: s });
+  }
+  if (e instanceof SyntaxError) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient' });
+  const name = e instanceof Error ? e.name : 'error';
+  return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${name}`, { kind: 'transient', cause: e });
+}
+
+/** Runs one Graph call, translating failures. */
+export async function graphCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toHubError(e, what);
+  }
+}

@@ -1,0 +1,284 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock, type Clock } from '../../core/util/clock.ts';
+import { SimPresenceStore } from './sim-presence.ts';
+import { presenceResourceIds, SimSubscriptions } from './sim-subscriptions.ts';
+
+/**
+ * A loopback stand-in for Microsoft Graph and the Entra token endpoint, speaking the JSON shapes of
+ * Microsoft's published examples (getPresencesByUserId, setPresence, getSchedule, subscriptions,
+ * OAuth 2.0 token responses). Used by the tests and the demo; never exposed beyond 127.0.0.1.
+ */
+export interface SimEvent {
+  start: number;
+  end: number;
+  status: 'free' | 'tentative' | 'busy' | 'oof' | 'workingElsewhere';
+  subject?: string;
+  location?: string;
+  isPrivate?: boolean;
+}
+export interface SimApp {
+  clientId: string;
+  clientSecret: string;
+}
+
+const GRAPH_CHANGE_TRACKING_TENANT = '00000000-0000-0000-0000-00000000beef';
+const iso7 = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000').replace(/\.(\d{3})0000$/, '.$10000');
+
+export class GraphSimulator {
+  readonly presence: SimPresenceStore;
+  readonly subscriptions: SimSubscriptions;
+  readonly calendars = new Map<string, SimEvent[]>();
+  readonly automaticReplies = new Map<string, { status: string; start?: number; end?: number }>();
+  /** Every Graph request: time, method, path (for budget assertions). */
+  readonly requests: { at: number; method: string; path: string; status: number; delegated: boolean }[] = [];
+  readonly tenantId = GRAPH_CHANGE_TRACKING_TENANT;
+  private readonly apps = new Map<string, SimApp>();
+  private readonly tokens = new Map<string, { clientId: string; delegatedUser?: string }>();
+  private readonly refreshTokens = new Map<string, { clientId: string; user: string }>();
+  private throttleLeft = 0;
+  private throttleRetryAfter = 1;
+  private readonly malformed: { match: string; body: string }[] = [];
+  private server: Server | undefined;
+  /** Reject app-session pairs outside the documented four (setPresence). */
+  strictSessionPairs = true;
+  /** Budget of getPresencesByUserId per app (1,500 per 30 s, cloudcommunications-getpresencesbyuserid). */
+  presenceBudget = { limit: 1500, windowMs: 30_000 };
+  url = '';
+
+  constructor(private readonly clock: Clock = systemClock) {
+    this.presence = new SimPresenceStore(clock);
+    this.subscriptions = new SimSubscriptions(clock);
+  }
+
+  addApp(app: SimApp): void {
+    this.apps.set(app.clientId, app);
+  }
+  /** A refresh token for a delegated service account (what an admin's consent flow would yield). */
+  issueRefreshToken(clientId: string, user: string): string {
+    const t = `sim-rt-${randomUUID()}`;
+    this.refreshTokens.set(t, { clientId, user });
+    return t;
+  }
+  /** The next `count` Graph requests answer 429 with Retry-After. */
+  throttle(count: number, retryAfterSeconds = 1): void {
+    this.throttleLeft = count;
+    this.throttleRetryAfter = retryAfterSeconds;
+  }
+  /** The next request whose path contains `match` answers 200 with `body` verbatim. */
+  malformNext(match: string, body: string): void {
+    this.malformed.push({ match, body });
+  }
+
+  /** Recomputes every aggregate (timeouts, expiry) and notifies subscribers of what changed. */
+  async tick(): Promise<void> {
+    const ids = this.presence.changed();
+    if (ids.length === 0) return;
+    const snaps = ids.map((id) => this.presence.snapshot(this.presence.users.get(id)!));
+    await this.subscriptions.deliverPresence(snaps, this.tenantId);
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+  tokenEndpoint(): string {
+    return `${this.url}/${this.tenantId}/oauth2/v2.0/token`;
+  }
+  async stop(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s === undefined) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
+      res.end(body === undefined ? undefined : JSON.stringify(body));
+    };
+    const graphError = (status: number, code: string, message: string): void => send(status, { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date(this.clock.now()).toISOString() } } });
+    try {
+      if (req.method === 'POST' && url.pathname.endsWith('/oauth2/v2.0/token')) return this.token(new URLSearchParams(raw), send);
+      if (!url.pathname.startsWith('/v1.0/')) return graphError(404, 'BadRequest', 'unknown version');
+      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+      const caller = auth === null ? undefined : this.tokens.get(auth[1]!);
+      const path = url.pathname.slice('/v1.0'.length);
+      const rec = { at: this.clock.now(), method: req.method ?? 'GET', path, status: 0, delegated: caller?.delegatedUser !== undefined };
+      this.requests.push(rec);
+      const reply = (status: number, body?: unknown, headers?: Record<string, string>): void => {
+        rec.status = status;
+        send(status, body, headers);
+      };
+      if (caller === undefined) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'));
+      if (this.throttleLeft > 0) {
+        this.throttleLeft--;
+        return reply(429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'Retry-After': String(this.throttleRetryAfter) });
+      }
+      const bad = this.malformed.findIndex((m) => path.includes(m.match));
+      if (bad >= 0) {
+        const body = this.malformed.splice(bad, 1)[0]!.body;
+        rec.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(body);
+      }
+      const body: any = raw === '' ? undefined : JSON.parse(raw);
+      return await this.graph(req.method ?? 'GET', path, body, caller, reply);
+    } catch {
+      if (!res.headersSent) graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
+    }
+  }
+
+  private token(form: URLSearchParams, send: (s: number, b?: unknown) => void): void {
+    const clientId = form.get('client_id') ?? '';
+    const app = this.apps.get(clientId);
+    const grant = form.get('grant_type');
+    if (app === undefined) return send(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${clientId}' was not found.` });
+    if (grant === 'client_credentials') {
+      if (form.get('client_secret') !== app.clientSecret) return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      const t = `sim-at-${randomUUID()}`;
+      this.tokens.set(t, { clientId });
+      return send(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: t });
+    }
+    if (grant === 'refresh_token') {
+      const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
+      if (rt === undefined || rt.clientId !== clientId) return send(400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided grant has expired or was revoked.' });
+      this.refreshTokens.delete(form.get('refresh_token')!);
+      const t = `sim-at-${randomUUID()}`;
+      this.tokens.set(t, { clientId, delegatedUser: rt.user });
+      return send(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, access_token: t, refresh_token: this.issueRefreshToken(clientId, rt.user) });
+    }
+    return send(400, { error: 'unsupported_grant_type' });
+  }
+
+  private async graph(method: string, path: string, body: any, caller: { clientId: string; delegatedUser?: string }, reply: (s: number, b?: unknown, h?: Record<string, string>) => void): Promise<void> {
+    const err = (s: number, code: string, message: string): void => reply(s, { error: { code, message } });
+    const now = this.clock.now();
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/communications/getPresencesByUserId') {
+      const recent = this.requests.filter((r) => r.path === path && r.at > now - this.presenceBudget.windowMs && r.status !== 429).length;
+      if (recent > this.presenceBudget.limit) return reply(429, { error: { code: 'TooManyRequests', message: 'budget exceeded' } }, { 'Retry-After': '5' });
+      const ids: unknown = body?.ids;
+      if (!Array.isArray(ids) || ids.length === 0) return err(400, 'BadRequest', 'ids is required');
+      if (ids.length > 650) return err(400, 'BadRequest', 'Maximum of 650 user IDs are supported per request.');
+      const value = ids.map((id) => {
+        const u = this.presence.users.get(String(id));
+        return u === undefined ? { id: String(id), availability: 'PresenceUnknown', activity: 'PresenceUnknown' } : this.presence.snapshot(u);
+      });
+      return reply(200, { value });
+    }
+    if ((m = /^\/(?:users\/([^/]+)\/presence|communications\/presences\/([^/]+))$/.exec(path)) !== null && method === 'GET') {
+      const u = this.presence.users.get(decodeURIComponent(m[1] ?? m[2]!));
+      return u === undefined ? err(404, 'NotFound', 'user not found') : reply(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#communications/presences/$entity', ...this.presence.snapshot(u), outOfOfficeSettings: { message: null, isOutOfOffice: u.oof } });
+    }
+    if ((m = /^\/users\/([^/]+)\/presence\/(setPresence|clearPresence|setUserPreferredPresence|clearUserPreferredPresence)$/.exec(path)) !== null && method === 'POST') {
+      const u = this.presence.find(decodeURIComponent(m[1]!));
+      if (u === undefined) return err(404, 'NotFound', 'user not found');
+      const action = m[2]!;
+      if (action === 'setPresence' || action === 'clearPresence') {
+        if (body?.sessionId !== caller.clientId) return err(400, 'BadRequest', 'sessionId must be the application id');
+        if (action === 'clearPresence') {
+          if (!u.sessions.delete(caller.clientId)) return err(404, 'NotFound', 'presence session not found');
+        } else {
+          const pair = `${body.availability}/${body.activity}`;
+          const allowed = ['Available/Available', 'Busy/InACall', 'Busy/InAConferenceCall', 'Away/Away'];
+          if (!this.strictSessionPairs) allowed.push('DoNotDisturb/Presenting', 'DoNotDisturb/DoNotDisturb', 'Busy/Busy');
+          if (!allowed.includes(pair)) return err(400, 'BadRequest', `unsupported availability/activity ${pair}`);
+          const dur = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(String(body.expirationDuration ?? 'PT5M'));
+          const ms = dur === null ? NaN : (Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60_000;
+          if (!(ms >= 5 * 60_000 && ms <= 240 * 60_000)) return err(400, 'BadRequest', 'expirationDuration must be PT5M..PT4H');
+          u.sessions.set(caller.clientId, { availability: body.availability, activity: body.activity, setAt: now, expiresAt: now + ms, fades: true });
+        }
+      } else if (action === 'setUserPreferredPresence') {
+        const dur = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(String(body?.expirationDuration ?? 'PT24H'));
+        const ms = dur === null ? 86_400_000 : (Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60_000;
+        u.preferred = { availability: String(body?.availability), activity: String(body?.activity), expiresAt: now + ms };
+      } else u.preferred = undefined;
+      void this.tick();
+      return reply(200);
+    }
+    if ((m = /^\/users\/([^/]+)\/calendar\/getSchedule$/.exec(path)) !== null && method === 'POST') return this.schedule(body, reply, err);
+    if ((m = /^\/users\/([^/]+)\/mailboxSettings\/automaticRepliesSetting$/.exec(path)) !== null && method === 'GET') {
+      const u = this.presence.find(decodeURIComponent(m[1]!));
+      if (u === undefined) return err(404, 'ErrorItemNotFound', 'mailbox not found');
+      const a = this.automaticReplies.get(u.id) ?? { status: 'disabled' };
+      const dt = (ms: number | undefined) => (ms === undefined ? undefined : { dateTime: iso7(ms).replace('Z', ''), timeZone: 'UTC' });
+      return reply(200, { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${u.id}')/mailboxSettings/automaticRepliesSetting`, status: a.status, externalAudience: 'all', scheduledStartDateTime: dt(a.start), scheduledEndDateTime: dt(a.end), internalReplyMessage: '', externalReplyMessage: '' });
+    }
+    if (path === '/subscriptions' && method === 'POST') return this.subscribe(body, caller, reply, err);
+    if ((m = /^\/subscriptions\/([^/]+)(\/reauthorize)?$/.exec(path)) !== null) {
+      const sub = this.subscriptions.subs.get(m[1]!);
+      if (sub === undefined) return err(404, 'ResourceNotFound', 'subscription not found');
+      if (method === 'DELETE') return this.subscriptions.subs.delete(sub.id), reply(204);
+      if (method === 'POST' && m[2] !== undefined) return reply(200);
+      if (method === 'PATCH') {
+        const exp = this.subscriptions.lifetime(Date.parse(String(body?.expirationDateTime)));
+        if (exp === 'too-long' || Number.isNaN(exp)) return err(400, 'InvalidRequest', 'expirationDateTime out of range');
+        sub.expirationDateTime = exp;
+        return reply(200, this.subJson(sub));
+      }
+    }
+    return err(404, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
+  }
+
+  private subJson(s: { id: string; resource: string; changeType: string; notificationUrl: string; expirationDateTime: number; clientState?: string; lifecycleNotificationUrl?: string }): unknown {
+    return { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity', id: s.id, resource: s.resource, changeType: s.changeType, notificationUrl: s.notificationUrl, lifecycleNotificationUrl: s.lifecycleNotificationUrl ?? null, expirationDateTime: new Date(s.expirationDateTime).toISOString(), clientState: s.clientState ?? null, latestSupportedTlsVersion: 'v1_2' };
+  }
+
+  private async subscribe(body: any, caller: { clientId: string; delegatedUser?: string }, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void): Promise<void> {
+    const ids = presenceResourceIds(String(body?.resource ?? ''));
+    if (ids === undefined) return err(400, 'InvalidRequest', 'unsupported resource');
+    if (ids.length > 650) return err(400, 'InvalidRequest', 'at most 650 ids per presence subscription');
+    // Presence subscriptions: delegated Presence.Read.All only (changenotifications-for-presence).
+    if (caller.delegatedUser === undefined) return err(403, 'ExtensionError', 'Operation: Create; Exception: [Status Code: Forbidden; Reason: application permissions are not supported]');
+    if (typeof body.clientState === 'string' && body.clientState.length > 128) return err(400, 'InvalidRequest', 'clientState too long');
+    if (body.includeResourceData === true && typeof body.encryptionCertificate !== 'string') return err(400, 'InvalidRequest', 'encryptionCertificate is required with includeResourceData');
+    const exp = this.subscriptions.lifetime(Date.parse(String(body.expirationDateTime)));
+    if (exp === 'too-long' || Number.isNaN(exp)) return err(400, 'InvalidRequest', 'Subscription expiration can only be 60 minutes in the future.');
+    for (const s of this.subscriptions.subs.values()) {
+      if (s.owner === caller.delegatedUser && s.appId === caller.clientId && s.expirationDateTime > this.clock.now()) return err(409, 'Conflict', 'A user can create one presence subscription per application.');
+    }
+    const id = randomUUID();
+    if (!(await this.subscriptions.validate(String(body.notificationUrl), id))) return err(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
+    if (typeof body.lifecycleNotificationUrl === 'string' && !(await this.subscriptions.validate(body.lifecycleNotificationUrl, id))) return err(400, 'ValidationError', 'Subscription validation request failed for lifecycleNotificationUrl.');
+    const sub = { id, resource: String(body.resource), ids, changeType: String(body.changeType ?? 'updated'), notificationUrl: String(body.notificationUrl), expirationDateTime: exp, includeResourceData: body.includeResourceData === true, owner: caller.delegatedUser, appId: caller.clientId, ...(typeof body.lifecycleNotificationUrl === 'string' ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}), ...(typeof body.clientState === 'string' ? { clientState: body.clientState } : {}), ...(typeof body.encryptionCertificate === 'string' ? { encryptionCertificate: body.encryptionCertificate } : {}), ...(typeof body.encryptionCertificateId === 'string' ? { encryptionCertificateId: body.encryptionCertificateId } : {}) };
+    this.subscriptions.subs.set(id, sub);
+    return reply(201, this.subJson(sub));
+  }
+
+  private schedule(body: any, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void): void {
+    const schedules: unknown = body?.schedules;
+    if (!Array.isArray(schedules)) return err(400, 'ErrorInvalidRequest', 'schedules is required');
+    if (schedules.length > 100) return err(400, 'ErrorMailboxDataArrayTooBig', `The data array has exceeded the allowed size = 100`);
+    const utc = (d: any): number => Date.parse(String(d?.dateTime ?? '').replace(/Z?$/, 'Z'));
+    const start = utc(body.startTime);
+    const end = utc(body.endTime);
+    const interval = Number(body.availabilityViewInterval ?? 30) * 60_000;
+    if (!(end > start)) return err(400, 'ErrorInvalidTimeInterval', 'endTime must be after startTime');
+    if (end - start > 62 * 86_400_000) return err(400, 'ErrorTimeIntervalTooBig', 'The time interval exceeds the allowed limit = 62 days');
+    const digit = { free: 0, tentative: 1, busy: 2, oof: 3, workingElsewhere: 4 } as const;
+    const value = schedules.map((addr) => {
+      const u = this.presence.find(String(addr));
+      if (u === undefined) return { scheduleId: String(addr), availabilityView: '', scheduleItems: [], error: { message: 'The specified recipient does not exist.', responseCode: 'ErrorMailRecipientNotFound' } };
+      const events = (this.calendars.get(u.id) ?? []).filter((e) => e.end > start && e.start < end);
+      let view = '';
+      for (let t = start; t < end; t += interval) view += String(Math.max(0, ...events.filter((e) => e.end > t && e.start < t + interval).map((e) => digit[e.status])));
+      const dt = (ms: number) => ({ dateTime: iso7(ms).replace('Z', ''), timeZone: 'UTC' });
+      return {
+        scheduleId: String(addr),
+        availabilityView: view,
+        scheduleItems: events.map((e) => (e.isPrivate ? { isPrivate: true, status: e.status, start: dt(e.start), end: dt(e.end) } : { isPrivate: false, status: e.status, subject: e.subject, location: e.location, start: dt(e.start), end: dt(e.end) })),
+        workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } },
+      };
+    });
+    return reply(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)', value });
+  }
+}
