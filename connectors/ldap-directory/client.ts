@@ -3,6 +3,7 @@
  * StartTLS when configured (RFC 4513 section 3), simple bind (section 5.1.3), work, unbind.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Attribute, Change, Client, ResultCodeError, type Entry } from 'ldapts';
 import { HubError } from '../../core/util/errors.ts';
 import type { LdapConfig } from './config.ts';
@@ -63,10 +64,12 @@ function toEntry(e: Entry): LdapEntry {
 
 export class LdapClient {
   private readonly tlsOptions: { rejectUnauthorized: boolean; ca?: Buffer };
+  private readonly host: string;
 
   constructor(private readonly cfg: LdapConfig) {
     this.tlsOptions = { rejectUnauthorized: cfg.tls.rejectUnauthorized };
     if (cfg.tls.caFile !== undefined) this.tlsOptions.ca = readFileSync(cfg.tls.caFile);
+    this.host = new URL(cfg.url).hostname.replace(/^\[(.*)\]$/, '$1');
   }
 
   /** Runs `fn` on a bound session and always unbinds. */
@@ -76,7 +79,9 @@ export class LdapClient {
     const client = new Client({ url: this.cfg.url, timeout: this.cfg.timeout, connectTimeout: Math.min(this.cfg.timeout, 10_000), ...(secure ? { tlsOptions: this.tlsOptions } : {}) });
     try {
       try {
-        if (this.cfg.startTls) await client.startTLS(this.tlsOptions);
+        // ldapts upgrades the socket without a host, so Node would check the certificate against
+        // "localhost": name the server so its certificate is checked against it (RFC 4513 section 3.1.3).
+        if (this.cfg.startTls) await client.startTLS({ ...this.tlsOptions, host: this.host, ...(isIP(this.host) === 0 ? { servername: this.host } : {}) });
         if (this.cfg.bindDn !== undefined) await client.bind(this.cfg.bindDn, this.cfg.bindPassword ?? '');
       } catch (e) {
         throw classifyLdapError(e, `bind to ${this.cfg.url}`);

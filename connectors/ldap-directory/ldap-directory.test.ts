@@ -190,3 +190,36 @@ describe('ldap-directory against OpenLDAP', () => {
     expect(await connector.testConnection()).toMatchObject({ ok: true });
   });
 });
+
+describe('ldap-directory over StartTLS', () => {
+  let tlsSlapd: Slapd;
+  beforeAll(async () => {
+    tlsSlapd = await startSlapd({
+      tls: true,
+      ldif: readFileSync(join(fixtures, 'seed.ldif'), 'utf8').split('\n\n').filter((e) => !/hubTestAdUser/.test(e)).join('\n\n'),
+      // Refuse simple binds without TLS (RFC 4513 section 5.1.3 recommends it): proves the bind went over TLS.
+      databaseConfig: 'security simple_bind=128',
+    });
+  });
+  afterAll(async () => {
+    await tlsSlapd?.stop();
+  });
+
+  const base = () => ({ url: tlsSlapd.url, bindDn: HUB_DN, bindPassword: 'hub-secret', baseDn: 'ou=People,dc=corp,dc=example', teams: { from: 'none' as const } });
+
+  it('binds after StartTLS with the server CA and syncs', async () => {
+    const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true, tls: { caFile: tlsSlapd.certFile } }) });
+    const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
+    const t = await c.testConnection();
+    expect(t).toMatchObject({ ok: true });
+    expect((await c.fullSync()).people).toBe(3);
+  });
+
+  it('an unknown certificate is a permanent TLS error; a plain bind is refused', async () => {
+    const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true }) });
+    const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
+    expect(await c.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_TLS' });
+    const plain = ldapDirectoryManifest.create(connectorHarness({ id: 'plain', config: ldapConfigSchema.parse(base()) }).ctx);
+    expect(await plain.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
+  });
+});

@@ -52,7 +52,7 @@ describe('entryToPerson', () => {
   const ad = ldapConfigSchema.parse({ url: 'ldap://dc:389', flavor: 'ad', baseDn: 'DC=corp,DC=example', phone: { defaultCountryCode: '1', nationalPrefix: '' }, teams: { from: 'memberOf', include: '^team-' } });
   const m = { config: ad, include: /^team-/i };
 
-  // The SIP user part keeps its case (RFC 3261 section 19.1.4, core normalizeIdentity), so two spellings stay two identities of one person.
+  // The hub folds the case of SIP users (core normalizeIdentity), so two spellings are one identity.
   it('maps an AD user with every identity kind and teams from memberOf', () => {
     const r = entryToPerson(
       entry('CN=Alice Example,OU=Users,DC=corp,DC=example', {
@@ -75,7 +75,7 @@ describe('entryToPerson', () => {
       person: {
         id: 'alice',
         name: 'Alice Example',
-        identities: ['mailto:alice@corp.example', 'upn:alice@corp.example', 'tel:+15550101234', 'tel:2001', 'sip:Alice@corp.example', 'mailto:a.example@corp.example', 'sip:alice@corp.example', 'ad:33221100-5544-7766-8899-aabbccddeeff'],
+        identities: ['mailto:alice@corp.example', 'upn:alice@corp.example', 'tel:+15550101234', 'tel:2001', 'sip:alice@corp.example', 'mailto:a.example@corp.example', 'ad:33221100-5544-7766-8899-aabbccddeeff'],
         teams: ['team-sales'],
         personal: [],
         blocked: [],

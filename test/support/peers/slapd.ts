@@ -24,6 +24,8 @@ export interface SlapdOptions {
   databaseConfig?: string;
   /** slapadd quick mode (`-q`): much faster for large seeds. */
   quick?: boolean;
+  /** Serve StartTLS with a fresh self-signed certificate for 127.0.0.1 (needs openssl); its path is `Slapd.certFile`. */
+  tls?: boolean;
 }
 
 export interface Slapd {
@@ -33,6 +35,8 @@ export interface Slapd {
   readonly rootDn: string;
   readonly rootPassword: string;
   readonly dir: string;
+  /** The self-signed server certificate (PEM) when started with `tls`. */
+  readonly certFile?: string;
   stop(): Promise<void>;
 }
 
@@ -77,8 +81,23 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     writeFileSync(join(dir, 'extra.schema'), opts.schema);
     schemaLines.push(`include ${join(dir, 'extra.schema')}`);
   }
+  const certFile = join(dir, 'cert.pem');
+  const tlsLines: string[] = [];
+  if (opts.tls) {
+    const gen = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', certFile],
+      { encoding: 'utf8' },
+    );
+    if (gen.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`openssl could not make a test certificate (apt-get install -y openssl): ${gen.stderr ?? gen.error?.message}`);
+    }
+    tlsLines.push(`TLSCertificateFile ${certFile}`, `TLSCertificateKeyFile ${join(dir, 'key.pem')}`);
+  }
   const conf = [
     ...schemaLines,
+    ...tlsLines,
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     `pidfile ${join(dir, 'slapd.pid')}`,
@@ -133,6 +152,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     rootDn,
     rootPassword,
     dir,
+    ...(opts.tls ? { certFile } : {}),
     async stop() {
       if (!exited) {
         const done = new Promise<void>((r) => child.once('exit', () => r()));
