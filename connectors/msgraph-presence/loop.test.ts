@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import type { SignalInput } from '../../core/model/signal.ts';
+import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { MsGraphPresenceConnector } from './connector.ts';
+import { guid, setup } from './test-support.ts';
+
+let sims: GraphSimulator[] = [];
+let conns: MsGraphPresenceConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+/**
+ * A miniature of the hub around the connector: the latest signal per source endpoint (registers),
+ * the least available wins, and every change is published back. Enough to close the loop.
+ */
+function miniHub(person: string) {
+  const registers = new Map<string, SignalInput>();
+  let version = 0;
+  let last: Presence | undefined;
+  return {
+    put(s: SignalInput) {
+      registers.set(`${s.source}/${s.endpoint}`, s);
+    },
+    judge(): Presence | undefined {
+      let best: SignalInput | undefined;
+      for (const s of registers.values()) if (best === undefined || Number(s.availability) > Number(best.availability)) best = s;
+      if (best === undefined) return undefined;
+      const cls = classOf(Number(best.availability));
+      const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
+      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, since: Date.now(), version: ++version };
+      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token) return undefined;
+      last = p;
+      return p;
+    },
+  };
+}
+
+describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.md invariant 4)', () => {
+  it('a phone call shows Busy/InACall in Teams and Teams returns to the real state within one cycle after it', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    const hub = miniHub('user0');
+    const cycle = async () => {
+      const n = h.signals.length;
+      await c.runCycle(false);
+      for (const s of h.signals.slice(n)) hub.put(s);
+      const p = hub.judge();
+      if (p !== undefined) await c.publish([p]);
+    };
+    await c.start();
+    await c.firstCycle();
+    for (const s of h.signals) hub.put(s);
+    await c.publish([hub.judge()!]);
+    const teams = () => sim.presence.snapshot(sim.presence.users.get(guid(0))!);
+    expect(teams()).toMatchObject({ availability: 'Available', activity: 'Available' });
+
+    // A phone call from the PBX (any source).
+    hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 6500, activity: 'on-the-phone' });
+    await c.publish([hub.judge()!]);
+    expect(teams()).toMatchObject({ availability: 'Busy', activity: 'InACall' });
+    // Teams reports Busy/InACall back: the hub's own write, not an independent signal.
+    for (let i = 0; i < 3; i++) await cycle();
+    expect(h.signals.filter((s) => s.availability === 6500)).toHaveLength(0);
+    expect(h.ctx.config.publish.enabled).toBe(true);
+
+    // The call ends.
+    hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 3500 });
+    await c.publish([hub.judge()!]);
+    await cycle();
+    expect(teams()).toMatchObject({ availability: 'Available', activity: 'Available' });
+    const writes = sim.requests.filter((r) => /setPresence|clearPresence/.test(r.path));
+    expect(writes.map((r) => r.path.split('/').pop())).toEqual(['setPresence', 'clearPresence']);
+    // Quiet: further cycles write nothing (no ping-pong).
+    for (let i = 0; i < 3; i++) await cycle();
+    expect(sim.requests.filter((r) => /setPresence|clearPresence/.test(r.path))).toHaveLength(2);
+  });
+
+  it('a call made in Teams itself is never written back, so it cannot outlive the call (no ghost presence)', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    const hub = miniHub('user0');
+    const cycle = async () => {
+      const n = h.signals.length;
+      await c.runCycle(false);
+      for (const s of h.signals.slice(n)) hub.put(s);
+      const p = hub.judge();
+      if (p !== undefined) await c.publish([p]);
+    };
+    await c.start();
+    await c.firstCycle();
+    for (const s of h.signals) hub.put(s);
+    sim.presence.setClient(guid(0), { availability: 'Busy', activity: 'InACall' });
+    await cycle();
+    expect(h.signals.at(-1)).toMatchObject({ availability: 6500, activity: 'on-the-phone' });
+    expect(sim.requests.filter((r) => r.path.endsWith('/setPresence'))).toHaveLength(0);
+    expect(c.explainTeams(guid(0))).toContain('does not echo');
+    sim.presence.setClient(guid(0), { availability: 'Available', activity: 'Available' });
+    await cycle();
+    expect(h.signals.at(-1)).toMatchObject({ availability: 3500 });
+    expect(sim.presence.snapshot(sim.presence.users.get(guid(0))!)).toMatchObject({ availability: 'Available' });
+  });
+
+  it('explains what Teams cannot show (In a meeting) and leaves it to Teams', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    await c.publish([{ person: 'user0', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'In a meeting' }, since: 0, version: 1 }]);
+    expect(c.explainTeams(guid(0))).toContain('an app cannot set it');
+    expect(sim.requests.filter((r) => r.path.endsWith('/setPresence'))).toHaveLength(0);
+  });
+});

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { MsGraphPresenceConnector } from './connector.ts';
+import { APP, guid, setup, until } from './test-support.ts';
+
+const CLIENT_STATE = 'a-client-state-secret-0123456789';
+const cert = readFileSync(new URL('../msgraph-shared/fixtures/test-only-cert.pem', import.meta.url), 'utf8');
+const key = readFileSync(new URL('../msgraph-shared/fixtures/test-only-key.pem', import.meta.url), 'utf8');
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+let sims: GraphSimulator[] = [];
+let conns: MsGraphPresenceConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+async function start(n: number, extra: Record<string, unknown> = {}) {
+  const port = await freePort();
+  const base = await setup(0);
+  await base.sim.stop();
+  const { sim, h } = await setup(n, {
+    poll: { enabled: false, interval: '1h' },
+    subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/notify`, listen: { port }, clientState: CLIENT_STATE, refreshTokens: 'placeholder', ...extra },
+  });
+  sims.push(sim);
+  // The admin consented the service account; its refresh token goes into the configuration.
+  const rt = sim.issueRefreshToken(APP.clientId, 'svc-presence@corp.example');
+  (h.ctx.config.subscriptions as { refreshTokens: string }).refreshTokens = rt;
+  const c = new MsGraphPresenceConnector(h.ctx);
+  conns.push(c);
+  return { sim, h, c, port };
+}
+
+describe('msgraph-presence change notifications', () => {
+  it('passes the validationToken handshake, then fetches the presence a basic notification names', async () => {
+    const { sim, h, c } = await start(5);
+    await c.start();
+    await c.firstCycle();
+    expect(sim.subscriptions.subs.size).toBe(1);
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    expect(sub.ids).toHaveLength(5);
+    expect(sub.clientState).toBe(CLIENT_STATE);
+    expect(sim.subscriptions.deliveries.find((d) => d.kind === 'validation')).toMatchObject({ status: 200 });
+    const before = h.signals.length;
+    sim.presence.setClient(guid(2), { availability: 'DoNotDisturb', activity: 'Presenting' });
+    await sim.tick();
+    await h.waitForSignals(before + 1);
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user2', availability: 9500, activity: 'presenting' });
+    const change = sim.subscriptions.deliveries.find((d) => d.kind === 'change')!;
+    expect(change.status).toBe(202);
+    expect(JSON.parse(change.body!).value[0].resourceData).toEqual({ '@odata.type': '#Microsoft.Graph.presence', '@odata.id': `users/${guid(2)}/presence`, id: guid(2) });
+  });
+
+  it('renews ahead of expiry and answers reauthorizationRequired', async () => {
+    const { sim, c } = await start(3, { lifecycleNotificationUrl: undefined });
+    await c.start();
+    await c.firstCycle();
+    const subs = (c as unknown as { subs: { shards: { renewAt?: number }[]; maintain(): Promise<void> } }).subs;
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    const exp = sub.expirationDateTime;
+    expect(exp - Date.now()).toBeGreaterThan(44 * 60_000);
+    // Renewal is due 10 min (+ up to 2 min jitter) before expiry.
+    expect(exp - subs.shards[0]!.renewAt!).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(exp - subs.shards[0]!.renewAt!).toBeLessThanOrEqual(12 * 60_000);
+    subs.shards[0]!.renewAt = 0;
+    await subs.maintain();
+    expect(sim.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${sub.id}`)).toHaveLength(1);
+    expect(await sim.subscriptions.lifecycle(sub.id, 'reauthorizationRequired', sim.tenantId)).toBe(202);
+    await until(() => sim.requests.filter((r) => r.method === 'PATCH').length === 2);
+  });
+
+  it('refuses a notification whose clientState does not match', async () => {
+    const { sim, h, c, port } = await start(2);
+    await c.start();
+    await c.firstCycle();
+    const before = h.signals.length;
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    const res = await fetch(`http://127.0.0.1:${port}/graph/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: [{ subscriptionId: sub.id, clientState: 'forged-state', changeType: 'updated', resource: `communications/presences('${guid(0)}')`, resourceData: { id: guid(0) } }] }),
+    });
+    expect(res.status).toBe(403);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.signals.length).toBe(before);
+    expect(sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').length).toBe(1);
+  });
+
+  it('decrypts a rich notification (RSA-OAEP key, AES-CBC data, HMAC-SHA256 signature) without fetching', async () => {
+    const { sim, h, c } = await start(3, { encryptionCertificate: cert, encryptionPrivateKey: key });
+    await c.start();
+    await c.firstCycle();
+    const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').length;
+    const before = h.signals.length;
+    sim.presence.setClient(guid(1), { availability: 'Busy', activity: 'InACall' });
+    await sim.tick();
+    await h.waitForSignals(before + 1);
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user1', availability: 6500, activity: 'on-the-phone' });
+    expect(sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').length).toBe(polls);
+    const body = JSON.parse(sim.subscriptions.deliveries.find((d) => d.kind === 'change')!.body!);
+    expect(body.value[0].encryptedContent).toMatchObject({ data: expect.any(String), dataKey: expect.any(String), dataSignature: expect.any(String) });
+  });
+
+  it('a stalled subscription falls back to polling and heals', async () => {
+    const { sim, h, c } = await start(3, { stallAfter: '1ms' });
+    await c.start();
+    await c.firstCycle();
+    const firstId = [...sim.subscriptions.subs.keys()][0]!;
+    sim.subscriptions.paused = true;
+    sim.presence.setClient(guid(0), { availability: 'Away', activity: 'Away' });
+    await sim.tick();
+    await new Promise((r) => setTimeout(r, 20));
+    await c.runCycle(false); // the sweep sees the change no notification announced
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user0', availability: 15500 });
+    sim.subscriptions.paused = false;
+    await (c as unknown as { subs: { maintain(): Promise<void> } }).subs.maintain();
+    expect(sim.subscriptions.subs.has(firstId)).toBe(false);
+    expect(sim.subscriptions.subs.size).toBe(1);
+  });
+});
