@@ -223,3 +223,28 @@ describe('ldap-directory over StartTLS', () => {
     expect(await plain.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
   });
 });
+
+describe('ldap-directory when the directory goes away', () => {
+  it('a failed full sync keeps the people of the last complete one and reports the outage', async () => {
+    const own = await startSlapd({ ldif: readFileSync(join(fixtures, 'seed.ldif'), 'utf8').split('\n\n').filter((e) => !/hubTestAdUser/.test(e)).join('\n\n') });
+    try {
+      const h = connectorHarness({ id: 'gone', config: ldapConfigSchema.parse({ url: own.url, bindDn: HUB_DN, bindPassword: 'hub-secret', baseDn: 'ou=People,dc=corp,dc=example', teams: { from: 'none' }, retryDelay: '1h' }) });
+      const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
+      const sup = h.supervisor({ ...ldapDirectoryManifest, create: () => c });
+      await sup.start();
+      for (let i = 0; i < 100 && h.directory.replaced.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(h.directory.replaced).toHaveLength(1);
+      await own.stop();
+      await expect(c.fullSync()).rejects.toMatchObject({ code: 'HUB_ERR_LDAP_UNREACHABLE', kind: 'transient' });
+      await expect(c.incrementalSync()).rejects.toMatchObject({ kind: 'transient' });
+      expect(h.directory.replaced).toHaveLength(1);
+      expect(h.directory.upserted).toHaveLength(0);
+      expect(h.directory.removed).toHaveLength(0);
+      // The report still describes the last complete sync.
+      expect(c.report().people).toBe(3);
+      await sup.stop();
+    } finally {
+      await own.stop();
+    }
+  });
+});
