@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { CalendarCollector } from './collector.ts';
+import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+
+const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
+let sims: GraphSimulator[] = [];
+let conns: CalendarCollector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+async function setup(n: number, extra: Record<string, unknown> = {}) {
+  const sim = new GraphSimulator();
+  sim.addApp(APP);
+  await sim.start();
+  sims.push(sim);
+  const people = [];
+  for (let i = 0; i < n; i++) {
+    sim.presence.addUser({ id: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`, upn: `user${i}@corp.example` });
+    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
+  }
+  const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', ...extra });
+  const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people });
+  const c = new CalendarCollector(h.ctx);
+  conns.push(c);
+  return { sim, h, c };
+}
+
+describe('msgraph-calendar against the simulator', () => {
+  it('emits a meeting with its start and end, so presence changes on time without a poll then', async () => {
+    const { sim, h, c } = await setup(45);
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 60_000;
+    sim.calendars.set('00000000-0000-4000-9000-000000000003', [
+      { start, end: start + 30 * 60_000, status: 'busy', subject: 'Merger talks', location: 'Room 1' },
+      { start: start + 3_600_000, end: start + 7_200_000, status: 'busy', subject: 'Secret', isPrivate: true },
+    ]);
+    sim.automaticReplies.set('00000000-0000-4000-9000-000000000004', { status: 'alwaysEnabled' });
+    await c.start();
+    await c.firstCycle();
+    // 45 mailboxes in batches of 20.
+    expect(sim.requests.filter((r) => r.path.endsWith('/calendar/getSchedule'))).toHaveLength(3);
+    const meetings = h.signals.filter((s) => s.person === 'user3');
+    expect(meetings).toHaveLength(2);
+    expect(meetings[0]).toMatchObject({ category: 'calendar', availability: 'busy', activity: 'in-a-meeting', from: new Date(start).toISOString(), until: new Date(start + 30 * 60_000).toISOString(), expireType: 'time' });
+    expect(JSON.stringify(h.signals)).not.toMatch(/Merger|Room 1|Secret/);
+    expect(h.signals.find((s) => s.person === 'user4')).toMatchObject({ availability: 'away', activity: 'out-of-office', endpoint: 'mailbox-oof' });
+    // Unchanged calendar: nothing new. A cancelled meeting is neutralised.
+    const n = h.signals.length;
+    await c.runCycle();
+    expect(h.signals).toHaveLength(n);
+    sim.calendars.set('00000000-0000-4000-9000-000000000003', [{ start: start + 3_600_000, end: start + 7_200_000, status: 'busy', isPrivate: true }]);
+    await c.runCycle();
+    expect(h.signals.slice(n)).toEqual([expect.objectContaining({ person: 'user3', endpoint: meetings[0]!.endpoint, availability: 'available' })]);
+  });
+
+  it('shows subjects of non-private meetings only when exposeSubjects is set', async () => {
+    const { sim, h, c } = await setup(1, { exposeSubjects: true, mailboxSettings: false });
+    const start = Date.now() + 60_000;
+    sim.calendars.set('00000000-0000-4000-9000-000000000000', [{ start, end: start + 60_000, status: 'busy', subject: 'Weekly sync', location: 'Room 2' }]);
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals[0]?.activity).toEqual({ token: 'in-a-meeting', text: 'Weekly sync' });
+  });
+
+  it('refuses a malformed getSchedule answer with a clear error and keeps going', async () => {
+    const { sim, h, c } = await setup(2, { mailboxSettings: false });
+    sim.malformNext('getSchedule', JSON.stringify({ value: [{ scheduleId: 'user0@corp.example', availabilityView: 'xyz' }] }));
+    const errors: unknown[] = [];
+    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    await c.start();
+    await c.firstCycle();
+    expect(errors[0]).toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('value.0.availabilityView') });
+    await c.runCycle();
+    expect(errors).toHaveLength(1);
+  });
+
+  it('testConnection tells bad credentials from an unreachable endpoint', async () => {
+    const { h } = await setup(1);
+    const bad = await new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }).testConnection();
+    expect(bad).toMatchObject({ ok: false, kind: 'permanent' });
+    const down = await new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, graphBaseUrl: 'http://127.0.0.1:9' } }).testConnection();
+    expect(down).toMatchObject({ ok: false, kind: 'transient' });
+  });
+});

@@ -1,0 +1,13 @@
+import type { ConnectorManifest } from '../../core/connector/contract.ts';
+import { CalendarCollector } from './collector.ts';
+import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+
+/** Exchange Online calendars through Microsoft Graph getSchedule and mailbox settings. */
+export const msgraphCalendarManifest: ConnectorManifest<CalendarConfig> = {
+  kind: 'msgraph-calendar',
+  description: 'Microsoft 365 calendars via Microsoft Graph (getSchedule free/busy, out of office from mailbox settings)',
+  capabilities: ['collect'],
+  configSchema: calendarConfigSchema,
+  secretFields: ['clientSecret'],
+  create: (ctx) => new CalendarCollector(ctx),
+};
