@@ -29,6 +29,8 @@ export interface UserAgentOptions {
   readonly limits?: ParseLimits;
   readonly log: Logger;
   readonly userAgent?: string;
+  /** The host written in Via and Contact when the bind address is not reachable as such (0.0.0.0, NAT). */
+  readonly advertiseHost?: string;
 }
 
 export type RequestHandler = (req: SipRequest, peer: Peer, respond: RespondFn) => void;
@@ -96,7 +98,8 @@ export class UserAgent {
 
   hostPort(p: Protocol): string {
     const l = this.local(p);
-    return `${isIPv6(l.host) ? `[${l.host}]` : l.host}:${l.port}`;
+    const host = this.opts.advertiseHost ?? l.host;
+    return `${isIPv6(host) ? `[${host}]` : host}:${l.port}`;
   }
 
   /** Our Contact for a protocol (RFC 3261 section 8.1.1.8). */

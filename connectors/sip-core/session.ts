@@ -1,0 +1,99 @@
+import type { Logger } from '../../core/util/logger.ts';
+import { HubError } from '../../core/util/errors.ts';
+import type { TestResult } from '../../core/connector/contract.ts';
+import { openUserAgent, type SipConnection } from './config.ts';
+import { SipHeaders } from './message.ts';
+import { Publication } from './publication.ts';
+import { Subscription, SubscriptionSet, type Notification } from './subscription.ts';
+import { randomToken, resolveTarget, type UserAgent } from './ua.ts';
+
+/**
+ * What a SIP connector instance holds open: one user agent, its subscriptions (NOTIFYs routed by
+ * Call-ID) and publications, all built from the shared connection settings.
+ */
+export class SipSession {
+  readonly subs = new SubscriptionSet();
+  private readonly all = new Set<Subscription>();
+  private readonly pubs = new Set<Publication>();
+
+  private constructor(
+    readonly ua: UserAgent,
+    private readonly conn: SipConnection,
+    private readonly log: Logger,
+  ) {
+    ua.onRequest((req, _peer, respond) => {
+      if (req.method === 'NOTIFY') {
+        if (!this.subs.route(req, respond)) respond(481, 'Subscription Does Not Exist');
+        return;
+      }
+      respond(405, 'Method Not Allowed', { headers: [['Allow', 'NOTIFY']] });
+    });
+  }
+
+  static async open(conn: SipConnection, log: Logger): Promise<SipSession> {
+    return new SipSession(await openUserAgent(conn, log), conn, log);
+  }
+
+  private get proxy(): { proxy?: string } {
+    return this.conn.server !== undefined ? { proxy: this.conn.server } : {};
+  }
+
+  subscribe(o: { target: string; event: string; accept: string[]; onNotify: (n: Notification) => void; onDown: (reason: string) => void; onUp?: () => void }): Subscription {
+    const s = new Subscription(
+      {
+        ua: this.ua,
+        from: this.conn.from,
+        expires: Math.max(1, Math.round(this.conn.expires / 1000)),
+        protocol: this.conn.transport,
+        log: this.log,
+        backoff: { baseMs: this.conn.retry.base, maxMs: this.conn.retry.max },
+        timerNMs: 64 * this.conn.t1,
+        ...this.proxy,
+        ...(this.conn.auth !== undefined ? { credentials: this.conn.auth } : {}),
+        ...o,
+      },
+      this.subs,
+    );
+    this.all.add(s);
+    s.start();
+    return s;
+  }
+
+  publication(o: { aor: string; event: string; contentType: string; expires: number; onLost?: (reason: string) => void }): Publication {
+    const p = new Publication({
+      ua: this.ua,
+      from: this.conn.from,
+      protocol: this.conn.transport,
+      log: this.log,
+      ...this.proxy,
+      ...(this.conn.auth !== undefined ? { credentials: this.conn.auth } : {}),
+      ...o,
+    });
+    this.pubs.add(p);
+    return p;
+  }
+
+  /** Reachability check: an OPTIONS to the server; any answer but an auth refusal counts as reachable. */
+  async probe(): Promise<TestResult> {
+    if (this.conn.server === undefined) return { ok: true, message: 'no server configured: requests go to each presentity host' };
+    const h = new SipHeaders([['From', `<${this.conn.from}>;tag=${randomToken()}`], ['To', `<${this.conn.server}>`], ['Call-ID', `${randomToken(10)}@hub`], ['CSeq', '1 OPTIONS']]);
+    try {
+      const res = await this.ua.request({ kind: 'request', method: 'OPTIONS', uri: this.conn.server, headers: h, body: Buffer.alloc(0) }, resolveTarget(this.conn.server, { defaultProtocol: this.conn.transport }), this.conn.auth);
+      if (res.status === 401 || res.status === 407 || res.status === 403) return { ok: false, kind: 'permanent', code: 'HUB_ERR_SIP_AUTH', message: `the server refused our credentials (${res.status} ${res.reason})` };
+      return { ok: true, message: `the server answered OPTIONS with ${res.status} ${res.reason}` };
+    } catch (e) {
+      return { ok: false, kind: 'transient', code: e instanceof HubError ? e.code : 'HUB_ERR_SIP_TIMEOUT', message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async close(): Promise<void> {
+    const errors: unknown[] = [];
+    await Promise.all([...this.all].map((s) => s.stop(1000).catch((e: unknown) => errors.push(e))));
+    await Promise.all([...this.pubs].map((p) => Promise.race([p.remove(), new Promise((r) => setTimeout(r, 1000).unref())]).catch((e: unknown) => errors.push(e))));
+    for (const p of this.pubs) p.close();
+    this.all.clear();
+    this.pubs.clear();
+    await this.ua.close();
+    if (errors.length > 0) this.log.warn({ errors: errors.length }, 'some SIP unsubscriptions or removals failed while closing');
+  }
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { silentLogger } from '../../core/util/logger.ts';
+import { UserAgent } from '../sip-core/ua.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { sipPresenceConfigSchema, sipPresenceManifest } from './manifest.ts';
+import { SimPhone, SimPresenceServer } from './simulator.ts';
+import type { Presence } from '../../core/model/presence.ts';
+
+const log = silentLogger();
+const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+const people = [
+  { id: 'alice', name: 'Alice', identities: ['sip:alice@example.com'] },
+  { id: 'bob', name: 'Bob', identities: ['sip:bob@example.com'] },
+];
+
+describe('sip-presence against the simulator (udp)', () => {
+  let server: SimPresenceServer;
+  let phone: SimPhone;
+  beforeAll(async () => {
+    server = await SimPresenceServer.start({ log });
+    phone = await SimPhone.start({ server: server.uri(), log });
+  });
+  afterAll(async () => {
+    await phone.close();
+    await server.close();
+  });
+
+  it('watches, maps, lapses on termination, re-subscribes, publishes with the loop guard, and survives a malformed NOTIFY', async () => {
+    const lines: string[] = [];
+    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: ['sip:alice@example.com'], watchDirectory: true, retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const h = connectorHarness({ id: 'sip1', config, people, log: pino({ level: 'warn' }, { write: (s: string) => lines.push(s) }) });
+    const sup = h.supervisor(sipPresenceManifest);
+    await sup.start();
+    const conn = (sup as unknown as { connector: { publish(p: Presence[]): Promise<void> } }).connector;
+    await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 1 && server.subscribersOf('sip:bob@example.com', 'presence') === 1);
+
+    // The phone publishes: the hub sees Alice on the phone.
+    await phone.presence('sip:alice@example.com', 'open', ['on-the-phone'], 'Call with Bob');
+    await h.waitForSignals(1);
+    expect(h.signals[0]).toMatchObject({ person: 'alice', identity: 'sip:alice@example.com', source: 'sip1', endpoint: 'sip-presence', category: 'user', availability: 'busy', activity: { token: 'on-the-phone', text: 'Call with Bob' } });
+
+    // The server ends the subscription: the state lapses, then the subscription is re-created and the state returns.
+    await server.terminate('sip:alice@example.com', 'rejected', 0);
+    await h.waitForSignals(3);
+    expect(h.signals[1]).toMatchObject({ person: 'alice', until: expect.any(String) });
+    expect(h.signals[2]).toMatchObject({ person: 'alice', availability: 'busy' });
+
+    // The hub publishes Bob's merged presence; the NOTIFY that comes back is not a signal.
+    const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 3 };
+    await conn.publish([bob]);
+    await until(() => [...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('rpid:meeting')));
+    await conn.publish([bob]); // unchanged: no second PUBLISH
+    expect(server.received.filter((r) => r.method === 'PUBLISH' && r.uri === 'sip:bob@example.com')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.signals.filter((s) => s.person === 'bob')).toHaveLength(0);
+
+    // Bob's own phone publishes too: only the phone's part counts.
+    await phone.presence('sip:bob@example.com', 'open', ['away']);
+    await until(() => h.signals.some((s) => s.person === 'bob'));
+    expect(h.signals.find((s) => s.person === 'bob')).toMatchObject({ availability: 'away' });
+
+    // A malformed NOTIFY body: one clear log line, the connector keeps working.
+    server.setState('sip:alice@example.com', 'presence', '<presence entity="sip:alice@example.com"><tuple>');
+    await until(() => lines.some((l) => l.includes('NOTIFY body refused')));
+    expect(lines.find((l) => l.includes('NOTIFY body refused'))).toMatch(/malformed XML/);
+    server.setState('sip:alice@example.com', 'presence', undefined);
+    await phone.presence('sip:alice@example.com', 'open', ['vacation']);
+    await until(() => h.signals.some((s) => s.person === 'alice' && s.availability === 'away'));
+
+    expect(h.refused).toEqual([]);
+    await sup.stop();
+    await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 0);
+    expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(false);
+  });
+
+  it('testConnection tells a reachable server from an unreachable one', async () => {
+    const ok = sipPresenceManifest.create(connectorHarness({ id: 's', config: sipPresenceConfigSchema.parse({ server: server.uri() }), people }).ctx);
+    expect(await ok.testConnection()).toMatchObject({ ok: true });
+    // A UDP port with nobody behind it: OPTIONS times out (short T1).
+    const dead = await UserAgent.create({ host: '127.0.0.1', protocols: ['udp'], log });
+    const port = dead.local('udp').port;
+    await dead.close();
+    const bad = sipPresenceManifest.create(connectorHarness({ id: 's', config: sipPresenceConfigSchema.parse({ server: `sip:127.0.0.1:${port}`, t1: '20ms' }), people }).ctx);
+    expect(await bad.testConnection()).toMatchObject({ ok: false, kind: 'transient' });
+  });
+
+  it('refuses a bad configuration with the path of the field', () => {
+    const r = sipPresenceConfigSchema.safeParse({ server: 'http://x', presentities: ['alice'] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['server', 'presentities.0']);
+  });
+});

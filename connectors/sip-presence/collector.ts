@@ -1,0 +1,148 @@
+import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import { normalizeIdentity } from '../../core/directory/identity.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import type { SignalInput } from '../../core/model/signal.ts';
+import { HubError, errorMessage } from '../../core/util/errors.ts';
+import type { PidfDocument } from '../sip-core/pidf.ts';
+import type { Notification } from '../sip-core/subscription.ts';
+import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, SipSession } from './client.ts';
+import { LoopGuard } from './loop-guard.ts';
+import type { SipPresenceConfig } from './manifest.ts';
+import { pidfToNeutral, type NeutralState } from './map.ts';
+import { SipPresencePublisher } from './publisher.ts';
+
+/**
+ * Watcher (RFC 3856 / RFC 6665) and publisher (RFC 3903) in one connector instance, so that the
+ * loop guard sees both directions. Each presentity is one register (endpoint from the config):
+ * a NOTIFY replaces it; a subscription that dies, or a document that holds nothing but the hub's
+ * own publication, makes it lapse (an already-expired signal) instead of leaving a ghost state.
+ */
+export class SipPresenceConnector implements Connector {
+  private session: SipSession | undefined;
+  private readonly last = new Map<string, string>();
+  private readonly guard: LoopGuard;
+  private readonly publisher: SipPresencePublisher;
+
+  constructor(private readonly ctx: ConnectorContext<SipPresenceConfig>) {
+    this.guard = new LoopGuard(ctx.id);
+    this.publisher = new SipPresencePublisher({ ctx, session: () => this.session, guard: this.guard });
+  }
+
+  private presentities(): string[] {
+    const set = new Set(this.ctx.config.presentities.map(normalizeIdentity));
+    if (this.ctx.config.watchDirectory) {
+      for (const p of this.ctx.directory.people()) for (const i of p.identities) if (/^sips?:/i.test(i)) set.add(normalizeIdentity(i));
+    }
+    return [...set];
+  }
+
+  async start(): Promise<void> {
+    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-presence ${this.ctx.id} is already running`);
+    this.session = await SipSession.open(this.ctx.config, this.ctx.log);
+    for (const target of this.presentities()) {
+      this.session.subscribe({
+        target,
+        event: 'presence',
+        accept: PRESENCE_ACCEPT,
+        onNotify: (n) => void this.onNotify(target, n),
+        onDown: (reason) => {
+          this.ctx.report.error(new HubError('HUB_ERR_SIP_SUBSCRIPTION', `subscription to ${target} down: ${reason}`, { kind: 'transient' }));
+          void this.lapse(target);
+        },
+      });
+    }
+    this.ctx.log.info({ presentities: this.presentities().length, contact: this.session.ua.contact('hub', this.ctx.config.transport) }, 'sip-presence started');
+  }
+
+  private async onNotify(target: string, n: Notification): Promise<void> {
+    let docs: PidfDocument[];
+    try {
+      docs = presenceDocuments(n);
+    } catch (e) {
+      this.ctx.log.warn({ target, err: errorMessage(e) }, 'NOTIFY body refused');
+      this.ctx.report.error(e);
+      return;
+    }
+    this.ctx.report.ok();
+    this.ctx.report.count('notifies');
+    if (docs.length === 0) {
+      // An empty NOTIFY (no publication, RFC 3856 section 6.6.2 pending/neutral state): nothing is known.
+      if (n.state !== 'terminated') await this.lapse(target);
+      return;
+    }
+    const single = docs.length === 1 && !n.contentType.toLowerCase().startsWith('multipart/');
+    for (const doc of docs) {
+      const identity = single ? target : normalizeIdentity(entityIdentity(doc.entity));
+      const independent = this.withoutOwn(doc);
+      const state = pidfToNeutral(independent, this.ctx.clock.now());
+      if (state === undefined) await this.lapse(identity);
+      else await this.emit(identity, state);
+    }
+  }
+
+  /** Drops the tuples and persons the hub published itself (loop guard). */
+  private withoutOwn(doc: PidfDocument): PidfDocument {
+    return { ...doc, tuples: doc.tuples.filter((t) => !this.guard.isOwn(t.id)), persons: doc.persons.filter((p) => !this.guard.isOwn(p.id)) };
+  }
+
+  private base(identity: string): Pick<SignalInput, 'identity' | 'source' | 'endpoint' | 'category'> {
+    return { identity, source: this.ctx.id, endpoint: this.ctx.config.endpoint, category: this.ctx.config.category };
+  }
+
+  private async emit(identity: string, s: NeutralState): Promise<void> {
+    const key = JSON.stringify([s.availability, s.activity]);
+    if (this.last.get(identity) === key) return;
+    this.last.set(identity, key);
+    const sig: SignalInput = { ...this.base(identity), availability: s.availability, sourceTime: new Date(this.ctx.clock.now()).toISOString() };
+    if (s.activity !== undefined) sig.activity = s.activity;
+    await this.send([sig]);
+  }
+
+  /** The presentity decays to unknown: an already-expired signal replaces its register. */
+  private async lapse(identity: string): Promise<void> {
+    if (!this.last.has(identity)) return;
+    this.last.delete(identity);
+    const now = new Date(this.ctx.clock.now()).toISOString();
+    await this.send([{ ...this.base(identity), availability: 'available', until: now, sourceTime: now }]);
+  }
+
+  private async send(batch: SignalInput[]): Promise<void> {
+    try {
+      const r = await this.ctx.emit(batch);
+      this.ctx.report.count('signals', r.accepted);
+      for (const x of r.refused) this.ctx.log.warn({ code: x.code, detail: x.detail }, 'signal refused by the hub');
+    } catch (e) {
+      this.ctx.report.error(e);
+    }
+  }
+
+  async publish(changes: readonly Presence[]): Promise<void> {
+    if (!this.ctx.config.publish.enabled) return;
+    await this.publisher.publish(changes);
+  }
+
+  async stop(): Promise<void> {
+    const s = this.session;
+    this.session = undefined;
+    if (s === undefined) return;
+    try {
+      await this.publisher.removeAll();
+    } finally {
+      await s.close();
+      for (const identity of [...this.last.keys()]) await this.lapse(identity);
+    }
+  }
+
+  async testConnection(): Promise<TestResult> {
+    if (this.session !== undefined) return this.session.probe();
+    let s: SipSession | undefined;
+    try {
+      s = await SipSession.open({ ...this.ctx.config, listen: { ...this.ctx.config.listen, port: 0 } }, this.ctx.log);
+      return await s.probe();
+    } catch (e) {
+      return { ok: false, kind: 'transient', code: e instanceof HubError ? e.code : 'HUB_ERR_SIP_TRANSPORT', message: errorMessage(e) };
+    } finally {
+      await s?.close();
+    }
+  }
+}

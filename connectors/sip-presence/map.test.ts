@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePidf } from '../sip-core/pidf.ts';
+import { neutralToPidf, pidfToNeutral, RPID_TO_NEUTRAL } from './map.ts';
+
+const fx = (n: string): string => readFileSync(new URL(`../sip-core/fixtures/${n}`, import.meta.url), 'utf8');
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const pidf = (person: string, basic = 'open'): string =>
+  `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:a@x"><tuple id="t"><status><basic>${basic}</basic></status></tuple><dm:person id="p">${person}</dm:person></presence>`;
+
+describe('PIDF/RPID -> neutral (RFC 3863, RFC 4480 examples)', () => {
+  it.each([
+    ['RFC 3863 simple example (open, no RPID)', fx('rfc3863-simple.xml'), NOW, { availability: 'available' }],
+    ['RFC 3863 extended example (open; im:busy is not RPID; the tuple note is the text)', fx('rfc3863-extended.xml'), NOW, { availability: 'available', activity: { text: "Don't Disturb Please!" }, sourceTime: '2001-10-27T16:49:29.000Z' }],
+    ['RFC 4480 example inside its from/until window: away', fx('rfc4480-example.xml'), Date.parse('2005-05-30T14:00:00+05:00'), { availability: 'away', activity: { text: 'Far away' }, sourceTime: '2005-10-27T16:49:29.000Z' }],
+    ['RFC 4480 example after its until: the activity has lapsed', fx('rfc4480-example.xml'), NOW, { availability: 'available', activity: { text: 'Scoring 120' }, sourceTime: '2005-10-27T16:49:29.000Z' }],
+  ])('%s', (_n, xml, now, want) => {
+    expect(pidfToNeutral(parsePidf(xml), now)).toEqual(want);
+  });
+
+  it.each([
+    ['<rpid:activities><rpid:on-the-phone/></rpid:activities>', 'open', { availability: 'busy', activity: { token: 'on-the-phone' } }],
+    ['<rpid:activities><rpid:meeting/></rpid:activities>', 'open', { availability: 'busy', activity: { token: 'in-a-meeting' } }],
+    ['<rpid:activities><rpid:busy/></rpid:activities>', 'open', { availability: 'busy' }],
+    ['<rpid:activities><rpid:away/></rpid:activities>', 'open', { availability: 'away' }],
+    ['<rpid:activities><rpid:vacation/></rpid:activities>', 'open', { availability: 'away', activity: { token: 'out-of-office' } }],
+    ['<rpid:activities><rpid:presentation/></rpid:activities>', 'open', { availability: 'dnd', activity: { token: 'in-presentation' } }],
+    ['<rpid:activities><rpid:unknown/></rpid:activities>', 'open', { availability: 'available' }],
+    ['<rpid:activities><rpid:other>Gardening</rpid:other></rpid:activities>', 'open', { availability: 'busy', activity: { text: 'Gardening' } }],
+    ['<rpid:activities><rpid:meeting/><rpid:vacation/></rpid:activities>', 'open', { availability: 'away', activity: { token: 'out-of-office' } }],
+    ['<rpid:activities><rpid:on-the-phone/></rpid:activities>', 'closed', { availability: 'offline' }],
+    ['', 'closed', { availability: 'offline' }],
+  ])('%s with basic %s', (person, basic, want) => {
+    expect(pidfToNeutral(parsePidf(pidf(person, basic)), NOW)).toEqual(want);
+  });
+
+  it('states nothing for an empty document (unknown, not offline)', () => {
+    expect(pidfToNeutral(parsePidf('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:a@x"/>'), NOW)).toBeUndefined();
+  });
+
+  it('maps every RFC 4480 activity the table knows to a class', () => {
+    expect(Object.keys(RPID_TO_NEUTRAL).length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('neutral -> PIDF/RPID', () => {
+  it.each([
+    [{ class: 'available', activity: { token: 'available', text: 'Available' } }, { basic: 'open', activities: [], note: 'Available' }],
+    [{ class: 'busy', activity: { token: 'on-the-phone', text: 'On the phone' } }, { basic: 'open', activities: ['on-the-phone'], note: 'On the phone' }],
+    [{ class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' } }, { basic: 'open', activities: ['meeting'], note: 'Weekly sync' }],
+    [{ class: 'dnd', activity: { token: 'dnd', text: 'Do not disturb' } }, { basic: 'open', activities: ['busy'], note: 'Do not disturb' }],
+    [{ class: 'inactive', activity: { token: 'inactive', text: 'Inactive' } }, { basic: 'open', activities: [], userInput: 'idle', note: 'Inactive' }],
+    [{ class: 'away', activity: { token: 'out-of-office', text: 'On holiday' } }, { basic: 'open', activities: ['vacation'], note: 'On holiday' }],
+    [{ class: 'offline', activity: { token: 'offline', text: 'Offline' } }, { basic: 'closed', activities: [], note: 'Offline' }],
+  ] as const)('%j', (p, want) => {
+    expect(neutralToPidf(p)).toEqual(want);
+  });
+
+  it('round-trips each class through RPID to the same class', () => {
+    for (const [cls, token] of [['busy', 'on-the-phone'], ['away', 'away'], ['offline', 'offline'], ['available', 'available']] as const) {
+      const s = neutralToPidf({ class: cls, activity: { token, text: '' } });
+      const acts = s.activities.map((a) => `<rpid:${a}/>`).join('');
+      expect(pidfToNeutral(parsePidf(pidf(`<rpid:activities>${acts}</rpid:activities>`, s.basic)), NOW)?.availability).toBe(cls);
+    }
+  });
+});
