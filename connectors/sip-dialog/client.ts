@@ -1,0 +1,23 @@
+/**
+ * The only code of this connector that speaks SIP: the shared session (sip-core) and the decoding
+ * of dialog event NOTIFY bodies (RFC 4235 application/dialog-info+xml).
+ */
+import { HubError } from '../../core/util/errors.ts';
+import { parseDialogInfo, type DialogInfo } from '../sip-core/dialog-info.ts';
+import type { Notification } from '../sip-core/subscription.ts';
+import { XmlError } from '../sip-core/xml.ts';
+
+export { SipSession } from '../sip-core/session.ts';
+
+export const DIALOG_ACCEPT = ['application/dialog-info+xml'];
+
+/** The dialog-info document of a NOTIFY, or undefined for an empty body. */
+export function dialogDocument(n: Notification): DialogInfo | undefined {
+  if (n.body.length === 0) return undefined;
+  try {
+    return parseDialogInfo(n.body.toString('utf8'));
+  } catch (e) {
+    if (e instanceof XmlError) throw new HubError('HUB_ERR_SIP_BODY', `NOTIFY body refused: ${e.message}`, { kind: 'transient' });
+    throw e;
+  }
+}

@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../core/util/logger.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { sipDialogConfigSchema, sipDialogManifest } from './manifest.ts';
+import { SimPhone, SimPresenceServer } from './simulator.ts';
+
+const log = silentLogger();
+const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+describe.each(['udp', 'tcp'] as const)('sip-dialog against the simulator (%s)', (transport) => {
+  let server: SimPresenceServer;
+  let phone: SimPhone;
+  beforeAll(async () => {
+    server = await SimPresenceServer.start({ log });
+    phone = await SimPhone.start({ server: server.uri(transport), protocol: transport, log });
+  });
+  afterAll(async () => {
+    await phone.close();
+    await server.close();
+  });
+
+  it('busy, ringing, stuck lamp, idle, notifier restart', async () => {
+    const line = 'sip:100@example.com';
+    const config = sipDialogConfigSchema.parse({ server: server.uri(transport), transport, lines: [{ uri: line, identity: 'tel:+15550100', endpoint: 'desk-100' }], earlyTimeout: '400ms', retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const h = connectorHarness({ id: 'blf', config, people: [{ id: 'alice', name: 'Alice', identities: ['tel:+15550100'] }] });
+    const sup = h.supervisor(sipDialogManifest);
+    await sup.start();
+    await until(() => server.subscribersOf(line, 'dialog') === 1);
+    // The first NOTIFY carries the full (empty) state: the line is idle.
+    await h.waitForSignals(1);
+    expect(h.signals[0]).toMatchObject({ person: 'alice', availability: 'available' });
+
+    await phone.dialogs(line, [{ id: 'd1', state: 'confirmed', direction: 'initiator', remoteIdentity: 'sip:200@example.com' }]);
+    await h.waitForSignals(2);
+    expect(h.signals[1]).toMatchObject({ person: 'alice', source: 'blf', endpoint: 'desk-100', category: 'phone', availability: 'busy', activity: 'on-the-phone' });
+
+    await phone.dialogs(line, []);
+    await h.waitForSignals(3);
+    expect(h.signals[2]).toMatchObject({ availability: 'available' });
+    expect(h.signals[2]!.activity).toBeUndefined();
+
+    // Ringing: activity only; the terminated NOTIFY never comes, and the lamp goes out by itself.
+    await phone.dialogs(line, [{ id: 'd2', state: 'early', direction: 'recipient' }]);
+    await h.waitForSignals(4);
+    expect(h.signals[3]).toMatchObject({ activity: 'ringing' });
+    expect(h.signals[3]!.availability).toBeUndefined();
+    await h.waitForSignals(5);
+    expect(h.signals[4]).toMatchObject({ availability: 'available' });
+
+    // The notifier restarts: CSeq and version start again, and the new state is still taken.
+    server.restartCounters();
+    await phone.dialogs(line, [{ id: 'd3', state: 'confirmed' }]);
+    await h.waitForSignals(6);
+    expect(h.signals[5]).toMatchObject({ availability: 'busy' });
+
+    // A malformed body does not stop the connector.
+    server.setState(line, 'dialog', '<dialog-info version="x"/>');
+    await new Promise((r) => setTimeout(r, 100));
+    server.setState(line, 'dialog', undefined);
+    await phone.dialogs(line, []);
+    await h.waitForSignals(7);
+    expect(h.signals[6]).toMatchObject({ availability: 'available' });
+
+    expect(h.refused).toEqual([]);
+    await sup.stop();
+    await until(() => server.subscribersOf(line, 'dialog') === 0);
+  });
+});
