@@ -1,7 +1,10 @@
 import type { Presence } from '../model/presence.ts';
 import type { Register } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
+import { fingerprint } from '../pipeline/fingerprint.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../pipeline/ports.ts';
+
+export { fingerprint };
 import { aggregate, type Judgement } from '../rules/aggregate.ts';
 import type { Rules } from '../rules/rules-config.ts';
 import type { Logger } from '../util/logger.ts';
@@ -12,10 +15,6 @@ export interface ManagerMetrics {
   changes(n: number): void;
 }
 
-/** The view-relevant part of a presence, for the store's compare-and-set. */
-export function fingerprint(d: PresenceDraft): string {
-  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null]);
-}
 
 export function draftOf(person: string, j: Judgement): PresenceDraft {
   const d: { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] } = {

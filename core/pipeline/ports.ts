@@ -51,7 +51,11 @@ export interface PresenceStore {
   applySignals(signals: readonly Signal[]): Promise<ApplyResult[]>;
   getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>>;
   getPresence(people: readonly string[]): Promise<Map<string, Presence>>;
-  /** Compare-and-set per person on the basis; `fingerprint` is the view-relevant part of the draft. */
+  /**
+   * Compare-and-set per person on the basis; `fingerprint` is the view-relevant part of the draft.
+   * A person with nothing stored compares as OFFLINE_FINGERPRINT (fingerprint.ts): an offline draft
+   * for them is accepted as no change (no version, nothing published).
+   */
   commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]>;
   /** Removes all registers and the presence of people no longer in the directory. */
   forget(people: readonly string[]): Promise<void>;

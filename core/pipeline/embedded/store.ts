@@ -2,6 +2,7 @@ import type { Presence } from '../../model/presence.ts';
 import { judgeIncoming, type Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
+import { OFFLINE_FINGERPRINT } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 
 interface PersonState {
@@ -76,7 +77,7 @@ export class MemoryStore implements PresenceStore {
       const s = this.state(draft.person);
       if (!basisNewer(basis, s.basis)) return { accepted: false, changed: false };
       s.basis = basis;
-      if (s.presence !== undefined && s.fingerprint === fingerprint) return { accepted: true, changed: false, presence: s.presence };
+      if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) return s.presence === undefined ? { accepted: true, changed: false } : { accepted: true, changed: false, presence: s.presence };
       const presence: Presence = Object.freeze({ ...draft, since: basis.at, version: (s.presence?.version ?? 0) + 1 });
       s.presence = presence;
       s.fingerprint = fingerprint;

@@ -1,0 +1,14 @@
+import { CLASS_MIDPOINT } from '../model/availability.ts';
+import { classActivity } from '../model/presence.ts';
+import type { PresenceDraft } from './ports.ts';
+
+/** The view-relevant part of a presence, for the store's compare-and-set. */
+export function fingerprint(d: PresenceDraft): string {
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null]);
+}
+
+/**
+ * A person with no stored presence is offline (the baseline every watcher sees): committing an
+ * offline draft for them is no change, so no version 1 that changes nothing is published.
+ */
+export const OFFLINE_FINGERPRINT = fingerprint({ person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') });
