@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Presence } from '../../core/model/presence.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { buildPidf } from '../sip-core/pidf.ts';
+import { publishScenario, runSipp, startKamailio, watchScenario, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
+import { sipPresenceConfigSchema, sipPresenceManifest } from './manifest.ts';
+
+const people = [
+  { id: 'alice', name: 'Alice', identities: ['sip:alice@example.com'] },
+  { id: 'bob', name: 'Bob', identities: ['sip:bob@example.com'] },
+];
+const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 over %s', (transport) => {
+  let kam: KamailioPeer;
+  beforeAll(async () => {
+    kam = await startKamailio();
+  });
+  afterAll(async () => {
+    await kam?.stop();
+  });
+
+  it('receives presence published by sipp, and publishes merged presence that a sipp watcher receives, without a loop', async () => {
+    const server = transport === 'udp' ? kam.uri : `${kam.uri};transport=tcp`;
+    const config = sipPresenceConfigSchema.parse({ server, transport, watchDirectory: true, retry: { base: '200ms', max: '2s' } });
+    const h = connectorHarness({ id: 'kam', config, people, log: silentLogger() });
+    const sup = h.supervisor(sipPresenceManifest);
+    await sup.start();
+    const conn = (sup as unknown as { connector: { publish(p: Presence[]): Promise<void> } }).connector;
+    try {
+      // sipp publishes Alice's phone presence; Kamailio NOTIFYs the hub.
+      const pidf = buildPidf({ entity: 'sip:alice@example.com', tupleId: 'sipp-t1', personId: 'sipp-p1', basic: 'open', activities: ['on-the-phone'], note: 'sipp call' });
+      const pub = await runSipp(publishScenario({ aor: 'sip:alice@example.com', event: 'presence', contentType: 'application/pidf+xml', body: pidf }), `127.0.0.1:${kam.port}`);
+      expect(pub.code, pub.output).toBe(0);
+      await until(() => h.signals.some((s) => s.person === 'alice' && s.availability === 'busy'));
+      expect(h.signals.find((s) => s.person === 'alice' && s.availability === 'busy')).toMatchObject({ source: 'kam', category: 'user', activity: { token: 'on-the-phone', text: 'sipp call' } });
+
+      // The hub publishes Bob's merged presence; a second watcher (sipp) receives it.
+      const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 1 };
+      await conn.publish([bob]);
+      const watch = await runSipp(watchScenario({ aor: 'sip:bob@example.com', expect: 'rpid:meeting' }), `127.0.0.1:${kam.port}`);
+      expect(watch.code, watch.output).toBe(0);
+
+      // Loop guard: the hub also watches Bob and gets its own publication back; it is not a signal.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(h.signals.filter((s) => s.person === 'bob' && s.until === undefined)).toEqual([]);
+      // Bob's phone publishes 'working' (available): Kamailio composes both publications into one
+      // NOTIFY; only the phone's part counts, so Bob is available, not busy from the hub's meeting.
+      const phone = buildPidf({ entity: 'sip:bob@example.com', tupleId: 'sipp-t2', personId: 'sipp-p2', basic: 'open', activities: ['working'] });
+      const pub2 = await runSipp(publishScenario({ aor: 'sip:bob@example.com', event: 'presence', contentType: 'application/pidf+xml', body: phone }), `127.0.0.1:${kam.port}`);
+      expect(pub2.code, pub2.output).toBe(0);
+      await until(() => h.signals.some((s) => s.person === 'bob'));
+      expect(h.signals.filter((s) => s.person === 'bob')).toMatchObject([{ availability: 'available', activity: { token: 'working' } }]);
+      expect(h.refused).toEqual([]);
+    } finally {
+      await sup.stop();
+    }
+  });
+});
