@@ -1,10 +1,26 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
 import { demoManifest } from './demo/manifest.ts';
+import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
+import { fileDirectoryManifest } from './file-directory/manifest.ts';
+import { ldapDirectoryManifest } from './ldap-directory/manifest.ts';
+import { msgraphCalendarManifest } from './msgraph-calendar/manifest.ts';
+import { msgraphPresenceManifest } from './msgraph-presence/manifest.ts';
+import { sipDialogManifest } from './sip-dialog/manifest.ts';
+import { sipPresenceManifest } from './sip-presence/manifest.ts';
 
 /**
  * Every connector kind the hub knows, listed by hand: deleting a connector's folder and its line
  * here removes it entirely.
  */
-export const manifests: readonly ConnectorManifest[] = [demoManifest];
+export const manifests: readonly ConnectorManifest[] = [
+  demoManifest,
+  msgraphPresenceManifest,
+  msgraphCalendarManifest,
+  sipPresenceManifest,
+  sipDialogManifest,
+  ldapDirectoryManifest,
+  fileDirectoryManifest,
+  directoryWebhookManifest,
+];
 
 export const manifestsByKind: ReadonlyMap<string, ConnectorManifest> = new Map(manifests.map((m) => [m.kind, m]));

@@ -128,10 +128,23 @@ export class Hub {
 
   // --- directory -------------------------------------------------------------------------------
 
+  /** Personal and blocked lists edited through the API: the hub's own data, over the directory's. */
+  private readonly relationships = new Map<string, { personal: readonly string[]; blocked: readonly string[] }>();
+
+  setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Person {
+    this.relationships.set(person, { personal: [...r.personal], blocked: [...r.blocked] });
+    this.rebuildDirectory();
+    return this.dir.person(person)!;
+  }
+
   private rebuildDirectory(): void {
     const merged = new Map<string, Person>();
     for (const p of this.deps.loaded.people) merged.set(p.id, p);
     for (const people of this.contributed.values()) for (const p of people.values()) if (!merged.has(p.id)) merged.set(p.id, p);
+    for (const [id, r] of this.relationships) {
+      const p = merged.get(id);
+      if (p !== undefined) merged.set(id, { ...p, personal: [...r.personal], blocked: [...r.blocked] });
+    }
     const before = this.dir;
     // Swap whole: a lookup during a sync sees the old table or the new one, never a partial one.
     this.dir = new Directory(merged.values(), before.loadedAt);

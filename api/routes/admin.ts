@@ -100,6 +100,13 @@ export function adminRoutes({ hub }: RouteContext) {
         people: dir.size,
         conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: 'identity claimed by more than one person; it resolves to nobody' })),
         unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: 'signals for someone the directory does not know' })),
+        connectors: [...hub.supervisors]
+          .map(([id, s]) => {
+            const r = s.report();
+            if (r === undefined) return undefined;
+            return { connector: id, kind: s.kind, people: r.people ?? null, lastSync: iso(r.at) ?? null, skipped: r.skipped, conflicts: r.conflicts ?? [], withoutIdentities: r.withoutIdentities ?? [] };
+          })
+          .filter((x) => x !== undefined),
       };
     });
   };

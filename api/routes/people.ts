@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Person } from '../../core/model/person.ts';
+import { personIdSchema, type Person } from '../../core/model/person.ts';
 import { HubError } from '../../core/util/errors.ts';
 import { containerOf, type WatcherIdentity } from '../../core/watch/watchers.ts';
 import type { Directory } from '../../core/directory/directory.ts';
@@ -47,6 +47,30 @@ export function peopleRoutes({ hub }: RouteContext) {
         if (q !== undefined) all = all.filter((e) => e.id.toLowerCase().includes(q) || (e.name ?? '').toLowerCase().includes(q) || (e.identities ?? []).some((i) => i.toLowerCase().includes(q)));
         if (req.query.team !== undefined) all = all.filter((e) => e.teams?.includes(req.query.team!) === true);
         return { people: all.slice(req.query.offset, req.query.offset + req.query.limit), total: all.length };
+      },
+    );
+    r.put(
+      '/v1/people/:person/relationships',
+      {
+        config: { access: ['watcher', 'admin'] },
+        schema: {
+          summary: "Edit a person's personal and blocked lists (the person themself or an admin)",
+          params: z.object({ person: z.string().min(1).max(128) }),
+          body: z.strictObject({ personal: z.array(personIdSchema).max(10_000).default([]), blocked: z.array(personIdSchema).max(10_000).default([]) }),
+          response: { 200: z.object({ id: z.string(), personal: z.array(z.string()), blocked: z.array(z.string()) }) },
+        },
+      },
+      async (req) => {
+        const principal = req.principal!;
+        const { person } = req.params;
+        if (!principal.roles.has('admin') && principal.person !== person) {
+          throw new HubError('HUB_ERR_FORBIDDEN', `key ${principal.name} may only edit its own person's relationships`, { status: 403 });
+        }
+        if (!hub.directory.has(person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${person}`, { status: 404 });
+        const unknown = [...req.body.personal, ...req.body.blocked].find((p) => !hub.directory.has(p));
+        if (unknown !== undefined) throw new HubError('HUB_ERR_UNKNOWN_PERSON', `relationships: unknown person ${unknown}`, { status: 422 });
+        const p = hub.setRelationships(person, req.body);
+        return { id: p.id, personal: [...p.personal], blocked: [...p.blocked] };
       },
     );
     r.get(

@@ -88,6 +88,15 @@ export interface TestResult {
   readonly message: string;
 }
 
+/** What a directory connector could not place, for GET /v1/directory/report. */
+export interface ConnectorReport {
+  readonly skipped: readonly { readonly entry: string; readonly reason: string }[];
+  readonly conflicts?: readonly { readonly identity: string; readonly people: readonly string[]; readonly entries?: readonly string[] }[];
+  readonly withoutIdentities?: readonly string[];
+  readonly people?: number;
+  readonly at?: number;
+}
+
 export interface Connector {
   /** Starts collecting/subscribing. Rejects with a HubError whose kind tells the supervisor whether to retry. */
   start(): Promise<void>;
@@ -96,4 +105,6 @@ export interface Connector {
   testConnection(): Promise<TestResult>;
   /** For `publish` connectors: the merged presence of people that changed (full view). */
   publish?(changes: readonly Presence[]): Promise<void>;
+  /** For `directory` connectors: entries not synced and why. */
+  report?(): ConnectorReport;
 }

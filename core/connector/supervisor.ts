@@ -3,7 +3,7 @@ import type { Clock } from '../util/clock.ts';
 import { HubError, errorMessage, failureKind, isHubError } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import type { Connector, ConnectorManifest, ConnectorState, Health, HealthReporter, TestResult } from './contract.ts';
+import type { Connector, ConnectorManifest, ConnectorReport, ConnectorState, Health, HealthReporter, TestResult } from './contract.ts';
 
 const RECENT = 10;
 
@@ -122,6 +122,10 @@ export class ConnectorSupervisor {
     } catch (e) {
       this.onError(e);
     }
+  }
+
+  report(): ConnectorReport | undefined {
+    return this.connector.report?.();
   }
 
   setProgress(done: number, total: number | undefined): void {
