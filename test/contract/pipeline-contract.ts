@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PresenceManager } from '../../core/manager/presence-manager.ts';
-import type { Presence } from '../../core/model/presence.ts';
+import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
+import { classActivity, type Presence } from '../../core/model/presence.ts';
+import { fingerprint } from '../../core/pipeline/fingerprint.ts';
 import type { Signal } from '../../core/model/signal.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
@@ -108,6 +110,17 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       const stored = (await p.store.getPresence(['erin', 'nobody'])).get('erin');
       expect(stored).toEqual(next?.presence);
       expect((await p.store.getPresence(['nobody'])).size).toBe(0);
+    });
+
+    it('a person with nothing stored counts as offline: an offline draft is no change', async () => {
+      const offline: PresenceDraft = { person: 'olga', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
+      const t = await p.store.now();
+      const [c] = await p.store.commitPresence([{ draft: offline, basis: { rev: 0, at: t }, fingerprint: fingerprint(offline) }]);
+      expect(c).toEqual({ accepted: true, changed: false });
+      expect((await p.store.getPresence(['olga'])).size).toBe(0);
+      // The basis was stored all the same: an older one is refused.
+      const [old] = await p.store.commitPresence([{ draft: draft('olga', 6500), basis: { rev: 0, at: t - 1 }, fingerprint: 'busy' }]);
+      expect(old?.accepted).toBe(false);
     });
 
     it('forget removes registers and presence', async () => {

@@ -62,14 +62,16 @@ if stamped then redis.call('SET', KEYS[1], string.format('%.3f', last)) end
 return out`;
 
 /**
- * KEYS = presence hashes. ARGV, 4 per entry: basis rev, basis at, fingerprint, draft JSON.
- * Refuses (0) a basis older than the stored one (rev first, then evaluation instant); accepts
- * without change (1, version, since, draft) when the fingerprint is the stored one; otherwise bumps
- * the version and sets since to the basis instant (2, version, since, draft).
+ * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence; then 4 per entry:
+ * basis rev, basis at, fingerprint, draft JSON. Refuses (0) a basis older than the stored one (rev
+ * first, then evaluation instant); accepts without change (1, version, since, draft) when the
+ * fingerprint is the stored one, a person with nothing stored counting as offline (then just {1});
+ * otherwise bumps the version and sets since to the basis instant (2, version, since, draft).
+ * Mirrors MemoryStore.commitPresence.
  */
 export const COMMIT = `local out = {}
 for i = 1, #KEYS do
-  local b = (i - 1) * 4
+  local b = 1 + (i - 1) * 4
   local key = KEYS[i]
   local rev = tonumber(ARGV[b + 1])
   local at = tonumber(ARGV[b + 2])
@@ -77,9 +79,9 @@ for i = 1, #KEYS do
   local crev = tonumber(cur[1])
   if crev and (rev < crev or (rev == crev and at < tonumber(cur[2]))) then
     out[i] = {0}
-  elseif cur[4] and cur[3] == ARGV[b + 3] then
+  elseif (cur[3] or ARGV[1]) == ARGV[b + 3] then
     redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2])
-    out[i] = {1, cur[4], cur[5], cur[6]}
+    if cur[4] then out[i] = {1, cur[4], cur[5], cur[6]} else out[i] = {1} end
   else
     local v = tostring((tonumber(cur[4]) or 0) + 1)
     redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', ARGV[b + 2], 'd', ARGV[b + 4])

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
+import { OFFLINE_FINGERPRINT } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
@@ -95,7 +96,7 @@ export class RedisStore implements PresenceStore {
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
-      const args: (string | number)[] = [];
+      const args: (string | number)[] = [OFFLINE_FINGERPRINT];
       for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
@@ -104,6 +105,7 @@ export class RedisStore implements PresenceStore {
     for (const reply of replies) {
       for (const [code, v, since, d] of reply) {
         if (Number(code) === 0) out.push({ accepted: false, changed: false });
+        else if (v === undefined) out.push({ accepted: true, changed: false });
         else out.push({ accepted: true, changed: Number(code) === 2, presence: presenceOf(String(d), String(since), String(v)) });
       }
     }
