@@ -4,6 +4,7 @@ import { addressOfRecord, parseNameAddr, parseValueParams } from './header-value
 import { SipHeaders, type SipRequest } from './message.ts';
 import type { RespondFn } from './transaction.ts';
 import type { Peer, Protocol } from './transport.ts';
+import type { TlsOptions } from './transport-tcp.ts';
 import { randomToken, resolveTarget, UserAgent } from './ua.ts';
 
 /**
@@ -38,6 +39,8 @@ export interface SimServerOptions {
   readonly protocols?: readonly Protocol[];
   readonly auth?: { realm: string; users: Record<string, string> };
   readonly maxExpires?: number;
+  /** Key and certificate for the TLS listener (when protocols include tls). */
+  readonly tls?: TlsOptions;
 }
 
 export class SimPresenceServer {
@@ -53,7 +56,7 @@ export class SimPresenceServer {
   }
 
   static async start(o: SimServerOptions): Promise<SimPresenceServer> {
-    const ua = await UserAgent.create({ host: '127.0.0.1', protocols: o.protocols ?? ['udp', 'tcp'], log: o.log, userAgent: 'presence-hub-simulator' });
+    const ua = await UserAgent.create({ host: '127.0.0.1', protocols: o.protocols ?? ['udp', 'tcp'], log: o.log, userAgent: 'presence-hub-simulator', ...(o.tls !== undefined ? { tls: o.tls } : {}) });
     return new SimPresenceServer(ua, o);
   }
 
