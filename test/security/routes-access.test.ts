@@ -1,0 +1,192 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifestsByKind } from '../../connectors/index.ts';
+import { parseConfig } from '../../core/config/load.ts';
+import { Hub } from '../../core/hub.ts';
+import { ManualClock } from '../../core/util/clock.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { buildApp } from '../../api/app.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+
+/**
+ * Every route the app serves, with who may call it. The list is compared with the live app's routes:
+ * a route added without a line here fails this test, and so does a line for a route that is gone.
+ * `public`: no key needed; `any`: any valid key; else the roles allowed.
+ */
+type Rule = 'public' | 'any' | readonly ('admin' | 'publisher' | 'watcher')[];
+const W = ['watcher', 'admin'] as const;
+const A = ['admin'] as const;
+const EXPECTED: Record<string, Rule> = {
+  'GET /healthz': 'public',
+  'HEAD /healthz': 'public',
+  'GET /readyz': 'any',
+  'HEAD /readyz': 'any',
+  'GET /metrics': A,
+  'HEAD /metrics': A,
+  'GET /openapi.json': 'any',
+  'HEAD /openapi.json': 'any',
+  'GET /docs': 'any',
+  'HEAD /docs': 'any',
+  'GET /docs/': 'any',
+  'HEAD /docs/': 'any',
+  'GET /docs/static/index.html': 'any',
+  'HEAD /docs/static/index.html': 'any',
+  'GET /docs/static/swagger-initializer.js': 'any',
+  'HEAD /docs/static/swagger-initializer.js': 'any',
+  'GET /docs/*': 'any',
+  'HEAD /docs/*': 'any',
+  'GET /docs/json': 'any',
+  'HEAD /docs/json': 'any',
+  'GET /docs/yaml': 'any',
+  'HEAD /docs/yaml': 'any',
+  'POST /v1/signals': ['publisher', 'admin'],
+  'GET /v1/stream': W,
+  'HEAD /v1/stream': W,
+  'GET /v1/presence/:person': W,
+  'HEAD /v1/presence/:person': W,
+  'POST /v1/presence/query': W,
+  'GET /v1/presence/:person/explain': A,
+  'HEAD /v1/presence/:person/explain': A,
+  'GET /v1/people': W,
+  'HEAD /v1/people': W,
+  'GET /v1/people/:person': W,
+  'PUT /v1/people/:person/relationships': W,
+  'HEAD /v1/people/:person': W,
+  'POST /v1/webhooks': A,
+  'GET /v1/webhooks': A,
+  'HEAD /v1/webhooks': A,
+  'GET /v1/webhooks/:id': A,
+  'HEAD /v1/webhooks/:id': A,
+  'DELETE /v1/webhooks/:id': A,
+  'GET /v1/connectors': A,
+  'HEAD /v1/connectors': A,
+  'POST /v1/connectors/:id/test': A,
+  'GET /v1/directory/report': A,
+  'HEAD /v1/directory/report': A,
+};
+
+/** One key per role; each acts as a person where the role watches. */
+const ROLE_KEYS = { admin: TEAM_ENV.ADMIN_KEY, publisher: TEAM_ENV.PUB_KEY, watcher: TEAM_ENV.BOB_KEY } as const;
+const ROLES = Object.keys(ROLE_KEYS) as (keyof typeof ROLE_KEYS)[];
+
+/**
+ * The routes of a live app, from `printRoutes` (a tree: each level indents by four characters and
+ * appends its segment to its parent's path). Checked below against `hasRoute`, so a parse that
+ * invents a route fails, and against the OpenAPI paths, so a parse that loses one fails.
+ */
+export function liveRoutes(app: FastifyInstance): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (m === null) continue;
+    const depth = m[1]!.length / 4;
+    const path = (depth === 0 ? '' : stack[depth - 1]!) + m[2]!;
+    stack[depth] = path;
+    stack.length = depth + 1;
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) out.push(`${method} ${path}`);
+  }
+  return out.sort();
+}
+
+/** A concrete URL for a route pattern, chosen so that an allowed call is answered quickly (no open stream). */
+function concrete(method: string, path: string): { url: string; payload?: object } {
+  const url = path
+    // A watcher may edit its own person's lists only (checked below); Bob edits Bob's.
+    .replace('/v1/people/:person/relationships', '/v1/people/bob/relationships')
+    .replace('/v1/stream', '/v1/stream?people=nobody')
+    .replace(':person', 'alice')
+    .replace('/v1/webhooks/:id', '/v1/webhooks/00000000-0000-4000-8000-000000000000')
+    .replace(':id', 'none')
+    .replace('/*', '/no-such-file.js');
+  return method === 'POST' || method === 'PUT' ? { url, payload: {} } : { url };
+}
+
+let t: TestHub;
+let routes: string[];
+beforeAll(async () => {
+  t = await testHub({ config: teamConfig({ server: { rateLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')) });
+  routes = liveRoutes(t.app);
+});
+afterAll(async () => t.close());
+
+describe('the route table', () => {
+  it('lists exactly the routes the app serves (a new route needs a line in EXPECTED)', () => {
+    expect(routes.length).toBeGreaterThan(20);
+    const missing = routes.filter((r) => EXPECTED[r] === undefined);
+    const gone = Object.keys(EXPECTED).filter((r) => !routes.includes(r));
+    expect({ missing, gone }).toEqual({ missing: [], gone: [] });
+  });
+
+  it('was read correctly from the app', () => {
+    for (const r of routes) {
+      const [method, url] = r.split(' ') as [string, string];
+      if (url.endsWith('*')) continue; // hasRoute matches patterns, and a wildcard is not one
+      expect(t.app.hasRoute({ method: method as 'GET', url }), r).toBe(true);
+    }
+    const openapi = t.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    for (const [p, ops] of Object.entries(openapi.paths)) {
+      for (const m of Object.keys(ops)) expect(routes, `${m} ${p}`).toContain(`${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`);
+    }
+  });
+
+  it('refuses at build time a route registered without an access rule', async () => {
+    const loaded = parseConfig(teamConfig(), { env: TEAM_ENV, manifests: manifestsByKind });
+    const log = silentLogger();
+    const clock = new ManualClock(0);
+    const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log });
+    const sneaky = async (app: FastifyInstance): Promise<void> => {
+      app.get('/v1/sneaky', async () => ({ leaked: true }));
+    };
+    await expect(buildApp({ hub, loaded, log, clock, plugins: [sneaky] })).rejects.toThrow(/GET \/v1\/sneaky has no access rule/);
+    await hub.stop();
+  });
+});
+
+describe('rules beyond the role', () => {
+  it("a watcher edits only its own person's relationships", async () => {
+    const res = await t.app.inject({ method: 'PUT', url: '/v1/people/alice/relationships', headers: auth(TEAM_ENV.BOB_KEY), payload: { personal: ['bob'] } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().code).toBe('HUB_ERR_FORBIDDEN');
+    // A key that acts as nobody edits nobody's lists.
+    const pub = await t.app.inject({ method: 'PUT', url: '/v1/people/alice/relationships', headers: auth(TEAM_ENV.PUBLIC_KEY), payload: {} });
+    expect(pub.statusCode).toBe(403);
+  });
+});
+
+describe.each(Object.entries(EXPECTED))('%s', (route, rule) => {
+  const [method, path] = route.split(' ') as [string, string];
+  const { url, payload } = concrete(method, path);
+  const call = (headers: Record<string, string>) => t.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+
+  if (rule === 'public') {
+    it('answers without a key', async () => {
+      expect((await call({})).statusCode).toBeLessThan(400);
+    });
+    return;
+  }
+  it('refuses no key and a wrong key with 401', async () => {
+    for (const headers of [{}, auth('not-a-key'), auth(`${TEAM_ENV.ADMIN_KEY}x`), { authorization: TEAM_ENV.ADMIN_KEY }, { authorization: `Basic ${TEAM_ENV.ADMIN_KEY}` }]) {
+      const res = await call(headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      if (method !== 'HEAD') expect(res.json().code).toBe('HUB_ERR_UNAUTHORIZED');
+    }
+  });
+  const allowed = rule === 'any' ? ROLES : ROLES.filter((r) => rule.includes(r));
+  const refused = ROLES.filter((r) => !allowed.includes(r));
+  for (const role of refused) {
+    it(`refuses the ${role} role with 403`, async () => {
+      const res = await call(auth(ROLE_KEYS[role]));
+      expect(res.statusCode).toBe(403);
+      if (method !== 'HEAD') expect(res.json()).toMatchObject({ code: 'HUB_ERR_FORBIDDEN', status: 403 });
+    });
+  }
+  it(`lets ${allowed.join(', ')} through`, async () => {
+    for (const role of allowed) {
+      const res = await call(auth(ROLE_KEYS[role]));
+      expect([401, 403], `${role}: ${res.statusCode} ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
+      expect(res.statusCode, role).toBeLessThan(500);
+    }
+  });
+});
