@@ -6,6 +6,7 @@
  * that need it fail at once with the install command (see test/support/redis-url.ts).
  */
 import type { TestProject } from 'vitest/node';
+import { ensurePackages } from './ensure-packages.ts';
 import { startRedis } from './peers/redis.ts';
 
 declare module 'vitest' {
@@ -20,6 +21,7 @@ declare module 'vitest' {
 const teardowns: (() => Promise<void>)[] = [];
 
 export async function setup(project: TestProject): Promise<void> {
+  ensurePackages();
   try {
     const redis = await startRedis();
     teardowns.push(() => redis.stop());
