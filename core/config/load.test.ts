@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { manifestsByKind } from '../../connectors/index.ts';
+import { loadConfigFile, parseConfig } from './load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ph-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const parse = (raw: unknown, env: NodeJS.ProcessEnv = {}) => parseConfig(raw, { env, manifests: manifestsByKind });
+const failure = (raw: unknown, env: NodeJS.ProcessEnv = {}): string => {
+  try {
+    parse(raw, env);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+};
+
+describe('configuration', () => {
+  it('accepts the contract example, with the secret from the environment', () => {
+    const loaded = parse(
+      {
+        server: { port: 8080, host: '127.0.0.1' },
+        people: [{ id: 'alice', name: 'Alice Example', identities: ['sip:alice@corp.example'], teams: ['support'], personal: ['bob'], blocked: ['mallory'] }, { id: 'carol' }],
+        auth: { keys: [{ name: 'helpdesk', secret: '${HELPDESK_KEY}', roles: ['watcher'], person: 'carol' }] },
+        connectors: [{ id: 'demo', kind: 'demo', interval: '5s' }],
+      },
+      { HELPDESK_KEY: 'hk-123456' },
+    );
+    expect(loaded.config.auth.keys[0]!.secret).toBe('hk-123456');
+    expect(loaded.secrets).toEqual(['hk-123456']);
+    expect(loaded.connectorConfigs.get('demo')).toMatchObject({ interval: 5000 });
+    expect(Object.isFrozen(loaded.config)).toBe(true);
+    // Durations default in seconds (30 s request timeout, 5 and 15 minute idle steps).
+    expect(loaded.config.server.requestTimeout).toBe(30_000);
+  });
+
+  it.each([
+    [{ server: { port: 'eighty' } }, /server\.port: /],
+    [{ people: [{ id: 'a b' }] }, /people\[0\]\.id: a person id/],
+    [{ people: [{ id: 'a' }, { id: 'a' }] }, /people\[1\]\.id: duplicate person a/],
+    [{ connectors: [{ id: 'x', kind: 'nope' }] }, /connectors\[0\]\.kind: unknown connector kind nope \(known: .*demo/],
+    [{ connectors: [{ id: 'd', kind: 'demo', interval: 'often' }] }, /connectors\[0\]\.interval: a duration like 30s/],
+    [{ connectors: [{ id: 'd', kind: 'demo' }, { id: 'd', kind: 'demo' }] }, /connectors\[1\]\.id: duplicate id d/],
+    [{ auth: { keys: [{ name: 'k', secret: 'literal-secret', roles: ['admin'] }] } }, /auth\.keys\[0\]\.secret: a secret must come from the environment/],
+    [{ auth: { keys: [{ name: 'k', secret: '${UNSET_VAR}', roles: ['admin'] }] } }, /auth\.keys\[0\]\.secret: environment variable UNSET_VAR is not set/],
+    [{ auth: { keys: [{ name: 'k', secret: '${K}', roles: ['admin'], person: 'ghost' }] } }, /auth\.keys\[0\]\.person: unknown person ghost/],
+    [{ rules: { machine: { inactiveAfter: '20m', awayAfter: '10m' } } }, /rules\.machine\.awayAfter: must be longer than inactiveAfter/],
+    [{ colour: 'blue' }, /colour/],
+  ])('refuses %j naming the bad field', (raw, message) => {
+    const msg = failure(raw, { K: 'some-key-value' });
+    expect(msg).toMatch(message);
+    expect(msg).not.toContain('literal-secret');
+  });
+
+  it('refuses a connector configuration with the path of the bad field', () => {
+    expect(failure({ connectors: [{ id: 'd', kind: 'demo' }, { id: 'teams', kind: 'msgraph-presence' }] })).toMatch(/connectors\[1\]\.\w+/);
+  });
+
+  it('reads YAML files and people from a CSV file next to it', () => {
+    writeFileSync(join(dir, 'people.csv'), 'id,name,identities,teams\nalice,Alice,sip:alice@corp.example;tel:+15550101,support\nbob,"Bob, Jr.",sip:bob@corp.example,support\n');
+    writeFileSync(join(dir, 'hub.yaml'), 'peopleFile: people.csv\nauth:\n  keys:\n    - {name: admin, secret: "${ADMIN}", roles: [admin]}\n');
+    const loaded = loadConfigFile(join(dir, 'hub.yaml'), { env: { ADMIN: 'admin-key-1' }, manifests: manifestsByKind });
+    expect(loaded.people.map((p) => [p.id, p.name])).toEqual([['alice', 'Alice'], ['bob', 'Bob, Jr.']]);
+    expect(loaded.people[0]!.identities).toEqual(['sip:alice@corp.example', 'tel:+15550101']);
+  });
+
+  it('names a YAML syntax error and a missing file', () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'server: [port\n');
+    expect(() => loadConfigFile(join(dir, 'bad.yaml'), { manifests: manifestsByKind })).toThrow(/bad\.yaml is not valid YAML/);
+    expect(() => loadConfigFile(join(dir, 'none.yaml'), { manifests: manifestsByKind })).toThrow(/cannot read configuration .*none\.yaml: ENOENT/);
+  });
+});

@@ -1,0 +1,60 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sseClient } from '../support/sse.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ph-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const BIN = join(import.meta.dirname, '../../bin/presence-hub.js');
+
+describe('the presence-hub command', () => {
+  it('starts the demo with no configuration: a presence answers and the stream shows changes within seconds', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, PORT: '0', HUB_CONFIG: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no listening line within 10 s:\n${out}`)), 10_000);
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /presence hub listening on (http:\/\/[^"\s]+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[1]!);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+      });
+      expect(out).toMatch(/no API keys configured: the hub listens on 127\.0\.0\.1 only/);
+      const res = await fetch(`${url}/v1/presence/alice`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ person: 'alice', class: expect.any(String) });
+      const people = (await (await fetch(`${url}/v1/people?limit=100`)).json()) as { total: number };
+      expect(people.total).toBe(50);
+      // The stream sends 50 current views, then changes from the demo connector.
+      const s = await sseClient(`${url}/v1/stream`, {});
+      try {
+        for (let i = 0; i < 50; i++) await s.next();
+        const change = await s.next(10_000);
+        expect(change.version).toBeGreaterThan(0);
+      } finally {
+        s.close();
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 30_000);
+
+  it('validates a configuration file and names the bad field', () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'connectors:\n  - {id: d, kind: demo, perTick: 0}\n');
+    const bad = spawnSync(process.execPath, [BIN, 'validate', join(dir, 'bad.yaml')], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/connectors\[0\]\.perTick: /);
+    writeFileSync(join(dir, 'good.yaml'), 'people: [{id: alice}]\nconnectors:\n  - {id: d, kind: demo}\n');
+    const good = spawnSync(process.execPath, [BIN, 'validate', join(dir, 'good.yaml')], { encoding: 'utf8' });
+    expect(good.stdout).toMatch(/valid \(1 people, 1 connectors, 0 keys\)/);
+    expect(good.status).toBe(0);
+  }, 30_000);
+});
