@@ -73,14 +73,26 @@ export class SipSession {
     return p;
   }
 
-  /** Reachability check: an OPTIONS to the server; any answer but an auth refusal counts as reachable. */
+  /**
+   * Reachability and credentials check: a fetch (SUBSCRIBE with Expires: 0, RFC 6665 section 4.4.3)
+   * of the hub's own address of record, which servers challenge like any subscription but which
+   * leaves no state behind. 401/407/403 after our credentials is a permanent failure.
+   */
   async probe(): Promise<TestResult> {
     if (this.conn.server === undefined) return { ok: true, message: 'no server configured: requests go to each presentity host' };
-    const h = new SipHeaders([['From', `<${this.conn.from}>;tag=${randomToken()}`], ['To', `<${this.conn.server}>`], ['Call-ID', `${randomToken(10)}@hub`], ['CSeq', '1 OPTIONS']]);
+    const h = new SipHeaders([
+      ['From', `<${this.conn.from}>;tag=${randomToken()}`],
+      ['To', `<${this.conn.from}>`],
+      ['Call-ID', `${randomToken(10)}@hub`],
+      ['CSeq', '1 SUBSCRIBE'],
+      ['Contact', this.ua.contact('hub', this.conn.transport)],
+      ['Event', 'presence'],
+      ['Expires', '0'],
+    ]);
     try {
-      const res = await this.ua.request({ kind: 'request', method: 'OPTIONS', uri: this.conn.server, headers: h, body: Buffer.alloc(0) }, resolveTarget(this.conn.server, { defaultProtocol: this.conn.transport }), this.conn.auth);
-      if (res.status === 401 || res.status === 407 || res.status === 403) return { ok: false, kind: 'permanent', code: 'HUB_ERR_SIP_AUTH', message: `the server refused our credentials (${res.status} ${res.reason})` };
-      return { ok: true, message: `the server answered OPTIONS with ${res.status} ${res.reason}` };
+      const res = await this.ua.request({ kind: 'request', method: 'SUBSCRIBE', uri: this.conn.from, headers: h, body: Buffer.alloc(0) }, resolveTarget(this.conn.from, { proxy: this.conn.server, defaultProtocol: this.conn.transport }), this.conn.auth);
+      if (res.status === 401 || res.status === 407 || res.status === 403) return { ok: false, kind: 'permanent', code: 'HUB_ERR_SIP_AUTH', message: `the server refused the hub (${res.status} ${res.reason}); check auth.username and auth.password` };
+      return { ok: true, message: `the server answered a presence fetch with ${res.status} ${res.reason}` };
     } catch (e) {
       return { ok: false, kind: 'transient', code: e instanceof HubError ? e.code : 'HUB_ERR_SIP_TIMEOUT', message: e instanceof Error ? e.message : String(e) };
     }

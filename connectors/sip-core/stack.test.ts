@@ -126,3 +126,31 @@ describe('UDP retransmission and bad input', () => {
     await server.close();
   });
 });
+
+describe('refresh before expiry', () => {
+  it('re-SUBSCRIBEs in the dialog and refreshes a publication with SIP-If-Match and no body', async () => {
+    const server = await SimPresenceServer.start({ log, maxExpires: 2 });
+    const ua = await UserAgent.create({ host: '127.0.0.1', protocols: ['udp'], log });
+    const set = new SubscriptionSet();
+    ua.onRequest((req, _p, respond) => {
+      if (!set.route(req, respond)) respond(481, 'Subscription Does Not Exist');
+    });
+    const aor = 'sip:carol@example.com';
+    const pub = new Publication({ ua, aor, from: aor, event: 'presence', contentType: 'application/pidf+xml', expires: 600, protocol: 'udp', proxy: server.uri(), log });
+    await pub.publish(buildPidf({ entity: aor, tupleId: 't', personId: 'p', basic: 'open', activities: [] }));
+    const sub = new Subscription({ ua, target: aor, from: 'sip:hub@example.com', event: 'presence', accept: ['application/pidf+xml'], expires: 600, protocol: 'udp', proxy: server.uri(), log, onNotify: () => undefined, onDown: () => undefined }, set);
+    sub.start();
+    await until(() => server.received.filter((r) => r.method === 'SUBSCRIBE').length >= 2, 4000);
+    const subs = server.received.filter((r) => r.method === 'SUBSCRIBE');
+    expect(new Set(subs.map((r) => r.headers.get('Call-ID'))).size).toBe(1);
+    expect(subs[1]!.headers.get('To')).toMatch(/;tag=/);
+    await until(() => server.received.filter((r) => r.method === 'PUBLISH').length >= 2, 4000);
+    const refresh = server.received.filter((r) => r.method === 'PUBLISH')[1]!;
+    expect(refresh.headers.get('SIP-If-Match')).toBeDefined();
+    expect(refresh.body.length).toBe(0);
+    await sub.stop();
+    pub.close();
+    await ua.close();
+    await server.close();
+  });
+});

@@ -91,6 +91,21 @@ describe('sip-presence against the simulator (udp)', () => {
     expect(await bad.testConnection()).toMatchObject({ ok: false, kind: 'transient' });
   });
 
+  it('authenticates with digest (401, qop=auth) when the server asks, and reports bad credentials', async () => {
+    const secure = await SimPresenceServer.start({ log, auth: { realm: 'corp', users: { 'presence-hub': 'right' } } });
+    try {
+      const good = connectorHarness({ id: 'a', config: sipPresenceConfigSchema.parse({ server: secure.uri(), presentities: ['sip:alice@example.com'], auth: { username: 'presence-hub', password: 'right' } }), people });
+      const sup = good.supervisor(sipPresenceManifest);
+      await sup.start();
+      await until(() => secure.subscribersOf('sip:alice@example.com', 'presence') === 1);
+      await sup.stop();
+      const wrong = sipPresenceManifest.create(connectorHarness({ id: 'b', config: sipPresenceConfigSchema.parse({ server: secure.uri(), auth: { username: 'presence-hub', password: 'wrong' } }), people }).ctx);
+      expect(await wrong.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_SIP_AUTH' });
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('refuses a bad configuration with the path of the field', () => {
     const r = sipPresenceConfigSchema.safeParse({ server: 'http://x', presentities: ['alice'] });
     expect(r.success).toBe(false);

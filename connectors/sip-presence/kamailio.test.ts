@@ -35,6 +35,8 @@ describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 o
     await sup.start();
     const conn = (sup as unknown as { connector: { publish(p: Presence[]): Promise<void> } }).connector;
     try {
+      const probe = await sipPresenceManifest.create(connectorHarness({ id: 'probe', config, people, log: silentLogger() }).ctx).testConnection();
+      expect(probe, probe.message).toMatchObject({ ok: true });
       // sipp publishes Alice's phone presence; Kamailio NOTIFYs the hub.
       const pidf = buildPidf({ entity: 'sip:alice@example.com', tupleId: 'sipp-t1', personId: 'sipp-p1', basic: 'open', activities: ['on-the-phone'], note: 'sipp call' });
       const pub = await runSipp(publishScenario({ aor: 'sip:alice@example.com', event: 'presence', contentType: 'application/pidf+xml', body: pidf }), `127.0.0.1:${kam.port}`);
