@@ -69,6 +69,11 @@ export class PresenceCollector {
         sourceTime: new Date(now).toISOString(),
       };
       if (n.activityToken !== undefined) s.activity = n.unknown === undefined ? n.activityToken : { token: n.activityToken, text: `Teams: ${n.unknown}`.slice(0, 256) };
+      // Offline with no activity of the user's choosing means no Teams client is signed in: Teams
+      // then knows nothing, it does not know the person is unreachable. The register expires at
+      // once, so a PBX call still shows instead of being outranked by an "offline" that is only
+      // Teams' absence. Off work (appear offline) is the user's choice and counts.
+      if (n.availability === 'offline' && n.activityToken === undefined) s.until = s.sourceTime!;
       out.push(s);
     }
     if (out.length > 0) {
