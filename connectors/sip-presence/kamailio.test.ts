@@ -66,3 +66,31 @@ describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 o
     }
   });
 });
+
+describe('sip-presence survives a Kamailio restart', () => {
+  it('re-creates the lost subscription (481 on refresh), lapses the state meanwhile, and sees new state', async () => {
+    let kam = await startKamailio();
+    const port = kam.port;
+    const config = sipPresenceConfigSchema.parse({ server: kam.uri, presentities: ['sip:alice@example.com'], expires: 6, retry: { base: '200ms', max: '1s' }, publish: { enabled: false } });
+    const h = connectorHarness({ id: 'kam', config, people, log: silentLogger() });
+    const sup = h.supervisor(sipPresenceManifest);
+    await sup.start();
+    try {
+      const body = (a: string): string => buildPidf({ entity: 'sip:alice@example.com', tupleId: 'sipp-t1', personId: 'sipp-p1', basic: 'open', activities: [a] });
+      const pub = await runSipp(publishScenario({ aor: 'sip:alice@example.com', event: 'presence', contentType: 'application/pidf+xml', body: body('on-the-phone') }), `127.0.0.1:${port}`);
+      expect(pub.code, pub.output).toBe(0);
+      await until(() => h.signals.some((s) => s.availability === 'busy'));
+      // Restart: the new Kamailio knows neither the subscription nor the publication.
+      await kam.stop();
+      kam = await startKamailio({ port });
+      // The refresh (within ~6 s) gets 481: the register lapses and the subscription is re-created.
+      await until(() => h.signals.some((s) => s.until !== undefined), 20_000);
+      const pub2 = await runSipp(publishScenario({ aor: 'sip:alice@example.com', event: 'presence', contentType: 'application/pidf+xml', body: body('vacation') }), `127.0.0.1:${port}`);
+      expect(pub2.code, pub2.output).toBe(0);
+      await until(() => h.signals.some((s) => s.availability === 'away'), 20_000);
+    } finally {
+      await sup.stop();
+      await kam.stop();
+    }
+  });
+});

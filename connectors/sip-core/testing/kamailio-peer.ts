@@ -44,7 +44,8 @@ export interface KamailioPeer {
   stop(): Promise<void>;
 }
 
-export async function startKamailio(): Promise<KamailioPeer> {
+/** Starts Kamailio; `port` reuses a port (a restart test), else a free one is picked. */
+export async function startKamailio(opts: { port?: number } = {}): Promise<KamailioPeer> {
   need('kamailio', '/usr/sbin/kamailio');
   need('kamailio-presence-modules', `${MODULES}presence_dialoginfo.so`);
   need('kamailio-sqlite-modules', `${MODULES}db_sqlite.so`);
@@ -55,7 +56,7 @@ export async function startKamailio(): Promise<KamailioPeer> {
     const r = spawnSync('sh', ['-c', `sqlite3 '${db}' < /usr/share/kamailio/db_sqlite/${f}`]);
     if (r.status !== 0) throw new Error(`creating the Kamailio database failed: ${r.stderr.toString()}`);
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(
     cfg,
