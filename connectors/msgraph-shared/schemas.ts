@@ -119,22 +119,38 @@ export const automaticRepliesSchema = z.object({
   scheduledEndDateTime: dateTimeTimeZoneSchema.nullish(),
 });
 
-/** user resource, as read by a /users delta query. */
+/** user resource, as read by a /users delta query (user resource type; user: delta). */
 export const userSchema = z
   .object({
     id: z.string().min(1).max(128),
     displayName: z.string().max(256).nullish(),
     userPrincipalName: z.string().max(320).nullish(),
     mail: z.string().max(320).nullish(),
+    mailNickname: z.string().max(128).nullish(),
     accountEnabled: z.boolean().nullish(),
+    userType: z.string().max(64).nullish(),
+    department: z.string().max(256).nullish(),
     businessPhones: z.array(z.string().max(64)).max(16).nullish(),
-    '@removed': z.object({ reason: z.string() }).optional(),
+    mobilePhone: z.string().max(64).nullish(),
+    proxyAddresses: z.array(z.string().max(1024)).max(512).nullish(),
+    /** A removed user: `changed` (soft-deleted, restorable) or `deleted` (permanently), delta-query-overview. */
+    '@removed': z.object({ reason: z.string().max(64) }).passthrough().optional(),
   })
   .passthrough();
+export type GraphUser = z.infer<typeof userSchema>;
 export const usersDeltaPageSchema = z.object({
   value: z.array(userSchema).max(10_000),
-  '@odata.nextLink': z.string().optional(),
-  '@odata.deltaLink': z.string().optional(),
+  '@odata.nextLink': z.string().max(16_384).optional(),
+  '@odata.deltaLink': z.string().max(16_384).optional(),
+});
+
+/** group resource, as read with $select=id,displayName. */
+export const groupSchema = z.object({ id: z.string().min(1).max(128), displayName: z.string().max(256).nullish() }).passthrough();
+
+/** GET /groups/{id}/members (directoryObject collection), one page. */
+export const directoryObjectPageSchema = z.object({
+  value: z.array(z.object({ id: z.string().min(1).max(128), '@odata.type': z.string().max(128).optional() }).passthrough()).max(10_000),
+  '@odata.nextLink': z.string().max(16_384).optional(),
 });
 
 /** Parses a Graph body, refusing a malformed one with a message naming the field. */

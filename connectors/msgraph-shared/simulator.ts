@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
+import { SimDirectory } from './sim-directory.ts';
 import { SimPresenceStore } from './sim-presence.ts';
 import { presenceResourceIds, SimSubscriptions } from './sim-subscriptions.ts';
 
@@ -29,6 +30,8 @@ const iso7 = (ms: number): string => new Date(ms).toISOString().replace('Z', '00
 export class GraphSimulator {
   readonly presence: SimPresenceStore;
   readonly subscriptions: SimSubscriptions;
+  /** Directory users with change tracking (/users/delta) and groups with members (sim-directory.ts). */
+  readonly directory: SimDirectory;
   readonly calendars = new Map<string, SimEvent[]>();
   readonly automaticReplies = new Map<string, { status: string; start?: number; end?: number }>();
   /** Every Graph request: time, method, path (for budget assertions). */
@@ -50,6 +53,7 @@ export class GraphSimulator {
   constructor(private readonly clock: Clock = systemClock) {
     this.presence = new SimPresenceStore(clock);
     this.subscriptions = new SimSubscriptions(clock);
+    this.directory = new SimDirectory(clock);
   }
 
   addApp(app: SimApp): void {
@@ -129,6 +133,10 @@ export class GraphSimulator {
         rec.status = 200;
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(body);
+      }
+      if (req.method === 'GET') {
+        const dir = path === '/users/delta' || path === '/users/microsoft.graph.delta' ? this.directory.delta(url.searchParams, this.url) : this.directory.group(path, url.searchParams, this.url);
+        if (dir !== undefined) return reply(dir.status, dir.body, dir.headers);
       }
       const body: any = raw === '' ? undefined : JSON.parse(raw);
       return await this.graph(req.method ?? 'GET', path, body, caller, reply);
