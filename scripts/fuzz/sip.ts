@@ -8,6 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseDialogInfo } from '../../connectors/sip-core/dialog-info.ts';
+import { parseChallenge } from '../../connectors/sip-core/digest.ts';
+import { parseCSeq, parseNameAddr, parseSipUri, parseValueParams, parseVia } from '../../connectors/sip-core/header-values.ts';
 import { StreamFramer } from '../../connectors/sip-core/framer.ts';
 import { partsOfType } from '../../connectors/sip-core/multipart.ts';
 import { DEFAULT_LIMITS, parseDatagram, SipParseError } from '../../connectors/sip-core/parser.ts';
@@ -87,6 +89,12 @@ function one(kind: number, input: Buffer): void {
       const m = parseDatagram(input);
       if (m.headers.entries.length > DEFAULT_LIMITS.maxHeaders) throw new Error('more headers than the limit');
       if (m.body.length > DEFAULT_LIMITS.maxMessageBytes) throw new Error('body beyond the limit');
+      // The structured header parsers never throw on odd input: they return undefined.
+      for (const v of m.headers.getAll('Via')) parseVia(v);
+      for (const n of ['From', 'To', 'Contact', 'Route']) for (const v of m.headers.getAll(n)) parseSipUri(parseNameAddr(v)?.uri ?? v);
+      parseCSeq(m.headers.get('CSeq') ?? '');
+      parseValueParams(m.headers.get('Subscription-State') ?? '');
+      for (const [, v] of m.headers.entries) parseChallenge(`Digest ${v}`);
       break;
     }
     case 1: {
