@@ -34,11 +34,11 @@ export const sipConnectionSchema = z.strictObject({
       servername: z.string().optional(),
     })
     .optional(),
-  /** Requested subscription / publication duration (RFC 6665 Expires). Defaults are in ms: zod applies them after the transform. */
-  expires: durationSchema.default(600_000),
-  retry: z.strictObject({ base: durationSchema.default(1000), max: durationSchema.default(300_000) }).prefault({}),
+  /** Requested subscription / publication duration (RFC 6665 Expires). */
+  expires: durationSchema.prefault(600),
+  retry: z.strictObject({ base: durationSchema.prefault(1), max: durationSchema.prefault(300) }).prefault({}),
   /** SIP timer T1 (RFC 3261 section 17.1.1.1); tests shorten it. */
-  t1: durationSchema.default(500),
+  t1: durationSchema.prefault('500ms'),
 });
 export type SipConnection = z.infer<typeof sipConnectionSchema>;
 

@@ -18,8 +18,8 @@ const lineSchema = z.strictObject({
 export const sipDialogConfigSchema = z.strictObject({
   ...sipConnectionSchema.shape,
   lines: z.array(lineSchema).max(50_000).default([]),
-  /** An early (ringing/dialing) dialog older than this is considered stuck and dropped. Default 2 min (ms). */
-  earlyTimeout: durationSchema.default(120_000),
+  /** An early (ringing/dialing) dialog older than this is considered stuck and dropped. Default 2 min. */
+  earlyTimeout: durationSchema.prefault(120),
   /** Availability while ringing or dialing: none (activity only), available or busy. */
   ringingAvailability: z.enum(['none', 'available', 'busy']).default('none'),
 });

@@ -21,8 +21,8 @@ export const sipPresenceConfigSchema = z.strictObject({
     .strictObject({
       /** PUBLISH the hub's merged presence of people with a sip: identity (RFC 3903). */
       enabled: z.boolean().default(true),
-      /** Publication lifetime; refreshed before it ends. Default 1 h (ms). */
-      expires: durationSchema.default(3_600_000),
+      /** Publication lifetime; refreshed before it ends. Default 1 h. */
+      expires: durationSchema.prefault(3600),
     })
     .prefault({}),
 });
