@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -5,6 +6,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { LoadedConfig } from '../core/config/load.ts';
 import type { Hub } from '../core/hub.ts';
 import type { Clock } from '../core/util/clock.ts';
+import { HubError } from '../core/util/errors.ts';
 import type { Logger } from '../core/util/logger.ts';
 import { bearer, KeyRing, OPEN_PRINCIPAL, RateLimiter } from './auth.ts';
 import { errorHandler, sendProblem } from './problem.ts';
@@ -42,6 +44,14 @@ async function build(deps: AppDeps) {
     bodyLimit: cfg.bodyLimit,
     requestTimeout: cfg.requestTimeout,
     connectionTimeout: cfg.requestTimeout,
+    // Given to http.createServer as well: Node applies a requestTimeout set after construction (as
+    // Fastify does) to the headers only, so a client trickling its body was never cut. Node checks
+    // timeouts every connectionsCheckingInterval (30 s by default): often enough to cut near the limit.
+    http: {
+      requestTimeout: cfg.requestTimeout,
+      headersTimeout: Math.min(60_000, cfg.requestTimeout),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(cfg.requestTimeout / 4))),
+    },
     // Deeply nested or huge JSON is refused by the parser before it reaches a handler.
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
@@ -49,6 +59,15 @@ async function build(deps: AppDeps) {
   // Responses are built from typed values; the schemas document them (OpenAPI) without re-validating.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler(log));
+  // JSON must be UTF-8 (RFC 8259 section 8.1). The default parser decodes invalid bytes to U+FFFD and
+  // would store them; this one refuses them, then parses with Fastify's own (prototype-poisoning safe) parser.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const buf = body as Buffer;
+    if (!isUtf8(buf)) return done(new HubError('HUB_ERR_INVALID_JSON', 'body: not valid UTF-8', { status: 400 }), undefined);
+    json(req, buf.toString('utf8'), done);
+  });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 404, 'HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
 
   const keys = new KeyRing(loaded.config.auth.keys);

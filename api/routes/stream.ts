@@ -48,6 +48,9 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         const w = watcherOf(principal);
 
         reply.hijack();
+        // The idle timeout of ordinary requests (server.requestTimeout) would cut a quiet stream between
+        // two heartbeats; a stream is idle for at most one heartbeat, so allow two.
+        req.raw.socket.setTimeout(Math.max(cfg.requestTimeout, 2 * cfg.heartbeat));
         const res = reply.raw;
         res.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
