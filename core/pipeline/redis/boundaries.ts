@@ -35,13 +35,18 @@ export class RedisBoundaries implements BoundaryScheduler {
     const { redis, keys } = this.deps;
     const pipe = redis.pipeline();
     let earliest = Infinity;
+    const add: (string | number)[] = [];
+    const remove: string[] = [];
     for (const { person, at } of entries) {
-      if (at === undefined) pipe.zrem(keys.boundaries, person);
+      if (at === undefined) remove.push(person);
       else {
-        pipe.zadd(keys.boundaries, at, person);
+        add.push(at, person);
         earliest = Math.min(earliest, at);
       }
     }
+    // One command each, whatever the number of people (ZADD and ZREM take many members).
+    for (let i = 0; i < add.length; i += 2000) pipe.zadd(keys.boundaries, ...add.slice(i, i + 2000));
+    for (let i = 0; i < remove.length; i += 1000) pipe.zrem(keys.boundaries, ...remove.slice(i, i + 1000));
     await execOrThrow(pipe);
     if (earliest < this.wakeAt) this.wake?.();
   }

@@ -35,6 +35,7 @@ export class RedisBus implements ChangeBus {
   }
 
   private deliver(message: string): void {
+    if (this.listeners.size === 0) return;
     let changes: Presence[];
     try {
       changes = JSON.parse(message) as Presence[];

@@ -30,9 +30,9 @@ export function decodeRegister(value: string): Register {
   const p1 = value.indexOf('|');
   const p2 = value.indexOf('|', p1 + 1);
   const p3 = value.indexOf('|', p2 + 1);
-  const publishedAt = Number(value.slice(p2 + 1, p3));
-  const sig = JSON.parse(value.slice(p3 + 1)) as Signal;
-  return Object.freeze({ ...sig, ...(sig.activity !== undefined ? { activity: Object.freeze(sig.activity) } : {}), publishedAt });
+  const reg = JSON.parse(value.slice(p3 + 1)) as { publishedAt: number };
+  reg.publishedAt = Number(value.slice(p2 + 1, p3));
+  return Object.freeze(reg) as unknown as Register;
 }
 
 /** The register an applied signal became, built client-side from the stamp the script returned. */

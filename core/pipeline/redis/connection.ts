@@ -1,11 +1,12 @@
 import { Redis, type RedisOptions, type Result } from 'ioredis';
 import { HubError } from '../../util/errors.ts';
-import { CLAIM, COMMIT, APPLY, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
+import { CLAIM, COMMIT, APPLY, READ_REGISTERS, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     phApply(numKeys: number, ...keysAndArgs: (string | number)[]): Result<string[], Context>;
     phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
+    phRead(numKeys: number, ...keys: string[]): Result<string[][], Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;
     phLeaseAcquire(key: string, owner: string, ttlMs: number): Result<number, Context>;
     phLeaseRenew(key: string, owner: string, ttlMs: number): Result<number, Context>;
@@ -44,6 +45,7 @@ export function connect(url: string, role: ConnectionRole, nodeId: string): Redi
   r.defineCommand('phApply', { lua: APPLY });
   r.defineCommand('phCommit', { lua: COMMIT });
   r.defineCommand('phClaim', { lua: CLAIM });
+  r.defineCommand('phRead', { lua: READ_REGISTERS });
   r.defineCommand('phLeaseAcquire', { lua: LEASE_ACQUIRE, numberOfKeys: 1 });
   r.defineCommand('phLeaseRenew', { lua: LEASE_RENEW, numberOfKeys: 1 });
   r.defineCommand('phLeaseRelease', { lua: LEASE_RELEASE, numberOfKeys: 1 });

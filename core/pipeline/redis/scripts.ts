@@ -23,6 +23,7 @@ local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
 local n = #ARGV / 5
 local stamped = false
+local bumps = {}
 for i = 0, n - 1 do
   local b = i * 5
   local key = KEYS[tonumber(ARGV[b + 1])]
@@ -52,22 +53,25 @@ for i = 0, n - 1 do
     last = tonumber(s)
     stamped = true
     redis.call('HSET', key, field, isv .. '|' .. ist .. '|' .. s .. '|' .. json)
-    redis.call('HINCRBY', key, '#rev', 1)
+    bumps[key] = (bumps[key] or 0) + 1
     out[i + 1] = s
   else
     out[i + 1] = outcome
   end
 end
 if stamped then redis.call('SET', KEYS[1], string.format('%.3f', last)) end
+-- One revision bump per person and call: the script is atomic, so nobody sees the difference.
+for key, k in pairs(bumps) do redis.call('HINCRBY', key, '#rev', k) end
 return out`;
 
 /**
  * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence; then 4 per entry:
  * basis rev, basis at, fingerprint, draft JSON. Refuses (0) a basis older than the stored one (rev
- * first, then evaluation instant); accepts without change (1, version, since, draft) when the
- * fingerprint is the stored one, a person with nothing stored counting as offline (then just {1});
- * otherwise bumps the version and sets since to the basis instant (2, version, since, draft).
- * Mirrors MemoryStore.commitPresence.
+ * first, then evaluation instant); accepts without change (1, version, since) when the fingerprint
+ * is the stored one, a person with nothing stored counting as offline (then just {1}); otherwise
+ * bumps the version and sets since to the basis instant (2, version, since). Mirrors
+ * MemoryStore.commitPresence. The draft is not sent back: equal fingerprints mean equal view fields,
+ * so the caller builds the presence from the draft it sent.
  */
 export const COMMIT = `local out = {}
 for i = 1, #KEYS do
@@ -81,13 +85,18 @@ for i = 1, #KEYS do
     out[i] = {0}
   elseif (cur[3] or ARGV[1]) == ARGV[b + 3] then
     redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2])
-    if cur[4] then out[i] = {1, cur[4], cur[5], cur[6]} else out[i] = {1} end
+    if cur[4] then out[i] = {1, cur[4], cur[5]} else out[i] = {1} end
   else
     local v = tostring((tonumber(cur[4]) or 0) + 1)
     redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', ARGV[b + 2], 'd', ARGV[b + 4])
-    out[i] = {2, v, ARGV[b + 2], ARGV[b + 4]}
+    out[i] = {2, v, ARGV[b + 2]}
   end
 end
+return out`;
+
+/** KEYS = register hashes; returns each one's HGETALL: one command for many people. */
+export const READ_REGISTERS = `local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
 return out`;
 
 /**

@@ -10,6 +10,7 @@ import type { Keys } from './keys.ts';
 /** Signals per script call: long enough to amortize the round trip, short enough not to stall Redis. */
 const APPLY_CHUNK = 500;
 const COMMIT_CHUNK = 500;
+const READ_CHUNK = 500;
 
 /**
  * The store of Redis mode (registers, presence) behind the same port as MemoryStore: identical
@@ -52,7 +53,7 @@ export class RedisStore implements PresenceStore {
         const s = signals[i++]!;
         if (r === 's') out.push({ outcome: 'stale' });
         else if (r === 'd') out.push({ outcome: 'duplicate' });
-        else out.push({ outcome: 'applied', register: appliedRegister(s, Number(r)) });
+        else out.push(new Applied(s, Number(r)));
       }
     }
     return out;
@@ -62,15 +63,18 @@ export class RedisStore implements PresenceStore {
     const out = new Map<string, PersonRegisters>();
     if (people.length === 0) return out;
     const pipe = this.deps.redis.pipeline();
-    for (const p of people) pipe.hgetall(this.deps.keys.registers(p));
-    const replies = (await execOrThrow(pipe)) as Record<string, string>[];
+    for (let i = 0; i < people.length; i += READ_CHUNK) {
+      const k = people.slice(i, i + READ_CHUNK).map((p) => this.deps.keys.registers(p));
+      pipe.phRead(k.length, ...k);
+    }
+    const replies = ((await execOrThrow(pipe)) as string[][][]).flat();
     people.forEach((p, i) => {
-      const h = replies[i] ?? {};
+      const h = replies[i] ?? [];
       let rev = 0;
       const registers: Register[] = [];
-      for (const [field, value] of Object.entries(h)) {
-        if (field === '#rev') rev = Number(value);
-        else registers.push(decodeRegister(value));
+      for (let j = 0; j < h.length; j += 2) {
+        if (h[j] === '#rev') rev = Number(h[j + 1]);
+        else registers.push(decodeRegister(h[j + 1]!));
       }
       out.set(p, { rev, registers });
     });
@@ -100,16 +104,13 @@ export class RedisStore implements PresenceStore {
       for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
-    const replies = (await execOrThrow(pipe)) as (number | string)[][][];
-    const out: CommitResult[] = [];
-    for (const reply of replies) {
-      for (const [code, v, since, d] of reply) {
-        if (Number(code) === 0) out.push({ accepted: false, changed: false });
-        else if (v === undefined) out.push({ accepted: true, changed: false });
-        else out.push({ accepted: true, changed: Number(code) === 2, presence: presenceOf(String(d), String(since), String(v)) });
-      }
-    }
-    return out;
+    const replies = ((await execOrThrow(pipe)) as (number | string)[][][]).flat();
+    return replies.map(([code, v, since], i) => {
+      if (Number(code) === 0) return { accepted: false, changed: false };
+      if (v === undefined) return { accepted: true, changed: false };
+      const presence: Presence = Object.freeze({ ...entries[i]!.draft, since: Number(since), version: Number(v) });
+      return { accepted: true, changed: Number(code) === 2, presence };
+    });
   }
 
   async forget(people: readonly string[]): Promise<void> {
@@ -126,6 +127,20 @@ export class RedisStore implements PresenceStore {
 
   /** The connection belongs to the pipeline, which closes it. */
   async close(): Promise<void> {}
+}
+
+/** An applied outcome whose register is only built when someone looks at it (the manager does not). */
+class Applied implements ApplyResult {
+  readonly outcome = 'applied' as const;
+  private built: Register | undefined;
+  constructor(
+    private readonly signal: Signal,
+    private readonly stamp: number,
+  ) {}
+  get register(): Register {
+    this.built ??= appliedRegister(this.signal, this.stamp);
+    return this.built;
+  }
 }
 
 function presenceOf(draft: string, since: string, version: string): Presence {

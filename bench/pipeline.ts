@@ -1,0 +1,228 @@
+/**
+ * Pipeline benchmarks (issue 3 point 11), at the level of the ports, on a private redis-server:
+ * - baseline.bullmq_job_per_signal: signals/s when every signal is its own BullMQ job (the naive design);
+ * - redis.throughput: signals/s ingested and aggregated by one node with batched jobs, load in
+ *   bursts of 10 signals per person (20 000 people, 400 000 signals);
+ * - redis.throughput_diffuse: the same with no two consecutive signals for one person (one
+ *   recomputation per signal: the floor);
+ * - redis.throughput_ratio: the two divided (target about 8);
+ * - embedded.throughput: the same load on the embedded pipeline;
+ * - storm.settle_ms: 100 000 people, 60 000 of them with a calendar window starting at the same
+ *   instant: time from that instant until the last of the 60 000 changes reached the bus;
+ * - pipeline.latency.p50_ms / p99_ms: enqueue of one signal to its change on the bus, light load;
+ * - memory.rss_mb (this process) and redis.used_memory_mb after the storm.
+ * Run alone: `npx tsx bench/pipeline.ts`.
+ */
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PresenceManager } from '../core/manager/presence-manager.ts';
+import type { Signal } from '../core/model/signal.ts';
+import { embeddedPipeline } from '../core/pipeline/embedded/index.ts';
+import type { BatchInfo, Pipeline, SignalQueue } from '../core/pipeline/ports.ts';
+import { redisPipeline } from '../core/pipeline/redis/index.ts';
+import { DEFAULT_RULES } from '../core/rules/rules-config.ts';
+import { systemClock } from '../core/util/clock.ts';
+import { silentLogger } from '../core/util/logger.ts';
+import { startRedis } from '../test/support/peers/redis.ts';
+
+type Figure = { name: string; value: number; unit: string };
+const log = silentLogger();
+
+/**
+ * A mix of user, phone and machine signals over `people` people, versions increasing. `burst`
+ * consecutive signals concern the same person (a collector reporting several changes of one person
+ * in one poll or reconnect); with burst 1 consecutive signals hop across people (the worst case for
+ * coalescing: one recomputation per signal).
+ */
+export function load(n: number, people: number, burst = 1): Signal[] {
+  const out: Signal[] = [];
+  const version = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const person = burst === 1 ? `u${(i * 7919) % people}` : `u${Math.floor(i / burst) % people}`;
+    const kind = i % 3;
+    const key = `${person}/${kind}`;
+    const v = (version.get(key) ?? 0) + 1;
+    version.set(key, v);
+    if (kind === 2) {
+      out.push({ person, source: 'desktop', endpoint: 'pc', category: 'machine', expireType: 'device', machineState: v % 2 ? 'active' : 'inactive', sourceVersion: v });
+    } else {
+      out.push({
+        person,
+        source: kind === 0 ? 'teams' : 'pbx',
+        endpoint: kind === 0 ? 'client' : 'line1',
+        category: kind === 0 ? 'user' : 'phone',
+        expireType: kind === 0 ? 'user' : 'device',
+        availability: [3500, 6500, 9500][v % 3]!,
+        sourceVersion: v,
+      });
+    }
+  }
+  return out;
+}
+
+/** Counts signals through the manager's handler. */
+function counting(p: Pipeline): { pipeline: Pipeline; done: () => number } {
+  let done = 0;
+  const q = p.queue;
+  const queue: SignalQueue = {
+    enqueue: (b) => q.enqueue(b),
+    depth: () => q.depth(),
+    close: () => q.close(),
+    process: (h) =>
+      q.process(async (b, info?: BatchInfo) => {
+        await h(b, info);
+        done += b.length;
+      }),
+  };
+  return { pipeline: { ...p, queue, ready: () => p.ready(), close: () => p.close() }, done: () => done };
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Signals/s from the first enqueue until the last signal is aggregated and committed. */
+export async function throughput(p: Pipeline, signals: Signal[], batch = 1000): Promise<number> {
+  const c = counting(p);
+  new PresenceManager({ pipeline: c.pipeline, rules: DEFAULT_RULES, log }).start();
+  const t0 = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < signals.length; i += batch) {
+    inFlight.push(c.pipeline.queue.enqueue(signals.slice(i, i + batch)));
+    if (inFlight.length >= 8) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  await until(() => c.done() >= signals.length, 120_000);
+  return signals.length / ((performance.now() - t0) / 1000);
+}
+
+/** The naive design: one BullMQ job per signal, processed one by one by the same manager. */
+async function jobPerSignal(url: string, signals: Signal[]): Promise<number> {
+  const p = await redisPipeline({ url, prefix: 'bench-base', log });
+  const manager = new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log });
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue('one', { connection, prefix: 'bench-base-q' });
+  let done = 0;
+  const worker = new Worker(
+    'one',
+    async (job) => {
+      await manager.handleBatch([job.data as Signal]);
+      done++;
+    },
+    { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix: 'bench-base-q', concurrency: 16 },
+  );
+  const t0 = performance.now();
+  const adds: Promise<unknown>[] = [];
+  for (const s of signals) {
+    adds.push(queue.add('s', s, { removeOnComplete: true }));
+    if (adds.length >= 64) await adds.shift();
+  }
+  await Promise.all(adds);
+  await until(() => done >= signals.length, 120_000);
+  const rate = signals.length / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.close();
+  connection.disconnect();
+  await p.close();
+  return rate;
+}
+
+/** 100 000 people; 60 000 get a calendar window starting at the same instant S. */
+async function storm(url: string): Promise<{ settleMs: number; redisMb: number }> {
+  const p = await redisPipeline({ url, prefix: 'bench-storm', log, boundaries: { pollMs: 100 } });
+  const c = counting(p);
+  new PresenceManager({ pipeline: c.pipeline, rules: DEFAULT_RULES, log }).start();
+  let busy = 0;
+  let lastBusyAt = 0;
+  p.bus.subscribe((x) => {
+    if (x.person.startsWith('c') && x.class === 'busy') {
+      busy++;
+      lastBusyAt = Date.now();
+    }
+  });
+  const start = (await p.store.now()) + 25_000;
+  const signals: Signal[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    if (i < 60_000) {
+      signals.push({ person: `c${i}`, source: 'exchange', endpoint: 'calendar', category: 'calendar', expireType: 'time', availability: 6500, from: start, until: start + 3_600_000 });
+    } else {
+      signals.push({ person: `o${i}`, source: 'teams', endpoint: 'client', category: 'user', expireType: 'user', availability: 3500 });
+    }
+  }
+  for (let i = 0; i < signals.length; i += 1000) await c.pipeline.queue.enqueue(signals.slice(i, i + 1000));
+  await until(() => c.done() >= signals.length, 60_000);
+  const loadedAt = await p.store.now();
+  if (loadedAt > start) throw new Error('storm: loading took longer than the lead time');
+  await until(() => busy >= 60_000, 60_000 + (start - loadedAt));
+  const settleMs = lastBusyAt - start;
+  const info = await new Redis(url).info('memory');
+  const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+  await p.close();
+  return { settleMs, redisMb: used / 2 ** 20 };
+}
+
+async function latency(url: string): Promise<{ p50: number; p99: number }> {
+  const p = await redisPipeline({ url, prefix: 'bench-lat', log });
+  new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log }).start();
+  const waiting = new Map<string, () => void>();
+  p.bus.subscribe((x) => waiting.get(x.person)?.());
+  const samples: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const person = `l${i}`;
+    const t0 = performance.now();
+    const seen = new Promise<void>((r) => waiting.set(person, r));
+    await p.queue.enqueue([{ person, source: 'api', endpoint: 'x', category: 'user', expireType: 'user', availability: 6500 }]);
+    await seen;
+    samples.push(performance.now() - t0);
+  }
+  await p.close();
+  samples.sort((a, b) => a - b);
+  return { p50: samples[Math.floor(samples.length * 0.5)]!, p99: samples[Math.floor(samples.length * 0.99)]! };
+}
+
+export async function run(): Promise<Figure[]> {
+  const redis = await startRedis();
+  try {
+    const base = await jobPerSignal(redis.url, load(20_000, 20_000));
+    // Bursts of 10 signals per person (a poll or reconnect reporting a person's devices and lines).
+    const rp = await redisPipeline({ url: redis.url, prefix: 'bench-tp', log, concurrency: 4 });
+    const rate = await throughput(rp, load(400_000, 20_000, 10));
+    await rp.close();
+    // No two consecutive signals for one person: one recomputation per signal, the worst case.
+    const rd = await redisPipeline({ url: redis.url, prefix: 'bench-diffuse', log, concurrency: 4 });
+    const diffuse = await throughput(rd, load(200_000, 50_000));
+    await rd.close();
+    const emb = await throughput(embeddedPipeline({ clock: systemClock, log }), load(400_000, 20_000, 10));
+    const lat = await latency(redis.url);
+    const st = await storm(redis.url);
+    return [
+      { name: 'baseline.bullmq_job_per_signal', value: Math.round(base), unit: 'signals/s' },
+      { name: 'redis.throughput', value: Math.round(rate), unit: 'signals/s' },
+      { name: 'redis.throughput_ratio', value: Math.round((rate / base) * 10) / 10, unit: 'x' },
+      { name: 'redis.throughput_diffuse', value: Math.round(diffuse), unit: 'signals/s' },
+      { name: 'embedded.throughput', value: Math.round(emb), unit: 'signals/s' },
+      { name: 'pipeline.latency.p50_ms', value: Math.round(lat.p50 * 10) / 10, unit: 'ms' },
+      { name: 'pipeline.latency.p99_ms', value: Math.round(lat.p99 * 10) / 10, unit: 'ms' },
+      { name: 'storm.settle_ms', value: Math.round(st.settleMs), unit: 'ms' },
+      { name: 'memory.rss_mb', value: Math.round(process.memoryUsage().rss / 2 ** 20), unit: 'MB' },
+      { name: 'redis.used_memory_mb', value: Math.round(st.redisMb), unit: 'MB' },
+    ];
+  } finally {
+    await redis.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const figures = await run();
+  for (const f of figures) console.log(`${f.name} ${f.value} ${f.unit}`);
+  process.exit(0);
+}
+
+/** For profiling one figure alone. */
+export function throughputFor(p: Pipeline, n: number, people: number, burst = 1): Promise<number> {
+  return throughput(p, load(n, people, burst));
+}
