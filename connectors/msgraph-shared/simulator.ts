@@ -9,7 +9,8 @@ import { presenceResourceIds, SimSubscriptions } from './sim-subscriptions.ts';
 /**
  * A loopback stand-in for Microsoft Graph and the Entra token endpoint, speaking the JSON shapes of
  * Microsoft's published examples (getPresencesByUserId, setPresence, getSchedule, subscriptions,
- * OAuth 2.0 token responses). Used by the tests and the demo; never exposed beyond 127.0.0.1.
+ * OAuth 2.0 token responses, users delta and group members in sim-directory.ts). Used by the tests
+ * and the demo; never exposed beyond 127.0.0.1.
  */
 export interface SimEvent {
   start: number;

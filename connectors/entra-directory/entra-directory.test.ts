@@ -1,0 +1,231 @@
+/**
+ * The Entra directory connector against the Graph simulator over loopback HTTP: delta paging,
+ * incremental rounds, removals, groups to teams, stale tokens, malformed answers, throttling.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Person } from '../../core/model/person.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import type { SimDirUser } from '../msgraph-shared/sim-directory.ts';
+import type { EntraDirectoryConnector } from './collector.ts';
+import { entraConfigSchema, type EntraConfig, type EntraConfigInput } from './config.ts';
+import { entraDirectoryManifest } from './manifest.ts';
+
+const APP = { clientId: '7a4b1c2d-0000-4000-8000-00000000e001', clientSecret: 'entra-sim-secret' };
+const oid = (i: number): string => `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`;
+const gid = (i: number): string => `00000000-0000-4000-b000-${String(i).padStart(12, '0')}`;
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+function seedUsers(sim: GraphSimulator): void {
+  const u = (i: number, name: string, over: Partial<SimDirUser> = {}): void =>
+    sim.directory.addUser({ id: oid(i), userPrincipalName: `${name}@corp.example`, displayName: name[0]!.toUpperCase() + name.slice(1), mail: `${name}@corp.example`, ...over });
+  u(1, 'alice', { businessPhones: ['+1 555 010 0101'], mobilePhone: '555 010 0191', proxyAddresses: ['SMTP:alice@corp.example', 'smtp:a.example@corp.example', 'SIP:alice@corp.example'], department: 'Sales' });
+  u(2, 'bob', { department: 'Support' });
+  u(3, 'carol');
+  u(4, 'dave');
+  u(5, 'erin', { accountEnabled: false });
+  u(6, 'frank_partner.example#EXT#', { userType: 'Guest', mail: 'frank@partner.example' });
+  u(7, 'bad id');
+  // Same person id as alice (UPN prefix), other domain: reported as a duplicate.
+  u(8, 'alice', { userPrincipalName: 'alice@subsidiary.example', mail: 'alice@subsidiary.example' });
+}
+
+async function setup(over: Partial<EntraConfigInput> = {}) {
+  const sim = new GraphSimulator();
+  sim.addApp(APP);
+  await sim.start();
+  cleanups.push(() => sim.stop());
+  sim.directory.deltaPageSize = 2;
+  seedUsers(sim);
+  const config = entraConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), phone: { defaultCountryCode: '1', nationalPrefix: '' }, ...over });
+  const h = connectorHarness<EntraConfig>({ id: 'entra', config });
+  const connector = entraDirectoryManifest.create(h.ctx) as EntraDirectoryConnector;
+  cleanups.push(() => connector.stop());
+  return { sim, h, connector };
+}
+
+const byId = (people: readonly Person[]): Map<string, Person> => new Map(people.map((p) => [p.id, p]));
+const deltaRequests = (sim: GraphSimulator): number => sim.requests.filter((r) => r.path === '/users/delta').length;
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('entra-directory against the Graph simulator', () => {
+  it('full sync follows every nextLink page to the deltaLink and swaps the people once', async () => {
+    const { sim, h, connector } = await setup();
+    const r = await connector.fullSync();
+    // 8 users, 2 per page.
+    expect(r).toMatchObject({ kind: 'full', entries: 8, pages: 4, people: 4 });
+    expect(deltaRequests(sim)).toBe(4);
+    expect(h.directory.replaced).toHaveLength(1);
+    const people = byId(h.directory.replaced[0]!);
+    expect([...people.keys()].sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(people.get('alice')).toMatchObject({ name: 'Alice', teams: [] });
+    expect([...people.get('alice')!.identities].sort()).toEqual(
+      [`entra:${oid(1)}`, 'upn:alice@corp.example', 'mailto:alice@corp.example', 'mailto:a.example@corp.example', 'sip:alice@corp.example', 'tel:+15550100101', 'tel:+15550100191'].sort(),
+    );
+    expect(h.directory.progress.length).toBeGreaterThanOrEqual(5);
+    expect(h.directory.progress.at(-1)).toEqual([8, 8]);
+    const report = connector.report();
+    expect(report.people).toBe(4);
+    expect(report.skipped).toEqual(
+      expect.arrayContaining([
+        { entry: `bad id@corp.example (${oid(7)})`, reason: expect.stringMatching(/^invalid person id "bad id"/) },
+        { entry: `alice@subsidiary.example (${oid(8)})`, reason: `duplicate person id alice, already used by alice@corp.example (${oid(1)})` },
+      ]),
+    );
+    // The disabled account and the guest are not people, and not errors either.
+    expect(JSON.stringify(report)).not.toMatch(/erin|frank/);
+  });
+
+  it('incremental rounds: a changed user upserted, removed and disabled users retired, a renamed user moves', async () => {
+    const { sim, h, connector } = await setup();
+    await connector.fullSync();
+    const before = deltaRequests(sim);
+    const idle = await connector.incrementalSync();
+    expect(idle).toMatchObject({ kind: 'incremental', entries: 0, changed: 0, removed: 0 });
+    expect(deltaRequests(sim)).toBe(before + 1);
+
+    sim.directory.updateUser(oid(2), { businessPhones: ['+1 555 010 0102'] });
+    sim.directory.deleteUser(oid(3)); // soft delete: @removed reason changed
+    sim.directory.deleteUser(oid(4), true); // permanent: reason deleted
+    sim.directory.updateUser(oid(1), { accountEnabled: false });
+    sim.directory.addUser({ id: oid(9), userPrincipalName: 'grace@corp.example', displayName: 'Grace' });
+    sim.directory.updateUser(oid(8), { userPrincipalName: 'alice2@subsidiary.example' }); // no longer a duplicate
+    const r = await connector.incrementalSync();
+    expect(r).toMatchObject({ entries: 6, changed: 3, removed: 3 });
+    expect([...h.directory.removed].sort()).toEqual(['alice', 'carol', 'dave']);
+    const up = byId(h.directory.upserted);
+    expect([...up.keys()].sort()).toEqual(['alice2', 'bob', 'grace']);
+    expect(up.get('bob')!.identities).toContain('tel:+15550100102');
+    expect(h.directory.replaced).toHaveLength(1);
+
+    // A rename: the old person id is retired, the new one upserted.
+    sim.directory.updateUser(oid(9), { userPrincipalName: 'grace.hopper@corp.example' });
+    await connector.incrementalSync();
+    expect(h.directory.removed.at(-1)).toBe('grace');
+    expect(h.directory.upserted.at(-1)).toMatchObject({ id: 'grace.hopper', identities: expect.arrayContaining([`entra:${oid(9)}`]) });
+  });
+
+  it('teams from group members (paged, transitive) and membership changes in incremental rounds', async () => {
+    const { sim, h, connector } = await setup({ groups: [gid(1), gid(2)], transitiveMembers: true });
+    sim.directory.membersPageSize = 1;
+    sim.directory.addGroup({ id: gid(1), displayName: 'Sales EMEA', members: [oid(1), oid(3), gid(3)] });
+    sim.directory.addGroup({ id: gid(2), displayName: 'Support', members: [oid(2), oid(1)] });
+    sim.directory.addGroup({ id: gid(3), displayName: 'Nested', members: [oid(4)] });
+    await connector.fullSync();
+    const people = byId(h.directory.replaced[0]!);
+    expect(people.get('alice')!.teams).toEqual(['sales emea', 'support']);
+    expect(people.get('bob')!.teams).toEqual(['support']);
+    expect(people.get('carol')!.teams).toEqual(['sales emea']);
+    expect(people.get('dave')!.teams).toEqual(['sales emea']);
+    // Several member pages were read (page size 1).
+    expect(sim.requests.filter((r) => r.path.startsWith(`/groups/${gid(1)}/transitiveMembers`)).length).toBeGreaterThan(2);
+
+    sim.directory.groups.get(gid(2))!.members.push(oid(3));
+    const r = await connector.incrementalSync();
+    expect(r.changed).toBe(1);
+    expect(h.directory.upserted).toEqual([expect.objectContaining({ id: 'carol', teams: ['sales emea', 'support'] })]);
+  });
+
+  it('teams from the department', async () => {
+    const { h, connector } = await setup({ teamsFrom: 'department' });
+    await connector.fullSync();
+    const people = byId(h.directory.replaced[0]!);
+    expect(people.get('alice')!.teams).toEqual(['sales']);
+    expect(people.get('carol')!.teams).toEqual([]);
+  });
+
+  it('a stale delta token (410 Gone) turns the incremental round into a full resync', async () => {
+    const { sim, h, connector } = await setup();
+    await connector.fullSync();
+    sim.directory.deleteUser(oid(2));
+    sim.directory.resetDeltaTokens();
+    const r = await connector.incrementalSync();
+    expect(r).toMatchObject({ kind: 'full', resynced: true, people: 3 });
+    expect(h.directory.replaced).toHaveLength(2);
+    expect(h.directory.replaced[1]!.map((p) => p.id).sort()).toEqual(['alice', 'carol', 'dave']);
+    expect(sim.requests.some((q) => q.path === '/users/delta' && q.status === 410)).toBe(true);
+    // The next round uses the new deltaLink.
+    expect(await connector.incrementalSync()).toMatchObject({ kind: 'incremental', entries: 0 });
+  });
+
+  it('refuses a malformed page with a clear health error, keeps the previous people, and recovers', async () => {
+    const { sim, h } = await setup({ incrementalInterval: 0, retryDelay: '100ms' });
+    const sup = h.supervisor(entraDirectoryManifest);
+    cleanups.push(() => sup.stop());
+    sim.malformNext('/users/delta', JSON.stringify({ value: [{ id: 5, displayName: 'x' }], '@odata.deltaLink': `${sim.url}/v1.0/users/delta?$deltatoken=x` }));
+    await sup.start();
+    await until(() => sup.health().lastError !== undefined);
+    expect(sup.health().lastError).toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('users delta: value.0.id') });
+    expect(h.directory.replaced).toHaveLength(0);
+    // The retry reads a good round.
+    await until(() => h.directory.replaced.length === 1);
+    expect(sup.health().state).toBe('running');
+  });
+
+  it('never follows a link to another host with the token', async () => {
+    const { sim, connector } = await setup();
+    sim.malformNext('/users/delta', JSON.stringify({ value: [], '@odata.nextLink': 'https://attacker.example/v1.0/users/delta?$skiptoken=x' }));
+    await expect(connector.fullSync()).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('outside') });
+  });
+
+  it('honours 429 Retry-After through the shared middleware', async () => {
+    const { sim, h, connector } = await setup();
+    const sup = h.supervisor(entraDirectoryManifest);
+    sim.throttle(2, 0);
+    const r = await connector.fullSync();
+    expect(r.people).toBe(4);
+    expect(sim.requests.filter((q) => q.status === 429)).toHaveLength(2);
+    expect(sup.health().counts.throttled).toBe(2);
+  });
+
+  it('testConnection: ok, bad secret permanent, unreachable transient, missing group permanent', async () => {
+    const { h, connector } = await setup();
+    expect(await connector.testConnection()).toMatchObject({ ok: true });
+    const other = (config: Partial<EntraConfig>) => entraDirectoryManifest.create({ ...h.ctx, config: { ...h.ctx.config, ...config } });
+    expect(await other({ clientSecret: 'wrong' }).testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_AUTH' });
+    expect(await other({ graphBaseUrl: 'http://127.0.0.1:9', tokenEndpoint: 'http://127.0.0.1:9/t/oauth2/v2.0/token' }).testConnection()).toMatchObject({ ok: false, kind: 'transient' });
+    expect(await other({ teamsFrom: 'groups', groups: [gid(42)] }).testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_NOT_FOUND' });
+  });
+
+  it('runs on its own under the supervisor: first a full sync, then incremental rounds', async () => {
+    const { sim, h } = await setup({ incrementalInterval: '100ms' });
+    const sup = h.supervisor(entraDirectoryManifest);
+    cleanups.push(() => sup.stop());
+    await sup.start();
+    await until(() => h.directory.replaced.length === 1);
+    sim.directory.deleteUser(oid(3));
+    await until(() => h.directory.removed.includes('carol'));
+    expect(sup.health().counts.incrementalSyncs).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('entra-directory configuration', () => {
+  const base = { tenantId: 't', clientId: 'c', clientSecret: 's' };
+  it.each([
+    [{ filter: "startswith(displayName,'a')" }, /filter: only id eq/],
+    [{ teamsFrom: 'groups' }, /groups: teamsFrom: groups needs at least one group/],
+    [{ groups: ['not-a-guid'] }, /groups\.0: an object id/],
+    [{ fullSyncInterval: '8d' }, /fullSyncInterval: .*seven days/],
+    [{ idFrom: 'sAMAccountName' }, /idFrom/],
+  ])('refuses %j', (over, want) => {
+    const r = entraConfigSchema.safeParse({ ...base, ...over });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n')).toMatch(want);
+  });
+  it('accepts an id filter and defaults teams from groups when groups are given', () => {
+    const c = entraConfigSchema.parse({ ...base, filter: `id eq '${oid(1)}' or id eq '${oid(2)}'`, groups: [gid(1)] });
+    expect(c).toMatchObject({ teamsFrom: 'groups', idFrom: 'upn', userTypes: ['Member'], fullSyncInterval: 86_400_000, incrementalInterval: 300_000 });
+  });
+});
