@@ -209,6 +209,17 @@ describe('entra-directory against the Graph simulator', () => {
     await until(() => h.directory.removed.includes('carol'));
     expect(sup.health().counts.incrementalSyncs).toBeGreaterThanOrEqual(1);
   });
+
+  it('resyncs fully every fullSyncInterval, starting a new delta round', async () => {
+    const { sim, h } = await setup({ incrementalInterval: 0, fullSyncInterval: '150ms' });
+    const sup = h.supervisor(entraDirectoryManifest);
+    cleanups.push(() => sup.stop());
+    await sup.start();
+    await until(() => h.directory.replaced.length >= 2);
+    // Two complete rounds of 4 pages each.
+    expect(deltaRequests(sim)).toBeGreaterThanOrEqual(8);
+    expect(h.directory.replaced[1]!.map((p) => p.id).sort()).toEqual(['alice', 'bob', 'carol', 'dave']);
+  });
 });
 
 describe('entra-directory configuration', () => {
