@@ -20,12 +20,15 @@ export class RedisBus implements ChangeBus {
   private readonly listeners = new Set<(p: Presence) => void>();
   private readonly seen = new Map<string, number>();
   private subscribed: Promise<unknown> | undefined;
+  private readonly unsent = new Map<string, Presence>();
+  private readonly onReady = (): void => this.flushUnsent();
 
   constructor(private readonly deps: { redis: Redis; sub: Redis; keys: Keys; log: Logger }) {
     deps.sub.on('message', (channel: string, message: string) => {
       if (channel !== deps.keys.bus) return;
       this.deliver(message);
     });
+    deps.redis.on('ready', this.onReady);
   }
 
   /** Subscribes the channel (ioredis re-subscribes by itself after a reconnect). */
@@ -58,11 +61,35 @@ export class RedisBus implements ChangeBus {
     }
   }
 
+  /**
+   * Never throws: the presence is already committed, and failing the batch would only make its
+   * re-run find no change to publish. What cannot be sent while Redis is away is kept (the latest
+   * change per person) and sent when the connection is ready again.
+   */
   async publish(changes: readonly Presence[]): Promise<void> {
     if (changes.length === 0) return;
+    try {
+      await this.send(changes);
+    } catch (e) {
+      if (this.unsent.size === 0) this.deps.log.warn({ err: e }, 'presence changes not published, kept until Redis is back');
+      for (const c of changes) {
+        const prev = this.unsent.get(c.person);
+        if (prev === undefined || prev.version < c.version) this.unsent.set(c.person, c);
+      }
+    }
+  }
+
+  private async send(changes: readonly Presence[]): Promise<void> {
     const pipe = this.deps.redis.pipeline();
     for (let i = 0; i < changes.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify(changes.slice(i, i + CHUNK)));
     await execOrThrow(pipe);
+  }
+
+  private flushUnsent(): void {
+    if (this.unsent.size === 0) return;
+    const changes = [...this.unsent.values()];
+    this.unsent.clear();
+    void this.publish(changes);
   }
 
   subscribe(listener: (p: Presence) => void): () => void {
@@ -76,6 +103,7 @@ export class RedisBus implements ChangeBus {
   }
 
   async close(): Promise<void> {
+    this.deps.redis.off('ready', this.onReady);
     this.listeners.clear();
   }
 }
