@@ -210,6 +210,17 @@ describe('entra-directory against the Graph simulator', () => {
     expect(sup.health().counts.incrementalSyncs).toBeGreaterThanOrEqual(1);
   });
 
+  it('lifecycle: start twice is an error, stop twice is harmless, bad credentials fail the start as permanent', async () => {
+    const { h, connector } = await setup({ incrementalInterval: 0 });
+    await connector.start();
+    await expect(connector.start()).rejects.toMatchObject({ code: 'HUB_ERR_CONNECTOR_RUNNING' });
+    await connector.stop();
+    await connector.stop();
+    const bad = entraDirectoryManifest.create({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'wrong' } });
+    await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_AUTH', kind: 'permanent' });
+    await bad.stop();
+  });
+
   it('resyncs fully every fullSyncInterval, starting a new delta round', async () => {
     const { sim, h } = await setup({ incrementalInterval: 0, fullSyncInterval: '150ms' });
     const sup = h.supervisor(entraDirectoryManifest);
