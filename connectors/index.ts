@@ -1,6 +1,7 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
+import { entraDirectoryManifest } from './entra-directory/manifest.ts';
 import { fileDirectoryManifest } from './file-directory/manifest.ts';
 import { ldapDirectoryManifest } from './ldap-directory/manifest.ts';
 import { msgraphCalendarManifest } from './msgraph-calendar/manifest.ts';
@@ -19,6 +20,7 @@ export const manifests: readonly ConnectorManifest[] = [
   sipPresenceManifest,
   sipDialogManifest,
   ldapDirectoryManifest,
+  entraDirectoryManifest,
   fileDirectoryManifest,
   directoryWebhookManifest,
 ];
