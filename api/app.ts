@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -18,6 +19,7 @@ import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { redactor } from './redact.ts';
+import { SessionStore } from './session.ts';
 
 export interface AppDeps {
   readonly hub: Hub;
@@ -73,6 +75,10 @@ async function build(deps: AppDeps) {
   const keys = new KeyRing(loaded.config.auth.keys);
   const limiter = new RateLimiter(cfg.rateLimit, () => deps.clock.now());
   const redact = redactor(loaded.secrets);
+  // A dashboard session cookie counts as the key it was exchanged for (api/session.ts).
+  const sessions = new SessionStore(loaded.config.auth.keys, { now: () => deps.clock.now() });
+  app.decorate('sessions', sessions);
+  await app.register(cookie);
 
   // Every route must declare who may call it: a route without a rule is a bug, refused at start.
   app.addHook('onRoute', (route) => {
@@ -86,7 +92,7 @@ async function build(deps: AppDeps) {
     let principal = OPEN_PRINCIPAL;
     if (!keys.open) {
       const token = bearer(req);
-      const found = token === undefined ? undefined : keys.find(token);
+      const found = token === undefined ? sessions.fromRequest(req) : keys.find(token);
       if (found === undefined) {
         return sendProblem(reply, 401, 'HUB_ERR_UNAUTHORIZED', token === undefined ? 'authorization: a Bearer key is required' : 'authorization: unknown key', {
           'www-authenticate': 'Bearer realm="presence-hub"',

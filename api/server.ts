@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../core/util/clock.ts';
 import { createLogger, type Logger } from '../core/util/logger.ts';
 import { manifestsByKind } from '../connectors/index.ts';
 import { buildApp } from './app.ts';
+import { dashboard } from './dashboard/plugin.ts';
 import { demoConfig } from './demo.ts';
 
 export interface RunningHub {
@@ -44,7 +45,7 @@ export async function startHub(opts: { configFile?: string; env?: NodeJS.Process
   const nodeId = env.NODE_ID || loaded.config.node?.id || `${hostname()}-${process.pid}`;
   const pipeline = await pipelineFor(loaded, env, { log, clock, nodeId });
   const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log, nodeId, ...(pipeline !== undefined ? { pipeline } : {}) });
-  const app = await buildApp({ hub, loaded, log, clock });
+  const app = await buildApp({ hub, loaded, log, clock, plugins: [dashboard({ hub, loaded, log, clock })] });
   let host = loaded.config.server.host ?? '127.0.0.1';
   if (loaded.config.auth.keys.length === 0) {
     if (!LOOPBACK.has(host)) log.warn({ host }, `no API keys configured: listening on loopback only instead of ${host}`);

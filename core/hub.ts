@@ -237,4 +237,26 @@ export class Hub {
     this.webhooks.close();
     await this.pipeline.close();
   }
+
+  // --- connectors at run time (admin console) ---------------------------------------------------
+
+  /** Starts a disabled connector and moves it to `supervisors`; false if there is no such disabled connector. */
+  async enableConnector(id: string): Promise<boolean> {
+    const s = this.disabled.get(id);
+    if (s === undefined) return false;
+    this.disabled.delete(id);
+    this.supervisors.set(id, s);
+    if (this.started) await s.start().catch((e) => this.deps.log.error({ err: e, connector: id }, 'connector start failed'));
+    return true;
+  }
+
+  /** Stops a running connector and moves it to `disabled`; false if there is no such enabled connector. */
+  async disableConnector(id: string): Promise<boolean> {
+    const s = this.supervisors.get(id);
+    if (s === undefined) return false;
+    this.supervisors.delete(id);
+    this.disabled.set(id, s);
+    await s.stop();
+    return true;
+  }
 }

@@ -15,7 +15,12 @@ import { watcherOf } from '../auth.ts';
 export function streamRoutes({ hub, loaded, log }: RouteContext) {
   const cfg = loaded.config.server;
   const perKey = new Map<string, number>();
+  const streams = new Set<() => void>();
   return async (app: FastifyInstance): Promise<void> => {
+    // A hijacked stream never ends by itself: end every one when the server closes, else close() waits for the clients.
+    app.addHook('preClose', async () => {
+      for (const close of [...streams]) close();
+    });
     app.withTypeProvider<ZodTypeProvider>().get(
       '/v1/stream',
       {
@@ -62,6 +67,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         const close = (): void => {
           if (closed) return;
           closed = true;
+          streams.delete(close);
           clearInterval(heartbeat);
           unsubscribe();
           perKey.set(principal.name, (perKey.get(principal.name) ?? 1) - 1);
@@ -93,6 +99,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         const unsubscribe = hub.onChange((prev, next) => (backlog !== undefined ? backlog.push([prev, next]) : onChange(prev, next)));
         const heartbeat = setInterval(() => write(`: heartbeat\n\n`), cfg.heartbeat);
         heartbeat.unref?.();
+        streams.add(close);
         req.raw.on('close', close);
         res.on('error', close);
 

@@ -1,5 +1,5 @@
 import type { Presence } from '../model/presence.ts';
-import type { Register } from '../model/register.ts';
+import type { ApplyOutcome, Register } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
 import { fingerprint } from '../pipeline/fingerprint.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../pipeline/ports.ts';
@@ -15,6 +15,8 @@ export interface ManagerMetrics {
   changes(n: number): void;
 }
 
+
+export type SignalListener = (items: readonly { signal: Signal; outcome: ApplyOutcome }[]) => void;
 
 export function draftOf(person: string, j: Judgement): PresenceDraft {
   const d: { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] } = {
@@ -35,6 +37,7 @@ export function draftOf(person: string, j: Judgement): PresenceDraft {
  */
 export class PresenceManager {
   private rules: Rules;
+  private readonly signalListeners = new Set<SignalListener>();
 
   constructor(
     private readonly deps: { pipeline: Pipeline; rules: Rules; log: Logger; metrics?: ManagerMetrics },
@@ -47,6 +50,12 @@ export class PresenceManager {
     this.deps.pipeline.boundaries.start(async (people) => {
       await this.recompute(people);
     });
+  }
+
+  /** Watch every signal this node's workers apply to the store, with its outcome (the admin timeline). */
+  onSignals(listener: SignalListener): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
   }
 
   setRules(rules: Rules): void {
@@ -70,6 +79,16 @@ export class PresenceManager {
       } else if (r.outcome === 'stale') stale++;
       else duplicate++;
     });
+    if (this.signalListeners.size > 0) {
+      const items = results.map((r, i) => ({ signal: batch[i]!, outcome: r.outcome }));
+      for (const l of this.signalListeners) {
+        try {
+          l(items);
+        } catch (e) {
+          this.deps.log.error({ err: e }, 'signal listener failed');
+        }
+      }
+    }
     this.deps.metrics?.applied('applied', applied);
     this.deps.metrics?.applied('stale', stale);
     this.deps.metrics?.applied('duplicate', duplicate);

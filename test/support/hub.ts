@@ -7,7 +7,7 @@ import type { MemoryQueue } from '../../core/pipeline/embedded/queue.ts';
 import type { Pipeline } from '../../core/pipeline/ports.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { silentLogger, type Logger } from '../../core/util/logger.ts';
-import { buildApp } from '../../api/app.ts';
+import { buildApp, type AppDeps, type RouteContext } from '../../api/app.ts';
 
 export interface TestHub {
   readonly hub: Hub;
@@ -19,11 +19,20 @@ export interface TestHub {
 }
 
 /** A hub and its API (not listening) from a configuration object, for route and contract tests. */
-export async function testHub(opts: { config: HubConfigInput; env?: NodeJS.ProcessEnv; clock: Clock; log?: Logger; pipeline?: Pipeline }): Promise<TestHub> {
+export async function testHub(opts: {
+  config: HubConfigInput;
+  env?: NodeJS.ProcessEnv;
+  clock: Clock;
+  log?: Logger;
+  pipeline?: Pipeline;
+  /** Extra route plugins (the dashboard), built from the hub's context. */
+  plugins?: (ctx: RouteContext) => AppDeps['plugins'];
+}): Promise<TestHub> {
   const loaded = parseConfig(opts.config, { env: opts.env ?? {}, manifests: manifestsByKind });
   const log = opts.log ?? silentLogger();
   const hub = new Hub({ loaded, manifests: manifestsByKind, clock: opts.clock, log, ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}) });
-  const app = await buildApp({ hub, loaded, log, clock: opts.clock });
+  const plugins = opts.plugins?.({ hub, loaded, log, clock: opts.clock });
+  const app = await buildApp({ hub, loaded, log, clock: opts.clock, ...(plugins !== undefined ? { plugins } : {}) });
   await hub.start();
   await app.ready();
   return {

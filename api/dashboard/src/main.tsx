@@ -1,0 +1,108 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { Admin } from './admin.tsx';
+import { api, isAdmin, type Who } from './api.ts';
+import { Board } from './board.tsx';
+import { useNow, useStore } from './hooks.ts';
+import { Person } from './person.tsx';
+import { onLink, usePath } from './router.ts';
+import { PresenceStore } from './store.ts';
+import './styles.css';
+
+function SignIn({ onIn }: { onIn: (w: Who) => void }) {
+  const [key, setKey] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    try {
+      const w = await api<Who>('/v1/session', { method: 'POST', body: { key } });
+      setKey(''); // the key leaves the page: the session cookie (HttpOnly) stands for it now
+      onIn(w);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <main class="signin">
+      <h1>Presence Hub</h1>
+      <form onSubmit={(e) => void submit(e)}>
+        <label for="key">API key</label>
+        <input id="key" type="password" autocomplete="off" required value={key} onInput={(e) => setKey(e.currentTarget.value)} autoFocus />
+        <button type="submit">Sign in</button>
+        {error !== '' && <p role="alert">{error}</p>}
+      </form>
+    </main>
+  );
+}
+
+function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
+  const path = usePath();
+  const now = useNow(10_000);
+  const [store] = useState(() => new PresenceStore({ flushMs: 150, onSignedOut: onOut }));
+  useStore(store);
+  useEffect(() => {
+    void store.start().catch(() => undefined);
+    return () => store.close();
+  }, [store]);
+  useEffect(() => {
+    const key = (e: KeyboardEvent): void => {
+      const t = e.target as HTMLElement;
+      if (e.key === '/' && !/^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName)) {
+        e.preventDefault();
+        document.getElementById('search')?.focus();
+      }
+    };
+    addEventListener('keydown', key);
+    return () => removeEventListener('keydown', key);
+  }, []);
+  const logout = async (): Promise<void> => {
+    await api('/v1/session', { method: 'DELETE' }).catch(() => undefined);
+    onOut();
+  };
+  const person = /^\/person\/([^/]+)$/.exec(path);
+  return (
+    <div class="shell" onClick={onLink}>
+      <a class="skip" href="#main">Skip to content</a>
+      <header>
+        <h1>Presence Hub</h1>
+        <nav aria-label="Main">
+          <a href="/" aria-current={path === '/' ? 'page' : undefined}>Board</a>
+          {isAdmin(who) && <a href="/admin" aria-current={path === '/admin' ? 'page' : undefined}>Admin</a>}
+        </nav>
+        <span class={`link link-${store.state}`} role="status">
+          {{ connecting: '◌ connecting', live: '● live', reconnecting: '◌ reconnecting…', 'signed-out': '○ signed out' }[store.state]}
+        </span>
+        <span class="me">
+          {who.name}
+          {who.person !== undefined ? ` (${who.person})` : ''}
+        </span>
+        {!who.open && (
+          <button class="logout" onClick={() => void logout()}>
+            Sign out
+          </button>
+        )}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {person !== null ? (
+          <Person id={decodeURIComponent(person[1]!)} who={who} store={store} now={now} />
+        ) : path === '/admin' && isAdmin(who) ? (
+          <Admin />
+        ) : (
+          <Board store={store} now={now} />
+        )}
+      </main>
+    </div>
+  );
+}
+
+function App() {
+  const [who, setWho] = useState<Who | null | undefined>(undefined);
+  useEffect(() => {
+    api<Who>('/v1/session').then(setWho, () => setWho(null));
+  }, []);
+  if (who === undefined) return <p class="loading">Loading…</p>;
+  if (who === null) return <SignIn onIn={setWho} />;
+  return <Shell who={who} onOut={() => setWho(null)} />;
+}
+
+render(<App />, document.getElementById('app')!);

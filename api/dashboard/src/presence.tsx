@@ -1,0 +1,43 @@
+import type { AvailabilityClass, View } from './api.ts';
+
+/** Each class has its own shape and label, so the indicator never relies on colour alone. */
+export const CLASSES: Record<AvailabilityClass, { glyph: string; label: string }> = {
+  available: { glyph: '●', label: 'Available' },
+  busy: { glyph: '◆', label: 'Busy' },
+  dnd: { glyph: '⊘', label: 'Do not disturb' },
+  inactive: { glyph: '◐', label: 'Inactive' },
+  'busy-inactive': { glyph: '◈', label: 'Busy (inactive)' },
+  away: { glyph: '◷', label: 'Away' },
+  offline: { glyph: '○', label: 'Offline' },
+};
+export const CLASS_NAMES = Object.keys(CLASSES) as AvailabilityClass[];
+
+export function Indicator({ cls }: { cls: AvailabilityClass }) {
+  const c = CLASSES[cls];
+  return (
+    <span class={`ind ind-${cls}`} data-class={cls}>
+      <span class="glyph" aria-hidden="true">
+        {c.glyph}
+      </span>
+      <span class="label">{c.label}</span>
+    </span>
+  );
+}
+
+/** "4 min", "2 h 5 min", "3 d": how long the person has been in the current state. */
+export function duration(sinceIso: string, now: number): string {
+  const s = Math.max(0, Math.floor((now - Date.parse(sinceIso)) / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h ${m % 60} min`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+/** The activity worth showing: nothing when it only repeats the class (what company and public watchers get). */
+export function activityText(v: View): string {
+  return v.activity.token === v.class ? '' : v.activity.text;
+}
+
+export const fmtTime = (iso: string | null | undefined): string => (iso == null ? '—' : new Date(iso).toLocaleString());

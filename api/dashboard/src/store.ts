@@ -1,0 +1,110 @@
+import { api, type Entry, type View } from './api.ts';
+
+export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
+
+/**
+ * The people the signed-in key may see and their live views, fed by the SSE stream. Events are
+ * applied to the map at once and announced to the page at most every `flushMs`, so 200 changes a
+ * second cost a few renders, not 200. The stream reconnects by itself (the browser's EventSource
+ * retry, then our own backoff when the hub answered with an error, e.g. while it restarts).
+ */
+export class PresenceStore {
+  people: Entry[] = [];
+  readonly views = new Map<string, View>();
+  /** Increases at each announced batch; components re-derive from it. */
+  rev = 0;
+  state: LinkState = 'connecting';
+  private es: EventSource | undefined;
+  private timer: number | undefined;
+  private retry: number | undefined;
+  private backoff = 1000;
+  private closed = false;
+  private opened = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly opts: { flushMs: number; onSignedOut: () => void }) {}
+
+  subscribe(l: () => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  async start(): Promise<void> {
+    await this.loadPeople();
+    this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.es?.close();
+    clearTimeout(this.timer);
+    clearTimeout(this.retry);
+  }
+
+  private async loadPeople(): Promise<void> {
+    const { people } = await api<{ people: Entry[] }>('/v1/people?limit=100000');
+    people.sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id));
+    this.people = people;
+    this.announce();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const es = new EventSource('/v1/stream');
+    this.es = es;
+    es.addEventListener('open', () => {
+      this.backoff = 1000;
+      const again = this.opened;
+      this.opened = true;
+      this.setState('live');
+      // After a restart the directory may have changed: refresh the rows too.
+      if (again) void this.loadPeople().catch(() => undefined);
+    });
+    es.addEventListener('presence', (ev) => {
+      const v = JSON.parse((ev as MessageEvent<string>).data) as View;
+      this.views.set(v.person, v);
+      this.schedule();
+    });
+    es.addEventListener('error', () => {
+      if (this.closed) return;
+      this.setState('reconnecting');
+      if (es.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+      es.close();
+      this.retry = window.setTimeout(() => void this.recover(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, 30_000);
+    });
+  }
+
+  /** The hub refused the stream: signed out, or not ready yet (restarting). */
+  private async recover(): Promise<void> {
+    try {
+      await api('/v1/session');
+    } catch (e) {
+      if ((e as { status?: number }).status === 401) {
+        this.setState('signed-out');
+        this.opts.onSignedOut();
+        return;
+      }
+    }
+    this.connect();
+  }
+
+  private setState(s: LinkState): void {
+    if (this.state === s) return;
+    this.state = s;
+    this.announce();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    this.timer = window.setTimeout(() => {
+      this.timer = undefined;
+      this.announce();
+    }, this.opts.flushMs);
+  }
+
+  private announce(): void {
+    this.rev++;
+    for (const l of this.listeners) l();
+  }
+}

@@ -1,0 +1,180 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboard } from '../../api/dashboard/plugin.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+
+const ART = 'test-artifacts';
+const LDAP_PW = 'ldap-bind-password-0099';
+const ENV = { ...TEAM_ENV, LDAP_PW };
+// A directory connector pointed at a closed loopback port: it fails, and the console must say why.
+const CONFIG = teamConfig({
+  connectors: [{ id: 'corp-ldap', kind: 'ldap-directory', url: 'ldap://127.0.0.1:1', bindDn: 'cn=hub,dc=corp', bindPassword: '${LDAP_PW}', baseDn: 'dc=corp' }],
+});
+
+async function startHub(port = 0): Promise<{ h: TestHub; url: string }> {
+  const h = await testHub({ config: CONFIG, env: ENV, clock: systemClock, plugins: (ctx) => [dashboard(ctx)] });
+  await h.app.listen({ host: '127.0.0.1', port });
+  return { h, url: `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}` };
+}
+
+describe('dashboard end to end (chromium)', () => {
+  let hub: TestHub;
+  let url: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ART, { recursive: true });
+    browser = await launchChromium();
+    ({ h: hub, url } = await startHub());
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await hub?.close();
+  });
+
+  async function signIn(key: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
+    const ctx = await browser.newContext({ viewport });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(url);
+    await page.fill('#key', key);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.link-live');
+    return page;
+  }
+
+  const post = async (body: unknown): Promise<void> => {
+    const res = await fetch(`${url}/v1/signals`, { method: 'POST', headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(202);
+  };
+  const shown = (page: Page): Promise<string[]> => page.$$eval('.row', (rows) => rows.map((r) => (r as HTMLElement).dataset.person!).sort());
+
+  it('refuses a wrong key, then signs in with a cookie the page cannot read', async () => {
+    const ctx = await browser.newContext();
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    await page.goto(url);
+    await page.fill('#key', 'not-a-key');
+    await page.click('button[type=submit]');
+    await expect(page.locator('[role=alert]').textContent()).resolves.toContain('unknown key');
+    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.link-live');
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+    const [cookie] = await ctx.cookies();
+    expect(cookie).toMatchObject({ name: 'ph_session', httpOnly: true, sameSite: 'Strict', secure: false });
+    expect(cookie!.value).not.toContain(TEAM_ENV.ADMIN_KEY);
+    expect(await page.content()).not.toContain(TEAM_ENV.ADMIN_KEY);
+  });
+
+  it('a signal posted to the API changes the indicator within 1 s, without reload', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    expect(await shown(page)).toEqual(['alice', 'bob', 'carol', 'dave', 'mallory']);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    const t0 = Date.now();
+    await post({ person: 'bob', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'busy', activity: { token: 'in-a-call', text: 'On the phone' } });
+    await page.waitForSelector('[data-person=bob] [data-class=busy]', { timeout: 1000 });
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(await page.textContent('[data-person=bob] .activity')).toBe('On the phone');
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1); // same document: no reload
+    expect(await page.textContent('[data-person=bob] .ind')).toContain('Busy'); // a label, not colour alone
+    await page.screenshot({ path: `${ART}/dashboard-board.png` });
+  });
+
+  it('search and filters narrow the board; per-team counts', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.fill('#search', 'carol');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1);
+    expect(await shown(page)).toEqual(['carol']);
+    await page.fill('#search', 'sip:dave@');
+    await page.waitForFunction(() => document.querySelector('.row')?.getAttribute('data-person') === 'dave');
+    await page.fill('#search', '');
+    await page.selectOption('#team', 'sales');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(await shown(page)).toEqual(['carol', 'dave']);
+    await page.selectOption('#team', '');
+    await page.selectOption('#class', 'busy');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 1);
+    expect(await shown(page)).toEqual(['bob']);
+    expect(await page.textContent('[data-team=support]')).toContain('0 of 3 available');
+    // Keyboard: focus the list, arrow to the row, Enter opens the person.
+    await page.selectOption('#class', '');
+    await page.focus('.rows');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#person-name');
+    expect(page.url()).toBe(`${url}/person/bob`);
+  });
+
+  it('the admin sees the explanation and the timeline of a person', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.goto(`${url}/person/bob`);
+    await page.waitForSelector('.explain .rule');
+    const explain = await page.textContent('.explain');
+    expect(explain).toContain('webhook / desk');
+    expect(explain).toMatch(/decided/);
+    await page.waitForSelector('.timeline li.signal');
+    expect(await page.textContent('.timeline')).toContain('in-a-call');
+    await page.screenshot({ path: `${ART}/dashboard-person-admin.png`, fullPage: true });
+  });
+
+  it("the connector list shows a failing connector's error; secrets are masked", async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.click('nav >> text=Admin');
+    await page.waitForFunction(() => /HUB_ERR_/.test(document.querySelector('[data-connector=corp-ldap] .error')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    expect(await page.textContent('[data-connector=corp-ldap]')).toContain('ldap-directory');
+    await page.waitForFunction(() => document.querySelector('pre.config')?.textContent?.includes('corp-ldap') === true);
+    const cfg = await page.textContent('pre.config');
+    expect(cfg).toContain('"bindPassword": "********"');
+    expect(cfg).not.toContain(LDAP_PW);
+    expect(cfg).not.toContain(TEAM_ENV.ADMIN_KEY);
+    await page.click('[data-connector=corp-ldap] >> text=Test connection');
+    await page.waitForSelector('[data-connector=corp-ldap] .test.failed');
+    await page.click('[data-connector=corp-ldap] >> text=Disable');
+    await page.waitForFunction(() => document.querySelector('[data-connector=corp-ldap] .state')?.textContent === 'disabled');
+    expect(hub.hub.disabled.has('corp-ldap')).toBe(true);
+    await page.screenshot({ path: `${ART}/dashboard-admin.png`, fullPage: true });
+  });
+
+  it('a watcher key in the public container sees no activity text anywhere', async () => {
+    const page = await signIn(TEAM_ENV.PUBLIC_KEY);
+    await post({ person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'busy', activity: { token: 'offsite', text: 'Secret offsite with ACME' } });
+    await page.waitForSelector('[data-person=alice] [data-class=busy]');
+    await expect(page.locator('nav >> text=Admin').count()).resolves.toBe(0);
+    await page.click('[data-person=alice]');
+    await page.waitForSelector('#person-name');
+    await page.waitForSelector('.current [data-class=busy]');
+    for (const text of [await page.content(), await page.evaluate(() => document.body.innerText)]) {
+      expect(text).not.toContain('Secret offsite');
+      expect(text).not.toContain('offsite');
+    }
+    expect(await page.locator('.explain, .timeline').count()).toBe(0);
+    await page.screenshot({ path: `${ART}/dashboard-public-watcher.png` });
+    await page.goto(url);
+    await page.waitForSelector('[data-person=alice] [data-class=busy]');
+    expect(await page.content()).not.toContain('offsite');
+  });
+
+  it('reconnects by itself after the hub restarts, and signs out', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY, { width: 2560, height: 1440 });
+    await page.screenshot({ path: `${ART}/dashboard-wall.png` });
+    const port = Number(new URL(url).port);
+    await hub.close();
+
+    await page.waitForSelector('.link-reconnecting');
+    ({ h: hub } = await startHub(port));
+    await page.waitForSelector('.link-live', { timeout: 15_000 });
+    await post({ person: 'dave', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'dnd' });
+    await page.waitForSelector('[data-person=dave] [data-class=dnd]', { timeout: 2000 });
+    await page.click('button.logout');
+    await page.waitForSelector('#key');
+    const status = await page.evaluate(async () => (await fetch('/v1/session')).status);
+    expect(status).toBe(401);
+  });
+});

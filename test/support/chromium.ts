@@ -1,0 +1,15 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Debian's chromium, headless, for the dashboard's end-to-end tests and benchmark. Playwright gives
+ * each launch a fresh throwaway --user-data-dir. A missing browser fails with the command to type.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`chromium is not installed (${CHROMIUM}); run:\n  apt-get install -y chromium`);
+  const args = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+  if (process.getuid?.() === 0) args.unshift('--no-sandbox');
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
