@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { loadConfigFile, parseConfig, type LoadedConfig } from '../core/config/load.ts';
 import { Hub } from '../core/hub.ts';
-import type { Pipeline } from '../core/pipeline/ports.ts';
+import type { RedisPipeline } from '../core/pipeline/redis/index.ts';
 import { systemClock, type Clock } from '../core/util/clock.ts';
 import { createLogger, type Logger } from '../core/util/logger.ts';
 import { manifestsByKind } from '../connectors/index.ts';
@@ -26,25 +26,26 @@ export function loadHubConfig(opts: { configFile?: string; env?: NodeJS.ProcessE
   return file === undefined || file === '' ? parseConfig(demoConfig(), { env, manifests: manifestsByKind }) : loadConfigFile(file, { env, manifests: manifestsByKind });
 }
 
-async function pipelineFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, deps: { log: Logger; clock: Clock; nodeId: string }): Promise<Pipeline | undefined> {
+async function pipelineFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, deps: { log: Logger; nodeId: string }): Promise<RedisPipeline | undefined> {
   const url = env.REDIS_URL || loaded.config.redis?.url;
   if (url === undefined || url === '') return undefined;
-  const modulePath = '../core/pipeline/redis/index.ts';
-  const { redisPipeline } = (await import(modulePath)) as {
-    redisPipeline: (o: { url: string; prefix: string; log: Logger; nodeId: string }) => Promise<Pipeline>;
-  };
+  // Loaded only in Redis mode: embedded mode never touches BullMQ or ioredis.
+  const { redisPipeline } = await import('../core/pipeline/redis/index.ts');
   return redisPipeline({ url, prefix: loaded.config.redis?.prefix ?? 'ph', log: deps.log, nodeId: deps.nodeId });
 }
 
 /** Loads the configuration, composes the hub, and listens. */
-export async function startHub(opts: { configFile?: string; env?: NodeJS.ProcessEnv; log?: Logger; clock?: Clock; port?: number; loaded?: LoadedConfig } = {}): Promise<RunningHub> {
+export async function startHub(
+  opts: { configFile?: string; env?: NodeJS.ProcessEnv; log?: Logger; logDestination?: NodeJS.WritableStream; clock?: Clock; port?: number; loaded?: LoadedConfig } = {},
+): Promise<RunningHub> {
   const env = opts.env ?? process.env;
   const loaded = opts.loaded ?? loadHubConfig(opts);
-  const log = opts.log ?? createLogger({ level: loaded.config.log?.level ?? env.LOG_LEVEL ?? 'info' });
+  // Configured secrets are removed from every log line, even from messages that quote an upstream's error.
+  const log = opts.log ?? createLogger({ level: loaded.config.log?.level ?? env.LOG_LEVEL ?? 'info', secrets: loaded.secrets, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const clock = opts.clock ?? systemClock;
   const nodeId = env.NODE_ID || loaded.config.node?.id || `${hostname()}-${process.pid}`;
-  const pipeline = await pipelineFor(loaded, env, { log, clock, nodeId });
-  const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log, nodeId, ...(pipeline !== undefined ? { pipeline } : {}) });
+  const pipeline = await pipelineFor(loaded, env, { log, nodeId });
+  const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log, nodeId, ...(pipeline !== undefined ? { pipeline, lease: pipeline.lease } : {}) });
   const app = await buildApp({ hub, loaded, log, clock, plugins: [dashboard({ hub, loaded, log, clock })] });
   let host = loaded.config.server.host ?? '127.0.0.1';
   if (loaded.config.auth.keys.length === 0) {

@@ -1,6 +1,8 @@
 import type { LoadedConfig } from './config/load.ts';
 import type { ConnectorContext, ConnectorManifest, DirectorySink } from './connector/contract.ts';
 import { ConnectorSupervisor } from './connector/supervisor.ts';
+import type { LeasePort } from './connector/lease.ts';
+import { LeasedRunner } from './connector/leased-runner.ts';
 import { Directory } from './directory/directory.ts';
 import { Ingest } from './manager/ingest.ts';
 import { PresenceManager } from './manager/presence-manager.ts';
@@ -25,6 +27,9 @@ export interface HubDeps {
   readonly pipeline?: Pipeline;
   readonly nodeId?: string;
   readonly metrics?: HubMetrics;
+  /** Connector leases (Redis mode): each connector runs on one node at a time. */
+  readonly lease?: LeasePort;
+  readonly leaseTtlMs?: number;
 }
 
 export type ChangeListener = (prev: Presence | undefined, next: Presence) => void;
@@ -223,19 +228,60 @@ export class Hub {
     this.started = true;
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.manager.start();
-    for (const s of this.supervisors.values()) {
-      await s.start().catch((e) => this.deps.log.error({ err: e, connector: s.id }, 'connector start failed'));
+    for (const [id, s] of this.supervisors) await this.run(id, s);
+  }
+
+  private readonly runners = new Map<string, LeasedRunner>();
+
+  /** Runs a connector: at once in embedded mode, under its lease in Redis mode. */
+  private async run(id: string, s: ConnectorSupervisor): Promise<void> {
+    const lease = this.deps.lease;
+    if (lease === undefined) {
+      await s.start().catch((e) => this.deps.log.error({ err: e, connector: id }, 'connector start failed'));
+      return;
     }
+    const runner = new LeasedRunner({
+      lease,
+      name: `connector:${id}`,
+      owner: this.nodeId,
+      log: this.deps.log.child({ connector: id }),
+      ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
+      task: { start: () => s.start(), stop: () => s.stop() },
+    });
+    this.runners.set(id, runner);
+    runner.start();
+  }
+
+  private async halt(id: string, s: ConnectorSupervisor): Promise<void> {
+    const runner = this.runners.get(id);
+    this.runners.delete(id);
+    if (runner !== undefined) await runner.stop();
+    else await s.stop();
+  }
+
+  /** The node running a connector now: this one, another one (Redis mode), or none. */
+  async connectorNode(id: string): Promise<string | undefined> {
+    const runner = this.runners.get(id);
+    if (runner === undefined) return this.supervisors.has(id) ? this.nodeId : undefined;
+    if (runner.holding) return this.nodeId;
+    return this.deps.lease?.holder?.(`connector:${id}`);
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await Promise.all([...this.supervisors.values()].map((s) => s.stop()));
+    // Connectors first (their leases go back at once), then the pipeline drains.
+    await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     this.unsubscribe?.();
     this.webhooks.close();
-    await this.pipeline.close();
+    // The queue waits for batches in hand, which has no bound of its own: give it one.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 15_000)));
+    if ((await Promise.race([this.pipeline.close().then(() => 'closed' as const), timeout])) === 'timeout') {
+      this.deps.log.warn('pipeline did not close within 15 s; stopping anyway');
+    }
+    clearTimeout(timer);
   }
 
   // --- connectors at run time (admin console) ---------------------------------------------------
@@ -246,7 +292,7 @@ export class Hub {
     if (s === undefined) return false;
     this.disabled.delete(id);
     this.supervisors.set(id, s);
-    if (this.started) await s.start().catch((e) => this.deps.log.error({ err: e, connector: id }, 'connector start failed'));
+    if (this.started) await this.run(id, s);
     return true;
   }
 
@@ -256,7 +302,7 @@ export class Hub {
     if (s === undefined) return false;
     this.supervisors.delete(id);
     this.disabled.set(id, s);
-    await s.stop();
+    await this.halt(id, s);
     return true;
   }
 }

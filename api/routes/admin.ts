@@ -21,7 +21,7 @@ function registerJson(r: Register): Record<string, unknown> {
   return o;
 }
 
-export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boolean, nodeId: string): Record<string, unknown> {
+export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boolean, node: string | undefined): Record<string, unknown> {
   const h = s.health();
   return {
     id,
@@ -29,7 +29,8 @@ export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boole
     capabilities: s.manifest.capabilities,
     enabled,
     state: h.state,
-    node: nodeId,
+    /** The node holding the connector's lease (running it), null when none does. */
+    node: node ?? null,
     lastSuccess: iso(h.lastOkAt) ?? null,
     lastError: h.lastError === undefined ? null : { code: h.lastError.code, message: h.lastError.message, at: iso(h.lastError.at) },
     counts: h.counts,
@@ -79,8 +80,8 @@ export function adminRoutes({ hub }: RouteContext) {
 
     r.get('/v1/connectors', { config: { access: ['admin'] }, schema: { summary: 'Each connector instance: kind, state, last success, last error, counts' } }, async () => ({
       connectors: [
-        ...[...hub.supervisors].map(([id, s]) => connectorJson(id, s, true, hub.nodeId)),
-        ...[...hub.disabled].map(([id, s]) => connectorJson(id, s, false, hub.nodeId)),
+        ...(await Promise.all([...hub.supervisors].map(async ([id, s]) => connectorJson(id, s, true, await hub.connectorNode(id))))),
+        ...[...hub.disabled].map(([id, s]) => connectorJson(id, s, false, undefined)),
       ],
     }));
 

@@ -112,6 +112,10 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
             sent.set(p.person, p);
             event(watcherView(dir, w, p), p.version);
           }
+          // The first views of a large directory (10 000 people, ~2.5 MB) would pass the slow-client
+          // limit in one go: let the client read each chunk before writing the next.
+          // 'drain' comes only after a write that asked for it (writableNeedDrain), never otherwise.
+          if (res.writableNeedDrain && !closed) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
         }
         const waiting = backlog;
         backlog = undefined;

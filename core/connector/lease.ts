@@ -13,6 +13,8 @@ export interface LeasePort {
   release(name: string, owner: string): Promise<void>;
   /** Called when a renewal finds the lease is no longer ours. */
   onLost(listener: (name: string, owner: string) => void): () => void;
+  /** The current holder, where the lease store can tell (admin). */
+  holder?(name: string): Promise<string | undefined>;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 15_000;

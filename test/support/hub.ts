@@ -5,6 +5,7 @@ import type { HubConfigInput } from '../../core/config/schema.ts';
 import { Hub } from '../../core/hub.ts';
 import type { MemoryQueue } from '../../core/pipeline/embedded/queue.ts';
 import type { Pipeline } from '../../core/pipeline/ports.ts';
+import type { LeasePort } from '../../core/connector/lease.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { silentLogger, type Logger } from '../../core/util/logger.ts';
 import { buildApp, type AppDeps, type RouteContext } from '../../api/app.ts';
@@ -25,12 +26,24 @@ export async function testHub(opts: {
   clock: Clock;
   log?: Logger;
   pipeline?: Pipeline;
+  lease?: LeasePort;
+  leaseTtlMs?: number;
+  nodeId?: string;
   /** Extra route plugins (the dashboard), built from the hub's context. */
   plugins?: (ctx: RouteContext) => AppDeps['plugins'];
 }): Promise<TestHub> {
   const loaded = parseConfig(opts.config, { env: opts.env ?? {}, manifests: manifestsByKind });
   const log = opts.log ?? silentLogger();
-  const hub = new Hub({ loaded, manifests: manifestsByKind, clock: opts.clock, log, ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}) });
+  const hub = new Hub({
+    loaded,
+    manifests: manifestsByKind,
+    clock: opts.clock,
+    log,
+    ...(opts.pipeline !== undefined ? { pipeline: opts.pipeline } : {}),
+    ...(opts.lease !== undefined ? { lease: opts.lease } : {}),
+    ...(opts.leaseTtlMs !== undefined ? { leaseTtlMs: opts.leaseTtlMs } : {}),
+    ...(opts.nodeId !== undefined ? { nodeId: opts.nodeId } : {}),
+  });
   const plugins = opts.plugins?.({ hub, loaded, log, clock: opts.clock });
   const app = await buildApp({ hub, loaded, log, clock: opts.clock, ...(plugins !== undefined ? { plugins } : {}) });
   await hub.start();

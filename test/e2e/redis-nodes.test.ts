@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { startRedis, type RedisPeer } from '../support/peers/redis.ts';
+import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { sseClient } from '../support/sse.ts';
+
+/** Two hub nodes on one Redis, in-process: the topology of compose.yaml. */
+async function node(url: string, prefix: string, nodeId: string): Promise<TestHub & { base: string }> {
+  const pipeline = await redisPipeline({ url, prefix, log: silentLogger(), nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000 });
+  const t = await testHub({
+    config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] }),
+    env: TEAM_ENV,
+    clock: systemClock,
+    pipeline,
+    lease: pipeline.lease,
+    leaseTtlMs: 1500,
+    nodeId,
+  });
+  const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return Object.assign(t, { base });
+}
+
+const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
+const json = async (url: string, init: RequestInit = {}) => {
+  const res = await fetch(url, { ...init, headers: { ...ADMIN, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+};
+
+describe('two hub nodes on one Redis', () => {
+  let a: Awaited<ReturnType<typeof node>>;
+  let b: Awaited<ReturnType<typeof node>>;
+  beforeAll(async () => {
+    const prefix = freshPrefix('nodes');
+    a = await node(redisUrl(), prefix, 'node-a');
+    b = await node(redisUrl(), prefix, 'node-b');
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('shows on node B, live, a signal posted to node A', async () => {
+    const s = await sseClient(`${b.base}/v1/stream?people=carol`, ADMIN);
+    try {
+      // The current view first (the demo connector has set every laptop active).
+      const first = await s.next();
+      expect(first).toMatchObject({ person: 'carol' });
+      const res = await json(`${a.base}/v1/signals`, { method: 'POST', body: JSON.stringify({ person: 'carol', source: 'api', category: 'user', availability: 'dnd' }) });
+      expect(res.status).toBe(202);
+      let ev = await s.next(5000);
+      while (ev.class !== "dnd") ev = await s.next(5000);
+      expect(ev.version).toBeGreaterThan(first.version);
+      expect((await json(`${b.base}/v1/presence/carol`)).body).toMatchObject({ class: 'dnd' });
+    } finally {
+      s.close();
+    }
+  });
+
+  it('runs the connector on exactly one node, and moves it when that node stops', async () => {
+    const running = async () => [a, b].filter((n) => n.hub.supervisors.get('demo')?.health().state === 'running').map((n) => n.hub.nodeId);
+    const deadline = Date.now() + 5000;
+    while ((await running()).length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const holders = await running();
+    expect(holders).toHaveLength(1);
+    const [first, second] = holders[0] === 'node-a' ? [a, b] : [b, a];
+    const listed = (await json(`${second.base}/v1/connectors`)).body.connectors[0];
+    expect(listed).toMatchObject({ id: 'demo', node: first.hub.nodeId });
+    await first.close();
+    const t0 = Date.now();
+    while (second.hub.supervisors.get('demo')?.health().state !== 'running' && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+    expect(second.hub.supervisors.get('demo')?.health().state).toBe('running');
+    expect((await json(`${second.base}/v1/connectors`)).body.connectors[0].node).toBe(second.hub.nodeId);
+  }, 20_000);
+});
+
+describe('Redis away', () => {
+  let peer: RedisPeer;
+  let n: Awaited<ReturnType<typeof node>>;
+  beforeAll(async () => {
+    peer = await startRedis();
+    n = await node(peer.url, freshPrefix('away'), 'node-x');
+  });
+  afterAll(async () => {
+    await n?.close();
+    await peer?.stop();
+  });
+
+  it('answers 503 with Retry-After instead of accepting, and /readyz is false, until Redis is back', async () => {
+    const signal = JSON.stringify({ person: 'bob', source: 'api', category: 'user', availability: 'busy' });
+    expect((await json(`${n.base}/v1/signals`, { method: 'POST', body: signal })).status).toBe(202);
+    await peer.kill();
+    const deadline = Date.now() + 5000;
+    while (n.hub.pipeline.ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const refused = await json(`${n.base}/v1/signals`, { method: 'POST', body: signal });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(refused.body.code).toBe('HUB_ERR_UNAVAILABLE');
+    expect((await fetch(`${n.base}/readyz`, { headers: ADMIN })).status).toBe(503);
+    expect((await fetch(`${n.base}/healthz`)).status).toBe(200);
+    await peer.start();
+    const back = Date.now() + 10_000;
+    while (!n.hub.pipeline.ready() && Date.now() < back) await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${n.base}/readyz`, { headers: ADMIN })).status).toBe(200);
+    expect((await json(`${n.base}/v1/signals`, { method: 'POST', body: signal })).status).toBe(202);
+  }, 30_000);
+});
