@@ -67,7 +67,8 @@ export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { time
           if (!hub.supervisors.has(id) && !hub.disabled.has(id)) throw new HubError('HUB_ERR_NOT_FOUND', `id: no connector ${id}`, { status: 404 });
           await (action === 'enable' ? hub.enableConnector(id) : hub.disableConnector(id));
           const s = hub.supervisors.get(id) ?? hub.disabled.get(id)!;
-          return connectorJson(id, s, hub.supervisors.has(id), hub.nodeId);
+          const enabled = hub.supervisors.has(id);
+          return connectorJson(id, s, enabled, enabled ? await hub.connectorNode(id) : undefined);
         },
       );
     }

@@ -7,7 +7,8 @@ interface Connector {
   kind: string;
   enabled: boolean;
   state: string;
-  node: string;
+  /** The node holding the connector's lease (running it); null when none does. */
+  node: string | null;
   lastSuccess: string | null;
   lastError: { code: string; message: string; at: string } | null;
   counts: Record<string, number>;
@@ -64,7 +65,7 @@ export function Admin() {
               <th>Last success</th>
               <th>Last error</th>
               <th>Counts</th>
-              <th>Node</th>
+              <th>Lease holder</th>
               <th>Actions</th>
             </tr>
           </thead>
@@ -82,7 +83,7 @@ export function Admin() {
                   <td>{fmtTime(c.lastSuccess)}</td>
                   <td class="error">{c.lastError === null ? '—' : <><code>{c.lastError.code}</code> {c.lastError.message} <span class="sub">({fmtTime(c.lastError.at)})</span></>}</td>
                   <td>{Object.entries(c.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}</td>
-                  <td>{c.node}</td>
+                  <td>{c.node ?? '—'}</td>
                   <td class="actions">
                     <button onClick={() => void test(c.id)} disabled={t === 'running'}>
                       Test connection
