@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redactor } from './redact.ts';
 export type { Logger };
 
 /** Paths pino removes from every log line, whatever logs them: secrets never reach the logs. */
@@ -21,8 +22,18 @@ export const REDACT_PATHS = [
   'config.*.secret',
 ];
 
-export function createLogger(opts: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
-  const options = { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', name: opts.name ?? 'presence-hub', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+/**
+ * `secrets`: configured secret values, removed from every line as written (the paths above catch
+ * secrets by field name; these catch them inside messages, such as an upstream error that echoes one).
+ */
+export function createLogger(opts: { level?: string; name?: string; destination?: NodeJS.WritableStream; secrets?: readonly string[] } = {}): Logger {
+  const redact = redactor(opts.secrets ?? []);
+  const options = {
+    level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
+    name: opts.name ?? 'presence-hub',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(opts.secrets !== undefined && opts.secrets.length > 0 ? { hooks: { streamWrite: redact } } : {}),
+  };
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination as pino.DestinationStream);
 }
 

@@ -7,6 +7,7 @@ import { ManualClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { buildApp } from '../../api/app.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { liveRoutes } from '../support/routes.ts';
 
 /**
  * Every route the app serves, with who may call it. The list is compared with the live app's routes:
@@ -68,26 +69,6 @@ const EXPECTED: Record<string, Rule> = {
 /** One key per role; each acts as a person where the role watches. */
 const ROLE_KEYS = { admin: TEAM_ENV.ADMIN_KEY, publisher: TEAM_ENV.PUB_KEY, watcher: TEAM_ENV.BOB_KEY } as const;
 const ROLES = Object.keys(ROLE_KEYS) as (keyof typeof ROLE_KEYS)[];
-
-/**
- * The routes of a live app, from `printRoutes` (a tree: each level indents by four characters and
- * appends its segment to its parent's path). Checked below against `hasRoute`, so a parse that
- * invents a route fails, and against the OpenAPI paths, so a parse that loses one fails.
- */
-export function liveRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const m = /^([│ ]*)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (m === null) continue;
-    const depth = m[1]!.length / 4;
-    const path = (depth === 0 ? '' : stack[depth - 1]!) + m[2]!;
-    stack[depth] = path;
-    stack.length = depth + 1;
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) out.push(`${method} ${path}`);
-  }
-  return out.sort();
-}
 
 /** A concrete URL for a route pattern, chosen so that an allowed call is answered quickly (no open stream). */
 function concrete(method: string, path: string): { url: string; payload?: object } {

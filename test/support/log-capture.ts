@@ -6,8 +6,8 @@ export interface CapturedLine {
   readonly raw: string;
 }
 
-/** A real pino logger (the hub's, with its redaction) whose lines are kept for the test to inspect. */
-export function capturingLogger(level = 'debug'): { log: Logger; lines: CapturedLine[] } {
+/** A destination stream that keeps every JSON line written to it, for a test to inspect. */
+export function captureStream(): { destination: Writable; lines: CapturedLine[] } {
   const lines: CapturedLine[] = [];
   let partial = '';
   const destination = new Writable({
@@ -28,5 +28,11 @@ export function capturingLogger(level = 'debug'): { log: Logger; lines: Captured
       cb();
     },
   });
-  return { log: createLogger({ level, destination }), lines };
+  return { destination, lines };
+}
+
+/** A real pino logger (the hub's, with its redaction) whose lines are kept for the test to inspect. */
+export function capturingLogger(level = 'debug', secrets?: readonly string[]): { log: Logger; lines: CapturedLine[] } {
+  const { destination, lines } = captureStream();
+  return { log: createLogger({ level, destination, ...(secrets !== undefined ? { secrets } : {}) }), lines };
 }
