@@ -101,6 +101,13 @@ export function adminRoutes({ hub }: RouteContext) {
         people: dir.size,
         conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: 'identity claimed by more than one person; it resolves to nobody' })),
         unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: 'signals for someone the directory does not know' })),
+        withoutIdentity: [...hub.supervisors, ...hub.disabled]
+          .filter(([, s]) => (s.manifest.identitySchemes ?? []).length > 0)
+          .map(([id, s]) => {
+            const schemes = s.manifest.identitySchemes!;
+            const missing = [...dir.people()].filter((p) => !p.identities.some((i) => schemes.includes(i.slice(0, i.indexOf(':')).toLowerCase()))).map((p) => p.id);
+            return { connector: id, kind: s.kind, needs: schemes.map((x) => `${x}:`), count: missing.length, people: missing.slice(0, 1000), reason: `no ${schemes.join(' or ')} identity: not synced with ${id}` };
+          }),
         connectors: [...hub.supervisors]
           .map(([id, s]) => {
             const r = s.report();

@@ -9,5 +9,6 @@ export const msgraphCalendarManifest: ConnectorManifest<CalendarConfig> = {
   capabilities: ['collect'],
   configSchema: calendarConfigSchema,
   secretFields: ['clientSecret'],
+  identitySchemes: ['mailto'],
   create: (ctx) => new CalendarCollector(ctx),
 };

@@ -12,5 +12,6 @@ export const msgraphPresenceManifest: ConnectorManifest<PresenceConfig> = {
   capabilities: ['collect', 'publish'],
   configSchema: presenceConfigSchema,
   secretFields: ['clientSecret', 'subscriptions.clientState', 'subscriptions.refreshTokens', 'subscriptions.encryptionPrivateKey'],
+  identitySchemes: ['entra'],
   create: (ctx) => new MsGraphPresenceConnector(ctx),
 };

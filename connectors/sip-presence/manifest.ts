@@ -35,5 +35,6 @@ export const sipPresenceManifest: ConnectorManifest<SipPresenceConfig> = {
   capabilities: ['collect', 'publish'],
   configSchema: sipPresenceConfigSchema,
   secretFields: [...SIP_SECRET_FIELDS],
+  identitySchemes: ['sip'],
   create: (ctx) => new SipPresenceConnector(ctx),
 };

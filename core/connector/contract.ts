@@ -21,6 +21,11 @@ export interface ConnectorManifest<C = any> {
   readonly configSchema: z.ZodType<C>;
   /** Dotted paths of configuration fields that hold secrets: masked in the API, never logged. */
   readonly secretFields: readonly string[];
+  /**
+   * The identity schemes this kind finds people by (`entra`, `sip`, `mailto`): a person with none
+   * of them is not synced with it, and the directory report says so.
+   */
+  readonly identitySchemes?: readonly string[];
   create(ctx: ConnectorContext<C>): Connector;
 }
 

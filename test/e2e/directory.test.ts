@@ -15,7 +15,14 @@ beforeAll(async () => {
     join(dir, 'people.csv'),
     ['id,name,identities,teams', 'erin,Erin Example,sip:erin@corp.example;tel:+15550199,support', 'frank,Frank Example,sip:frank@corp.example;tel:+15550199,sales'].join('\n'),
   );
-  t = await testHub({ config: teamConfig({ connectors: [{ id: 'people-file', kind: 'file-directory', path: join(dir, 'people.csv') }] }), env: TEAM_ENV, clock: systemClock });
+  const config = teamConfig({
+    connectors: [
+      { id: 'people-file', kind: 'file-directory', path: join(dir, 'people.csv') },
+      { id: 'pbx-presence', kind: 'sip-presence', enabled: false, server: 'sip:127.0.0.1:5060' },
+    ],
+  });
+  config.people = [...(config.people ?? []), { id: 'nosip', identities: ['mailto:nosip@corp.example'] }];
+  t = await testHub({ config, env: TEAM_ENV, clock: systemClock });
 });
 afterAll(async () => {
   await t.close();
@@ -39,6 +46,8 @@ describe('directory connectors through the hub', () => {
     const file = report.connectors.find((c: { connector: string }) => c.connector === 'people-file');
     expect(file).toMatchObject({ kind: 'file-directory', people: 2 });
     expect(file.conflicts).toEqual([expect.objectContaining({ identity: 'tel:+15550199' })]);
+    // The sip-presence connector finds people by sip: identities: the report lists who has none.
+    expect(report.withoutIdentity).toEqual([expect.objectContaining({ connector: 'pbx-presence', needs: ['sip:'], people: ['nosip'], count: 1 })]);
   });
 });
 
