@@ -6,6 +6,7 @@ import { Hub } from '../../core/hub.ts';
 import { ManualClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { buildApp } from '../../api/app.ts';
+import { dashboard } from '../../api/dashboard/plugin.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { liveRoutes } from '../support/routes.ts';
 
@@ -18,6 +19,22 @@ type Rule = 'public' | 'any' | readonly ('admin' | 'publisher' | 'watcher')[];
 const W = ['watcher', 'admin'] as const;
 const A = ['admin'] as const;
 const EXPECTED: Record<string, Rule> = {
+  // The dashboard page (static files; every datum it shows comes through the calls below).
+  'GET /': 'public',
+  'HEAD /': 'public',
+  'GET /*': 'public',
+  'HEAD /*': 'public',
+  // Dashboard sign-in: a key (in the body) exchanged for a session cookie; sign-out.
+  'POST /v1/session': 'public',
+  'DELETE /v1/session': 'public',
+  'GET /v1/session': 'any',
+  'HEAD /v1/session': 'any',
+  'GET /v1/config': A,
+  'HEAD /v1/config': A,
+  'POST /v1/connectors/:id/enable': A,
+  'POST /v1/connectors/:id/disable': A,
+  'GET /v1/presence/:person/timeline': A,
+  'HEAD /v1/presence/:person/timeline': A,
   'GET /healthz': 'public',
   'HEAD /healthz': 'public',
   'GET /readyz': 'any',
@@ -79,14 +96,17 @@ function concrete(method: string, path: string): { url: string; payload?: object
     .replace(':person', 'alice')
     .replace('/v1/webhooks/:id', '/v1/webhooks/00000000-0000-4000-8000-000000000000')
     .replace(':id', 'none')
-    .replace('/*', '/no-such-file.js');
+    // The documentation's wildcard serves its static files; the dashboard's serves the page.
+    .replace('/docs/*', '/docs/static/swagger-ui.css')
+    .replace('/*', '/people/alice');
   return method === 'POST' || method === 'PUT' ? { url, payload: {} } : { url };
 }
 
 let t: TestHub;
 let routes: string[];
 beforeAll(async () => {
-  t = await testHub({ config: teamConfig({ server: { rateLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')) });
+  // Composed as api/server.ts composes it: the API plus the dashboard.
+  t = await testHub({ config: teamConfig({ server: { rateLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')), plugins: (ctx) => [dashboard(ctx)] });
   routes = liveRoutes(t.app);
 });
 afterAll(async () => t.close());
@@ -135,6 +155,28 @@ describe('rules beyond the role', () => {
   });
 });
 
+describe('the dashboard session cookie', () => {
+  it('carries exactly the roles of the key it was exchanged for, and nothing once tampered with or signed out', async () => {
+    const signIn = await t.app.inject({ method: 'POST', url: '/v1/session', payload: { key: TEAM_ENV.BOB_KEY } });
+    expect(signIn.statusCode).toBe(200);
+    const setCookie = String(signIn.headers['set-cookie']);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    const cookie = setCookie.split(';')[0]!;
+    const as = (c: string, method: 'GET' | 'POST', url: string) => t.app.inject({ method, url, headers: { cookie: c }, ...(method === 'POST' ? { payload: {} } : {}) });
+    expect((await as(cookie, 'GET', '/v1/presence/alice')).statusCode).toBe(200);
+    for (const [method, url] of [['GET', '/v1/connectors'], ['GET', '/v1/config'], ['POST', '/v1/signals'], ['POST', '/v1/connectors/x/disable'], ['GET', '/v1/presence/alice/timeline']] as const) {
+      expect((await as(cookie, method, url)).statusCode, url).toBe(403);
+    }
+    const [name, value] = cookie.split('=') as [string, string];
+    const tampered = `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect((await as(tampered, 'GET', '/v1/presence/alice')).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/session', payload: { key: 'not-a-key' } })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'DELETE', url: '/v1/session', headers: { cookie } })).statusCode).toBe(204);
+    expect((await as(cookie, 'GET', '/v1/presence/alice')).statusCode).toBe(401);
+  });
+});
+
 describe.each(Object.entries(EXPECTED))('%s', (route, rule) => {
   const [method, path] = route.split(' ') as [string, string];
   const { url, payload } = concrete(method, path);
@@ -142,7 +184,9 @@ describe.each(Object.entries(EXPECTED))('%s', (route, rule) => {
 
   if (rule === 'public') {
     it('answers without a key', async () => {
-      expect((await call({})).statusCode).toBeLessThan(400);
+      const res = await call({});
+      expect([401, 403]).not.toContain(res.statusCode);
+      expect(res.statusCode).toBeLessThan(500);
     });
     return;
   }
