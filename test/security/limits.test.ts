@@ -80,6 +80,13 @@ describe('request bodies', () => {
     expect(res.json().detail).toMatch(/at most 10000 signals|body/);
     const v = await (await fetch(`${base}/v1/presence/bob`, { headers: auth(TEAM_ENV.ADMIN_KEY) })).json();
     expect(v.version).toBe(0);
+    // The same bound on the other calls that take lists.
+    const people = Array.from({ length: 10_001 }, () => 'bob');
+    const query = await postRaw(JSON.stringify({ people }), auth(TEAM_ENV.BOB_KEY), '/v1/presence/query');
+    expect(query.status).toBe(400);
+    expect(query.json().detail).toMatch(/^people/);
+    const hook = await postRaw(JSON.stringify({ url: 'http://127.0.0.1:9/x', people }), auth(TEAM_ENV.ADMIN_KEY), '/v1/webhooks');
+    expect(hook.status).toBe(400);
     await healthy();
   });
 
