@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AVAILABILITY_CLASSES } from '../../core/model/availability.ts';
 import { durationSchema } from '../../core/model/duration.ts';
+import { DEFAULT_JWKS_URL } from '../msgraph-shared/validation-tokens.ts';
 
 /** Connection settings shared by the Graph connectors (national clouds and the simulator set their own URLs). */
 export const graphConnectionSchema = {
@@ -56,6 +57,12 @@ export const presenceConfigSchema = z.strictObject({
       encryptionCertificate: z.string().optional(),
       encryptionPrivateKey: z.string().optional(),
       encryptionCertificateId: z.string().max(128).default('presence-hub'),
+      /**
+       * Rich notifications are trusted only after their validationTokens verify: signature against this
+       * JWKS (Microsoft's common keys by default; national clouds and the simulator set their own),
+       * aud = clientId, appid = the Graph notification publisher, issuer per tenant.
+       */
+      validationTokens: z.strictObject({ jwksUrl: z.url().default(DEFAULT_JWKS_URL), issuers: z.array(z.string().min(1).max(512)).min(1).max(8).optional() }).prefault({}),
     })
     .optional(),
   publish: z

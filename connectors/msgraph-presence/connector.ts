@@ -4,6 +4,7 @@ import { HubError, errorMessage, failureKind, isHubError } from '../../core/util
 import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
 import { createGraphClient } from '../msgraph-shared/graph-client.ts';
 import { RequestPacer } from '../msgraph-shared/pacer.ts';
+import { ValidationTokenVerifier } from '../msgraph-shared/validation-tokens.ts';
 import { PresenceClient, SubscriptionClient } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import type { PresenceConfig } from './config.ts';
@@ -70,7 +71,8 @@ export class MsGraphPresenceConnector implements Connector {
     this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, ...(this.subs !== undefined ? { subs: this.subs } : {}) });
     if (s?.enabled === true) {
       const collector = this.collector;
-      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void collector.onNotifications(items), onRejected: (e) => ctx.report.error(e) });
+      const verifier = new ValidationTokenVerifier({ jwksUrl: s.validationTokens.jwksUrl, appIds: [c.clientId], clock: ctx.clock, ...(s.validationTokens.issuers !== undefined ? { issuers: s.validationTokens.issuers } : {}) });
+      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, verifier, onNotifications: (items) => void collector.onNotifications(items), onRejected: (e) => ctx.report.error(e) });
       this.listenerPort = await this.listener.start();
     }
     if (c.publish.enabled) {

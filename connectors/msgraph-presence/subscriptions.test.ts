@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
+import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, until } from './test-support.ts';
@@ -38,6 +40,8 @@ async function start(n: number, extra: Record<string, unknown> = {}) {
   // The admin consented the service account; its refresh token goes into the configuration.
   const rt = sim.issueRefreshToken(APP.clientId, 'svc-presence@corp.example');
   (h.ctx.config.subscriptions as { refreshTokens: string }).refreshTokens = rt;
+  // Validation tokens of rich notifications are signed by the simulator's key, served as its JWKS.
+  (h.ctx.config.subscriptions as { validationTokens: { jwksUrl: string } }).validationTokens = { jwksUrl: sim.jwksUrl() };
   const c = new MsGraphPresenceConnector(h.ctx);
   conns.push(c);
   return { sim, h, c, port };
@@ -111,6 +115,32 @@ describe('msgraph-presence change notifications', () => {
     expect(sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').length).toBe(polls);
     const body = JSON.parse(sim.subscriptions.deliveries.find((d) => d.kind === 'change')!.body!);
     expect(body.value[0].encryptedContent).toMatchObject({ data: expect.any(String), dataKey: expect.any(String), dataSignature: expect.any(String) });
+  });
+
+  it('refuses a rich notification whose validation token is forged, even though it decrypts', async () => {
+    const { sim, h, c, port } = await start(2, { encryptionCertificate: cert, encryptionPrivateKey: key });
+    const errors: unknown[] = [];
+    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    await c.start();
+    await c.firstCycle();
+    const before = h.signals.length;
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    const forger = new SimTokenIssuer();
+    (forger as { kid: string }).kid = sim.tokenIssuer.kid;
+    const item = (token: string) => ({
+      value: [{ subscriptionId: sub.id, clientState: CLIENT_STATE, changeType: 'updated', tenantId: sim.tenantId, resource: `communications/presences('${guid(0)}')`, resourceData: { id: guid(0) }, encryptedContent: encryptNotificationContent({ id: guid(0), availability: 'DoNotDisturb', activity: 'Presenting', sequenceNumber: '9'.repeat(20) }, cert, 'presence-hub') }],
+      validationTokens: [token],
+    });
+    const post = (body: unknown) => fetch(`http://127.0.0.1:${port}/graph/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Microsoft asks for 202 whatever the outcome, so a forger learns nothing from the answer.
+    expect((await post(item(await forger.sign({ appId: APP.clientId, tenantId: sim.tenantId, now: Date.now() })))).status).toBe(202);
+    await until(() => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: 'HUB_ERR_GRAPH_VALIDATION_TOKEN' });
+    expect(h.signals.length).toBe(before);
+    // The same item with a token the simulator's key signed goes through.
+    expect((await post(item(await sim.tokenIssuer.sign({ appId: APP.clientId, tenantId: sim.tenantId, now: Date.now() })))).status).toBe(202);
+    await h.waitForSignals(before + 1);
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user0', availability: 9500, activity: 'presenting' });
   });
 
   it('a stalled subscription falls back to polling and heals', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/util/clock.ts';
 import { encryptNotificationContent } from './crypto.ts';
+import type { SimTokenIssuer } from './sim-jwks.ts';
 
 /**
  * Subscriptions as Graph keeps them (change-notifications-delivery-webhooks, changenotifications-for-
@@ -9,6 +10,8 @@ import { encryptNotificationContent } from './crypto.ts';
  */
 export interface SimSubscription {
   id: string;
+  /** presence: communications/presences; events: /users/{id}/events (Outlook, basic notifications). */
+  kind?: 'presence' | 'events';
   resource: string;
   ids: string[];
   changeType: string;
@@ -19,7 +22,7 @@ export interface SimSubscription {
   includeResourceData: boolean;
   encryptionCertificate?: string;
   encryptionCertificateId?: string;
-  /** The user that created it (one presence subscription per user per app). */
+  /** The user that created it (one presence subscription per user per app); the app for application permissions. */
   owner: string;
   appId: string;
 }
@@ -35,6 +38,14 @@ export interface Delivery {
 
 const MIN_LIFETIME = 45 * 60_000;
 const MAX_LIFETIME = 60 * 60_000;
+/** Outlook message, event, contact: 10 080 minutes (under 7 days), subscription resource type. */
+export const MAX_EVENTS_LIFETIME = 10_080 * 60_000;
+
+/** Parses `/users/{id}/events` (or `users/{id}/events`, `me/events` is delegated only and not simulated). */
+export function eventsResourceUser(resource: string): string | undefined {
+  const m = /^\/?users\/([^/?]+)\/events$/i.exec(decodeURIComponent(resource));
+  return m === null ? undefined : m[1];
+}
 
 /** Parses `/communications/presences?$filter=id in ('a','b')` or `/communications/presences/{id}`. */
 export function presenceResourceIds(resource: string): string[] | undefined {
@@ -52,12 +63,15 @@ export class SimSubscriptions {
   readonly deliveries: Delivery[] = [];
   /** While true nothing is delivered (a stalled subscription). */
   paused = false;
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly issuer: SimTokenIssuer,
+  ) {}
 
-  /** The expiration Graph accepts: below 45 min raised to 45, above 60 refused. */
-  lifetime(requested: number): number | 'too-long' {
+  /** The expiration Graph accepts: below 45 min raised to 45, above the resource's maximum (presence 60 min) refused. */
+  lifetime(requested: number, max = MAX_LIFETIME): number | 'too-long' {
     const now = this.clock.now();
-    if (requested - now > MAX_LIFETIME + 1000) return 'too-long';
+    if (requested - now > max + 1000) return 'too-long';
     return Math.max(requested, now + MIN_LIFETIME);
   }
 
@@ -126,9 +140,41 @@ export class SimSubscriptions {
         }
         return n;
       });
-      const body: Record<string, unknown> = { value };
-      if (sub.includeResourceData) body.validationTokens = ['eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.e30.'];
-      jobs.push(this.post(sub, sub.notificationUrl, body, 'change'));
+      jobs.push(
+        (async () => {
+          const body: Record<string, unknown> = { value };
+          // One validation token per (app, tenant) pair of the batch (webhooks with resource data).
+          if (sub.includeResourceData) body.validationTokens = [await this.issuer.sign({ appId: sub.appId, tenantId, now })];
+          return this.post(sub, sub.notificationUrl, body, 'change');
+        })(),
+      );
+    }
+    await Promise.all(jobs);
+  }
+
+  /**
+   * Basic change notifications for Outlook events of `userId` (resource `Users/{id}/Events/{id}`,
+   * resourceData with @odata.type #Microsoft.Graph.Event and the event id only).
+   */
+  async deliverEvents(userId: string, changes: { eventId: string; changeType: 'created' | 'updated' | 'deleted' }[], tenantId: string): Promise<void> {
+    if (this.paused || changes.length === 0) return;
+    const now = this.clock.now();
+    const jobs: Promise<number>[] = [];
+    for (const sub of this.subs.values()) {
+      if (sub.kind !== 'events' || sub.expirationDateTime <= now || !sub.ids.includes(userId)) continue;
+      const wanted = sub.changeType.split(',').map((c) => c.trim());
+      const value = changes
+        .filter((c) => wanted.includes(c.changeType))
+        .map((c) => ({
+          subscriptionId: sub.id,
+          subscriptionExpirationDateTime: new Date(sub.expirationDateTime).toISOString(),
+          changeType: c.changeType,
+          resource: `Users/${userId}/Events/${c.eventId}`,
+          resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': `Users/${userId}/Events/${c.eventId}`, '@odata.etag': `W/"${randomUUID()}"`, id: c.eventId },
+          clientState: sub.clientState ?? null,
+          tenantId,
+        }));
+      if (value.length > 0) jobs.push(this.post(sub, sub.notificationUrl, { value }, 'change'));
     }
     await Promise.all(jobs);
   }

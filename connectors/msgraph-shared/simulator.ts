@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
 import { SimDirectory } from './sim-directory.ts';
+import { SimTokenIssuer } from './sim-jwks.ts';
 import { SimPresenceStore } from './sim-presence.ts';
-import { presenceResourceIds, SimSubscriptions } from './sim-subscriptions.ts';
+import { eventsResourceUser, MAX_EVENTS_LIFETIME, presenceResourceIds, SimSubscriptions } from './sim-subscriptions.ts';
 
 /**
  * A loopback stand-in for Microsoft Graph and the Entra token endpoint, speaking the JSON shapes of
@@ -34,6 +35,10 @@ export class GraphSimulator {
   /** Directory users with change tracking (/users/delta) and groups with members (sim-directory.ts). */
   readonly directory: SimDirectory;
   readonly calendars = new Map<string, SimEvent[]>();
+  /** getSchedule workingHours per user id; default Monday-Friday 08:00-17:00 UTC. */
+  readonly workingHours = new Map<string, unknown>();
+  /** Signs the validationTokens of rich notifications; its public key is served at jwksUrl(). */
+  readonly tokenIssuer = new SimTokenIssuer();
   readonly automaticReplies = new Map<string, { status: string; start?: number; end?: number }>();
   /** Every Graph request: time, method, path (for budget assertions). */
   readonly requests: { at: number; method: string; path: string; status: number; delegated: boolean }[] = [];
@@ -53,7 +58,7 @@ export class GraphSimulator {
 
   constructor(private readonly clock: Clock = systemClock) {
     this.presence = new SimPresenceStore(clock);
-    this.subscriptions = new SimSubscriptions(clock);
+    this.subscriptions = new SimSubscriptions(clock, this.tokenIssuer);
     this.directory = new SimDirectory(clock);
   }
 
@@ -90,6 +95,19 @@ export class GraphSimulator {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
+  /** The simulator's JWKS (Microsoft's: https://login.microsoftonline.com/common/discovery/v2.0/keys). */
+  jwksUrl(): string {
+    return `${this.url}/common/discovery/v2.0/keys`;
+  }
+  /** Replaces a user's calendar and notifies event subscriptions of what was created and deleted. */
+  async setCalendar(userId: string, events: SimEvent[]): Promise<void> {
+    const key = (e: SimEvent): string => createHash('sha256').update(JSON.stringify(e)).digest('base64url').slice(0, 24);
+    const before = new Set((this.calendars.get(userId) ?? []).map(key));
+    const after = new Set(events.map(key));
+    this.calendars.set(userId, events);
+    const changes = [...[...after].filter((k) => !before.has(k)).map((eventId) => ({ eventId, changeType: 'created' as const })), ...[...before].filter((k) => !after.has(k)).map((eventId) => ({ eventId, changeType: 'deleted' as const }))];
+    await this.subscriptions.deliverEvents(userId, changes, this.tenantId);
+  }
   tokenEndpoint(): string {
     return `${this.url}/${this.tenantId}/oauth2/v2.0/token`;
   }
@@ -113,6 +131,7 @@ export class GraphSimulator {
     const graphError = (status: number, code: string, message: string): void => send(status, { error: { code, message, innerError: { 'request-id': randomUUID(), date: new Date(this.clock.now()).toISOString() } } });
     try {
       if (req.method === 'POST' && url.pathname.endsWith('/oauth2/v2.0/token')) return this.token(new URLSearchParams(raw), send);
+      if (req.method === 'GET' && url.pathname === '/common/discovery/v2.0/keys') return send(200, this.tokenIssuer.jwks());
       if (!url.pathname.startsWith('/v1.0/')) return graphError(404, 'BadRequest', 'unknown version');
       const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
       const caller = auth === null ? undefined : this.tokens.get(auth[1]!);
@@ -229,7 +248,7 @@ export class GraphSimulator {
       if (method === 'DELETE') return this.subscriptions.subs.delete(sub.id), reply(204);
       if (method === 'POST' && m[2] !== undefined) return reply(200);
       if (method === 'PATCH') {
-        const exp = this.subscriptions.lifetime(Date.parse(String(body?.expirationDateTime)));
+        const exp = this.subscriptions.lifetime(Date.parse(String(body?.expirationDateTime)), sub.kind === 'events' ? MAX_EVENTS_LIFETIME : undefined);
         if (exp === 'too-long' || Number.isNaN(exp)) return err(400, 'InvalidRequest', 'expirationDateTime out of range');
         sub.expirationDateTime = exp;
         return reply(200, this.subJson(sub));
@@ -243,6 +262,8 @@ export class GraphSimulator {
   }
 
   private async subscribe(body: any, caller: { clientId: string; delegatedUser?: string }, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void): Promise<void> {
+    const eventsUser = eventsResourceUser(String(body?.resource ?? ''));
+    if (eventsUser !== undefined) return this.subscribeEvents(eventsUser, body, caller, reply, err);
     const ids = presenceResourceIds(String(body?.resource ?? ''));
     if (ids === undefined) return err(400, 'InvalidRequest', 'unsupported resource');
     if (ids.length > 650) return err(400, 'InvalidRequest', 'at most 650 ids per presence subscription');
@@ -258,7 +279,23 @@ export class GraphSimulator {
     const id = randomUUID();
     if (!(await this.subscriptions.validate(String(body.notificationUrl), id))) return err(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
     if (typeof body.lifecycleNotificationUrl === 'string' && !(await this.subscriptions.validate(body.lifecycleNotificationUrl, id))) return err(400, 'ValidationError', 'Subscription validation request failed for lifecycleNotificationUrl.');
-    const sub = { id, resource: String(body.resource), ids, changeType: String(body.changeType ?? 'updated'), notificationUrl: String(body.notificationUrl), expirationDateTime: exp, includeResourceData: body.includeResourceData === true, owner: caller.delegatedUser, appId: caller.clientId, ...(typeof body.lifecycleNotificationUrl === 'string' ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}), ...(typeof body.clientState === 'string' ? { clientState: body.clientState } : {}), ...(typeof body.encryptionCertificate === 'string' ? { encryptionCertificate: body.encryptionCertificate } : {}), ...(typeof body.encryptionCertificateId === 'string' ? { encryptionCertificateId: body.encryptionCertificateId } : {}) };
+    const sub = { id, kind: 'presence' as const, resource: String(body.resource), ids, changeType: String(body.changeType ?? 'updated'), notificationUrl: String(body.notificationUrl), expirationDateTime: exp, includeResourceData: body.includeResourceData === true, owner: caller.delegatedUser, appId: caller.clientId, ...(typeof body.lifecycleNotificationUrl === 'string' ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}), ...(typeof body.clientState === 'string' ? { clientState: body.clientState } : {}), ...(typeof body.encryptionCertificate === 'string' ? { encryptionCertificate: body.encryptionCertificate } : {}), ...(typeof body.encryptionCertificateId === 'string' ? { encryptionCertificateId: body.encryptionCertificateId } : {}) };
+    this.subscriptions.subs.set(id, sub);
+    return reply(201, this.subJson(sub));
+  }
+
+  /** Outlook events: application permissions (Calendars.Read) are fine; basic notifications only here. */
+  private async subscribeEvents(user: string, body: any, caller: { clientId: string; delegatedUser?: string }, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void): Promise<void> {
+    const u = this.presence.find(user);
+    if (u === undefined) return err(404, 'ResourceNotFound', 'mailbox not found');
+    if (typeof body.clientState === 'string' && body.clientState.length > 128) return err(400, 'InvalidRequest', 'clientState too long');
+    if (body.includeResourceData === true) return err(400, 'InvalidRequest', 'includeResourceData is not simulated for events');
+    const exp = this.subscriptions.lifetime(Date.parse(String(body.expirationDateTime)), MAX_EVENTS_LIFETIME);
+    if (exp === 'too-long' || Number.isNaN(exp)) return err(400, 'InvalidRequest', 'Subscription expiration can only be 10080 minutes in the future.');
+    const id = randomUUID();
+    if (!(await this.subscriptions.validate(String(body.notificationUrl), id))) return err(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
+    if (typeof body.lifecycleNotificationUrl === 'string' && !(await this.subscriptions.validate(body.lifecycleNotificationUrl, id))) return err(400, 'ValidationError', 'Subscription validation request failed for lifecycleNotificationUrl.');
+    const sub = { id, kind: 'events' as const, resource: String(body.resource), ids: [u.id], changeType: String(body.changeType ?? 'created,updated,deleted'), notificationUrl: String(body.notificationUrl), expirationDateTime: exp, includeResourceData: false, owner: caller.delegatedUser ?? caller.clientId, appId: caller.clientId, ...(typeof body.lifecycleNotificationUrl === 'string' ? { lifecycleNotificationUrl: body.lifecycleNotificationUrl } : {}), ...(typeof body.clientState === 'string' ? { clientState: body.clientState } : {}) };
     this.subscriptions.subs.set(id, sub);
     return reply(201, this.subJson(sub));
   }
@@ -285,7 +322,7 @@ export class GraphSimulator {
         scheduleId: String(addr),
         availabilityView: view,
         scheduleItems: events.map((e) => (e.isPrivate ? { isPrivate: true, status: e.status, start: dt(e.start), end: dt(e.end) } : { isPrivate: false, status: e.status, subject: e.subject, location: e.location, start: dt(e.start), end: dt(e.end) })),
-        workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } },
+        workingHours: this.workingHours.get(u.id) ?? { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'UTC' } },
       };
     });
     return reply(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.scheduleInformation)', value });
