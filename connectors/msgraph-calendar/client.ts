@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { graphCall } from '../msgraph-shared/graph-client.ts';
-import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, subscriptionSchema, type GraphSubscription, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
 
 const dt = (ms: number) => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
 
@@ -17,6 +17,25 @@ export class CalendarClient {
         .post({ schedules: mailboxes, startTime: dt(start), endTime: dt(end), availabilityViewInterval: intervalMin }),
     );
     return parseGraph(scheduleCollectionSchema, body, 'getSchedule').value;
+  }
+
+  /** Change notifications on a mailbox's events (subscription: create; Outlook events, basic notifications). */
+  async subscribe(body: Record<string, unknown>): Promise<GraphSubscription> {
+    const r = await graphCall('create event subscription', () => this.app.api('/subscriptions').post(body));
+    return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  /** Renewal: PATCH expirationDateTime; the answer says what Graph granted. */
+  async renew(id: string, expiration: number): Promise<GraphSubscription> {
+    const r = await graphCall('renew event subscription', () => this.app.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));
+    return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  /** 404 means it is gone already. */
+  async unsubscribe(id: string): Promise<void> {
+    try {
+      await graphCall('delete event subscription', () => this.app.api(`/subscriptions/${encodeURIComponent(id)}`).delete());
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) throw e;
+    }
   }
 
   async automaticReplies(mailbox: string) {

@@ -3,10 +3,14 @@ import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
 import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint } from '../msgraph-shared/auth.ts';
 import { createGraphClient } from '../msgraph-shared/graph-client.ts';
+import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
 import { RequestPacer } from '../msgraph-shared/pacer.ts';
+import type { ChangeNotification, ScheduleInformation } from '../msgraph-shared/schemas.ts';
 import { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';
+import { EventSubscriptions } from './event-subscriptions.ts';
 import { scheduleItemToSignal, utcMs } from './map.ts';
+import { offWorkSignal, offWorkWindows } from './working-hours.ts';
 
 export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
   if (ctx.config.mailboxes !== undefined) return ctx.config.mailboxes.map((m) => m.toLowerCase());
@@ -19,6 +23,8 @@ export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
  * msgraph-calendar: reads free/busy with getSchedule in batches and emits calendar signals with
  * their from/until window, so the Presence Manager changes presence at a meeting's start and end
  * by itself, without a poll at that moment. Meetings that disappear (cancelled) are neutralised.
+ * Optionally: windows outside working hours (`off-work`), and event change notifications that
+ * re-read a mailbox soon after its calendar changed instead of at the next poll.
  */
 export class CalendarCollector implements Connector {
   private timer: NodeJS.Timeout | undefined;
@@ -28,6 +34,15 @@ export class CalendarCollector implements Connector {
   /** Per mailbox: endpoint -> the signal last emitted. */
   private readonly known = new Map<string, Map<string, SignalInput>>();
   private cycle: Promise<void> | undefined;
+  private listener: NotificationListener | undefined;
+  private subs: EventSubscriptions | undefined;
+  private maintenance: NodeJS.Timeout | undefined;
+  /** Mailboxes a notification named, re-read together when the debounce timer fires. */
+  private readonly pending = new Set<string>();
+  private debounce: NodeJS.Timeout | undefined;
+  private reread: Promise<void> = Promise.resolve();
+  /** The port the notification listener bound (tests use port 0). */
+  listenerPort: number | undefined;
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
     const c = ctx.config;
@@ -40,7 +55,18 @@ export class CalendarCollector implements Connector {
     if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
     this.running = true;
     await this.tokens.getToken();
-    this.cycle = this.runCycle();
+    const s = this.ctx.config.subscriptions;
+    if (s?.enabled === true) {
+      this.subs = new EventSubscriptions({ client: this.client, config: s, clock: this.ctx.clock, log: this.ctx.log, report: this.ctx.report });
+      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void this.onNotifications(items), onRejected: (e) => this.ctx.report.error(e) });
+      this.listenerPort = await this.listener.start();
+      this.maintenance = setInterval(() => void this.maintain(), Math.max(1000, Math.min(60_000, s.renewBefore / 2)));
+      this.maintenance.unref?.();
+    }
+    this.cycle = (async () => {
+      await this.maintain();
+      await this.runCycle();
+    })();
     this.timer = setInterval(() => {
       if (this.running) this.cycle = this.runCycle();
     }, this.ctx.config.interval);
@@ -52,14 +78,18 @@ export class CalendarCollector implements Connector {
   }
 
   async runCycle(): Promise<void> {
+    if ((await this.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
+  }
+
+  /** Reads `list` in batches of getSchedule and emits what changed; returns the number of failed batches. */
+  private async read(list: readonly string[]): Promise<number> {
     const { ctx } = this;
     const c = ctx.config;
-    const all = mailboxes(ctx);
     const now = ctx.clock.now();
     const end = now + c.lookahead;
     let failed = 0;
-    for (let i = 0; i < all.length && this.running; i += c.batchSize) {
-      const batch = all.slice(i, i + c.batchSize);
+    for (let i = 0; i < list.length && this.running; i += c.batchSize) {
+      const batch = list.slice(i, i + c.batchSize);
       try {
         const infos = await this.client.getSchedule(batch, now, end, c.availabilityViewInterval);
         const out: SignalInput[] = [];
@@ -71,6 +101,7 @@ export class CalendarCollector implements Connector {
             continue;
           }
           const signals = (info.scheduleItems ?? []).flatMap((it) => scheduleItemToSignal(it, { identity: `mailto:${mbx}`, source: ctx.id, exposeSubjects: c.exposeSubjects, tentativeAsBusy: c.tentativeAsBusy, now }) ?? []);
+          if (c.workingHours.enabled) signals.push(...this.offWork(mbx, info, now, end));
           if (c.mailboxSettings) signals.push(...(await this.outOfOffice(mbx, now, end)));
           out.push(...this.diff(mbx, signals, now));
         }
@@ -84,7 +115,62 @@ export class CalendarCollector implements Connector {
         ctx.report.error(e);
       }
     }
-    if (failed === 0) ctx.report.ok();
+    return failed;
+  }
+
+  /** Windows outside working hours (workingHours of scheduleInformation), in the schedule's own time zone. */
+  private offWork(mbx: string, info: ScheduleInformation, now: number, end: number): SignalInput[] {
+    const windows = offWorkWindows(info.workingHours, now, end);
+    if (windows === undefined) {
+      if (info.workingHours != null) this.ctx.report.count('working_hours_unreadable');
+      return [];
+    }
+    const availability = this.ctx.config.workingHours.outsideAvailability;
+    return windows.map((w) => offWorkSignal(w, { identity: `mailto:${mbx}`, source: this.ctx.id, availability, now }));
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.subs === undefined || !this.running) return;
+    try {
+      // A mailbox whose subscription had lapsed may have changed unseen: read it again.
+      for (const mbx of await this.subs.maintain(mailboxes(this.ctx))) this.queue(mbx);
+    } catch (e) {
+      this.ctx.report.error(e);
+    }
+  }
+
+  /** Notifications (after the listener answered 202): each names a mailbox to re-read soon. */
+  async onNotifications(items: readonly ChangeNotification[]): Promise<void> {
+    for (const n of items) {
+      const mbx = n.lifecycleEvent !== undefined ? await this.subs?.lifecycle(n) : this.subs?.mailboxOf(n.subscriptionId);
+      if (mbx === undefined) {
+        this.ctx.report.count('notifications_unknown_subscription');
+        continue;
+      }
+      this.ctx.report.count('notifications');
+      this.queue(mbx);
+    }
+  }
+
+  /** Debounced: the first notification starts the timer, later ones within it join the same re-read. */
+  private queue(mbx: string): void {
+    this.pending.add(mbx);
+    if (this.debounce !== undefined || !this.running) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      const list = [...this.pending];
+      this.pending.clear();
+      this.reread = this.reread.then(async () => {
+        if ((await this.read(list)) === 0) this.ctx.report.ok();
+        this.ctx.report.count('rereads');
+      });
+    }, this.ctx.config.subscriptions?.debounce ?? 0);
+    this.debounce.unref?.();
+  }
+
+  /** Resolves when the re-reads queued so far are done (tests, demo). */
+  async settled(): Promise<void> {
+    await this.reread;
   }
 
   /** Automatic replies on (always, or inside their schedule) = out of office (mailboxSettings). */
@@ -120,7 +206,14 @@ export class CalendarCollector implements Connector {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    if (this.maintenance !== undefined) clearInterval(this.maintenance);
+    if (this.debounce !== undefined) clearTimeout(this.debounce);
+    this.timer = this.maintenance = this.debounce = undefined;
+    this.pending.clear();
+    const steps = [() => this.listener?.stop(), () => this.subs?.stopAll()];
+    for (const step of steps) await Promise.resolve(step()).catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
+    this.listener = undefined;
+    this.subs = undefined;
   }
 
   async testConnection(): Promise<TestResult> {

@@ -21,6 +21,30 @@ export const calendarConfigSchema = z.strictObject({
   tentativeAsBusy: z.boolean().default(false),
   /** Read automatic replies (out of office) from mailbox settings: MailboxSettings.Read. */
   mailboxSettings: z.boolean().default(true),
+  /**
+   * Outside a person's working hours (getSchedule workingHours) a calendar signal with activity
+   * `off-work`. Off by default: the least available state wins, so an after-hours window outranks a
+   * Teams "Available" of someone working late. `away` (default) keeps such a person reachable in the
+   * away class; `offline` also outranks a phone call.
+   */
+  workingHours: z.strictObject({ enabled: z.boolean().default(false), outsideAvailability: z.enum(['away', 'offline']).default('away') }).prefault({}),
+  /** Change notifications on /users/{mailbox}/events: a change re-reads that mailbox soon instead of at the next poll. */
+  subscriptions: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The public HTTPS URL Graph posts to; it must reach the listener below (reverse proxy). */
+      notificationUrl: z.url(),
+      lifecycleNotificationUrl: z.url().optional(),
+      listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
+      /** Secret sent with each subscription and checked on every notification (max 128 chars). */
+      clientState: z.string().min(16).max(128),
+      /** Outlook event subscriptions live at most 10 080 minutes (under 7 days); Graph's answer is what counts. */
+      lifetime: durationSchema.prefault('2d'),
+      renewBefore: durationSchema.prefault('6h'),
+      /** Notifications for one mailbox within this time cause one getSchedule re-read. */
+      debounce: durationSchema.prefault('5s'),
+    })
+    .optional(),
   requests: z.strictObject({ perWindow: z.number().int().min(1).default(1000), window: durationSchema.prefault('10m') }).prefault({}),
 });
 export type CalendarConfig = z.infer<typeof calendarConfigSchema>;

@@ -5,10 +5,10 @@ import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 /** Exchange Online calendars through Microsoft Graph getSchedule and mailbox settings. */
 export const msgraphCalendarManifest: ConnectorManifest<CalendarConfig> = {
   kind: 'msgraph-calendar',
-  description: 'Microsoft 365 calendars via Microsoft Graph (getSchedule free/busy, out of office from mailbox settings)',
+  description: 'Microsoft 365 calendars via Microsoft Graph (getSchedule free/busy, working hours, out of office from mailbox settings, event change notifications)',
   capabilities: ['collect'],
   configSchema: calendarConfigSchema,
-  secretFields: ['clientSecret'],
+  secretFields: ['clientSecret', 'subscriptions.clientState'],
   identitySchemes: ['mailto'],
   create: (ctx) => new CalendarCollector(ctx),
 };

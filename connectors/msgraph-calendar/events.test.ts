@@ -1,0 +1,155 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, type Clock } from '../../core/util/clock.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { CalendarCollector } from './collector.ts';
+import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+
+const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
+const CLIENT_STATE = 'calendar-client-state-0123456789';
+const id = (i: number) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+let sims: GraphSimulator[] = [];
+let conns: CalendarCollector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function setup(n: number, extra: Record<string, unknown>, clock?: Clock) {
+  const sim = new GraphSimulator();
+  sim.addApp(APP);
+  await sim.start();
+  sims.push(sim);
+  const people = [];
+  for (let i = 0; i < n; i++) {
+    sim.presence.addUser({ id: id(i), upn: `user${i}@corp.example` });
+    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
+  }
+  const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', mailboxSettings: false, ...extra });
+  const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people, ...(clock !== undefined ? { clock } : {}) });
+  const c = new CalendarCollector(h.ctx);
+  conns.push(c);
+  return { sim, h, c };
+}
+
+describe('msgraph-calendar working hours', () => {
+  // Friday 15 March 2019, 10:00 in Redmond (PDT): the weekend starts at 17:00 local.
+  const FRIDAY = Date.parse('2019-03-15T17:00:00Z');
+  const pacific = { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'Pacific Standard Time' } };
+
+  it('emits off-work for the window outside working hours, in the schedule time zone, away by default', async () => {
+    const { sim, h, c } = await setup(2, { workingHours: { enabled: true } }, new ManualClock(FRIDAY));
+    sim.workingHours.set(id(0), pacific);
+    // Microsoft's example customTimeZone (bias 480, US daylight rules) gives the same window.
+    sim.workingHours.set(id(1), { ...pacific, timeZone: { '@odata.type': '#microsoft.graph.customTimeZone', bias: 480, name: 'Customized Time Zone', standardOffset: { time: '02:00:00.0000000', dayOccurrence: 1, dayOfWeek: 'sunday', month: 11, year: 0 }, daylightOffset: { daylightBias: -60, time: '02:00:00.0000000', dayOccurrence: 2, dayOfWeek: 'sunday', month: 3, year: 0 } } });
+    await c.start();
+    await c.firstCycle();
+    for (const person of ['user0', 'user1']) {
+      expect(h.signals.filter((s) => s.person === person)).toEqual([
+        expect.objectContaining({ category: 'calendar', availability: 'away', activity: 'off-work', from: '2019-03-16T00:00:00.000Z', until: '2019-03-18T15:00:00.000Z', expireType: 'time' }),
+      ]);
+    }
+    // The same window on the next poll: nothing new.
+    const n = h.signals.length;
+    await c.runCycle();
+    expect(h.signals).toHaveLength(n);
+  });
+
+  it('uses offline outside hours when configured, and says nothing when working hours are off (the default)', async () => {
+    const off = await setup(1, { workingHours: { enabled: true, outsideAvailability: 'offline' } }, new ManualClock(FRIDAY));
+    off.sim.workingHours.set(id(0), pacific);
+    await off.c.start();
+    await off.c.firstCycle();
+    expect(off.h.signals).toEqual([expect.objectContaining({ availability: 'offline', activity: 'off-work' })]);
+    const none = await setup(1, {}, new ManualClock(FRIDAY));
+    none.sim.workingHours.set(id(0), pacific);
+    await none.c.start();
+    await none.c.firstCycle();
+    expect(none.h.signals).toEqual([]);
+  });
+});
+
+describe('msgraph-calendar event subscriptions', () => {
+  async function subscribed(n: number, extra: Record<string, unknown> = {}) {
+    const port = await freePort();
+    const env = await setup(n, { subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/events`, listen: { port }, clientState: CLIENT_STATE, debounce: '500ms', ...extra } });
+    await env.c.start();
+    await env.c.firstCycle();
+    return { ...env, port };
+  }
+  const schedules = (sim: GraphSimulator) => sim.requests.filter((r) => r.path.endsWith('/calendar/getSchedule'));
+
+  it('subscribes each mailbox after the validation handshake; a change re-reads that mailbox soon, debounced', async () => {
+    const { sim, h, c } = await subscribed(3);
+    const subs = [...sim.subscriptions.subs.values()];
+    expect(subs.map((s) => s.resource).sort()).toEqual(['/users/user0%40corp.example/events', '/users/user1%40corp.example/events', '/users/user2%40corp.example/events']);
+    expect(subs.every((s) => s.clientState === CLIENT_STATE && s.changeType === 'created,updated,deleted')).toBe(true);
+    expect(sim.subscriptions.deliveries.filter((d) => d.kind === 'validation').every((d) => d.status === 200)).toBe(true);
+    const reads = schedules(sim).length;
+    const start = Date.now() + 3_600_000;
+    // Two mailboxes change within the debounce window: one getSchedule reads both.
+    await sim.setCalendar(id(1), [{ start, end: start + 1_800_000, status: 'busy' }]);
+    await sim.setCalendar(id(2), [{ start, end: start + 1_800_000, status: 'oof' }]);
+    expect(sim.subscriptions.deliveries.filter((d) => d.kind === 'change').map((d) => d.status)).toEqual([202, 202]);
+    await h.waitForSignals(2);
+    await c.settled();
+    expect(schedules(sim).length).toBe(reads + 1);
+    expect(h.signals.map((s) => [s.person, s.availability]).sort()).toEqual([['user1', 'busy'], ['user2', 'away']]);
+    const change = JSON.parse(sim.subscriptions.deliveries.find((d) => d.kind === 'change')!.body!).value[0];
+    expect(change.resourceData['@odata.type']).toBe('#Microsoft.Graph.Event');
+  });
+
+  it('refuses a notification with a forged clientState: 403, no re-read', async () => {
+    const { sim, c, port } = await subscribed(1);
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    const reads = schedules(sim).length;
+    const res = await fetch(`http://127.0.0.1:${port}/graph/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: [{ subscriptionId: sub.id, clientState: 'forged-forged-forged', changeType: 'updated', resource: `Users/${id(0)}/Events/x`, resourceData: { id: 'x' } }] }) });
+    expect(res.status).toBe(403);
+    await new Promise((r) => setTimeout(r, 250));
+    await c.settled();
+    expect(schedules(sim).length).toBe(reads);
+  });
+
+  it('renews before expiry, keeping the expiry Graph answered, and recreates a removed subscription', async () => {
+    // 10 minutes asked: Graph raises it to its 45-minute minimum, and the collector keeps Graph's answer.
+    const { sim, c } = await subscribed(1, { lifetime: '10m', renewBefore: '5m' });
+    const subs = (c as unknown as { subs: { current(): Map<string, { id: string; expiresAt: number; renewAt: number }>; maintain(m: string[]): Promise<string[]> } }).subs;
+    const mine = subs.current().get('user0@corp.example')!;
+    const granted = sim.subscriptions.subs.get(mine.id)!.expirationDateTime;
+    expect(mine.expiresAt).toBe(granted);
+    expect(granted - Date.now()).toBeGreaterThan(40 * 60_000);
+    expect(mine.expiresAt - mine.renewAt).toBe(5 * 60_000);
+    mine.renewAt = 0;
+    await subs.maintain(['user0@corp.example']);
+    expect(sim.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${mine.id}`)).toHaveLength(1);
+    // Removed by Graph (lifecycle event on the notification URL): created again.
+    expect(await sim.subscriptions.lifecycle(mine.id, 'subscriptionRemoved', sim.tenantId)).toBe(202);
+    await until(() => sim.subscriptions.subs.size === 1 && !sim.subscriptions.subs.has(mine.id));
+    await until(() => subs.current().get('user0@corp.example')?.id !== mine.id);
+  });
+
+  it('deletes its subscriptions when stopped', async () => {
+    const { sim, c } = await subscribed(2);
+    expect(sim.subscriptions.subs.size).toBe(2);
+    await c.stop();
+    expect(sim.subscriptions.subs.size).toBe(0);
+  });
+});
