@@ -39,6 +39,7 @@ export class PresenceCollector {
     const { ctx, guard } = this.o;
     const now = ctx.clock.now();
     const out: SignalInput[] = [];
+    const sent: [string, GraphPair][] = [];
     const changed: string[] = [];
     for (const r of readings) {
       const last = this.seq.get(r.id);
@@ -59,7 +60,7 @@ export class PresenceCollector {
         ctx.report.count('unknown_presence');
         continue;
       }
-      this.emitted.set(r.id, pair);
+      sent.push([r.id, pair]);
       const s: SignalInput = {
         identity: `entra:${r.id}`,
         source: ctx.id,
@@ -78,6 +79,9 @@ export class PresenceCollector {
     }
     if (out.length > 0) {
       const res = await ctx.emit(out);
+      // Remembered only once the hub took them: a reading whose emit failed (Redis away, 503) is
+      // emitted again by the next poll instead of being taken for already sent.
+      for (const [id, pair] of sent) this.emitted.set(id, pair);
       ctx.report.count('signals', res.accepted);
       if (res.refused.length > 0) ctx.report.count('signals_refused', res.refused.length);
     }

@@ -16,6 +16,8 @@ export const graphConnectionSchema = {
   scope: z.string().min(1).optional(),
   /** Explicit user object ids; default: every `entra:<guid>` identity in the directory. */
   users: z.array(z.string().min(1).max(128)).max(1_000_000).optional(),
+  /** Deadline of one Graph HTTP request; a request past it fails as transient and is retried next cycle. */
+  requestTimeout: durationSchema.prefault('30s'),
 };
 
 export const presenceConfigSchema = z.strictObject({

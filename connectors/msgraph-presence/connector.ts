@@ -43,7 +43,7 @@ export class MsGraphPresenceConnector implements Connector {
     this.guard = new LoopGuard(c.publish.echoSettle);
     this.pacer = new RequestPacer({ limit: Math.max(1, Math.floor(c.poll.budget.requests * c.poll.budget.share)), windowMs: c.poll.budget.window, clock: ctx.clock });
     this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
-    const app = createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer: this.pacer, clock: ctx.clock, events: { onThrottled: () => ctx.report.count('throttled') } });
+    const app = createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout, events: { onThrottled: () => ctx.report.count('throttled') } });
     this.client = new PresenceClient(app);
   }
 
@@ -63,7 +63,7 @@ export class MsGraphPresenceConnector implements Connector {
         .map((rt, i) => {
           const tokens = new RefreshTokenProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), initialRefreshToken: rt, store: store(i), clock: ctx.clock, maxAgeMs: s.refreshTokenMaxAge });
           this.refreshProviders.push(tokens);
-          return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock }));
+          return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout }));
         });
       this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
       this.subs.setIds(ids);

@@ -20,6 +20,9 @@ interface UserState {
   desired?: WritePlan;
   timer?: NodeJS.Timeout;
   explanation?: string;
+  /** A write for this user is in flight; a change meanwhile is flushed after it (no double write). */
+  writing?: boolean;
+  again?: boolean;
 }
 
 /**
@@ -67,6 +70,10 @@ export class TeamsPublisher {
 
   private async flush(userId: string, st: UserState): Promise<void> {
     if (this.stopped || st.desired === undefined) return;
+    if (st.writing === true) {
+      st.again = true;
+      return;
+    }
     const now = this.o.clock.now();
     let plan = st.desired;
     const real = this.o.guard.lastReal(userId);
@@ -94,6 +101,7 @@ export class TeamsPublisher {
       }
       return;
     }
+    st.writing = true;
     try {
       await this.apply(userId, st, plan, now);
       st.lastWriteAt = now;
@@ -101,6 +109,13 @@ export class TeamsPublisher {
     } catch (e) {
       this.o.log.warn({ user: userId, code: (e as { code?: string }).code }, `writing Teams presence failed: ${errorMessage(e)}`);
       this.o.report.error(e);
+    } finally {
+      st.writing = false;
+    }
+    // Changes that came while the write was in flight: planned again against the state just written.
+    if (st.again === true) {
+      st.again = false;
+      await this.flush(userId, st);
     }
   }
 

@@ -27,7 +27,7 @@ export function retryAfterMs(header: string | null, now: number, fallbackMs: num
  */
 class HubGraphMiddleware implements Middleware {
   private next: Middleware | undefined;
-  constructor(private readonly o: { tokens: TokenSource; pacer?: RequestPacer; clock: Clock; sleep: Sleep; maxRetries: number; maxWaitMs: number; events: ThrottleEvents }) {}
+  constructor(private readonly o: { tokens: TokenSource; pacer?: RequestPacer; clock: Clock; sleep: Sleep; maxRetries: number; maxWaitMs: number; timeoutMs: number; events: ThrottleEvents }) {}
   setNext(m: Middleware): void {
     this.next = m;
   }
@@ -38,7 +38,9 @@ class HubGraphMiddleware implements Middleware {
       const token = await this.o.tokens.getToken();
       const headers = new Headers((context.options?.headers as HeadersInit | undefined) ?? {});
       headers.set('Authorization', `Bearer ${token}`);
-      context.options = { ...(context.options ?? {}), headers };
+      // Each attempt has its own deadline: an upstream that accepts the connection and never
+      // answers would otherwise hold the poll cycle (and every later one) forever.
+      context.options = { ...(context.options ?? {}), headers, signal: AbortSignal.timeout(this.o.timeoutMs) };
       await this.next!.execute(context);
       const res = context.response;
       if (res === undefined) return;
@@ -71,6 +73,8 @@ export interface GraphClientOptions {
   sleep?: Sleep;
   maxRetries?: number;
   maxWaitMs?: number;
+  /** Deadline of one HTTP attempt, answer body included (default 30 s). */
+  timeoutMs?: number;
   events?: ThrottleEvents;
 }
 
@@ -83,6 +87,7 @@ export function createGraphClient(o: GraphClientOptions): Client {
     sleep: o.sleep ?? realSleep,
     maxRetries: o.maxRetries ?? 6,
     maxWaitMs: o.maxWaitMs ?? 120_000,
+    timeoutMs: o.timeoutMs ?? 30_000,
     events: o.events ?? {},
   });
   mw.setNext(new HTTPMessageHandler());

@@ -21,6 +21,22 @@ export interface SimEvent {
   location?: string;
   isPrivate?: boolean;
 }
+/**
+ * An upstream failure the simulator plays on Graph requests (not on the token endpoint), for the
+ * fault-injection tests: `status` answers that HTTP status (5xx) with a Graph error body (and
+ * Retry-After when given), `hang` accepts the request and never answers (the client's timeout must
+ * fire), `drop` destroys the connection without an answer.
+ */
+export type GraphFault = { kind: 'status'; status: number; retryAfterSeconds?: number } | { kind: 'hang' } | { kind: 'drop' };
+/** A presence write the simulator received (setPresence, clearPresence, preferred presence). */
+export interface SimPresenceWrite {
+  at: number;
+  user: string;
+  action: string;
+  availability?: string;
+  activity?: string;
+  status: number;
+}
 export interface SimApp {
   clientId: string;
   clientSecret: string;
@@ -49,6 +65,11 @@ export class GraphSimulator {
   private throttleLeft = 0;
   private throttleRetryAfter = 1;
   private readonly malformed: { match: string; body: string }[] = [];
+  private fault: { fault: GraphFault; left: number } | undefined;
+  /** Requests held open by a `hang` fault; answered never, closed only by stop(). */
+  private readonly hung = new Set<ServerResponse>();
+  /** Every presence write received, in order (duplicate write-back counting). */
+  readonly presenceWrites: SimPresenceWrite[] = [];
   private server: Server | undefined;
   /** Reject app-session pairs outside the documented four (setPresence). */
   strictSessionPairs = true;
@@ -75,6 +96,14 @@ export class GraphSimulator {
   throttle(count: number, retryAfterSeconds = 1): void {
     this.throttleLeft = count;
     this.throttleRetryAfter = retryAfterSeconds;
+  }
+  /** The next `count` Graph requests (default: all until clearFault) fail as `fault` says. */
+  injectFault(fault: GraphFault, count = Number.POSITIVE_INFINITY): void {
+    this.fault = { fault, left: count };
+  }
+  /** Graph requests are answered normally again (requests already hung stay hung). */
+  clearFault(): void {
+    this.fault = undefined;
   }
   /** The next request whose path contains `match` answers 200 with `body` verbatim. */
   malformNext(match: string, body: string): void {
@@ -115,6 +144,8 @@ export class GraphSimulator {
     const s = this.server;
     this.server = undefined;
     if (s === undefined) return;
+    for (const r of this.hung) r.destroy();
+    this.hung.clear();
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
@@ -143,6 +174,21 @@ export class GraphSimulator {
         send(status, body, headers);
       };
       if (caller === undefined) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'));
+      const f = this.fault;
+      if (f !== undefined && f.left > 0) {
+        if (--f.left <= 0) this.fault = undefined;
+        if (f.fault.kind === 'hang') {
+          rec.status = -1;
+          this.hung.add(res);
+          return;
+        }
+        if (f.fault.kind === 'drop') {
+          rec.status = -2;
+          return void req.socket.destroy();
+        }
+        const { status, retryAfterSeconds } = f.fault;
+        return reply(status, { error: { code: status === 503 ? 'ServiceUnavailable' : 'InternalServerError', message: 'simulated upstream failure' } }, retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {});
+      }
       if (this.throttleLeft > 0) {
         this.throttleLeft--;
         return reply(429, { error: { code: 'TooManyRequests', message: 'Too many requests' } }, { 'Retry-After': String(this.throttleRetryAfter) });
@@ -230,6 +276,7 @@ export class GraphSimulator {
         const ms = dur === null ? 86_400_000 : (Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60_000;
         u.preferred = { availability: String(body?.availability), activity: String(body?.activity), expiresAt: now + ms };
       } else u.preferred = undefined;
+      this.presenceWrites.push({ at: now, user: u.id, action, ...(typeof body?.availability === 'string' ? { availability: body.availability, activity: String(body.activity) } : {}), status: 200 });
       void this.tick();
       return reply(200);
     }

@@ -95,7 +95,8 @@ export class SipPresenceConnector implements Connector {
     this.last.set(identity, key);
     const sig: SignalInput = { ...this.base(identity), availability: s.availability, sourceTime: new Date(this.ctx.clock.now()).toISOString() };
     if (s.activity !== undefined) sig.activity = s.activity;
-    await this.send([sig]);
+    // Not remembered as sent when the hub could not take it (Redis away): the next NOTIFY retries.
+    if (!(await this.send([sig]))) this.last.delete(identity);
   }
 
   /** The presentity decays to unknown: an already-expired signal replaces its register. */
@@ -106,13 +107,15 @@ export class SipPresenceConnector implements Connector {
     await this.send([{ ...this.base(identity), availability: 'available', until: now, sourceTime: now }]);
   }
 
-  private async send(batch: SignalInput[]): Promise<void> {
+  private async send(batch: SignalInput[]): Promise<boolean> {
     try {
       const r = await this.ctx.emit(batch);
       this.ctx.report.count('signals', r.accepted);
       for (const x of r.refused) this.ctx.log.warn({ code: x.code, detail: x.detail }, 'signal refused by the hub');
+      return true;
     } catch (e) {
       this.ctx.report.error(e);
+      return false;
     }
   }
 
