@@ -35,17 +35,20 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('keeps inside the budget the simulator enforces (no 429 for a paced cycle)', async () => {
-    const { sim, h } = await setup(60, { poll: { interval: '1h', batchSize: 10, budget: { requests: 3, window: '1s', share: 0.67 } } });
+    // The client paces at half the budget the simulator enforces: on a loaded machine requests can
+    // arrive bunched, and the margin keeps that from looking like a pacing failure. Twelve requests
+    // sent without pacing would still pass the simulator's limit of six a second at once.
+    const { sim, h } = await setup(120, { poll: { interval: '1h', batchSize: 10, budget: { requests: 6, window: '1s', share: 0.5 } } });
     sims.push(sim);
-    sim.presenceBudget = { limit: 3, windowMs: 1000 };
+    sim.presenceBudget = { limit: 6, windowMs: 1000 };
     const c = new MsGraphPresenceConnector(h.ctx);
     conns.push(c);
     await c.start();
     await c.firstCycle();
     const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
-    expect(polls).toHaveLength(6);
+    expect(polls).toHaveLength(12);
     expect(polls.filter((r) => r.status === 429)).toHaveLength(0);
-    expect(h.signals).toHaveLength(60);
+    expect(h.signals).toHaveLength(120);
   });
 
   it('survives a 429 storm without losing the cycle (Retry-After honoured)', async () => {
