@@ -10,7 +10,7 @@
  * - storm.settle_ms: 100 000 people, 60 000 of them with a calendar window starting at the same
  *   instant: time from that instant until the last of the 60 000 changes reached the bus;
  * - pipeline.latency.p50_ms / p99_ms: enqueue of one signal to its change on the bus, light load;
- * - memory.rss_mb (this process) and redis.used_memory_mb after the storm.
+ * - pipeline.rss_mb (this process) and redis.used_memory_mb after the storm.
  * Run alone: `npx tsx bench/pipeline.ts`.
  */
 import { Queue, Worker } from 'bullmq';
@@ -212,7 +212,7 @@ export async function run(): Promise<Figure[]> {
       { name: 'pipeline.latency.p50_ms', value: Math.round(lat.p50 * 10) / 10, unit: 'ms' },
       { name: 'pipeline.latency.p99_ms', value: Math.round(lat.p99 * 10) / 10, unit: 'ms' },
       { name: 'storm.settle_ms', value: Math.round(st.settleMs), unit: 'ms' },
-      { name: 'memory.rss_mb', value: Math.round(process.memoryUsage().rss / 2 ** 20), unit: 'MB' },
+      { name: 'pipeline.rss_mb', value: Math.round(process.memoryUsage().rss / 2 ** 20), unit: 'MB' },
       { name: 'redis.used_memory_mb', value: Math.round(st.redisMb), unit: 'MB' },
     ];
   } finally {
