@@ -3,7 +3,7 @@
  * table, and writes bench/results.json as [{name, value, unit}]. `npm run bench -- core sip` runs
  * only the named modules.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,7 +42,16 @@ for (const r of results) {
   const v = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(r.value < 10 ? 3 : 1);
   console.log(`${r.name.padEnd(width)}  ${v.padStart(14)}  ${r.unit}`);
 }
-writeFileSync(join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// A run of some modules updates their figures and keeps the others' (the soak adds its own too).
+const file = join(here, 'results.json');
+let previous: Figure[] = [];
+try {
+  previous = JSON.parse(readFileSync(file, 'utf8')) as Figure[];
+} catch {
+  previous = [];
+}
+const fresh = new Set(results.map((r) => r.name));
+writeFileSync(file, `${JSON.stringify([...previous.filter((p) => !fresh.has(p.name)), ...results], null, 2)}\n`);
 console.log(`\nwrote bench/results.json (${results.length} figures)`);
 if (failures.length > 0) {
   console.error(`\n${failures.length} benchmark module(s) failed:\n  ${failures.join('\n  ')}`);
