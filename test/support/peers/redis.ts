@@ -20,8 +20,8 @@ export interface RedisPeer {
   stop(): Promise<void>;
   /** Stops the server and starts a fresh one on the same port; `downMs` keeps it down meanwhile. */
   restart(opts?: { downMs?: number }): Promise<void>;
-  /** Stops the server without removing anything (for tests that observe the outage). */
-  kill(): Promise<void>;
+  /** Stops the server without removing anything (for tests that observe the outage); SIGTERM by default, `SIGKILL` for a crash. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again after `kill()`. */
   start(): Promise<void>;
 }
@@ -66,7 +66,8 @@ function pong(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<RedisPeer> {
+/** `args` are appended to the command line (later options win): e.g. `--appendonly yes` for a restart that keeps the data. */
+export async function startRedis(opts: { args?: readonly string[] } = {}): Promise<RedisPeer> {
   requireRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'ph-redis-'));
   const port = await freePort();
@@ -77,7 +78,7 @@ export async function startRedis(): Promise<RedisPeer> {
   const launch = async (): Promise<void> => {
     const c = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction', ...(opts.args ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = c;
@@ -100,11 +101,11 @@ export async function startRedis(): Promise<RedisPeer> {
     }
   };
 
-  const halt = async (): Promise<void> => {
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
     const c = child;
     if (c === undefined || exited) return;
     const done = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
+    c.kill(signal);
     const t = setTimeout(() => c.kill('SIGKILL'), 5000);
     await done;
     clearTimeout(t);
@@ -121,11 +122,11 @@ export async function startRedis(): Promise<RedisPeer> {
     port,
     dir,
     async stop() {
-      await halt();
+      await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
     async restart(opts = {}) {
-      await halt();
+      await halt('SIGTERM');
       if (opts.downMs !== undefined) await new Promise((r) => setTimeout(r, opts.downMs));
       await launch();
     },

@@ -38,6 +38,10 @@ export interface Slapd {
   /** The self-signed server certificate (PEM) when started with `tls`. */
   readonly certFile?: string;
   stop(): Promise<void>;
+  /** Stops the server and keeps its database (a directory outage); SIGTERM by default. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port after `kill()`. */
+  start(): Promise<void>;
 }
 
 export function requireSlapd(): void {
@@ -127,23 +131,42 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   }
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
-  const child: ChildProcess = spawn(SLAPD, ['-h', url, '-f', join(dir, 'slapd.conf'), '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let child: ChildProcess | undefined;
+  let exited = true;
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (exited || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-      throw new Error(`slapd did not start on ${url}: ${stderr}`);
+  const launch = async (): Promise<void> => {
+    const c: ChildProcess = spawn(SLAPD, ['-h', url, '-f', join(dir, 'slapd.conf'), '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    exited = false;
+    c.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    c.once('exit', () => {
+      exited = true;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(await canConnect(port))) {
+      if (exited || Date.now() > deadline) {
+        c.kill('SIGKILL');
+        throw new Error(`slapd did not start on ${url}: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+  };
+  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+    const c = child;
+    if (c === undefined || exited) return;
+    const done = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill(signal);
+    const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+    await done;
+    clearTimeout(t);
+  };
+  try {
+    await launch();
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
   }
   return {
     url: `ldap://127.0.0.1:${port}`,
@@ -154,14 +177,10 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     dir,
     ...(opts.tls ? { certFile } : {}),
     async stop() {
-      if (!exited) {
-        const done = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await done;
-        clearTimeout(t);
-      }
+      await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: halt,
+    start: launch,
   };
 }
