@@ -77,10 +77,10 @@ export class ConnectorSupervisor {
         this.deps.log.error({ connector: this.id, code: this.lastError?.code }, `connector ${this.id} failed permanently, not retrying: ${this.lastError?.message}`);
         return;
       }
-      const delay =
-        kind === 'throttled' && isHubError(e) && e.retryAfterMs !== undefined
-          ? e.retryAfterMs
-          : backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
+      const waitOut = kind === 'throttled' && isHubError(e) && e.retryAfterMs !== undefined ? e.retryAfterMs : undefined;
+      // Honouring Retry-After burns no attempt (CONVENTIONS.md): the next transient failure's backoff does not grow.
+      if (waitOut !== undefined) this.attempt -= 1;
+      const delay = waitOut ?? backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
       this.state = 'degraded';
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
