@@ -9,6 +9,7 @@ import { PresenceManager } from './manager/presence-manager.ts';
 import { HubMetrics } from './metrics.ts';
 import type { Person } from './model/person.ts';
 import { offlinePresence, type Presence } from './model/presence.ts';
+import { memoryConnectorStore } from './pipeline/embedded/connector-store.ts';
 import { embeddedPipeline } from './pipeline/embedded/index.ts';
 import type { Pipeline } from './pipeline/ports.ts';
 import { compileRules, type Rules } from './rules/rules-config.ts';
@@ -121,6 +122,8 @@ export class Hub {
         return { accepted: res.accepted, refused: res.refused.map((r) => ({ index: r.index, code: r.code, detail: r.detail })) };
       },
       directorySink: sink,
+      // Shared by every node in Redis mode: a connector taking over on another node finds it.
+      state: this.pipeline.connectorStore?.(id) ?? memoryConnectorStore(),
       report: {
         ok: () => supervisor?.reporter.ok(),
         error: (e) => supervisor?.reporter.error(e),

@@ -67,6 +67,21 @@ export interface ConnectorContext<C> {
   readonly directorySink: DirectorySink;
   /** Reports an outcome to health: the supervisor turns these into state and counters. */
   readonly report: HealthReporter;
+  /**
+   * Small durable key-value state of this connector instance, shared by every node (Redis mode):
+   * what a connector must still know after it moves to another node (e.g. what it wrote into a
+   * system, for the loop guard of DESIGN.md invariant 4). The hub always provides it; optional
+   * only so that older hand-made contexts still compile.
+   */
+  readonly state?: ConnectorStore;
+}
+
+/** Durable key-value state namespaced per connector id; every call is a batch. */
+export interface ConnectorStore {
+  /** The values of the keys that exist (absent keys are absent from the map). */
+  get(keys: readonly string[]): Promise<Map<string, string>>;
+  set(entries: readonly (readonly [string, string])[]): Promise<void>;
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 export interface HealthReporter {

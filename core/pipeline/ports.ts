@@ -1,3 +1,4 @@
+import type { ConnectorStore } from '../connector/contract.ts';
 import type { Presence } from '../model/presence.ts';
 import type { ApplyOutcome, Register } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
@@ -103,6 +104,8 @@ export interface Pipeline {
   readonly queue: SignalQueue;
   readonly boundaries: BoundaryScheduler;
   readonly bus: ChangeBus;
+  /** Durable state of one connector instance, shared by all nodes (ConnectorContext.state). */
+  connectorStore?(connectorId: string): ConnectorStore;
   /** False while the backing store cannot accept writes (Redis down). */
   ready(): boolean;
   close(): Promise<void>;

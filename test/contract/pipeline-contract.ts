@@ -193,6 +193,36 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       expect(calls.at(-1)?.redelivered).toBe(true);
     });
 
+    it('connector store: batch get/set/delete, namespaced per connector id, seen by another handle', async () => {
+      expect(p.connectorStore).toBeDefined();
+      const a = p.connectorStore!('teams');
+      const other = p.connectorStore!('teams-2');
+      expect((await a.get(['k1'])).size).toBe(0);
+      await a.set([
+        ['k1', 'v1'],
+        ['k2', '{"json":true}'],
+      ]);
+      await other.set([['k1', 'other']]);
+      // A second handle for the same id (another node in Redis mode) sees the same state.
+      const again = p.connectorStore!('teams');
+      expect(await again.get(['k1', 'k2', 'missing'])).toEqual(new Map([['k1', 'v1'], ['k2', '{"json":true}']]));
+      expect(await other.get(['k1', 'k2'])).toEqual(new Map([['k1', 'other']]));
+      await again.set([['k1', 'v1b']]);
+      await a.delete(['k2', 'missing']);
+      expect(await a.get(['k1', 'k2'])).toEqual(new Map([['k1', 'v1b']]));
+      // Large batches (chunked in Redis) keep keys and values paired.
+      const many = Array.from({ length: 1203 }, (_, i): [string, string] => [`u${i}`, `v${i}`]);
+      await a.set(many);
+      const got = await a.get(many.map(([k]) => k));
+      expect(got.size).toBe(1203);
+      expect(got.get('u1202')).toBe('v1202');
+      await a.delete(many.map(([k]) => k));
+      expect((await a.get(['u0', 'u1202', 'k1'])).size).toBe(1);
+      expect(await a.get([])).toEqual(new Map());
+      await a.set([]);
+      await a.delete([]);
+    });
+
     it('drives the PresenceManager: changes, versions, stale input, time boundaries', async () => {
       const manager = new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log: silentLogger() });
       const changes: Presence[] = [];

@@ -1,7 +1,8 @@
 import { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
-import type { ConnectorContext, ConnectorManifest, EmitResult } from '../../core/connector/contract.ts';
+import type { ConnectorContext, ConnectorManifest, ConnectorStore, EmitResult } from '../../core/connector/contract.ts';
 import { Directory } from '../../core/directory/directory.ts';
 import { personSchema, type Person } from '../../core/model/person.ts';
+import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { signalInputSchema, type SignalInput } from '../../core/model/signal.ts';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
 import { silentLogger, type Logger } from '../../core/util/logger.ts';
@@ -26,6 +27,8 @@ export function connectorHarness<C>(opts: {
   people?: Partial<Person>[];
   clock?: Clock;
   log?: Logger;
+  /** The connector's durable state (ctx.state); default a fresh in-memory one. Share one to play two nodes. */
+  state?: ConnectorStore;
 }): Harness<C> {
   const people = (opts.people ?? []).map((p) => personSchema.parse(p));
   const directory = new Directory(people, 0);
@@ -42,6 +45,7 @@ export function connectorHarness<C>(opts: {
     log,
     clock,
     directory,
+    state: opts.state ?? memoryConnectorStore(),
     async emit(batch) {
       let accepted = 0;
       const refusedNow: EmitResult['refused'][number][] = [];

@@ -3,6 +3,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Pipeline } from '../ports.ts';
 import { MemoryBoundaries } from './boundaries.ts';
 import { MemoryBus } from './bus.ts';
+import { MemoryConnectorStores } from './connector-store.ts';
 import { MemoryQueue } from './queue.ts';
 import { MemoryStore } from './store.ts';
 
@@ -16,12 +17,14 @@ export function embeddedPipeline(deps: { clock: Clock; log: Logger }): EmbeddedP
   const queue = new MemoryQueue({ log: deps.log });
   const boundaries = new MemoryBoundaries(deps.clock);
   const bus = new MemoryBus();
+  const connectorStores = new MemoryConnectorStores();
   return {
     mode: 'embedded',
     store,
     queue,
     boundaries,
     bus,
+    connectorStore: (id) => connectorStores.of(id),
     ready: () => true,
     async close() {
       await queue.close();

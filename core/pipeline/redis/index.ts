@@ -6,6 +6,7 @@ import type { Pipeline } from '../ports.ts';
 import { RedisBoundaries, type RedisBoundaryOptions } from './boundaries.ts';
 import { RedisBus } from './bus.ts';
 import { closeConnection, connect, whenReady } from './connection.ts';
+import { redisConnectorStore } from './connector-store.ts';
 import { keys } from './keys.ts';
 import { RedisLease } from './lease.ts';
 import { BullSignalQueue, type BullQueueOptions } from './queue.ts';
@@ -111,6 +112,7 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
     boundaries,
     bus,
     lease,
+    connectorStore: (id) => redisConnectorStore({ redis: cmd, keys: k }, id),
     ready,
     close() {
       closing ??= (async () => {

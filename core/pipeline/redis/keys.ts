@@ -17,6 +17,8 @@ export interface Keys {
   /** Pub/sub channel of presence changes. */
   readonly bus: string;
   lease(name: string): string;
+  /** Hash: durable state of one connector instance (ConnectorContext.state), key -> value. */
+  connectorState(connectorId: string): string;
   /** BullMQ key prefix (BullMQ appends `:<queue>:...`). */
   readonly bullPrefix: string;
 }
@@ -31,6 +33,7 @@ export function keys(prefix: string): Keys {
     claimed: `${prefix}:bnd:claimed`,
     bus: `${prefix}:bus`,
     lease: (name) => `${prefix}:lease:${name}`,
+    connectorState: (id) => `${prefix}:cstate:${id}`,
     bullPrefix: `${prefix}:bull`,
   };
 }

@@ -1,0 +1,47 @@
+import type { Redis } from 'ioredis';
+import type { ConnectorStore } from '../../connector/contract.ts';
+import type { Keys } from './keys.ts';
+import { execOrThrow } from './store.ts';
+
+/** Fields per command: long enough to amortize the round trip, short enough not to stall Redis. */
+const CHUNK = 500;
+
+/**
+ * Connector state of Redis mode (ConnectorContext.state): one hash per connector id under the
+ * hub's prefix, shared by every node, so a connector that moves to another node (lease) finds
+ * what it knew. A batch goes out as one pipeline of chunked HMGET/HSET/HDEL.
+ */
+export function redisConnectorStore(deps: { redis: Redis; keys: Keys }, connectorId: string): ConnectorStore {
+  const key = deps.keys.connectorState(connectorId);
+  const chunks = <T>(xs: readonly T[]): T[][] => {
+    const out: T[][] = [];
+    for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+    return out;
+  };
+  return {
+    async get(keys) {
+      const out = new Map<string, string>();
+      if (keys.length === 0) return out;
+      const pipe = deps.redis.pipeline();
+      for (const c of chunks(keys)) pipe.hmget(key, ...c);
+      const values = ((await execOrThrow(pipe)) as (string | null)[][]).flat();
+      keys.forEach((k, i) => {
+        const v = values[i];
+        if (v != null) out.set(k, v);
+      });
+      return out;
+    },
+    async set(entries) {
+      if (entries.length === 0) return;
+      const pipe = deps.redis.pipeline();
+      for (const c of chunks(entries)) pipe.hset(key, ...c.flat());
+      await execOrThrow(pipe);
+    },
+    async delete(keys) {
+      if (keys.length === 0) return;
+      const pipe = deps.redis.pipeline();
+      for (const c of chunks(keys)) pipe.hdel(key, ...c);
+      await execOrThrow(pipe);
+    },
+  };
+}
