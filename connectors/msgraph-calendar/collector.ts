@@ -210,6 +210,8 @@ export class CalendarCollector implements Connector {
     if (this.debounce !== undefined) clearTimeout(this.debounce);
     this.timer = this.maintenance = this.debounce = undefined;
     this.pending.clear();
+    // A cycle or re-read in flight ends with its current batch (read() checks running): nothing is sent or emitted after stop().
+    await Promise.allSettled([this.cycle, this.reread]);
     const steps = [() => this.listener?.stop(), () => this.subs?.stopAll()];
     for (const step of steps) await Promise.resolve(step()).catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;

@@ -31,6 +31,8 @@ export class MsGraphPresenceConnector implements Connector {
   private publisher: TeamsPublisher | undefined;
   private lastSweep = 0;
   private cycle: Promise<void> | undefined;
+  /** Cycles and maintenance in flight: stop() waits for them, so nothing is sent or emitted after it. */
+  private readonly inFlight = new Set<Promise<void>>();
   /** The port the notification listener bound (tests use port 0). */
   listenerPort: number | undefined;
   readonly guard: LoopGuard;
@@ -79,7 +81,7 @@ export class MsGraphPresenceConnector implements Connector {
       this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person) });
     }
     this.lastSweep = ctx.clock.now();
-    this.cycle = this.runCycle(true);
+    this.cycle = this.track(this.runCycle(true));
     if (this.subs !== undefined) {
       const tick = Math.max(1000, Math.min(60_000, s!.renewBefore / 2));
       this.every(tick, () => this.maintain());
@@ -100,12 +102,19 @@ export class MsGraphPresenceConnector implements Connector {
     const t = setInterval(() => {
       if (busy || !this.running) return;
       busy = true;
-      void fn().finally(() => {
+      void this.track(fn()).finally(() => {
         busy = false;
       });
     }, ms);
     t.unref?.();
     this.timers.push(t);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    const done = (): void => void this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   private async maintain(): Promise<void> {
@@ -161,6 +170,7 @@ export class MsGraphPresenceConnector implements Connector {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await Promise.allSettled([...this.inFlight]);
     const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.publisher?.stop() ?? Promise.resolve()];
     for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;

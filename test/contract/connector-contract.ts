@@ -1,0 +1,272 @@
+/**
+ * The one contract every connector kind passes (CONVENTIONS.md "A connector is one folder",
+ * "Lifecycle, errors, health"), parameterised by a fixture that runs the kind's simulator or real
+ * peer: a bad configuration is refused naming the field; start and stop are idempotent;
+ * testConnection() tells good credentials from bad and a reachable upstream from an unreachable
+ * one; under a ConnectorSupervisor health goes running -> degraded when the upstream drops and back
+ * to running (a fresh lastOkAt) when it returns, the outage logged once and its recovery once;
+ * throttling is honoured (no request before Retry-After). A check the kind cannot take part in
+ * (no upstream, no credentials, a simulator that cannot throttle) is skipped with the reason.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../core/config/load.ts';
+import type { Connector, ConnectorManifest } from '../../core/connector/contract.ts';
+import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
+import type { Person } from '../../core/model/person.ts';
+import { connectorHarness, type Harness } from '../support/connector-harness.ts';
+import { capturingLogger, type CapturedLine } from '../support/log-capture.ts';
+
+export interface ContractUpstream {
+  /** The upstream goes away (process stopped, or every connection cut and the port closed). */
+  drop(): Promise<void>;
+  /** It comes back at the same address. */
+  restore(): Promise<void>;
+}
+
+export interface ContractThrottle {
+  /** The next upstream request is answered "throttled" with this Retry-After (seconds). */
+  arm(retryAfterSeconds: number): void;
+  /** Every upstream request so far: when it arrived, and whether it was answered throttled. */
+  requests(): readonly { at: number; throttled: boolean }[];
+}
+
+export interface ConnectorFixture<C> {
+  readonly manifest: ConnectorManifest<C>;
+  /** Starts the simulator or peer (once, before the checks). */
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** The directory the harness resolves identities with. */
+  readonly people?: readonly Partial<Person>[];
+  /** The connector's configuration as written in the file (before the schema) against the running upstream; short timers. */
+  goodConfig(): Record<string, unknown>;
+  /** The same with wrong credentials; absent for a kind without credentials. */
+  badCredentialsConfig?(): Record<string, unknown>;
+  /** Configurations the schema must refuse, each with the dotted path of the field the message must name. */
+  readonly invalidConfigs: readonly { readonly config: Record<string, unknown>; readonly field: string }[];
+  /** Absent for a kind without an upstream (demo). */
+  readonly upstream?: ContractUpstream;
+  /** Absent where the simulator cannot throttle. */
+  readonly throttle?: ContractThrottle;
+  /** Makes the running connector talk to its upstream now (a publish-only kind: publish a change). */
+  poke?(sup: ConnectorSupervisor): Promise<void>;
+  /** Upstream requests so far, to check that a stopped connector sends nothing more. */
+  upstreamRequests?(): number;
+  /** Why a check is skipped, by check name (`credentials`, `upstream`, `throttle`): said in the test name. */
+  readonly skip?: Partial<Record<'credentials' | 'upstream' | 'throttle', string>>;
+}
+
+const ID = 'contract';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, cond: () => boolean, o: { ms?: number; poke?: () => Promise<void> } = {}): Promise<void> {
+  const end = Date.now() + (o.ms ?? 15_000);
+  let lastPoke = 0;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    if (o.poke !== undefined && Date.now() - lastPoke >= 200) {
+      lastPoke = Date.now();
+      await o.poke().catch(() => undefined);
+    }
+    await sleep(20);
+  }
+}
+
+/** Secret fields written as `${VARIABLE}` references with the values in `env`, as the config loader requires. */
+function withSecretRefs(config: Record<string, unknown>, secretFields: readonly string[]): { config: Record<string, unknown>; env: Record<string, string>; values: string[] } {
+  const out = structuredClone(config);
+  const env: Record<string, string> = {};
+  const values: string[] = [];
+  secretFields.forEach((path, i) => {
+    const keys = path.split('.');
+    let node: Record<string, unknown> | undefined = out;
+    for (const k of keys.slice(0, -1)) node = typeof node?.[k] === 'object' && node[k] !== null ? (node[k] as Record<string, unknown>) : undefined;
+    const last = keys[keys.length - 1]!;
+    const v = node?.[last];
+    if (node === undefined || typeof v !== 'string') return;
+    env[`CONTRACT_SECRET_${i}`] = v;
+    values.push(v);
+    node[last] = `\${CONTRACT_SECRET_${i}}`;
+  });
+  return { config: out, env, values };
+}
+
+const messages = (lines: readonly CapturedLine[], re: RegExp): string[] =>
+  lines.flatMap((l) => {
+    try {
+      const m = (JSON.parse(l.raw) as { msg?: string }).msg ?? '';
+      return re.test(m) ? [m] : [];
+    } catch {
+      return [];
+    }
+  });
+
+export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>): void {
+  const { manifest } = fixture;
+  const kinds = new Map([[manifest.kind, manifest as ConnectorManifest]]);
+  const cleanups: (() => Promise<void>)[] = [];
+  let dropped = false;
+
+  const harness = (raw: Record<string, unknown>): Harness<C> & { lines: CapturedLine[] } => {
+    const { log, lines } = capturingLogger('info');
+    const h = connectorHarness<C>({ id: ID, config: manifest.configSchema.parse(raw), people: (fixture.people ?? []).map((p) => ({ ...p })), log });
+    return Object.assign(h, { lines });
+  };
+  const connector = (raw: Record<string, unknown>): Connector => {
+    const c = manifest.create(harness(raw).ctx);
+    cleanups.push(() => c.stop());
+    return c;
+  };
+  const supervised = (raw: Record<string, unknown>) => {
+    const h = harness(raw);
+    const sup = h.supervisor(manifest);
+    cleanups.push(() => sup.stop());
+    return { h, sup, poke: () => fixture.poke?.(sup) ?? Promise.resolve() };
+  };
+  const drop = async (): Promise<void> => {
+    dropped = true;
+    await fixture.upstream!.drop();
+  };
+  const restore = async (): Promise<void> => {
+    await fixture.upstream!.restore();
+    dropped = false;
+  };
+
+  describe(`connector contract: ${name}`, () => {
+    beforeAll(() => fixture.setup());
+    afterEach(async () => {
+      for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+      if (dropped) await restore();
+    });
+    afterAll(() => fixture.teardown());
+
+    describe('configuration', () => {
+      it('accepts the good configuration through the hub config loader, secrets from the environment', () => {
+        const { config, env } = withSecretRefs(fixture.goodConfig(), manifest.secretFields);
+        const loaded = parseConfig({ connectors: [{ id: ID, kind: manifest.kind, ...config }] }, { env, manifests: kinds });
+        expect(loaded.connectorConfigs.has(ID)).toBe(true);
+      });
+
+      it.each(fixture.invalidConfigs.map((c) => [c.field, c.config] as const))('refuses an invalid %s with a message naming the field', (field, bad) => {
+        const r = manifest.configSchema.safeParse(bad);
+        expect(r.success).toBe(false);
+        expect(r.error!.issues.map((i) => i.path.join('.'))).toContain(field);
+        const { config, env, values } = withSecretRefs(bad, manifest.secretFields);
+        let message = '';
+        try {
+          parseConfig({ connectors: [{ id: ID, kind: manifest.kind, ...config }] }, { env, manifests: kinds });
+        } catch (e) {
+          expect(e).toMatchObject({ code: 'HUB_ERR_CONFIG' });
+          message = (e as Error).message;
+        }
+        const shown = field.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+        expect(message).toContain(`connectors[0].${shown}: `);
+        for (const v of values) expect(message).not.toContain(v);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('start and stop are idempotent: a second start is refused, stop twice is harmless, it starts again', async () => {
+        const c = connector(fixture.goodConfig());
+        await c.stop(); // before any start
+        await c.start();
+        await expect(c.start()).rejects.toMatchObject({ code: 'HUB_ERR_CONNECTOR_RUNNING' });
+        await c.stop();
+        await c.stop();
+        await c.start();
+        await c.stop();
+        if (fixture.upstreamRequests !== undefined) {
+          // Once stop() has resolved the connector sends nothing more: no timer left behind, no work still in flight.
+          const after = fixture.upstreamRequests();
+          await sleep(800);
+          expect(fixture.upstreamRequests()).toBe(after);
+        }
+      });
+    });
+
+    describe('testConnection', () => {
+      it('is ok against the running upstream', async () => {
+        const r = await connector(fixture.goodConfig()).testConnection();
+        expect(r, r.message).toMatchObject({ ok: true });
+      });
+
+      const bad = fixture.badCredentialsConfig;
+      if (bad === undefined) it.skip(`tells bad credentials (${fixture.skip?.credentials ?? 'no credentials'})`, () => undefined);
+      else
+        it('says permanent for bad credentials, with a code and without the secret', async () => {
+          const raw = fixture.badCredentialsConfig!();
+          const r = await connector(raw).testConnection();
+          expect(r).toMatchObject({ ok: false, kind: 'permanent', code: expect.stringMatching(/^HUB_ERR_/) });
+          for (const v of withSecretRefs(raw, manifest.secretFields).values) expect(r.message).not.toContain(v);
+        });
+
+      if (fixture.upstream === undefined) it.skip(`says transient when the upstream is unreachable (${fixture.skip?.upstream ?? 'no upstream'})`, () => undefined);
+      else
+        it('says transient when the upstream is unreachable', async () => {
+          await drop();
+          const r = await connector(fixture.goodConfig()).testConnection();
+          expect(r).toMatchObject({ ok: false, kind: 'transient', code: expect.stringMatching(/^HUB_ERR_/) });
+        });
+    });
+
+    describe('health under a supervisor', () => {
+      it('runs with a lastOkAt', async () => {
+        const { sup, poke } = supervised(fixture.goodConfig());
+        const t0 = Date.now();
+        await sup.start();
+        await until('running', () => sup.health().state === 'running' && (sup.health().lastOkAt ?? 0) >= t0, { poke });
+        await sup.stop();
+        expect(sup.health().state).toBe('stopped');
+        await sup.stop();
+        expect(sup.health().state).toBe('stopped');
+      });
+
+      if (fixture.upstream === undefined) it.skip(`reconnects after the upstream drops (${fixture.skip?.upstream ?? 'no upstream'})`, () => undefined);
+      else
+        it('goes degraded when the upstream drops and back to running with a fresh lastOkAt when it returns; the outage is logged once and its recovery once', async () => {
+          const { h, sup, poke } = supervised(fixture.goodConfig());
+          await sup.start();
+          await until('running', () => sup.health().state === 'running' && sup.health().lastOkAt !== undefined, { poke });
+          const failing = new RegExp(`^connector ${ID} failing`);
+          const recovered = new RegExp(`^connector ${ID} recovered`);
+          const before = { failing: messages(h.lines, failing).length, recovered: messages(h.lines, recovered).length };
+
+          const tDrop = Date.now();
+          await drop();
+          await until('degraded after the drop', () => sup.health().state === 'degraded' && (sup.health().lastError?.at ?? 0) >= tDrop, { poke });
+          expect(sup.health().lastError?.code).toMatch(/^HUB_ERR_/);
+          await sleep(300); // more failures while it is down: still one outage line
+          const tUp = Date.now();
+          await restore();
+          await until('running again after the upstream returned', () => sup.health().state === 'running' && (sup.health().lastOkAt ?? 0) >= tUp, { poke });
+          expect(messages(h.lines, failing).length - before.failing).toBe(1);
+          expect(messages(h.lines, recovered).length - before.recovered).toBe(1);
+          await sup.stop();
+        });
+    });
+
+    describe('throttling', () => {
+      const t = fixture.throttle;
+      if (t === undefined) it.skip(`honours Retry-After (${fixture.skip?.throttle ?? 'the simulator cannot throttle'})`, () => undefined);
+      else
+        it('sends no request before Retry-After, and keeps running', async () => {
+          const { sup, poke } = supervised(fixture.goodConfig());
+          await sup.start();
+          await until('running', () => sup.health().state === 'running' && sup.health().lastOkAt !== undefined, { poke });
+          const from = t.requests().length;
+          t.arm(1);
+          const seen = (): readonly { at: number; throttled: boolean }[] => t.requests().slice(from);
+          await until('a throttled request and the one after it', () => {
+            const r = seen();
+            const i = r.findIndex((x) => x.throttled);
+            return i >= 0 && r.length > i + 1;
+          }, { poke });
+          const r = seen();
+          const i = r.findIndex((x) => x.throttled);
+          // Timer granularity: a timeout may fire up to a millisecond early.
+          expect(r[i + 1]!.at - r[i]!.at).toBeGreaterThanOrEqual(1000 - 2);
+          await until('running after the throttled request', () => sup.health().state === 'running', { poke });
+          await sup.stop();
+        });
+    });
+  });
+}
