@@ -15,6 +15,8 @@ export interface ReceivedBatch {
 export interface WebhookReceiver {
   readonly url: string;
   readonly received: ReceivedBatch[];
+  /** Every request, answered or not: when it arrived and the status it got (throttling checks). */
+  readonly requests: { at: number; status: number }[];
   /** Statuses to answer next, in order (then 200); a `[status, retryAfter]` pair sets Retry-After. */
   script(...statuses: (number | [number, string])[]): void;
   close(): Promise<void>;
@@ -23,8 +25,11 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(opts: { secret: string; signatureHeader?: string }): Promise<WebhookReceiver> {
   const header = (opts.signatureHeader ?? 'X-Hub-Signature-256').toLowerCase();
   const received: ReceivedBatch[] = [];
+  const requests: { at: number; status: number }[] = [];
   const queue: (number | [number, string])[] = [];
   const server: Server = createServer((req, res) => {
+    const rec = { at: Date.now(), status: 0 };
+    requests.push(rec);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -33,6 +38,7 @@ export async function startWebhookReceiver(opts: { secret: string; signatureHead
       const signatureOk = verify(opts.secret, raw, typeof sig === 'string' ? sig : undefined);
       const next = queue.shift() ?? (signatureOk ? 200 : 401);
       const [status, retryAfter] = Array.isArray(next) ? next : [next, undefined];
+      rec.status = status;
       if (status >= 200 && status < 300) received.push({ body: JSON.parse(raw) as WebhookBody, signatureOk, headers: req.headers });
       res.writeHead(status, retryAfter !== undefined ? { 'retry-after': retryAfter } : {});
       res.end();
@@ -43,6 +49,7 @@ export async function startWebhookReceiver(opts: { secret: string; signatureHead
   return {
     url: `http://127.0.0.1:${port}/directory-sync`,
     received,
+    requests,
     script: (...s) => queue.push(...s),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -41,8 +41,11 @@ export interface ConnectorFixture<C> {
   goodConfig(): Record<string, unknown>;
   /** The same with wrong credentials; absent for a kind without credentials. */
   badCredentialsConfig?(): Record<string, unknown>;
-  /** Configurations the schema must refuse, each with the dotted path of the field the message must name. */
-  readonly invalidConfigs: readonly { readonly config: Record<string, unknown>; readonly field: string }[];
+  /**
+   * Configurations the schema must refuse, each with the dotted path of the field the message must
+   * name ('' for the section itself, e.g. an unknown key) and text it must mention besides.
+   */
+  readonly invalidConfigs: readonly { readonly config: Record<string, unknown>; readonly field: string; readonly mentions?: string }[];
   /** Absent for a kind without an upstream (demo). */
   readonly upstream?: ContractUpstream;
   /** Absent where the simulator cannot throttle. */
@@ -146,7 +149,7 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
         expect(loaded.connectorConfigs.has(ID)).toBe(true);
       });
 
-      it.each(fixture.invalidConfigs.map((c) => [c.field, c.config] as const))('refuses an invalid %s with a message naming the field', (field, bad) => {
+      it.each(fixture.invalidConfigs.map((c) => [c.field || '(section)', c.config, c.field, c.mentions] as const))('refuses an invalid %s with a message naming the field', (_name, bad, field, mentions) => {
         const r = manifest.configSchema.safeParse(bad);
         expect(r.success).toBe(false);
         expect(r.error!.issues.map((i) => i.path.join('.'))).toContain(field);
@@ -159,7 +162,8 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
           message = (e as Error).message;
         }
         const shown = field.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
-        expect(message).toContain(`connectors[0].${shown}: `);
+        expect(message).toContain(field === '' ? 'connectors[0]: ' : `connectors[0].${shown}: `);
+        if (mentions !== undefined) expect(message).toContain(mentions);
         for (const v of values) expect(message).not.toContain(v);
       });
     });
