@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Directory phone numbers as `tel:` identities, shared by the directory connectors (the same rules
- * as ldap-directory/phone.ts, which predates this folder; both give the same results).
+ * Directory phone numbers as `tel:` identities, the same rules for every directory connector.
  */
 export const phoneOptionsSchema = z.strictObject({
   /** Country calling code for numbers written without one (`1`, `44`, `49`); absent: such numbers stay as digits. */

@@ -24,17 +24,8 @@ export const identityRuleSchema = z.strictObject({
 });
 export type IdentityRule = z.infer<typeof identityRuleSchema>;
 
-export const phoneSchema = z.strictObject({
-  /** Country calling code for numbers written without one (`1`, `44`, `49`); absent: such numbers stay as digits. */
-  defaultCountryCode: z.string().regex(/^[1-9][0-9]{0,2}$/, 'a country calling code of 1 to 3 digits').optional(),
-  /** Trunk prefix dropped before the country code is added (`0` in most of Europe, none for NANP). */
-  nationalPrefix: z.string().regex(/^[0-9]{0,2}$/).default('0'),
-  /** International call prefixes that stand for `+`. */
-  internationalPrefixes: z.array(z.string().regex(/^[0-9]{2,4}$/)).default(['00', '011']),
-  /** Numbers with at most this many digits are internal extensions and stay as written (`tel:2001`). */
-  maxExtensionDigits: z.number().int().min(0).max(8).default(6),
-});
-export type PhoneOptions = z.infer<typeof phoneSchema>;
+export { phoneOptionsSchema as phoneSchema, type PhoneOptions } from '../directory-common/phone.ts';
+import { phoneOptionsSchema as phoneSchema } from '../directory-common/phone.ts';
 
 export const teamsSchema = z.strictObject({
   /** `memberOf` on the user (AD; OpenLDAP with the memberof overlay), `groups` searched for their `member`, an attribute, or none. */

@@ -7,7 +7,7 @@ import { normalizeIdentity } from '../../core/directory/identity.ts';
 import { personIdSchema, personSchema, type Person } from '../../core/model/person.ts';
 import { identitySchema } from '../../core/model/signal.ts';
 import type { IdentityRule, LdapConfig, PhoneOptions } from './config.ts';
-import { phoneToTel } from './phone.ts';
+import { phoneToTel } from '../directory-common/phone.ts';
 
 /** An entry as read: its DN and its attribute values by lower-cased attribute name. */
 export interface LdapEntry {

@@ -5,7 +5,7 @@
  */
 import { ldapConfigSchema, IDENTITY_KINDS } from '../../connectors/ldap-directory/config.ts';
 import { dnKey, entryToPerson, firstRdnValue, identitiesFromValue } from '../../connectors/ldap-directory/map.ts';
-import { phoneToTel } from '../../connectors/ldap-directory/phone.ts';
+import { phoneToTel } from '../../connectors/directory-common/phone.ts';
 import { personSchema } from '../../core/model/person.ts';
 
 function rng(seed: number): () => number {
