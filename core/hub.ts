@@ -159,7 +159,7 @@ export class Hub {
     const gone = [...before.ids()].filter((id) => !this.dir.has(id));
     if (gone.length > 0) {
       for (const id of gone) this.cache.delete(id);
-      void this.pipeline.store.forget(gone);
+      this.pipeline.store.forget(gone).catch((e: unknown) => this.deps.log.error({ err: e, people: gone.length }, 'could not forget retired people'));
     }
     this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');
   }

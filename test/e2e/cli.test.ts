@@ -30,6 +30,11 @@ describe('the presence-hub command', () => {
       const res = await fetch(`${url}/v1/presence/alice`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ person: 'alice', class: expect.any(String) });
+      // `explain` asks the running hub why a person shows what they show.
+      const explain = spawnSync(process.execPath, [BIN, 'explain', 'alice', '--url', url], { encoding: 'utf8' });
+      expect(explain.status).toBe(0);
+      expect(explain.stdout).toMatch(/^alice: \w+ \(.+\)\nrule: /);
+      expect(explain.stdout).toMatch(/counted\s+demo\/laptop machine/);
       const people = (await (await fetch(`${url}/v1/people?limit=100`)).json()) as { total: number };
       expect(people.total).toBe(50);
       // The stream sends 50 current views, then changes from the demo connector.
