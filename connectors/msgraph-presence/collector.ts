@@ -31,6 +31,8 @@ export class PresenceCollector {
       client: PresenceClient;
       guard: LoopGuard;
       subs?: SubscriptionManager;
+      /** Saves the loop guard's record (a new real reading) to the shared state. */
+      persist?: () => Promise<void>;
     },
   ) {}
 
@@ -85,6 +87,7 @@ export class PresenceCollector {
       ctx.report.count('signals', res.accepted);
       if (res.refused.length > 0) ctx.report.count('signals_refused', res.refused.length);
     }
+    await this.o.persist?.();
     return changed;
   }
 

@@ -9,6 +9,7 @@ import { PresenceClient, SubscriptionClient } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import type { PresenceConfig } from './config.ts';
 import { NotificationListener } from './listener.ts';
+import { GuardState } from './guard-state.ts';
 import { LoopGuard } from './loop-guard.ts';
 import { TeamsPublisher } from './publisher.ts';
 import { SubscriptionManager } from './subscriptions.ts';
@@ -29,6 +30,7 @@ export class MsGraphPresenceConnector implements Connector {
   private subs: SubscriptionManager | undefined;
   private collector: PresenceCollector | undefined;
   private publisher: TeamsPublisher | undefined;
+  private guardState: GuardState | undefined;
   private lastSweep = 0;
   private cycle: Promise<void> | undefined;
   /** Cycles and maintenance in flight: stop() waits for them, so nothing is sent or emitted after it. */
@@ -56,6 +58,17 @@ export class MsGraphPresenceConnector implements Connector {
     const c = ctx.config;
     await this.tokens.getToken(); // bad credentials fail the start as permanent
     const ids = graphUserIds(ctx);
+    // What the hub wrote into Teams, also from another node that ran this connector before (lease):
+    // known before the first reading, or the hub's own session would be read as the user's state.
+    let persist: (() => Promise<void>) | undefined;
+    if (c.publish.enabled && ctx.state !== undefined) {
+      const gs = new GuardState({ guard: this.guard, store: ctx.state, log: ctx.log, report: ctx.report, lifetime: { session: c.publish.expiration, preferred: c.publish.preferredPresence.expiration } });
+      // Unreachable store: the start fails as transient and the supervisor retries.
+      const n = await gs.load(ids, ctx.clock.now());
+      if (n > 0) ctx.log.info({ users: n }, 'loop guard state loaded');
+      this.guardState = gs;
+      persist = () => gs.save();
+    }
     const s = c.subscriptions;
     if (s?.enabled === true) {
       const store = s.tokenStorePath !== undefined ? (i: number) => new FileTokenStore(`${s.tokenStorePath}.${i}`) : () => new MemoryTokenStore();
@@ -70,7 +83,7 @@ export class MsGraphPresenceConnector implements Connector {
       this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
       this.subs.setIds(ids);
     }
-    this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, ...(this.subs !== undefined ? { subs: this.subs } : {}) });
+    this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, ...(this.subs !== undefined ? { subs: this.subs } : {}), ...(persist !== undefined ? { persist } : {}) });
     if (s?.enabled === true) {
       const collector = this.collector;
       const verifier = new ValidationTokenVerifier({ jwksUrl: s.validationTokens.jwksUrl, appIds: [c.clientId], clock: ctx.clock, ...(s.validationTokens.issuers !== undefined ? { issuers: s.validationTokens.issuers } : {}) });
@@ -78,7 +91,7 @@ export class MsGraphPresenceConnector implements Connector {
       this.listenerPort = await this.listener.start();
     }
     if (c.publish.enabled) {
-      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person) });
+      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person), ...(persist !== undefined ? { persist } : {}) });
     }
     this.lastSweep = ctx.clock.now();
     this.cycle = this.track(this.runCycle(true));
@@ -171,12 +184,13 @@ export class MsGraphPresenceConnector implements Connector {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.allSettled([...this.inFlight]);
-    const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.publisher?.stop() ?? Promise.resolve()];
+    const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.publisher?.stop() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];
     for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;
     this.subs = undefined;
     this.publisher = undefined;
     this.collector = undefined;
+    this.guardState = undefined;
   }
 
   /** Bad credentials (permanent) versus an unreachable endpoint (transient). */

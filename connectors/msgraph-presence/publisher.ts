@@ -14,7 +14,8 @@ type PublishConfig = PresenceConfig['publish'];
 const MANUAL = ['DoNotDisturb/DoNotDisturb', 'BeRightBack/BeRightBack', 'Offline/OffWork', 'Busy/Busy', 'Away/Away'];
 
 interface UserState {
-  session?: { pair: GraphPair; setAt: number };
+  /** `resumed`: written by the connector on another node (from the shared state), not refreshed here yet. */
+  session?: { pair: GraphPair; setAt: number; resumed?: boolean };
   preferred?: GraphPair;
   lastWriteAt: number;
   desired?: WritePlan;
@@ -46,6 +47,8 @@ export class TeamsPublisher {
       report: HealthReporter;
       /** Person id -> Graph object id. */
       objectIdOf: (person: string) => string | undefined;
+      /** Saves the loop guard's record to the shared state (write-through after every write or clear). */
+      persist?: () => Promise<void>;
     },
   ) {}
 
@@ -60,12 +63,25 @@ export class TeamsPublisher {
       changes.map(async (p) => {
         const userId = this.o.objectIdOf(p.person);
         if (userId === undefined) return;
-        const st = this.users.get(userId) ?? { lastWriteAt: -Infinity };
+        const st = this.users.get(userId) ?? this.resume(userId);
         this.users.set(userId, st);
         st.desired = planWrite(p, policy);
         await this.flush(userId, st);
       }),
     );
+  }
+
+  /**
+   * A user this publisher has not written yet: the hub's write may still be in Teams, made by the
+   * connector on another node before it moved here (lease). Taken over from the loop guard's shared
+   * record, so it is cleared once the hub's presence no longer warrants it, and kept refreshed while
+   * it does (DESIGN.md invariant 4: no ghost presence after a failover).
+   */
+  private resume(userId: string): UserState {
+    const w = this.o.guard.activeRecord(userId);
+    if (w === undefined) return { lastWriteAt: -Infinity };
+    if (w.kind === 'preferred') return { lastWriteAt: -Infinity, preferred: w.pair };
+    return { lastWriteAt: -Infinity, session: { pair: w.pair, setAt: w.at, resumed: true } };
   }
 
   private async flush(userId: string, st: UserState): Promise<void> {
@@ -89,7 +105,14 @@ export class TeamsPublisher {
       (plan.kind === 'preferred' && samePair(plan.pair, st.preferred)) ||
       (plan.kind === 'clear' && st.session === undefined && st.preferred === undefined);
     st.explanation = plan.kind === 'clear' ? plan.reason : `written as ${plan.pair.availability}/${plan.pair.activity}`;
-    if (unchanged) return;
+    if (unchanged) {
+      // A session taken over from another node that the hub still wants: keep it alive from here.
+      if (plan.kind === 'set' && st.session?.resumed === true) {
+        st.session.resumed = false;
+        this.scheduleRefresh(userId, st, st.session.setAt);
+      }
+      return;
+    }
     const wait = st.lastWriteAt + this.o.config.minInterval - now;
     if (wait > 0) {
       if (st.timer === undefined) {
@@ -106,6 +129,7 @@ export class TeamsPublisher {
       await this.apply(userId, st, plan, now);
       st.lastWriteAt = now;
       this.o.report.count('teams_writes');
+      await this.o.persist?.();
     } catch (e) {
       this.o.log.warn({ user: userId, code: (e as { code?: string }).code }, `writing Teams presence failed: ${errorMessage(e)}`);
       this.o.report.error(e);
@@ -133,7 +157,7 @@ export class TeamsPublisher {
       if (st.session !== undefined) await this.clearSession(userId, st, now);
       await this.o.client.setPreferred(userId, plan.pair, this.o.config.preferredPresence.expiration);
       st.preferred = plan.pair;
-      this.o.guard.recordWrite(userId, plan.pair, now);
+      this.o.guard.recordWrite(userId, plan.pair, now, 'preferred');
     } else {
       if (st.session !== undefined) await this.clearSession(userId, st, now);
       this.o.guard.recordClear(userId, now);
@@ -146,12 +170,16 @@ export class TeamsPublisher {
     this.o.guard.recordClear(userId, now);
   }
 
-  /** Keeps the session alive: before expiry, and before the 5-minute fade of an Available session. */
-  private scheduleRefresh(userId: string, st: UserState): void {
+  /**
+   * Keeps the session alive: before expiry, and before the 5-minute fade of an Available session.
+   * `from`: when the session was last written, if not now (a session resumed from another node).
+   */
+  private scheduleRefresh(userId: string, st: UserState, from?: number): void {
     const s = st.session;
     if (s === undefined) return;
     let every = Math.max(60_000, this.o.config.expiration - this.o.config.refreshBefore);
     if (s.pair.availability === 'Available') every = Math.min(every, 4 * 60_000);
+    const delay = from === undefined ? every : Math.max(0, from + every - this.o.clock.now());
     const t = setTimeout(() => {
       if (this.stopped || st.session !== s) return;
       const now = this.o.clock.now();
@@ -160,10 +188,13 @@ export class TeamsPublisher {
         .then(() => {
           s.setAt = now;
           this.o.report.count('teams_refreshes');
+          // The shared record carries the refresh time: another node knows when the session ends.
+          if (st.session === s) this.o.guard.recordWrite(userId, s.pair, now);
           this.scheduleRefresh(userId, st);
+          return this.o.persist?.();
         })
         .catch((e: unknown) => this.o.report.error(e));
-    }, every);
+    }, delay);
     t.unref?.();
   }
 

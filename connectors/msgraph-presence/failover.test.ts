@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
+import type { Presence } from '../../core/model/presence.ts';
+import type { SignalInput } from '../../core/model/signal.ts';
+import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { MsGraphPresenceConnector } from './connector.ts';
+import type { PresenceConfig } from './config.ts';
+import { guid, setup } from './test-support.ts';
+
+let sims: GraphSimulator[] = [];
+let conns: MsGraphPresenceConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+/** The hub around the connector, shared by both nodes: latest signal per source endpoint, least available wins. */
+function miniHub(person: string) {
+  const registers = new Map<string, SignalInput>();
+  let version = 0;
+  let last: Presence | undefined;
+  return {
+    put(s: SignalInput) {
+      registers.set(`${s.source}/${s.endpoint}`, s);
+    },
+    judge(): Presence | undefined {
+      let best: SignalInput | undefined;
+      for (const s of registers.values()) if (best === undefined || Number(s.availability) > Number(best.availability)) best = s;
+      if (best === undefined) return undefined;
+      const cls = classOf(Number(best.availability));
+      const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
+      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, since: Date.now(), version: ++version };
+      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token) return undefined;
+      last = p;
+      return p;
+    },
+  };
+}
+
+describe('msgraph-presence: the loop guard survives the connector moving to another node (DESIGN.md invariant 4)', () => {
+  it('node B, taking over while the hub session shows Busy/InACall, drops it as an echo and clears it when the call ends', async () => {
+    const state = memoryConnectorStore(); // the shared connector state (a Redis hash in Redis mode)
+    const cfg = { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } };
+    const { sim, config } = await setup(1, cfg);
+    sims.push(sim);
+    const people = [{ id: 'user0', identities: [`entra:${guid(0)}`, 'mailto:user0@corp.example'] }];
+    const hubA = connectorHarness<PresenceConfig>({ id: 'teams', config, people, state });
+    const hub = miniHub('user0');
+    const teams = () => sim.presence.snapshot(sim.presence.users.get(guid(0))!);
+    const writes = () => sim.requests.filter((r) => /setPresence|clearPresence/.test(r.path)).map((r) => r.path.split('/').pop());
+
+    // Node A: reads Available, then a PBX call is written into Teams as Busy/InACall.
+    const a = new MsGraphPresenceConnector(hubA.ctx);
+    conns.push(a);
+    await a.start();
+    await a.firstCycle();
+    for (const s of hubA.signals) hub.put(s);
+    await a.publish([hub.judge()!]);
+    hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 6500, activity: 'on-the-phone' });
+    await a.publish([hub.judge()!]);
+    expect(teams()).toMatchObject({ availability: 'Busy', activity: 'InACall' });
+    expect(writes()).toEqual(['setPresence']);
+
+    // Node A dies. Its stop does not clear sessions (they are left to expire), so stopping it is a kill
+    // as far as Teams is concerned; what it kept in memory is gone with the instance.
+    await a.stop();
+    conns = conns.filter((c) => c !== a);
+    expect(teams()).toMatchObject({ availability: 'Busy', activity: 'InACall' });
+
+    // Node B takes the connector over: a new instance with the same shared state.
+    const hubB = connectorHarness<PresenceConfig>({ id: 'teams', config, people, state });
+    const b = new MsGraphPresenceConnector(hubB.ctx);
+    conns.push(b);
+    const cycleB = async () => {
+      const n = hubB.signals.length;
+      await b.runCycle(false);
+      for (const s of hubB.signals.slice(n)) hub.put(s);
+      const p = hub.judge();
+      if (p !== undefined) await b.publish([p]);
+    };
+    await b.start();
+    await b.firstCycle();
+    for (const s of hubB.signals) hub.put(s);
+    for (let i = 0; i < 2; i++) await cycleB();
+    // Teams shows the hub's own Busy/InACall: not a signal of the user's.
+    expect(hubB.signals.filter((s) => Number(s.availability) >= 6000)).toEqual([]);
+
+    // The call ends: B clears the session it did not write itself.
+    hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 3500 });
+    const p = hub.judge();
+    expect(p?.class).toBe('available');
+    await b.publish([p!]);
+    expect(writes()).toEqual(['setPresence', 'clearPresence']);
+    await cycleB();
+    expect(teams()).toMatchObject({ availability: 'Available', activity: 'Available' });
+    // Quiet afterwards: no ping-pong, and the person is not stuck busy.
+    for (let i = 0; i < 3; i++) await cycleB();
+    expect(writes()).toEqual(['setPresence', 'clearPresence']);
+    expect(hubB.signals.filter((s) => Number(s.availability) >= 6000)).toEqual([]);
+    expect(hub.judge()).toBeUndefined(); // unchanged: still available
+  });
+});
