@@ -41,13 +41,19 @@ export interface SimServerOptions {
   readonly maxExpires?: number;
   /** Key and certificate for the TLS listener (when protocols include tls). */
   readonly tls?: TlsOptions;
+  /** Fixed ports (default: free ones), so that a test can restart the server where it was. */
+  readonly udpPort?: number;
+  readonly tcpPort?: number;
 }
 
 export class SimPresenceServer {
   readonly pubs = new Map<string, Pub>();
   readonly subs = new Map<string, Sub>();
   readonly received: SipRequest[] = [];
+  /** When each request arrived and whether it was answered 503 by throttleNext (throttling checks). */
+  readonly requests: { at: number; method: string; throttled: boolean }[] = [];
   private readonly nonces = new Set<string>();
+  private throttle = { left: 0, retryAfterS: 1 };
   private constructor(
     readonly ua: UserAgent,
     private readonly o: SimServerOptions,
@@ -56,7 +62,15 @@ export class SimPresenceServer {
   }
 
   static async start(o: SimServerOptions): Promise<SimPresenceServer> {
-    const ua = await UserAgent.create({ host: '127.0.0.1', protocols: o.protocols ?? ['udp', 'tcp'], log: o.log, userAgent: 'presence-hub-simulator', ...(o.tls !== undefined ? { tls: o.tls } : {}) });
+    const ua = await UserAgent.create({
+      host: '127.0.0.1',
+      protocols: o.protocols ?? ['udp', 'tcp'],
+      log: o.log,
+      userAgent: 'presence-hub-simulator',
+      ...(o.tls !== undefined ? { tls: o.tls } : {}),
+      ...(o.udpPort !== undefined ? { udpPort: o.udpPort } : {}),
+      ...(o.tcpPort !== undefined ? { tcpPort: o.tcpPort } : {}),
+    });
     return new SimPresenceServer(ua, o);
   }
 
@@ -75,8 +89,19 @@ export class SimPresenceServer {
     return false;
   }
 
+  /** Test control: the next `count` SUBSCRIBE or PUBLISH requests are answered 503 with Retry-After (RFC 3261 section 21.5.4). */
+  throttleNext(count: number, retryAfterS: number): void {
+    this.throttle = { left: count, retryAfterS };
+  }
+
   private handle(req: SipRequest, peer: Peer, respond: RespondFn): void {
     this.received.push(req);
+    const throttled = this.throttle.left > 0 && (req.method === 'SUBSCRIBE' || req.method === 'PUBLISH');
+    this.requests.push({ at: Date.now(), method: req.method, throttled });
+    if (throttled) {
+      this.throttle.left--;
+      return respond(503, 'Service Unavailable', { headers: [['Retry-After', String(this.throttle.retryAfterS)]] });
+    }
     if (req.method === 'PUBLISH') return this.onPublish(req, respond);
     if (req.method === 'SUBSCRIBE') return this.onSubscribe(req, peer, respond);
     respond(405, 'Method Not Allowed', { headers: [['Allow', 'PUBLISH, SUBSCRIBE']] });

@@ -85,7 +85,7 @@ function withSecretRefs(config: Record<string, unknown>, secretFields: readonly 
     for (const k of keys.slice(0, -1)) node = typeof node?.[k] === 'object' && node[k] !== null ? (node[k] as Record<string, unknown>) : undefined;
     const last = keys[keys.length - 1]!;
     const v = node?.[last];
-    if (node === undefined || typeof v !== 'string') return;
+    if (node === undefined || typeof v !== 'string' || v === '') return;
     env[`CONTRACT_SECRET_${i}`] = v;
     values.push(v);
     node[last] = `\${CONTRACT_SECRET_${i}}`;
