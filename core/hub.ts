@@ -18,6 +18,7 @@ import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
 import { DirectoryReport } from './directory/report.ts';
+import { SharedDirectory } from './directory/shared-directory.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -73,6 +74,9 @@ export class Hub {
       clock,
       report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
     });
+    const dirStore = this.pipeline.mode === 'redis' ? this.pipeline.connectorStore?.('hub:directory') : undefined;
+    this.shared =
+      dirStore === undefined ? undefined : new SharedDirectory({ store: dirStore, log, onRemote: (c) => this.adoptShared(c) });
     this.webhooks = new Webhooks({
       directory: () => this.dir,
       presence: (people) => this.presence(people),
@@ -167,6 +171,7 @@ export class Hub {
   private async replaceContribution(id: string, people: readonly Person[]): Promise<void> {
     this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
     this.rebuildDirectory();
+    await this.share(id);
   }
 
   private async upsertContribution(id: string, people: readonly Person[]): Promise<void> {
@@ -174,6 +179,7 @@ export class Hub {
     for (const p of people) m.set(p.id, p);
     this.contributed.set(id, m);
     this.rebuildDirectory();
+    await this.share(id);
   }
 
   private async removeContribution(id: string, ids: readonly string[]): Promise<void> {
@@ -181,6 +187,23 @@ export class Hub {
     if (m === undefined) return;
     for (const i of ids) m.delete(i);
     this.rebuildDirectory();
+    await this.share(id);
+  }
+
+  /** Redis mode: the people a directory connector synced, for every node (shared-directory.ts). */
+  private readonly shared: SharedDirectory | undefined;
+
+  private directoryConnectorIds(): string[] {
+    return this.deps.loaded.config.connectors.filter((c) => this.deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id);
+  }
+
+  private async share(id: string): Promise<void> {
+    await this.shared?.save(id, this.contributed.get(id)?.values() ?? []);
+  }
+
+  private adoptShared(contributions: Map<string, Person[]>): void {
+    for (const [id, people] of contributions) this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
+    if (contributions.size > 0) this.rebuildDirectory();
   }
 
   // --- presence --------------------------------------------------------------------------------
@@ -231,6 +254,12 @@ export class Hub {
     this.started = true;
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.manager.start();
+    if (this.shared !== undefined) {
+      const ids = this.directoryConnectorIds();
+      // People synced earlier by another node are known before this node serves or collects.
+      this.adoptShared(await this.shared.load(ids));
+      this.shared.start(ids);
+    }
     for (const [id, s] of this.supervisors) await this.run(id, s);
   }
 
@@ -249,10 +278,27 @@ export class Hub {
       owner: this.nodeId,
       log: this.deps.log.child({ connector: id }),
       ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
-      task: { start: () => s.start(), stop: () => s.stop() },
+      task: {
+        start: async () => {
+          await s.start();
+          await this.republish(s);
+        },
+        stop: () => s.stop(),
+      },
     });
     this.runners.set(id, runner);
     runner.start();
+  }
+
+  /**
+   * A publisher that has just taken its connector over from another node hears every person's
+   * current presence once: a change made while no node held the lease is not lost, and what the
+   * previous node wrote into the system is corrected (publishers write only what differs).
+   */
+  private async republish(s: ConnectorSupervisor): Promise<void> {
+    if (!s.manifest.capabilities.includes('publish') || s.health().state !== 'running') return;
+    const ids = [...this.dir.ids()];
+    for (let i = 0; i < ids.length; i += 1000) await s.publish(await this.presence(ids.slice(i, i + 1000)));
   }
 
   private async halt(id: string, s: ConnectorSupervisor): Promise<void> {
@@ -276,6 +322,7 @@ export class Hub {
     // Connectors first (their leases go back at once), then the pipeline drains.
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    this.shared?.stop();
     this.unsubscribe?.();
     this.webhooks.close();
     // The queue waits for batches in hand, which has no bound of its own: give it one.

@@ -107,3 +107,49 @@ describe('Redis away', () => {
     expect((await json(`${n.base}/v1/signals`, { method: 'POST', body: signal })).status).toBe(202);
   }, 30_000);
 });
+
+describe('a directory connector on one node, people on every node', () => {
+  it('lets node B resolve identities that node A synced from the directory', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'ph-shared-dir-'));
+    writeFileSync(join(dir, 'people.csv'), 'id,name,identities,teams\nzara,Zara Example,sip:zara@corp.example,support\n');
+    const prefix = freshPrefix('shared-dir');
+    const make = async (nodeId: string) => {
+      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
+      const t = await testHub({
+        config: teamConfig({ connectors: [{ id: 'people', kind: 'file-directory', path: join(dir, 'people.csv') }] }),
+        env: TEAM_ENV,
+        clock: systemClock,
+        pipeline,
+        lease: pipeline.lease,
+        leaseTtlMs: 1500,
+        nodeId,
+      });
+      return t;
+    };
+    const a = await make('dir-a');
+    const b = await make('dir-b');
+    try {
+      const deadline = Date.now() + 8000;
+      while (!(a.hub.directory.has('zara') && b.hub.directory.has('zara')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect([a.hub.directory.has('zara'), b.hub.directory.has('zara')]).toEqual([true, true]);
+      for (const n of [a, b]) {
+        const res = await n.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { identity: 'sip:zara@corp.example', source: 'sip', category: 'user', availability: 'dnd' } });
+        expect(res.statusCode).toBe(202);
+      }
+      // A node that starts later knows the people before it serves.
+      const c = await make('dir-c');
+      try {
+        expect(c.hub.directory.resolve('sip:zara@corp.example')).toBe('zara');
+      } finally {
+        await c.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
