@@ -38,7 +38,7 @@ export class SipSession {
     return this.conn.server !== undefined ? { proxy: this.conn.server } : {};
   }
 
-  subscribe(o: { target: string; event: string; accept: string[]; onNotify: (n: Notification) => void; onDown: (reason: string) => void; onUp?: () => void }): Subscription {
+  subscribe(o: { target: string; event: string; accept: string[]; onNotify: (n: Notification) => void; onDown: (reason: string, permanent?: boolean) => void; onUp?: () => void }): Subscription {
     const s = new Subscription(
       {
         ua: this.ua,

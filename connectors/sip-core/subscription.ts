@@ -31,8 +31,12 @@ export interface SubscriptionOptions {
   /** Timer N (RFC 6665 section 4.1.2.4): the wait for the first NOTIFY after a 2xx. */
   readonly timerNMs?: number;
   readonly onNotify: (n: Notification) => void;
-  /** The subscription is gone (failed, terminated, timed out); it will be re-created. */
-  readonly onDown: (reason: string) => void;
+  /**
+   * The subscription is gone (failed, terminated, timed out); it will be re-created, unless
+   * `permanent`: the server refused the hub (401/407 after its credentials, 403) and retrying
+   * cannot change that until the configuration does.
+   */
+  readonly onDown: (reason: string, permanent?: boolean) => void;
   readonly onUp?: () => void;
 }
 
@@ -111,6 +115,17 @@ export class Subscription {
     } else if (wasUp) this.o.onDown(reason);
   }
 
+  /** Ends the subscription for good (no re-creation): the server refused the hub itself. */
+  private fail(reason: string): void {
+    this.up = false;
+    this.dialog = undefined;
+    if (this.timerN !== undefined) clearTimeout(this.timerN);
+    this.unregister();
+    if (this.stopped) return;
+    this.o.log.warn({ target: this.o.target, event: this.o.event, reason }, 'SIP subscription refused, not retried');
+    this.o.onDown(reason, true);
+  }
+
   private build(expires: number): SipRequest {
     const d = this.dialog;
     const h = new SipHeaders();
@@ -169,6 +184,7 @@ export class Subscription {
       if (Number.isFinite(min) && min > 0 && min <= 86_400) this.expires = min;
       return this.down('423 Interval Too Brief', 0);
     }
+    if (refusesTheHub(res)) return this.fail(`SUBSCRIBE answered ${res.status} ${res.reason}`);
     const retryAfter = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
     // An in-dialog refresh answered 481/408 means the notifier lost the subscription: re-create now.
     const lost = !initial && (res.status === 481 || res.status === 408);
@@ -285,4 +301,16 @@ export class SubscriptionSet {
     s.handleNotify(req, respond);
     return true;
   }
+}
+
+/**
+ * A final 403, or a 401/407 the user agent already answered with the configured credentials (it
+ * answers a challenge once, RFC 3261 section 22.2) that is not a stale-nonce challenge (RFC 7616
+ * section 3.3): wrong credentials or a hub the server does not let watch. Retrying does not help.
+ */
+function refusesTheHub(res: SipResponse): boolean {
+  if (res.status === 403) return true;
+  if (res.status !== 401 && res.status !== 407) return false;
+  const challenges = res.headers.getAll(res.status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate');
+  return !challenges.some((c) => /\bstale\s*=\s*"?true"?/i.test(c));
 }

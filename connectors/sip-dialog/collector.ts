@@ -39,8 +39,12 @@ export class SipDialogConnector implements Connector {
         event: 'dialog',
         accept: DIALOG_ACCEPT,
         onNotify: (n) => void this.onNotify(line, n),
-        onDown: (reason) => {
-          this.ctx.report.error(new HubError('HUB_ERR_SIP_SUBSCRIPTION', `dialog subscription to ${line.uri} down: ${reason}`, { kind: 'transient' }));
+        onDown: (reason, permanent) => {
+          this.ctx.report.error(
+            permanent === true
+              ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the dialog subscription to ${line.uri} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch the line`, { kind: 'permanent' })
+              : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `dialog subscription to ${line.uri} down: ${reason}`, { kind: 'transient' }),
+          );
           line.tracker.reset();
           void this.lapse(line);
         },

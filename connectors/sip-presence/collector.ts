@@ -45,8 +45,12 @@ export class SipPresenceConnector implements Connector {
         event: 'presence',
         accept: PRESENCE_ACCEPT,
         onNotify: (n) => void this.onNotify(target, n),
-        onDown: (reason) => {
-          this.ctx.report.error(new HubError('HUB_ERR_SIP_SUBSCRIPTION', `subscription to ${target} down: ${reason}`, { kind: 'transient' }));
+        onDown: (reason, permanent) => {
+          this.ctx.report.error(
+            permanent === true
+              ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the subscription to ${target} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch it`, { kind: 'permanent' })
+              : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `subscription to ${target} down: ${reason}`, { kind: 'transient' }),
+          );
           void this.lapse(target);
         },
       });
