@@ -153,3 +153,52 @@ describe('a directory connector on one node, people on every node', () => {
     }
   }, 30_000);
 });
+
+describe('a publisher taken over by another node', () => {
+  it('hears everyone\'s current presence once, so a change made while no node held it is written', async () => {
+    const { startWebhookReceiver } = await import('../../connectors/directory-webhook/simulator.ts');
+    const secret = 'directory-sync-secret-0001';
+    const receiver = await startWebhookReceiver({ secret });
+    const prefix = freshPrefix('republish');
+    const make = async (nodeId: string) => {
+      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
+      return testHub({
+        config: teamConfig({ connectors: [{ id: 'dirsync', kind: 'directory-webhook', url: receiver.url, secret: '${SYNC_SECRET}', interval: '100ms' }] }),
+        env: { ...TEAM_ENV, SYNC_SECRET: secret },
+        clock: systemClock,
+        pipeline,
+        lease: pipeline.lease,
+        leaseTtlMs: 1500,
+        nodeId,
+      });
+    };
+    const a = await make('pub-a');
+    try {
+      const deadline = Date.now() + 5000;
+      while (a.hub.supervisors.get('dirsync')?.health().state !== 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // The only node stops; while none publishes, Dave becomes busy.
+      await a.close();
+      // A node without the connector accepts the signal meanwhile.
+      const poster = await make('pub-poster');
+      await poster.hub.disableConnector('dirsync');
+      const res = await poster.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'dave', source: 'api', category: 'user', availability: 'busy' } });
+      expect(res.statusCode).toBe(202);
+      const until = Date.now() + 5000;
+      while ((await poster.hub.presence(['dave']))[0]!.class !== 'busy' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const before = receiver.received.length;
+      // Node B takes the connector over and writes Dave's busy without a new change.
+      const b = await make('pub-b');
+      try {
+        const t0 = Date.now();
+        const sent = () => receiver.received.slice(before).flatMap((r) => r.body.changes).find((c) => c.person === 'dave');
+        while (sent() === undefined && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 100));
+        expect(sent()).toMatchObject({ person: 'dave', class: 'busy' });
+      } finally {
+        await b.close();
+        await poster.close();
+      }
+    } finally {
+      await receiver.close();
+    }
+  }, 40_000);
+});
