@@ -80,6 +80,7 @@ describe('GuardState: the loop guard record in the shared connector state', () =
       get: (k) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.get(k)),
       set: (e) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.set(e)),
       delete: (k) => inner.delete(k),
+      entries: (p) => inner.entries(p),
     };
     const a = make(flaky);
     await expect(a.gs.load(['u1'], 0)).rejects.toMatchObject({ code: 'HUB_ERR_UNAVAILABLE', kind: 'transient' });

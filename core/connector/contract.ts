@@ -82,6 +82,8 @@ export interface ConnectorStore {
   get(keys: readonly string[]): Promise<Map<string, string>>;
   set(entries: readonly (readonly [string, string])[]): Promise<void>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Every entry whose key starts with `prefix` (all with ''): for small sets such as registries. */
+  entries(prefix: string): Promise<Map<string, string>>;
 }
 
 export interface HealthReporter {

@@ -223,6 +223,18 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       await a.delete([]);
     });
 
+    it('connector store: entries by key prefix, glob characters taken literally', async () => {
+      const s = p.connectorStore!('registry');
+      const many = Array.from({ length: 1203 }, (_, i): [string, string] => [`hook:${i}`, `v${i}`]);
+      await s.set([...many, ['status:1', 's'], ['hook*:x', 'star'], ['version', 'v']]);
+      const hooks = await s.entries('hook:');
+      expect(hooks.size).toBe(1203);
+      expect(hooks.get('hook:1202')).toBe('v1202');
+      expect(await s.entries('hook*')).toEqual(new Map([['hook*:x', 'star']]));
+      expect((await s.entries('')).size).toBe(1206);
+      expect(await p.connectorStore!('registry-2').entries('')).toEqual(new Map());
+    });
+
     it('drives the PresenceManager: changes, versions, stale input, time boundaries', async () => {
       const manager = new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log: silentLogger() });
       const changes: Presence[] = [];

@@ -34,5 +34,8 @@ export function memoryConnectorStore(m: Map<string, string> = new Map()): Connec
     async delete(keys) {
       for (const k of keys) m.delete(k);
     },
+    async entries(prefix) {
+      return new Map([...m].filter(([k]) => k.startsWith(prefix)));
+    },
   };
 }

@@ -43,5 +43,17 @@ export function redisConnectorStore(deps: { redis: Redis; keys: Keys }, connecto
       for (const c of chunks(keys)) pipe.hdel(key, ...c);
       await execOrThrow(pipe);
     },
+    async entries(prefix) {
+      // HSCAN with MATCH: never one reply holding a whole large hash.
+      const out = new Map<string, string>();
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+      let cursor = '0';
+      do {
+        const [next, flat] = await deps.redis.hscan(key, cursor, 'MATCH', pattern, 'COUNT', CHUNK);
+        for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!, flat[i + 1]!);
+        cursor = next;
+      } while (cursor !== '0');
+      return out;
+    },
   };
 }
