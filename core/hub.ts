@@ -84,6 +84,8 @@ export class Hub {
       log,
       maxAttempts: loaded.config.webhooks.maxAttempts,
       timeoutMs: loaded.config.webhooks.timeout,
+      // Redis mode: one registry for every node, one node delivering (the webhooks lease).
+      ...(this.pipeline.mode === 'redis' && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
     });
     for (const entry of loaded.config.connectors) {
       const manifest = deps.manifests.get(entry.kind)!;
@@ -261,7 +263,20 @@ export class Hub {
       this.shared.start(ids);
     }
     for (const [id, s] of this.supervisors) await this.run(id, s);
+    if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
+      this.webhookRunner = new LeasedRunner({
+        lease: this.deps.lease,
+        name: 'hub:webhooks',
+        owner: this.nodeId,
+        log: this.deps.log.child({ component: 'webhooks' }),
+        ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
+        task: { start: () => this.webhooks.activate(), stop: async () => this.webhooks.deactivate() },
+      });
+      this.webhookRunner.start();
+    }
   }
+
+  private webhookRunner: LeasedRunner | undefined;
 
   private readonly runners = new Map<string, LeasedRunner>();
 
@@ -321,6 +336,7 @@ export class Hub {
     this.started = false;
     // Connectors first (their leases go back at once), then the pipeline drains.
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
+    await this.webhookRunner?.stop();
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     this.shared?.stop();
     this.unsubscribe?.();

@@ -52,15 +52,15 @@ export function webhookRoutes({ hub }: RouteContext) {
       },
     );
     r.get('/v1/webhooks', { config: { access: ['admin'] }, schema: { summary: 'All webhooks', response: { 200: z.object({ webhooks: z.array(statusSchema) }) } } }, async () => ({
-      webhooks: hub.webhooks.list(),
+      webhooks: await hub.webhooks.list(),
     }));
     r.get('/v1/webhooks/:id', { config: { access: ['admin'] }, schema: { summary: 'One webhook and its delivery state', params: idParam, response: { 200: statusSchema } } }, async (req) => {
-      const s = hub.webhooks.get(req.params.id);
+      const s = await hub.webhooks.get(req.params.id);
       if (s === undefined) throw new HubError('HUB_ERR_NOT_FOUND', `id: no webhook ${req.params.id}`, { status: 404 });
       return s;
     });
     r.delete('/v1/webhooks/:id', { config: { access: ['admin'] }, schema: { summary: 'Remove a webhook', params: idParam } }, async (req, reply) => {
-      if (!hub.webhooks.delete(req.params.id)) throw new HubError('HUB_ERR_NOT_FOUND', `id: no webhook ${req.params.id}`, { status: 404 });
+      if (!(await hub.webhooks.delete(req.params.id))) throw new HubError('HUB_ERR_NOT_FOUND', `id: no webhook ${req.params.id}`, { status: 404 });
       return reply.code(204).send();
     });
   };

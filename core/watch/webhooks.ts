@@ -1,12 +1,13 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { Directory } from '../directory/directory.ts';
-import type { Container, Presence, PresenceView } from '../model/presence.ts';
+import { z } from 'zod';
+import type { ConnectorStore } from '../connector/contract.ts';
 import { backoffDelay } from '../connector/backoff.ts';
+import type { Directory } from '../directory/directory.ts';
+import { CONTAINERS, viewFor, type Container, type Presence, type PresenceView } from '../model/presence.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { viewKey } from './watchers.ts';
-import { viewFor } from '../model/presence.ts';
 
 export interface WebhookSpec {
   readonly url: string;
@@ -30,16 +31,28 @@ export interface WebhookStatus {
   readonly lastDeliveredAt?: string;
 }
 
-interface Hook extends WebhookSpec {
-  id: string;
-  secret: string;
-  createdAt: number;
-  state: 'active' | 'failing' | 'disabled';
-  delivered: number;
-  failures: number;
-  consecutive: number;
-  lastError?: string;
-  lastDeliveredAt?: number;
+/** What is stored of a webhook: its registration (`hook:<id>`) and its delivery state (`status:<id>`). */
+const storedHook = z.object({
+  id: z.string(),
+  url: z.string(),
+  people: z.array(z.string()),
+  watcher: z.string().optional(),
+  container: z.enum(CONTAINERS).optional(),
+  secret: z.string(),
+  createdAt: z.number(),
+});
+const storedStatus = z.object({
+  state: z.enum(['active', 'failing', 'disabled']),
+  delivered: z.number(),
+  failures: z.number(),
+  consecutive: z.number(),
+  lastError: z.string().optional(),
+  lastDeliveredAt: z.number().optional(),
+});
+type StoredHook = z.infer<typeof storedHook>;
+type StoredStatus = z.infer<typeof storedStatus>;
+
+interface Hook extends StoredHook, StoredStatus {
   /** Views waiting to go, latest per person (a slow receiver gets the newest state, not a backlog). */
   pending: Map<string, PresenceView>;
   lastSent: Map<string, string>;
@@ -55,13 +68,24 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+const NEW_STATUS: StoredStatus = { state: 'active', delivered: 0, failures: 0, consecutive: 0 };
+
 /**
  * Webhook deliveries: the views of a set of people, as one watcher may see them, posted as JSON to
  * a URL, signed with HMAC, retried with capped exponential backoff, and disabled after a bounded
  * number of consecutive failures with the reason visible.
+ *
+ * With a shared `store` (Redis mode) every node registers, lists and removes webhooks in it, and
+ * exactly one node delivers: the one the hub makes `active` (it holds the webhooks lease). The
+ * deliverer picks up registrations made on other nodes within `pollMs`, and writes each hook's
+ * delivery state back so that every node answers GET with it. Without a store (embedded mode) the
+ * one node does everything.
  */
 export class Webhooks {
   private readonly hooks = new Map<string, Hook>();
+  private active: boolean;
+  private seen: string | undefined;
+  private poller: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -72,49 +96,128 @@ export class Webhooks {
       maxAttempts: number;
       timeoutMs: number;
       backoff?: { baseMs: number; maxMs: number };
+      store?: ConnectorStore;
+      pollMs?: number;
     },
-  ) {}
+  ) {
+    this.active = deps.store === undefined;
+  }
 
   async create(spec: WebhookSpec): Promise<{ status: WebhookStatus; secret: string }> {
-    const hook: Hook = {
-      ...spec,
+    const stored: StoredHook = {
       id: randomUUID(),
+      url: spec.url,
+      people: [...spec.people],
+      ...(spec.watcher !== undefined ? { watcher: spec.watcher } : {}),
+      ...(spec.container !== undefined ? { container: spec.container } : {}),
       secret: randomBytes(32).toString('base64url'),
       createdAt: this.deps.clock.now(),
-      state: 'active',
-      delivered: 0,
-      failures: 0,
-      consecutive: 0,
-      pending: new Map(),
-      lastSent: new Map(),
-      busy: false,
     };
-    this.hooks.set(hook.id, hook);
-    // The current views first, as a stream does.
-    for (const p of await this.deps.presence(spec.people)) this.enqueue(hook, p);
-    return { status: this.status(hook), secret: hook.secret };
+    await this.deps.store?.set([
+      [`hook:${stored.id}`, JSON.stringify(stored)],
+      [`status:${stored.id}`, JSON.stringify(NEW_STATUS)],
+      ['version', randomUUID()],
+    ]);
+    if (this.active) await this.adopt(stored, NEW_STATUS);
+    return { status: this.statusOf(stored, NEW_STATUS), secret: stored.secret };
   }
 
-  get(id: string): WebhookStatus | undefined {
-    const h = this.hooks.get(id);
-    return h === undefined ? undefined : this.status(h);
+  async get(id: string): Promise<WebhookStatus | undefined> {
+    const local = this.hooks.get(id);
+    if (this.deps.store === undefined) return local === undefined ? undefined : this.statusOf(local, local);
+    // The registry decides whether it exists (another node may have removed it); the deliverer's
+    // own state, when this is the deliverer, is the freshest.
+    const got = await this.deps.store.get([`hook:${id}`, `status:${id}`]);
+    const h = parse(storedHook, got.get(`hook:${id}`));
+    return h === undefined ? undefined : this.statusOf(h, local ?? parse(storedStatus, got.get(`status:${id}`)) ?? NEW_STATUS);
   }
 
-  list(): WebhookStatus[] {
-    return [...this.hooks.values()].map((h) => this.status(h));
+  async list(): Promise<WebhookStatus[]> {
+    if (this.deps.store === undefined) return [...this.hooks.values()].map((h) => this.statusOf(h, h));
+    const { hooks, statuses } = await this.loadAll();
+    return hooks.map((h) => {
+      const local = this.hooks.get(h.id);
+      return this.statusOf(h, local ?? statuses.get(h.id) ?? NEW_STATUS);
+    });
   }
 
-  delete(id: string): boolean {
-    const h = this.hooks.get(id);
-    if (h === undefined) return false;
-    if (h.timer !== undefined) clearTimeout(h.timer);
-    h.state = 'disabled';
-    this.hooks.delete(id);
+  async delete(id: string): Promise<boolean> {
+    const existed = this.deps.store === undefined ? this.hooks.has(id) : (await this.deps.store.get([`hook:${id}`])).size > 0;
+    if (!existed) return false;
+    await this.deps.store?.delete([`hook:${id}`, `status:${id}`]);
+    await this.deps.store?.set([['version', randomUUID()]]);
+    this.drop(id);
     return true;
   }
 
   onChange(p: Presence): void {
+    if (!this.active) return;
     for (const h of this.hooks.values()) if (h.state !== 'disabled' && h.people.includes(p.person)) this.enqueue(h, p);
+  }
+
+  /** Becomes the node that delivers (Redis mode: it took the webhooks lease). */
+  async activate(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    await this.sync();
+    this.poller = setInterval(() => void this.poll(), this.deps.pollMs ?? 2000);
+    this.poller.unref?.();
+  }
+
+  /** Stops delivering (the lease went to another node); what was pending is that node's now. */
+  deactivate(): void {
+    if (this.deps.store === undefined) return;
+    this.active = false;
+    if (this.poller !== undefined) clearInterval(this.poller);
+    this.poller = undefined;
+    for (const id of [...this.hooks.keys()]) this.drop(id);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const version = (await this.deps.store!.get(['version'])).get('version');
+      if (version !== this.seen) await this.sync();
+    } catch (e) {
+      this.deps.log.debug({ err: errorMessage(e) }, 'webhook registry check failed; retrying');
+    }
+  }
+
+  /** Adopts the stored registrations this node does not deliver yet, and drops removed ones. */
+  private async sync(): Promise<void> {
+    if (this.deps.store === undefined) return;
+    this.seen = (await this.deps.store.get(['version'])).get('version');
+    const { hooks, statuses } = await this.loadAll();
+    const ids = new Set(hooks.map((h) => h.id));
+    for (const id of [...this.hooks.keys()]) if (!ids.has(id)) this.drop(id);
+    for (const h of hooks) if (!this.hooks.has(h.id)) await this.adopt(h, statuses.get(h.id) ?? NEW_STATUS);
+  }
+
+  private async loadAll(): Promise<{ hooks: StoredHook[]; statuses: Map<string, StoredStatus> }> {
+    const store = this.deps.store!;
+    const [hookEntries, statusEntries] = await Promise.all([store.entries('hook:'), store.entries('status:')]);
+    const hooks = [...hookEntries.values()].map((v) => parse(storedHook, v)).filter((h): h is StoredHook => h !== undefined);
+    const statuses = new Map<string, StoredStatus>();
+    for (const [k, v] of statusEntries) {
+      const s = parse(storedStatus, v);
+      if (s !== undefined) statuses.set(k.slice('status:'.length), s);
+    }
+    return { hooks: hooks.sort((a, b) => a.createdAt - b.createdAt), statuses };
+  }
+
+  /** Starts delivering a webhook: the current views first, as a stream does. */
+  private async adopt(stored: StoredHook, status: StoredStatus): Promise<void> {
+    const hook: Hook = { ...stored, ...status, pending: new Map(), lastSent: new Map(), busy: false };
+    this.hooks.set(hook.id, hook);
+    if (hook.state === 'disabled') return;
+    for (const p of await this.deps.presence(hook.people)) this.enqueue(hook, p);
+  }
+
+  private drop(id: string): void {
+    const h = this.hooks.get(id);
+    if (h === undefined) return;
+    if (h.timer !== undefined) clearTimeout(h.timer);
+    h.state = 'disabled';
+    this.hooks.delete(id);
   }
 
   private container(h: Hook, person: string): Container {
@@ -132,7 +235,7 @@ export class Webhooks {
   }
 
   private async flush(h: Hook): Promise<void> {
-    if (h.busy || h.pending.size === 0 || h.state === 'disabled') return;
+    if (h.busy || h.pending.size === 0 || h.state === 'disabled' || this.hooks.get(h.id) !== h) return;
     h.busy = true;
     const batch = [...h.pending.values()];
     h.pending.clear();
@@ -154,6 +257,7 @@ export class Webhooks {
       h.lastDeliveredAt = this.deps.clock.now();
       for (const v of batch) h.lastSent.set(v.person, viewKey(v));
       h.busy = false;
+      void this.saveStatus(h);
       if (h.pending.size > 0) void this.flush(h);
     } catch (e) {
       h.busy = false;
@@ -164,10 +268,12 @@ export class Webhooks {
       for (const v of batch) if (!h.pending.has(v.person)) h.pending.set(v.person, v);
       if (h.consecutive >= this.deps.maxAttempts) {
         h.state = 'disabled';
+        void this.saveStatus(h);
         this.deps.log.warn({ webhook: h.id, failures: h.consecutive }, `webhook ${h.id} disabled after ${h.consecutive} failed deliveries: ${h.lastError}`);
         return;
       }
       h.state = 'failing';
+      void this.saveStatus(h);
       const delay = backoffDelay(h.consecutive, this.deps.backoff ?? { baseMs: 1000, maxMs: 300_000 });
       h.timer = setTimeout(() => {
         h.timer = undefined;
@@ -177,24 +283,43 @@ export class Webhooks {
     }
   }
 
-  private status(h: Hook): WebhookStatus {
+  private async saveStatus(h: Hook): Promise<void> {
+    if (this.deps.store === undefined) return;
+    const s: StoredStatus = { state: h.state, delivered: h.delivered, failures: h.failures, consecutive: h.consecutive };
+    if (h.lastError !== undefined) s.lastError = h.lastError;
+    if (h.lastDeliveredAt !== undefined) s.lastDeliveredAt = h.lastDeliveredAt;
+    await this.deps.store.set([[`status:${h.id}`, JSON.stringify(s)]]).catch((e: unknown) => this.deps.log.warn({ webhook: h.id, err: errorMessage(e) }, 'webhook state not saved'));
+  }
+
+  private statusOf(h: StoredHook, st: StoredStatus): WebhookStatus {
     const s: { -readonly [K in keyof WebhookStatus]: WebhookStatus[K] } = {
       id: h.id,
       url: h.url,
       people: [...h.people],
-      state: h.state,
+      state: st.state,
       createdAt: new Date(h.createdAt).toISOString(),
-      delivered: h.delivered,
-      failures: h.failures,
+      delivered: st.delivered,
+      failures: st.failures,
     };
     if (h.watcher !== undefined) s.watcher = h.watcher;
     if (h.container !== undefined) s.container = h.container;
-    if (h.lastError !== undefined) s.lastError = h.lastError;
-    if (h.lastDeliveredAt !== undefined) s.lastDeliveredAt = new Date(h.lastDeliveredAt).toISOString();
+    if (st.lastError !== undefined) s.lastError = st.lastError;
+    if (st.lastDeliveredAt !== undefined) s.lastDeliveredAt = new Date(st.lastDeliveredAt).toISOString();
     return s;
   }
 
   close(): void {
+    if (this.poller !== undefined) clearInterval(this.poller);
     for (const h of this.hooks.values()) if (h.timer !== undefined) clearTimeout(h.timer);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const r = schema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -202,3 +202,51 @@ describe('a publisher taken over by another node', () => {
     }
   }, 40_000);
 });
+
+describe('webhooks across nodes', () => {
+  it('are registered on one node, listed on every node, and delivered once by one node', async () => {
+    const { createServer } = await import('node:http');
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as import('node:net').AddressInfo).port}/hook`;
+    const prefix = freshPrefix('hooks');
+    const make = async (nodeId: string) => {
+      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
+      const t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, pipeline, lease: pipeline.lease, leaseTtlMs: 1500, nodeId });
+      return Object.assign(t, { base: await t.app.listen({ host: '127.0.0.1', port: 0 }) });
+    };
+    const a = await make('hook-a');
+    const b = await make('hook-b');
+    try {
+      const created = await json(`${a.base}/v1/webhooks`, { method: 'POST', body: JSON.stringify({ url, people: ['carol'], container: 'company' }) });
+      expect(created.status).toBe(201);
+      // Node B knows it too.
+      expect((await json(`${b.base}/v1/webhooks/${created.body.id}`)).body).toMatchObject({ id: created.body.id, url });
+      expect((await json(`${b.base}/v1/webhooks`)).body.webhooks.map((w: { id: string }) => w.id)).toEqual([created.body.id]);
+      // A change posted to B reaches the receiver exactly once, whichever node delivers.
+      await json(`${b.base}/v1/signals`, { method: 'POST', body: JSON.stringify({ person: 'carol', source: 'api', category: 'user', availability: 'dnd' }) });
+      const deadline = Date.now() + 8000;
+      while (!received.some((r) => r.includes('"dnd"')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(received.filter((r) => r.includes('"dnd"'))).toHaveLength(1);
+      // The delivery state written by the deliverer is what every node answers.
+      const statusB = (await json(`${b.base}/v1/webhooks/${created.body.id}`)).body;
+      expect(statusB.delivered).toBeGreaterThanOrEqual(1);
+      expect(statusB.lastDeliveredAt).toBeDefined();
+      expect((await fetch(`${b.base}/v1/webhooks/${created.body.id}`, { method: 'DELETE', headers: ADMIN })).status).toBe(204);
+      expect((await fetch(`${a.base}/v1/webhooks/${created.body.id}`, { headers: ADMIN })).status).toBe(404);
+    } finally {
+      await a.close();
+      await b.close();
+      receiver.close();
+    }
+  }, 30_000);
+});
