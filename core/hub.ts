@@ -1,5 +1,5 @@
 import type { LoadedConfig } from './config/load.ts';
-import type { ConnectorContext, ConnectorManifest, DirectorySink } from './connector/contract.ts';
+import type { ConnectorContext, ConnectorManifest } from './connector/contract.ts';
 import { ConnectorSupervisor } from './connector/supervisor.ts';
 import type { LeasePort } from './connector/lease.ts';
 import { LeasedRunner } from './connector/leased-runner.ts';
@@ -18,7 +18,7 @@ import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
 import { DirectoryReport } from './directory/report.ts';
-import { SharedDirectory } from './directory/shared-directory.ts';
+import { ComposedDirectory } from './directory/composed-directory.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -50,8 +50,7 @@ export class Hub {
   readonly report = new DirectoryReport();
   readonly supervisors = new Map<string, ConnectorSupervisor>();
   readonly nodeId: string;
-  private dir: Directory;
-  private readonly contributed = new Map<string, Map<string, Person>>();
+  private readonly people: ComposedDirectory;
   private readonly cache = new PresenceCache();
   private readonly listeners = new Set<ChangeListener>();
   private unsubscribe: (() => void) | undefined;
@@ -65,20 +64,28 @@ export class Hub {
     this.metrics = deps.metrics ?? new HubMetrics();
     this.rules = compileRules(loaded.config.rules ?? {});
     this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log });
-    this.dir = new Directory(loaded.people, clock.now());
+    const dirStore = this.pipeline.mode === 'redis' ? this.pipeline.connectorStore?.('hub:directory') : undefined;
+    this.people = new ComposedDirectory({
+      base: loaded.people,
+      loadedAt: clock.now(),
+      log,
+      connectorIds: loaded.config.connectors.filter((c) => deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id),
+      ...(dirStore !== undefined ? { store: dirStore } : {}),
+      onRetired: (gone) => {
+        for (const id of gone) this.cache.delete(id);
+        this.pipeline.store.forget(gone).catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
+      },
+    });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
     this.ingest = new Ingest({
       queue: this.pipeline.queue,
-      directory: () => this.dir,
+      directory: () => this.directory,
       rules: () => this.rules,
       clock,
       report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
     });
-    const dirStore = this.pipeline.mode === 'redis' ? this.pipeline.connectorStore?.('hub:directory') : undefined;
-    this.shared =
-      dirStore === undefined ? undefined : new SharedDirectory({ store: dirStore, log, onRemote: (c) => this.adoptShared(c) });
     this.webhooks = new Webhooks({
-      directory: () => this.dir,
+      directory: () => this.directory,
       presence: (people) => this.presence(people),
       clock,
       log,
@@ -100,27 +107,22 @@ export class Hub {
   readonly disabled = new Map<string, ConnectorSupervisor>();
 
   get directory(): Directory {
-    return this.dir;
+    return this.people.current;
   }
 
   private createSupervisor(id: string, manifest: ConnectorManifest, config: unknown): ConnectorSupervisor {
     const log = this.deps.log.child({ connector: id });
     let supervisor: ConnectorSupervisor | undefined;
-    const sink: DirectorySink = {
-      replaceAll: async (people) => this.replaceContribution(id, people),
-      upsert: async (people) => this.upsertContribution(id, people),
-      remove: async (ids) => this.removeContribution(id, ids),
-      progress: (done, total) => {
-        supervisor?.setProgress(done, total);
-        log.info({ done, total }, `directory sync ${id}: ${done}${total === undefined ? '' : `/${total}`}`);
-      },
-    };
+    const sink = this.people.sink(id, (done, total) => {
+      supervisor?.setProgress(done, total);
+      log.info({ done, total }, `directory sync ${id}: ${done}${total === undefined ? '' : `/${total}`}`);
+    });
     const ctx: ConnectorContext<unknown> = {
       id,
       config,
       log,
       clock: this.deps.clock,
-      directory: { resolve: (i) => this.dir.resolve(i), person: (p) => this.dir.person(p), people: () => this.dir.people() },
+      directory: { resolve: (i) => this.directory.resolve(i), person: (p) => this.directory.person(p), people: () => this.directory.people() },
       emit: async (signals) => {
         const res = await this.ingest.submitPartial(signals);
         this.metrics.signalsAccepted.inc({ via: 'connector' }, res.accepted);
@@ -142,70 +144,8 @@ export class Hub {
 
   // --- directory -------------------------------------------------------------------------------
 
-  /** Personal and blocked lists edited through the API: the hub's own data, over the directory's. */
-  private readonly relationships = new Map<string, { personal: readonly string[]; blocked: readonly string[] }>();
-
   setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Person {
-    this.relationships.set(person, { personal: [...r.personal], blocked: [...r.blocked] });
-    this.rebuildDirectory();
-    return this.dir.person(person)!;
-  }
-
-  private rebuildDirectory(): void {
-    const merged = new Map<string, Person>();
-    for (const p of this.deps.loaded.people) merged.set(p.id, p);
-    for (const people of this.contributed.values()) for (const p of people.values()) if (!merged.has(p.id)) merged.set(p.id, p);
-    for (const [id, r] of this.relationships) {
-      const p = merged.get(id);
-      if (p !== undefined) merged.set(id, { ...p, personal: [...r.personal], blocked: [...r.blocked] });
-    }
-    const before = this.dir;
-    // Swap whole: a lookup during a sync sees the old table or the new one, never a partial one.
-    this.dir = new Directory(merged.values(), before.loadedAt);
-    const gone = [...before.ids()].filter((id) => !this.dir.has(id));
-    if (gone.length > 0) {
-      for (const id of gone) this.cache.delete(id);
-      this.pipeline.store.forget(gone).catch((e: unknown) => this.deps.log.error({ err: e, people: gone.length }, 'could not forget retired people'));
-    }
-    this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');
-  }
-
-  private async replaceContribution(id: string, people: readonly Person[]): Promise<void> {
-    this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
-    this.rebuildDirectory();
-    await this.share(id);
-  }
-
-  private async upsertContribution(id: string, people: readonly Person[]): Promise<void> {
-    const m = this.contributed.get(id) ?? new Map<string, Person>();
-    for (const p of people) m.set(p.id, p);
-    this.contributed.set(id, m);
-    this.rebuildDirectory();
-    await this.share(id);
-  }
-
-  private async removeContribution(id: string, ids: readonly string[]): Promise<void> {
-    const m = this.contributed.get(id);
-    if (m === undefined) return;
-    for (const i of ids) m.delete(i);
-    this.rebuildDirectory();
-    await this.share(id);
-  }
-
-  /** Redis mode: the people a directory connector synced, for every node (shared-directory.ts). */
-  private readonly shared: SharedDirectory | undefined;
-
-  private directoryConnectorIds(): string[] {
-    return this.deps.loaded.config.connectors.filter((c) => this.deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id);
-  }
-
-  private async share(id: string): Promise<void> {
-    await this.shared?.save(id, this.contributed.get(id)?.values() ?? []);
-  }
-
-  private adoptShared(contributions: Map<string, Person[]>): void {
-    for (const [id, people] of contributions) this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
-    if (contributions.size > 0) this.rebuildDirectory();
+    return this.people.setRelationships(person, r);
   }
 
   // --- presence --------------------------------------------------------------------------------
@@ -213,7 +153,7 @@ export class Hub {
   /** The stored presence of people (offline since the directory load for people never seen). */
   async presence(people: readonly string[]): Promise<Presence[]> {
     const stored = await this.pipeline.store.getPresence(people);
-    return people.map((p) => stored.get(p) ?? offlinePresence(p, this.dir.loadedAt));
+    return people.map((p) => stored.get(p) ?? offlinePresence(p, this.directory.loadedAt));
   }
 
   /** Watch every change of any person on this node, in version order per person. */
@@ -256,12 +196,8 @@ export class Hub {
     this.started = true;
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.manager.start();
-    if (this.shared !== undefined) {
-      const ids = this.directoryConnectorIds();
-      // People synced earlier by another node are known before this node serves or collects.
-      this.adoptShared(await this.shared.load(ids));
-      this.shared.start(ids);
-    }
+    // People synced earlier by another node are known before this node serves or collects.
+    await this.people.start();
     for (const [id, s] of this.supervisors) await this.run(id, s);
     if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
       this.webhookRunner = new LeasedRunner({
@@ -312,7 +248,7 @@ export class Hub {
    */
   private async republish(s: ConnectorSupervisor): Promise<void> {
     if (!s.manifest.capabilities.includes('publish') || s.health().state !== 'running') return;
-    const ids = [...this.dir.ids()];
+    const ids = [...this.directory.ids()];
     for (let i = 0; i < ids.length; i += 1000) await s.publish(await this.presence(ids.slice(i, i + 1000)));
   }
 
@@ -338,7 +274,7 @@ export class Hub {
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     await this.webhookRunner?.stop();
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
-    this.shared?.stop();
+    this.people.stop();
     this.unsubscribe?.();
     this.webhooks.close();
     // The queue waits for batches in hand, which has no bound of its own: give it one.

@@ -1,0 +1,106 @@
+import type { ConnectorStore, DirectorySink } from '../connector/contract.ts';
+import type { Person } from '../model/person.ts';
+import type { Logger } from '../util/logger.ts';
+import { Directory } from './directory.ts';
+import { SharedDirectory } from './shared-directory.ts';
+
+type Relationships = { personal: readonly string[]; blocked: readonly string[] };
+
+/**
+ * The hub's people: the configuration's, then what each directory connector contributes, with the
+ * personal and blocked lists edited through the API over them. Every change builds a new Directory
+ * and swaps it in whole, so a lookup during a sync sees the old table or the new one, never a
+ * partial one. In Redis mode the contributions are shared with every node (shared-directory.ts).
+ */
+export class ComposedDirectory {
+  private dir: Directory;
+  private readonly contributed = new Map<string, Map<string, Person>>();
+  private readonly relationships = new Map<string, Relationships>();
+  private readonly shared: SharedDirectory | undefined;
+
+  constructor(
+    private readonly deps: {
+      base: readonly Person[];
+      loadedAt: number;
+      log: Logger;
+      /** The ids of the configured directory connectors. */
+      connectorIds: readonly string[];
+      /** A store every node shares (Redis mode); absent, the contributions stay on this node. */
+      store?: ConnectorStore;
+      /** People no longer in the directory: their presence is forgotten. */
+      onRetired: (ids: string[]) => void;
+    },
+  ) {
+    this.dir = new Directory(deps.base, deps.loadedAt);
+    this.shared = deps.store === undefined ? undefined : new SharedDirectory({ store: deps.store, log: deps.log, onRemote: (c) => this.adopt(c) });
+  }
+
+  get current(): Directory {
+    return this.dir;
+  }
+
+  /** Loads what other nodes synced before this node serves, then follows their changes. */
+  async start(): Promise<void> {
+    if (this.shared === undefined) return;
+    this.adopt(await this.shared.load(this.deps.connectorIds));
+    this.shared.start(this.deps.connectorIds);
+  }
+
+  stop(): void {
+    this.shared?.stop();
+  }
+
+  /** Where a directory connector hands over what it read. */
+  sink(connectorId: string, progress: DirectorySink['progress']): DirectorySink {
+    return {
+      replaceAll: async (people) => {
+        this.contributed.set(connectorId, new Map(people.map((p) => [p.id, p])));
+        await this.changed(connectorId);
+      },
+      upsert: async (people) => {
+        const m = this.contributed.get(connectorId) ?? new Map<string, Person>();
+        for (const p of people) m.set(p.id, p);
+        this.contributed.set(connectorId, m);
+        await this.changed(connectorId);
+      },
+      remove: async (ids) => {
+        const m = this.contributed.get(connectorId);
+        if (m === undefined) return;
+        for (const i of ids) m.delete(i);
+        await this.changed(connectorId);
+      },
+      progress,
+    };
+  }
+
+  setRelationships(person: string, r: Relationships): Person {
+    this.relationships.set(person, { personal: [...r.personal], blocked: [...r.blocked] });
+    this.rebuild();
+    return this.dir.person(person)!;
+  }
+
+  private async changed(connectorId: string): Promise<void> {
+    this.rebuild();
+    await this.shared?.save(connectorId, this.contributed.get(connectorId)?.values() ?? []);
+  }
+
+  private adopt(contributions: Map<string, Person[]>): void {
+    for (const [id, people] of contributions) this.contributed.set(id, new Map(people.map((p) => [p.id, p])));
+    if (contributions.size > 0) this.rebuild();
+  }
+
+  private rebuild(): void {
+    const merged = new Map<string, Person>();
+    for (const p of this.deps.base) merged.set(p.id, p);
+    for (const people of this.contributed.values()) for (const p of people.values()) if (!merged.has(p.id)) merged.set(p.id, p);
+    for (const [id, r] of this.relationships) {
+      const p = merged.get(id);
+      if (p !== undefined) merged.set(id, { ...p, personal: [...r.personal], blocked: [...r.blocked] });
+    }
+    const before = this.dir;
+    this.dir = new Directory(merged.values(), before.loadedAt);
+    const gone = [...before.ids()].filter((id) => !this.dir.has(id));
+    if (gone.length > 0) this.deps.onRetired(gone);
+    this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');
+  }
+}
