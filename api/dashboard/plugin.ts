@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MemoryTimelineStore } from '../../core/pipeline/embedded/timeline-store.ts';
 import { Timeline } from '../../core/watch/timeline.ts';
 import type { RouteContext } from '../app.ts';
 import { sendProblem } from '../problem.ts';
@@ -21,8 +22,9 @@ export function dashboard(ctx: RouteContext, opts: { dist?: string; timeline?: {
   const dist = opts.dist ?? DIST;
   return async (app: FastifyInstance): Promise<void> => {
     const { hub, clock } = ctx;
-    const timeline = new Timeline({ perPerson: opts.timeline?.perPerson ?? 50, people: opts.timeline?.people ?? 20_000, now: () => clock.now() });
-    const offChange = hub.onChange((_prev, next) => timeline.change(next));
+    const store = hub.pipeline.timeline ?? new MemoryTimelineStore({ perPerson: opts.timeline?.perPerson ?? 50, people: opts.timeline?.people ?? 20_000 });
+    const timeline = new Timeline({ store, now: () => clock.now(), log: ctx.log });
+    const offChange = hub.manager.onChanges((changes) => timeline.changes(changes));
     const offSignals = hub.manager.onSignals((items) => timeline.signals(items));
     app.addHook('onClose', async () => {
       offChange();

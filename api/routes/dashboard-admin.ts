@@ -80,14 +80,14 @@ export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { time
       {
         config: { access: ['admin'] },
         schema: {
-          summary: 'The last presence changes and signals of a person, newest first (bounded, kept in memory on this node)',
+          summary: 'The last presence changes and signals of a person, newest first (bounded per person, kept in the store)',
           params: z.object({ person: z.string().min(1).max(128) }),
         },
       },
       async (req) => {
         const dir = hub.directory;
         if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });
-        return { person: req.params.person, entries: deps.timeline.entries(req.params.person).map((e) => entryJson(e, dir.loadedAt)) };
+        return { person: req.params.person, entries: (await deps.timeline.entries(req.params.person)).map((e) => entryJson(e, dir.loadedAt)) };
       },
     );
   };

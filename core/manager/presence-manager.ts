@@ -38,6 +38,7 @@ export function draftOf(person: string, j: Judgement): PresenceDraft {
 export class PresenceManager {
   private rules: Rules;
   private readonly signalListeners = new Set<SignalListener>();
+  private readonly changeListeners = new Set<(changes: readonly Presence[]) => void>();
 
   constructor(
     private readonly deps: { pipeline: Pipeline; rules: Rules; log: Logger; metrics?: ManagerMetrics },
@@ -56,6 +57,12 @@ export class PresenceManager {
   onSignals(listener: SignalListener): () => void {
     this.signalListeners.add(listener);
     return () => this.signalListeners.delete(listener);
+  }
+
+  /** Watch the changes this node's workers commit (each change is seen by exactly one node). */
+  onChanges(listener: (changes: readonly Presence[]) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   setRules(rules: Rules): void {
@@ -123,6 +130,13 @@ export class PresenceManager {
     if (changes.length > 0) {
       this.deps.metrics?.changes(changes.length);
       await bus.publish(changes);
+      for (const l of this.changeListeners) {
+        try {
+          l(changes);
+        } catch (e) {
+          this.deps.log.error({ err: e }, 'change listener failed');
+        }
+      }
     }
     return changes;
   }

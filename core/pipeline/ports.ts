@@ -98,6 +98,16 @@ export interface ChangeBus {
   close(): Promise<void>;
 }
 
+/**
+ * The recent history of each person (the admin's timeline): serialized entries, newest first,
+ * bounded per person by the implementation. Written by the node that applied a signal or
+ * committed a change, so every entry is stored once whatever the number of nodes.
+ */
+export interface TimelineStore {
+  append(entries: readonly { person: string; entry: string }[]): Promise<void>;
+  read(person: string): Promise<string[]>;
+}
+
 export interface Pipeline {
   readonly mode: 'embedded' | 'redis';
   readonly store: PresenceStore;
@@ -106,6 +116,8 @@ export interface Pipeline {
   readonly bus: ChangeBus;
   /** Durable state of one connector instance, shared by all nodes (ConnectorContext.state). */
   connectorStore?(connectorId: string): ConnectorStore;
+  /** Where the timeline of each person is kept. */
+  readonly timeline?: TimelineStore;
   /** False while the backing store cannot accept writes (Redis down). */
   ready(): boolean;
   close(): Promise<void>;

@@ -223,6 +223,19 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       await a.delete([]);
     });
 
+    it('timeline store: newest first, capped per person, separate per person', async () => {
+      const tl = p.timeline!;
+      expect(tl).toBeDefined();
+      await tl.append(Array.from({ length: 60 }, (_, i) => ({ person: 'tl-alice', entry: `e${i}` })));
+      await tl.append([{ person: 'tl-bob', entry: 'b0' }]);
+      const alice = await tl.read('tl-alice');
+      expect(alice).toHaveLength(50);
+      expect(alice.slice(0, 2)).toEqual(['e59', 'e58']);
+      expect(alice.at(-1)).toBe('e10');
+      expect(await tl.read('tl-bob')).toEqual(['b0']);
+      expect(await tl.read('tl-nobody')).toEqual([]);
+    });
+
     it('connector store: entries by key prefix, glob characters taken literally', async () => {
       const s = p.connectorStore!('registry');
       const many = Array.from({ length: 1203 }, (_, i): [string, string] => [`hook:${i}`, `v${i}`]);

@@ -6,6 +6,7 @@ import { MemoryBus } from './bus.ts';
 import { MemoryConnectorStores } from './connector-store.ts';
 import { MemoryQueue } from './queue.ts';
 import { MemoryStore } from './store.ts';
+import { MemoryTimelineStore } from './timeline-store.ts';
 
 export interface EmbeddedPipeline extends Pipeline {
   readonly queue: MemoryQueue;
@@ -25,6 +26,7 @@ export function embeddedPipeline(deps: { clock: Clock; log: Logger }): EmbeddedP
     boundaries,
     bus,
     connectorStore: (id) => connectorStores.of(id),
+    timeline: new MemoryTimelineStore(),
     ready: () => true,
     async close() {
       await queue.close();

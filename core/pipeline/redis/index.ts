@@ -11,6 +11,7 @@ import { keys } from './keys.ts';
 import { RedisLease } from './lease.ts';
 import { BullSignalQueue, type BullQueueOptions } from './queue.ts';
 import { RedisStore } from './store.ts';
+import { redisTimelineStore } from './timeline-store.ts';
 
 export interface RedisPipelineOptions extends BullQueueOptions {
   url: string;
@@ -113,6 +114,7 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
     bus,
     lease,
     connectorStore: (id) => redisConnectorStore({ redis: cmd, keys: k }, id),
+    timeline: redisTimelineStore({ redis: cmd, key: k.timeline }),
     ready,
     close() {
       closing ??= (async () => {

@@ -19,6 +19,8 @@ export interface Keys {
   lease(name: string): string;
   /** Hash: durable state of one connector instance (ConnectorContext.state), key -> value. */
   connectorState(connectorId: string): string;
+  /** A person's recent history (capped list). */
+  timeline(person: string): string;
   /** BullMQ key prefix (BullMQ appends `:<queue>:...`). */
   readonly bullPrefix: string;
 }
@@ -34,6 +36,7 @@ export function keys(prefix: string): Keys {
     bus: `${prefix}:bus`,
     lease: (name) => `${prefix}:lease:${name}`,
     connectorState: (id) => `${prefix}:cstate:${id}`,
+    timeline: (person) => `${prefix}:tl:${person}`,
     bullPrefix: `${prefix}:bull`,
   };
 }
