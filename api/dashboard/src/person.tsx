@@ -118,7 +118,7 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
       {admin && (
         <div class="card timeline">
           <h3>Recent changes and signals</h3>
-          <p class="note">The last 50 per person, kept in memory on this hub node since it started.</p>
+          <p class="note">The last 50 per person, kept by the hub (for a week without news).</p>
           <ol>
             {timeline.map((t) => (
               <li class={t.type}>
