@@ -54,8 +54,6 @@ async function build(deps: AppDeps) {
       headersTimeout: Math.min(60_000, cfg.requestTimeout),
       connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(cfg.requestTimeout / 4))),
     },
-    // Deeply nested or huge JSON is refused by the parser before it reaches a handler.
-    ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built from typed values; the schemas document them (OpenAPI) without re-validating.
