@@ -91,7 +91,7 @@ export class MsGraphPresenceConnector implements Connector {
       this.listenerPort = await this.listener.start();
     }
     if (c.publish.enabled) {
-      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person), ...(persist !== undefined ? { persist } : {}) });
+      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, source: ctx.id, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person), ...(persist !== undefined ? { persist } : {}) });
     }
     this.lastSweep = ctx.clock.now();
     this.cycle = this.track(this.runCycle(true));

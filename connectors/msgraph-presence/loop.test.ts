@@ -25,16 +25,18 @@ function miniHub(person: string) {
   let last: Presence | undefined;
   return {
     put(s: SignalInput) {
+      // Re-inserted so that the Map's order is the publication order (the latest wins a tie).
+      registers.delete(`${s.source}/${s.endpoint}`);
       registers.set(`${s.source}/${s.endpoint}`, s);
     },
     judge(): Presence | undefined {
       let best: SignalInput | undefined;
-      for (const s of registers.values()) if (best === undefined || Number(s.availability) > Number(best.availability)) best = s;
+      for (const s of registers.values()) if (best === undefined || Number(s.availability) >= Number(best.availability)) best = s;
       if (best === undefined) return undefined;
       const cls = classOf(Number(best.availability));
       const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
-      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, since: Date.now(), version: ++version };
-      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token) return undefined;
+      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, decidedBy: best.source, since: Date.now(), version: ++version };
+      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token && last.decidedBy === p.decidedBy) return undefined;
       last = p;
       return p;
     },
@@ -103,11 +105,38 @@ describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.m
     await cycle();
     expect(h.signals.at(-1)).toMatchObject({ availability: 6500, activity: 'on-the-phone' });
     expect(sim.requests.filter((r) => r.path.endsWith('/setPresence'))).toHaveLength(0);
-    expect(c.explainTeams(guid(0))).toContain('does not echo');
+    expect(c.explainTeams(guid(0))).toMatch(/does not (echo|write it back)/);
     sim.presence.setClient(guid(0), { availability: 'Available', activity: 'Available' });
     await cycle();
     expect(h.signals.at(-1)).toMatchObject({ availability: 3500 });
     expect(sim.presence.snapshot(sim.presence.users.get(guid(0))!)).toMatchObject({ availability: 'Available' });
+  });
+
+  it('never writes back a presence that Teams itself decided, even while the hub holds a session', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    const busy = (decidedBy: string, version: number): Presence => ({
+      person: 'user0',
+      availability: 6500,
+      class: 'busy',
+      activity: { token: 'on-the-phone', text: 'In a call' },
+      decidedBy,
+      since: Date.now(),
+      version,
+    });
+    // A PBX call: the hub holds a Busy/InACall session in Teams.
+    await c.publish([busy('pbx', 1)]);
+    const writes = () => sim.requests.filter((r) => /setPresence|clearPresence/.test(r.path)).map((r) => r.path.split('/').pop());
+    expect(writes()).toEqual(['setPresence']);
+    // The same state, now decided by what Teams reported: keeping the session would pin Teams'
+    // own state there and hide the user's next change behind it (a ghost that feeds itself).
+    await c.publish([busy(h.ctx.id, 2)]);
+    expect(writes()).toEqual(['setPresence', 'clearPresence']);
+    expect(c.explainTeams(guid(0))).toMatch(/Teams itself decided/);
   });
 
   it('explains what Teams cannot show (In a meeting) and leaves it to Teams', async () => {

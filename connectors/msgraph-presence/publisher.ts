@@ -40,6 +40,8 @@ export class TeamsPublisher {
     private readonly o: {
       client: PresenceClient;
       sessionId: string;
+      /** This connector's id: the `source` of the signals its collector emits. */
+      source: string;
       config: PublishConfig;
       guard: LoopGuard;
       clock: Clock;
@@ -65,7 +67,12 @@ export class TeamsPublisher {
         if (userId === undefined) return;
         const st = this.users.get(userId) ?? this.resume(userId);
         this.users.set(userId, st);
-        st.desired = planWrite(p, policy);
+        // A presence Teams itself decided is Teams' own state: writing it back would pin it there and
+        // hide the user's next change behind the hub's session (a loop that never ends).
+        st.desired =
+          p.decidedBy === this.o.source
+            ? { kind: 'clear', reason: 'Teams itself decided this presence; the hub does not write it back' }
+            : planWrite(p, policy);
         await this.flush(userId, st);
       }),
     );

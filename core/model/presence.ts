@@ -14,6 +14,11 @@ export interface Presence {
   readonly activity: PresenceActivity;
   readonly machineState?: MachineState;
   readonly lastActive?: number;
+  /**
+   * The source whose register decided the availability. Never shown to watchers; a publisher uses
+   * it so that it never writes a system's own state back into that system (DESIGN.md invariant 4).
+   */
+  readonly decidedBy?: string;
   /** When the view-relevant part last changed. */
   readonly since: number;
   /** Increases with every change of the person's presence. */

@@ -2,9 +2,12 @@ import { CLASS_MIDPOINT } from '../model/availability.ts';
 import { classActivity } from '../model/presence.ts';
 import type { PresenceDraft } from './ports.ts';
 
-/** The view-relevant part of a presence, for the store's compare-and-set. */
+/**
+ * What a change is made of, for the store's compare-and-set: the view-relevant fields, and the
+ * deciding source, which publishers need even when no watcher sees a difference.
+ */
 export function fingerprint(d: PresenceDraft): string {
-  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null]);
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null, d.decidedBy ?? null]);
 }
 
 /**

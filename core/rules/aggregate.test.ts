@@ -162,6 +162,7 @@ describe('aggregate: rules', () => {
     const user = reg({ category: 'user', availability: 9500, activity: { text: 'Writing a report' } }, T0);
     const j = aggregate([user], T0 + MIN, DEFAULT_RULES);
     expect(j.lastActive).toBe(T0);
+    expect(j.decidedBy).toBe('test');
     expect(j.activity).toEqual({ token: 'custom', text: 'Writing a report' });
     expect(j.explanation.availabilityFrom).toBe(j.explanation.activityFrom);
     expect(j.explanation.rule).toMatch(/least available/);

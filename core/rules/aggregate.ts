@@ -47,6 +47,8 @@ export interface Judgement {
   readonly activity: PresenceActivity;
   readonly machineState?: MachineState;
   readonly lastActive?: number;
+  /** The source of the register that decided the availability. */
+  readonly decidedBy?: string;
   /** The next instant at which the result can change without a new signal. */
   readonly nextBoundary?: number;
   readonly explanation: Explanation;
@@ -218,7 +220,7 @@ export function aggregate(registers: readonly Register[], now: number, rules: Ru
     class: cls,
     activity,
     ...(machine !== undefined ? { machineState: machine.machineState! } : {}),
-    ...(decider !== undefined ? { lastActive: decider.r.publishedAt } : {}),
+    ...(decider !== undefined ? { lastActive: decider.r.publishedAt, decidedBy: decider.r.source } : {}),
     ...(next !== undefined ? { nextBoundary: next } : {}),
     explanation: {
       registers: ordered,
