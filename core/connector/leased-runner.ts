@@ -65,7 +65,9 @@ export class LeasedRunner {
     if (this.stopped) return;
     this.serial(() => (this.holdingLease ? this.renew() : this.acquire())).finally(() => {
       if (!this.stopped) {
-        this.tickTimer = setTimeout(() => this.tick(), this.ttl / 3);
+        // A holder renews every ttl/3; a node waiting for the lease asks every ttl/10, so a lease
+        // left by a dead node is taken over within about a tenth of the TTL after it expires.
+        this.tickTimer = setTimeout(() => this.tick(), this.holdingLease ? this.ttl / 3 : this.ttl / 10);
         this.tickTimer.unref?.();
       }
     });
