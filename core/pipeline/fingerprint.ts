@@ -11,6 +11,14 @@ export function fingerprint(d: PresenceDraft): string {
 }
 
 /**
+ * The state a watcher sees change (availability, class, activity): `since` moves only with it, so
+ * "time in the current state" does not restart at each input of an active machine.
+ */
+export function stateKey(d: PresenceDraft): string {
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text]);
+}
+
+/**
  * A person with no stored presence is offline (the baseline every watcher sees): committing an
  * offline draft for them is no change, so no version 1 that changes nothing is published.
  */

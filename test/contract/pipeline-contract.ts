@@ -94,6 +94,20 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       expect(stamps.at(-1)!).toBeLessThan((await p.store.now()) + 1000);
     });
 
+    it('since is when the state a watcher sees changed, not when any field changed', async () => {
+      const t = await p.store.now();
+      const busy = draft('sina', 6500);
+      const [a] = await p.store.commitPresence([{ draft: { ...busy, lastActive: t }, basis: { rev: 1, at: t }, fingerprint: fingerprint({ ...busy, lastActive: t }) }]);
+      expect(a!.presence).toMatchObject({ version: 1, since: t });
+      // Only the last input moved: a new version for publishers, the same state since t.
+      const [b] = await p.store.commitPresence([{ draft: { ...busy, lastActive: t + 5 }, basis: { rev: 2, at: t + 5 }, fingerprint: fingerprint({ ...busy, lastActive: t + 5 }) }]);
+      expect(b).toMatchObject({ changed: true, presence: { version: 2, since: t, lastActive: t + 5 } });
+      const avail = draft('sina', 3500);
+      const [c] = await p.store.commitPresence([{ draft: avail, basis: { rev: 3, at: t + 9 }, fingerprint: fingerprint(avail) }]);
+      expect(c).toMatchObject({ changed: true, presence: { version: 3, since: t + 9 } });
+      expect((await p.store.getPresence(['sina'])).get('sina')).toMatchObject({ version: 3, since: t + 9 });
+    });
+
     it('commit is a compare-and-set on the basis; the version moves only when the fingerprint changes', async () => {
       const t = await p.store.now();
       const [c1] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t }, fingerprint: 'busy' }]);

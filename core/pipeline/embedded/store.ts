@@ -2,7 +2,7 @@ import type { Presence } from '../../model/presence.ts';
 import { judgeIncoming, type Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
-import { OFFLINE_FINGERPRINT } from '../fingerprint.ts';
+import { OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 
 interface PersonState {
@@ -78,7 +78,9 @@ export class MemoryStore implements PresenceStore {
       if (!basisNewer(basis, s.basis)) return { accepted: false, changed: false };
       s.basis = basis;
       if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) return s.presence === undefined ? { accepted: true, changed: false } : { accepted: true, changed: false, presence: s.presence };
-      const presence: Presence = Object.freeze({ ...draft, since: basis.at, version: (s.presence?.version ?? 0) + 1 });
+      // `since` is when the state a watcher sees last changed (stateKey), not any field.
+      const since = s.presence !== undefined && stateKey(s.presence) === stateKey(draft) ? s.presence.since : basis.at;
+      const presence: Presence = Object.freeze({ ...draft, since, version: (s.presence?.version ?? 0) + 1 });
       s.presence = presence;
       s.fingerprint = fingerprint;
       return { accepted: true, changed: true, presence };

@@ -65,21 +65,22 @@ for key, k in pairs(bumps) do redis.call('HINCRBY', key, '#rev', k) end
 return out`;
 
 /**
- * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence; then 4 per entry:
- * basis rev, basis at, fingerprint, draft JSON. Refuses (0) a basis older than the stored one (rev
+ * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence; then 5 per entry:
+ * basis rev, basis at, fingerprint, draft JSON, state key (fingerprint.ts stateKey). Refuses (0) a basis older than the stored one (rev
  * first, then evaluation instant); accepts without change (1, version, since) when the fingerprint
  * is the stored one, a person with nothing stored counting as offline (then just {1}); otherwise
- * bumps the version and sets since to the basis instant (2, version, since). Mirrors
+ * bumps the version and sets since to the basis instant, or keeps it when the state key is the
+ * stored one (2, version, since). Mirrors
  * MemoryStore.commitPresence. The draft is not sent back: equal fingerprints mean equal view fields,
  * so the caller builds the presence from the draft it sent.
  */
 export const COMMIT = `local out = {}
 for i = 1, #KEYS do
-  local b = 1 + (i - 1) * 4
+  local b = 1 + (i - 1) * 5
   local key = KEYS[i]
   local rev = tonumber(ARGV[b + 1])
   local at = tonumber(ARGV[b + 2])
-  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd')
+  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd', 'sk')
   local crev = tonumber(cur[1])
   if crev and (rev < crev or (rev == crev and at < tonumber(cur[2]))) then
     out[i] = {0}
@@ -88,8 +89,10 @@ for i = 1, #KEYS do
     if cur[4] then out[i] = {1, cur[4], cur[5]} else out[i] = {1} end
   else
     local v = tostring((tonumber(cur[4]) or 0) + 1)
-    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', ARGV[b + 2], 'd', ARGV[b + 4])
-    out[i] = {2, v, ARGV[b + 2]}
+    local since = ARGV[b + 2]
+    if cur[7] and cur[5] and cur[7] == ARGV[b + 5] then since = cur[5] end
+    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', since, 'd', ARGV[b + 4], 'sk', ARGV[b + 5])
+    out[i] = {2, v, since}
   end
 end
 return out`;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
-import { OFFLINE_FINGERPRINT } from '../fingerprint.ts';
+import { OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
@@ -101,7 +101,7 @@ export class RedisStore implements PresenceStore {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
       const args: (string | number)[] = [OFFLINE_FINGERPRINT];
-      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft));
+      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft), stateKey(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
     const replies = ((await execOrThrow(pipe)) as (number | string)[][][]).flat();
