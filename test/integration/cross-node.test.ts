@@ -34,7 +34,16 @@ describe('two nodes on one Redis', () => {
     for (let v = 1; v <= 30; v++) {
       await a.queue.enqueue([sig({ person: 'alice', sourceVersion: v, availability: v % 2 === 0 ? 6500 : 3500 })]);
     }
-    await waitFor(async () => (await b.store.getPresence(['alice'])).get('alice')?.class === 'busy' && seen.at(-1)?.class === 'busy', 'final state on B');
+    // Every other signal is busy too: wait for the last register, and for B to have seen what the
+    // store holds, then once more after a pause (a commit of the last register may still land).
+    const settled = async (): Promise<boolean> => {
+      const regs = (await b.store.getRegisters(['alice'])).get('alice');
+      const stored = (await b.store.getPresence(['alice'])).get('alice');
+      return regs?.registers[0]?.sourceVersion === 30 && stored?.class === 'busy' && seen.at(-1)?.version === stored.version;
+    };
+    await waitFor(settled, 'final state on B');
+    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(settled, 'final state on B, settled');
     const versions = seen.filter((p) => p.person === 'alice').map((p) => p.version);
     expect(versions.length).toBeGreaterThan(0);
     for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!);
