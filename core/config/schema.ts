@@ -57,10 +57,8 @@ export const hubConfigSchema = z.strictObject({
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),
       timeout: durationSchema.prefault(5),
-      /** Allow delivery to loopback and private addresses (tests, on-premises receivers). */
-      allowPrivateTargets: z.boolean().default(true),
     })
-    .default({ maxAttempts: 8, timeout: 5000, allowPrivateTargets: true }),
+    .default({ maxAttempts: 8, timeout: 5000 }),
   connectors: z.array(connectorEntrySchema).default([]),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).optional(),
   demo: z.boolean().default(false),
