@@ -88,8 +88,13 @@ export async function finalCheck(o: {
           }
           const want = truth.get(person);
           const teams = list.find((x) => x.source === 'teams' && x.endpoint === 'teams');
-          if (want !== undefined && teams?.availability !== want) stale.push(`${person}: Teams client says ${want}, register ${teams?.availability ?? 'absent'}`);
           const expected = draftOf(person, aggregate(list, now, o.rules));
+          // Who decides the merged presence tells a ghost (Teams' own stale state keeps the hub's
+          // session alive) from a state Teams cannot show (another source keeps the person busy,
+          // and the hub's session hides the client's own state until it ends).
+          if (want !== undefined && teams?.availability !== want) {
+            stale.push(`${person}: Teams client says ${want}, register ${teams?.availability ?? 'absent'}; merged ${expected.class} decided by ${expected.decidedBy ?? 'nobody'}`);
+          }
           const stored = pres.get(person);
           // Nothing stored means offline (the baseline every watcher sees).
           const got = draftOf(person, { ...(stored ?? offlinePresence(person, 0)), explanation: { registers: [], rule: '' } });
