@@ -74,6 +74,23 @@ export class SipSession {
   }
 
   /**
+   * testConnection() of a SIP connector: probes through the running session, or through a
+   * short-lived one on a free local port when the connector is not running.
+   */
+  static async test(conn: SipConnection, log: Logger, running: SipSession | undefined): Promise<TestResult> {
+    if (running !== undefined) return running.probe();
+    let s: SipSession | undefined;
+    try {
+      s = await SipSession.open({ ...conn, listen: { ...conn.listen, port: 0 } }, log);
+      return await s.probe();
+    } catch (e) {
+      return { ok: false, kind: 'transient', code: e instanceof HubError ? e.code : 'HUB_ERR_SIP_TRANSPORT', message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      await s?.close();
+    }
+  }
+
+  /**
    * Reachability and credentials check: a fetch (SUBSCRIBE with Expires: 0, RFC 6665 section 4.4.3)
    * of the hub's own address of record, which servers challenge like any subscription but which
    * leaves no state behind. 401/407/403 after our credentials is a permanent failure.

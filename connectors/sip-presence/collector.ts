@@ -141,15 +141,6 @@ export class SipPresenceConnector implements Connector {
   }
 
   async testConnection(): Promise<TestResult> {
-    if (this.session !== undefined) return this.session.probe();
-    let s: SipSession | undefined;
-    try {
-      s = await SipSession.open({ ...this.ctx.config, listen: { ...this.ctx.config.listen, port: 0 } }, this.ctx.log);
-      return await s.probe();
-    } catch (e) {
-      return { ok: false, kind: 'transient', code: e instanceof HubError ? e.code : 'HUB_ERR_SIP_TRANSPORT', message: errorMessage(e) };
-    } finally {
-      await s?.close();
-    }
+    return SipSession.test(this.ctx.config, this.ctx.log, this.session);
   }
 }
