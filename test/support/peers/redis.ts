@@ -4,11 +4,12 @@
  * foreground; `restart()` stops it and starts it again on the same port (data lost, as after a
  * crash without AOF), for the reconnect tests. Never the Redis on the standard port.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PeerProcess } from './process.ts';
 
 export const REDIS_INSTALL = 'apt-get install -y redis-server';
 
@@ -71,45 +72,14 @@ export async function startRedis(opts: { args?: readonly string[] } = {}): Promi
   requireRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'ph-redis-'));
   const port = await freePort();
-  let child: ChildProcess | undefined;
-  let exited = true;
-  let stderr = '';
-
-  const launch = async (): Promise<void> => {
-    const c = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction', ...(opts.args ?? [])],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child = c;
-    exited = false;
-    const keep = (d: Buffer): void => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    };
-    c.stdout?.on('data', keep);
-    c.stderr?.on('data', keep);
-    c.once('exit', () => {
-      exited = true;
-    });
-    const deadline = Date.now() + 10_000;
-    while (!(await pong(port))) {
-      if (exited || Date.now() > deadline) {
-        c.kill('SIGKILL');
-        throw new Error(`redis-server did not start on 127.0.0.1:${port}: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 30));
-    }
-  };
-
-  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    const c = child;
-    if (c === undefined || exited) return;
-    const done = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill(signal);
-    const t = setTimeout(() => c.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(t);
-  };
+  const proc = new PeerProcess({
+    name: `redis-server on 127.0.0.1:${port}`,
+    command: 'redis-server',
+    args: () => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction', ...(opts.args ?? [])],
+    ready: () => pong(port),
+  });
+  const launch = (): Promise<void> => proc.start();
+  const halt = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => proc.stop(signal);
 
   try {
     await launch();

@@ -3,11 +3,12 @@
  * throwaway slapd.conf with the core, cosine and inetorgperson schemas, an mdb database seeded
  * offline with slapadd, slapd in the foreground (`-d 0`) on a free loopback port, stopped by pid.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PeerProcess } from './process.ts';
 
 export const SLAPD_INSTALL = 'apt-get install -y slapd ldap-utils';
 const SLAPD = '/usr/sbin/slapd';
@@ -131,37 +132,15 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   }
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}/`;
-  let child: ChildProcess | undefined;
-  let exited = true;
-  let stderr = '';
-  const launch = async (): Promise<void> => {
-    const c: ChildProcess = spawn(SLAPD, ['-h', url, '-f', join(dir, 'slapd.conf'), '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child = c;
-    exited = false;
-    c.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    c.once('exit', () => {
-      exited = true;
-    });
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-      if (exited || Date.now() > deadline) {
-        c.kill('SIGKILL');
-        throw new Error(`slapd did not start on ${url}: ${stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  const halt = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
-    const c = child;
-    if (c === undefined || exited) return;
-    const done = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill(signal);
-    const t = setTimeout(() => c.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(t);
-  };
+  const proc = new PeerProcess({
+    name: `slapd on ${url}`,
+    command: SLAPD,
+    args: () => ['-h', url, '-f', join(dir, 'slapd.conf'), '-d', '0'],
+    ready: () => canConnect(port),
+    stdout: false,
+  });
+  const launch = (): Promise<void> => proc.start();
+  const halt = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => proc.stop(signal);
   try {
     await launch();
   } catch (e) {
