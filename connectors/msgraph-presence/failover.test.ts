@@ -1,13 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
-import type { Presence } from '../../core/model/presence.ts';
-import type { SignalInput } from '../../core/model/signal.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import type { PresenceConfig } from './config.ts';
-import { guid, setup } from './test-support.ts';
+import { guid, miniHub, setup } from './test-support.ts';
 
 let sims: GraphSimulator[] = [];
 let conns: MsGraphPresenceConnector[] = [];
@@ -17,29 +14,6 @@ afterEach(async () => {
   sims = [];
   conns = [];
 });
-
-/** The hub around the connector, shared by both nodes: latest signal per source endpoint, least available wins. */
-function miniHub(person: string) {
-  const registers = new Map<string, SignalInput>();
-  let version = 0;
-  let last: Presence | undefined;
-  return {
-    put(s: SignalInput) {
-      registers.set(`${s.source}/${s.endpoint}`, s);
-    },
-    judge(): Presence | undefined {
-      let best: SignalInput | undefined;
-      for (const s of registers.values()) if (best === undefined || Number(s.availability) > Number(best.availability)) best = s;
-      if (best === undefined) return undefined;
-      const cls = classOf(Number(best.availability));
-      const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
-      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, since: Date.now(), version: ++version };
-      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token) return undefined;
-      last = p;
-      return p;
-    },
-  };
-}
 
 describe('msgraph-presence: the loop guard survives the connector moving to another node (DESIGN.md invariant 4)', () => {
   it('node B, taking over while the hub session shows Busy/InACall, drops it as an echo and clears it when the call ends', async () => {

@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import type { SignalInput } from '../../core/model/signal.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
-import { guid, setup } from './test-support.ts';
+import { guid, miniHub, pollAndPublish, setup } from './test-support.ts';
 
 let sims: GraphSimulator[] = [];
 let conns: MsGraphPresenceConnector[] = [];
@@ -15,34 +13,6 @@ afterEach(async () => {
   conns = [];
 });
 
-/**
- * A miniature of the hub around the connector: the latest signal per source endpoint (registers),
- * the least available wins, and every change is published back. Enough to close the loop.
- */
-function miniHub(person: string) {
-  const registers = new Map<string, SignalInput>();
-  let version = 0;
-  let last: Presence | undefined;
-  return {
-    put(s: SignalInput) {
-      // Re-inserted so that the Map's order is the publication order (the latest wins a tie).
-      registers.delete(`${s.source}/${s.endpoint}`);
-      registers.set(`${s.source}/${s.endpoint}`, s);
-    },
-    judge(): Presence | undefined {
-      let best: SignalInput | undefined;
-      for (const s of registers.values()) if (best === undefined || Number(s.availability) >= Number(best.availability)) best = s;
-      if (best === undefined) return undefined;
-      const cls = classOf(Number(best.availability));
-      const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
-      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, decidedBy: best.source, since: Date.now(), version: ++version };
-      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token && last.decidedBy === p.decidedBy) return undefined;
-      last = p;
-      return p;
-    },
-  };
-}
-
 describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.md invariant 4)', () => {
   it('a phone call shows Busy/InACall in Teams and Teams returns to the real state within one cycle after it', async () => {
     const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
@@ -50,13 +20,7 @@ describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.m
     const c = new MsGraphPresenceConnector(h.ctx);
     conns.push(c);
     const hub = miniHub('user0');
-    const cycle = async () => {
-      const n = h.signals.length;
-      await c.runCycle(false);
-      for (const s of h.signals.slice(n)) hub.put(s);
-      const p = hub.judge();
-      if (p !== undefined) await c.publish([p]);
-    };
+    const cycle = () => pollAndPublish(c, h, hub);
     await c.start();
     await c.firstCycle();
     for (const s of h.signals) hub.put(s);
@@ -91,13 +55,7 @@ describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.m
     const c = new MsGraphPresenceConnector(h.ctx);
     conns.push(c);
     const hub = miniHub('user0');
-    const cycle = async () => {
-      const n = h.signals.length;
-      await c.runCycle(false);
-      for (const s of h.signals.slice(n)) hub.put(s);
-      const p = hub.judge();
-      if (p !== undefined) await c.publish([p]);
-    };
+    const cycle = () => pollAndPublish(c, h, hub);
     await c.start();
     await c.firstCycle();
     for (const s of h.signals) hub.put(s);
