@@ -52,6 +52,8 @@ export class Ingest {
     const now = this.deps.clock.now();
     items.forEach((item, index) => {
       const at = opts.single ? undefined : index;
+      // A single signal's fields are named plainly, a batch item's with its index: `[2].person`.
+      const field = (name: string): string => (opts.single ? name : `[${index}].${name}`);
       const parsed = signalInputSchema.safeParse(item);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -64,12 +66,12 @@ export class Ingest {
         person = dir.has(s.person) ? s.person : undefined;
         if (person === undefined) {
           this.deps.report?.unknown(s.source, `person ${s.person}`);
-          const f = opts.single ? 'person' : `[${index}].person`;
+          const f = field('person');
           refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown person ${s.person}` });
           return;
         }
         if (s.identity !== undefined && dir.resolve(s.identity) !== person) {
-          const f = opts.single ? 'identity' : `[${index}].identity`;
+          const f = field('identity');
           refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: identity ${s.identity} does not belong to person ${s.person}` });
           return;
         }
@@ -77,14 +79,14 @@ export class Ingest {
         person = dir.resolve(s.identity!);
         if (person === undefined) {
           this.deps.report?.unknown(s.source, `identity ${s.identity}`);
-          const f = opts.single ? 'identity' : `[${index}].identity`;
+          const f = field('identity');
           refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown identity ${s.identity}` });
           return;
         }
       }
       const sig = normalize(s, person, now);
       if (sig.category !== 'machine' && effectiveAvailability(sig, rules) === undefined) {
-        const f = opts.single ? 'availability' : `[${index}].availability`;
+        const f = field('availability');
         refusals.push({
           index,
           code: 'HUB_ERR_SIGNAL_INVALID',
