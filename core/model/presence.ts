@@ -93,16 +93,3 @@ export function viewFor(p: Presence, container: Container, baselineSince: number
       return viewFor(offlinePresence(p.person, baselineSince), 'company', baselineSince);
   }
 }
-
-/** Whether two presences differ in a field some view can show (version and since excluded). */
-export function viewRelevantChange(a: Presence | undefined, b: Presence): boolean {
-  if (a === undefined) return true;
-  return (
-    a.availability !== b.availability ||
-    a.class !== b.class ||
-    a.activity.token !== b.activity.token ||
-    a.activity.text !== b.activity.text ||
-    a.machineState !== b.machineState ||
-    a.lastActive !== b.lastActive
-  );
-}

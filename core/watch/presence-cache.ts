@@ -20,11 +20,6 @@ export class PresenceCache {
     return this.latest.get(person);
   }
 
-  seed(p: Presence): void {
-    const prev = this.latest.get(p.person);
-    if (prev === undefined || prev.version < p.version) this.latest.set(p.person, p);
-  }
-
   delete(person: string): void {
     this.latest.delete(person);
   }
