@@ -57,9 +57,10 @@ describe('LineTracker ordering and the stuck lamp', () => {
 describe('line state -> signal', () => {
   it.each([
     ['busy', 'none', { availability: 'busy', activity: 'on-the-phone' }],
-    ['ringing', 'none', { activity: 'ringing' }],
+    ['ringing', 'none', { availability: 'available', activity: 'ringing' }],
+    ['ringing', 'available', { availability: 'available', activity: 'ringing' }],
     ['ringing', 'busy', { availability: 'busy', activity: 'ringing' }],
-    ['dialing', 'none', { activity: 'dialing' }],
+    ['dialing', 'none', { availability: 'available', activity: 'dialing' }],
     ['idle', 'none', { availability: 'available' }],
   ] as const)('%s (ringing availability %s)', (state, ra, want) => {
     expect(lineSignal(state, ra)).toEqual(want);

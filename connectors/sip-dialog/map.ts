@@ -89,9 +89,11 @@ export function lineSignal(state: LineState, ringingAvailability: RingingAvailab
       return { availability: 'busy', activity: 'on-the-phone' };
     case 'ringing':
     case 'dialing': {
-      // Ringing is activity only: a phone that rings does not make its owner busy, unless configured.
+      // A phone that rings does not make its owner busy, unless configured: with `none` the line
+      // counts as idle (available) and only adds the activity. A phone signal must carry an
+      // availability (ingest refuses one without it), so `none` cannot mean "no availability".
       const activity = state;
-      return ringingAvailability === 'none' ? { activity } : { availability: ringingAvailability, activity };
+      return { availability: ringingAvailability === 'busy' ? 'busy' : 'available', activity };
     }
     case 'idle':
       return { availability: 'available' };
