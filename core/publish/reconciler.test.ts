@@ -36,7 +36,7 @@ function system(people: string[], opts: { minInterval?: number; refresh?: number
   return { shows, calls, script, target };
 }
 
-function reconciler(sys: ReturnType<typeof system>, stored: Map<string, Presence>, o: { clock?: ManualClock; store?: ReturnType<typeof memoryConnectorStore> } = {}) {
+function reconciler(sys: ReturnType<typeof system>, stored: Map<string, Presence>, o: { clock?: ManualClock; store?: ReturnType<typeof memoryConnectorStore>; probeEvery?: number } = {}) {
   const clock = o.clock ?? new ManualClock(1_000_000);
   const store = o.store ?? memoryConnectorStore();
   const counts: Record<string, number> = {};
@@ -49,6 +49,7 @@ function reconciler(sys: ReturnType<typeof system>, stored: Map<string, Presence
     report: { ok: () => undefined, error: (e) => errors.push(e), count: (n, k = 1) => void (counts[n] = (counts[n] ?? 0) + k) },
     presence: async (ids) => ids.map((id) => stored.get(id) ?? presence(id, 'offline', 0)),
     random: () => 0.5,
+    ...(o.probeEvery !== undefined ? { probeEvery: o.probeEvery } : {}),
   });
   return { r, clock, store, errors };
 }
@@ -86,7 +87,7 @@ describe('Reconciler', () => {
   it('retries a failed write with growing backoff until the system confirms', async () => {
     const sys = system(['a']);
     const stored = new Map<string, Presence>();
-    const { r, clock } = reconciler(sys, stored);
+    const { r, clock } = reconciler(sys, stored, { probeEvery: 3_600_000 });
     await r.start();
     await r.tick();
     sys.calls.length = 0;
@@ -184,6 +185,31 @@ describe('Reconciler', () => {
     // b confirmed after the outage; a (written before it) is written again, nothing else.
     expect(sys.calls.map((c) => `${c.op}:${c.person}`)).toEqual(['write:b', 'write:b', 'write:a']);
     expect(r.stats()).toMatchObject({ pending: 0, reconciles: 2 });
+  });
+
+  it('during an outage probes once a second, and when the probe is confirmed every pending write goes at once', async () => {
+    const sys = system(['a', 'b', 'c']);
+    const { r, clock } = reconciler(sys, new Map());
+    await r.start();
+    await r.tick();
+    sys.calls.length = 0;
+    sys.script.push(...Array<'failed'>(500).fill('failed'));
+    r.offer([presence('a', 'busy', 2), presence('b', 'dnd', 2), presence('c', 'busy', 2)]);
+    await r.tick();
+    for (let t = 0; t < 30; t++) {
+      clock.advance(1000);
+      await r.tick();
+    }
+    // 3 first attempts, then backoff (growing to 60 s) plus one probe a second: bounded, not a storm.
+    const during = sys.calls.length;
+    expect(during).toBeLessThanOrEqual(3 + 30 + 3 * 5);
+    sys.script.length = 0; // the system is back
+    clock.advance(1000);
+    await r.tick();
+    await r.tick();
+    expect([...sys.shows].sort()).toEqual([['a', 'busy'], ['b', 'dnd'], ['c', 'busy']]);
+    expect(sys.calls.length - during).toBe(3);
+    expect(r.stats()).toMatchObject({ pending: 0 });
   });
 
   it('refreshes a confirmed write that fades in the system', async () => {

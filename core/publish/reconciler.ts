@@ -37,6 +37,12 @@ export interface ReconcilerDeps {
   readonly presence: (people: readonly string[]) => Promise<Presence[]>;
   readonly backoff?: BackoffOptions;
   readonly random?: () => number;
+  /**
+   * While writes fail (an outage), one pending write is tried this often whatever its backoff: the
+   * probe. When it is confirmed every pending write goes at once, so the system shows the hub's
+   * answer within about this long of its recovery, however long the outage was (default 1 s).
+   */
+  readonly probeEvery?: number;
 }
 
 /**
@@ -58,6 +64,7 @@ export class Reconciler<D> implements PublishHandle<D> {
   private unknownCount = 0;
   /** When writes began to fail (an upstream outage); undefined while they succeed. */
   private failingSince: number | undefined;
+  private nextProbeAt = 0;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
@@ -212,7 +219,19 @@ export class Reconciler<D> implements PublishHandle<D> {
       if (at <= now && this.running < limit) this.send(e);
       else next = Math.min(next, Math.max(at, now + 1));
     };
-    for (const p of this.pending) consider(this.entries.get(p)!, this.dueAt(this.entries.get(p)!));
+    let probe = this.failingSince !== undefined && now >= this.nextProbeAt;
+    for (const p of this.pending) {
+      const e = this.entries.get(p)!;
+      const at = this.dueAt(e);
+      if (probe && at > now && e.attempts > 0 && !e.inFlight && this.running < limit) {
+        probe = false;
+        this.nextProbeAt = now + (this.deps.probeEvery ?? 1000);
+        this.send(e);
+        continue;
+      }
+      consider(e, at);
+    }
+    if (this.failingSince !== undefined && this.pending.size > 0) next = Math.min(next, Math.max(this.nextProbeAt, now + 1));
     for (const [p, at] of this.refresh) consider(this.entries.get(p)!, at);
     if (this.running >= limit) return; // the end of a write kicks again
     if (!this.initSaved && this.unknownCount === 0) this.saveInit();
@@ -281,6 +300,12 @@ export class Reconciler<D> implements PublishHandle<D> {
       if (since !== undefined) {
         this.failingSince = undefined;
         this.deps.report.ok();
+        // The system is back: what waited out its backoff goes now.
+        for (const p of this.pending) {
+          const x = this.entries.get(p)!;
+          x.attempts = 0;
+          x.retryAt = 0;
+        }
         // During the outage the system may have lost or kept anything the hub wrote before it.
         this.resyncBefore(since, 'the system accepts writes again');
       }
@@ -292,7 +317,10 @@ export class Reconciler<D> implements PublishHandle<D> {
       e.attempts++;
       const wait = out.outcome === 'failed' && out.retryAfterMs !== undefined ? out.retryAfterMs : backoffDelay(e.attempts, this.deps.backoff ?? PUBLISH_BACKOFF, this.deps.random);
       e.retryAt = now + wait;
-      this.failingSince ??= now;
+      if (this.failingSince === undefined) {
+        this.failingSince = now;
+        this.nextProbeAt = now + (this.deps.probeEvery ?? 1000);
+      }
       const code = isHubError(out.error) ? out.error.code : undefined;
       this.deps.log.warn({ connector: this.deps.connector, person: e.person, outcome: out.outcome, code, attempt: e.attempts }, `${d === null ? 'clear' : 'write'} ${out.outcome}, retried in ${wait} ms: ${errorMessage(out.error)}`);
       this.deps.report.error(out.error);
