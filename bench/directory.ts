@@ -8,7 +8,7 @@ import { Directory } from '../core/directory/directory.ts';
 import type { Person } from '../core/model/person.ts';
 import { systemClock } from '../core/util/clock.ts';
 import { silentLogger } from '../core/util/logger.ts';
-import type { LdapDirectoryConnector } from '../connectors/ldap-directory/collector.ts';
+import type { LdapDirectoryConnector } from '../connectors/ldap-directory/connector.ts';
 import { ldapConfigSchema, type LdapConfig } from '../connectors/ldap-directory/config.ts';
 import { ldapDirectoryManifest } from '../connectors/ldap-directory/manifest.ts';
 import { startSlapd } from '../test/support/peers/slapd.ts';

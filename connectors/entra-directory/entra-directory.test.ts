@@ -7,7 +7,7 @@ import type { Person } from '../../core/model/person.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import type { SimDirUser } from '../msgraph-shared/sim-directory.ts';
-import type { EntraDirectoryConnector } from './collector.ts';
+import type { EntraDirectoryConnector } from './connector.ts';
 import { entraConfigSchema, type EntraConfig, type EntraConfigInput } from './config.ts';
 import { entraDirectoryManifest } from './manifest.ts';
 

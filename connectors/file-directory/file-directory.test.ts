@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import type { FileDirectoryConnector } from './collector.ts';
-import { fileDirectoryConfigSchema, fileDirectoryManifest } from './manifest.ts';
+import type { FileDirectoryConnector } from './connector.ts';
+import { fileDirectoryConfigSchema } from './config.ts';
+import { fileDirectoryManifest } from './manifest.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-file-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

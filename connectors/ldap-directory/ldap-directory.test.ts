@@ -11,7 +11,7 @@ import { classActivity } from '../../core/model/presence.ts';
 import type { AvailabilityClass } from '../../core/model/availability.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd.ts';
-import type { LdapDirectoryConnector } from './collector.ts';
+import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
 

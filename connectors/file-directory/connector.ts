@@ -11,7 +11,7 @@ import type { Connector, ConnectorContext, TestResult } from '../../core/connect
 import type { Person } from '../../core/model/person.ts';
 import { HubError, errorMessage } from '../../core/util/errors.ts';
 import { buildReport, EMPTY_REPORT, type DirectorySyncReport } from '../directory-common/report.ts';
-import type { FileDirectoryConfig } from './manifest.ts';
+import type { FileDirectoryConfig } from './config.ts';
 
 export class FileDirectoryConnector implements Connector {
   private readonly file: string;

@@ -1,7 +1,7 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError } from '../../core/util/errors.ts';
-import type { DemoConfig } from './manifest.ts';
+import type { DemoConfig } from './config.ts';
 
 /** mulberry32: a small seeded generator, so a demo run can be replayed. */
 function rng(seed: number): () => number {

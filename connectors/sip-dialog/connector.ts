@@ -3,7 +3,7 @@ import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/util/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
 import { DIALOG_ACCEPT, dialogDocument, SipSession } from './client.ts';
-import type { SipDialogConfig } from './manifest.ts';
+import type { SipDialogConfig } from './config.ts';
 import { lineSignal, LineTracker, type LineState } from './map.ts';
 
 interface Line {

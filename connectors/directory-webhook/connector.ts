@@ -9,7 +9,7 @@ import type { Presence } from '../../core/model/presence.ts';
 import { HubError } from '../../core/util/errors.ts';
 import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
 import { postBatch } from './client.ts';
-import type { DirectoryWebhookConfig } from './manifest.ts';
+import type { DirectoryWebhookConfig } from './config.ts';
 import { webhookBody } from './map.ts';
 
 export class DirectoryWebhookConnector implements Connector {

@@ -7,7 +7,7 @@ import type { PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, SipSession } from './client.ts';
 import { LoopGuard } from './loop-guard.ts';
-import type { SipPresenceConfig } from './manifest.ts';
+import type { SipPresenceConfig } from './config.ts';
 import { pidfToNeutral, type NeutralState } from './map.ts';
 import { SipPresencePublisher } from './publisher.ts';
 
