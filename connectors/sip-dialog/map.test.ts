@@ -57,10 +57,9 @@ describe('LineTracker ordering and the stuck lamp', () => {
 describe('line state -> signal', () => {
   it.each([
     ['busy', 'none', { availability: 'busy', activity: 'on-the-phone' }],
-    ['ringing', 'none', { availability: 'available', activity: 'ringing' }],
-    ['ringing', 'available', { availability: 'available', activity: 'ringing' }],
+    ['ringing', 'none', { activity: 'ringing' }],
     ['ringing', 'busy', { availability: 'busy', activity: 'ringing' }],
-    ['dialing', 'none', { availability: 'available', activity: 'dialing' }],
+    ['dialing', 'none', { activity: 'dialing' }],
     ['idle', 'none', { availability: 'available' }],
   ] as const)('%s (ringing availability %s)', (state, ra, want) => {
     expect(lineSignal(state, ra)).toEqual(want);

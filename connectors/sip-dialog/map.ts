@@ -89,11 +89,9 @@ export function lineSignal(state: LineState, ringingAvailability: RingingAvailab
       return { availability: 'busy', activity: 'on-the-phone' };
     case 'ringing':
     case 'dialing': {
-      // A phone that rings does not make its owner busy, unless configured: with `none` the line
-      // counts as idle (available) and only adds the activity. A phone signal must carry an
-      // availability (ingest refuses one without it), so `none` cannot mean "no availability".
+      // Ringing is activity only: a phone that rings does not make its owner busy, unless configured.
       const activity = state;
-      return { availability: ringingAvailability === 'busy' ? 'busy' : 'available', activity };
+      return ringingAvailability === 'none' ? { activity } : { availability: ringingAvailability, activity };
     }
     case 'idle':
       return { availability: 'available' };
