@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { EntraDirectoryConnector } from './collector.ts';
+import { EntraDirectoryConnector } from './connector.ts';
 import { entraConfigSchema, type EntraConfig } from './config.ts';
 
 /**

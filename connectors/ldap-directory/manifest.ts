@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { LdapDirectoryConnector } from './collector.ts';
+import { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfig } from './config.ts';
 
 /**

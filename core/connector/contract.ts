@@ -79,10 +79,10 @@ export interface ConnectorContext<C> {
   /**
    * Small durable key-value state of this connector instance, shared by every node (Redis mode):
    * what a connector must still know after it moves to another node (e.g. what it wrote into a
-   * system, for the loop guard of DESIGN.md invariant 4). The hub always provides it; optional
-   * only so that older hand-made contexts still compile.
+   * system, for the loop guard of DESIGN.md invariant 4). Always present: the hub gives every
+   * instance one, and test contexts use the embedded store.
    */
-  readonly state?: ConnectorStore;
+  readonly state: ConnectorStore;
 }
 
 /** Durable key-value state namespaced per connector id; every call is a batch. */
@@ -134,11 +134,17 @@ export interface ConnectorReport {
   readonly at?: number;
 }
 
+/**
+ * One connector instance. The ConnectorSupervisor owns the lifecycle guards: it never calls
+ * start() twice without a stop() between, and it turns a rejected testConnection() into a failed
+ * TestResult (core/connector/test-connection.ts), so a connector implements neither guard.
+ */
 export interface Connector {
   /** Starts collecting/subscribing. Rejects with a HubError whose kind tells the supervisor whether to retry. */
   start(): Promise<void>;
   /** Harmless when already stopped; runs every cleanup step even when one throws. */
   stop(): Promise<void>;
+  /** Checks reachability and credentials; may reject with the HubError that says why. */
   testConnection(): Promise<TestResult>;
   /** For `publish` connectors: the merged presence of people that changed (full view). */
   publish?(changes: readonly Presence[]): Promise<void>;
