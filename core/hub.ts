@@ -270,8 +270,12 @@ export class Hub {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    // Connectors first (their leases go back at once), then the pipeline drains.
+    // Redis mode: stop taking batches at once (the other nodes take them), while the connectors
+    // stop and give their leases back (another node takes each over within half a second).
+    // Embedded mode drains its in-process queue instead: no other node would take it.
+    const pausing = this.pipeline.mode === 'redis' ? this.pipeline.queue.pause().catch((e: unknown) => this.deps.log.warn({ err: e }, 'queue pause failed')) : undefined;
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
+    await pausing;
     await this.webhookRunner?.stop();
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     this.people.stop();
