@@ -31,6 +31,9 @@ export function zodIssues(err: z.ZodError, prefix: Path = []): string[] {
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** The shortest API key accepted (README "Security": key rules). */
+export const MIN_KEY_LENGTH = 16;
+
 /**
  * `${VAR}` substitution from the environment. A secret field must be a reference: a literal secret
  * in the file is refused, so secrets live in the environment only.
@@ -117,6 +120,8 @@ export function parseConfig(
     cfg.auth.keys.forEach((k, i) => {
       if (names.has(k.name)) errors.push(`auth.keys[${i}].name: duplicate key name ${k.name}`);
       names.add(k.name);
+      // A short key is guessed; the length (never the value) is named.
+      if (k.secret.length < MIN_KEY_LENGTH) errors.push(`auth.keys[${i}].secret: an API key needs at least ${MIN_KEY_LENGTH} characters (key ${k.name} has ${k.secret.length}); use a random key of 32 or more`);
     });
     people = [...cfg.people];
     if (cfg.peopleFile !== undefined) {
