@@ -9,10 +9,11 @@ export type PostResult = { ok: true; status: number } | { ok: false; error: HubE
 
 export async function postBatch(cfg: DirectoryWebhookConfig, clock: Clock, body: string): Promise<PostResult> {
   let res: Response;
+  const timestamp = String(Math.floor(clock.now() / 1000));
   try {
     res = await fetch(cfg.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [cfg.signatureHeader]: sign(cfg.secret, body), 'x-hub-delivery': randomUUID() },
+      headers: { 'content-type': 'application/json', [cfg.signatureHeader]: sign(cfg.secret, timestamp, body), [cfg.timestampHeader]: timestamp, 'x-hub-delivery': randomUUID() },
       body,
       signal: AbortSignal.timeout(cfg.timeout),
       redirect: 'error',

@@ -1,6 +1,8 @@
 /**
  * The wire format of the outbound directory webhook (pure): one JSON body per batch, signed with
- * HMAC-SHA256 over the exact bytes sent (RFC 2104), hex-encoded with a `sha256=` prefix.
+ * HMAC-SHA256 (RFC 2104) over `${timestamp}.${body}` (the exact bytes sent, after the Unix time in
+ * seconds from the timestamp header), hex-encoded with a `sha256=` prefix: the same scheme as the
+ * hub's own webhooks, so a receiver can refuse a replayed batch (README "Security").
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ClassChange } from '../directory-common/class-change-batcher.ts';
@@ -20,14 +22,22 @@ export function webhookBody(source: string, sentAt: number, batch: readonly Clas
   return JSON.stringify(body);
 }
 
-export function sign(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/** How far a receiver should accept a timestamp from its own clock, either way (seconds). */
+export const REPLAY_WINDOW_S = 300;
+
+export function sign(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`, 'utf8').digest('hex')}`;
 }
 
-/** For receivers (and the simulator): constant-time check of a signature header. */
-export function verify(secret: string, body: string, header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const want = Buffer.from(sign(secret, body));
+/**
+ * For receivers (and the simulator): the timestamp is within `windowS` of `now` (epoch ms), and the
+ * signature matches, compared in constant time. A receiver that also remembers the X-Hub-Delivery
+ * ids it saw within the window refuses every replay.
+ */
+export function verify(secret: string, body: string, header: string | undefined, timestamp: string | undefined, now: number, windowS = REPLAY_WINDOW_S): boolean {
+  if (header === undefined || timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(now / 1000 - Number(timestamp)) > windowS) return false;
+  const want = Buffer.from(sign(secret, timestamp, body));
   const got = Buffer.from(header);
   return want.length === got.length && timingSafeEqual(want, got);
 }

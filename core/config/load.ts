@@ -1,3 +1,4 @@
+import { DestinationPolicy } from '../watch/destination-policy.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -136,6 +137,11 @@ export function parseConfig(
       if (ids.has(p.id)) errors.push(`people[${i}].id: duplicate person ${p.id}`);
       ids.add(p.id);
     });
+    try {
+      new DestinationPolicy(cfg.webhooks.allowPrivateTargets);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
     cfg.auth.keys.forEach((k, i) => {
       if (k.person !== undefined && !ids.has(k.person)) errors.push(`auth.keys[${i}].person: unknown person ${k.person}`);
     });

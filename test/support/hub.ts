@@ -89,6 +89,8 @@ export function teamConfig(extra: Partial<HubConfigInput> = {}): HubConfigInput 
         { name: 'public', secret: '${PUBLIC_KEY}', roles: ['watcher'] },
       ],
     },
+    // Tests deliver webhooks to receivers on loopback, which the destination policy refuses by default.
+    webhooks: { allowPrivateTargets: ['127.0.0.1'] },
     ...extra,
   };
 }
