@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
+import { avayaAesManifest } from './avaya-aes/manifest.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
 import { entraDirectoryManifest } from './entra-directory/manifest.ts';
@@ -19,6 +20,7 @@ export const manifests: readonly ConnectorManifest[] = [
   msgraphCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
+  avayaAesManifest,
   ldapDirectoryManifest,
   entraDirectoryManifest,
   fileDirectoryManifest,

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError } from '../../core/util/errors.ts';
-import type { DirectoryWebhookConfig } from './manifest.ts';
+import type { DirectoryWebhookConfig } from './config.ts';
 import { retryAfterMs, sign } from './map.ts';
 
 export type PostResult = { ok: true; status: number } | { ok: false; error: HubError; retryAfterMs?: number };

@@ -4,9 +4,10 @@ import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { ManualClock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { freePort } from '../../test/support/peers/slapd.ts';
-import { directoryWebhookConfigSchema, directoryWebhookManifest } from './manifest.ts';
+import { directoryWebhookConfigSchema } from './config.ts';
+import { directoryWebhookManifest } from './manifest.ts';
 import { retryAfterMs, sign, verify } from './map.ts';
-import type { DirectoryWebhookConnector } from './publisher.ts';
+import type { DirectoryWebhookConnector } from './connector.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './simulator.ts';
 
 const SECRET = 'directory-sync-shared-secret';

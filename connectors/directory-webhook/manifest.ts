@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
+<<<<<<< HEAD
 import { durationSchema } from '../../core/model/duration.ts';
 import { DirectoryWebhookConnector } from './publisher.ts';
 
@@ -21,6 +21,10 @@ export const directoryWebhookConfigSchema = z.strictObject({
   retryMax: durationSchema.prefault('5m'),
 });
 export type DirectoryWebhookConfig = z.infer<typeof directoryWebhookConfigSchema>;
+=======
+import { directoryWebhookConfigSchema, type DirectoryWebhookConfig } from './config.ts';
+import { DirectoryWebhookConnector } from './connector.ts';
+>>>>>>> main
 
 /**
  * Presence out to a directory-sync service over HTTP (issue 6 part 4): the availability class of

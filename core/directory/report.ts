@@ -12,6 +12,8 @@ export interface UnknownEntry {
   readonly subject: string;
   count: number;
   lastSeen: number;
+  /** Why the directory could not place it, when not simply unknown (an identity two people share). */
+  reason?: string;
 }
 
 export const MAX_UNKNOWN_PER_SOURCE = 1000;
@@ -25,13 +27,15 @@ export class DirectoryReport {
 
   constructor(private readonly limits: { perSource: number; total: number } = { perSource: MAX_UNKNOWN_PER_SOURCE, total: MAX_UNKNOWN_TOTAL }) {}
 
-  unknown(source: string, subject: string, at: number): void {
+  unknown(source: string, subject: string, at: number, reason?: string): void {
     const key = `${source}\u0000${subject}`;
     let m = this.perSource.get(source);
     const e = this.all.get(key);
     if (e !== undefined && m !== undefined) {
       e.count++;
       e.lastSeen = at;
+      if (reason !== undefined) e.reason = reason;
+      else delete e.reason;
       this.all.delete(key);
       this.all.set(key, e);
       m.delete(subject);
@@ -50,7 +54,7 @@ export class DirectoryReport {
       const oldest = this.all.values().next().value;
       if (oldest !== undefined) this.evict(oldest);
     }
-    const entry: UnknownEntry = { source, subject, count: 1, lastSeen: at };
+    const entry: UnknownEntry = { source, subject, count: 1, lastSeen: at, ...(reason !== undefined ? { reason } : {}) };
     this.all.set(key, entry);
     m.set(subject, entry);
   }

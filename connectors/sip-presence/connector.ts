@@ -7,7 +7,7 @@ import type { PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, SipSession } from './client.ts';
 import { LoopGuard } from './loop-guard.ts';
-import type { SipPresenceConfig } from './manifest.ts';
+import type { SipPresenceConfig } from './config.ts';
 import { pidfToNeutral, type NeutralState } from './map.ts';
 import { SipPresencePublisher } from './publisher.ts';
 
@@ -37,7 +37,6 @@ export class SipPresenceConnector implements Connector {
   }
 
   async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-presence ${this.ctx.id} is already running`);
     this.session = await SipSession.open(this.ctx.config, this.ctx.log);
     for (const target of this.presentities()) {
       this.session.subscribe({

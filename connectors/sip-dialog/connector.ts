@@ -3,7 +3,7 @@ import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/util/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
 import { DIALOG_ACCEPT, dialogDocument, SipSession } from './client.ts';
-import type { SipDialogConfig } from './manifest.ts';
+import type { SipDialogConfig } from './config.ts';
 import { lineSignal, LineTracker, type LineState } from './map.ts';
 
 interface Line {
@@ -29,7 +29,6 @@ export class SipDialogConnector implements Connector {
   constructor(private readonly ctx: ConnectorContext<SipDialogConfig>) {}
 
   async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-dialog ${this.ctx.id} is already running`);
     const session = await SipSession.open(this.ctx.config, this.ctx.log);
     this.session = session;
     this.lines = this.ctx.config.lines.map((l) => ({ uri: l.uri, identity: l.identity ?? l.uri, endpoint: l.endpoint ?? l.uri, tracker: new LineTracker() }));
