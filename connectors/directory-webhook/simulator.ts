@@ -1,11 +1,12 @@
 /**
  * A loopback directory-sync receiver for tests and the demo: checks the HMAC signature and the
- * timestamp's replay window (map.ts verify), as a receiver should; records
+ * timestamp's replay window (client.ts verify), as a receiver should; records
  * each accepted batch, and answers with scripted statuses (e.g. 503, then 200).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verify, type WebhookBody } from './map.ts';
+import { verify } from './client.ts';
+import type { WebhookBody } from './map.ts';
 
 export interface ReceivedBatch {
   readonly body: WebhookBody;

@@ -34,11 +34,7 @@ export const hubConfigSchema = z.strictObject({
       /** Failed authentications per client address per minute before 429 (api/auth-failures.ts); 0 disables. */
       authFailureLimit: z.number().int().nonnegative().default(10),
     })
-<<<<<<< HEAD
     .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200, authFailureLimit: 10 }),
-  redis: z.strictObject({ url: z.string().optional(), prefix: z.string().default('ph') }).optional(),
-=======
-    .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200 }),
   redis: z
     .strictObject({
       url: z.string().optional(),
@@ -59,7 +55,6 @@ export const hubConfigSchema = z.strictObject({
     .optional(),
   /** Embedded mode: where what the API configured is kept across restarts (absent: memory only). */
   dataDir: z.string().min(1).optional(),
->>>>>>> main
   node: z.strictObject({ id: z.string().min(1).optional() }).optional(),
   people: z.array(personSchema).default([]),
   /** A YAML or CSV file of people, relative to the configuration file. */
