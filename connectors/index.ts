@@ -1,6 +1,7 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
+import { ewsCalendarManifest } from './ews-calendar/manifest.ts';
 import { entraDirectoryManifest } from './entra-directory/manifest.ts';
 import { fileDirectoryManifest } from './file-directory/manifest.ts';
 import { ldapDirectoryManifest } from './ldap-directory/manifest.ts';
@@ -17,6 +18,7 @@ export const manifests: readonly ConnectorManifest[] = [
   demoManifest,
   msgraphPresenceManifest,
   msgraphCalendarManifest,
+  ewsCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
   ldapDirectoryManifest,
