@@ -84,13 +84,13 @@ export class EwsClient {
   }
 
   /** GetUserAvailability for up to batchSize mailboxes over [start, end); per-mailbox errors come back as results. */
-  async availability(mailboxes: readonly string[], start: number, end: number): Promise<AvailabilityResult[]> {
+  async availability(mailboxes: readonly string[], start: number, end: number, anchor = mailboxes[0]!): Promise<AvailabilityResult[]> {
     const c = this.o.config;
     const w = dayWindow(start, end);
     const options = new ews.AvailabilityOptions();
     options.RequestedFreeBusyView = c.view === 'Detailed' ? ews.FreeBusyViewType.Detailed : ews.FreeBusyViewType.FreeBusyMerged;
     options.MergedFreeBusyInterval = c.mergedInterval;
-    const results = await this.call(this.actAs(mailboxes[0]!), 'GetUserAvailability', (svc) =>
+    const results = await this.call(this.actAs(anchor), 'GetUserAvailability', (svc) =>
       svc.GetUserAvailability(
         mailboxes.map((m) => new ews.AttendeeInfo(m)),
         new ews.TimeWindow(new ews.DateTime(w.start), new ews.DateTime(w.end)),

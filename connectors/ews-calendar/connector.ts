@@ -32,6 +32,8 @@ export class EwsCalendarConnector implements Connector {
   /** Per mailbox: the last error that concerned it alone, for the directory report. */
   private readonly problems = new Map<string, { reason: string; at: number }>();
   private readonly oofReadAt = new Map<string, number>();
+  /** Mailboxes that could not be impersonated: not used to anchor a free/busy request. */
+  private readonly badAnchors = new Set<string>();
   private readonly pending = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
   private reread: Promise<void> = Promise.resolve();
@@ -113,7 +115,7 @@ export class EwsCalendarConnector implements Connector {
       const batch = list.slice(i, i + c.batchSize);
       const applied: string[] = [];
       try {
-        const results = await this.client.availability(batch, start, end);
+        const results = await this.availability(batch, start, end);
         const out: SignalInput[] = [];
         for (const r of results) {
           if (!this.running) return failed;
@@ -141,6 +143,25 @@ export class EwsCalendarConnector implements Connector {
       }
     }
     return failed;
+  }
+
+  /**
+   * GetUserAvailability impersonates one mailbox of the batch (with impersonation, and always with
+   * app-only OAuth): one that cannot be impersonated (gone, denied) fails the whole request, so it is
+   * reported and the next one anchors the request; it is still asked about, as an attendee.
+   */
+  private async availability(batch: readonly string[], start: number, end: number) {
+    for (const anchor of batch) {
+      if (this.badAnchors.has(anchor) && anchor !== batch.at(-1)) continue;
+      try {
+        return await this.client.availability(batch, start, end, anchor);
+      } catch (e) {
+        if (!(isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX')) throw e;
+        this.badAnchors.add(anchor);
+        this.problem(anchor, e.message);
+      }
+    }
+    throw new HubError('HUB_ERR_EWS_MAILBOX', `no mailbox of this batch of ${batch.length} can be impersonated`, { kind: 'transient' });
   }
 
   /** Out of office with impersonation, at most every oofInterval per mailbox; undefined: not read now (what was said stands). */
