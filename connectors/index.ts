@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
+import { avayaAesManifest } from './avaya-aes/manifest.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
 import { ewsCalendarManifest } from './ews-calendar/manifest.ts';
@@ -21,6 +22,7 @@ export const manifests: readonly ConnectorManifest[] = [
   ewsCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
+  avayaAesManifest,
   ldapDirectoryManifest,
   entraDirectoryManifest,
   fileDirectoryManifest,

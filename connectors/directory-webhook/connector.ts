@@ -6,7 +6,6 @@
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError } from '../../core/util/errors.ts';
 import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
 import { postBatch } from './client.ts';
 import type { DirectoryWebhookConfig } from './config.ts';
@@ -14,7 +13,6 @@ import { webhookBody } from './map.ts';
 
 export class DirectoryWebhookConnector implements Connector {
   readonly batcher: ClassChangeBatcher;
-  private running = false;
 
   constructor(private readonly ctx: ConnectorContext<DirectoryWebhookConfig>) {
     const c = ctx.config;
@@ -28,13 +26,10 @@ export class DirectoryWebhookConnector implements Connector {
   }
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `directory-webhook ${this.ctx.id} is already running`);
-    this.running = true;
     this.batcher.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     await this.batcher.stop();
   }
 

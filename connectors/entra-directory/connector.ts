@@ -4,12 +4,10 @@
  * shared client of the Microsoft 365 connectors (token, pacing, Retry-After).
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
 import type { DirectorySyncReport } from '../directory-common/report.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
-import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint } from '../msgraph-shared/auth.ts';
-import { createGraphClient } from '../msgraph-shared/graph-client.ts';
-import { RequestPacer } from '../msgraph-shared/pacer.ts';
+import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
+import { graphApp } from '../msgraph-shared/app.ts';
 import { EntraClient } from './client.ts';
 import type { EntraConfig } from './config.ts';
 import { EntraSync, type SyncResult } from './collector.ts';
@@ -19,14 +17,12 @@ export class EntraDirectoryConnector implements Connector {
   private readonly client: EntraClient;
   private readonly sync: EntraSync;
   private readonly schedule: SyncSchedule<SyncResult>;
-  private running = false;
 
   constructor(private readonly ctx: ConnectorContext<EntraConfig>) {
     const c = ctx.config;
-    this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
-    const pacer = new RequestPacer({ limit: c.requests.perWindow, windowMs: c.requests.window, clock: ctx.clock });
-    const graph = createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer, clock: ctx.clock, events: { onThrottled: () => ctx.report.count('throttled') } });
-    this.client = new EntraClient(graph, c.graphBaseUrl);
+    const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
+    this.tokens = app.tokens;
+    this.client = new EntraClient(app.graph, c.graphBaseUrl);
     this.sync = new EntraSync({ config: c, client: this.client, sink: ctx.directorySink, log: ctx.log, clock: ctx.clock });
     this.schedule = new SyncSchedule({
       name: 'entra-directory',
@@ -48,14 +44,11 @@ export class EntraDirectoryConnector implements Connector {
 
   /** Obtains a token first (so bad credentials fail the start as permanent), then syncs in the background. */
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `entra-directory ${this.ctx.id} is already running`);
     await this.tokens.getToken();
-    this.running = true;
     this.schedule.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     await this.schedule.stop();
   }
 
@@ -64,18 +57,14 @@ export class EntraDirectoryConnector implements Connector {
    * User.Read.All; reading the first configured group proves GroupMember.Read.All.
    */
   async testConnection(): Promise<TestResult> {
-    try {
-      this.tokens.invalidate();
-      await this.tokens.getToken();
-      await this.client.deltaPage('/users/delta?$deltatoken=latest&$select=id');
-      const g = this.ctx.config.teamsFrom === 'groups' ? this.ctx.config.groups[0] : undefined;
-      if (g !== undefined && (await this.client.groupName(g)) === undefined) {
-        return { ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_NOT_FOUND', message: `users readable, but group ${g} was not found` };
-      }
-      return { ok: true, message: `token obtained and users readable${g !== undefined ? ', groups readable' : ''}` };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_GRAPH_UNREACHABLE', message: errorMessage(e) };
+    this.tokens.invalidate();
+    await this.tokens.getToken();
+    await this.client.deltaPage('/users/delta?$deltatoken=latest&$select=id');
+    const g = this.ctx.config.teamsFrom === 'groups' ? this.ctx.config.groups[0] : undefined;
+    if (g !== undefined && (await this.client.groupName(g)) === undefined) {
+      return { ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_NOT_FOUND', message: `users readable, but group ${g} was not found` };
     }
+    return { ok: true, message: `token obtained and users readable${g !== undefined ? ', groups readable' : ''}` };
   }
 
   /** What the last complete sync could not use (GET /v1/directory/report). */

@@ -4,7 +4,7 @@
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/util/errors.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
 import type { DirectorySyncReport } from '../directory-common/report.ts';
 import { LdapClient } from './client.ts';
@@ -17,7 +17,6 @@ export class LdapDirectoryConnector implements Connector {
   private readonly sync: LdapSync;
   readonly publisher: LdapPresencePublisher | undefined;
   private readonly schedule: SyncSchedule<SyncResult>;
-  private running = false;
 
   constructor(private readonly ctx: ConnectorContext<LdapConfig>) {
     this.client = new LdapClient(ctx.config);
@@ -45,15 +44,12 @@ export class LdapDirectoryConnector implements Connector {
 
   /** Binds once (so bad credentials fail the start as permanent), then syncs in the background. */
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `ldap-directory ${this.ctx.id} is already running`);
     await this.client.session(async () => undefined);
-    this.running = true;
     this.publisher?.batcher.start();
     this.schedule.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     const errors: unknown[] = [];
     await this.publisher?.batcher.stop().catch((e: unknown) => errors.push(e));
     await this.schedule.stop().catch((e: unknown) => errors.push(e));
@@ -62,17 +58,13 @@ export class LdapDirectoryConnector implements Connector {
 
   /** Bind, then read the base DN entry: proves the credentials and read access to the subtree. */
   async testConnection(): Promise<TestResult> {
-    try {
-      let found = 0;
-      await this.client.session((s) =>
-        s.searchPaged({ base: this.ctx.config.baseDn, filter: '(objectClass=*)', scope: 'base', attributes: ['1.1'] }, (page) => {
-          found += page.length;
-        }),
-      );
-      return { ok: true, message: `bound to ${this.ctx.config.url} and read ${this.ctx.config.baseDn} (${found} entry)` };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_LDAP', message: errorMessage(e) };
-    }
+    let found = 0;
+    await this.client.session((s) =>
+      s.searchPaged({ base: this.ctx.config.baseDn, filter: '(objectClass=*)', scope: 'base', attributes: ['1.1'] }, (page) => {
+        found += page.length;
+      }),
+    );
+    return { ok: true, message: `bound to ${this.ctx.config.url} and read ${this.ctx.config.baseDn} (${found} entry)` };
   }
 
   async publish(changes: readonly Presence[]): Promise<void> {

@@ -14,6 +14,7 @@ import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd
 import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const HUB_DN = 'cn=hub,ou=Services,dc=corp,dc=example';
@@ -101,7 +102,7 @@ describe('ldap-directory against OpenLDAP', () => {
       expect.arrayContaining([
         { entry: 'cn=Printer Account,ou=People,dc=corp,dc=example', reason: 'no uid attribute' },
         expect.objectContaining({ entry: 'uid=bad id,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/^invalid person id "bad id"/) }),
-        expect.objectContaining({ entry: 'uid=carol,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/identity conflict: mailto:shared@corp.example is also claimed by dave/) }),
+        expect.objectContaining({ entry: 'uid=carol,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/identity conflict: mailto:shared@corp.example: identity shared by carol and dave/) }),
       ]),
     );
     expect(report.conflicts).toEqual([
@@ -171,7 +172,7 @@ describe('ldap-directory against OpenLDAP', () => {
 
   it('a bad bind password is permanent; nothing is replaced', async () => {
     const { h, connector } = setup({ bindPassword: 'wrong-password' });
-    const t = await connector.testConnection();
+    const t = await connectionTest(connector);
     expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
     expect(t.message).not.toContain('wrong-password');
     await expect(connector.start()).rejects.toMatchObject({ code: 'HUB_ERR_LDAP_BIND', kind: 'permanent' });
@@ -181,13 +182,13 @@ describe('ldap-directory against OpenLDAP', () => {
   it('an unreachable port is transient', async () => {
     const port = await freePort();
     const { connector } = setup({ url: `ldap://127.0.0.1:${port}` });
-    const t = await connector.testConnection();
+    const t = await connectionTest(connector);
     expect(t).toMatchObject({ ok: false, kind: 'transient', code: 'HUB_ERR_LDAP_UNREACHABLE' });
   });
 
   it('good credentials pass testConnection', async () => {
     const { connector } = setup();
-    expect(await connector.testConnection()).toMatchObject({ ok: true });
+    expect(await connectionTest(connector)).toMatchObject({ ok: true });
   });
 });
 
@@ -210,7 +211,7 @@ describe('ldap-directory over StartTLS', () => {
   it('binds after StartTLS with the server CA and syncs', async () => {
     const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true, tls: { caFile: tlsSlapd.certFile } }) });
     const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
-    const t = await c.testConnection();
+    const t = await connectionTest(c);
     expect(t).toMatchObject({ ok: true });
     expect((await c.fullSync()).people).toBe(3);
   });
@@ -218,9 +219,9 @@ describe('ldap-directory over StartTLS', () => {
   it('an unknown certificate is a permanent TLS error; a plain bind is refused', async () => {
     const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true }) });
     const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
-    expect(await c.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_TLS' });
+    expect(await connectionTest(c)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_TLS' });
     const plain = ldapDirectoryManifest.create(connectorHarness({ id: 'plain', config: ldapConfigSchema.parse(base()) }).ctx);
-    expect(await plain.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
+    expect(await connectionTest(plain)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
   });
 });
 

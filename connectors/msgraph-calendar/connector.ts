@@ -1,9 +1,8 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
-import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint } from '../msgraph-shared/auth.ts';
-import { createGraphClient } from '../msgraph-shared/graph-client.ts';
+import { HubError, errorMessage } from '../../core/util/errors.ts';
+import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
+import { graphApp } from '../msgraph-shared/app.ts';
 import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
-import { RequestPacer } from '../msgraph-shared/pacer.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import { CalendarEngine } from '../calendar-common/engine.ts';
 import { CalendarClient } from './client.ts';
@@ -45,8 +44,8 @@ export class CalendarCollector implements Connector {
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
     const c = ctx.config;
-    this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
-    const pacer = new RequestPacer({ limit: c.requests.perWindow, windowMs: c.requests.window, clock: ctx.clock });
+    const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
+    this.tokens = app.tokens;
     this.engine = new CalendarEngine({
       source: ctx.id,
       details: c.exposeSubjects ? 'subject' : 'none',
@@ -56,11 +55,10 @@ export class CalendarCollector implements Connector {
       workingHours: c.workingHours.enabled ? { outsideAvailability: c.workingHours.outsideAvailability } : undefined,
       count: (name, n) => ctx.report.count(name, n),
     });
-    this.client = new CalendarClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer, clock: ctx.clock, events: { onThrottled: () => ctx.report.count('throttled') } }));
+    this.client = new CalendarClient(app.graph);
   }
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
     this.running = true;
     await this.tokens.getToken();
     const s = this.ctx.config.subscriptions;
@@ -189,14 +187,10 @@ export class CalendarCollector implements Connector {
   }
 
   async testConnection(): Promise<TestResult> {
-    try {
-      this.tokens.invalidate();
-      await this.tokens.getToken();
-      const first = mailboxes(this.ctx)[0];
-      if (first !== undefined) await this.client.getSchedule([first], this.ctx.clock.now(), this.ctx.clock.now() + 3_600_000, 60);
-      return { ok: true, message: 'token obtained and free/busy read' };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_GRAPH_UNREACHABLE', message: errorMessage(e) };
-    }
+    this.tokens.invalidate();
+    await this.tokens.getToken();
+    const first = mailboxes(this.ctx)[0];
+    if (first !== undefined) await this.client.getSchedule([first], this.ctx.clock.now(), this.ctx.clock.now() + 3_600_000, 60);
+    return { ok: true, message: 'token obtained and free/busy read' };
   }
 }

@@ -29,7 +29,6 @@ export class SipDialogConnector implements Connector {
   constructor(private readonly ctx: ConnectorContext<SipDialogConfig>) {}
 
   async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-dialog ${this.ctx.id} is already running`);
     const session = await SipSession.open(this.ctx.config, this.ctx.log);
     this.session = session;
     this.lines = this.ctx.config.lines.map((l) => ({ uri: l.uri, identity: l.identity ?? l.uri, endpoint: l.endpoint ?? l.uri, tracker: new LineTracker() }));

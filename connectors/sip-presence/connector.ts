@@ -37,7 +37,6 @@ export class SipPresenceConnector implements Connector {
   }
 
   async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-presence ${this.ctx.id} is already running`);
     this.session = await SipSession.open(this.ctx.config, this.ctx.log);
     for (const target of this.presentities()) {
       this.session.subscribe({
