@@ -3,7 +3,8 @@
  * A full sync is a fresh delta round: every page up to the @odata.deltaLink, then the complete list
  * is handed to the hub once (`replaceAll`), so the people table is never partial. An incremental
  * round follows the stored deltaLink: users marked `@removed` (soft or hard deleted), disabled or
- * no longer matching are retired with `remove`, changed users are upserted. A stale token (410 Gone,
+ * no longer matching are retired in the same step as changed users are upserted (a renamed user's
+ * identities move to the new id at once). A stale token (410 Gone,
  * syncStateNotFound) turns the round into a full sync.
  *
  * Group membership: each round reads `/groups/{id}/members` of the configured groups rather than
@@ -245,8 +246,8 @@ export class EntraSync {
         upserts.set(oid, next);
       }
     }
-    if (removals.size > 0) await sink.remove([...removals]);
-    if (upserts.size > 0) await sink.upsert([...upserts.values()].map((k) => k.person));
+    // One step: a renamed user's identities move from the old id to the new one without a moment of nobody.
+    if (removals.size + upserts.size > 0) await sink.upsert([...upserts.values()].map((k) => k.person), { retire: [...removals] });
     // Only now: a failure above replays this round next time (Graph allows replays, delta-query-overview "Replays").
     this.known = known;
     this.owners = owners;
