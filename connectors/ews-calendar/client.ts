@@ -154,10 +154,12 @@ export class EwsClient {
   /** Checks the credentials and the endpoint: GetUserAvailability for one mailbox (or an empty request). */
   async probe(mailbox: string | undefined): Promise<void> {
     const now = this.o.clock.now();
-    if (mailbox !== undefined) await this.availability([mailbox], now, now + 3_600_000);
-    else await this.call(undefined, 'GetUserOofSettings', (svc) => svc.GetUserOofSettings('probe@invalid.example')).catch((e: HubError) => {
-      if (e.code !== 'HUB_ERR_EWS_MAILBOX') throw e;
-    });
+    // A fault about the mailbox itself (gone, not to be impersonated) still proves the endpoint and the credentials.
+    const mailboxOnly = (e: unknown): void => {
+      if (!(isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX')) throw e;
+    };
+    if (mailbox !== undefined) await this.availability([mailbox], now, now + 3_600_000).catch(mailboxOnly);
+    else await this.call(undefined, 'GetUserOofSettings', (svc) => svc.GetUserOofSettings('probe@invalid.example')).catch(mailboxOnly);
   }
 
   invalidateToken(): void {
