@@ -53,7 +53,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     const { sim, h } = await setup();
     await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
     const call = sim.dial('+15559990000', '4750');
-    await until('ringing', () => lineOf(h.signals, 'alice') === '-/ringing');
+    await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.answer(call, '4750');
     await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
     expect(last(h.signals, 'alice')).toMatchObject({ category: 'phone', endpoint: '4750', source: 'aes' });
@@ -65,7 +65,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     const { sim, h } = await setup({ fragment: true });
     await until('baseline', () => lineOf(h.signals, 'bob') === 'available/-' && lineOf(h.signals, 'alice') === 'available/-');
     const call = sim.dial('4751', '4750');
-    await until('bob dials, alice rings', () => lineOf(h.signals, 'bob') === '-/dialing' && lineOf(h.signals, 'alice') === '-/ringing');
+    await until('bob dials, alice rings', () => lineOf(h.signals, 'bob') === 'available/dialing' && lineOf(h.signals, 'alice') === 'available/ringing');
     sim.answer(call, '4750');
     await until('both in a call', () => lineOf(h.signals, 'bob') === 'busy/on-the-phone' && lineOf(h.signals, 'alice') === 'busy/on-the-phone');
     sim.hangup(call, '4751');
@@ -129,7 +129,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('running', () => sup.health().state === 'running');
     // Events flow on the new session.
     const next = sim.dial('+15559990005', '4750');
-    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === '-/ringing');
+    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.hangup(next, '+15559990005');
   });
 
