@@ -32,7 +32,7 @@ beforeAll(async () => {
     config: {
       ...base,
       // alice's desk phone is her tel: number's last 4 digits; bob's ext: is not on the switch
-      people: base.people!.map((p) => (p.id === 'bob' ? { ...p, identities: [...p.identities, 'ext:4999'] } : p)),
+      people: base.people!.map((p) => (p.id === 'bob' ? { ...p, identities: [...(p.identities ?? []), 'ext:4999'] } : p)),
       connectors: [{ id: 'pbx', kind: 'avaya-aes', host: '127.0.0.1', port, tls: false, username: '${AES_USER}', password: '${AES_PASSWORD}', switchName: 'CM1' }],
     },
   });
