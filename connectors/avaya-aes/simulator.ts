@@ -50,13 +50,16 @@ export class AesSimulator {
   ignoreResets = false;
   expired = 0;
 
+  private readonly stations: ReadonlySet<string>;
+
   constructor(private readonly opts: SimulatorOptions) {
     this.switchName = opts.switchName ?? 'CM1';
-    this.calls = new CallModel((x) => this.deviceOf(x), (x) => opts.stations.includes(x));
+    this.stations = new Set(opts.stations);
+    this.calls = new CallModel((x) => this.deviceOf(x), (x) => this.stations.has(x));
   }
 
   deviceOf(ext: string): string {
-    return this.opts.stations.includes(ext) ? `${ext}:${this.switchName}::0` : ext;
+    return this.stations.has(ext) ? `${ext}:${this.switchName}::0` : ext;
   }
 
   async start(port = 0): Promise<number> {
@@ -209,13 +212,13 @@ export class AesSimulator {
       case 'GetThirdPartyDeviceId': {
         const ext = text(node, 'extension') ?? '';
         if (text(node, 'switchName') !== this.switchName) return reply(this.error('operation', 'invalidParameterValue'));
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
         return reply(`${DECL}<${name}Response xmlns="${NS_AVAYA}"><device typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</device></${name}Response>`);
       }
       case 'MonitorStart': {
         const device = text(node, 'monitorObject', 'deviceObject') ?? '';
         const ext = device.split(':')[0]!;
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
         if (this.monitorCount >= (this.opts.licences ?? 8000)) return reply(this.error('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
         const x = String(this.nextMonitor++);
         session!.monitors.set(x, ext);
@@ -226,7 +229,7 @@ export class AesSimulator {
         return reply(`${DECL}<MonitorStopResponse xmlns="${NS_CSTA}"/>`);
       case 'SnapshotDevice': {
         const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
         const infos = this.calls
           .at(ext)
           .map((c) => `<snapshotDeviceResponseInfo><connectionIdentifier><callID>${e(c.callId)}</callID><deviceID typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</deviceID></connectionIdentifier><localCallState><compoundCallState><localConnectionState>${c.state}</localConnectionState></compoundCallState></localCallState></snapshotDeviceResponseInfo>`)
