@@ -46,6 +46,8 @@ export class AesSimulator {
   port = 0;
   /** Every request received, by root element name. */
   readonly requests: { at: number; name: string }[] = [];
+  /** The CTI users and their passwords (a test may change a password while the hub is connected). */
+  readonly users: Map<string, string>;
   /** When set, ResetApplicationSessionTimer is answered but does not extend the session (to test expiry). */
   ignoreResets = false;
   expired = 0;
@@ -55,6 +57,7 @@ export class AesSimulator {
   constructor(private readonly opts: SimulatorOptions) {
     this.switchName = opts.switchName ?? 'CM1';
     this.stations = new Set(opts.stations);
+    this.users = new Map(Object.entries(opts.users ?? { hub: 'secret' }));
     this.calls = new CallModel((x) => this.deviceOf(x), (x) => this.stations.has(x));
   }
 
@@ -183,8 +186,7 @@ export class AesSimulator {
       case 'StartApplicationSession': {
         const login = child(node, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo');
         const user = text(login, 'userName') ?? '';
-        const users = this.opts.users ?? { hub: 'secret' };
-        if (users[user] === undefined || users[user] !== text(login, 'password')) {
+        if (!this.users.has(user) || this.users.get(user) !== text(login, 'password')) {
           return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidApplicationInfo</definedError></errorCode></StartApplicationSessionNegResponse>`);
         }
         const protocol = text(node, 'requestedProtocolVersions', 'protocolVersion') ?? '';
@@ -248,6 +250,24 @@ export class AesSimulator {
         for (const [x, ext] of s.monitors) if (ext === n.station) this.write(s.socket, 9999, n.xml(x));
       }
     }
+  }
+
+  /** AE Services ends a station's monitors (MonitorEndedEvent), e.g. after the station was removed and added again. */
+  endMonitors(ext: string): void {
+    for (const s of this.sessions.values()) {
+      for (const [x, e] of [...s.monitors]) {
+        if (e !== ext) continue;
+        s.monitors.delete(x);
+        this.write(s.socket, 9999, `${DECL}<MonitorEndedEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID><cause>resourcesNotAvailable</cause></MonitorEndedEvent>`);
+      }
+    }
+  }
+
+  /** Monitors of a station (tests). */
+  monitorsOf(ext: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) for (const e of s.monitors.values()) if (e === ext) n++;
+    return n;
   }
 
   // The test's telephone: each call runs the call model and sends its events.
