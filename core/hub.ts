@@ -71,6 +71,7 @@ export class Hub {
       log,
       connectorIds: loaded.config.connectors.filter((c) => deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id),
       ...(dirStore !== undefined ? { store: dirStore } : {}),
+      dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
         this.pipeline.store.forget(gone).catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
@@ -82,7 +83,7 @@ export class Hub {
       directory: () => this.directory,
       rules: () => this.rules,
       clock,
-      report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
+      report: { unknown: (source, subject, reason) => this.report.unknown(source, subject, clock.now(), reason) },
     });
     this.webhooks = new Webhooks({
       directory: () => this.directory,

@@ -6,7 +6,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { freePort } from '../../test/support/peers/slapd.ts';
 import { directoryWebhookConfigSchema } from './config.ts';
 import { directoryWebhookManifest } from './manifest.ts';
-import { retryAfterMs, sign, verify } from './map.ts';
+import { sign, verify } from './client.ts';
 import type { DirectoryWebhookConnector } from './connector.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './simulator.ts';
 
@@ -41,13 +41,6 @@ describe('directory-webhook wire format', () => {
     expect(verify('k'.repeat(16), '{"a":2}', s)).toBe(false);
     expect(verify('k'.repeat(16), '{"a":1}', undefined)).toBe(false);
   });
-
-  it.each([
-    ['30', 30_000],
-    ['Sun, 22 Nov 2026 10:01:00 GMT', 60_000],
-    ['soon', undefined],
-    [null, undefined],
-  ])('Retry-After %s', (h, want) => expect(retryAfterMs(h, T0)).toBe(want));
 
   it.each([[{ url: 'ftp://x' }], [{ secret: 'short' }]])('refuses %o', (over) => {
     expect(directoryWebhookConfigSchema.safeParse({ url: rx.url, secret: SECRET, ...over }).success).toBe(false);

@@ -65,7 +65,7 @@ export function connect(target: RedisTarget, role: ConnectionRole, nodeId: strin
   const opts: RedisOptions = {
     ...('sentinels' in target ? sentinelOptions(target) : {}),
     connectionName: `presence-hub:${nodeId}:${role}`,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
     lazyConnect: false,
     enableReadyCheck: true,
   };
