@@ -75,6 +75,7 @@ export class Hub {
       log,
       connectorIds: loaded.config.connectors.filter((c) => deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id),
       ...(dirStore !== undefined ? { store: dirStore } : {}),
+      dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
         // The bus forgets with the store: their versions start again at 1 (on every node).
@@ -93,7 +94,7 @@ export class Hub {
       directory: () => this.directory,
       rules: () => this.rules,
       clock,
-      report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
+      report: { unknown: (source, subject, reason) => this.report.unknown(source, subject, clock.now(), reason) },
     });
     this.webhooks = new Webhooks({
       directory: () => this.directory,
@@ -102,6 +103,7 @@ export class Hub {
       log,
       maxAttempts: loaded.config.webhooks.maxAttempts,
       timeoutMs: loaded.config.webhooks.timeout,
+      allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
       // Redis mode: one registry for every node, one node delivering (the webhooks lease);
       // embedded mode with a dataDir: the registry survives a restart.
       ...(this.pipeline.durable === true && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),

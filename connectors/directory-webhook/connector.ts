@@ -1,36 +1,33 @@
 /**
- * The directory-webhook connector: queues class changes (only a change of class is sent, the
- * newest class per person wins), POSTs them in batches at most once per interval, and retries a
- * failed batch with capped exponential backoff or after the receiver's Retry-After. A batch the
- * receiver refuses (4xx) is not retried; the error stays in health.
+ * The lifecycle of one directory-webhook instance: the batching publisher (publisher.ts) runs
+ * between start and stop; testConnection posts a signed empty batch.
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
+import type { ClassChangeBatcher } from '../directory-common/class-change-batcher.ts';
 import { postBatch } from './client.ts';
 import type { DirectoryWebhookConfig } from './config.ts';
 import { webhookBody } from './map.ts';
+import { DirectoryWebhookPublisher } from './publisher.ts';
 
 export class DirectoryWebhookConnector implements Connector {
-  readonly batcher: ClassChangeBatcher;
+  private readonly publisher: DirectoryWebhookPublisher;
 
   constructor(private readonly ctx: ConnectorContext<DirectoryWebhookConfig>) {
-    const c = ctx.config;
-    this.batcher = new ClassChangeBatcher({
-      clock: ctx.clock,
-      batchSize: c.batchSize,
-      interval: c.interval,
-      backoff: { baseMs: c.retryBase, maxMs: c.retryMax },
-      deliver: (batch) => this.deliver(batch),
-    });
+    this.publisher = new DirectoryWebhookPublisher(ctx);
+  }
+
+  /** The pending changes and their delivery schedule (tests and the admin view read it). */
+  get batcher(): ClassChangeBatcher {
+    return this.publisher.batcher;
   }
 
   async start(): Promise<void> {
-    this.batcher.start();
+    this.publisher.batcher.start();
   }
 
   async stop(): Promise<void> {
-    await this.batcher.stop();
+    await this.publisher.batcher.stop();
   }
 
   /** Sends an empty, signed batch: proves the URL answers and accepts the signature. */
@@ -41,22 +38,6 @@ export class DirectoryWebhookConnector implements Connector {
   }
 
   async publish(changes: readonly Presence[]): Promise<void> {
-    this.batcher.offer(changes);
-  }
-
-  private async deliver(batch: readonly ClassChange[]): Promise<DeliveryOutcome> {
-    const ids = batch.map((c) => c.person);
-    const r = await postBatch(this.ctx.config, this.ctx.clock, webhookBody(this.ctx.id, this.ctx.clock.now(), batch));
-    if (r.ok) {
-      this.ctx.report.count('delivered', batch.length);
-      this.ctx.report.ok();
-      return { delivered: ids, retry: [], dropped: [] };
-    }
-    this.ctx.report.error(r.error);
-    if (r.error.kind === 'permanent') {
-      this.ctx.log.error({ code: r.error.code, changes: batch.length }, 'directory-webhook: batch refused, not retried');
-      return { delivered: [], retry: [], dropped: ids };
-    }
-    return { delivered: [], retry: ids, dropped: [], ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
+    this.publisher.publish(changes);
   }
 }

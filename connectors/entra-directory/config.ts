@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/model/duration.ts';
-import { DEFAULT_PHONE_OPTIONS, phoneOptionsSchema } from '../directory-common/phone.ts';
+import { DEFAULT_PHONE_OPTIONS, phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { graphAppSchema } from '../msgraph-shared/app.ts';
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an object id (GUID)');

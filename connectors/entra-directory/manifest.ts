@@ -13,5 +13,6 @@ export const entraDirectoryManifest: ConnectorManifest<EntraConfig> = {
   capabilities: ['directory'],
   configSchema: entraConfigSchema,
   secretFields: ['clientSecret'],
+  phoneOptions: (c) => c.phone,
   create: (ctx) => new EntraDirectoryConnector(ctx),
 };

@@ -13,5 +13,6 @@ export const ldapDirectoryManifest: ConnectorManifest<LdapConfig> = {
   capabilities: ['directory', 'publish'],
   configSchema: ldapConfigSchema,
   secretFields: ['bindPassword'],
+  phoneOptions: (c) => c.phone,
   create: (ctx) => new LdapDirectoryConnector(ctx),
 };

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PhoneOptions } from '../directory/phone.ts';
 import type { Person } from '../model/person.ts';
 import type { Presence } from '../model/presence.ts';
 import type { SignalInput } from '../model/signal.ts';
@@ -26,6 +27,11 @@ export interface ConnectorManifest<C = any> {
    * of them is not synced with it, and the directory report says so.
    */
   readonly identitySchemes?: readonly string[];
+  /**
+   * For `directory` kinds: the phone settings an instance reads its entries' numbers with. The hub
+   * reads signals' `tel:` identities with the same settings, so both meet (docs/directory-identities.md).
+   */
+  readonly phoneOptions?: (config: C) => PhoneOptions | undefined;
   create(ctx: ConnectorContext<C>): Connector;
 }
 
@@ -39,8 +45,11 @@ export interface EmitResult {
 export interface DirectorySink {
   /** Replaces the people this connector contributes, once a full sync is complete. */
   replaceAll(people: readonly Person[]): Promise<void>;
-  /** Adds or updates people (incremental sync). */
-  upsert(people: readonly Person[]): Promise<void>;
+  /**
+   * Adds or updates people (incremental sync); `retire` removes people in the same step, so that a
+   * renamed person's identities move to the new id without a moment of conflict or of nobody.
+   */
+  upsert(people: readonly Person[], opts?: { readonly retire?: readonly string[] }): Promise<void>;
   /** Retires people the directory confirmed removed. */
   remove(ids: readonly string[]): Promise<void>;
   /** Progress of a long sync, shown in the log and on GET /v1/connectors. */
@@ -113,6 +122,12 @@ export interface TestResult {
 /** What a directory connector could not place, for GET /v1/directory/report. */
 export interface ConnectorReport {
   readonly skipped: readonly { readonly entry: string; readonly reason: string }[];
+  /** Attribute values of synced people that gave no identity, and why (a phone field that is no number). */
+  readonly unusable?: readonly { readonly entry: string; readonly person: string; readonly attribute: string; readonly value: string; readonly reason: string }[];
+  /** Values cut to the model's limits (a 2 KB displayName kept as 256 characters). */
+  readonly truncated?: readonly { readonly entry: string; readonly person: string; readonly attribute: string; readonly length: number; readonly limit: number }[];
+  /** Entries left out because the account is disabled (AD userAccountControl). */
+  readonly disabled?: number;
   readonly conflicts?: readonly { readonly identity: string; readonly people: readonly string[]; readonly entries?: readonly string[] }[];
   readonly withoutIdentities?: readonly string[];
   readonly people?: number;
