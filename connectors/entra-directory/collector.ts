@@ -3,7 +3,8 @@
  * A full sync is a fresh delta round: every page up to the @odata.deltaLink, then the complete list
  * is handed to the hub once (`replaceAll`), so the people table is never partial. An incremental
  * round follows the stored deltaLink: users marked `@removed` (soft or hard deleted), disabled or
- * no longer matching are retired with `remove`, changed users are upserted. A stale token (410 Gone,
+ * no longer matching are retired in the same step as changed users are upserted (a renamed user's
+ * identities move to the new id at once). A stale token (410 Gone,
  * syncStateNotFound) turns the round into a full sync.
  *
  * Group membership: each round reads `/groups/{id}/members` of the configured groups rather than
@@ -19,11 +20,11 @@ import type { Person } from '../../core/model/person.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError, isHubError } from '../../core/util/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
-import { buildReport, EMPTY_REPORT, REPORT_LIMIT, type DirectorySyncReport, type SkippedEntry } from '../directory-common/report.ts';
+import { buildReport, EMPTY_REPORT, REPORT_LIMIT, type DirectorySyncReport, type SkippedEntry, type TruncatedValue, type UnusableEntryValue } from '../directory-common/report.ts';
 import type { GraphUser } from '../msgraph-shared/schemas.ts';
 import { EntraClient } from './client.ts';
 import type { EntraConfig } from './config.ts';
-import { entryName, teamName, teamsOf, userToPerson, USER_SELECT, type MapOptions } from './map.ts';
+import { entryName, teamName, teamsOf, userNotes, userToPerson, USER_SELECT, type MapOptions } from './map.ts';
 
 export interface SyncDeps {
   readonly config: EntraConfig;
@@ -150,6 +151,8 @@ export class EntraSync {
     const known = new Map<string, Known>();
     const owners = new Map<string, string>();
     const skipped: SkippedEntry[] = [...this.groupSkips];
+    const unusable: UnusableEntryValue[] = [];
+    const truncated: TruncatedValue[] = [];
     let excluded = 0;
     for (const [oid, u] of users) {
       const res = userToPerson(u, m);
@@ -166,13 +169,16 @@ export class EntraSync {
       owners.set(res.person.id, oid);
       known.set(oid, { person: res.person, user: u });
       people.push(res.person);
+      const notes = userNotes(u, this.deps.config.phone);
+      for (const n of notes.unusable) if (unusable.length < REPORT_LIMIT) unusable.push({ entry: entryName(u), person: res.person.id, ...n });
+      for (const n of notes.truncated) if (truncated.length < REPORT_LIMIT) truncated.push({ entry: entryName(u), person: res.person.id, ...n });
     }
     // One swap, only once the whole round has been read (never partial).
     await sink.replaceAll(people);
     this.known = known;
     this.owners = owners;
     this.deltaLink = r.deltaLink;
-    this.lastReport = buildReport({ people, entryOf: (id) => { const o = owners.get(id); return o === undefined ? undefined : entryName(known.get(o)!.user); }, skipped, at: clock.now() });
+    this.lastReport = buildReport({ people, entryOf: (id) => { const o = owners.get(id); return o === undefined ? undefined : entryName(known.get(o)!.user); }, skipped, unusable, truncated, at: clock.now() });
     sink.progress(users.size, users.size);
     const ms = clock.now() - started;
     log.info({ users: users.size, people: people.length, excluded, pages: r.pages, conflicts: this.lastReport.conflicts.length, ms }, 'entra-directory: full sync complete');
@@ -245,8 +251,8 @@ export class EntraSync {
         upserts.set(oid, next);
       }
     }
-    if (removals.size > 0) await sink.remove([...removals]);
-    if (upserts.size > 0) await sink.upsert([...upserts.values()].map((k) => k.person));
+    // One step: a renamed user's identities move from the old id to the new one without a moment of nobody.
+    if (removals.size + upserts.size > 0) await sink.upsert([...upserts.values()].map((k) => k.person), { retire: [...removals] });
     // Only now: a failure above replays this round next time (Graph allows replays, delta-query-overview "Replays").
     this.known = known;
     this.owners = owners;

@@ -240,3 +240,67 @@ describe('ldap-directory when the directory goes away', () => {
     }
   });
 });
+
+describe('ldap-directory incremental sync and the stable id (entryUUID)', () => {
+  const ldif = (uid: string, extra = ''): string =>
+    `dn: uid=${uid},ou=People,dc=corp,dc=example\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid}\nsn: ${uid}\nmail: ${uid}@corp.example\n${extra}`;
+  let own: Slapd;
+  beforeAll(async () => {
+    own = await startSlapd({
+      ldif: [
+        'dn: ou=People,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: People\n',
+        'dn: ou=Former,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: Former\n',
+        'dn: ou=Services,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: Services\n',
+        `dn: ${HUB_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: hub\nuserPassword: hub-secret\n`,
+        ldif('judy', 'telephoneNumber: x2007\n'),
+        ldif('mike'),
+        ldif('nina'),
+      ].join('\n'),
+    });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('a rename retires the old id in the same step, a move keeps the person, an entry that is no person any more is retired', async () => {
+    const h = connectorHarness({
+      id: 'uuid-ldap',
+      config: ldapConfigSchema.parse({ url: own.url, bindDn: HUB_DN, bindPassword: 'hub-secret', baseDn: 'dc=corp,dc=example', teams: { from: 'none' }, incrementalInterval: 0 }),
+    });
+    const steps: { upsert: string[]; retire: string[] }[] = [];
+    const sink = h.ctx.directorySink;
+    const upsert: typeof sink.upsert = async (people, o) => {
+      steps.push({ upsert: people.map((x) => x.id), retire: [...(o?.retire ?? [])] });
+      await sink.upsert(people, o);
+    };
+    const ctx = { ...h.ctx, directorySink: { ...sink, upsert } };
+    const c = ldapDirectoryManifest.create(ctx) as LdapDirectoryConnector;
+    await c.fullSync();
+    const judy = h.directory.replaced[0]!.find((p) => p.id === 'judy')!;
+    expect(judy.identities).toEqual(expect.arrayContaining(['mailto:judy@corp.example', 'tel:2007']));
+    // slapd's modifyTimestamp has one-second resolution: let the changes land in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
+    const root = new Client({ url: own.url });
+    await root.bind(own.rootDn, own.rootPassword);
+    try {
+      await root.modifyDN('uid=judy,ou=People,dc=corp,dc=example', 'uid=judith');
+      await root.modifyDN('uid=mike,ou=People,dc=corp,dc=example', 'uid=mike,ou=Former,dc=corp,dc=example');
+      await root.modifyDN('uid=nina,ou=People,dc=corp,dc=example', 'uid=nina\\20b');
+    } finally {
+      await root.unbind();
+    }
+    const r = await c.incrementalSync();
+    expect(r).toMatchObject({ renamed: 1 });
+    // One call: judith in, judy and the no-longer-valid nina out; mike moved but is the same person.
+    expect(steps).toEqual([{ upsert: ['judith', 'mike'], retire: expect.arrayContaining(['judy', 'nina']) }]);
+    const judith = h.directory.upserted.find((p) => p.id === 'judith')!;
+    expect(judith.identities).toEqual(judy.identities);
+    expect(c.report().conflicts).toEqual([]);
+    // The publisher now writes to the entries' new DNs.
+    expect(c['sync'].dnOf('judith')).toBe('uid=judith,ou=People,dc=corp,dc=example');
+    expect(c['sync'].dnOf('mike')).toBe('uid=mike,ou=Former,dc=corp,dc=example');
+    expect(c['sync'].dnOf('judy')).toBeUndefined();
+    // Nothing more to do on the next round.
+    expect((await c.incrementalSync()).changed).toBe(0);
+  });
+});
