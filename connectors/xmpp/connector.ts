@@ -106,7 +106,6 @@ export class XmppConnector implements Connector {
   /** Every inbound stanza: presence only (xmpp.js answers pings and unknown IQs itself). */
   private route(kind: LinkKind, el: XmlElement): void {
     if (!el.is('presence')) return;
-    if (process.env.XDEBUG) console.log(kind, Date.now() % 100000, el.toString());
     let p;
     try {
       p = readPresence(el, this.ctx.clock.now());
