@@ -157,6 +157,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
     start: () => proc.start(),
     async stop() {
       await proc.stop('SIGTERM');
+      if (process.env.KEEP_PROSODY !== undefined) return;
       rmSync(dir, { recursive: true, force: true });
     },
   };
