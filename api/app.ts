@@ -14,6 +14,7 @@ import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { pipelineRoutes } from './routes/pipeline.ts';
 import { presenceRoutes } from './routes/presence.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
@@ -133,6 +134,7 @@ async function build(deps: AppDeps) {
   await app.register(webhookRoutes(ctx));
   await app.register(peopleRoutes(ctx));
   await app.register(adminRoutes(ctx));
+  await app.register(pipelineRoutes(ctx));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app;
 }

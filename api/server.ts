@@ -27,11 +27,22 @@ export function loadHubConfig(opts: { configFile?: string; env?: NodeJS.ProcessE
 }
 
 async function pipelineFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, deps: { log: Logger; nodeId: string }): Promise<RedisPipeline | undefined> {
-  const url = env.REDIS_URL || loaded.config.redis?.url;
-  if (url === undefined || url === '') return undefined;
+  const r = loaded.config.redis;
+  const url = env.REDIS_URL || r?.url;
+  const sentinels = r?.sentinels;
+  if ((url === undefined || url === '') && sentinels === undefined) return undefined;
   // Loaded only in Redis mode: embedded mode never touches BullMQ or ioredis.
   const { redisPipeline } = await import('../core/pipeline/redis/index.ts');
-  return redisPipeline({ url, prefix: loaded.config.redis?.prefix ?? 'ph', log: deps.log, nodeId: deps.nodeId });
+  return redisPipeline({
+    ...(url !== undefined && url !== '' ? { url } : {}),
+    ...(sentinels !== undefined ? { sentinels, ...(r?.name !== undefined ? { name: r.name } : {}) } : {}),
+    ...(r?.minReplicas !== undefined ? { minReplicas: r.minReplicas } : {}),
+    ...(r?.lockDuration !== undefined ? { lockDurationMs: r.lockDuration } : {}),
+    ...(r?.stalledInterval !== undefined ? { stalledIntervalMs: r.stalledInterval } : {}),
+    prefix: r?.prefix ?? 'ph',
+    log: deps.log,
+    nodeId: deps.nodeId,
+  });
 }
 
 /** Loads the configuration, composes the hub, and listens. */
@@ -45,7 +56,15 @@ export async function startHub(
   const clock = opts.clock ?? systemClock;
   const nodeId = env.NODE_ID || loaded.config.node?.id || `${hostname()}-${process.pid}`;
   const pipeline = await pipelineFor(loaded, env, { log, nodeId });
-  const hub = new Hub({ loaded, manifests: manifestsByKind, clock, log, nodeId, ...(pipeline !== undefined ? { pipeline, lease: pipeline.lease } : {}) });
+  const leaseTtl = loaded.config.redis?.leaseTtl;
+  const hub = new Hub({
+    loaded,
+    manifests: manifestsByKind,
+    clock,
+    log,
+    nodeId,
+    ...(pipeline !== undefined ? { pipeline, lease: pipeline.lease, ...(leaseTtl !== undefined ? { leaseTtlMs: leaseTtl } : {}) } : {}),
+  });
   const app = await buildApp({ hub, loaded, log, clock, plugins: [dashboard({ hub, loaded, log, clock })] });
   let host = loaded.config.server.host ?? '127.0.0.1';
   if (loaded.config.auth.keys.length === 0) {

@@ -8,10 +8,11 @@ import { Directory } from '../core/directory/directory.ts';
 import type { Person } from '../core/model/person.ts';
 import { systemClock } from '../core/util/clock.ts';
 import { silentLogger } from '../core/util/logger.ts';
-import type { LdapDirectoryConnector } from '../connectors/ldap-directory/collector.ts';
+import type { LdapDirectoryConnector } from '../connectors/ldap-directory/connector.ts';
 import { ldapConfigSchema, type LdapConfig } from '../connectors/ldap-directory/config.ts';
 import { ldapDirectoryManifest } from '../connectors/ldap-directory/manifest.ts';
 import { startSlapd } from '../test/support/peers/slapd.ts';
+import { memoryConnectorStore } from '../core/pipeline/embedded/connector-store.ts';
 
 const N = 100_000;
 const TEAMS = 50;
@@ -60,6 +61,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
         progress: () => undefined,
       },
       report: { ok: () => undefined, error: () => undefined, count: () => undefined },
+      state: memoryConnectorStore(),
     };
     const connector = ldapDirectoryManifest.create(ctx) as LdapDirectoryConnector;
     const t0 = performance.now();

@@ -6,7 +6,7 @@
  * Run alone: `npx tsx bench/entra-directory.ts`.
  */
 import { entraConfigSchema, type EntraConfig } from '../connectors/entra-directory/config.ts';
-import { EntraDirectoryConnector } from '../connectors/entra-directory/collector.ts';
+import { EntraDirectoryConnector } from '../connectors/entra-directory/connector.ts';
 import { GraphSimulator } from '../connectors/msgraph-shared/simulator.ts';
 import { connectorHarness } from '../test/support/connector-harness.ts';
 

@@ -17,7 +17,8 @@ import { buildPidf, parsePidf } from '../connectors/sip-core/pidf.ts';
 import { SimPresenceServer } from '../connectors/sip-core/simulator.ts';
 import { startKamailio } from '../connectors/sip-core/testing/kamailio-peer.ts';
 import { pidfToNeutral } from '../connectors/sip-presence/map.ts';
-import { sipPresenceConfigSchema, sipPresenceManifest } from '../connectors/sip-presence/manifest.ts';
+import { sipPresenceManifest } from '../connectors/sip-presence/manifest.ts';
+import { sipPresenceConfigSchema } from '../connectors/sip-presence/config.ts';
 
 const SUBSCRIPTIONS = 2000;
 

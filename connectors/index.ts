@@ -1,4 +1,5 @@
 import type { ConnectorManifest } from '../core/connector/contract.ts';
+import { avayaAesManifest } from './avaya-aes/manifest.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
 import { entraDirectoryManifest } from './entra-directory/manifest.ts';
@@ -20,6 +21,7 @@ export const manifests: readonly ConnectorManifest[] = [
   msgraphCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
+  avayaAesManifest,
   ldapDirectoryManifest,
   entraDirectoryManifest,
   fileDirectoryManifest,

@@ -71,6 +71,7 @@ export class Hub {
       log,
       connectorIds: loaded.config.connectors.filter((c) => deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id),
       ...(dirStore !== undefined ? { store: dirStore } : {}),
+      dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
         this.pipeline.store.forget(gone).catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
@@ -82,7 +83,7 @@ export class Hub {
       directory: () => this.directory,
       rules: () => this.rules,
       clock,
-      report: { unknown: (source, subject) => this.report.unknown(source, subject, clock.now()) },
+      report: { unknown: (source, subject, reason) => this.report.unknown(source, subject, clock.now(), reason) },
     });
     this.webhooks = new Webhooks({
       directory: () => this.directory,
@@ -270,8 +271,12 @@ export class Hub {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    // Connectors first (their leases go back at once), then the pipeline drains.
+    // Redis mode: stop taking batches at once (the other nodes take them), while the connectors
+    // stop and give their leases back (another node takes each over within half a second).
+    // Embedded mode drains its in-process queue instead: no other node would take it.
+    const pausing = this.pipeline.mode === 'redis' ? this.pipeline.queue.pause().catch((e: unknown) => this.deps.log.warn({ err: e }, 'queue pause failed')) : undefined;
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
+    await pausing;
     await this.webhookRunner?.stop();
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     this.people.stop();

@@ -16,6 +16,9 @@ export class HubMetrics implements ManagerMetrics {
   readonly presenceChanges = new Counter({ name: 'presence_hub_presence_changes_total', help: 'Presence changes published', registers: [this.registry] });
   readonly streamClients = new Gauge({ name: 'presence_hub_stream_clients', help: 'Open SSE streams', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'presence_hub_queue_depth', help: 'Signals waiting in the queue', registers: [this.registry] });
+  readonly queueOldestWaiting = new Gauge({ name: 'presence_hub_queue_oldest_waiting_seconds', help: 'Age of the oldest batch waiting to be taken (0 when none waits)', registers: [this.registry] });
+  readonly queueRetrying = new Gauge({ name: 'presence_hub_queue_retrying', help: 'Batches waiting for a retry after a failure', registers: [this.registry] });
+  readonly queueDeadLetters = new Gauge({ name: 'presence_hub_queue_dead_letters', help: 'Batches dead-lettered (GET /v1/pipeline), until replayed', registers: [this.registry] });
   readonly connectorEvents = new Gauge({ name: 'presence_hub_connector_count', help: 'Per-connector counters', labelNames: ['connector', 'counter'], registers: [this.registry] });
   readonly connectorUp = new Gauge({ name: 'presence_hub_connector_up', help: '1 when the connector is running', labelNames: ['connector', 'kind'], registers: [this.registry] });
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
 import { HubError } from '../../core/util/errors.ts';
+import { sharedBy } from '../../core/directory/directory.ts';
 import { viewFor } from '../../core/model/presence.ts';
 import type { Register } from '../../core/model/register.ts';
 import type { RouteContext } from '../app.ts';
@@ -99,8 +100,8 @@ export function adminRoutes({ hub }: RouteContext) {
       const dir = hub.directory;
       return {
         people: dir.size,
-        conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: 'identity claimed by more than one person; it resolves to nobody' })),
-        unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: 'signals for someone the directory does not know' })),
+        conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: `${sharedBy(c.people)}; it resolves to nobody` })),
+        unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: e.reason ?? 'signals for someone the directory does not know' })),
         withoutIdentity: [...hub.supervisors, ...hub.disabled]
           .filter(([, s]) => (s.manifest.identitySchemes ?? []).length > 0)
           .map(([id, s]) => {
@@ -112,7 +113,7 @@ export function adminRoutes({ hub }: RouteContext) {
           .map(([id, s]) => {
             const r = s.report();
             if (r === undefined) return undefined;
-            return { connector: id, kind: s.kind, people: r.people ?? null, lastSync: iso(r.at) ?? null, skipped: r.skipped, conflicts: r.conflicts ?? [], withoutIdentities: r.withoutIdentities ?? [] };
+            return { connector: id, kind: s.kind, people: r.people ?? null, lastSync: iso(r.at) ?? null, skipped: r.skipped, conflicts: r.conflicts ?? [], withoutIdentities: r.withoutIdentities ?? [], unusable: r.unusable ?? [], truncated: r.truncated ?? [], disabled: r.disabled ?? 0 };
           })
           .filter((x) => x !== undefined),
       };

@@ -10,7 +10,11 @@ export function healthRoutes({ hub }: RouteContext) {
       return { status: 'ready', mode: hub.pipeline.mode, node: hub.nodeId };
     });
     app.get('/metrics', { config: { access: ['admin'] }, schema: { summary: 'Prometheus metrics' } }, async (_req, reply) => {
+      const q = await hub.pipeline.queue.stats();
       hub.metrics.queueDepth.set(await hub.pipeline.queue.depth());
+      hub.metrics.queueOldestWaiting.set((q.oldestWaitingMs ?? 0) / 1000);
+      hub.metrics.queueRetrying.set(q.retrying);
+      hub.metrics.queueDeadLetters.set(q.deadLetters);
       for (const [id, s] of hub.supervisors) {
         const h = s.health();
         hub.metrics.connectorUp.set({ connector: id, kind: s.kind }, h.state === 'running' ? 1 : 0);

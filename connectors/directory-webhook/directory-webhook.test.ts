@@ -4,9 +4,10 @@ import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { ManualClock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { freePort } from '../../test/support/peers/slapd.ts';
-import { directoryWebhookConfigSchema, directoryWebhookManifest } from './manifest.ts';
-import { retryAfterMs, sign, verify } from './map.ts';
-import type { DirectoryWebhookConnector } from './publisher.ts';
+import { directoryWebhookConfigSchema } from './config.ts';
+import { directoryWebhookManifest } from './manifest.ts';
+import { sign, verify } from './client.ts';
+import type { DirectoryWebhookConnector } from './connector.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './simulator.ts';
 
 const SECRET = 'directory-sync-shared-secret';
@@ -40,13 +41,6 @@ describe('directory-webhook wire format', () => {
     expect(verify('k'.repeat(16), '{"a":2}', s)).toBe(false);
     expect(verify('k'.repeat(16), '{"a":1}', undefined)).toBe(false);
   });
-
-  it.each([
-    ['30', 30_000],
-    ['Sun, 22 Nov 2026 10:01:00 GMT', 60_000],
-    ['soon', undefined],
-    [null, undefined],
-  ])('Retry-After %s', (h, want) => expect(retryAfterMs(h, T0)).toBe(want));
 
   it.each([[{ url: 'ftp://x' }], [{ secret: 'short' }]])('refuses %o', (over) => {
     expect(directoryWebhookConfigSchema.safeParse({ url: rx.url, secret: SECRET, ...over }).success).toBe(false);

@@ -1,24 +1,6 @@
-import { z } from 'zod';
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { durationSchema } from '../../core/model/duration.ts';
-import { DirectoryWebhookConnector } from './publisher.ts';
-
-export const directoryWebhookConfigSchema = z.strictObject({
-  /** Where batches are POSTed (http:// or https://). */
-  url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
-  /** Secret: `${VARIABLE}` from the environment; keys the HMAC-SHA256 signature of every body. */
-  secret: z.string().min(16, 'at least 16 characters'),
-  signatureHeader: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Hub-Signature-256'),
-  /** Most changes per request. */
-  batchSize: z.number().int().min(1).max(10_000).default(500),
-  /** Least time between two requests (the rate limit). */
-  interval: durationSchema.prefault('2s'),
-  timeout: durationSchema.prefault('10s'),
-  /** Backoff after a failed delivery: first wait and cap (Retry-After wins when the receiver sends one). */
-  retryBase: durationSchema.prefault('1s'),
-  retryMax: durationSchema.prefault('5m'),
-});
-export type DirectoryWebhookConfig = z.infer<typeof directoryWebhookConfigSchema>;
+import { directoryWebhookConfigSchema, type DirectoryWebhookConfig } from './config.ts';
+import { DirectoryWebhookConnector } from './connector.ts';
 
 /**
  * Presence out to a directory-sync service over HTTP (issue 6 part 4): the availability class of

@@ -1,20 +1,18 @@
 /**
- * The directory-webhook connector: queues class changes (only a change of class is sent, the
- * newest class per person wins), POSTs them in batches at most once per interval, and retries a
- * failed batch with capped exponential backoff or after the receiver's Retry-After. A batch the
+ * Class changes out to the directory-sync service: queues them (only a change of class is sent,
+ * the newest class per person wins), POSTs them in batches at most once per interval, and retries
+ * a failed batch with capped exponential backoff or after the receiver's Retry-After. A batch the
  * receiver refuses (4xx) is not retried; the error stays in health.
  */
-import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError } from '../../core/util/errors.ts';
 import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
 import { postBatch } from './client.ts';
-import type { DirectoryWebhookConfig } from './manifest.ts';
+import type { DirectoryWebhookConfig } from './config.ts';
 import { webhookBody } from './map.ts';
 
-export class DirectoryWebhookConnector implements Connector {
+export class DirectoryWebhookPublisher {
   readonly batcher: ClassChangeBatcher;
-  private running = false;
 
   constructor(private readonly ctx: ConnectorContext<DirectoryWebhookConfig>) {
     const c = ctx.config;
@@ -27,25 +25,7 @@ export class DirectoryWebhookConnector implements Connector {
     });
   }
 
-  async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `directory-webhook ${this.ctx.id} is already running`);
-    this.running = true;
-    this.batcher.start();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.batcher.stop();
-  }
-
-  /** Sends an empty, signed batch: proves the URL answers and accepts the signature. */
-  async testConnection(): Promise<TestResult> {
-    const r = await postBatch(this.ctx.config, this.ctx.clock, webhookBody(this.ctx.id, this.ctx.clock.now(), []));
-    if (r.ok) return { ok: true, message: `the receiver accepted a signed empty batch (${r.status})` };
-    return { ok: false, kind: r.error.kind, code: r.error.code, message: r.error.message };
-  }
-
-  async publish(changes: readonly Presence[]): Promise<void> {
+  publish(changes: readonly Presence[]): void {
     this.batcher.offer(changes);
   }
 

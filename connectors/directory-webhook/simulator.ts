@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verify, type WebhookBody } from './map.ts';
+import { verify } from './client.ts';
+import type { WebhookBody } from './map.ts';
 
 export interface ReceivedBatch {
   readonly body: WebhookBody;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/model/duration.ts';
-import { DEFAULT_PHONE_OPTIONS, phoneOptionsSchema } from '../directory-common/phone.ts';
+import { DEFAULT_PHONE_OPTIONS, phoneOptionsSchema } from '../../core/directory/phone.ts';
+import { graphAppSchema } from '../msgraph-shared/app.ts';
 
 const guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'an object id (GUID)');
 const ID_TERM = /^\s*id\s+eq\s+'[0-9a-fA-F-]{36}'\s*$/;
@@ -9,16 +10,7 @@ const ID_TERM = /^\s*id\s+eq\s+'[0-9a-fA-F-]{36}'\s*$/;
 const DELTA_TOKEN_LIFETIME_MS = 7 * 86_400_000;
 
 export const entraConfigInputSchema = z.strictObject({
-  tenantId: z.string().min(1).max(128),
-  clientId: z.string().min(1).max(128),
-  /** Secret: `${VARIABLE}` from the environment. */
-  clientSecret: z.string().min(1),
-  /** https://graph.microsoft.com (global), https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn, or the simulator. */
-  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
-  /** Default https://login.microsoftonline.com/{tenantId}/oauth2/v2.0/token. */
-  tokenEndpoint: z.url().optional(),
-  /** Default {graph origin}/.default. */
-  scope: z.string().min(1).optional(),
+  ...graphAppSchema.shape,
   /**
    * `$filter` of the initial delta request. user: delta accepts only `id eq '<object id>'` terms
    * joined with `or`, at most 50 (user-delta "Query parameters"); anything else is refused here,

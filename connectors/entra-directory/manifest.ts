@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { EntraDirectoryConnector } from './collector.ts';
+import { EntraDirectoryConnector } from './connector.ts';
 import { entraConfigSchema, type EntraConfig } from './config.ts';
 
 /**
@@ -13,5 +13,6 @@ export const entraDirectoryManifest: ConnectorManifest<EntraConfig> = {
   capabilities: ['directory'],
   configSchema: entraConfigSchema,
   secretFields: ['clientSecret'],
+  phoneOptions: (c) => c.phone,
   create: (ctx) => new EntraDirectoryConnector(ctx),
 };

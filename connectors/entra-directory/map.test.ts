@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { phoneOptionsSchema } from '../directory-common/phone.ts';
+import { phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { directoryObjectPageSchema, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
 import { personIdOf, userIdentities, userToPerson, type MapOptions } from './map.ts';
 

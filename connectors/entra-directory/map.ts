@@ -5,7 +5,7 @@
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import { personIdSchema, personSchema, type Person } from '../../core/model/person.ts';
 import { identitySchema } from '../../core/model/signal.ts';
-import { phoneToTel, type PhoneOptions } from '../directory-common/phone.ts';
+import { phoneToTel, type PhoneOptions } from '../../core/directory/phone.ts';
 import type { GraphUser } from '../msgraph-shared/schemas.ts';
 
 /** The user properties every delta round tracks (`$select`; only these are tracked for changes, user-delta). */

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import type { FileDirectoryConnector } from './collector.ts';
-import { fileDirectoryConfigSchema, fileDirectoryManifest } from './manifest.ts';
+import type { FileDirectoryConnector } from './connector.ts';
+import { fileDirectoryConfigSchema } from './config.ts';
+import { fileDirectoryManifest } from './manifest.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-file-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,7 +78,7 @@ describe('file-directory', () => {
     writeFileSync(file, 'id,name\nalice,A\nalice,B\n');
     expect(await c.reload()).toBe(false);
     expect(h.directory.replaced).toHaveLength(1);
-    expect(await c.testConnection()).toMatchObject({ ok: false, code: 'HUB_ERR_PEOPLE_FILE' });
+    expect(await connectionTest(c)).toMatchObject({ ok: false, code: 'HUB_ERR_PEOPLE_FILE' });
     await c.stop();
   });
 
@@ -84,6 +86,6 @@ describe('file-directory', () => {
     const h = connectorHarness({ id: 'missing', config: fileDirectoryConfigSchema.parse({ path: join(dir, 'nope.yaml') }) });
     const c = fileDirectoryManifest.create(h.ctx);
     await expect(c.start()).rejects.toMatchObject({ code: 'HUB_ERR_PEOPLE_FILE', kind: 'transient' });
-    expect(await c.testConnection()).toMatchObject({ ok: false, kind: 'transient' });
+    expect(await connectionTest(c)).toMatchObject({ ok: false, kind: 'transient' });
   });
 });

@@ -1,15 +1,6 @@
-import { z } from 'zod';
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { durationSchema } from '../../core/model/duration.ts';
-import { FileDirectoryConnector } from './collector.ts';
-
-export const fileDirectoryConfigSchema = z.strictObject({
-  /** A YAML list of people (the `people:` shape) or a CSV file with a header row (`.csv`). Relative paths resolve against the hub's working directory. */
-  path: z.string().min(1),
-  /** Quiet time after the last change event before the file is re-read (editors write in several steps). */
-  debounce: durationSchema.prefault('500ms'),
-});
-export type FileDirectoryConfig = z.infer<typeof fileDirectoryConfigSchema>;
+import { fileDirectoryConfigSchema, type FileDirectoryConfig } from './config.ts';
+import { FileDirectoryConnector } from './connector.ts';
 
 /**
  * People from a YAML or CSV file, for small sites (issue 6 part 1): re-read when the file changes;

@@ -16,6 +16,7 @@ export interface LdapSession {
   replace(dn: string, attribute: string, value: string): Promise<void>;
 }
 
+const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
@@ -36,6 +37,17 @@ export function classifyLdapError(e: unknown, what: string): HubError {
         return new HubError('HUB_ERR_LDAP_ACCESS', `${what}: insufficient access rights (result 50)`, { kind: 'permanent', cause: e });
       case 32:
         return new HubError('HUB_ERR_LDAP_NO_OBJECT', `${what}: no such object (result 32)`, { kind: 'permanent', cause: e });
+      case 4:
+        // RFC 4511 4.5.1.4 sizeLimitExceeded: slapd's default limit is 500 entries for any bind but
+        // the rootdn, and a paged search counts against size.prtotal (the hard limit) unless raised.
+        // Keeping nothing is right (a partial list would retire everyone not read); say how to fix it.
+        return new HubError(
+          'HUB_ERR_LDAP_SIZE_LIMIT',
+          `${what}: size limit exceeded: raise the bind account's limit (olcLimits / MaxPageSize) or enable paging (result 4; see the ldap-directory README "Size limits")`,
+          { kind: 'permanent', cause: e },
+        );
+      case 11:
+        return new HubError('HUB_ERR_LDAP_SIZE_LIMIT', `${what}: administrative limit exceeded (result 11): raise the bind account's limits (olcLimits size.pr / size.prtotal, or AD MaxPageSize) or lower pageSize`, { kind: 'permanent', cause: e });
       case 51:
       case 52:
       case 3:
@@ -72,6 +84,25 @@ export class LdapClient {
     this.host = new URL(cfg.url).hostname.replace(/^\[(.*)\]$/, '$1');
   }
 
+  /**
+   * Whether the server lists the simple paged results control (RFC 2696, OID 1.2.840.113556.1.4.319)
+   * in its root DSE `supportedControl` (RFC 4512 section 5.1): asked once per client. A root DSE
+   * that cannot be read counts as offering it (the control is sent non-critical either way).
+   */
+  private paging: boolean | undefined;
+  private async pagingOffered(client: Client): Promise<boolean> {
+    if (this.paging !== undefined) return this.paging;
+    try {
+      const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['supportedControl'] });
+      const ctl = searchEntries[0]?.supportedControl;
+      const list = (Array.isArray(ctl) ? ctl : ctl === undefined ? [] : [ctl]).map(String);
+      this.paging = list.length === 0 || list.includes(PAGED_RESULTS_OID);
+    } catch {
+      this.paging = true;
+    }
+    return this.paging;
+  }
+
   /** Runs `fn` on a bound session and always unbinds. */
   async session<T>(fn: (s: LdapSession) => Promise<T>): Promise<T> {
     // ldapts treats any tlsOptions as "connect with TLS": pass them only for ldaps:// (StartTLS gets them at upgrade).
@@ -89,14 +120,12 @@ export class LdapClient {
       return await fn({
         searchPaged: async (o, onPage) => {
           try {
-            const pages = client.searchPaginated(o.base, {
-              filter: o.filter,
-              scope: o.scope,
-              attributes: [...o.attributes],
-              explicitBufferAttributes: [...(o.binary ?? [])],
-              paged: { pageSize: this.cfg.pageSize },
-            });
-            for await (const page of pages) await onPage(page.searchEntries.map(toEntry));
+            const opts = { filter: o.filter, scope: o.scope, attributes: [...o.attributes], explicitBufferAttributes: [...(o.binary ?? [])] };
+            if (o.scope === 'base' || !(await this.pagingOffered(client))) {
+              await onPage((await client.search(o.base, opts)).searchEntries.map(toEntry));
+              return;
+            }
+            for await (const page of client.searchPaginated(o.base, { ...opts, paged: { pageSize: this.cfg.pageSize } })) await onPage(page.searchEntries.map(toEntry));
           } catch (e) {
             throw classifyLdapError(e, `search under ${o.base}`);
           }

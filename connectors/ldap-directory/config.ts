@@ -24,8 +24,8 @@ export const identityRuleSchema = z.strictObject({
 });
 export type IdentityRule = z.infer<typeof identityRuleSchema>;
 
-export { phoneOptionsSchema as phoneSchema, type PhoneOptions } from '../directory-common/phone.ts';
-import { phoneOptionsSchema as phoneSchema } from '../directory-common/phone.ts';
+export { phoneOptionsSchema as phoneSchema, type PhoneOptions } from '../../core/directory/phone.ts';
+import { phoneOptionsSchema as phoneSchema } from '../../core/directory/phone.ts';
 
 export const teamsSchema = z.strictObject({
   /** `memberOf` on the user (AD; OpenLDAP with the memberof overlay), `groups` searched for their `member`, an attribute, or none. */
@@ -73,8 +73,13 @@ export const ldapConfigInputSchema = z.strictObject({
   identities: z.array(identityRuleSchema).optional(),
   phone: phoneSchema.default({ nationalPrefix: '0', internationalPrefixes: ['00', '011'], maxExtensionDigits: 6 }),
   teams: teamsSchema.optional(),
-  /** The change attribute of incremental syncs: default `modifyTimestamp` (OpenLDAP) / `uSNChanged` (AD). */
-  changeAttribute: z.enum(['modifyTimestamp', 'uSNChanged']).optional(),
+  /** The change attribute of incremental syncs: default `modifyTimestamp` (OpenLDAP) / `uSNChanged` (AD); `whenChanged` is AD's timestamp. */
+  changeAttribute: z.enum(['modifyTimestamp', 'uSNChanged', 'whenChanged']).optional(),
+  /**
+   * The attribute that stays the same when an entry is renamed: default `entryUUID` (OpenLDAP,
+   * RFC 4530) / `objectGUID` (AD). An incremental sync that sees it under a new id renames the person.
+   */
+  stableIdAttribute: attrName.optional(),
   fullSyncInterval: durationSchema.prefault('24h'),
   /** 0 disables incremental syncs. */
   incrementalInterval: durationSchema.prefault('5m'),
@@ -106,11 +111,14 @@ export const ldapConfigSchema = ldapConfigInputSchema
     const ad = c.flavor === 'ad';
     return {
       ...c,
-      filter: c.filter ?? (ad ? '(&(objectCategory=person)(objectClass=user)(!(userAccountControl:1.2.840.113556.1.4.803:=2)))' : '(objectClass=inetOrgPerson)'),
+      // AD: disabled accounts are read and left out by their userAccountControl (map.ts), so that an
+      // incremental sync sees an account being disabled and retires the person at once.
+      filter: c.filter ?? (ad ? '(&(objectCategory=person)(objectClass=user))' : '(objectClass=inetOrgPerson)'),
       idAttribute: c.idAttribute ?? (ad ? 'sAMAccountName' : 'uid'),
       identities: c.identities ?? (ad ? AD_IDENTITIES : OPENLDAP_IDENTITIES),
       teams: c.teams ?? teamsSchema.parse({ from: ad ? 'memberOf' : 'groups' }),
       changeAttribute: c.changeAttribute ?? (ad ? 'uSNChanged' : 'modifyTimestamp'),
+      stableIdAttribute: c.stableIdAttribute ?? (ad ? 'objectGUID' : 'entryUUID'),
     };
   })
   .superRefine((c, ctx) => {

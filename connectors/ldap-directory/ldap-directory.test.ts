@@ -11,9 +11,10 @@ import { classActivity } from '../../core/model/presence.ts';
 import type { AvailabilityClass } from '../../core/model/availability.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd.ts';
-import type { LdapDirectoryConnector } from './collector.ts';
+import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const HUB_DN = 'cn=hub,ou=Services,dc=corp,dc=example';
@@ -101,7 +102,7 @@ describe('ldap-directory against OpenLDAP', () => {
       expect.arrayContaining([
         { entry: 'cn=Printer Account,ou=People,dc=corp,dc=example', reason: 'no uid attribute' },
         expect.objectContaining({ entry: 'uid=bad id,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/^invalid person id "bad id"/) }),
-        expect.objectContaining({ entry: 'uid=carol,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/identity conflict: mailto:shared@corp.example is also claimed by dave/) }),
+        expect.objectContaining({ entry: 'uid=carol,ou=People,dc=corp,dc=example', reason: expect.stringMatching(/identity conflict: mailto:shared@corp.example: identity shared by carol and dave/) }),
       ]),
     );
     expect(report.conflicts).toEqual([
@@ -171,7 +172,7 @@ describe('ldap-directory against OpenLDAP', () => {
 
   it('a bad bind password is permanent; nothing is replaced', async () => {
     const { h, connector } = setup({ bindPassword: 'wrong-password' });
-    const t = await connector.testConnection();
+    const t = await connectionTest(connector);
     expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
     expect(t.message).not.toContain('wrong-password');
     await expect(connector.start()).rejects.toMatchObject({ code: 'HUB_ERR_LDAP_BIND', kind: 'permanent' });
@@ -181,13 +182,13 @@ describe('ldap-directory against OpenLDAP', () => {
   it('an unreachable port is transient', async () => {
     const port = await freePort();
     const { connector } = setup({ url: `ldap://127.0.0.1:${port}` });
-    const t = await connector.testConnection();
+    const t = await connectionTest(connector);
     expect(t).toMatchObject({ ok: false, kind: 'transient', code: 'HUB_ERR_LDAP_UNREACHABLE' });
   });
 
   it('good credentials pass testConnection', async () => {
     const { connector } = setup();
-    expect(await connector.testConnection()).toMatchObject({ ok: true });
+    expect(await connectionTest(connector)).toMatchObject({ ok: true });
   });
 });
 
@@ -210,7 +211,7 @@ describe('ldap-directory over StartTLS', () => {
   it('binds after StartTLS with the server CA and syncs', async () => {
     const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true, tls: { caFile: tlsSlapd.certFile } }) });
     const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
-    const t = await c.testConnection();
+    const t = await connectionTest(c);
     expect(t).toMatchObject({ ok: true });
     expect((await c.fullSync()).people).toBe(3);
   });
@@ -218,9 +219,9 @@ describe('ldap-directory over StartTLS', () => {
   it('an unknown certificate is a permanent TLS error; a plain bind is refused', async () => {
     const h = connectorHarness({ id: 'tls-ldap', config: ldapConfigSchema.parse({ ...base(), startTls: true }) });
     const c = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
-    expect(await c.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_TLS' });
+    expect(await connectionTest(c)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_TLS' });
     const plain = ldapDirectoryManifest.create(connectorHarness({ id: 'plain', config: ldapConfigSchema.parse(base()) }).ctx);
-    expect(await plain.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
+    expect(await connectionTest(plain)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_LDAP_BIND' });
   });
 });
 
@@ -246,5 +247,69 @@ describe('ldap-directory when the directory goes away', () => {
     } finally {
       await own.stop();
     }
+  });
+});
+
+describe('ldap-directory incremental sync and the stable id (entryUUID)', () => {
+  const ldif = (uid: string, extra = ''): string =>
+    `dn: uid=${uid},ou=People,dc=corp,dc=example\nobjectClass: inetOrgPerson\nuid: ${uid}\ncn: ${uid}\nsn: ${uid}\nmail: ${uid}@corp.example\n${extra}`;
+  let own: Slapd;
+  beforeAll(async () => {
+    own = await startSlapd({
+      ldif: [
+        'dn: ou=People,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: People\n',
+        'dn: ou=Former,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: Former\n',
+        'dn: ou=Services,dc=corp,dc=example\nobjectClass: organizationalUnit\nou: Services\n',
+        `dn: ${HUB_DN}\nobjectClass: organizationalRole\nobjectClass: simpleSecurityObject\ncn: hub\nuserPassword: hub-secret\n`,
+        ldif('judy', 'telephoneNumber: x2007\n'),
+        ldif('mike'),
+        ldif('nina'),
+      ].join('\n'),
+    });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('a rename retires the old id in the same step, a move keeps the person, an entry that is no person any more is retired', async () => {
+    const h = connectorHarness({
+      id: 'uuid-ldap',
+      config: ldapConfigSchema.parse({ url: own.url, bindDn: HUB_DN, bindPassword: 'hub-secret', baseDn: 'dc=corp,dc=example', teams: { from: 'none' }, incrementalInterval: 0 }),
+    });
+    const steps: { upsert: string[]; retire: string[] }[] = [];
+    const sink = h.ctx.directorySink;
+    const upsert: typeof sink.upsert = async (people, o) => {
+      steps.push({ upsert: people.map((x) => x.id), retire: [...(o?.retire ?? [])] });
+      await sink.upsert(people, o);
+    };
+    const ctx = { ...h.ctx, directorySink: { ...sink, upsert } };
+    const c = ldapDirectoryManifest.create(ctx) as LdapDirectoryConnector;
+    await c.fullSync();
+    const judy = h.directory.replaced[0]!.find((p) => p.id === 'judy')!;
+    expect(judy.identities).toEqual(expect.arrayContaining(['mailto:judy@corp.example', 'tel:2007']));
+    // slapd's modifyTimestamp has one-second resolution: let the changes land in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
+    const root = new Client({ url: own.url });
+    await root.bind(own.rootDn, own.rootPassword);
+    try {
+      await root.modifyDN('uid=judy,ou=People,dc=corp,dc=example', 'uid=judith');
+      await root.modifyDN('uid=mike,ou=People,dc=corp,dc=example', 'uid=mike,ou=Former,dc=corp,dc=example');
+      await root.modifyDN('uid=nina,ou=People,dc=corp,dc=example', 'uid=nina\\20b');
+    } finally {
+      await root.unbind();
+    }
+    const r = await c.incrementalSync();
+    expect(r).toMatchObject({ renamed: 1 });
+    // One call: judith in, judy and the no-longer-valid nina out; mike moved but is the same person.
+    expect(steps).toEqual([{ upsert: ['judith', 'mike'], retire: expect.arrayContaining(['judy', 'nina']) }]);
+    const judith = h.directory.upserted.find((p) => p.id === 'judith')!;
+    expect(judith.identities).toEqual(judy.identities);
+    expect(c.report().conflicts).toEqual([]);
+    // The publisher now writes to the entries' new DNs.
+    expect(c['sync'].dnOf('judith')).toBe('uid=judith,ou=People,dc=corp,dc=example');
+    expect(c['sync'].dnOf('mike')).toBe('uid=mike,ou=Former,dc=corp,dc=example');
+    expect(c['sync'].dnOf('judy')).toBeUndefined();
+    // Nothing more to do on the next round.
+    expect((await c.incrementalSync()).changed).toBe(0);
   });
 });

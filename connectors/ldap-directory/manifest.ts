@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { LdapDirectoryConnector } from './collector.ts';
+import { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfig } from './config.ts';
 
 /**
@@ -13,5 +13,6 @@ export const ldapDirectoryManifest: ConnectorManifest<LdapConfig> = {
   capabilities: ['directory', 'publish'],
   configSchema: ldapConfigSchema,
   secretFields: ['bindPassword'],
+  phoneOptions: (c) => c.phone,
   create: (ctx) => new LdapDirectoryConnector(ctx),
 };

@@ -18,6 +18,10 @@ describe('identitiesFromValue', () => {
     [rule('sip'), 'alice@corp.example', ['sip:alice@corp.example']],
     [rule('tel'), '+1 555 0101', ['tel:+15550101']],
     [rule('tel'), '2001', ['tel:2001']],
+    [rule('tel'), 'x2003', ['tel:2003']],
+    [rule('tel'), 'ext. 2003', ['tel:2003']],
+    [rule('tel'), '+1 555 0100 x2003', ['tel:2003']],
+    [rule('tel'), '555.100.0109', ['tel:+15551000109']],
     [rule('proxy-addresses'), 'SMTP:Alice@corp.example', ['mailto:Alice@corp.example']],
     [rule('proxy-addresses'), 'smtp:alias@corp.example', ['mailto:alias@corp.example']],
     [rule('proxy-addresses'), 'SIP:alice@corp.example', ['sip:alice@corp.example']],
@@ -72,6 +76,9 @@ describe('entryToPerson', () => {
     expect(r).toEqual({
       ok: true,
       dn: 'CN=Alice Example,OU=Users,DC=corp,DC=example',
+      stableId: '33221100-5544-7766-8899-aabbccddeeff',
+      unusable: [],
+      truncated: [],
       person: {
         id: 'alice',
         name: 'Alice Example',
@@ -91,6 +98,23 @@ describe('entryToPerson', () => {
     const r = entryToPerson(entry('CN=x,DC=corp', attrs), m);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it('says which values gave no identity and which were cut, and keeps the person', () => {
+    const ol = ldapConfigSchema.parse({ url: 'ldap://h', baseDn: 'dc=x', phone: { defaultCountryCode: '1', nationalPrefix: '' } });
+    const long = 'A'.repeat(2048);
+    const r = entryToPerson(entry('uid=erin,dc=x', { uid: ['erin'], displayName: [long], mail: ['erin at corp'], telephoneNumber: ['call reception', 'x2003'], entryUUID: ['3A1E2F50-1234-4cde-8f00-0123456789AB'] }), { config: ol });
+    expect(r).toMatchObject({
+      ok: true,
+      stableId: '3a1e2f50-1234-4cde-8f00-0123456789ab',
+      unusable: [
+        { attribute: 'mail', value: 'erin at corp', reason: 'not an address (user@domain)' },
+        { attribute: 'telephoneNumber', value: 'call reception', reason: 'not a phone number: no tel: identity' },
+      ],
+      truncated: [{ attribute: 'displayName', length: 2048, limit: 256 }],
+    });
+    expect(r.ok && r.person.name).toBe(long.slice(0, 256));
+    expect(r.ok && r.person.identities).toEqual(['tel:2003', 'ldap:3a1e2f50-1234-4cde-8f00-0123456789ab']);
   });
 
   it('teams from an attribute and from groups', () => {

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { CalendarCollector } from './collector.ts';
+import { CalendarCollector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 let sims: GraphSimulator[] = [];
@@ -81,9 +82,9 @@ describe('msgraph-calendar against the simulator', () => {
 
   it('testConnection tells bad credentials from an unreachable endpoint', async () => {
     const { h } = await setup(1);
-    const bad = await new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }).testConnection();
+    const bad = await connectionTest(new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }));
     expect(bad).toMatchObject({ ok: false, kind: 'permanent' });
-    const down = await new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, graphBaseUrl: 'http://127.0.0.1:9' } }).testConnection();
+    const down = await connectionTest(new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, graphBaseUrl: 'http://127.0.0.1:9' } }));
     expect(down).toMatchObject({ ok: false, kind: 'transient' });
   });
 });

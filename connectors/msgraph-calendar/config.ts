@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/model/duration.ts';
+import { graphAppSchema } from '../msgraph-shared/app.ts';
 
 export const calendarConfigSchema = z.strictObject({
-  tenantId: z.string().min(1).max(128),
-  clientId: z.string().min(1).max(128),
-  clientSecret: z.string().min(1),
-  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
-  tokenEndpoint: z.url().optional(),
-  scope: z.string().min(1).optional(),
+  ...graphAppSchema.shape,
   /** Mailbox SMTP addresses; default every `mailto:` identity in the directory. */
   mailboxes: z.array(z.string().min(3).max(320)).optional(),
   interval: durationSchema.prefault('5m'),

@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { CalendarCollector } from './collector.ts';
+import { CalendarCollector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 
 /** Exchange Online calendars through Microsoft Graph getSchedule and mailbox settings. */

@@ -1,20 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { SignalInput } from '../../core/model/signal.ts';
-import type { ScheduleItem } from '../msgraph-shared/schemas.ts';
+import type { BusyBlock } from '../calendar-common/blocks.ts';
+import { busyStatusOf } from '../calendar-common/blocks.ts';
+import type { OofReading } from '../calendar-common/engine.ts';
+import { minutesOf, type WindowsTimeZone } from '../calendar-common/time-zone.ts';
+import type { WorkingHours } from '../calendar-common/working-hours.ts';
+import type { ScheduleInformation, ScheduleItem } from '../msgraph-shared/schemas.ts';
 
 /**
- * scheduleItem.status (freeBusyStatus: free, tentative, busy, oof, workingElsewhere, unknown;
- * Graph scheduleItem resource) to the neutral calendar signal. Private items never carry subject
- * or location: only the activity token. Unknown statuses say nothing (no signal).
+ * Graph's calendar vocabulary to the calendar engine's neutral one (connectors/calendar-common):
+ * scheduleItem (freeBusyStatus: free, tentative, busy, oof, workingElsewhere, unknown) to a busy
+ * block, scheduleInformation.workingHours to working hours, automaticRepliesSetting to out of
+ * office. What a block means for presence (mapping, privacy, de-duplication) is the engine's.
  */
-export const STATUS: Record<string, { availability: 'available' | 'busy' | 'away'; token: string } | undefined> = {
-  busy: { availability: 'busy', token: 'in-a-meeting' },
-  tentative: { availability: 'busy', token: 'in-a-meeting' },
-  oof: { availability: 'away', token: 'out-of-office' },
-  workingelsewhere: { availability: 'available', token: 'working-elsewhere' },
-  free: undefined,
-  unknown: undefined,
-};
 
 /** dateTimeTimeZone in UTC (we ask for UTC: Prefer outlook.timezone="UTC") to epoch ms. */
 export function utcMs(d: { dateTime: string; timeZone?: string | undefined }): number | undefined {
@@ -24,33 +20,35 @@ export function utcMs(d: { dateTime: string; timeZone?: string | undefined }): n
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** A stable endpoint per meeting: the same item read twice replaces its own register. */
-export function eventEndpoint(from: number, until: number, status: string): string {
-  return `cal-${createHash('sha256').update(`${from}/${until}/${status.toLowerCase()}`).digest('hex').slice(0, 16)}`;
-}
-
-export function scheduleItemToSignal(
-  item: ScheduleItem,
-  o: { identity: string; source: string; exposeSubjects: boolean; tentativeAsBusy: boolean; now: number },
-): SignalInput | undefined {
-  const status = item.status.toLowerCase();
-  if (status === 'tentative' && !o.tentativeAsBusy) return undefined;
-  const m = STATUS[status];
+/** A scheduleItem as a busy block; undefined for an unknown status or a time that is not UTC. */
+export function scheduleItemToBlock(item: ScheduleItem): BusyBlock | undefined {
+  const status = busyStatusOf(item.status);
   const from = utcMs(item.start);
   const until = utcMs(item.end);
-  if (m === undefined || from === undefined || until === undefined || until <= from || until <= o.now) return undefined;
-  const s: SignalInput = {
-    identity: o.identity,
-    source: o.source,
-    endpoint: eventEndpoint(from, until, status),
-    category: 'calendar',
-    availability: m.availability,
-    from: new Date(from).toISOString(),
-    until: new Date(until).toISOString(),
-    expireType: 'time',
-    sourceTime: new Date(o.now).toISOString(),
-  };
-  const subject = item.subject?.trim();
-  s.activity = item.isPrivate !== true && o.exposeSubjects && subject ? { token: m.token, text: subject.slice(0, 256) } : m.token;
-  return s;
+  if (status === undefined || from === undefined || until === undefined || until <= from) return undefined;
+  return { from, until, status, subject: item.subject ?? undefined, isPrivate: item.isPrivate === true };
+}
+
+type GraphWorkingHours = NonNullable<ScheduleInformation['workingHours']>;
+
+/** workingHours (daysOfWeek, startTime, endTime, timeZone) as one working period; null when absent. */
+export function graphWorkingHours(wh: GraphWorkingHours | null | undefined): WorkingHours | null {
+  if (wh == null) return null;
+  const start = minutesOf(wh.startTime);
+  const stop = minutesOf(wh.endTime);
+  // Unreadable times: no period, so the engine reports the hours unreadable and says nothing.
+  const periods = start === undefined || stop === undefined ? [] : [{ days: wh.daysOfWeek ?? [], startMinutes: start, endMinutes: stop }];
+  return { timeZone: (wh.timeZone ?? {}) as WindowsTimeZone, periods };
+}
+
+/** automaticRepliesSetting: alwaysEnabled, or scheduled with its window; anything else is off. */
+export function automaticRepliesToOof(a: { status: string; scheduledStartDateTime?: { dateTime: string; timeZone?: string | undefined } | null | undefined; scheduledEndDateTime?: { dateTime: string; timeZone?: string | undefined } | null | undefined }): OofReading {
+  const status = a.status.toLowerCase();
+  if (status === 'alwaysenabled') return { enabled: true };
+  if (status === 'scheduled' && a.scheduledStartDateTime != null && a.scheduledEndDateTime != null) {
+    const from = utcMs(a.scheduledStartDateTime);
+    const until = utcMs(a.scheduledEndDateTime);
+    if (from !== undefined && until !== undefined) return { enabled: true, from, until };
+  }
+  return { enabled: false };
 }

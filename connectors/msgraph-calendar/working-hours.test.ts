@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { resolveZone, windowsToIana } from './time-zone.ts';
-import { offWorkSignal, offWorkWindows } from './working-hours.ts';
+import { CalendarEngine } from '../calendar-common/engine.ts';
+import { resolveZone, windowsToIana } from '../calendar-common/time-zone.ts';
+import { offWorkWindows as neutralWindows } from '../calendar-common/working-hours.ts';
+import type { ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import { graphWorkingHours } from './map.ts';
+
+/** Graph's workingHours read by map.ts, the windows computed by the calendar engine's working-hours module. */
+function offWorkWindows(wh: ScheduleInformation['workingHours'], now: number, end: number) {
+  const n = graphWorkingHours(wh);
+  return n === null ? undefined : neutralWindows(n, now, end);
+}
 
 const WEEK = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'];
 const t = (iso: string) => Date.parse(iso);
@@ -81,13 +90,14 @@ describe('time zones', () => {
   });
 });
 
-describe('offWorkSignal', () => {
-  it('is a calendar signal with the configured availability and a stable endpoint', () => {
-    const w = { from: t('2019-03-16T00:00:00Z'), until: t('2019-03-18T15:00:00Z') };
-    const a = offWorkSignal(w, { identity: 'mailto:adelev@contoso.onmicrosoft.com', source: 'exchange', availability: 'away', now: t('2019-03-15T17:00:00Z') });
-    expect(a).toMatchObject({ category: 'calendar', availability: 'away', activity: 'off-work', from: '2019-03-16T00:00:00.000Z', until: '2019-03-18T15:00:00.000Z', expireType: 'time' });
-    const b = offWorkSignal(w, { identity: 'mailto:adelev@contoso.onmicrosoft.com', source: 'exchange', availability: 'offline', now: t('2019-03-15T17:05:00Z') });
-    expect(b.endpoint).toBe(a.endpoint);
-    expect(b.availability).toBe('offline');
+describe('off-work signals', () => {
+  it('are calendar signals with the configured availability and a stable endpoint', () => {
+    const wh = graphWorkingHours({ daysOfWeek: WEEK, startTime: '08:00:00', endTime: '17:00:00', timeZone: { name: 'UTC' } });
+    const engine = (availability: 'away' | 'offline') => new CalendarEngine({ source: 'exchange', details: 'none', lookahead: 8 * H, interval: 60_000, workingHours: { outsideAvailability: availability } });
+    const [a] = engine('away').apply('mailto:adelev@contoso.onmicrosoft.com', { blocks: [], workingHours: wh }, t('2019-03-15T17:00:00Z'));
+    expect(a).toMatchObject({ category: 'calendar', availability: 'away', activity: 'off-work', from: '2019-03-15T17:00:00.000Z', until: '2019-03-18T08:00:00.000Z', expireType: 'time' });
+    const [b] = engine('offline').apply('mailto:adelev@contoso.onmicrosoft.com', { blocks: [], workingHours: wh }, t('2019-03-15T17:05:00Z'));
+    expect(b!.endpoint).toBe(a!.endpoint);
+    expect(b!.availability).toBe('offline');
   });
 });

@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import { AVAILABILITY_CLASSES } from '../../core/model/availability.ts';
 import { durationSchema } from '../../core/model/duration.ts';
+import { graphAppSchema } from '../msgraph-shared/app.ts';
 import { DEFAULT_JWKS_URL } from '../msgraph-shared/validation-tokens.ts';
 
 /** Connection settings shared by the Graph connectors (national clouds and the simulator set their own URLs). */
 export const graphConnectionSchema = {
-  tenantId: z.string().min(1).max(128),
-  clientId: z.string().min(1).max(128),
-  clientSecret: z.string().min(1),
-  /** https://graph.microsoft.com (global), https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn, or the simulator. */
-  graphBaseUrl: z.url().default('https://graph.microsoft.com'),
-  /** Default https://login.microsoftonline.com/{tenantId}/oauth2/v2.0/token. */
-  tokenEndpoint: z.url().optional(),
-  /** Default {graph origin}/.default. */
-  scope: z.string().min(1).optional(),
+  ...graphAppSchema.shape,
   /** Explicit user object ids; default: every `entra:<guid>` identity in the directory. */
   users: z.array(z.string().min(1).max(128)).max(1_000_000).optional(),
   /** Deadline of one Graph HTTP request; a request past it fails as transient and is retried next cycle. */

@@ -1,9 +1,10 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
-import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
+import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { type ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
 import { createGraphClient } from '../msgraph-shared/graph-client.ts';
-import { RequestPacer } from '../msgraph-shared/pacer.ts';
+import type { RequestPacer } from '../msgraph-shared/pacer.ts';
+import { graphApp } from '../msgraph-shared/app.ts';
 import { ValidationTokenVerifier } from '../msgraph-shared/validation-tokens.ts';
 import { PresenceClient, SubscriptionClient } from './client.ts';
 import { PresenceCollector } from './collector.ts';
@@ -45,14 +46,13 @@ export class MsGraphPresenceConnector implements Connector {
   constructor(private readonly ctx: ConnectorContext<PresenceConfig>) {
     const c = ctx.config;
     this.guard = new LoopGuard(c.publish.echoSettle);
-    this.pacer = new RequestPacer({ limit: Math.max(1, Math.floor(c.poll.budget.requests * c.poll.budget.share)), windowMs: c.poll.budget.window, clock: ctx.clock });
-    this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
-    const app = createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout, events: { onThrottled: () => ctx.report.count('throttled') } });
-    this.client = new PresenceClient(app);
+    const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: Math.max(1, Math.floor(c.poll.budget.requests * c.poll.budget.share)), windowMs: c.poll.budget.window }, timeoutMs: c.requestTimeout });
+    this.tokens = app.tokens;
+    this.pacer = app.pacer;
+    this.client = new PresenceClient(app.graph);
   }
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
     this.running = true;
     const { ctx } = this;
     const c = ctx.config;
@@ -61,7 +61,7 @@ export class MsGraphPresenceConnector implements Connector {
     // What the hub wrote into Teams, also from another node that ran this connector before (lease):
     // known before the first reading, or the hub's own session would be read as the user's state.
     let persist: (() => Promise<void>) | undefined;
-    if (c.publish.enabled && ctx.state !== undefined) {
+    if (c.publish.enabled) {
       const gs = new GuardState({ guard: this.guard, store: ctx.state, log: ctx.log, report: ctx.report, lifetime: { session: c.publish.expiration, preferred: c.publish.preferredPresence.expiration } });
       // Unreachable store: the start fails as transient and the supervisor retries.
       const n = await gs.load(ids, ctx.clock.now());
@@ -195,14 +195,10 @@ export class MsGraphPresenceConnector implements Connector {
 
   /** Bad credentials (permanent) versus an unreachable endpoint (transient). */
   async testConnection(): Promise<TestResult> {
-    try {
-      this.tokens.invalidate();
-      await this.tokens.getToken();
-      const first = graphUserIds(this.ctx)[0];
-      if (first !== undefined) await this.client.getPresences([first]);
-      return { ok: true, message: first === undefined ? 'token obtained; no users to read yet' : 'token obtained and presence read' };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_GRAPH_UNREACHABLE', message: errorMessage(e) };
-    }
+    this.tokens.invalidate();
+    await this.tokens.getToken();
+    const first = graphUserIds(this.ctx)[0];
+    if (first !== undefined) await this.client.getPresences([first]);
+    return { ok: true, message: first === undefined ? 'token obtained; no users to read yet' : 'token obtained and presence read' };
   }
 }

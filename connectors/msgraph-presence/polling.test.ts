@@ -3,6 +3,7 @@ import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { msgraphPresenceManifest } from './manifest.ts';
 import { guid, setup, until } from './test-support.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 let sims: GraphSimulator[] = [];
 let conns: MsGraphPresenceConnector[] = [];
@@ -103,11 +104,11 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   it('testConnection tells bad credentials (permanent) from an unreachable endpoint (transient)', async () => {
     const { sim, h, config } = await setup(1);
     sims.push(sim);
-    const good = await new MsGraphPresenceConnector(h.ctx).testConnection();
+    const good = await connectionTest(new MsGraphPresenceConnector(h.ctx));
     expect(good.ok).toBe(true);
-    const bad = await new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, clientSecret: 'wrong' } }).testConnection();
+    const bad = await connectionTest(new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, clientSecret: 'wrong' } }));
     expect(bad).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_AUTH' });
-    const down = await new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, tokenEndpoint: 'http://127.0.0.1:9/token' } }).testConnection();
+    const down = await connectionTest(new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, tokenEndpoint: 'http://127.0.0.1:9/token' } }));
     expect(down).toMatchObject({ ok: false, kind: 'transient', code: 'HUB_ERR_GRAPH_UNREACHABLE' });
   });
 });

@@ -3,19 +3,16 @@ import type { Clock } from '../../core/util/clock.ts';
 import { HubError, isHubError } from '../../core/util/errors.ts';
 import type { TokenSource } from './auth.ts';
 import { realSleep, type RequestPacer, type Sleep } from './pacer.ts';
+import { parseRetryAfter } from '../../core/util/retry-after.ts';
 
 export interface ThrottleEvents {
   /** A 429/503 was answered; the request waits `retryAfterMs` and is sent again. */
   onThrottled?(retryAfterMs: number): void;
 }
 
-/** Retry-After is seconds or an HTTP date (RFC 9110 section 10.2.3). */
+/** Retry-After (core/util/retry-after.ts), or `fallbackMs` when Graph sent none. */
 export function retryAfterMs(header: string | null, now: number, fallbackMs: number): number {
-  if (header === null || header.trim() === '') return fallbackMs;
-  const s = Number(header);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const d = Date.parse(header);
-  return Number.isFinite(d) ? Math.max(0, d - now) : fallbackMs;
+  return parseRetryAfter(header, now) ?? fallbackMs;
 }
 
 /**

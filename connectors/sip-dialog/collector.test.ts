@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { sipDialogConfigSchema, sipDialogManifest } from './manifest.ts';
+import { sipDialogConfigSchema } from './config.ts';
+import { sipDialogManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
 
 const log = silentLogger();

@@ -1,9 +1,9 @@
-import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/util/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
-import { DIALOG_ACCEPT, dialogDocument, SipSession } from './client.ts';
-import type { SipDialogConfig } from './manifest.ts';
+import { DIALOG_ACCEPT, dialogDocument, type SipSession } from './client.ts';
+import type { SipDialogConfig } from './config.ts';
 import { lineSignal, LineTracker, type LineState } from './map.ts';
 
 interface Line {
@@ -22,16 +22,15 @@ interface Line {
  * notifier restart (CSeq and version back to the start) is accepted; a lost subscription makes
  * the line's register lapse rather than keep a stale lamp.
  */
-export class SipDialogConnector implements Connector {
-  private session: SipSession | undefined;
+export class SipDialogCollector {
   private lines: Line[] = [];
+  private active = false;
 
   constructor(private readonly ctx: ConnectorContext<SipDialogConfig>) {}
 
-  async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-dialog ${this.ctx.id} is already running`);
-    const session = await SipSession.open(this.ctx.config, this.ctx.log);
-    this.session = session;
+  /** Subscribes to every configured line on the session. */
+  watch(session: SipSession): void {
+    this.active = true;
     this.lines = this.ctx.config.lines.map((l) => ({ uri: l.uri, identity: l.identity ?? l.uri, endpoint: l.endpoint ?? l.uri, tracker: new LineTracker() }));
     for (const line of this.lines) {
       line.sub = session.subscribe({
@@ -50,7 +49,13 @@ export class SipDialogConnector implements Connector {
         },
       });
     }
-    this.ctx.log.info({ lines: this.lines.length }, 'sip-dialog started');
+  }
+
+  /** No timer left; every line that showed a state lapses (the connector stops). */
+  async close(): Promise<void> {
+    this.active = false;
+    for (const line of this.lines) await this.lapse(line);
+    this.lines = [];
   }
 
   private async onNotify(line: Line, n: Notification): Promise<void> {
@@ -81,7 +86,7 @@ export class SipDialogConnector implements Connector {
     if (line.tracker.expireEarly(now, max)) this.ctx.log.info({ line: line.uri }, 'early dialog never resolved; considered ended (stuck lamp)');
     if (line.timer !== undefined) clearTimeout(line.timer);
     const deadline = line.tracker.nextEarlyDeadline(max);
-    if (deadline !== undefined && this.session !== undefined) {
+    if (deadline !== undefined && this.active) {
       line.timer = setTimeout(() => void this.update(line), Math.max(0, deadline - now));
       line.timer.unref?.();
     }
@@ -108,21 +113,5 @@ export class SipDialogConnector implements Connector {
     } catch (e) {
       this.ctx.report.error(e);
     }
-  }
-
-  async stop(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
-    if (s === undefined) return;
-    try {
-      await s.close();
-    } finally {
-      for (const line of this.lines) await this.lapse(line);
-      this.lines = [];
-    }
-  }
-
-  async testConnection(): Promise<TestResult> {
-    return SipSession.test(this.ctx.config, this.ctx.log, this.session);
   }
 }

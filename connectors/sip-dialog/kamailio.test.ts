@@ -3,7 +3,8 @@ import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { buildDialogInfo } from '../sip-core/dialog-info.ts';
 import { publishScenario, runSipp, startKamailio, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
-import { sipDialogConfigSchema, sipDialogManifest } from './manifest.ts';
+import { sipDialogConfigSchema } from './config.ts';
+import { sipDialogManifest } from './manifest.ts';
 
 const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
   const t0 = Date.now();

@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import { silentLogger } from '../../core/util/logger.ts';
 import { UserAgent } from '../sip-core/ua.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { sipPresenceConfigSchema, sipPresenceManifest } from './manifest.ts';
+import { sipPresenceConfigSchema } from './config.ts';
+import { sipPresenceManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
 import type { Presence } from '../../core/model/presence.ts';
 

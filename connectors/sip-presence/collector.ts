@@ -1,46 +1,34 @@
-import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
+import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { normalizeIdentity } from '../../core/directory/identity.ts';
-import type { Presence } from '../../core/model/presence.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/util/errors.ts';
 import type { PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
-import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, SipSession } from './client.ts';
-import { LoopGuard } from './loop-guard.ts';
-import type { SipPresenceConfig } from './manifest.ts';
+import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, type SipSession } from './client.ts';
+import type { SipPresenceConfig } from './config.ts';
+import type { LoopGuard } from './loop-guard.ts';
 import { pidfToNeutral, type NeutralState } from './map.ts';
-import { SipPresencePublisher } from './publisher.ts';
 
 /**
- * Watcher (RFC 3856 / RFC 6665) and publisher (RFC 3903) in one connector instance, so that the
- * loop guard sees both directions. Each presentity is one register (endpoint from the config):
- * a NOTIFY replaces it; a subscription that dies, or a document that holds nothing but the hub's
- * own publication, makes it lapse (an already-expired signal) instead of leaving a ghost state.
+ * The watcher half (RFC 3856 / RFC 6665): one presence subscription per presentity, each NOTIFY
+ * turned into a signal. Each presentity is one register (endpoint from the config): a NOTIFY
+ * replaces it; a subscription that dies, or a document that holds nothing but the hub's own
+ * publication, makes it lapse (an already-expired signal) instead of leaving a ghost state.
  */
-export class SipPresenceConnector implements Connector {
-  private session: SipSession | undefined;
+export class SipPresenceCollector {
   private readonly last = new Map<string, string>();
+  private readonly ctx: ConnectorContext<SipPresenceConfig>;
   private readonly guard: LoopGuard;
-  private readonly publisher: SipPresencePublisher;
 
-  constructor(private readonly ctx: ConnectorContext<SipPresenceConfig>) {
-    this.guard = new LoopGuard(ctx.id);
-    this.publisher = new SipPresencePublisher({ ctx, session: () => this.session, guard: this.guard });
+  constructor(deps: { ctx: ConnectorContext<SipPresenceConfig>; guard: LoopGuard }) {
+    this.ctx = deps.ctx;
+    this.guard = deps.guard;
   }
 
-  private presentities(): string[] {
-    const set = new Set(this.ctx.config.presentities.map(normalizeIdentity));
-    if (this.ctx.config.watchDirectory) {
-      for (const p of this.ctx.directory.people()) for (const i of p.identities) if (/^sips?:/i.test(i)) set.add(normalizeIdentity(i));
-    }
-    return [...set];
-  }
-
-  async start(): Promise<void> {
-    if (this.session !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `sip-presence ${this.ctx.id} is already running`);
-    this.session = await SipSession.open(this.ctx.config, this.ctx.log);
-    for (const target of this.presentities()) {
-      this.session.subscribe({
+  /** Subscribes to every target on the session. */
+  watch(session: SipSession, targets: readonly string[]): void {
+    for (const target of targets) {
+      session.subscribe({
         target,
         event: 'presence',
         accept: PRESENCE_ACCEPT,
@@ -55,7 +43,11 @@ export class SipPresenceConnector implements Connector {
         },
       });
     }
-    this.ctx.log.info({ presentities: this.presentities().length, contact: this.session.ua.contact('hub', this.ctx.config.transport) }, 'sip-presence started');
+  }
+
+  /** Every presentity a signal was sent for lapses (the connector stops). */
+  async lapseAll(): Promise<void> {
+    for (const identity of [...this.last.keys()]) await this.lapse(identity);
   }
 
   private async onNotify(target: string, n: Notification): Promise<void> {
@@ -121,26 +113,5 @@ export class SipPresenceConnector implements Connector {
       this.ctx.report.error(e);
       return false;
     }
-  }
-
-  async publish(changes: readonly Presence[]): Promise<void> {
-    if (!this.ctx.config.publish.enabled) return;
-    await this.publisher.publish(changes);
-  }
-
-  async stop(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
-    if (s === undefined) return;
-    try {
-      await this.publisher.removeAll();
-    } finally {
-      await s.close();
-      for (const identity of [...this.last.keys()]) await this.lapse(identity);
-    }
-  }
-
-  async testConnection(): Promise<TestResult> {
-    return SipSession.test(this.ctx.config, this.ctx.log, this.session);
   }
 }

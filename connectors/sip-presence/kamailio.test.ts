@@ -4,7 +4,8 @@ import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { buildPidf } from '../sip-core/pidf.ts';
 import { publishScenario, runSipp, startKamailio, watchScenario, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
-import { sipPresenceConfigSchema, sipPresenceManifest } from './manifest.ts';
+import { sipPresenceConfigSchema } from './config.ts';
+import { sipPresenceManifest } from './manifest.ts';
 
 const people = [
   { id: 'alice', name: 'Alice', identities: ['sip:alice@example.com'] },

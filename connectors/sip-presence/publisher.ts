@@ -6,7 +6,7 @@ import { buildPidf } from '../sip-core/pidf.ts';
 import type { Publication } from '../sip-core/publication.ts';
 import type { SipSession } from '../sip-core/session.ts';
 import type { LoopGuard } from './loop-guard.ts';
-import type { SipPresenceConfig } from './manifest.ts';
+import type { SipPresenceConfig } from './config.ts';
 import { neutralToPidf } from './map.ts';
 
 /**

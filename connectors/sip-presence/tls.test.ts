@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { sipPresenceConfigSchema, sipPresenceManifest } from './manifest.ts';
+import { sipPresenceConfigSchema } from './config.ts';
+import { sipPresenceManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
 
 const log = silentLogger();

@@ -33,7 +33,26 @@ export const hubConfigSchema = z.strictObject({
       rateLimit: z.number().nonnegative().default(200),
     })
     .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200 }),
-  redis: z.strictObject({ url: z.string().optional(), prefix: z.string().default('ph') }).optional(),
+  redis: z
+    .strictObject({
+      url: z.string().optional(),
+      prefix: z.string().default('ph'),
+      /** Redis Sentinel: `host:port` of each sentinel; `name` is the monitored primary. */
+      sentinels: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port')).min(1).optional(),
+      name: z.string().min(1).optional(),
+      /** Replicas an accepted batch must reach before the 202 (default 1 with Sentinel, else 0). */
+      minReplicas: z.number().int().min(0).optional(),
+      /** Lock of a batch in hand, renewed every half of it (default 2.5s). */
+      lockDuration: durationSchema.optional(),
+      /** How often the workers look for batches whose node died (default 1s). */
+      stalledInterval: durationSchema.optional(),
+      /** Connector lease time to live (default 3s). */
+      leaseTtl: durationSchema.optional(),
+    })
+    .refine((r) => r.sentinels === undefined || r.name !== undefined, { message: 'redis.sentinels needs redis.name (the monitored primary)', path: ['name'] })
+    .optional(),
+  /** Embedded mode: where what the API configured is kept across restarts (absent: memory only). */
+  dataDir: z.string().min(1).optional(),
   node: z.strictObject({ id: z.string().min(1).optional() }).optional(),
   people: z.array(personSchema).default([]),
   /** A YAML or CSV file of people, relative to the configuration file. */

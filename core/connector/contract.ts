@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { PhoneOptions } from '../directory/phone.ts';
 import type { Person } from '../model/person.ts';
 import type { Container, Presence } from '../model/presence.ts';
 import type { SignalInput } from '../model/signal.ts';
@@ -26,6 +27,11 @@ export interface ConnectorManifest<C = any> {
    * of them is not synced with it, and the directory report says so.
    */
   readonly identitySchemes?: readonly string[];
+  /**
+   * For `directory` kinds: the phone settings an instance reads its entries' numbers with. The hub
+   * reads signals' `tel:` identities with the same settings, so both meet (docs/directory-identities.md).
+   */
+  readonly phoneOptions?: (config: C) => PhoneOptions | undefined;
   create(ctx: ConnectorContext<C>): Connector;
 }
 
@@ -39,8 +45,11 @@ export interface EmitResult {
 export interface DirectorySink {
   /** Replaces the people this connector contributes, once a full sync is complete. */
   replaceAll(people: readonly Person[]): Promise<void>;
-  /** Adds or updates people (incremental sync). */
-  upsert(people: readonly Person[]): Promise<void>;
+  /**
+   * Adds or updates people (incremental sync); `retire` removes people in the same step, so that a
+   * renamed person's identities move to the new id without a moment of conflict or of nobody.
+   */
+  upsert(people: readonly Person[], opts?: { readonly retire?: readonly string[] }): Promise<void>;
   /** Retires people the directory confirmed removed. */
   remove(ids: readonly string[]): Promise<void>;
   /** Progress of a long sync, shown in the log and on GET /v1/connectors. */
@@ -76,10 +85,10 @@ export interface ConnectorContext<C> {
   /**
    * Small durable key-value state of this connector instance, shared by every node (Redis mode):
    * what a connector must still know after it moves to another node (e.g. what it wrote into a
-   * system, for the loop guard of DESIGN.md invariant 4). The hub always provides it; optional
-   * only so that older hand-made contexts still compile.
+   * system, for the loop guard of DESIGN.md invariant 4). Always present: the hub gives every
+   * instance one, and test contexts use the embedded store.
    */
-  readonly state?: ConnectorStore;
+  readonly state: ConnectorStore;
 }
 
 /** Durable key-value state namespaced per connector id; every call is a batch. */
@@ -119,17 +128,29 @@ export interface TestResult {
 /** What a directory connector could not place, for GET /v1/directory/report. */
 export interface ConnectorReport {
   readonly skipped: readonly { readonly entry: string; readonly reason: string }[];
+  /** Attribute values of synced people that gave no identity, and why (a phone field that is no number). */
+  readonly unusable?: readonly { readonly entry: string; readonly person: string; readonly attribute: string; readonly value: string; readonly reason: string }[];
+  /** Values cut to the model's limits (a 2 KB displayName kept as 256 characters). */
+  readonly truncated?: readonly { readonly entry: string; readonly person: string; readonly attribute: string; readonly length: number; readonly limit: number }[];
+  /** Entries left out because the account is disabled (AD userAccountControl). */
+  readonly disabled?: number;
   readonly conflicts?: readonly { readonly identity: string; readonly people: readonly string[]; readonly entries?: readonly string[] }[];
   readonly withoutIdentities?: readonly string[];
   readonly people?: number;
   readonly at?: number;
 }
 
+/**
+ * One connector instance. The ConnectorSupervisor owns the lifecycle guards: it never calls
+ * start() twice without a stop() between, and it turns a rejected testConnection() into a failed
+ * TestResult (core/connector/test-connection.ts), so a connector implements neither guard.
+ */
 export interface Connector {
   /** Starts collecting/subscribing. Rejects with a HubError whose kind tells the supervisor whether to retry. */
   start(): Promise<void>;
   /** Harmless when already stopped; runs every cleanup step even when one throws. */
   stop(): Promise<void>;
+  /** Checks reachability and credentials; may reject with the HubError that says why. */
   testConnection(): Promise<TestResult>;
   /** For `publish` connectors: the merged presence of people that changed (full view). */
   publish?(changes: readonly Presence[]): Promise<void>;

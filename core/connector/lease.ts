@@ -17,7 +17,12 @@ export interface LeasePort {
   holder?(name: string): Promise<string | undefined>;
 }
 
-export const DEFAULT_LEASE_TTL_MS = 15_000;
+/**
+ * Renewed every second by its holder; a node waiting for it asks every half second, so a dead
+ * holder's lease moves within about 3.5 s (DESIGN.md invariant 8) for two Redis calls a second per
+ * connector per node.
+ */
+export const DEFAULT_LEASE_TTL_MS = 3000;
 
 /** One node: every lease is granted to whoever asks (embedded mode). */
 export class EmbeddedLease implements LeasePort {

@@ -107,6 +107,24 @@ describe('ConnectorSupervisor', () => {
     expect(sup.health().state).toBe('stopped');
   });
 
+  it('a start during a stop waits for the stop to finish: the connector is never started while it stops', async () => {
+    const { sup, connector } = make();
+    await sup.start();
+    const stopGate = deferred();
+    connector.stopGate = stopGate.promise;
+    const stopping = sup.stop();
+    const starting = sup.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(connector.startedAt).toHaveLength(1);
+    stopGate.resolve();
+    await stopping;
+    await starting;
+    expect(connector.startedAt).toHaveLength(2);
+    expect(sup.health().state).toBe('running');
+    connector.stopGate = undefined;
+    await sup.stop();
+  });
+
   it('refuses a second start with HUB_ERR_CONNECTOR_RUNNING, while running and while retrying', async () => {
     const { sup, connector } = make();
     await sup.start();

@@ -4,6 +4,7 @@ import { HubError, errorMessage, failureKind, isHubError } from '../util/errors.
 import type { Logger } from '../util/logger.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import type { Connector, ConnectorManifest, ConnectorReport, ConnectorState, Health, HealthReporter, TestResult } from './contract.ts';
+import { connectionTest } from './test-connection.ts';
 
 const RECENT = 10;
 
@@ -45,10 +46,16 @@ export class ConnectorSupervisor {
     return this.manifest.kind;
   }
 
-  /** Starts the connector; a failed start is retried in the background unless it is permanent. */
+  /**
+   * Starts the connector; a failed start is retried in the background unless it is permanent.
+   * The supervisor owns the lifecycle guards: a second start is refused here, a start during a
+   * stop waits for it, so a connector's start() is never called while it runs.
+   */
   async start(): Promise<void> {
     if (this.wanted) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.id} is already started`);
     this.wanted = true;
+    if (this.stopping !== undefined) await this.stopping;
+    if (!this.wanted) return;
     this.attempt = 0;
     await this.tryStart();
   }
@@ -107,12 +114,9 @@ export class ConnectorSupervisor {
     return this.stopping;
   }
 
-  async testConnection(): Promise<TestResult> {
-    try {
-      return await this.connector.testConnection();
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_TEST_FAILED', message: errorMessage(e) };
-    }
+  /** The connector's check; a rejection is a failed result (connectors do not catch their own). */
+  testConnection(): Promise<TestResult> {
+    return connectionTest(this.connector);
   }
 
   async publish(changes: readonly Presence[]): Promise<void> {

@@ -2,6 +2,7 @@ import type { ConnectorStore, DirectorySink } from '../connector/contract.ts';
 import type { Person } from '../model/person.ts';
 import type { Logger } from '../util/logger.ts';
 import { Directory } from './directory.ts';
+import type { PhoneOptions } from './phone.ts';
 import { SharedDirectory } from './shared-directory.ts';
 
 type Relationships = { personal: readonly string[]; blocked: readonly string[] };
@@ -29,9 +30,11 @@ export class ComposedDirectory {
       store?: ConnectorStore;
       /** People no longer in the directory: their presence is forgotten. */
       onRetired: (ids: string[]) => void;
+      /** The directory connectors' phone settings, for signals' `tel:` identities (Directory.lookup). */
+      dialingPlans?: readonly PhoneOptions[];
     },
   ) {
-    this.dir = new Directory(deps.base, deps.loadedAt);
+    this.dir = new Directory(deps.base, deps.loadedAt, { dialingPlans: deps.dialingPlans ?? [] });
     this.shared = deps.store === undefined ? undefined : new SharedDirectory({ store: deps.store, log: deps.log, onRemote: (c) => this.adopt(c) });
   }
 
@@ -57,8 +60,9 @@ export class ComposedDirectory {
         this.contributed.set(connectorId, new Map(people.map((p) => [p.id, p])));
         await this.changed(connectorId);
       },
-      upsert: async (people) => {
+      upsert: async (people, opts) => {
         const m = this.contributed.get(connectorId) ?? new Map<string, Person>();
+        for (const id of opts?.retire ?? []) m.delete(id);
         for (const p of people) m.set(p.id, p);
         this.contributed.set(connectorId, m);
         await this.changed(connectorId);
@@ -98,7 +102,7 @@ export class ComposedDirectory {
       if (p !== undefined) merged.set(id, { ...p, personal: [...r.personal], blocked: [...r.blocked] });
     }
     const before = this.dir;
-    this.dir = new Directory(merged.values(), before.loadedAt);
+    this.dir = new Directory(merged.values(), before.loadedAt, { dialingPlans: before.dialingPlans });
     const gone = [...before.ids()].filter((id) => !this.dir.has(id));
     if (gone.length > 0) this.deps.onRetired(gone);
     this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');

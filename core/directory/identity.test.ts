@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { Directory } from './directory.ts';
+import { Directory, sharedBy } from './directory.ts';
 import { normalizeIdentity } from './identity.ts';
+import { phoneOptionsSchema } from './phone.ts';
 import { personSchema } from '../model/person.ts';
 
 describe('normalizeIdentity', () => {
   it.each([
     ['SIP:Alice@CORP.Example;transport=tcp', 'sip:alice@corp.example'],
     ['sips:alice@corp.example?subject=x', 'sip:alice@corp.example'],
-    ['tel:+1 (555) 010-1;ext=2', 'tel:+15550101'],
+    ['tel:+1 (555) 010-1', 'tel:+15550101'],
+    // An extension is the person's line, whatever the number before it (core/directory/phone.ts).
+    ['tel:+1 (555) 010-1;ext=2', 'tel:2'],
+    ['tel:+1 555 0100 x2003', 'tel:2003'],
+    ['tel:x2003', 'tel:2003'],
+    ['tel:555.100.0109', 'tel:5551000109'],
     ['tel:2001', 'tel:2001'],
     ['MAILTO:Alice@Corp.Example', 'mailto:alice@corp.example'],
     ['xmpp:Alice@Corp.Example', 'xmpp:alice@corp.example'],
@@ -44,4 +50,47 @@ describe('Directory', () => {
   it('gives a directory person outside the team the company container', () => {
     expect(dir.containerFor('carol', 'bob')).toBe('company');
   });
+});
+
+describe('Directory.lookup', () => {
+  const us = phoneOptionsSchema.parse({ defaultCountryCode: '1', nationalPrefix: '' });
+  const de = phoneOptionsSchema.parse({ defaultCountryCode: '49' });
+  const people = [
+    { id: 'alice', identities: ['tel:+15551000109', 'tel:2003', 'mailto:shared@corp.example'] },
+    { id: 'bob', identities: ['tel:+49301234567', 'mailto:shared@corp.example'] },
+    { id: 'carol', identities: ['tel:+15550101234'] },
+    { id: 'erin', identities: ['tel:+10301234567'] },
+  ].map((p) => personSchema.parse(p));
+
+  it("reads a signal's tel: with the directory's dialing plan, as the entry was read", () => {
+    const dir = new Directory(people, 0, { dialingPlans: [us] });
+    expect(dir.resolve('tel:555.100.0109')).toBe('alice');
+    expect(dir.resolve('tel:(555) 100-0109')).toBe('alice');
+    expect(dir.resolve('tel:1-555-100-0109')).toBe('alice');
+    expect(dir.resolve('tel:+1 555 0100 x2003')).toBe('alice');
+    expect(dir.resolve('tel:555.100.0199')).toBeUndefined();
+    // Without a plan a national number stays digits and finds nobody.
+    expect(new Directory(people, 0).resolve('tel:555.100.0109')).toBeUndefined();
+  });
+
+  it('tries every plan; readings that find two people are a conflict, never a guess', () => {
+    const both = new Directory(people, 0, { dialingPlans: [us, de] });
+    expect(both.resolve('tel:555.010.1234')).toBe('carol');
+    // 030 1234567 is Erin's +1 030 1234567 under the US plan and Bob's +49 30 1234567 under the German one.
+    expect(both.lookup('tel:030 1234567')).toEqual({ conflict: { identity: 'tel:0301234567', people: ['erin', 'bob'] } });
+    expect(new Directory(people, 0, { dialingPlans: [de] }).resolve('tel:030 1234567')).toBe('bob');
+  });
+
+  it('names the people of a conflicted identity', () => {
+    const dir = new Directory(people, 0);
+    expect(dir.lookup('MAILTO:Shared@corp.example')).toEqual({ conflict: { identity: 'mailto:shared@corp.example', people: ['alice', 'bob'] } });
+    expect(dir.lookup('mailto:nobody@corp.example')).toBeUndefined();
+    expect(dir.lookup('tel:2003')).toEqual({ person: 'alice' });
+  });
+
+  it.each([
+    [['alice', 'bob'], 'identity shared by alice and bob'],
+    [['alice', 'bob', 'carol'], 'identity shared by alice, bob and carol'],
+    [['a', 'b', 'c', 'd', 'e', 'f', 'g'], 'identity shared by a, b, c, d, e and 2 more'],
+  ])('sharedBy(%o)', (ids, want) => expect(sharedBy(ids)).toBe(want));
 });

@@ -1,7 +1,11 @@
+import { splitExtension } from './phone.ts';
+
 /**
  * Identity normalization, so that the same address written two ways resolves to one person:
  * schemes, users and domains lower-cased, `sip:`/`sips:` without parameters or port-less duplicates,
- * `tel:` reduced to its digits with a leading `+` kept (E.164 when the directory gives one).
+ * `tel:` reduced to its digits with a leading `+` kept (E.164 when the directory gives one), a
+ * number with an extension to the extension (the rule of phone.ts, for directories and signals
+ * alike). The directory's dialing plans are applied on top by Directory.lookup.
  */
 export function normalizeIdentity(identity: string): string {
   const i = identity.trim();
@@ -22,9 +26,10 @@ export function normalizeIdentity(identity: string): string {
       return `sip:${user === '' ? host : `${user}@${host}`}`;
     }
     case 'tel': {
-      value = value.split(';')[0] ?? '';
-      const plus = value.startsWith('+');
-      return `tel:${plus ? '+' : ''}${value.replace(/[^0-9*#]/g, '')}`;
+      const { number, extension } = splitExtension(value);
+      if (extension !== undefined) return `tel:${extension}`;
+      const plus = number.startsWith('+');
+      return `tel:${plus ? '+' : ''}${number.replace(/[^0-9*#]/g, '')}`;
     }
     case 'mailto':
     case 'upn':

@@ -8,6 +8,8 @@ export interface UnknownEntry {
   readonly subject: string;
   count: number;
   lastSeen: number;
+  /** Why the directory could not place it, when not simply unknown (an identity two people share). */
+  reason?: string;
 }
 
 const MAX_PER_SOURCE = 1000;
@@ -15,7 +17,7 @@ const MAX_PER_SOURCE = 1000;
 export class DirectoryReport {
   private readonly unknownBySource = new Map<string, Map<string, UnknownEntry>>();
 
-  unknown(source: string, subject: string, at: number): void {
+  unknown(source: string, subject: string, at: number, reason?: string): void {
     let m = this.unknownBySource.get(source);
     if (m === undefined) {
       m = new Map();
@@ -25,6 +27,8 @@ export class DirectoryReport {
     if (e !== undefined) {
       e.count++;
       e.lastSeen = at;
+      if (reason !== undefined) e.reason = reason;
+      else delete e.reason;
       return;
     }
     if (m.size >= MAX_PER_SOURCE) {
@@ -32,7 +36,7 @@ export class DirectoryReport {
       const oldest = m.keys().next().value;
       if (oldest !== undefined) m.delete(oldest);
     }
-    m.set(subject, { source, subject, count: 1, lastSeen: at });
+    m.set(subject, { source, subject, count: 1, lastSeen: at, ...(reason !== undefined ? { reason } : {}) });
   }
 
   unknownEntries(): UnknownEntry[] {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Directory } from '../directory/directory.ts';
+import { sharedBy, type Directory } from '../directory/directory.ts';
 import {
   DEFAULT_EXPIRE_TYPE,
   availabilityNumber,
@@ -14,13 +14,14 @@ import { HubError } from '../util/errors.ts';
 
 export interface Refusal {
   readonly index: number;
-  readonly code: 'HUB_ERR_SIGNAL_INVALID' | 'HUB_ERR_UNKNOWN_PERSON';
+  readonly code: 'HUB_ERR_SIGNAL_INVALID' | 'HUB_ERR_UNKNOWN_PERSON' | 'HUB_ERR_IDENTITY_CONFLICT';
   readonly field: string;
   readonly detail: string;
 }
 
 export interface IngestReport {
-  unknown(source: string, subject: string): void;
+  /** A signal for someone the directory cannot place; `reason` says why when it is not "unknown". */
+  unknown(source: string, subject: string, reason?: string): void;
 }
 
 function issuePath(index: number | undefined, issue: z.core.$ZodIssue): string {
@@ -70,19 +71,30 @@ export class Ingest {
           refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown person ${s.person}` });
           return;
         }
-        if (s.identity !== undefined && dir.resolve(s.identity) !== person) {
+        const found = s.identity === undefined ? undefined : dir.lookup(s.identity);
+        if (s.identity !== undefined && (found === undefined || !('person' in found) || found.person !== person)) {
           const f = field('identity');
-          refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: identity ${s.identity} does not belong to person ${s.person}` });
+          // A conflict is named as one: "does not belong" would send the operator looking for the wrong fix.
+          const conflict = found !== undefined && 'conflict' in found;
+          const why = conflict ? `${sharedBy(found.conflict.people)}; it resolves to nobody until the directory is fixed` : `does not belong to person ${s.person}`;
+          refusals.push({ index, code: conflict ? 'HUB_ERR_IDENTITY_CONFLICT' : 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: identity ${s.identity} ${why}` });
           return;
         }
       } else {
-        person = dir.resolve(s.identity!);
-        if (person === undefined) {
-          this.deps.report?.unknown(s.source, `identity ${s.identity}`);
+        const found = dir.lookup(s.identity!);
+        if (found === undefined || 'conflict' in found) {
           const f = field('identity');
-          refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown identity ${s.identity}` });
+          if (found === undefined) {
+            this.deps.report?.unknown(s.source, `identity ${s.identity}`);
+            refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown identity ${s.identity}` });
+          } else {
+            const why = `${sharedBy(found.conflict.people)}; it resolves to nobody until the directory is fixed`;
+            this.deps.report?.unknown(s.source, `identity ${s.identity}`, why);
+            refusals.push({ index, code: 'HUB_ERR_IDENTITY_CONFLICT', field: f, detail: `${f}: identity ${s.identity}: ${why}` });
+          }
           return;
         }
+        person = found.person;
       }
       const sig = normalize(s, person, now);
       if (sig.category !== 'machine' && effectiveAvailability(sig, rules) === undefined) {
@@ -105,7 +117,7 @@ export class Ingest {
     const { signals, refusals } = this.prepare(items, opts);
     if (refusals.length > 0) {
       const first = refusals[0]!;
-      throw new HubError(first.code, first.detail, { status: first.code === 'HUB_ERR_UNKNOWN_PERSON' ? 422 : 400 });
+      throw new HubError(first.code, first.detail, { status: first.code === 'HUB_ERR_SIGNAL_INVALID' ? 400 : 422 });
     }
     if (signals.length > 0) await this.deps.queue.enqueue(signals);
     return { accepted: signals.length };

@@ -74,12 +74,46 @@ export interface BatchInfo {
   readonly redelivered: boolean;
 }
 
+/** A batch the queue gave up on (retry-policy.ts): kept, with its reason, until replayed. */
+export interface DeadLetter {
+  readonly id: string;
+  /** `HUB_ERR_X (kind): message` of the last failure. */
+  readonly reason: string;
+  readonly code: string;
+  readonly signals: number;
+  readonly attempts: number;
+  /** Epoch ms of the failure that dead-lettered it. */
+  readonly failedAt: number;
+  /** Epoch ms at which the batch was accepted. */
+  readonly acceptedAt: number;
+}
+
+export interface QueueStats {
+  /** Batches waiting, delayed for a retry, or in hand. */
+  readonly depth: number;
+  /** Age of the oldest batch waiting to be taken (ms), undefined when none waits. */
+  readonly oldestWaitingMs: number | undefined;
+  /** Batches waiting for a retry after a failure. */
+  readonly retrying: number;
+  readonly deadLetters: number;
+}
+
 export interface SignalQueue {
   /** Resolves only once the batch is durably queued (DESIGN.md invariant 3). */
   enqueue(batch: readonly Signal[]): Promise<void>;
-  /** Starts consuming: `handler` gets batches; a batch whose handler throws is retried. */
+  /**
+   * Starts consuming: `handler` gets batches. A batch whose handler throws is retried or
+   * dead-lettered per retry-policy.ts; later batches never wait behind it.
+   */
   process(handler: (batch: readonly Signal[], info?: BatchInfo) => Promise<void>): void;
   depth(): Promise<number>;
+  stats(): Promise<QueueStats>;
+  /** The dead letters, oldest first (at most `limit`). */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Queues a dead letter again (as a redelivery); false when there is no such dead letter. */
+  replay(id: string): Promise<boolean>;
+  /** Stops taking new batches on this node (a clean stop); enqueue still works. */
+  pause(): Promise<void>;
   /** Stops taking new batches and waits for the ones in hand. */
   close(): Promise<void>;
 }

@@ -1,11 +1,13 @@
 /**
  * Fuzz target for the directory mappings that read text from a directory server: phone numbers,
- * DNs, identity attribute values and whole entries. Throws on a crash or a result that breaks the
+ * DNs, identity attribute values, AD ranged attribute names and whole entries. Throws on a crash or a result that breaks the
  * model (an identity the public schema refuses, a tel: that is not E.164 or an extension).
  */
 import { ldapConfigSchema, IDENTITY_KINDS } from '../../connectors/ldap-directory/config.ts';
 import { dnKey, entryToPerson, firstRdnValue, identitiesFromValue } from '../../connectors/ldap-directory/map.ts';
-import { phoneToTel } from '../../connectors/directory-common/phone.ts';
+import { rangedValues } from '../../connectors/ldap-directory/ad.ts';
+import { normalizeIdentity } from '../../core/directory/identity.ts';
+import { phoneToTel } from '../../core/directory/phone.ts';
 import { personSchema } from '../../core/model/person.ts';
 
 function rng(seed: number): () => number {
@@ -34,6 +36,10 @@ export function fuzz(iterations: number, seed: number): { cases: number } {
   for (let i = 0; i < iterations; i++) {
     const t = phoneToTel(text(30), phone);
     if (t !== undefined && !/^tel:(\+[0-9]{3,15}|[0-9]{1,15})$/.test(t)) throw new Error(`bad tel ${JSON.stringify(t)}`);
+    // A stored tel: identity is already normal: a signal carrying it exactly finds it.
+    if (t !== undefined && normalizeIdentity(t) !== t) throw new Error(`tel ${JSON.stringify(t)} is not stable under normalizeIdentity`);
+    const ranged = rangedValues({ dn: 'cn=g', attrs: new Map([[`member;range=${text(8)}`, [text(10)]]]) }, 'member');
+    if (ranged.next !== undefined && !/^member;range=[0-9]+-\*$/.test(ranged.next)) throw new Error(`bad range request ${JSON.stringify(ranged.next)}`);
     const dn = text(40);
     const v = firstRdnValue(dn);
     if (v !== undefined && v.trim() === '') throw new Error('empty RDN value');

@@ -6,7 +6,7 @@
  */
 import { personSchema } from '../../core/model/person.ts';
 import { isHubError } from '../../core/util/errors.ts';
-import { phoneOptionsSchema } from '../../connectors/directory-common/phone.ts';
+import { phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { userToPerson, type MapOptions } from '../../connectors/entra-directory/map.ts';
 import { directoryObjectPageSchema, parseGraph, usersDeltaPageSchema } from '../../connectors/msgraph-shared/schemas.ts';
 

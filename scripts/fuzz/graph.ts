@@ -6,7 +6,8 @@
  */
 import { isHubError } from '../../core/util/errors.ts';
 import { graphToNeutral } from '../../connectors/msgraph-presence/map.ts';
-import { scheduleItemToSignal } from '../../connectors/msgraph-calendar/map.ts';
+import { CalendarEngine } from '../../connectors/calendar-common/engine.ts';
+import { scheduleItemToBlock } from '../../connectors/msgraph-calendar/map.ts';
 import { notificationCollectionSchema, parseGraph, presenceCollectionSchema, scheduleCollectionSchema, tokenResponseSchema } from '../../connectors/msgraph-shared/schemas.ts';
 
 function rng(seed: number): () => number {
@@ -56,8 +57,9 @@ export function fuzz(iterations: number, seed: number): { cases: number } {
       if (kind === 'presence') for (const p of parseGraph(presenceCollectionSchema, value, 'fuzz').value) graphToNeutral(p.availability, p.activity);
       else if (kind === 'notification') parseGraph(notificationCollectionSchema, value, 'fuzz');
       else if (kind === 'schedule') {
+        const engine = new CalendarEngine({ source: 'f', details: r() < 0.5 ? 'subject' : 'none', lookahead: 3_600_000, interval: 60_000 });
         for (const s of parseGraph(scheduleCollectionSchema, value, 'fuzz').value)
-          for (const it of s.scheduleItems ?? []) scheduleItemToSignal(it, { identity: 'mailto:a@b.c', source: 'f', exposeSubjects: r() < 0.5, tentativeAsBusy: r() < 0.5, now: 0 });
+          engine.apply(`mailto:${s.scheduleId}`, { blocks: (s.scheduleItems ?? []).flatMap((it) => scheduleItemToBlock(it) ?? []) }, 0);
       } else parseGraph(tokenResponseSchema, value, 'fuzz');
     } catch (e) {
       if (!isHubError(e) || e.code !== 'HUB_ERR_GRAPH_MALFORMED') throw new Error(`graph fuzz case ${i} (seed ${seed}, ${kind}) crashed: ${String(e)}`);

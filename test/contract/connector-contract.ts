@@ -15,6 +15,7 @@ import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
 import type { Person } from '../../core/model/person.ts';
 import { connectorHarness, type Harness } from '../support/connector-harness.ts';
 import { capturingLogger, type CapturedLine } from '../support/log-capture.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 export interface ContractUpstream {
   /** The upstream goes away (process stopped, or every connection cut and the port closed). */
@@ -171,11 +172,10 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
     });
 
     describe('lifecycle', () => {
-      it('start and stop are idempotent: a second start is refused, stop twice is harmless, it starts again', async () => {
+      it('stop is idempotent: harmless before a start and twice, and the connector starts again after it', async () => {
         const c = connector(fixture.goodConfig());
         await c.stop(); // before any start
         await c.start();
-        await expect(c.start()).rejects.toMatchObject({ code: 'HUB_ERR_CONNECTOR_RUNNING' });
         await c.stop();
         await c.stop();
         await c.start();
@@ -187,11 +187,21 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
           expect(fixture.upstreamRequests()).toBe(after);
         }
       });
+
+      it('under its supervisor a second start is refused (the supervisor owns that guard), and it starts again after a stop', async () => {
+        const { sup } = supervised(fixture.goodConfig());
+        await sup.start();
+        await expect(sup.start()).rejects.toMatchObject({ code: 'HUB_ERR_CONNECTOR_RUNNING' });
+        await sup.stop();
+        await sup.start();
+        await sup.stop();
+        expect(sup.health().state).toBe('stopped');
+      });
     });
 
     describe('testConnection', () => {
       it('is ok against the running upstream', async () => {
-        const r = await connector(fixture.goodConfig()).testConnection();
+        const r = await connectionTest(connector(fixture.goodConfig()));
         expect(r, r.message).toMatchObject({ ok: true });
       });
 
@@ -200,7 +210,7 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
       else
         it('says permanent for bad credentials, with a code and without the secret', async () => {
           const raw = fixture.badCredentialsConfig!();
-          const r = await connector(raw).testConnection();
+          const r = await connectionTest(connector(raw));
           expect(r).toMatchObject({ ok: false, kind: 'permanent', code: expect.stringMatching(/^HUB_ERR_/) });
           for (const v of withSecretRefs(raw, manifest.secretFields).values) expect(r.message).not.toContain(v);
         });
@@ -209,7 +219,7 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
       else
         it('says transient when the upstream is unreachable', async () => {
           await drop();
-          const r = await connector(fixture.goodConfig()).testConnection();
+          const r = await connectionTest(connector(fixture.goodConfig()));
           expect(r).toMatchObject({ ok: false, kind: 'transient', code: expect.stringMatching(/^HUB_ERR_/) });
         });
     });
@@ -231,7 +241,7 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
       else
         it('stops retrying bad credentials and says why in health', async () => {
           // Health names the same stable code as testConnection() does for these credentials.
-          const tested = await connector(fixture.badCredentialsConfig!()).testConnection();
+          const tested = await connectionTest(connector(fixture.badCredentialsConfig!()));
           expect(tested.code).toMatch(/^HUB_ERR_/);
           const { sup, poke } = supervised(fixture.badCredentialsConfig!());
           await sup.start();

@@ -11,6 +11,7 @@ import { fingerprint } from '../../core/pipeline/fingerprint.ts';
 import type { Signal } from '../../core/model/signal.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
+import { HubError } from '../../core/util/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 
 export function sig(over: Partial<Signal> & { person: string }): Signal {
@@ -205,6 +206,73 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       await waitFor(() => delivered === 2, 'redelivery');
       expect(calls[0]?.redelivered).toBe(false);
       expect(calls.at(-1)?.redelivered).toBe(true);
+    });
+
+    it('a batch failing permanently is dead-lettered with its reason, later batches flow, replay applies it', async () => {
+      let poisoned = true;
+      const done = new Set<string>();
+      const infos: BatchInfo[] = [];
+      p.queue.process(async (batch, info) => {
+        if (poisoned && batch.some((s) => s.person === 'poison')) throw new HubError('HUB_ERR_TEST_POISON', 'injected failure for the poison batch', { kind: 'permanent' });
+        if (batch.some((s) => s.person === 'poison')) infos.push(info ?? { redelivered: false });
+        for (const s of batch) done.add(s.person);
+      });
+      await p.queue.enqueue([sig({ person: 'poison' })]);
+      const [dead] = await waitFor(async () => {
+        const d = await p.queue.deadLetters();
+        return d.length === 1 ? d : undefined;
+      }, 'one dead letter');
+      expect(dead).toMatchObject({ code: 'HUB_ERR_TEST_POISON', signals: 1 });
+      expect(dead!.reason).toContain('injected failure for the poison batch');
+      expect((await p.queue.stats()).deadLetters).toBe(1);
+      // The queue does not wait behind it.
+      await p.queue.enqueue([sig({ person: 'after-1' })]);
+      await p.queue.enqueue([sig({ person: 'after-2' })]);
+      await waitFor(() => done.has('after-1') && done.has('after-2'), 'later batches');
+      expect(done.has('poison')).toBe(false);
+      expect(await p.queue.replay('no-such-letter')).toBe(false);
+      poisoned = false;
+      expect(await p.queue.replay(dead!.id)).toBe(true);
+      await waitFor(() => done.has('poison'), 'the replayed batch');
+      expect(infos[0]?.redelivered).toBe(true);
+      await waitFor(async () => (await p.queue.stats()).deadLetters === 0, 'no dead letter left');
+      expect(await p.queue.replay(dead!.id)).toBe(false);
+    });
+
+    it('a batch failing transiently is retried, not dead-lettered, and does not hold back the next ones', async () => {
+      let failures = 0;
+      const done: string[] = [];
+      p.queue.process(async (batch) => {
+        if (batch.some((s) => s.person === 'flaky') && failures < 3) {
+          failures++;
+          throw new HubError('HUB_ERR_TEST_FLAKY', 'peer briefly away', { kind: 'transient' });
+        }
+        for (const s of batch) done.push(s.person);
+      });
+      await p.queue.enqueue([sig({ person: 'flaky' })]);
+      await waitFor(() => failures >= 1, 'first failure');
+      await p.queue.enqueue([sig({ person: 'next' })]);
+      await waitFor(() => done.includes('flaky') && done.includes('next'), 'both batches', 15_000);
+      expect(done.indexOf('next')).toBeLessThan(done.indexOf('flaky'));
+      expect(failures).toBe(3);
+      expect(await p.queue.deadLetters()).toEqual([]);
+    }, 20_000);
+
+    it('stats: depth and the age of the oldest waiting batch', async () => {
+      const empty = await p.queue.stats();
+      expect(empty).toMatchObject({ depth: 0, deadLetters: 0, retrying: 0 });
+      expect(empty.oldestWaitingMs).toBeUndefined();
+      await p.queue.enqueue([sig({ person: 'w1' }), sig({ person: 'w2' })]);
+      await new Promise((r) => setTimeout(r, 60));
+      const waiting = await p.queue.stats();
+      expect(waiting.depth).toBeGreaterThan(0);
+      expect(waiting.oldestWaitingMs).toBeGreaterThanOrEqual(40);
+      let n = 0;
+      p.queue.process(async (b) => {
+        n += b.length;
+      });
+      await waitFor(() => n === 2, 'processed');
+      await waitFor(async () => (await p.queue.stats()).depth === 0, 'depth back to 0');
     });
 
     it('connector store: batch get/set/delete, namespaced per connector id, seen by another handle', async () => {

@@ -24,7 +24,7 @@ interface Run {
 async function nodes(prefix: string, runs: Run[]) {
   const conns: Redis[] = [];
   const make = async (node: string) => {
-    const redis = connect(redisUrl(), 'lease', node);
+    const redis = connect({ url: redisUrl() }, 'lease', node);
     redis.on('error', () => undefined);
     conns.push(redis);
     await whenReady(redis, 5000);

@@ -79,6 +79,9 @@ const EXPECTED: Record<string, Rule> = {
   'GET /v1/connectors': A,
   'HEAD /v1/connectors': A,
   'POST /v1/connectors/:id/test': A,
+  'GET /v1/pipeline': A,
+  'HEAD /v1/pipeline': A,
+  'POST /v1/pipeline/dead-letters/:id/replay': A,
   'GET /v1/directory/report': A,
   'HEAD /v1/directory/report': A,
 };

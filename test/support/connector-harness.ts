@@ -71,8 +71,9 @@ export function connectorHarness<C>(opts: {
       async replaceAll(p) {
         dir.replaced.push([...p]);
       },
-      async upsert(p) {
+      async upsert(p, o) {
         dir.upserted.push(...p);
+        dir.removed.push(...(o?.retire ?? []));
       },
       async remove(ids) {
         dir.removed.push(...ids);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 /** The Debian packages the suite's real peers come from, by the binary each provides. */
 export const PEER_PACKAGES: readonly { bin: string; packages: readonly string[] }[] = [
   { bin: 'redis-server', packages: ['redis-server'] },
+  { bin: 'redis-sentinel', packages: ['redis-sentinel'] },
   { bin: 'kamailio', packages: ['kamailio', 'kamailio-presence-modules', 'kamailio-sqlite-modules'] },
   { bin: 'sipp', packages: ['sip-tester'] },
   { bin: 'sqlite3', packages: ['sqlite3'] },

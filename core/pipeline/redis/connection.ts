@@ -16,6 +16,41 @@ declare module 'ioredis' {
 
 export type ConnectionRole = 'store' | 'queue' | 'worker' | 'sub' | 'lease';
 
+/** Where Redis is: one server by URL, or the primary that Redis Sentinel names. */
+export type RedisTarget =
+  | { readonly url: string }
+  | {
+      /** `host:port` of each sentinel. */
+      readonly sentinels: readonly string[];
+      /** The monitored primary's name (`sentinel monitor <name> ...`). */
+      readonly name: string;
+      /** Password and database of the data servers, from a `redis://` URL when one is given too. */
+      readonly url?: string;
+    };
+
+function sentinelOptions(t: Extract<RedisTarget, { sentinels: readonly string[] }>): RedisOptions {
+  const sentinels = t.sentinels.map((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: i > 0 ? s.slice(0, i) : s, port: i > 0 ? Number(s.slice(i + 1)) : 26379 };
+  });
+  const o: RedisOptions = { sentinels, name: t.name, role: 'master', sentinelRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2000) };
+  if (t.url !== undefined && t.url !== '') {
+    const u = new URL(t.url);
+    if (u.password !== '') o.password = decodeURIComponent(u.password);
+    if (u.username !== '') o.username = decodeURIComponent(u.username);
+    const db = Number(u.pathname.slice(1));
+    if (Number.isInteger(db) && db > 0) o.db = db;
+  }
+  return o;
+}
+
+/** The Redis errors that say "not now" rather than "this batch is bad": retried, never dead-lettered. */
+export function redisErrorKind(e: unknown): 'transient' | undefined {
+  if (!(e instanceof Error)) return undefined;
+  if (e.name === 'MaxRetriesPerRequestError') return 'transient';
+  return /Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|READONLY|LOADING|MASTERDOWN|Stream isn't writeable|enableOfflineQueue|Redis is unavailable|Command timed out/i.test(e.message) ? 'transient' : undefined;
+}
+
 /**
  * One ioredis connection per role. All reconnect by themselves with a capped backoff (ioredis
  * `retryStrategy`); they differ in what a command does while Redis is away:
@@ -26,10 +61,11 @@ export type ConnectionRole = 'store' | 'queue' | 'worker' | 'sub' | 'lease';
  * Scripts are registered with defineCommand, which falls back from EVALSHA to EVAL after a
  * restart emptied the script cache.
  */
-export function connect(url: string, role: ConnectionRole, nodeId: string): Redis {
+export function connect(target: RedisTarget, role: ConnectionRole, nodeId: string): Redis {
   const opts: RedisOptions = {
+    ...('sentinels' in target ? sentinelOptions(target) : {}),
     connectionName: `presence-hub:${nodeId}:${role}`,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 1000),
     lazyConnect: false,
     enableReadyCheck: true,
   };
@@ -41,7 +77,10 @@ export function connect(url: string, role: ConnectionRole, nodeId: string): Redi
   } else {
     opts.maxRetriesPerRequest = 3;
   }
-  const r = new Redis(url, opts);
+  // After a Sentinel failover the old primary (if it comes back as a replica) answers writes with
+  // READONLY: reconnect so that the client asks the sentinels for the new primary.
+  opts.reconnectOnError = (err) => (/READONLY/.test(err.message) ? 2 : false);
+  const r = 'sentinels' in target ? new Redis(opts) : new Redis(target.url, opts);
   r.defineCommand('phApply', { lua: APPLY });
   r.defineCommand('phCommit', { lua: COMMIT });
   r.defineCommand('phClaim', { lua: CLAIM });
@@ -73,6 +112,23 @@ export const RETRY_AFTER_MS = 2000;
 /** The error the API turns into 503 + Retry-After (HUB_ERR_UNAVAILABLE, transient). */
 export function unavailable(message: string, cause?: unknown): HubError {
   return new HubError('HUB_ERR_UNAVAILABLE', message, { kind: 'transient', status: 503, retryAfterMs: RETRY_AFTER_MS, cause });
+}
+
+/**
+ * BullMQ's production guide: with any other eviction policy Redis may drop queued jobs (accepted
+ * signals) under memory pressure. Read from INFO, which managed services that disable CONFIG
+ * still answer.
+ */
+export async function checkEvictionPolicy(r: Redis): Promise<void> {
+  const info = await r.info('memory');
+  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+  if (policy !== undefined && policy !== 'noeviction') {
+    throw new HubError(
+      'HUB_ERR_REDIS_EVICTION',
+      `Redis maxmemory-policy is ${policy}: the hub refuses to run unless it is noeviction, because an evicting Redis drops accepted signals (set maxmemory-policy noeviction in redis.conf or with CONFIG SET)`,
+      { kind: 'permanent' },
+    );
+  }
 }
 
 /** Closes a connection politely, or drops it when Redis is not there to answer QUIT. */

@@ -5,7 +5,7 @@ import type { Logger } from '../../util/logger.ts';
 import type { Pipeline } from '../ports.ts';
 import { RedisBoundaries, type RedisBoundaryOptions } from './boundaries.ts';
 import { RedisBus } from './bus.ts';
-import { closeConnection, connect, whenReady } from './connection.ts';
+import { checkEvictionPolicy, closeConnection, connect, redisErrorKind, whenReady, type RedisTarget } from './connection.ts';
 import { redisConnectorStore } from './connector-store.ts';
 import { keys } from './keys.ts';
 import { RedisLease } from './lease.ts';
@@ -14,7 +14,11 @@ import { RedisStore } from './store.ts';
 import { redisTimelineStore } from './timeline-store.ts';
 
 export interface RedisPipelineOptions extends BullQueueOptions {
-  url: string;
+  /** One server (`redis://...`). */
+  url?: string;
+  /** Redis Sentinel: `host:port` of each sentinel and the primary's name; `url` then only gives password and database. */
+  sentinels?: readonly string[];
+  name?: string;
   /** Key prefix shared by all nodes of one hub (default `ph`). */
   prefix?: string;
   log: Logger;
@@ -34,6 +38,15 @@ export interface RedisPipeline extends Pipeline {
   readonly bus: RedisBus;
   /** Connector leases on the same Redis and prefix. */
   readonly lease: RedisLease;
+}
+
+function redisTarget(opts: RedisPipelineOptions): RedisTarget {
+  if (opts.sentinels !== undefined && opts.sentinels.length > 0) {
+    if (opts.name === undefined || opts.name === '') throw new Error('redis.sentinels needs redis.name, the name of the monitored primary');
+    return { sentinels: opts.sentinels, name: opts.name, ...(opts.url !== undefined ? { url: opts.url } : {}) };
+  }
+  if (opts.url === undefined || opts.url === '') throw new Error('Redis mode needs redis.url or redis.sentinels');
+  return { url: opts.url };
 }
 
 export function defaultNodeId(): string {
@@ -64,9 +77,10 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
   const nodeId = opts.nodeId ?? defaultNodeId();
   const k = keys(opts.prefix ?? 'ph');
   const log = opts.log.child({ component: 'redis-pipeline', node: nodeId });
+  const target = redisTarget(opts);
   const conns: Redis[] = [];
   const open = (role: Parameters<typeof connect>[1]): Redis => {
-    const r = connect(opts.url, role, nodeId);
+    const r = connect(target, role, nodeId);
     // Without a listener ioredis prints every failed reconnection; state changes are logged below.
     r.on('error', () => undefined);
     conns.push(r);
@@ -78,6 +92,7 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
   const leaseConn = open('lease');
   try {
     await Promise.all([cmd, qconn, sub, leaseConn].map((c) => whenReady(c, opts.connectTimeoutMs ?? 10_000)));
+    await checkEvictionPolicy(cmd);
   } catch (e) {
     for (const c of conns) c.disconnect();
     throw e;
@@ -96,7 +111,16 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
 
   const store = new RedisStore({ redis: cmd, keys: k });
   const queue = new BullSignalQueue(
-    { queueConnection: qconn, workerConnection: () => open('worker'), bullPrefix: k.bullPrefix, log, ready },
+    {
+      queueConnection: qconn,
+      workerConnection: () => open('worker'),
+      bullPrefix: k.bullPrefix,
+      log,
+      ready,
+      kindOf: (e) => (ready() ? redisErrorKind(e) : 'transient'),
+      // With Sentinel, an accepted batch must be on a replica too, or a failover could lose it.
+      replicas: opts.sentinels !== undefined && opts.sentinels.length > 0 ? (opts.minReplicas ?? 1) : (opts.minReplicas ?? 0),
+    },
     opts,
   );
   const boundaries = new RedisBoundaries({ redis: cmd, keys: k, log }, opts.boundaries);

@@ -1,8 +1,10 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Signal } from '../../model/signal.ts';
+import type { FailureKind } from '../../util/errors.ts';
 import type { Logger } from '../../util/logger.ts';
-import type { BatchInfo, SignalQueue } from '../ports.ts';
+import type { BatchInfo, DeadLetter, QueueStats, SignalQueue } from '../ports.ts';
+import { judgeFailure, reasonCode, type RetryPolicy } from '../retry-policy.ts';
 import { unavailable } from './connection.ts';
 
 export interface BullQueueOptions {
@@ -10,12 +12,40 @@ export interface BullQueueOptions {
   maxJobSignals?: number;
   /** Jobs one node works on at once (default 4): the store's compare-and-set makes this safe. */
   concurrency?: number;
-  /** BullMQ lock of an active job; a worker that dies loses it after this long (default 30 s). */
+  /**
+   * BullMQ lock of an active job, renewed every half of it; a worker that dies loses it after
+   * this long (default 2.5 s). Together with `stalledIntervalMs` it bounds how long a batch held
+   * by a dead node waits: lock + one stalled check, about 3.5 s (DESIGN.md invariant 8).
+   */
   lockDurationMs?: number;
-  /** How often each worker looks for jobs whose lock expired (default 30 s). */
+  /** How often the workers look for jobs whose lock expired (default 1 s; one check runs per interval cluster-wide). */
   stalledIntervalMs?: number;
   /** First retry delay of a failed batch, doubled up to 30 s (default 500 ms). */
   retryDelayMs?: number;
+  /** Attempts for a failure of unknown kind before the batch is dead-lettered (default 10). */
+  maxUnknownAttempts?: number;
+  /**
+   * Replicas that must hold a batch before it is acknowledged (Redis WAIT, default 1 with
+   * Sentinel, else 0). When fewer replicas are connected, or they do not answer within
+   * `replicaWaitMs` (default 500 ms), the batch is still accepted and a warning logged: refusing
+   * every signal because a replica is down would turn a lost replica into an outage.
+   */
+  minReplicas?: number;
+  replicaWaitMs?: number;
+}
+
+export const DEFAULT_LOCK_DURATION_MS = 2500;
+export const DEFAULT_STALLED_INTERVAL_MS = 1000;
+
+/** Carries the retry delay the policy chose to BullMQ's backoff strategy. */
+class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+    this.name = 'RetryLater';
+  }
 }
 
 interface JobData {
@@ -23,7 +53,7 @@ interface JobData {
 }
 
 const QUEUE = 'signals';
-/** Effectively unbounded: an accepted batch is retried until it succeeds, never dropped. */
+/** Effectively unbounded: the retry policy, not the attempt count, decides when a batch is dead-lettered. */
 const ATTEMPTS = 1_000_000;
 
 /**
@@ -39,6 +69,8 @@ const ATTEMPTS = 1_000_000;
  * stalled recovery reorder). Convergence comes from the store instead: see redis/index.ts.
  * A job whose worker dies (SIGKILL) is found stalled by another worker after the lock expires and
  * runs again; `maxStalledCount` is high so that a batch is never moved to failed for that.
+ * A batch that fails is judged by retry-policy.ts: retried with capped backoff, or moved to
+ * BullMQ's failed set, which is the dead-letter list (kept until replayed, never trimmed).
  */
 export class BullSignalQueue implements SignalQueue {
   private readonly queue: Queue<JobData>;
@@ -50,7 +82,17 @@ export class BullSignalQueue implements SignalQueue {
   private closed = false;
 
   constructor(
-    private readonly deps: { queueConnection: Redis; workerConnection: () => Redis; bullPrefix: string; log: Logger; ready: () => boolean },
+    private readonly deps: {
+      queueConnection: Redis;
+      workerConnection: () => Redis;
+      bullPrefix: string;
+      log: Logger;
+      ready: () => boolean;
+      /** Names the kind of an error that is not a HubError (Redis connection errors are transient). */
+      kindOf?: (e: unknown) => FailureKind | undefined;
+      /** Replicas to WAIT for after each write (see BullQueueOptions.minReplicas). */
+      replicas?: number;
+    },
     private readonly opts: BullQueueOptions = {},
   ) {
     this.queue = new Queue<JobData>(QUEUE, { connection: deps.queueConnection, prefix: deps.bullPrefix, skipWaitingForReady: true });
@@ -91,11 +133,13 @@ export class BullSignalQueue implements SignalQueue {
       jobs.push({
         name: 'batch',
         data: { s: signals.slice(i, i + size) },
-        opts: { attempts: ATTEMPTS, backoff: { type: 'custom' }, removeOnComplete: true, removeOnFail: 1000 },
+        // Failed jobs are the dead letters: accepted signals, never removed but by a replay.
+        opts: { attempts: ATTEMPTS, backoff: { type: 'custom' }, removeOnComplete: true, removeOnFail: false },
       });
     }
     try {
       await this.queue.addBulk(jobs);
+      await this.waitForReplicas();
       for (const w of waiters) w.resolve();
     } catch (e) {
       const err = unavailable('Redis is unavailable: signals cannot be queued durably now', e);
@@ -106,31 +150,104 @@ export class BullSignalQueue implements SignalQueue {
     }
   }
 
+  private replicaWarned = false;
+  private nextReplicaTry = 0;
+
+  private async waitForReplicas(): Promise<void> {
+    const want = this.deps.replicas ?? 0;
+    if (want <= 0) return;
+    // While replicas are missing, only one write a second pays for finding out whether they are back.
+    if (this.replicaWarned && Date.now() < this.nextReplicaTry) return;
+    // WAIT covers every earlier write of this connection (BullMQ uses the instance it is given):
+    // the addBulk just made.
+    const got = Number(await this.deps.queueConnection.call('WAIT', want, this.opts.replicaWaitMs ?? 500));
+    if (got >= want) {
+      if (this.replicaWarned) this.deps.log.info({ replicas: got }, 'accepted signals are replicated again');
+      this.replicaWarned = false;
+      return;
+    }
+    this.nextReplicaTry = Date.now() + 1000;
+    if (!this.replicaWarned) {
+      this.replicaWarned = true;
+      this.deps.log.warn({ replicas: got, wanted: want }, 'accepted signals are not on a replica: a Redis failover now could lose them');
+    }
+  }
+
   process(handler: (batch: readonly Signal[], info?: BatchInfo) => Promise<void>): void {
     if (this.worker !== undefined) throw new Error('process() called twice');
-    const base = this.opts.retryDelayMs ?? 500;
+    const policy: RetryPolicy = { baseDelayMs: this.opts.retryDelayMs ?? 500, ...(this.opts.maxUnknownAttempts !== undefined ? { maxUnknownAttempts: this.opts.maxUnknownAttempts } : {}) };
     this.worker = new Worker<JobData>(
       QUEUE,
       async (job: Job<JobData>) => {
         // A job that ran before (failed, or its worker died mid-batch) may have applied its signals
         // without committing the presence: the handler recomputes the whole batch then.
         const redelivered = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
-        await handler(job.data.s, { redelivered });
+        try {
+          await handler(job.data.s, { redelivered });
+        } catch (e) {
+          const verdict = judgeFailure(e, job.attemptsMade + 1, policy, this.deps.kindOf);
+          // UnrecoverableError moves the job to the failed set (the dead letters) at once.
+          if (verdict.action === 'dead-letter') throw new UnrecoverableError(verdict.reason);
+          throw new RetryLater(verdict.reason, verdict.delayMs);
+        }
       },
       {
         connection: this.deps.workerConnection(),
         prefix: this.deps.bullPrefix,
         concurrency: this.opts.concurrency ?? 4,
-        lockDuration: this.opts.lockDurationMs ?? 30_000,
-        stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
+        lockDuration: this.opts.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+        stalledInterval: this.opts.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
         maxStalledCount: 1_000_000,
         settings: {
-          backoffStrategy: (attemptsMade: number) => Math.min(base * 2 ** Math.min(attemptsMade - 1, 16), 30_000) * (0.8 + Math.random() * 0.4),
+          backoffStrategy: (_attempts: number, _type?: string, err?: Error) => (err instanceof RetryLater ? Math.round(err.delayMs) : 1000),
         },
       },
     );
     this.worker.on('error', (e) => this.deps.log.debug({ err: e }, 'worker connection error'));
-    this.worker.on('failed', (job, e) => this.deps.log.warn({ err: e, job: job?.id, attempts: job?.attemptsMade }, 'signal batch failed, will retry'));
+    this.worker.on('failed', (job, e) => {
+      if (e instanceof UnrecoverableError || e.name === 'UnrecoverableError') this.deps.log.error({ job: job?.id, reason: e.message, signals: job?.data.s.length }, 'signal batch dead-lettered');
+      else this.deps.log.warn({ job: job?.id, reason: e.message, attempts: job?.attemptsMade }, 'signal batch failed, will retry');
+    });
+  }
+
+  async pause(): Promise<void> {
+    // doNotWaitActive: stop fetching now; close() waits for the jobs in hand.
+    await this.worker?.pause(true);
+  }
+
+  /** Takes jobs again after pause() (tests). */
+  resume(): void {
+    this.worker?.resume();
+  }
+
+  async stats(): Promise<QueueStats> {
+    const c = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+    const [oldest] = await this.queue.getJobs(['waiting', 'prioritized'], 0, 0, true);
+    const now = Date.now();
+    return {
+      depth: (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0),
+      oldestWaitingMs: oldest === undefined ? undefined : Math.max(0, now - oldest.timestamp),
+      retrying: c.delayed ?? 0,
+      deadLetters: c.failed ?? 0,
+    };
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const jobs = await this.queue.getJobs(['failed'], 0, Math.max(0, limit - 1), true);
+    return jobs
+      .filter((j) => j.id !== undefined)
+      .map((j) => {
+        const reason = j.failedReason ?? 'unknown';
+        return { id: j.id!, reason, code: reasonCode(reason), signals: j.data.s.length, attempts: j.attemptsMade, failedAt: j.finishedOn ?? j.timestamp, acceptedAt: j.timestamp };
+      });
+  }
+
+  async replay(id: string): Promise<boolean> {
+    const job = await this.queue.getJob(id);
+    if (job === undefined || !(await job.isFailed())) return false;
+    // Back to waiting with its attempts reset; it counts as a redelivery (attemptsStarted stays).
+    await job.retry('failed', { resetAttemptsMade: true });
+    return true;
   }
 
   /** Jobs (batches) waiting, delayed for a retry, or in hand. */

@@ -34,7 +34,7 @@ export function requireRedisServer(): void {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -47,7 +47,7 @@ async function freePort(): Promise<number> {
 }
 
 /** True once the server answers PING with +PONG. */
-function pong(port: number): Promise<boolean> {
+export function pong(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     let buf = '';

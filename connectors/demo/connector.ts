@@ -1,7 +1,6 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError } from '../../core/util/errors.ts';
-import type { DemoConfig } from './manifest.ts';
+import type { DemoConfig } from './config.ts';
 
 /** mulberry32: a small seeded generator, so a demo run can be replayed. */
 function rng(seed: number): () => number {
@@ -55,7 +54,6 @@ export class DemoCollector implements Connector {
   }
 
   async start(): Promise<void> {
-    if (this.timer !== undefined) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', 'demo connector already running');
     // Everyone starts with a laptop in use, so the demo shows people at once.
     const now = this.ctx.clock.now();
     const first: SignalInput[] = [];

@@ -2,10 +2,12 @@ import { FixedOffsetZone, IANAZone, Zone } from 'luxon';
 import { WINDOWS_TO_IANA_MAP, findIana } from 'windows-iana';
 
 /**
- * Time zones as Graph writes them in `workingHours.timeZone` (timeZoneBase / customTimeZone,
- * calendar: getSchedule): a Windows name ("Pacific Standard Time", mapped to IANA with the CLDR
- * windowsZones table that `windows-iana` ships), an IANA name, or a customTimeZone with a bias and
- * daylight rules (Microsoft's own getSchedule example returns one, "Customized Time Zone").
+ * Time zones of calendar working hours, in the Windows convention every Exchange API shares: a
+ * Windows name ("Pacific Standard Time", mapped to IANA with the CLDR windowsZones table that
+ * `windows-iana` ships), an IANA name, or a bias with daylight rules: Graph's customTimeZone
+ * (calendar: getSchedule, Microsoft's own example returns one, "Customized Time Zone") and EWS's
+ * SerializableTimeZone (WorkingHours/TimeZone: Bias, StandardTime, DaylightTime) carry the same
+ * fields under other names; each connector's map.ts fills this shape.
  */
 export interface TransitionRule {
   time?: string | null | undefined;
@@ -14,7 +16,7 @@ export interface TransitionRule {
   month?: number | null | undefined;
   year?: number | null | undefined;
 }
-export interface GraphTimeZone {
+export interface WindowsTimeZone {
   name?: string | null | undefined;
   '@odata.type'?: string | undefined;
   bias?: number | null | undefined;
@@ -109,8 +111,8 @@ export class CustomTimeZone extends Zone {
   }
 }
 
-/** The luxon zone a Graph time zone stands for; undefined when it names nothing known. */
-export function resolveZone(tz: GraphTimeZone | null | undefined): Zone | undefined {
+/** The luxon zone a Windows-convention time zone stands for; undefined when it names nothing known. */
+export function resolveZone(tz: WindowsTimeZone | null | undefined): Zone | undefined {
   if (tz == null) return undefined;
   const isCustom = (tz['@odata.type'] ?? '').toLowerCase().endsWith('customtimezone') || (tz.bias != null && typeof tz.bias === 'number');
   if (isCustom && typeof tz.bias === 'number') {

@@ -1,16 +1,14 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
-import { ClientCredentialsProvider, defaultScope, defaultTokenEndpoint } from '../msgraph-shared/auth.ts';
-import { createGraphClient } from '../msgraph-shared/graph-client.ts';
+import { HubError, errorMessage } from '../../core/util/errors.ts';
+import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
+import { graphApp } from '../msgraph-shared/app.ts';
 import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
-import { RequestPacer } from '../msgraph-shared/pacer.ts';
-import type { ChangeNotification, ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
+import { CalendarEngine } from '../calendar-common/engine.ts';
 import { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';
 import { EventSubscriptions } from './event-subscriptions.ts';
-import { scheduleItemToSignal, utcMs } from './map.ts';
-import { offWorkSignal, offWorkWindows } from './working-hours.ts';
+import { automaticRepliesToOof, graphWorkingHours, scheduleItemToBlock } from './map.ts';
 
 export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
   if (ctx.config.mailboxes !== undefined) return ctx.config.mailboxes.map((m) => m.toLowerCase());
@@ -22,8 +20,9 @@ export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
 /**
  * msgraph-calendar: reads free/busy with getSchedule in batches and emits calendar signals with
  * their from/until window, so the Presence Manager changes presence at a meeting's start and end
- * by itself, without a poll at that moment. Meetings that disappear (cancelled) are neutralised.
- * Optionally: windows outside working hours (`off-work`), and event change notifications that
+ * by itself, without a poll at that moment. What a calendar means for presence (blocks, privacy,
+ * out of office, working hours, refresh without churn) is the shared calendar engine's
+ * (connectors/calendar-common); this collector reads Graph and maps its shapes. Optionally: windows outside working hours (`off-work`), and event change notifications that
  * re-read a mailbox soon after its calendar changed instead of at the next poll.
  */
 export class CalendarCollector implements Connector {
@@ -31,8 +30,7 @@ export class CalendarCollector implements Connector {
   private running = false;
   private readonly client: CalendarClient;
   private readonly tokens: ClientCredentialsProvider;
-  /** Per mailbox: endpoint -> the signal last emitted. */
-  private readonly known = new Map<string, Map<string, SignalInput>>();
+  private readonly engine: CalendarEngine;
   private cycle: Promise<void> | undefined;
   private listener: NotificationListener | undefined;
   private subs: EventSubscriptions | undefined;
@@ -46,13 +44,21 @@ export class CalendarCollector implements Connector {
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
     const c = ctx.config;
-    this.tokens = new ClientCredentialsProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), clock: ctx.clock });
-    const pacer = new RequestPacer({ limit: c.requests.perWindow, windowMs: c.requests.window, clock: ctx.clock });
-    this.client = new CalendarClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens: this.tokens, pacer, clock: ctx.clock, events: { onThrottled: () => ctx.report.count('throttled') } }));
+    const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
+    this.tokens = app.tokens;
+    this.engine = new CalendarEngine({
+      source: ctx.id,
+      details: c.exposeSubjects ? 'subject' : 'none',
+      lookahead: c.lookahead,
+      interval: c.interval,
+      statusMap: c.tentativeAsBusy ? { tentative: { availability: 'busy', activity: 'in-a-meeting' } } : {},
+      workingHours: c.workingHours.enabled ? { outsideAvailability: c.workingHours.outsideAvailability } : undefined,
+      count: (name, n) => ctx.report.count(name, n),
+    });
+    this.client = new CalendarClient(app.graph);
   }
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
     this.running = true;
     await this.tokens.getToken();
     const s = this.ctx.config.subscriptions;
@@ -86,13 +92,14 @@ export class CalendarCollector implements Connector {
     const { ctx } = this;
     const c = ctx.config;
     const now = ctx.clock.now();
-    const end = now + c.lookahead;
+    const { start, end } = this.engine.window(now);
     let failed = 0;
     for (let i = 0; i < list.length && this.running; i += c.batchSize) {
       const batch = list.slice(i, i + c.batchSize);
+      const identities: string[] = [];
       try {
-        const infos = await this.client.getSchedule(batch, now, end, c.availabilityViewInterval);
-        const out: SignalInput[] = [];
+        const infos = await this.client.getSchedule(batch, start, end, c.availabilityViewInterval);
+        const out = [];
         for (const info of infos) {
           const mbx = info.scheduleId.toLowerCase();
           if (info.error != null) {
@@ -100,10 +107,10 @@ export class CalendarCollector implements Connector {
             ctx.log.warn({ mailbox: mbx }, `getSchedule: ${info.error.responseCode ?? 'error'}`);
             continue;
           }
-          const signals = (info.scheduleItems ?? []).flatMap((it) => scheduleItemToSignal(it, { identity: `mailto:${mbx}`, source: ctx.id, exposeSubjects: c.exposeSubjects, tentativeAsBusy: c.tentativeAsBusy, now }) ?? []);
-          if (c.workingHours.enabled) signals.push(...this.offWork(mbx, info, now, end));
-          if (c.mailboxSettings) signals.push(...(await this.outOfOffice(mbx, now, end)));
-          out.push(...this.diff(mbx, signals, now));
+          const blocks = (info.scheduleItems ?? []).flatMap((it) => scheduleItemToBlock(it) ?? []);
+          const oof = c.mailboxSettings ? automaticRepliesToOof(await this.client.automaticReplies(mbx)) : { enabled: false as const };
+          identities.push(`mailto:${mbx}`);
+          out.push(...this.engine.apply(`mailto:${mbx}`, { blocks, oof, workingHours: graphWorkingHours(info.workingHours) }, now));
         }
         if (out.length > 0) {
           const res = await ctx.emit(out);
@@ -111,22 +118,13 @@ export class CalendarCollector implements Connector {
         }
       } catch (e) {
         failed++;
+        // What was not emitted must be sent whole next time.
+        for (const id of identities) this.engine.forget(id);
         ctx.log.warn({ code: (e as HubError).code }, `calendar batch failed: ${errorMessage(e)}`);
         ctx.report.error(e);
       }
     }
     return failed;
-  }
-
-  /** Windows outside working hours (workingHours of scheduleInformation), in the schedule's own time zone. */
-  private offWork(mbx: string, info: ScheduleInformation, now: number, end: number): SignalInput[] {
-    const windows = offWorkWindows(info.workingHours, now, end);
-    if (windows === undefined) {
-      if (info.workingHours != null) this.ctx.report.count('working_hours_unreadable');
-      return [];
-    }
-    const availability = this.ctx.config.workingHours.outsideAvailability;
-    return windows.map((w) => offWorkSignal(w, { identity: `mailto:${mbx}`, source: this.ctx.id, availability, now }));
   }
 
   private async maintain(): Promise<void> {
@@ -173,36 +171,6 @@ export class CalendarCollector implements Connector {
     await this.reread;
   }
 
-  /** Automatic replies on (always, or inside their schedule) = out of office (mailboxSettings). */
-  private async outOfOffice(mbx: string, now: number, end: number): Promise<SignalInput[]> {
-    const a = await this.client.automaticReplies(mbx);
-    const status = a.status.toLowerCase();
-    let from: number | undefined;
-    let until: number | undefined;
-    if (status === 'alwaysenabled') {
-      // Keep the window already announced while it still covers the next cycles: no churn every poll.
-      const prev = this.known.get(mbx)?.get('mailbox-oof');
-      if (prev !== undefined && Date.parse(prev.until!) > now + 2 * this.ctx.config.interval) return [prev];
-      [from, until] = [now, end];
-    }
-    else if (status === 'scheduled' && a.scheduledStartDateTime != null && a.scheduledEndDateTime != null) [from, until] = [utcMs(a.scheduledStartDateTime), utcMs(a.scheduledEndDateTime)];
-    if (from === undefined || until === undefined || until <= now || until <= from) return [];
-    return [{ identity: `mailto:${mbx}`, source: this.ctx.id, endpoint: 'mailbox-oof', category: 'calendar', availability: 'away', activity: 'out-of-office', from: new Date(from).toISOString(), until: new Date(until).toISOString(), expireType: 'time', sourceTime: new Date(now).toISOString() }];
-  }
-
-  /** New or changed items, plus a neutral signal for items that vanished (a cancelled meeting). */
-  private diff(mbx: string, signals: SignalInput[], now: number): SignalInput[] {
-    const before = this.known.get(mbx) ?? new Map<string, SignalInput>();
-    const after = new Map(signals.map((s) => [s.endpoint!, s]));
-    const out = signals.filter((s) => JSON.stringify({ ...before.get(s.endpoint!), sourceTime: 0 }) !== JSON.stringify({ ...s, sourceTime: 0 }));
-    for (const [ep, old] of before) {
-      if (after.has(ep) || Date.parse(old.until!) <= now) continue;
-      out.push({ identity: old.identity!, source: old.source, endpoint: ep, category: 'calendar', availability: 'available', from: old.from!, until: old.until!, expireType: 'time', sourceTime: new Date(now).toISOString() });
-    }
-    this.known.set(mbx, after);
-    return out;
-  }
-
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) clearInterval(this.timer);
@@ -219,14 +187,10 @@ export class CalendarCollector implements Connector {
   }
 
   async testConnection(): Promise<TestResult> {
-    try {
-      this.tokens.invalidate();
-      await this.tokens.getToken();
-      const first = mailboxes(this.ctx)[0];
-      if (first !== undefined) await this.client.getSchedule([first], this.ctx.clock.now(), this.ctx.clock.now() + 3_600_000, 60);
-      return { ok: true, message: 'token obtained and free/busy read' };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_GRAPH_UNREACHABLE', message: errorMessage(e) };
-    }
+    this.tokens.invalidate();
+    await this.tokens.getToken();
+    const first = mailboxes(this.ctx)[0];
+    if (first !== undefined) await this.client.getSchedule([first], this.ctx.clock.now(), this.ctx.clock.now() + 3_600_000, 60);
+    return { ok: true, message: 'token obtained and free/busy read' };
   }
 }

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SignalInput } from '../../core/model/signal.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { aesConfigSchema } from './config.ts';
+import { avayaAesManifest } from './manifest.ts';
+import { AesSimulator } from './simulator.ts';
+
+const PEOPLE = [
+  { id: 'alice', identities: ['tel:+15550104750'] },
+  { id: 'bob', identities: ['ext:4751'] },
+  { id: 'carol', identities: ['tel:+15550104752'] },
+  { id: 'ghost', identities: ['ext:4999'] }, // not administered on the switch
+];
+const sims: AesSimulator[] = [];
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s().catch(() => undefined);
+  for (const s of sims.splice(0)) await s.stop();
+});
+
+async function setup(opts: { fragment?: boolean; config?: Record<string, unknown>; licences?: number; monitors?: number } = {}) {
+  const sim = new AesSimulator({ stations: ['4750', '4751', '4752'], users: { hub: 'secret' }, ...(opts.fragment !== undefined ? { fragment: opts.fragment } : {}), ...(opts.licences !== undefined ? { licences: opts.licences } : {}) });
+  sims.push(sim);
+  const port = await sim.start();
+  const config = aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1', retry: { base: '20ms', max: '200ms' }, lapseAfter: '5s', ...opts.config });
+  const h = connectorHarness({ id: 'aes', config, people: PEOPLE });
+  const sup = h.supervisor(avayaAesManifest);
+  stops.push(() => sup.stop());
+  await sup.start();
+  await until('monitors started', () => sim.monitorCount === (opts.monitors ?? 3));
+  return { sim, h, sup };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await sleep(10);
+  }
+}
+/** The last signal of a person's phone register. */
+const last = (signals: readonly SignalInput[], person: string): SignalInput | undefined => signals.filter((s) => s.person === person).at(-1);
+const lineOf = (signals: readonly SignalInput[], person: string): string => {
+  const s = last(signals, person);
+  if (s === undefined) return 'none';
+  if (s.until !== undefined) return 'lapsed';
+  return `${String(s.availability ?? '-')}/${s.activity ?? '-'}`;
+};
+
+describe('avaya-aes against the DMCC simulator', () => {
+  it('an inbound call rings, is answered (busy, in a call) and cleared (available again)', async () => {
+    const { sim, h } = await setup();
+    await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
+    const call = sim.dial('+15559990000', '4750');
+    await until('ringing', () => lineOf(h.signals, 'alice') === '-/ringing');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    expect(last(h.signals, 'alice')).toMatchObject({ category: 'phone', endpoint: '4750', source: 'aes' });
+    sim.hangup(call, '4750');
+    await until('idle', () => lineOf(h.signals, 'alice') === 'available/-');
+  });
+
+  it('an outbound call between two stations: the caller dials, the callee rings, both talk', async () => {
+    const { sim, h } = await setup({ fragment: true });
+    await until('baseline', () => lineOf(h.signals, 'bob') === 'available/-' && lineOf(h.signals, 'alice') === 'available/-');
+    const call = sim.dial('4751', '4750');
+    await until('bob dials, alice rings', () => lineOf(h.signals, 'bob') === '-/dialing' && lineOf(h.signals, 'alice') === '-/ringing');
+    sim.answer(call, '4750');
+    await until('both in a call', () => lineOf(h.signals, 'bob') === 'busy/on-the-phone' && lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.hangup(call, '4751');
+    await until('both idle', () => lineOf(h.signals, 'bob') === 'available/-' && lineOf(h.signals, 'alice') === 'available/-');
+  });
+
+  it('hold shows on hold and stays busy; two calls on one line, one cleared, stays busy', async () => {
+    const { sim, h } = await setup();
+    const first = sim.dial('+15559990001', '4750');
+    sim.answer(first, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.hold(first, '4750');
+    await until('on hold', () => lineOf(h.signals, 'alice') === 'busy/on-hold');
+    const second = sim.dial('+15559990002', '4750');
+    sim.answer(second, '4750');
+    await until('in a call (second)', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.hangup(second, '4750');
+    await until('back on hold', () => lineOf(h.signals, 'alice') === 'busy/on-hold');
+    sim.retrieve(first, '4750');
+    await until('in a call again', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.hangup(first, '4750');
+    await until('idle', () => lineOf(h.signals, 'alice') === 'available/-');
+  });
+
+  it('a transfer leaves the transferring line idle and the others in a call; a conference keeps everyone busy', async () => {
+    const { sim, h } = await setup();
+    const a = sim.dial('+15559990003', '4750');
+    sim.answer(a, '4750');
+    sim.hold(a, '4750');
+    const b = sim.dial('4750', '4751');
+    sim.answer(b, '4751');
+    await until('alice and bob in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone' && lineOf(h.signals, 'bob') === 'busy/on-the-phone');
+    const merged = sim.transfer('4750', a, b);
+    await until('alice idle after the transfer', () => lineOf(h.signals, 'alice') === 'available/-');
+    expect(lineOf(h.signals, 'bob')).toBe('busy/on-the-phone');
+    sim.hold(merged, '4751');
+    const c = sim.dial('4751', '4752');
+    sim.answer(c, '4752');
+    await until('carol in a call', () => lineOf(h.signals, 'carol') === 'busy/on-the-phone');
+    sim.conference('4751', merged, c);
+    await sleep(100);
+    expect(lineOf(h.signals, 'bob')).toBe('busy/on-the-phone');
+    expect(lineOf(h.signals, 'carol')).toBe('busy/on-the-phone');
+    sim.hangup(merged, '4751');
+    await sleep(100);
+    expect(lineOf(h.signals, 'bob')).toBe('available/-');
+    expect(lineOf(h.signals, 'carol')).toBe('busy/on-the-phone'); // still talking to the outside caller
+  });
+
+  it('a dropped connection: reconnect, monitors back, a call that ended during the drop is idle afterwards', async () => {
+    const { sim, h, sup } = await setup();
+    const call = sim.dial('+15559990004', '4750');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.dropConnections();
+    sim.calls.endQuietly(call); // the caller hung up while the hub was not connected
+    await until('degraded', () => sup.health().state === 'degraded');
+    expect(sup.health().lastError?.code).toBe('HUB_ERR_AES_DISCONNECTED');
+    await until('monitors back', () => sim.monitorCount === 3);
+    await until('idle after the re-read', () => lineOf(h.signals, 'alice') === 'available/-');
+    await until('running', () => sup.health().state === 'running');
+    // Events flow on the new session.
+    const next = sim.dial('+15559990005', '4750');
+    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === '-/ringing');
+    sim.hangup(next, '+15559990005');
+  });
+
+  it('a line that stays unknown after a drop lapses instead of keeping its lamp', async () => {
+    const { sim, h } = await setup({ config: { lapseAfter: '100ms' } });
+    const call = sim.dial('+15559990006', '4750');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    await sim.stop();
+    await until('lapsed', () => lineOf(h.signals, 'alice') === 'lapsed');
+  });
+
+  it('keeps the session alive: with a 1 s session nothing expires over several durations', async () => {
+    const { sim, sup } = await setup({ config: { sessionDuration: 1 } });
+    await sleep(3500);
+    expect(sim.expired).toBe(0);
+    expect(sim.requests.filter((r) => r.name === 'ResetApplicationSessionTimer').length).toBeGreaterThanOrEqual(5);
+    expect(sup.health().state).toBe('running');
+  });
+
+  it('a session AE Services expires (keep-alive lost) is started again with its monitors', async () => {
+    const { sim } = await setup({ config: { sessionDuration: 1 } });
+    sim.ignoreResets = true;
+    await until('expired', () => sim.expired >= 1, 4000);
+    sim.ignoreResets = false;
+    await until('monitors back on a new session', () => sim.monitorCount === 3 && sim.sessionCount === 1);
+  });
+
+  it('bad credentials: stopped with a permanent error naming the cause', async () => {
+    const sim = new AesSimulator({ stations: ['4750'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'wrong', switchName: 'CM1' }), people: PEOPLE });
+    const sup = h.supervisor(avayaAesManifest);
+    stops.push(() => sup.stop());
+    await sup.start();
+    expect(sup.health().state).toBe('stopped');
+    expect(sup.health().lastError).toMatchObject({ code: 'HUB_ERR_AES_AUTH' });
+    expect(sup.health().lastError!.message).toMatch(/invalidApplicationInfo.*username and password/);
+    expect(sup.health().lastError!.message).not.toContain('wrong');
+  });
+
+  it('an unknown extension and a line without a licence are on the directory report, not in health', async () => {
+    const { h, sup } = await setup({ licences: 2, monitors: 2 });
+    const connector = () => (sup as unknown as { connector: { report(): { skipped: { entry: string; reason: string }[] } } }).connector;
+    await until('report', () => connector().report().skipped.length === 2);
+    const skipped = sup.report()!.skipped;
+    expect(skipped).toContainEqual({ entry: 'ghost (extension 4999)', reason: expect.stringMatching(/not administered.*HUB_ERR_AES_UNKNOWN_EXTENSION/) });
+    expect(skipped).toContainEqual({ entry: 'carol (extension 4752)', reason: expect.stringMatching(/no DMCC licence.*HUB_ERR_AES_LICENCE/) });
+    expect(sup.health().state).toBe('running');
+    expect(sup.health().lastError).toBeUndefined();
+    expect(h.signals.filter((s) => s.person === 'ghost')).toEqual([]);
+  });
+});

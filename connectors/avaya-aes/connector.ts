@@ -1,0 +1,281 @@
+import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
+import { backoffDelay } from '../../core/connector/backoff.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { DmccClient, type ClientEvents } from './client.ts';
+import { LineCollector, type Line } from './collector.ts';
+import type { AesConfig } from './config.ts';
+import type { Incoming } from './messages.ts';
+import { LineRefusal, pool, snapshot, startMonitor, stopMonitor } from './monitors.ts';
+import { DmccSession } from './session.ts';
+
+/**
+ * avaya-aes lifecycle: connect (TLS 4722 or TCP 4721), application session, a monitor per line,
+ * then events. A dropped connection or a terminated session is reconnected with capped backoff;
+ * the new session releases the old one, starts every monitor again and re-reads each line
+ * (SnapshotDevice), so a call that ended during the outage shows idle. Lines not re-read within
+ * `lapseAfter` lapse. Bad credentials fail the start as permanent; on a reconnect they stop the
+ * retries and stay in health.
+ */
+export class AvayaAesConnector implements Connector {
+  private running = false;
+  private client: DmccClient | undefined;
+  private session: DmccSession | undefined;
+  private lastSessionId: string | undefined;
+  private readonly lines: LineCollector;
+  private timers = new Set<NodeJS.Timeout>();
+  private lapseTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private generation = 0;
+  /** The current connection has a session: a drop now is an outage to reconnect from (before, the caller sees the failure). */
+  private up = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(private readonly ctx: ConnectorContext<AesConfig>) {
+    this.lines = new LineCollector(ctx);
+  }
+
+  /** Requests sent over every connection so far (tests). */
+  requestsSent = 0;
+
+  async start(): Promise<void> {
+    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `avaya-aes ${this.ctx.id} is already running`);
+    this.running = true;
+    this.attempt = 0;
+    await this.connect(); // unreachable (transient) or refused (permanent): the supervisor decides
+    const rescan = setInterval(() => void this.track(this.resync()), Math.max(1000, this.ctx.config.directoryRescan));
+    rescan.unref?.();
+    this.timers.add(rescan);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = (): void => void this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    const events: ClientEvents = {
+      onUnsolicited: (m) => this.onUnsolicited(gen, m),
+      onBadMessage: (e) => {
+        this.ctx.log.warn({ err: e.message }, 'unreadable DMCC message skipped');
+        this.ctx.report.count('badMessages');
+        this.ctx.report.error(new HubError('HUB_ERR_AES_BAD_MESSAGE', `AE Services sent a message that cannot be read: ${e.message}`, { kind: 'transient' }));
+      },
+      onClose: (reason) => this.onDrop(gen, reason),
+    };
+    const client = await DmccClient.connect(this.ctx.config, events, this.ctx.log);
+    if (!this.running || gen !== this.generation) {
+      client.close();
+      return;
+    }
+    this.client = client;
+    let session: DmccSession;
+    try {
+      session = await DmccSession.start(client, { config: this.ctx.config, log: this.ctx.log, onKeepAliveFailed: (e) => this.ctx.report.error(e) });
+    } catch (e) {
+      this.countRequests(client);
+      client.close();
+      this.client = undefined;
+      throw e;
+    }
+    if (!this.running || gen !== this.generation) {
+      await session.stop();
+      client.close();
+      return;
+    }
+    this.session = session;
+    this.up = true;
+    this.ctx.report.ok();
+    const previous = this.lastSessionId;
+    this.lastSessionId = session.id;
+    if (previous !== undefined && previous !== session.id) void this.track(DmccSession.release(client, previous, this.ctx.log));
+    this.lines.disconnected();
+    void this.track(this.monitorAll(gen, client));
+  }
+
+  private countRequests(client: DmccClient): void {
+    this.requestsSent += client.sent;
+    client.sent = 0;
+  }
+
+  /** Every wanted line's monitor, then its calls; refusals go to the report, connection failures end the round. */
+  private async monitorAll(gen: number, client: DmccClient): Promise<void> {
+    const c = this.ctx.config;
+    const { removed } = this.lines.sync(this.lines.wanted());
+    this.lines.lapse(removed);
+    const todo = [...this.lines.lines.values()];
+    const t0 = Date.now();
+    try {
+      await pool(todo, c.concurrency, (line) => this.monitorLine(gen, client, line));
+      if (gen !== this.generation) return;
+      if (this.lapseTimer !== undefined) clearTimeout(this.lapseTimer);
+      this.lapseTimer = undefined;
+      const refused = todo.filter((l) => l.refused !== undefined).length;
+      this.ctx.log.info({ lines: todo.length, refused, ms: Date.now() - t0 }, 'DMCC monitors started');
+      this.ctx.report.ok();
+    } catch (e) {
+      if (gen !== this.generation || !this.running) return;
+      this.ctx.report.error(e);
+      client.close(); // reconnect and start over
+    }
+  }
+
+  private async monitorLine(gen: number, client: DmccClient, line: Line): Promise<void> {
+    if (gen !== this.generation) return;
+    const c = this.ctx.config;
+    try {
+      const m = await startMonitor(client, { extension: line.extension, switchName: c.switchName, deviceIds: c.deviceIds, onMonitor: (x) => this.lines.monitored(line, x.device, x.crossRefId) });
+      this.ctx.report.count('monitorsStarted');
+      const ok = await snapshot(client, line.extension, m.device, (calls) => this.lines.snapshot(line, calls)).catch((e: unknown) => {
+        if (client.isClosed) throw e;
+        return false;
+      });
+      if (!ok) {
+        // The switch cannot say which calls are there: start from idle rather than keep an old lamp.
+        this.ctx.report.count('snapshotsFailed');
+        this.lines.snapshot(line, []);
+      }
+    } catch (e) {
+      if (e instanceof LineRefusal) {
+        this.lines.refused(line, e.code, e.message);
+        this.lines.lapse([line]);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private onUnsolicited(gen: number, m: Incoming): void {
+    if (gen !== this.generation) return;
+    switch (m.kind) {
+      case 'event':
+        this.lines.onEvent(m.event);
+        return;
+      case 'monitor-ended': {
+        const line = this.lines.onMonitorEnded(m.crossRefId);
+        if (line === undefined || this.client === undefined) return;
+        this.ctx.log.info({ extension: line.extension, cause: m.cause }, 'monitor ended by AE Services; starting it again');
+        this.lines.lapse([line]);
+        const client = this.client;
+        void this.track(this.monitorLine(gen, client, line).catch((e: unknown) => this.ctx.report.error(e)));
+        return;
+      }
+      case 'session-terminated':
+        this.ctx.report.error(new HubError('HUB_ERR_AES_SESSION', `AE Services terminated the application session (${m.reason}); reconnecting`, { kind: 'transient' }));
+        this.client?.close();
+        return;
+      default:
+        this.ctx.report.count('unsolicitedIgnored');
+    }
+  }
+
+  private onDrop(gen: number, reason: string): void {
+    if (gen !== this.generation) return;
+    const wasUp = this.up;
+    this.up = false;
+    const client = this.client;
+    if (client !== undefined) this.countRequests(client);
+    this.session?.abandon();
+    this.session = undefined;
+    this.client = undefined;
+    this.lines.disconnected();
+    if (!this.running || !wasUp) return;
+    this.ctx.report.error(new HubError('HUB_ERR_AES_DISCONNECTED', `connection to AE Services lost: ${reason}`, { kind: 'transient' }));
+    if (this.lapseTimer === undefined) {
+      this.lapseTimer = setTimeout(() => {
+        this.lapseTimer = undefined;
+        this.lines.lapse(this.lines.lines.values());
+      }, this.ctx.config.lapseAfter);
+      this.lapseTimer.unref?.();
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const { base, max } = this.ctx.config.retry;
+    const delay = backoffDelay(++this.attempt, { baseMs: base, maxMs: max });
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.running) return;
+      void this.track(
+        this.connect().then(
+          () => {
+            this.attempt = 0;
+          },
+          (e: unknown) => {
+            if (!this.running) return;
+            this.ctx.report.error(e);
+            if (failureKind(e) === 'permanent') {
+              this.ctx.log.error({ code: isHubError(e) ? e.code : undefined }, `avaya-aes ${this.ctx.id} stops reconnecting: ${errorMessage(e)}`);
+              return;
+            }
+            this.scheduleReconnect();
+          },
+        ),
+      );
+    }, delay);
+    t.unref?.();
+    this.timers.add(t);
+  }
+
+  /** Directory changes: monitors for people added, none for people gone. */
+  private async resync(): Promise<void> {
+    const client = this.client;
+    if (!this.running || client === undefined || this.session === undefined) return;
+    const { added, removed } = this.lines.sync(this.lines.wanted());
+    for (const l of removed) if (l.crossRefId !== undefined) await stopMonitor(client, l.crossRefId);
+    this.lines.lapse(removed);
+    const gen = this.generation;
+    await pool(added, this.ctx.config.concurrency, (line) => this.monitorLine(gen, client, line)).catch((e: unknown) => this.ctx.report.error(e));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.up = false;
+    this.generation++;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.lapseTimer !== undefined) clearTimeout(this.lapseTimer);
+    this.lapseTimer = undefined;
+    const client = this.client;
+    const session = this.session;
+    this.client = undefined;
+    this.session = undefined;
+    try {
+      await session?.stop();
+    } finally {
+      if (client !== undefined) {
+        this.countRequests(client);
+        client.close();
+      }
+      await Promise.allSettled([...this.inFlight]);
+      this.lines.lapse(this.lines.lines.values());
+      await this.lines.drain();
+      this.lines.disconnected();
+    }
+  }
+
+  async testConnection(): Promise<TestResult> {
+    const noop = { onUnsolicited: () => undefined, onBadMessage: () => undefined, onClose: () => undefined };
+    let client: DmccClient | undefined;
+    try {
+      client = await DmccClient.connect(this.ctx.config, noop, this.ctx.log);
+      const s = await DmccSession.start(client, { config: this.ctx.config, log: this.ctx.log, onKeepAliveFailed: () => undefined });
+      await s.stop();
+      return { ok: true, message: `AE Services ${this.ctx.config.host} accepted a DMCC session (${s.protocol}, ${s.duration} s)` };
+    } catch (e) {
+      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_AES_SESSION', message: errorMessage(e) };
+    } finally {
+      if (client !== undefined) {
+        this.countRequests(client);
+        client.close();
+      }
+    }
+  }
+
+  report(): ConnectorReport {
+    return this.lines.report();
+  }
+}

@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import { createServer as netServer, type Server, type Socket } from 'node:net';
+import { createServer as tlsServer } from 'node:tls';
+import { Deframer, encodeFrame } from './framing.ts';
+import { CallModel, type Notice } from './simulator-calls.ts';
+import { NS_AVAYA, NS_CSTA, NS_SESSION } from './requests.ts';
+import { child, escapeXml, parseMessageXml, text } from './xml.ts';
+
+/**
+ * A loopback stand-in for AE Services DMCC (TCP, or TLS with a certificate the test makes): the
+ * 8-byte framing, ECMA-354 sessions with their timer (expiry sends ApplicationSessionTerminated),
+ * device ids, monitors, SnapshotDevice, CSTA errors for unknown extensions and exhausted
+ * licences, and the call model's events. Built to the documented behaviour (fixtures/README.md),
+ * not to the connector. Events carry invoke id 9999.
+ */
+export interface SimulatorOptions {
+  readonly users?: Readonly<Record<string, string>>;
+  readonly switchName?: string;
+  /** Administered stations; any other extension is unknown to the switch. */
+  readonly stations: readonly string[];
+  /** DMCC licences: monitors beyond this are refused. */
+  readonly licences?: number;
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Frames written in two pieces and several frames per write (a TCP reader must cope). */
+  readonly fragment?: boolean;
+}
+
+interface Session {
+  readonly id: string;
+  duration: number;
+  timer: NodeJS.Timeout | undefined;
+  socket: Socket;
+  readonly monitors: Map<string, string>; // crossRefId -> extension
+}
+
+const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
+const e = escapeXml;
+
+export class AesSimulator {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly sessions = new Map<string, Session>();
+  private nextMonitor = 1;
+  readonly calls: CallModel;
+  readonly switchName: string;
+  port = 0;
+  /** Every request received, by root element name. */
+  readonly requests: { at: number; name: string }[] = [];
+  /** When set, ResetApplicationSessionTimer is answered but does not extend the session (to test expiry). */
+  ignoreResets = false;
+  expired = 0;
+
+  constructor(private readonly opts: SimulatorOptions) {
+    this.switchName = opts.switchName ?? 'CM1';
+    this.calls = new CallModel((x) => this.deviceOf(x), (x) => opts.stations.includes(x));
+  }
+
+  deviceOf(ext: string): string {
+    return this.opts.stations.includes(ext) ? `${ext}:${this.switchName}::0` : ext;
+  }
+
+  async start(port = 0): Promise<number> {
+    const onConnection = (s: Socket): void => this.accept(s);
+    this.server = this.opts.tls !== undefined ? tlsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key }, onConnection) : netServer(onConnection);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.server.address() as { port: number }).port;
+    return this.port;
+  }
+
+  /** Cuts every connection (sessions and their monitors end) and stops listening. */
+  async stop(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((r) => (this.server !== undefined ? this.server.close(() => r()) : r()));
+    this.server = undefined;
+  }
+
+  /** Every connection is cut (a network failure or an AE Services restart); sessions are gone. */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    for (const s of this.sessions.values()) if (s.timer !== undefined) clearTimeout(s.timer);
+    this.sessions.clear();
+  }
+
+  get monitorCount(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) n += s.monitors.size;
+    return n;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    const deframer = new Deframer();
+    socket.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = deframer.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) this.handle(socket, f.invokeId, f.xml);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      for (const s of this.sessions.values()) if (s.socket === socket) s.monitors.clear(); // kept until cleanup, without a connection to send to
+    });
+  }
+
+  private write(socket: Socket, invokeId: number, xml: string): void {
+    if (socket.destroyed) return;
+    const frame = encodeFrame(invokeId, xml);
+    if (this.opts.fragment !== true) {
+      socket.write(frame);
+      return;
+    }
+    // Frames of one turn coalesced, then cut at odd places: a header split, a body split.
+    const queued = this.outbox.get(socket);
+    if (queued !== undefined) {
+      queued.push(frame);
+      return;
+    }
+    this.outbox.set(socket, [frame]);
+    setImmediate(() => {
+      const all = Buffer.concat(this.outbox.get(socket) ?? []);
+      this.outbox.delete(socket);
+      if (socket.destroyed) return;
+      for (let at = 0, step = 5; at < all.length; at += step, step = step * 3 + 1) {
+        const piece = all.subarray(at, at + step);
+        setTimeout(() => !socket.destroyed && socket.write(piece), 0);
+      }
+    });
+  }
+
+  private readonly outbox = new Map<Socket, Buffer[]>();
+
+  private error(category: string, value: string): string {
+    return `${DECL}<CSTAErrorCode xmlns="${NS_CSTA}"><${category}>${value}</${category}></CSTAErrorCode>`;
+  }
+
+  private sessionOf(socket: Socket): Session | undefined {
+    for (const s of this.sessions.values()) if (s.socket === socket) return s;
+    return undefined;
+  }
+
+  private arm(s: Session): void {
+    if (s.timer !== undefined) clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      // ECMA-354: the session timer ran out; the session and its monitors end.
+      this.expired++;
+      this.sessions.delete(s.id);
+      s.monitors.clear();
+      this.write(s.socket, 9999, `${DECL}<ApplicationSessionTerminated xmlns="${NS_SESSION}"><sessionID>${e(s.id)}</sessionID><sessionTermReason><definedTermReason>sessionTimerExpired</definedTermReason></sessionTermReason></ApplicationSessionTerminated>`);
+    }, s.duration * 1000);
+    s.timer.unref?.();
+  }
+
+  private handle(socket: Socket, invokeId: number, xml: string): void {
+    let msg;
+    try {
+      msg = parseMessageXml(xml);
+    } catch {
+      this.write(socket, invokeId, this.error('operation', 'generic'));
+      return;
+    }
+    const { name, node } = msg;
+    this.requests.push({ at: Date.now(), name });
+    const reply = (x: string): void => this.write(socket, invokeId, x);
+    const session = this.sessionOf(socket);
+    if (name !== 'StartApplicationSession' && name !== 'StopApplicationSession' && session === undefined) return reply(this.error('operation', 'generic'));
+    switch (name) {
+      case 'StartApplicationSession': {
+        const login = child(node, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo');
+        const user = text(login, 'userName') ?? '';
+        const users = this.opts.users ?? { hub: 'secret' };
+        if (users[user] === undefined || users[user] !== text(login, 'password')) {
+          return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidApplicationInfo</definedError></errorCode></StartApplicationSessionNegResponse>`);
+        }
+        const protocol = text(node, 'requestedProtocolVersions', 'protocolVersion') ?? '';
+        if (!/ecma-323\/csta\/ed3\/priv[0-9A-Z]$/.test(protocol)) return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>requestedProtocolVersionNotSupported</definedError></errorCode></StartApplicationSessionNegResponse>`);
+        const duration = Math.min(3600, Math.max(1, Number(text(node, 'requestedSessionDuration') ?? 180) || 180));
+        const s: Session = { id: randomBytes(16).toString('hex').toUpperCase() + '-0', duration, timer: undefined, socket, monitors: new Map() };
+        this.sessions.set(s.id, s);
+        this.arm(s);
+        return reply(`${DECL}<StartApplicationSessionPosResponse xmlns="${NS_SESSION}"><sessionID>${s.id}</sessionID><actualProtocolVersion>${e(protocol)}</actualProtocolVersion><actualSessionDuration>${duration}</actualSessionDuration></StartApplicationSessionPosResponse>`);
+      }
+      case 'ResetApplicationSessionTimer': {
+        const s = this.sessions.get(text(node, 'sessionID') ?? '');
+        if (s === undefined) return reply(`${DECL}<ResetApplicationSessionTimerNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidSessionID</definedError></errorCode></ResetApplicationSessionTimerNegResponse>`);
+        if (!this.ignoreResets) this.arm(s);
+        return reply(`${DECL}<ResetApplicationSessionTimerPosResponse xmlns="${NS_SESSION}"><actualSessionDuration>${s.duration}</actualSessionDuration></ResetApplicationSessionTimerPosResponse>`);
+      }
+      case 'StopApplicationSession': {
+        const s = this.sessions.get(text(node, 'sessionID') ?? '');
+        if (s === undefined) return reply(`${DECL}<StopApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidSessionID</definedError></errorCode></StopApplicationSessionNegResponse>`);
+        if (s.timer !== undefined) clearTimeout(s.timer);
+        this.sessions.delete(s.id);
+        return reply(`${DECL}<StopApplicationSessionPosResponse xmlns="${NS_SESSION}"/>`);
+      }
+      case 'GetDeviceId':
+      case 'GetThirdPartyDeviceId': {
+        const ext = text(node, 'extension') ?? '';
+        if (text(node, 'switchName') !== this.switchName) return reply(this.error('operation', 'invalidParameterValue'));
+        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        return reply(`${DECL}<${name}Response xmlns="${NS_AVAYA}"><device typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</device></${name}Response>`);
+      }
+      case 'MonitorStart': {
+        const device = text(node, 'monitorObject', 'deviceObject') ?? '';
+        const ext = device.split(':')[0]!;
+        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
+        if (this.monitorCount >= (this.opts.licences ?? 8000)) return reply(this.error('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
+        const x = String(this.nextMonitor++);
+        session!.monitors.set(x, ext);
+        return reply(`${DECL}<MonitorStartResponse xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID></MonitorStartResponse>`);
+      }
+      case 'MonitorStop':
+        session!.monitors.delete(text(node, 'monitorCrossRefID') ?? '');
+        return reply(`${DECL}<MonitorStopResponse xmlns="${NS_CSTA}"/>`);
+      case 'SnapshotDevice': {
+        const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
+        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        const infos = this.calls
+          .at(ext)
+          .map((c) => `<snapshotDeviceResponseInfo><connectionIdentifier><callID>${e(c.callId)}</callID><deviceID typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</deviceID></connectionIdentifier><localCallState><compoundCallState><localConnectionState>${c.state}</localConnectionState></compoundCallState></localCallState></snapshotDeviceResponseInfo>`)
+          .join('');
+        return reply(`${DECL}<SnapshotDeviceResponse xmlns="${NS_CSTA}"><crossRefIDorSnapshotData><snapshotData>${infos}</snapshotData></crossRefIDorSnapshotData></SnapshotDeviceResponse>`);
+      }
+      default:
+        return reply(this.error('operation', 'generic'));
+    }
+  }
+
+  /** Sends each notice to every monitor of its station. */
+  private send(notices: readonly Notice[]): void {
+    for (const n of notices) {
+      for (const s of this.sessions.values()) {
+        for (const [x, ext] of s.monitors) if (ext === n.station) this.write(s.socket, 9999, n.xml(x));
+      }
+    }
+  }
+
+  // The test's telephone: each call runs the call model and sends its events.
+  dial(from: string, to: string): string {
+    const r = this.calls.dial(from, to);
+    this.send(r.notices);
+    return r.callId;
+  }
+  answer(callId: string, ext: string): void {
+    this.send(this.calls.answer(callId, ext));
+  }
+  hold(callId: string, ext: string): void {
+    this.send(this.calls.hold(callId, ext));
+  }
+  retrieve(callId: string, ext: string): void {
+    this.send(this.calls.retrieve(callId, ext));
+  }
+  hangup(callId: string, ext: string): void {
+    this.send(this.calls.hangup(callId, ext));
+  }
+  transfer(ext: string, heldCall: string, activeCall: string): string {
+    const r = this.calls.transfer(ext, heldCall, activeCall);
+    this.send(r.notices);
+    return r.callId;
+  }
+  conference(ext: string, heldCall: string, activeCall: string): void {
+    this.send(this.calls.conference(ext, heldCall, activeCall));
+  }
+}

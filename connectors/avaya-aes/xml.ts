@@ -1,0 +1,107 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { MAX_FRAME_BYTES } from './framing.ts';
+
+/**
+ * Safe XML for DMCC messages. Entity processing is off and any document type declaration is
+ * refused, so neither external entities nor entity expansion can happen; only the five predefined
+ * entities and character references are decoded, by hand, without recursion. A message is bounded
+ * by the frame (64 KiB) and its nesting by MAX_DEPTH. Namespace prefixes are dropped: ECMA-323
+ * (CSTA), ECMA-354 (application sessions) and Avaya's private namespace use distinct local names
+ * for everything read here.
+ */
+export class XmlError extends Error {
+  override readonly name = 'XmlError';
+}
+
+export interface XmlNode {
+  readonly [key: string]: XmlNode[] | string | undefined;
+}
+
+const MAX_DEPTH = 64;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  alwaysCreateTextNode: true,
+  textNodeName: '#text',
+  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
+});
+
+function depthOk(text: string): boolean {
+  // A cheap upper bound on nesting before the parser recurses: opening tags minus closing ones.
+  let depth = 0;
+  for (const m of text.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
+    if (m[1] === '/') depth--;
+    else if (m[2] !== '/') depth++;
+    if (depth > MAX_DEPTH) return false;
+  }
+  return true;
+}
+
+/** Parses one message; returns its root element's local name and node. */
+export function parseMessageXml(text: string): { name: string; node: XmlNode } {
+  if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) throw new XmlError(`XML larger than ${MAX_FRAME_BYTES} bytes`);
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
+  if (!depthOk(text)) throw new XmlError(`XML nested deeper than ${MAX_DEPTH} elements`);
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  let doc: unknown;
+  try {
+    doc = parser.parse(text);
+  } catch (e) {
+    throw new XmlError(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const names = doc !== null && typeof doc === 'object' ? elementNames(doc as XmlNode) : [];
+  if (names.length !== 1) throw new XmlError(names.length === 0 ? 'XML without a root element' : `XML with ${names.length} root elements`);
+  const name = names[0]!;
+  const node = children(doc as XmlNode, name)[0];
+  if (node === undefined) throw new XmlError('XML without a root element');
+  return { name, node };
+}
+
+export function children(node: XmlNode | undefined, name: string): XmlNode[] {
+  const c = node?.[name];
+  return Array.isArray(c) ? c : [];
+}
+
+export function child(node: XmlNode | undefined, ...path: string[]): XmlNode | undefined {
+  let n = node;
+  for (const p of path) n = children(n, p)[0];
+  return n;
+}
+
+/** The decoded text of the element at `path` below `node` (the node itself with no path). */
+export function text(node: XmlNode | undefined, ...path: string[]): string | undefined {
+  const t = child(node, ...path)?.['#text'];
+  return typeof t === 'string' ? decodeEntities(t) : undefined;
+}
+
+export function elementNames(node: XmlNode | undefined): string[] {
+  if (node === undefined) return [];
+  return Object.keys(node).filter((k) => !k.startsWith('#') && !k.startsWith('@_'));
+}
+
+const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (m, e: string) => {
+    if (e.startsWith('#')) {
+      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
+    }
+    return NAMED[e] ?? m;
+  });
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
+}

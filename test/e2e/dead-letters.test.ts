@@ -1,0 +1,74 @@
+/**
+ * Poison batches through the public API, on both pipelines: a handler error injected for one
+ * batch puts it in the dead letters with its reason (GET /v1/pipeline), later batches flow, and
+ * POST /v1/pipeline/dead-letters/{id}/replay applies it.
+ */
+import { describe, expect, it } from 'vitest';
+import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
+import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { HubError } from '../../core/util/errors.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { waitFor } from '../contract/pipeline-contract.ts';
+import { auth, TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
+import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+
+const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
+
+/** The pipeline with a store that refuses, while `poisoned`, any batch holding a signal for Dave. */
+function injecting(p: Pipeline): { pipeline: Pipeline; heal: () => void } {
+  let poisoned = true;
+  const inner = p.store;
+  const store: PresenceStore = {
+    now: () => inner.now(),
+    async applySignals(signals) {
+      if (poisoned && signals.some((s) => s.person === 'dave')) throw new HubError('HUB_ERR_INJECTED', 'injected handler failure for this batch', { kind: 'permanent' });
+      return inner.applySignals(signals);
+    },
+    getRegisters: (people) => inner.getRegisters(people),
+    getPresence: (people) => inner.getPresence(people),
+    commitPresence: (entries) => inner.commitPresence(entries),
+    forget: (people) => inner.forget(people),
+    close: () => inner.close(),
+  };
+  return { pipeline: { ...p, store, ready: () => p.ready(), close: () => p.close() }, heal: () => (poisoned = false) };
+}
+
+describe.each([
+  ['embedded', async () => embeddedPipeline({ clock: systemClock, log: silentLogger() })],
+  ['redis', async () => redisPipeline({ url: redisUrl(), prefix: freshPrefix('dead'), log: silentLogger() })],
+] as const)('dead letters (%s)', (_mode, make) => {
+  it('keeps the poison batch with its reason, lets later batches flow, and replays it', async () => {
+    const { pipeline, heal } = injecting(await make());
+    const t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, pipeline });
+    try {
+      const post = (body: unknown) => t.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: body as object });
+      const cls = async (person: string) => (t.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers: ADMIN }).then((r) => (r.json() as { class: string }).class));
+      expect((await post({ person: 'dave', source: 'api', category: 'user', availability: 'dnd' })).statusCode).toBe(202);
+      const dl = await waitFor(async () => {
+        const body = (await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: ADMIN })).json() as { deadLetterCount: number; deadLetters: { id: string; reason: string; code: string; signals: number }[] };
+        return body.deadLetterCount === 1 ? body : undefined;
+      }, 'a dead letter');
+      expect(dl.deadLetters[0]).toMatchObject({ code: 'HUB_ERR_INJECTED', signals: 1 });
+      expect(dl.deadLetters[0]!.reason).toContain('injected handler failure');
+      // Later batches flow.
+      expect((await post({ person: 'bob', source: 'api', category: 'user', availability: 'busy' })).statusCode).toBe(202);
+      await waitFor(async () => (await cls('bob')) === 'busy', 'bob busy');
+      expect(await cls('dave')).toBe('offline');
+      const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: ADMIN })).body;
+      expect(metrics).toMatch(/presence_hub_queue_dead_letters 1/);
+      expect((await t.app.inject({ method: 'POST', url: '/v1/pipeline/dead-letters/nope/replay', headers: ADMIN })).statusCode).toBe(404);
+      // Watchers may not see or replay dead letters.
+      expect((await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: auth(TEAM_ENV.BOB_KEY) })).statusCode).toBe(403);
+      heal();
+      const replay = await t.app.inject({ method: 'POST', url: `/v1/pipeline/dead-letters/${encodeURIComponent(dl.deadLetters[0]!.id)}/replay`, headers: ADMIN });
+      expect(replay.statusCode).toBe(202);
+      await waitFor(async () => (await cls('dave')) === 'dnd', 'the replayed batch applied');
+      const after = (await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: ADMIN })).json() as { deadLetterCount: number; depth: number };
+      expect(after.deadLetterCount).toBe(0);
+    } finally {
+      await t.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,56 @@
+/**
+ * One hub node in its own process, for the failover tests (test/e2e/failover.test.ts) and the
+ * failover benchmark (bench/failover.ts): the real Hub and API over redisPipeline with the
+ * production defaults (job lock, stalled check, lease TTL), listening on a free loopback port.
+ * It prints JSON lines: `{"url"}` once it serves; `{"holding"}` when PH_HOLD_MS is set and it has
+ * applied a batch's signals and now sits on the batch before committing (so that a kill lands
+ * mid-batch); `{"lease"}` when it starts holding the connector. SIGTERM stops it cleanly.
+ */
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
+
+const hold = Number(process.env.PH_HOLD_MS ?? '0');
+const nodeId = process.env.PH_NODE_ID ?? `node-${process.pid}`;
+const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+
+const p = await redisPipeline({ url: process.env.PH_REDIS_URL!, prefix: process.env.PH_PREFIX!, log: silentLogger(), nodeId });
+const inner = p.store;
+const store: PresenceStore = {
+  now: () => inner.now(),
+  async applySignals(signals) {
+    const r = await inner.applySignals(signals);
+    if (hold > 0) {
+      say({ holding: signals.length });
+      await new Promise((res) => setTimeout(res, hold));
+    }
+    return r;
+  },
+  getRegisters: (people) => inner.getRegisters(people),
+  getPresence: (people) => inner.getPresence(people),
+  commitPresence: (entries) => inner.commitPresence(entries),
+  forget: (people) => inner.forget(people),
+  close: () => inner.close(),
+};
+const pipeline: Pipeline = { ...p, store, ready: () => p.ready(), close: () => p.close() };
+const t = await testHub({
+  config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] }),
+  env: TEAM_ENV,
+  clock: systemClock,
+  pipeline,
+  lease: p.lease,
+  nodeId,
+});
+const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+say({ url, node: nodeId });
+const timer = setInterval(() => {
+  if (t.hub.supervisors.get('demo')?.health().state === 'running') {
+    say({ lease: nodeId });
+    clearInterval(timer);
+  }
+}, 20);
+process.once('SIGTERM', () => {
+  void t.close().then(() => process.exit(0));
+});

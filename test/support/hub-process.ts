@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const NODE = fileURLToPath(new URL('../e2e/hub-node.ts', import.meta.url));
+
+export interface NodeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Resolves with the first line the node printed (JSON) that matches. */
+  waitFor(match: (line: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends the signal and resolves once the process exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts test/e2e/hub-node.ts in its own process and waits until it serves. */
+export async function spawnNode(o: { redisUrl: string; prefix: string; nodeId: string; holdMs?: number }): Promise<NodeProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', NODE], {
+    env: { ...process.env, PH_REDIS_URL: o.redisUrl, PH_PREFIX: o.prefix, PH_NODE_ID: o.nodeId, ...(o.holdMs !== undefined ? { PH_HOLD_MS: String(o.holdMs) } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let buf = '';
+  let err = '';
+  let exited = false;
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        /* not one of ours */
+      }
+      for (const w of waiters) w();
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const exit = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      for (const w of waiters) w();
+      r();
+    }),
+  );
+  const waitFor = (match: (l: Record<string, unknown>) => boolean, what: string, timeoutMs = 20_000): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const hit = lines.find(match);
+        if (hit !== undefined) done(() => resolve(hit));
+        else if (exited) done(() => reject(new Error(`node ${o.nodeId} exited before ${what}: ${err}`)));
+      };
+      const t = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${what} (node ${o.nodeId}): ${err}`))), timeoutMs);
+      const done = (f: () => void): void => {
+        clearTimeout(t);
+        waiters.delete(check);
+        f();
+      };
+      waiters.add(check);
+      check();
+    });
+  const ready = await waitFor((l) => typeof l.url === 'string', 'the node to serve');
+  return {
+    url: ready.url as string,
+    child,
+    waitFor,
+    async kill(signal) {
+      if (exited) return;
+      child.kill(signal);
+      await exit;
+    },
+  };
+}
