@@ -39,6 +39,8 @@ export interface LinkHandlers {
   stanza(el: XmlElement): void;
 }
 
+const NS_STREAMS = 'http://etherx.jabber.org/streams';
+const NS_SM = 'urn:xmpp:sm:3';
 const AUTH_CONDITIONS = new Set(['not-authorized', 'account-disabled', 'credentials-expired', 'invalid-mechanism', 'encryption-required']);
 
 /** A failure of the connection as a HubError with its kind (transient, permanent). */
@@ -77,6 +79,8 @@ export class XmppLink {
   /** The error of the current attempt (a refused login comes as an 'error' before the disconnect). */
   private lastError: unknown;
   private isOnline = false;
+  /** The server offered XEP-0198 in its last stream features. */
+  private smOffered = false;
 
   constructor(
     private readonly o: LinkOptions,
@@ -119,12 +123,10 @@ export class XmppLink {
       const c = classify(o.kind, err);
       if (c.kind === 'permanent') this.permanent = c;
     });
-    e.on('online', () => {
-      this.isOnline = true;
-      this.attempt = 0;
-      this.lastError = undefined;
-      this.h.online(false);
+    e.on('nonza', (el: XmlElement) => {
+      if (el.name === 'stream:features' || el.is('features', NS_STREAMS)) this.smOffered = el.getChild('sm', NS_SM) !== undefined;
     });
+    e.on('online', () => void this.whenSettled(e));
     e.streamManagement?.on('resumed', () => {
       this.isOnline = true;
       this.attempt = 0;
@@ -141,6 +143,23 @@ export class XmppLink {
     });
     this.entity = e;
     return e;
+  }
+
+  /**
+   * xmpp.js announces `online` before its XEP-0198 `<enable/>` is answered, and counts a stanza that
+   * arrives in the same read as `<enabled/>` before it resets its counter to zero: its later acks
+   * are then short, and Prosody closes the session ("client acknowledged less stanzas"). So no
+   * stanza of ours goes out (none of the server's answers can follow `<enabled/>` in one read) until
+   * stream management is enabled, or the server did not offer it.
+   */
+  private async whenSettled(e: XmppEntity): Promise<void> {
+    const end = Date.now() + this.o.timeoutMs;
+    while (this.smOffered && e.streamManagement?.enabled !== true && Date.now() < end && e.status === 'online') await new Promise((r) => setTimeout(r, 10));
+    if (e !== this.entity || e.status !== 'online') return;
+    this.isOnline = true;
+    this.attempt = 0;
+    this.lastError = undefined;
+    this.h.online(false);
   }
 
   /** The socket closed: report once per attempt and try again later, unless stopping or refused for good. */

@@ -56,7 +56,13 @@ export async function xmppUser(server: Prosody, name: string, password: string, 
     if (status !== null) r.status = status;
     received.push(r);
   });
+  let smOffered = false;
+  entity.on('nonza', (el: XmlElement) => {
+    if (el.name === 'stream:features') smOffered = el.getChild('sm', 'urn:xmpp:sm:3') !== undefined;
+  });
   await entity.start();
+  // As the hub's link does (client.ts whenSettled): nothing is sent before XEP-0198 is enabled.
+  await until('stream management enabled', () => !smOffered || entity.streamManagement?.enabled === true, 5000);
   const last = (bare: string): Received | undefined => [...received].reverse().find((r) => r.from.split('/')[0] === bare && (r.type === undefined || r.type === 'unavailable'));
   return {
     entity,

@@ -1,14 +1,15 @@
 import { xmppManifest } from '../../../connectors/xmpp/manifest.ts';
-import { startProsody, type Prosody } from '../../support/peers/prosody.ts';
+import { startXmppServer, XMPP_USERS } from '../../../connectors/xmpp/simulator.ts';
+import type { Prosody } from '../../support/peers/prosody.ts';
 import { connectorContract } from '../connector-contract.ts';
 
 // A real Prosody: the outage is the server stopped (SIGTERM), the recovery the same server started again.
 let server: Prosody | undefined;
-const HUB_PASSWORD = 'hub-contract-password';
+const HUB_PASSWORD = XMPP_USERS['presence-hub']!;
 
 const config = (password = HUB_PASSWORD, secret?: string): Record<string, unknown> => ({
   service: server!.service,
-  jid: 'hub@corp.example',
+  jid: 'presence-hub@corp.example',
   password,
   timeout: '10s',
   reconnect: { base: '100ms', max: '500ms' },
@@ -19,7 +20,7 @@ const config = (password = HUB_PASSWORD, secret?: string): Record<string, unknow
 connectorContract('xmpp', {
   manifest: xmppManifest,
   async setup() {
-    server = await startProsody({ users: { hub: HUB_PASSWORD, bob: 'bob-pw' } });
+    server = await startXmppServer();
   },
   teardown: async () => server?.stop(),
   people: [{ id: 'bob', identities: ['xmpp:bob@corp.example'] }],
