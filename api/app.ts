@@ -10,6 +10,8 @@ import type { Clock } from '../core/util/clock.ts';
 import { HubError } from '../core/util/errors.ts';
 import type { Logger } from '../core/util/logger.ts';
 import { bearer, KeyRing, OPEN_PRINCIPAL, RateLimiter } from './auth.ts';
+import { AuthFailureLimiter } from './auth-failures.ts';
+import { openModeRefusal } from './open-mode.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -77,6 +79,8 @@ async function build(deps: AppDeps) {
   // A dashboard session cookie counts as the key it was exchanged for (api/session.ts).
   const sessions = new SessionStore(loaded.config.auth.keys, { now: () => deps.clock.now() });
   app.decorate('sessions', sessions);
+  const failures = new AuthFailureLimiter(cfg.authFailureLimit, () => deps.clock.now());
+  app.decorate('authFailures', failures);
   await app.register(cookie);
 
   // Every route must declare who may call it: a route without a rule is a bug, refused at start.
@@ -86,13 +90,21 @@ async function build(deps: AppDeps) {
   });
 
   app.addHook('onRequest', async (req, reply) => {
+    // Open mode trusts local callers only: not a web page reaching 127.0.0.1 (api/open-mode.ts).
+    if (keys.open) {
+      const refused = openModeRefusal(req);
+      if (refused !== undefined) return sendProblem(reply, 403, 'HUB_ERR_FORBIDDEN_ORIGIN', refused);
+    }
     const access = req.routeOptions.config.access;
     if (access === 'public') return;
     let principal = OPEN_PRINCIPAL;
     if (!keys.open) {
+      if (failures.refuse(req, reply)) return reply;
       const token = bearer(req);
       const found = token === undefined ? sessions.fromRequest(req) : keys.find(token);
       if (found === undefined) {
+        // A presented key that is wrong is a guess; no key at all is not.
+        if (token !== undefined) failures.fail(req.ip);
         return sendProblem(reply, 401, 'HUB_ERR_UNAUTHORIZED', token === undefined ? 'authorization: a Bearer key is required' : 'authorization: unknown key', {
           'www-authenticate': 'Bearer realm="presence-hub"',
         });

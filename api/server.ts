@@ -5,6 +5,7 @@ import { Hub } from '../core/hub.ts';
 import type { RedisPipeline } from '../core/pipeline/redis/index.ts';
 import { systemClock, type Clock } from '../core/util/clock.ts';
 import { createLogger, type Logger } from '../core/util/logger.ts';
+import { HubError } from '../core/util/errors.ts';
 import { manifestsByKind } from '../connectors/index.ts';
 import { buildApp } from './app.ts';
 import { dashboard } from './dashboard/plugin.ts';
@@ -45,6 +46,16 @@ async function pipelineFor(loaded: LoadedConfig, env: NodeJS.ProcessEnv, deps: {
   });
 }
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `LOG_LEVEL` when set (checked: pino would throw an unclear error), else the file's, else info. */
+export function logLevel(fromEnv: string | undefined, fromFile: string | undefined): string {
+  if (fromEnv === undefined || fromEnv === '') return fromFile ?? 'info';
+  const level = fromEnv.trim().toLowerCase();
+  if (!LEVELS.includes(level)) throw new HubError('HUB_ERR_CONFIG', `LOG_LEVEL: must be one of ${LEVELS.join(', ')} (got ${JSON.stringify(fromEnv.slice(0, 32))})`);
+  return level;
+}
+
 /** Loads the configuration, composes the hub, and listens. */
 export async function startHub(
   opts: { configFile?: string; env?: NodeJS.ProcessEnv; log?: Logger; logDestination?: NodeJS.WritableStream; clock?: Clock; port?: number; loaded?: LoadedConfig } = {},
@@ -52,7 +63,9 @@ export async function startHub(
   const env = opts.env ?? process.env;
   const loaded = opts.loaded ?? loadHubConfig(opts);
   // Configured secrets are removed from every log line, even from messages that quote an upstream's error.
-  const log = opts.log ?? createLogger({ level: loaded.config.log?.level ?? env.LOG_LEVEL ?? 'info', secrets: loaded.secrets, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
+  // LOG_LEVEL overrides the file (README "Configuration reference"): an operator debugging a node
+  // raises its level without editing the shared configuration.
+  const log = opts.log ?? createLogger({ level: logLevel(env.LOG_LEVEL, loaded.config.log?.level), secrets: loaded.secrets, ...(opts.logDestination !== undefined ? { destination: opts.logDestination } : {}) });
   const clock = opts.clock ?? systemClock;
   const nodeId = env.NODE_ID || loaded.config.node?.id || `${hostname()}-${process.pid}`;
   const pipeline = await pipelineFor(loaded, env, { log, nodeId });

@@ -2,6 +2,7 @@ import type { ConnectorManifest } from '../core/connector/contract.ts';
 import { avayaAesManifest } from './avaya-aes/manifest.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
+import { ewsCalendarManifest } from './ews-calendar/manifest.ts';
 import { entraDirectoryManifest } from './entra-directory/manifest.ts';
 import { fileDirectoryManifest } from './file-directory/manifest.ts';
 import { ldapDirectoryManifest } from './ldap-directory/manifest.ts';
@@ -19,6 +20,7 @@ export const manifests: readonly ConnectorManifest[] = [
   demoManifest,
   msgraphPresenceManifest,
   msgraphCalendarManifest,
+  ewsCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
   avayaAesManifest,

@@ -92,6 +92,7 @@ export class Hub {
       log,
       maxAttempts: loaded.config.webhooks.maxAttempts,
       timeoutMs: loaded.config.webhooks.timeout,
+      allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
       // Redis mode: one registry for every node, one node delivering (the webhooks lease).
       ...(this.pipeline.mode === 'redis' && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
     });

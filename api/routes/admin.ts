@@ -102,6 +102,8 @@ export function adminRoutes({ hub }: RouteContext) {
         people: dir.size,
         conflicts: dir.conflicts.map((c) => ({ identity: c.identity, people: c.people, reason: `${sharedBy(c.people)}; it resolves to nobody` })),
         unknown: hub.report.unknownEntries().map((e) => ({ source: e.source, subject: e.subject, count: e.count, lastSeen: iso(e.lastSeen), reason: e.reason ?? 'signals for someone the directory does not know' })),
+        // The unknown list is bounded (core/directory/report.ts): this many entries were pushed out.
+        unknownDropped: hub.report.dropped,
         withoutIdentity: [...hub.supervisors, ...hub.disabled]
           .filter(([, s]) => (s.manifest.identitySchemes ?? []).length > 0)
           .map(([id, s]) => {

@@ -39,8 +39,12 @@ export function sessionRoutes({ loaded, clock }: RouteContext) {
         },
       },
       async (req, reply) => {
+        if (app.authFailures.refuse(req, reply)) return reply;
         const p = keys.find(req.body.key);
-        if (p === undefined) return sendProblem(reply, 401, 'HUB_ERR_UNAUTHORIZED', 'key: unknown key');
+        if (p === undefined) {
+          app.authFailures.fail(req.ip);
+          return sendProblem(reply, 401, 'HUB_ERR_UNAUTHORIZED', 'key: unknown key');
+        }
         const s = app.sessions.issue(p);
         setSessionCookie(req, reply, s.value, s.expiresAt);
         return who(p, s.expiresAt);

@@ -16,11 +16,17 @@ const entrySchema = z.object({
 });
 type Entry = z.infer<typeof entrySchema>;
 
-/** A directory entry as a watcher may see it: identities only to personal and team, teams to company. */
+/**
+ * A directory entry as a watcher may see it: identities only to personal and team, teams to company.
+ * A blocked watcher gets the company entry (it is a person in the directory, else it would not be
+ * listed), as for anyone in its company: neither the entry nor a search (`q` matches what the entry
+ * shows) tells it that it is blocked (DESIGN.md "Views by container"). It never gets identities.
+ */
 export function entryFor(dir: Directory, w: WatcherIdentity, p: Person): Entry {
-  const c = containerOf(dir, w, p.id);
+  let c = containerOf(dir, w, p.id);
+  if (c === 'blocked') c = w.person !== undefined && dir.has(w.person) ? 'company' : 'public';
   const e: Entry = { id: p.id };
-  if (p.name !== undefined && c !== 'blocked') e.name = p.name;
+  if (p.name !== undefined) e.name = p.name;
   if (c === 'personal' || c === 'team') e.identities = [...p.identities];
   if (c === 'personal' || c === 'team' || c === 'company') e.teams = [...p.teams];
   return e;

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Presence } from '../../core/model/presence.ts';
 import { HubError } from '../../core/util/errors.ts';
-import { viewChange, watcherView } from '../../core/watch/watchers.ts';
+import { ViewStream } from '../../core/watch/view-stream.ts';
 import type { RouteContext } from '../app.ts';
 import { watcherOf } from '../auth.ts';
 
 /**
  * Server-Sent Events: the current view of each watched person first, then a `presence` event per
- * change of a view the key may see. A client that does not read (its socket buffer grows past the
- * limit) is dropped rather than allowed to grow the hub's memory.
+ * change of a view the key may see, each with `id:` the view's own version (core/watch/view-stream.ts
+ * decides what is sent). A client that does not read (its socket buffer grows past the limit) is
+ * dropped rather than allowed to grow the hub's memory.
  */
 export function streamRoutes({ hub, loaded, log }: RouteContext) {
   const cfg = loaded.config.server;
@@ -84,19 +84,16 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
           }
           res.write(chunk);
         };
-        const event = (data: unknown, id: number | undefined): void => {
-          write(`event: presence\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
-        };
-        // Changes that arrive while the current views are being sent wait, then go if newer.
-        let backlog: [Presence | undefined, Presence][] | undefined = [];
-        const onChange = (prev: Presence | undefined, next: Presence): void => {
-          if (watched !== undefined && !watched.has(next.person)) return;
-          const d = hub.directory;
-          if (!d.has(next.person)) return;
-          const v = viewChange(d, w, prev, next);
-          if (v !== undefined) event(v, v.version);
-        };
-        const unsubscribe = hub.onChange((prev, next) => (backlog !== undefined ? backlog.push([prev, next]) : onChange(prev, next)));
+        // The views, their ids and the order are decided in core/watch/view-stream.ts; this is the transport.
+        const view = new ViewStream(hub, w, watched, {
+          send: (v, id) => write(`event: presence\nid: ${id}\ndata: ${JSON.stringify(v)}\n\n`),
+          // 'drain' comes only after a write that asked for it (writableNeedDrain), never otherwise.
+          drained: () => (res.writableNeedDrain && !closed ? new Promise((resolve) => res.once('drain', resolve).once('close', resolve)) : Promise.resolve()),
+          get closed() {
+            return closed;
+          },
+        });
+        const unsubscribe = (): void => view.close();
         const heartbeat = setInterval(() => write(`: heartbeat\n\n`), cfg.heartbeat);
         heartbeat.unref?.();
         streams.add(close);
@@ -104,27 +101,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         res.on('error', close);
 
         write(`retry: 2000\n\n`);
-        const people = watched !== undefined ? [...watched] : [...dir.ids()];
-        const CHUNK = 2000;
-        const sent = new Map<string, Presence>();
-        for (let i = 0; i < people.length && !closed; i += CHUNK) {
-          for (const p of await hub.presence(people.slice(i, i + CHUNK))) {
-            sent.set(p.person, p);
-            event(watcherView(dir, w, p), p.version);
-          }
-          // The first views of a large directory (10 000 people, ~2.5 MB) would pass the slow-client
-          // limit in one go: let the client read each chunk before writing the next.
-          // 'drain' comes only after a write that asked for it (writableNeedDrain), never otherwise.
-          if (res.writableNeedDrain && !closed) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
-        }
-        const waiting = backlog;
-        backlog = undefined;
-        for (const [, next] of waiting) {
-          const first = sent.get(next.person);
-          if (first !== undefined && next.version <= first.version) continue;
-          onChange(first, next);
-          sent.set(next.person, next);
-        }
+        await view.start();
       },
     );
   };

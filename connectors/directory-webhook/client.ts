@@ -1,7 +1,9 @@
 /**
  * The only code that speaks HTTP for the directory webhook: one signed POST per batch. The
- * signature is HMAC-SHA256 over the exact bytes sent (RFC 2104), hex-encoded with a `sha256=`
- * prefix, the scheme GitHub documents for X-Hub-Signature-256.
+ * signature is HMAC-SHA256 (RFC 2104) over `${timestamp}.${body}`, the Unix time in seconds sent in
+ * the timestamp header, a dot, and the exact bytes sent; hex-encoded with a `sha256=` prefix (the
+ * encoding GitHub documents for X-Hub-Signature-256). The same scheme as the hub's own webhooks,
+ * so that a receiver can refuse a replayed batch (README "Security").
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/util/clock.ts';
@@ -13,10 +15,11 @@ export type PostResult = { ok: true; status: number } | { ok: false; error: HubE
 
 export async function postBatch(cfg: DirectoryWebhookConfig, clock: Clock, body: string): Promise<PostResult> {
   let res: Response;
+  const timestamp = String(Math.floor(clock.now() / 1000));
   try {
     res = await fetch(cfg.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [cfg.signatureHeader]: sign(cfg.secret, body), 'x-hub-delivery': randomUUID() },
+      headers: { 'content-type': 'application/json', [cfg.signatureHeader]: sign(cfg.secret, timestamp, body), [cfg.timestampHeader]: timestamp, 'x-hub-delivery': randomUUID() },
       body,
       signal: AbortSignal.timeout(cfg.timeout),
       redirect: 'error',
@@ -36,14 +39,27 @@ export async function postBatch(cfg: DirectoryWebhookConfig, clock: Clock, body:
   return { ok: false, error: new HubError('HUB_ERR_WEBHOOK_REJECTED', `directory webhook refused the batch (${res.status})`, { kind: 'permanent', status: res.status }) };
 }
 
-export function sign(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+/** `sha256=<hex HMAC-SHA256(secret, message)>`. */
+export function signMessage(secret: string, message: string): string {
+  return `sha256=${createHmac('sha256', secret).update(message, 'utf8').digest('hex')}`;
 }
 
-/** For receivers (and the simulator): constant-time check of a signature header. */
-export function verify(secret: string, body: string, header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const want = Buffer.from(sign(secret, body));
+export function sign(secret: string, timestamp: string, body: string): string {
+  return signMessage(secret, `${timestamp}.${body}`);
+}
+
+/** How far a receiver should accept a timestamp from its own clock, either way (seconds). */
+export const REPLAY_WINDOW_S = 300;
+
+/**
+ * For receivers (and the simulator): the timestamp is within `windowS` of `now` (epoch ms), and the
+ * signature matches, compared in constant time. A receiver that also remembers the X-Hub-Delivery
+ * ids it saw within the window refuses every replay.
+ */
+export function verify(secret: string, body: string, header: string | undefined, timestamp: string | undefined, now: number, windowS = REPLAY_WINDOW_S): boolean {
+  if (header === undefined || timestamp === undefined || !/^\d{1,12}$/.test(timestamp)) return false;
+  if (Math.abs(now / 1000 - Number(timestamp)) > windowS) return false;
+  const want = Buffer.from(sign(secret, timestamp, body));
   const got = Buffer.from(header);
   return want.length === got.length && timingSafeEqual(want, got);
 }

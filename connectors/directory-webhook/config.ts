@@ -7,6 +7,8 @@ export const directoryWebhookConfigSchema = z.strictObject({
   /** Secret: `${VARIABLE}` from the environment; keys the HMAC-SHA256 signature of every body. */
   secret: z.string().min(16, 'at least 16 characters'),
   signatureHeader: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Hub-Signature-256'),
+  /** Carries the Unix time (seconds) that the signature covers with the body (client.ts sign). */
+  timestampHeader: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Hub-Timestamp'),
   /** Most changes per request. */
   batchSize: z.number().int().min(1).max(10_000).default(500),
   /** Least time between two requests (the rate limit). */

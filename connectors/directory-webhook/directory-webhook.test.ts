@@ -13,19 +13,22 @@ import { startWebhookReceiver, type WebhookReceiver } from './simulator.ts';
 const SECRET = 'directory-sync-shared-secret';
 let rx: WebhookReceiver;
 beforeAll(async () => {
-  rx = await startWebhookReceiver({ secret: SECRET });
+  rx = await startWebhookReceiver({ secret: SECRET, now: () => clockNow() });
 });
 afterAll(async () => {
   await rx?.close();
 });
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
+/** The receiver checks timestamps against the test's clock (set by setup). */
+let clockNow: () => number = () => T0;
 function presence(person: string, cls: AvailabilityClass, availability: number): Presence {
   return { person, availability, class: cls, activity: classActivity(cls), since: T0, version: 1 };
 }
 
 function setup(over: Record<string, unknown> = {}) {
   const clock = new ManualClock(T0);
+  clockNow = () => clock.now();
   const config = directoryWebhookConfigSchema.parse({ url: rx.url, secret: SECRET, interval: '1h', retryBase: '1s', retryMax: '10s', ...over });
   const h = connectorHarness({ id: 'dirsync', config, clock });
   const connector = directoryWebhookManifest.create(h.ctx) as DirectoryWebhookConnector;
@@ -34,12 +37,18 @@ function setup(over: Record<string, unknown> = {}) {
 }
 
 describe('directory-webhook wire format', () => {
-  it('signs the exact body and verifies in constant time', () => {
-    const s = sign('k'.repeat(16), '{"a":1}');
+  it('signs timestamp.body and verifies in constant time within the replay window', () => {
+    const k = 'k'.repeat(16);
+    const ts = String(T0 / 1000);
+    const s = sign(k, ts, '{"a":1}');
     expect(s).toMatch(/^sha256=[0-9a-f]{64}$/);
-    expect(verify('k'.repeat(16), '{"a":1}', s)).toBe(true);
-    expect(verify('k'.repeat(16), '{"a":2}', s)).toBe(false);
-    expect(verify('k'.repeat(16), '{"a":1}', undefined)).toBe(false);
+    expect(verify(k, '{"a":1}', s, ts, T0)).toBe(true);
+    expect(verify(k, '{"a":2}', s, ts, T0)).toBe(false);
+    expect(verify(k, '{"a":1}', undefined, ts, T0)).toBe(false);
+    expect(verify(k, '{"a":1}', s, String(T0 / 1000 + 1), T0)).toBe(false);
+    expect(verify(k, '{"a":1}', s, ts, T0 + 300_000)).toBe(true);
+    expect(verify(k, '{"a":1}', s, ts, T0 + 301_000)).toBe(false);
+    expect(verify(k, '{"a":1}', s, undefined, T0)).toBe(false);
   });
 
   it.each([[{ url: 'ftp://x' }], [{ secret: 'short' }]])('refuses %o', (over) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ClassChange } from '../directory-common/class-change-batcher.ts';
-import { sign, verify } from './client.ts';
+import { sign, signMessage, verify } from './client.ts';
 import { webhookBody } from './map.ts';
 
 const fixture = (n: string): string => readFileSync(new URL(`./fixtures/${n}`, import.meta.url), 'utf8').trim();
@@ -33,8 +33,13 @@ describe('webhookBody', () => {
 describe('signature (X-Hub-Signature-256)', () => {
   it("matches GitHub's published test vector", () => {
     const v = JSON.parse(fixture('github-signature-test-vector.json')) as { secret: string; payload: string; signature: string };
-    expect(sign(v.secret, v.payload)).toBe(v.signature);
-    expect(verify(v.secret, v.payload, v.signature)).toBe(true);
-    expect(verify(v.secret, `${v.payload} `, v.signature)).toBe(false);
+    expect(signMessage(v.secret, v.payload)).toBe(v.signature);
+  });
+  it('covers the timestamp, a dot and the body', () => {
+    const v = JSON.parse(fixture('github-signature-test-vector.json')) as { secret: string; payload: string; signature: string };
+    const ts = String(T0 / 1000);
+    expect(sign(v.secret, ts, v.payload)).toBe(signMessage(v.secret, `${ts}.${v.payload}`));
+    expect(verify(v.secret, v.payload, sign(v.secret, ts, v.payload), ts, T0)).toBe(true);
+    expect(verify(v.secret, `${v.payload} `, sign(v.secret, ts, v.payload), ts, T0)).toBe(false);
   });
 });

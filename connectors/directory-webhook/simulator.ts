@@ -1,5 +1,6 @@
 /**
- * A loopback directory-sync receiver for tests and the demo: checks the HMAC signature, records
+ * A loopback directory-sync receiver for tests and the demo: checks the HMAC signature and the
+ * timestamp's replay window (client.ts verify), as a receiver should; records
  * each accepted batch, and answers with scripted statuses (e.g. 503, then 200).
  */
 import { createServer, type Server } from 'node:http';
@@ -23,8 +24,11 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(opts: { secret: string; signatureHeader?: string }): Promise<WebhookReceiver> {
+/** `now`: the receiver's clock for the replay window (tests with a manual clock pass theirs). */
+export async function startWebhookReceiver(opts: { secret: string; signatureHeader?: string; timestampHeader?: string; now?: () => number }): Promise<WebhookReceiver> {
   const header = (opts.signatureHeader ?? 'X-Hub-Signature-256').toLowerCase();
+  const tsHeader = (opts.timestampHeader ?? 'X-Hub-Timestamp').toLowerCase();
+  const now = opts.now ?? Date.now;
   const received: ReceivedBatch[] = [];
   const requests: { at: number; status: number }[] = [];
   const queue: (number | [number, string])[] = [];
@@ -36,7 +40,8 @@ export async function startWebhookReceiver(opts: { secret: string; signatureHead
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const sig = req.headers[header];
-      const signatureOk = verify(opts.secret, raw, typeof sig === 'string' ? sig : undefined);
+      const ts = req.headers[tsHeader];
+      const signatureOk = verify(opts.secret, raw, typeof sig === 'string' ? sig : undefined, typeof ts === 'string' ? ts : undefined, now());
       const next = queue.shift() ?? (signatureOk ? 200 : 401);
       const [status, retryAfter] = Array.isArray(next) ? next : [next, undefined];
       rec.status = status;

@@ -20,11 +20,11 @@ import type { Person } from '../../core/model/person.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError, isHubError } from '../../core/util/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
-import { buildReport, EMPTY_REPORT, REPORT_LIMIT, type DirectorySyncReport, type SkippedEntry } from '../directory-common/report.ts';
+import { buildReport, EMPTY_REPORT, REPORT_LIMIT, type DirectorySyncReport, type SkippedEntry, type TruncatedValue, type UnusableEntryValue } from '../directory-common/report.ts';
 import type { GraphUser } from '../msgraph-shared/schemas.ts';
 import { EntraClient } from './client.ts';
 import type { EntraConfig } from './config.ts';
-import { entryName, teamName, teamsOf, userToPerson, USER_SELECT, type MapOptions } from './map.ts';
+import { entryName, teamName, teamsOf, userNotes, userToPerson, USER_SELECT, type MapOptions } from './map.ts';
 
 export interface SyncDeps {
   readonly config: EntraConfig;
@@ -151,6 +151,8 @@ export class EntraSync {
     const known = new Map<string, Known>();
     const owners = new Map<string, string>();
     const skipped: SkippedEntry[] = [...this.groupSkips];
+    const unusable: UnusableEntryValue[] = [];
+    const truncated: TruncatedValue[] = [];
     let excluded = 0;
     for (const [oid, u] of users) {
       const res = userToPerson(u, m);
@@ -167,13 +169,16 @@ export class EntraSync {
       owners.set(res.person.id, oid);
       known.set(oid, { person: res.person, user: u });
       people.push(res.person);
+      const notes = userNotes(u, this.deps.config.phone);
+      for (const n of notes.unusable) if (unusable.length < REPORT_LIMIT) unusable.push({ entry: entryName(u), person: res.person.id, ...n });
+      for (const n of notes.truncated) if (truncated.length < REPORT_LIMIT) truncated.push({ entry: entryName(u), person: res.person.id, ...n });
     }
     // One swap, only once the whole round has been read (never partial).
     await sink.replaceAll(people);
     this.known = known;
     this.owners = owners;
     this.deltaLink = r.deltaLink;
-    this.lastReport = buildReport({ people, entryOf: (id) => { const o = owners.get(id); return o === undefined ? undefined : entryName(known.get(o)!.user); }, skipped, at: clock.now() });
+    this.lastReport = buildReport({ people, entryOf: (id) => { const o = owners.get(id); return o === undefined ? undefined : entryName(known.get(o)!.user); }, skipped, unusable, truncated, at: clock.now() });
     sink.progress(users.size, users.size);
     const ms = clock.now() - started;
     log.info({ users: users.size, people: people.length, excluded, pages: r.pages, conflicts: this.lastReport.conflicts.length, ms }, 'entra-directory: full sync complete');

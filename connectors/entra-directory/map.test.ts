@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { directoryObjectPageSchema, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
-import { personIdOf, userIdentities, userToPerson, type MapOptions } from './map.ts';
+import { personIdOf, userIdentities, userNotes, userToPerson, type MapOptions } from './map.ts';
 
 const load = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 const OID = '6e5e2b1c-1111-4c3a-9a0e-0000000000a1';
@@ -62,6 +62,17 @@ describe('userToPerson', () => {
     expect(userToPerson(user({ department: null }), { ...opts, teamsFrom: 'department' })).toMatchObject({ ok: true, person: { teams: [] } });
     const groupTeams = new Map([[OID, ['support', 'sales']]]);
     expect(userToPerson(user(), { ...opts, teamsFrom: 'groups', groupTeams })).toMatchObject({ ok: true, person: { id: 'alice.example', name: 'Alice Example', teams: ['sales', 'support'] } });
+  });
+});
+
+describe('userNotes', () => {
+  it('lists phone values that are no number and a displayName cut to 256 characters', () => {
+    const u = { id: '0f2c9b1e-1111-4222-8333-444455556666', userPrincipalName: 'kim@corp.example', displayName: 'K'.repeat(2048), businessPhones: ['x2003', 'reception'], mobilePhone: '+1 555 010 0199' } as GraphUser;
+    expect(userNotes(u, opts.phone)).toEqual({
+      unusable: [{ attribute: 'businessPhones', value: 'reception', reason: 'not a phone number: no tel: identity' }],
+      truncated: [{ attribute: 'displayName', length: 2048, limit: 256 }],
+    });
+    expect(userIdentities(u, opts.phone)).toEqual(expect.arrayContaining(['tel:2003', 'tel:+15550100199']));
   });
 });
 

@@ -5,7 +5,7 @@
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import { personIdSchema, personSchema, type Person } from '../../core/model/person.ts';
 import { identitySchema } from '../../core/model/signal.ts';
-import { phoneToTel, type PhoneOptions } from '../../core/directory/phone.ts';
+import { phoneToTel, readPhone, type PhoneOptions } from '../../core/directory/phone.ts';
 import type { GraphUser } from '../msgraph-shared/schemas.ts';
 
 /** The user properties every delta round tracks (`$select`; only these are tracked for changes, user-delta). */
@@ -99,6 +99,25 @@ export function userToPerson(u: GraphUser, o: MapOptions): UserResult {
   });
   if (!person.success) return { ok: false, kind: 'invalid', reason: `not a valid person: ${person.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   return { ok: true, person: person.data };
+}
+
+/**
+ * What the person of a user leaves out, for the directory report (never silently): phone values
+ * that are no number, a displayName cut to the model's 256 characters.
+ */
+export function userNotes(u: GraphUser, phone: PhoneOptions): {
+  unusable: { attribute: string; value: string; reason: string }[];
+  truncated: { attribute: string; length: number; limit: number }[];
+} {
+  const unusable: { attribute: string; value: string; reason: string }[] = [];
+  const phones: [string, string][] = [...(u.businessPhones ?? []).map((n): [string, string] => ['businessPhones', n]), ...(u.mobilePhone != null ? [['mobilePhone', u.mobilePhone] as [string, string]] : [])];
+  for (const [attribute, n] of phones) {
+    if (n.trim() === '') continue;
+    const r = readPhone(n, phone);
+    if (!r.ok) unusable.push({ attribute, value: n.slice(0, 80), reason: `${r.reason}: no tel: identity` });
+  }
+  const name = u.displayName?.trim() ?? '';
+  return { unusable, truncated: name.length > 256 ? [{ attribute: 'displayName', length: name.length, limit: 256 }] : [] };
 }
 
 /** How a user is named in the directory report: its UPN and object id. */

@@ -27,10 +27,10 @@ describe('configuration', () => {
         auth: { keys: [{ name: 'helpdesk', secret: '${HELPDESK_KEY}', roles: ['watcher'], person: 'carol' }] },
         connectors: [{ id: 'demo', kind: 'demo', interval: '5s' }],
       },
-      { HELPDESK_KEY: 'hk-123456' },
+      { HELPDESK_KEY: 'hk-1234567890abcdef' },
     );
-    expect(loaded.config.auth.keys[0]!.secret).toBe('hk-123456');
-    expect(loaded.secrets).toEqual(['hk-123456']);
+    expect(loaded.config.auth.keys[0]!.secret).toBe('hk-1234567890abcdef');
+    expect(loaded.secrets).toEqual(['hk-1234567890abcdef']);
     expect(loaded.connectorConfigs.get('demo')).toMatchObject({ interval: 5000 });
     expect(Object.isFrozen(loaded.config)).toBe(true);
     // Durations default in seconds (30 s request timeout, 5 and 15 minute idle steps).
@@ -62,7 +62,7 @@ describe('configuration', () => {
   it('reads YAML files and people from a CSV file next to it', () => {
     writeFileSync(join(dir, 'people.csv'), 'id,name,identities,teams\nalice,Alice,sip:alice@corp.example;tel:+15550101,support\nbob,"Bob, Jr.",sip:bob@corp.example,support\n');
     writeFileSync(join(dir, 'hub.yaml'), 'peopleFile: people.csv\nauth:\n  keys:\n    - {name: admin, secret: "${ADMIN}", roles: [admin]}\n');
-    const loaded = loadConfigFile(join(dir, 'hub.yaml'), { env: { ADMIN: 'admin-key-1' }, manifests: manifestsByKind });
+    const loaded = loadConfigFile(join(dir, 'hub.yaml'), { env: { ADMIN: 'admin-key-1-abcdefgh' }, manifests: manifestsByKind });
     expect(loaded.people.map((p) => [p.id, p.name])).toEqual([['alice', 'Alice'], ['bob', 'Bob, Jr.']]);
     expect(loaded.people[0]!.identities).toEqual(['sip:alice@corp.example', 'tel:+15550101']);
   });

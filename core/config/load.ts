@@ -1,3 +1,4 @@
+import { DestinationPolicy } from '../watch/destination-policy.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -30,6 +31,9 @@ export function zodIssues(err: z.ZodError, prefix: Path = []): string[] {
 }
 
 const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The shortest API key accepted (README "Security": key rules). */
+export const MIN_KEY_LENGTH = 16;
 
 /**
  * `${VAR}` substitution from the environment. A secret field must be a reference: a literal secret
@@ -117,6 +121,8 @@ export function parseConfig(
     cfg.auth.keys.forEach((k, i) => {
       if (names.has(k.name)) errors.push(`auth.keys[${i}].name: duplicate key name ${k.name}`);
       names.add(k.name);
+      // A short key is guessed; the length (never the value) is named.
+      if (k.secret.length < MIN_KEY_LENGTH) errors.push(`auth.keys[${i}].secret: an API key needs at least ${MIN_KEY_LENGTH} characters (key ${k.name} has ${k.secret.length}); use a random key of 32 or more`);
     });
     people = [...cfg.people];
     if (cfg.peopleFile !== undefined) {
@@ -131,6 +137,11 @@ export function parseConfig(
       if (ids.has(p.id)) errors.push(`people[${i}].id: duplicate person ${p.id}`);
       ids.add(p.id);
     });
+    try {
+      new DestinationPolicy(cfg.webhooks.allowPrivateTargets);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
     cfg.auth.keys.forEach((k, i) => {
       if (k.person !== undefined && !ids.has(k.person)) errors.push(`auth.keys[${i}].person: unknown person ${k.person}`);
     });

@@ -31,8 +31,10 @@ export const hubConfigSchema = z.strictObject({
       heartbeat: durationSchema.prefault(15),
       /** Requests per key per second (token bucket); 0 disables. */
       rateLimit: z.number().nonnegative().default(200),
+      /** Failed authentications per client address per minute before 429 (api/auth-failures.ts); 0 disables. */
+      authFailureLimit: z.number().int().nonnegative().default(10),
     })
-    .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200 }),
+    .default({ port: 8080, bodyLimit: 1_048_576, requestTimeout: 30_000, maxStreamsPerKey: 20, streamBufferBytes: 1_048_576, heartbeat: 15_000, rateLimit: 200, authFailureLimit: 10 }),
   redis: z
     .strictObject({
       url: z.string().optional(),
@@ -76,8 +78,14 @@ export const hubConfigSchema = z.strictObject({
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),
       timeout: durationSchema.prefault(5),
+      /**
+       * Private and loopback destinations webhooks may deliver to: CIDRs (`10.1.0.0/16`, `fd12::/16`),
+       * addresses or host names. Link-local and cloud metadata addresses are refused whatever this says
+       * (core/watch/destination-policy.ts).
+       */
+      allowPrivateTargets: z.array(z.string().min(1).max(256)).max(256).default([]),
     })
-    .default({ maxAttempts: 8, timeout: 5000 }),
+    .default({ maxAttempts: 8, timeout: 5000, allowPrivateTargets: [] }),
   connectors: z.array(connectorEntrySchema).default([]),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).optional(),
   demo: z.boolean().default(false),

@@ -21,8 +21,27 @@ export interface Presence {
   readonly decidedBy?: string;
   /** When the view-relevant part last changed. */
   readonly since: number;
-  /** Increases with every change of the person's presence. */
+  /** Increases with every change of the person's presence (internal: watchers see `views`). */
   readonly version: number;
+  /**
+   * The version of each view shape, assigned by the store at commit so that every node and every
+   * restart agrees: a view's version and `since` move only when that view changes (a company
+   * watcher is not told that a meeting subject changed, not even by a number). Absent only on a
+   * presence that did not come from a store (tests); then the presence's own fields stand in.
+   */
+  readonly views?: ViewStamps;
+}
+
+/**
+ * `full`: the personal and team view (availability, class, activity, machine state, last active),
+ * whose `since` is the presence's. `limited`: the company and public view (availability and class),
+ * with its own `limitedSince`. Version 0 is the baseline every watcher sees for someone who never
+ * signed in (offline since the directory load), which a blocked watcher always sees.
+ */
+export interface ViewStamps {
+  readonly full: number;
+  readonly limited: number;
+  readonly limitedSince?: number;
 }
 
 export const CONTAINERS = ['personal', 'team', 'company', 'public', 'blocked'] as const;
@@ -67,28 +86,31 @@ export function viewFor(p: Presence, container: Container, baselineSince: number
   switch (container) {
     case 'personal':
     case 'team': {
+      const version = p.views?.full ?? p.version;
       const v: PresenceView = {
         person: p.person,
         availability: p.availability,
         class: p.class,
         activity: { token: p.activity.token, text: p.activity.text },
-        since: iso(p.since),
-        version: p.version,
+        since: iso(version === 0 ? baselineSince : p.since),
+        version,
       };
       if (p.machineState !== undefined) v.machineState = p.machineState;
       if (p.lastActive !== undefined) v.lastActive = iso(p.lastActive);
       return v;
     }
     case 'company':
-    case 'public':
+    case 'public': {
+      const version = p.views?.limited ?? p.version;
       return {
         person: p.person,
         availability: p.availability,
         class: p.class,
         activity: classActivity(p.class),
-        since: iso(p.since),
-        version: p.version,
+        since: iso(version === 0 ? baselineSince : p.views?.limitedSince ?? p.since),
+        version,
       };
+    }
     case 'blocked':
       return viewFor(offlinePresence(p.person, baselineSince), 'company', baselineSince);
   }

@@ -11,12 +11,37 @@ const token = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a token of letters, digits, dot, dash or underscore');
-const text = z.string().max(256);
+/**
+ * Characters refused in any text a signal carries (README "Security": bad input): C0 and C1
+ * controls and DEL (NUL truncates C strings, BEL/ESC drive terminals that show logs), the Unicode
+ * bidirectional formatting characters (U+202E and friends reorder what a watcher reads: Unicode
+ * UAX #9, CVE-2021-42574 "Trojan Source"), and lone surrogates (not Unicode text: a UTF-8 encoder
+ * turns them into U+FFFD, so what is stored is not what was sent).
+ */
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The first forbidden character of `s` as `U+XXXX`, or undefined. */
+export function forbiddenChar(s: string): string | undefined {
+  const m = FORBIDDEN_CHARS.exec(s);
+  return m === null ? undefined : `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** A string schema that refuses control, bidirectional-formatting and lone-surrogate characters. */
+export function cleanText(max: number, min = 0) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .superRefine((s, ctx) => {
+      const c = forbiddenChar(s);
+      if (c !== undefined) ctx.addIssue({ code: 'custom', message: `control or formatting character ${c} is not allowed` });
+    });
+}
+
+const text = cleanText(256);
 
 /** `scheme:value`, e.g. sip:alice@corp.example, tel:+15550101, mailto:alice@corp.example. */
-export const identitySchema = z
-  .string()
-  .max(256)
+export const identitySchema = cleanText(256)
   .regex(/^[a-z][a-z0-9+.-]*:.+$/i, 'an identity of the form scheme:value');
 
 export const activitySchema = z.union([
@@ -32,7 +57,7 @@ const availabilitySchema = z.union([
 ]);
 
 const instant = z.iso.datetime({ offset: true });
-const name = z.string().min(1).max(128);
+const name = cleanText(128, 1);
 
 /** The signal as it crosses the public contract (POST /v1/signals, collectors). */
 export const signalInputSchema = z

@@ -1,5 +1,6 @@
 import { CLASS_MIDPOINT } from '../model/availability.ts';
 import { classActivity } from '../model/presence.ts';
+import type { Presence, ViewStamps } from '../model/presence.ts';
 import type { PresenceDraft } from './ports.ts';
 
 /**
@@ -23,3 +24,34 @@ export function stateKey(d: PresenceDraft): string {
  * offline draft for them is no change, so no version 1 that changes nothing is published.
  */
 export const OFFLINE_FINGERPRINT = fingerprint({ person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') });
+
+/** What the personal and team view shows (core/model/presence.ts viewFor): the fingerprint without the deciding source. */
+export function fullViewKey(d: PresenceDraft): string {
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null]);
+}
+
+/** What the company and public view shows: availability and class (the activity shown is the class). */
+export function limitedViewKey(d: PresenceDraft): string {
+  return JSON.stringify([d.availability, d.class]);
+}
+
+const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
+/** The view keys of a person with nothing stored: the offline baseline, version 0 of each view. */
+export const OFFLINE_FULL_KEY = fullViewKey(OFFLINE_DRAFT);
+export const OFFLINE_LIMITED_KEY = limitedViewKey(OFFLINE_DRAFT);
+
+/**
+ * The view stamps of a change from `prev` (undefined: nothing stored) to `draft` committed at `at`:
+ * each view's version moves by one when its key changed, else stays. A stored presence without
+ * stamps (written before they existed) counts as changed, from its own version. The Redis commit
+ * script (core/pipeline/redis/scripts.ts COMMIT) does the same.
+ */
+export function nextViewStamps(prev: Presence | undefined, draft: PresenceDraft, at: number): ViewStamps {
+  const before: ViewStamps = prev === undefined ? { full: 0, limited: 0 } : (prev.views ?? { full: prev.version, limited: prev.version });
+  const fullChanged = prev === undefined ? fullViewKey(draft) !== OFFLINE_FULL_KEY : prev.views === undefined || fullViewKey(prev) !== fullViewKey(draft);
+  const limitedChanged = prev === undefined ? limitedViewKey(draft) !== OFFLINE_LIMITED_KEY : prev.views === undefined || limitedViewKey(prev) !== limitedViewKey(draft);
+  const out: { full: number; limited: number; limitedSince?: number } = { full: before.full + (fullChanged ? 1 : 0), limited: before.limited + (limitedChanged ? 1 : 0) };
+  const since = limitedChanged ? at : before.limitedSince;
+  if (since !== undefined) out.limitedSince = since;
+  return Object.freeze(out);
+}

@@ -7,6 +7,8 @@ import { CONTAINERS, viewFor, type Container, type Presence, type PresenceView }
 import type { Clock } from '../util/clock.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
+import { postWebhook } from './deliver.ts';
+import { DestinationPolicy } from './destination-policy.ts';
 import { viewKey } from './watchers.ts';
 
 export interface WebhookSpec {
@@ -86,6 +88,7 @@ export class Webhooks {
   private active: boolean;
   private seen: string | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private readonly policy: DestinationPolicy;
 
   constructor(
     private readonly deps: {
@@ -98,12 +101,16 @@ export class Webhooks {
       backoff?: { baseMs: number; maxMs: number };
       store?: ConnectorStore;
       pollMs?: number;
+      /** webhooks.allowPrivateTargets (destination-policy.ts). */
+      allowPrivateTargets?: readonly string[];
     },
   ) {
     this.active = deps.store === undefined;
+    this.policy = new DestinationPolicy(deps.allowPrivateTargets ?? []);
   }
 
   async create(spec: WebhookSpec): Promise<{ status: WebhookStatus; secret: string }> {
+    await this.policy.checkUrl(spec.url);
     const stored: StoredHook = {
       id: randomUUID(),
       url: spec.url,
@@ -242,15 +249,19 @@ export class Webhooks {
     const body = JSON.stringify({ webhook: h.id, presence: batch });
     const timestamp = String(Math.floor(this.deps.clock.now() / 1000));
     try {
-      const res = await fetch(h.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(h.secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.timeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status < 200 || res.status >= 300) throw new Error(`receiver answered ${res.status}`);
+      let status: number;
+      try {
+        status = await postWebhook(h.url, { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(h.secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp }, body, {
+          timeoutMs: this.deps.timeoutMs,
+          policy: this.policy,
+        });
+      } catch (e) {
+        // The reason stays in the log (admins only): lastError, shown through the API, says only
+        // "unreachable" or "answered N", so that it cannot be used to map the network behind the hub.
+        this.deps.log.warn({ webhook: h.id, err: errorMessage(e) }, `webhook ${h.id} unreachable`);
+        throw new Error('unreachable');
+      }
+      if (status < 200 || status >= 300) throw new Error(`answered ${status}`);
       h.delivered += batch.length;
       h.consecutive = 0;
       h.state = 'active';

@@ -109,7 +109,7 @@ let t: TestHub;
 let routes: string[];
 beforeAll(async () => {
   // Composed as api/server.ts composes it: the API plus the dashboard.
-  t = await testHub({ config: teamConfig({ server: { rateLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')), plugins: (ctx) => [dashboard(ctx)] });
+  t = await testHub({ config: teamConfig({ server: { rateLimit: 0, authFailureLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')), plugins: (ctx) => [dashboard(ctx)] });
   routes = liveRoutes(t.app);
 });
 afterAll(async () => t.close());

@@ -67,7 +67,7 @@ beforeAll(async () => {
     server: { port: 0, host: '127.0.0.1', rateLimit: 0 },
     people: base.people,
     auth: base.auth,
-    webhooks: { maxAttempts: 2 },
+    webhooks: { maxAttempts: 2, allowPrivateTargets: ['127.0.0.1'] },
     connectors: [
       { id: 'teams', kind: 'msgraph-presence', tenantId: 'tenant-1', clientId: 'client-1', clientSecret: '${GRAPH_SECRET}', graphBaseUrl: `${up}/graph`, tokenEndpoint: `${up}/token`, users: ['fa8bf3dc-eca7-46b7-bad1-db199b62afc3'], poll: { interval: 1 } },
       { id: 'dirsync', kind: 'directory-webhook', url: `${up}/dir`, secret: '${DW_SECRET}', interval: '100ms', retryBase: '100ms', retryMax: '200ms' },

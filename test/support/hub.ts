@@ -89,6 +89,8 @@ export function teamConfig(extra: Partial<HubConfigInput> = {}): HubConfigInput 
         { name: 'public', secret: '${PUBLIC_KEY}', roles: ['watcher'] },
       ],
     },
+    // Tests deliver webhooks to receivers on loopback, which the destination policy refuses by default.
+    webhooks: { allowPrivateTargets: ['127.0.0.1'] },
     ...extra,
   };
 }
@@ -96,7 +98,7 @@ export function teamConfig(extra: Partial<HubConfigInput> = {}): HubConfigInput 
 export const TEAM_ENV = {
   ADMIN_KEY: 'admin-secret-0001',
   PUB_KEY: 'publisher-secret-0002',
-  BOB_KEY: 'bob-secret-0003',
+  BOB_KEY: 'bob-secret-000003',
   CAROL_KEY: 'carol-secret-0004',
   DAVE_KEY: 'dave-secret-0005',
   MALLORY_KEY: 'mallory-secret-0006',

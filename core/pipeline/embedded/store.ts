@@ -2,7 +2,7 @@ import type { Presence } from '../../model/presence.ts';
 import { judgeIncoming, type Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
-import { OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
+import { nextViewStamps, OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 
 interface PersonState {
@@ -80,7 +80,8 @@ export class MemoryStore implements PresenceStore {
       if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) return s.presence === undefined ? { accepted: true, changed: false } : { accepted: true, changed: false, presence: s.presence };
       // `since` is when the state a watcher sees last changed (stateKey), not any field.
       const since = s.presence !== undefined && stateKey(s.presence) === stateKey(draft) ? s.presence.since : basis.at;
-      const presence: Presence = Object.freeze({ ...draft, since, version: (s.presence?.version ?? 0) + 1 });
+      const views = nextViewStamps(s.presence, draft, basis.at);
+      const presence: Presence = Object.freeze({ ...draft, since, version: (s.presence?.version ?? 0) + 1, views });
       s.presence = presence;
       s.fingerprint = fingerprint;
       return { accepted: true, changed: true, presence };

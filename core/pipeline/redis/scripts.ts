@@ -65,34 +65,46 @@ for key, k in pairs(bumps) do redis.call('HINCRBY', key, '#rev', k) end
 return out`;
 
 /**
- * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence; then 5 per entry:
- * basis rev, basis at, fingerprint, draft JSON, state key (fingerprint.ts stateKey). Refuses (0) a basis older than the stored one (rev
- * first, then evaluation instant); accepts without change (1, version, since) when the fingerprint
- * is the stored one, a person with nothing stored counting as offline (then just {1}); otherwise
- * bumps the version and sets since to the basis instant, or keeps it when the state key is the
- * stored one (2, version, since). Mirrors
- * MemoryStore.commitPresence. The draft is not sent back: equal fingerprints mean equal view fields,
- * so the caller builds the presence from the draft it sent.
+ * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence, ARGV[2] and ARGV[3] its
+ * full and limited view keys; then 7 per entry: basis rev, basis at, fingerprint, draft JSON, state
+ * key (fingerprint.ts stateKey), full view key, limited view key. Refuses (0) a basis older than the
+ * stored one (rev first, then evaluation instant); accepts without change (1, version, since, full
+ * view version, limited view version, limited since) when the fingerprint is the stored one, a
+ * person with nothing stored counting as offline (then just {1}); otherwise bumps the version and
+ * sets since to the basis instant, or keeps it when the state key is the stored one, and bumps
+ * each view's version whose key changed (a limited change also sets its since): (2, ...). A hash
+ * written before view versions existed (no fk) counts as changed from its own version. Mirrors
+ * MemoryStore.commitPresence and fingerprint.ts nextViewStamps. The draft is not sent back: equal
+ * fingerprints mean equal view fields, so the caller builds the presence from the draft it sent.
  */
 export const COMMIT = `local out = {}
 for i = 1, #KEYS do
-  local b = 1 + (i - 1) * 5
+  local b = 3 + (i - 1) * 7
   local key = KEYS[i]
   local rev = tonumber(ARGV[b + 1])
   local at = tonumber(ARGV[b + 2])
-  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd', 'sk')
+  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd', 'sk', 'fk', 'lk', 'fv', 'lv', 'ls')
   local crev = tonumber(cur[1])
   if crev and (rev < crev or (rev == crev and at < tonumber(cur[2]))) then
     out[i] = {0}
   elseif (cur[3] or ARGV[1]) == ARGV[b + 3] then
     redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2])
-    if cur[4] then out[i] = {1, cur[4], cur[5]} else out[i] = {1} end
+    if cur[4] then out[i] = {1, cur[4], cur[5], cur[10] or '', cur[11] or '', cur[12] or ''} else out[i] = {1} end
   else
     local v = tostring((tonumber(cur[4]) or 0) + 1)
     local since = ARGV[b + 2]
     if cur[7] and cur[5] and cur[7] == ARGV[b + 5] then since = cur[5] end
-    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', since, 'd', ARGV[b + 4], 'sk', ARGV[b + 5])
-    out[i] = {2, v, since}
+    local fk, lk, fv, lv, ls = ARGV[2], ARGV[3], 0, 0, cur[12] or ''
+    if cur[4] then
+      if cur[8] then fk, lk, fv, lv = cur[8], cur[9], tonumber(cur[10]), tonumber(cur[11])
+      else fk, lk, fv, lv = '', '', tonumber(cur[4]), tonumber(cur[4]) end
+    end
+    if fk ~= ARGV[b + 6] then fv = fv + 1 end
+    if lk ~= ARGV[b + 7] then lv = lv + 1; ls = ARGV[b + 2] end
+    fv = tostring(fv)
+    lv = tostring(lv)
+    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', since, 'd', ARGV[b + 4], 'sk', ARGV[b + 5], 'fk', ARGV[b + 6], 'lk', ARGV[b + 7], 'fv', fv, 'lv', lv, 'ls', ls)
+    out[i] = {2, v, since, fv, lv, ls}
   end
 end
 return out`;

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Presence } from '../../model/presence.ts';
+import type { Presence, ViewStamps } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
-import { OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
+import { fullViewKey, limitedViewKey, OFFLINE_FINGERPRINT, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, stateKey } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
@@ -85,11 +85,11 @@ export class RedisStore implements PresenceStore {
     const out = new Map<string, Presence>();
     if (people.length === 0) return out;
     const pipe = this.deps.redis.pipeline();
-    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'v', 'since', 'd');
+    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'v', 'since', 'd', 'fv', 'lv', 'ls');
     const replies = (await execOrThrow(pipe)) as (string | null)[][];
     people.forEach((p, i) => {
-      const [v, since, d] = replies[i] ?? [];
-      if (v != null && since != null && d != null) out.set(p, presenceOf(d, since, v));
+      const [v, since, d, fv, lv, ls] = replies[i] ?? [];
+      if (v != null && since != null && d != null) out.set(p, presenceOf(d, since, v, stampsOf(fv, lv, ls)));
     });
     return out;
   }
@@ -100,15 +100,16 @@ export class RedisStore implements PresenceStore {
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
-      const args: (string | number)[] = [OFFLINE_FINGERPRINT];
-      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft), stateKey(e.draft));
+      const args: (string | number)[] = [OFFLINE_FINGERPRINT, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY];
+      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft), stateKey(e.draft), fullViewKey(e.draft), limitedViewKey(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
     const replies = ((await execOrThrow(pipe)) as (number | string)[][][]).flat();
-    return replies.map(([code, v, since], i) => {
+    return replies.map(([code, v, since, fv, lv, ls], i) => {
       if (Number(code) === 0) return { accepted: false, changed: false };
       if (v === undefined) return { accepted: true, changed: false };
-      const presence: Presence = Object.freeze({ ...entries[i]!.draft, since: Number(since), version: Number(v) });
+      const views = stampsOf(fv, lv, ls);
+      const presence: Presence = Object.freeze({ ...entries[i]!.draft, since: Number(since), version: Number(v), ...(views !== undefined ? { views } : {}) });
       return { accepted: true, changed: Number(code) === 2, presence };
     });
   }
@@ -143,9 +144,15 @@ class Applied implements ApplyResult {
   }
 }
 
-function presenceOf(draft: string, since: string, version: string): Presence {
+function presenceOf(draft: string, since: string, version: string, views: ViewStamps | undefined): Presence {
   const d = JSON.parse(draft) as PresenceDraft;
-  return Object.freeze({ ...d, activity: Object.freeze(d.activity), since: Number(since), version: Number(version) });
+  return Object.freeze({ ...d, activity: Object.freeze(d.activity), since: Number(since), version: Number(version), ...(views !== undefined ? { views } : {}) });
+}
+
+/** The view stamps of a hash (absent on one written before they existed: see COMMIT). */
+function stampsOf(fv: string | number | null | undefined, lv: string | number | null | undefined, ls: string | number | null | undefined): ViewStamps | undefined {
+  if (fv == null || lv == null || fv === '' || lv === '') return undefined;
+  return Object.freeze({ full: Number(fv), limited: Number(lv), ...(ls != null && ls !== '' ? { limitedSince: Number(ls) } : {}) });
 }
 
 /** Runs a pipeline and throws the first command error (ioredis reports them per command). */

@@ -1,0 +1,145 @@
+import * as ews from 'ews-javascript-api';
+import { XhrApi } from '@ewsjs/xhr';
+import type { Clock } from '../../core/util/clock.ts';
+import { HubError, errorMessage, isHubError } from '../../core/util/errors.ts';
+import type { BusyBlock } from '../calendar-common/blocks.ts';
+import type { OofReading } from '../calendar-common/engine.ts';
+import type { WorkingHours } from '../calendar-common/working-hours.ts';
+import { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
+import type { EwsCalendarConfig } from './config.ts';
+import { dayWindow, eventToBlock, mergedToBlocks, oofOf, workingHoursOf } from './map.ts';
+import { EwsTransport, type Pace } from './transport.ts';
+
+/** One mailbox of a GetUserAvailability answer: its reading, or the error that concerns only it. */
+export type AvailabilityResult =
+  | { readonly mailbox: string; readonly ok: true; readonly blocks: BusyBlock[]; readonly workingHours: WorkingHours | null }
+  | { readonly mailbox: string; readonly ok: false; readonly code: string; readonly message: string };
+
+const ms = (d: ews.DateTime | undefined | null): number => (d == null ? Number.NaN : d.TotalMilliSeconds);
+
+/**
+ * The only code that speaks EWS, through ews-javascript-api: GetUserAvailability, GetUserOofSettings,
+ * Subscribe (streaming, calendar folder) and the StreamingSubscriptionConnection. Every call gets
+ * its own ExchangeService (credentials, impersonation, X-AnchorMailbox) on the shared transport
+ * pace, and throws a classified HubError (transport.ts), never the library's own. ErrorServerBusy
+ * is waited out and the same request sent again, up to `maxBusyWaits` in a row, without counting
+ * as a failure.
+ */
+export class EwsClient {
+  readonly pace: Pace = { until: 0 };
+  private readonly tokens: ClientCredentialsProvider | undefined;
+
+  constructor(private readonly o: { config: EwsCalendarConfig; clock: Clock; onRequest?: () => void; onBusy?: (ms: number) => void }) {
+    const a = o.config.auth;
+    if (a.type === 'oauth') {
+      this.tokens = new ClientCredentialsProvider({ tokenEndpoint: a.tokenEndpoint ?? `https://login.microsoftonline.com/${encodeURIComponent(a.tenantId)}/oauth2/v2.0/token`, clientId: a.clientId, clientSecret: a.clientSecret, scope: a.scope ?? `${new URL(o.config.url).origin}/.default`, clock: o.clock });
+    }
+  }
+
+  /** A fresh ExchangeService for one call: UTC, the configured version, credentials, impersonation. */
+  private async service(impersonate: string | undefined): Promise<{ svc: ews.ExchangeService; transport: EwsTransport }> {
+    const c = this.o.config;
+    const svc = new ews.ExchangeService(ews.ExchangeVersion[c.version], ews.TimeZoneInfo.Utc);
+    svc.Url = new ews.Uri(c.url);
+    const inner = new XhrApi({ timeout: c.timeout, rejectUnauthorized: !c.allowUntrustedCertificate });
+    const a = c.auth;
+    if (a.type === 'oauth') {
+      let token: string;
+      try {
+        token = await this.tokens!.getToken();
+      } catch (e) {
+        throw isHubError(e) && e.kind === 'permanent' ? new HubError('HUB_ERR_EWS_AUTH', `OAuth token refused: ${e.message}`, { kind: 'permanent' }) : new HubError('HUB_ERR_EWS_UNREACHABLE', `OAuth token endpoint: ${errorMessage(e)}`, { kind: 'transient' });
+      }
+      svc.Credentials = new ews.OAuthCredentials(token);
+    } else if (a.type === 'ntlm') {
+      inner.useNtlmAuthentication(`${a.domain}\\${a.username}`, a.password);
+      svc.Credentials = new ews.WebCredentials(`${a.domain}\\${a.username}`, a.password);
+    } else svc.Credentials = new ews.WebCredentials(a.username, a.password);
+    if (impersonate !== undefined) {
+      svc.ImpersonatedUserId = new ews.ImpersonatedUserId(ews.ConnectingIdType.SmtpAddress, impersonate);
+      svc.HttpHeaders.Add('X-AnchorMailbox', impersonate);
+    }
+    const transport = new EwsTransport({ inner, pace: this.pace, timeoutMs: c.timeout, ...(this.o.onRequest !== undefined ? { onRequest: this.o.onRequest } : {}), ...(this.o.onBusy !== undefined ? { onBusy: this.o.onBusy } : {}) });
+    svc.XHRApi = transport;
+    return { svc, transport };
+  }
+
+  /** One library call with ErrorServerBusy waited out (the transport holds the next request until BackOffMilliseconds). */
+  private async call<T>(impersonate: string | undefined, what: string, fn: (svc: ews.ExchangeService) => Promise<T>): Promise<T> {
+    for (let waits = 0; ; waits++) {
+      const { svc, transport } = await this.service(impersonate);
+      try {
+        return await fn(svc);
+      } catch (e) {
+        const failure = transport.lastFailure ?? (isHubError(e) ? e : new HubError('HUB_ERR_EWS_MALFORMED', `${what}: ${errorMessage(e)}`, { kind: 'transient' }));
+        if (failure.kind === 'throttled' && waits < this.o.config.maxBusyWaits) continue;
+        throw failure;
+      }
+    }
+  }
+
+  /** Who to impersonate for a call about `mailbox`: the mailbox itself with impersonation (and always with app-only OAuth). */
+  private actAs(mailbox: string): string | undefined {
+    return this.o.config.impersonation || this.o.config.auth.type === 'oauth' ? mailbox : undefined;
+  }
+
+  /** GetUserAvailability for up to batchSize mailboxes over [start, end); per-mailbox errors come back as results. */
+  async availability(mailboxes: readonly string[], start: number, end: number, anchor = mailboxes[0]!): Promise<AvailabilityResult[]> {
+    const c = this.o.config;
+    const w = dayWindow(start, end);
+    const options = new ews.AvailabilityOptions();
+    options.RequestedFreeBusyView = c.view === 'Detailed' ? ews.FreeBusyViewType.Detailed : ews.FreeBusyViewType.FreeBusyMerged;
+    options.MergedFreeBusyInterval = c.mergedInterval;
+    const results = await this.call(this.actAs(anchor), 'GetUserAvailability', (svc) =>
+      svc.GetUserAvailability(
+        mailboxes.map((m) => new ews.AttendeeInfo(m)),
+        new ews.TimeWindow(new ews.DateTime(w.start), new ews.DateTime(w.end)),
+        ews.AvailabilityData.FreeBusy,
+        options,
+      ),
+    );
+    const list = results.AttendeesAvailability?.Responses ?? [];
+    if (list.length !== mailboxes.length) throw new HubError('HUB_ERR_EWS_MALFORMED', `GetUserAvailability: ${list.length} FreeBusyResponse elements for ${mailboxes.length} mailboxes`, { kind: 'transient' });
+    return list.map((a, i): AvailabilityResult => {
+      const mailbox = mailboxes[i]!;
+      if (a.Result === ews.ServiceResult.Error) return { mailbox, ok: false, code: ews.ServiceError[a.ErrorCode] ?? String(a.ErrorCode), message: a.ErrorMessage ?? '' };
+      const blocks =
+        a.ViewType === ews.FreeBusyViewType.FreeBusyMerged || a.ViewType === ews.FreeBusyViewType.MergedOnly
+          ? mergedToBlocks(a.MergedFreeBusyStatus ?? [], w.start, c.mergedInterval)
+          : (a.CalendarEvents ?? []).flatMap((e) => eventToBlock({ start: ms(e.StartTime), end: ms(e.EndTime), status: e.FreeBusyStatus, subject: e.Details?.Subject, isPrivate: e.Details?.IsPrivate }) ?? []);
+      const wh = a.WorkingHours;
+      const workingHours = wh == null ? null : workingHoursOf({ days: wh.DaysOfTheWeek ?? [], startMinutes: wh.StartTime?.TotalMinutes ?? Number.NaN, endMinutes: wh.EndTime?.TotalMinutes ?? Number.NaN, utcOffsetMinutes: wh.TimeZone?.BaseUtcOffset?.TotalMinutes ?? 0 });
+      return { mailbox, ok: true, blocks, workingHours };
+    });
+  }
+
+  /** GetUserOofSettings of one mailbox (impersonating it). */
+  async oof(mailbox: string): Promise<OofReading> {
+    const s = await this.call(this.actAs(mailbox), 'GetUserOofSettings', (svc) => svc.GetUserOofSettings(mailbox));
+    return oofOf({ state: ews.OofState[s.State] ?? 'Disabled', start: ms(s.Duration?.StartTime), end: ms(s.Duration?.EndTime) });
+  }
+
+  /** A streaming subscription on the mailbox's calendar folder (created, modified, deleted items). */
+  async subscribe(mailbox: string): Promise<ews.StreamingSubscription> {
+    return this.call(mailbox, 'Subscribe', (svc) => svc.SubscribeToStreamingNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted));
+  }
+
+  /** A StreamingSubscriptionConnection (lifetime 1-30 minutes) on a service anchored at the group's first mailbox. */
+  async connection(anchor: string, lifetimeMinutes: number): Promise<{ conn: ews.StreamingSubscriptionConnection; transport: EwsTransport }> {
+    const { svc, transport } = await this.service(anchor);
+    return { conn: new ews.StreamingSubscriptionConnection(svc, lifetimeMinutes), transport };
+  }
+
+  /** Checks the credentials and the endpoint: GetUserAvailability for one mailbox (or an empty request). */
+  async probe(mailbox: string | undefined): Promise<void> {
+    const now = this.o.clock.now();
+    if (mailbox !== undefined) await this.availability([mailbox], now, now + 3_600_000);
+    else await this.call(undefined, 'GetUserOofSettings', (svc) => svc.GetUserOofSettings('probe@invalid.example')).catch((e: HubError) => {
+      if (e.code !== 'HUB_ERR_EWS_MAILBOX') throw e;
+    });
+  }
+
+  invalidateToken(): void {
+    this.tokens?.invalidate();
+  }
+}

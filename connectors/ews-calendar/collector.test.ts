@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
+import { EwsCalendarConnector } from './connector.ts';
+import { EwsSimulator } from './simulator.ts';
+
+const BASIC = { username: 'svc-presence', password: 'ews-secret' };
+let sims: EwsSimulator[] = [];
+let conns: EwsCalendarConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+async function setup(n: number, extra: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof EwsSimulator>[0] = {}) {
+  const sim = new EwsSimulator({ basic: BASIC, ...simOpts });
+  await sim.start();
+  sims.push(sim);
+  const people = [];
+  for (let i = 0; i < n; i++) {
+    sim.addMailbox(`user${i}@corp.example`);
+    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
+  }
+  const config = ewsCalendarConfigSchema.parse({ url: sim.url, auth: { type: 'basic', ...BASIC }, pollInterval: '1h', ...extra });
+  const h = connectorHarness<EwsCalendarConfig>({ id: 'exchange', config, people });
+  const c = new EwsCalendarConnector(h.ctx);
+  conns.push(c);
+  return { sim, h, c };
+}
+const availability = (sim: EwsSimulator) => sim.requests.filter((r) => r.op === 'GetUserAvailabilityRequest');
+
+describe('ews-calendar against the EWS simulator', () => {
+  it('reads free/busy in batches of at most 100 and emits each meeting with its window; private meetings carry no subject', async () => {
+    const { sim, h, c } = await setup(150, { details: 'subject' });
+    const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+    sim.setEvents('user3@corp.example', [
+      { start, end: start + 30 * 60_000, busyType: 'Busy', subject: 'Weekly sync', location: 'Room 1' },
+      { start: start + 3_600_000, end: start + 7_200_000, busyType: 'Busy', subject: 'Secret', isPrivate: true },
+    ]);
+    await c.start();
+    await c.firstCycle();
+    // The probe, then 150 mailboxes in two requests.
+    expect(availability(sim).map((r) => r.mailboxes.length)).toEqual([1, 100, 50]);
+    const mine = h.signals.filter((s) => s.person === 'user3');
+    expect(mine).toEqual([
+      expect.objectContaining({ category: 'calendar', availability: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, from: new Date(start).toISOString(), until: new Date(start + 30 * 60_000).toISOString(), expireType: 'time' }),
+      expect.objectContaining({ availability: 'busy', activity: 'in-a-meeting', from: new Date(start + 3_600_000).toISOString() }),
+    ]);
+    expect(JSON.stringify(h.signals)).not.toMatch(/Secret|Room 1/);
+    // Unchanged: nothing new. Cancelled: cleared at once.
+    const n = h.signals.length;
+    await c.runCycle();
+    expect(h.signals).toHaveLength(n);
+    sim.setEvents('user3@corp.example', [{ start: start + 3_600_000, end: start + 7_200_000, busyType: 'Busy', isPrivate: true }]);
+    await c.runCycle();
+    expect(h.signals.slice(n)).toEqual([expect.objectContaining({ person: 'user3', endpoint: mine[0]!.endpoint, availability: 'available' })]);
+  });
+
+  it('reads out of office with impersonation: Enabled and Scheduled', async () => {
+    const { sim, h, c } = await setup(2, { impersonation: true });
+    const from = Date.now() - 3_600_000;
+    sim.setOof('user0@corp.example', { state: 'Enabled' });
+    sim.setOof('user1@corp.example', { state: 'Scheduled', start: from, end: from + 86_400_000 });
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals.find((s) => s.person === 'user0')).toMatchObject({ endpoint: 'mailbox-oof', availability: 'away', activity: 'out-of-office' });
+    expect(h.signals.find((s) => s.person === 'user1')).toMatchObject({ endpoint: 'mailbox-oof', from: new Date(Math.floor(from / 1000) * 1000).toISOString(), until: new Date(Math.floor(from / 1000) * 1000 + 86_400_000).toISOString() });
+    expect(sim.requests.filter((r) => r.op === 'GetUserOofSettingsRequest').map((r) => r.impersonated)).toEqual(['user0@corp.example', 'user1@corp.example']);
+  });
+
+  it('puts an unknown mailbox on the directory report and keeps reading the others', async () => {
+    const { sim, h, c } = await setup(2);
+    h.ctx.directory.people(); // user9 is in the directory but has no mailbox on the server
+    (h.ctx.config as { mailboxes?: string[] }).mailboxes = ['user0@corp.example', 'ghost@corp.example', 'user1@corp.example'];
+    const start = Date.now() + 600_000;
+    sim.setEvents('user1@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
+    await c.start();
+    await c.firstCycle();
+    expect(c.report().skipped).toEqual([{ entry: 'mailto:ghost@corp.example', reason: expect.stringContaining('ErrorMailRecipientNotFound') }]);
+    expect(h.signals.map((s) => s.person)).toEqual(['user1']);
+  });
+
+  it('waits BackOffMilliseconds after ErrorServerBusy and sends the same request again, without a failure', async () => {
+    const { sim, h, c } = await setup(3);
+    const errors: unknown[] = [];
+    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    await c.start();
+    await c.firstCycle();
+    const from = sim.requests.length;
+    sim.throttleNext(400);
+    await c.runCycle();
+    const after = sim.requests.slice(from);
+    expect(after.map((r) => r.op)).toEqual(['GetUserAvailabilityRequest (ErrorServerBusy)', 'GetUserAvailabilityRequest']);
+    expect(after[1]!.at - after[0]!.at).toBeGreaterThanOrEqual(400 - 2);
+    expect(errors).toEqual([]);
+  });
+
+  it('bad credentials: start fails permanently naming the cause, testConnection says so without the secret', async () => {
+    const { h } = await setup(1);
+    const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, auth: { type: 'basic', username: BASIC.username, password: 'wrong-password' } } });
+    conns.push(bad);
+    await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent', message: expect.stringContaining('401') });
+    const t = await bad.testConnection();
+    expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
+    expect(t.message).not.toContain('wrong-password');
+  });
+});

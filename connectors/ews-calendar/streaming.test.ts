@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
+import { EwsCalendarConnector } from './connector.ts';
+import { EwsSimulator } from './simulator.ts';
+
+const BASIC = { username: 'svc-presence', password: 'ews-secret' };
+let sims: EwsSimulator[] = [];
+let conns: EwsCalendarConnector[] = [];
+afterEach(async () => {
+  for (const c of conns) await c.stop();
+  for (const s of sims) await s.stop();
+  sims = [];
+  conns = [];
+});
+
+async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Streaming on; the simulator's "minute" is 400 ms so a 1-minute connection ends within the test. */
+async function streaming(n: number, extra: Record<string, unknown> = {}) {
+  const sim = new EwsSimulator({ basic: BASIC, minuteMs: 400 });
+  await sim.start();
+  sims.push(sim);
+  const people = [];
+  for (let i = 0; i < n; i++) {
+    sim.addMailbox(`user${i}@corp.example`);
+    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
+  }
+  const config = ewsCalendarConfigSchema.parse({ url: sim.url, auth: { type: 'basic', ...BASIC }, impersonation: true, streaming: true, streamLifetime: 1, pollInterval: '1h', debounce: '50ms', ...extra });
+  const h = connectorHarness<EwsCalendarConfig>({ id: 'exchange', config, people });
+  const c = new EwsCalendarConnector(h.ctx);
+  conns.push(c);
+  await c.start();
+  await c.firstCycle();
+  await until('a stream open', () => sim.openStreams().length > 0);
+  return { sim, h, c };
+}
+const ops = (sim: EwsSimulator, op: string) => sim.requests.filter((r) => r.op === op);
+
+describe('ews-calendar streaming notifications', () => {
+  it('subscribes each mailbox calendar, impersonating it, on connections of streamGroupSize', async () => {
+    const { sim, c } = await streaming(5, { streamGroupSize: 2 });
+    await until('three connections', () => sim.openStreams().length === 3);
+    expect(ops(sim, 'Subscribe').map((r) => r.impersonated).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `user${i}@corp.example`));
+    expect(sim.openStreams().map((s) => s.length).sort()).toEqual([1, 2, 2]);
+    expect(c.streamed().sort()).toEqual(sim.subscribedMailboxes().sort());
+  });
+
+  it('a meeting added during streaming is read at once, without waiting for a poll', async () => {
+    const { sim, h } = await streaming(3);
+    const polls = ops(sim, 'GetUserAvailabilityRequest').length;
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 60_000;
+    sim.setEvents('user1@corp.example', [{ start, end: start + 1_800_000, busyType: 'Busy' }]);
+    const [s] = await h.waitForSignals(1);
+    expect(s).toMatchObject({ person: 'user1', availability: 'busy', from: new Date(start).toISOString() });
+    // One re-read of that mailbox alone.
+    expect(ops(sim, 'GetUserAvailabilityRequest').slice(polls).map((r) => r.mailboxes)).toEqual([['user1@corp.example']]);
+  });
+
+  it('opens the connection again when the server ends it at its lifetime (ConnectionStatus Closed)', async () => {
+    const { sim, h } = await streaming(1);
+    await until('the third connection', () => ops(sim, 'GetStreamingEvents').length >= 3 && sim.openStreams().length === 1, 5000);
+    // The same subscription on each: no re-subscribe for a clean end.
+    expect(ops(sim, 'Subscribe')).toHaveLength(1);
+    const start = Date.now() + 60_000;
+    sim.setEvents('user0@corp.example', [{ start, end: start + 60_000, busyType: 'OOF' }]);
+    await h.waitForSignals(1);
+  });
+
+  it('after a subscription error: subscribes again, reads the group again, and keeps streaming', async () => {
+    const { sim, h, c } = await streaming(2);
+    const before = { subscribe: ops(sim, 'Subscribe').length, reads: ops(sim, 'GetUserAvailabilityRequest').length };
+    sim.expireSubscriptions();
+    await until('subscribed again', () => ops(sim, 'Subscribe').length === before.subscribe + 2 && sim.openStreams().length === 1 && sim.subscribedMailboxes().length === 2);
+    await c.settled();
+    await until('the group read again', () => ops(sim, 'GetUserAvailabilityRequest').length > before.reads);
+    expect(ops(sim, 'GetUserAvailabilityRequest').slice(before.reads)[0]!.mailboxes.slice().sort()).toEqual(['user0@corp.example', 'user1@corp.example']);
+    const start = Date.now() + 60_000;
+    sim.setEvents('user0@corp.example', [{ start, end: start + 60_000, busyType: 'Busy' }]);
+    await h.waitForSignals(1);
+  });
+});
