@@ -3,6 +3,7 @@ import type { ConnectorContext, ConnectorManifest } from './connector/contract.t
 import { ConnectorSupervisor } from './connector/supervisor.ts';
 import type { LeasePort } from './connector/lease.ts';
 import { LeasedRunner } from './connector/leased-runner.ts';
+import { ConnectorSwitches } from './connector/switches.ts';
 import { Directory } from './directory/directory.ts';
 import { Ingest } from './manager/ingest.ts';
 import { PresenceManager } from './manager/presence-manager.ts';
@@ -14,11 +15,13 @@ import { embeddedPipeline } from './pipeline/embedded/index.ts';
 import type { Pipeline } from './pipeline/ports.ts';
 import { compileRules, type Rules } from './rules/rules-config.ts';
 import type { Clock } from './util/clock.ts';
+import { HubError, isHubError } from './util/errors.ts';
 import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
 import { DirectoryReport } from './directory/report.ts';
 import { ComposedDirectory } from './directory/composed-directory.ts';
+import { Publishers } from './publish/publishers.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -54,8 +57,8 @@ export class Hub {
   private readonly cache = new PresenceCache();
   private readonly listeners = new Set<ChangeListener>();
   private unsubscribe: (() => void) | undefined;
-  private publishTimer: NodeJS.Timeout | undefined;
-  private readonly toPublish = new Map<string, Presence>();
+  /** Fan-out to publishing connectors and their reconciliation (core/publish). */
+  readonly publishers: Publishers;
   private started = false;
 
   constructor(readonly deps: HubDeps) {
@@ -63,7 +66,9 @@ export class Hub {
     this.nodeId = deps.nodeId ?? 'node-1';
     this.metrics = deps.metrics ?? new HubMetrics();
     this.rules = compileRules(loaded.config.rules ?? {});
-    this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log });
+    this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log, ...(loaded.config.dataDir !== undefined ? { dataDir: loaded.config.dataDir } : {}) });
+    const shared = (id: string) => this.pipeline.connectorStore?.(id) ?? memoryConnectorStore();
+    const notices = this.pipeline.notices !== undefined ? { notices: this.pipeline.notices } : {};
     const dirStore = this.pipeline.mode === 'redis' ? this.pipeline.connectorStore?.('hub:directory') : undefined;
     this.people = new ComposedDirectory({
       base: loaded.people,
@@ -74,9 +79,17 @@ export class Hub {
       dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
-        this.pipeline.store.forget(gone).catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
+        // The bus forgets with the store: their versions start again at 1 (on every node).
+        this.pipeline.store
+          .forget(gone)
+          .then(() => this.pipeline.bus.forget(gone))
+          .catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
       },
+      relationshipStore: shared('hub:relationships'),
+      ...notices,
     });
+    this.publishers = new Publishers({ clock, log, presence: (people) => this.presence(people), people: () => [...this.directory.ids()] });
+    this.switches = new ConnectorSwitches({ store: shared('hub:connectors'), ...notices, log, apply: (wanted) => this.applySwitches(wanted) });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
     this.ingest = new Ingest({
       queue: this.pipeline.queue,
@@ -93,15 +106,18 @@ export class Hub {
       maxAttempts: loaded.config.webhooks.maxAttempts,
       timeoutMs: loaded.config.webhooks.timeout,
       allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
-      // Redis mode: one registry for every node, one node delivering (the webhooks lease).
-      ...(this.pipeline.mode === 'redis' && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
+      // Redis mode: one registry for every node, one node delivering (the webhooks lease);
+      // embedded mode with a dataDir: the registry survives a restart.
+      ...(this.pipeline.durable === true && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
     });
     for (const entry of loaded.config.connectors) {
       const manifest = deps.manifests.get(entry.kind)!;
       const config = loaded.connectorConfigs.get(entry.id);
       const supervisor = this.createSupervisor(entry.id, manifest, config);
-      if (entry.enabled) this.supervisors.set(entry.id, supervisor);
-      else this.disabled.set(entry.id, supervisor);
+      if (entry.enabled) {
+        this.supervisors.set(entry.id, supervisor);
+        this.publishers.add(entry.id, supervisor);
+      } else this.disabled.set(entry.id, supervisor);
     }
   }
 
@@ -115,6 +131,12 @@ export class Hub {
   private createSupervisor(id: string, manifest: ConnectorManifest, config: unknown): ConnectorSupervisor {
     const log = this.deps.log.child({ connector: id });
     let supervisor: ConnectorSupervisor | undefined;
+    const state = this.pipeline.connectorStore?.(id) ?? memoryConnectorStore();
+    const report = {
+      ok: () => supervisor?.reporter.ok(),
+      error: (e: unknown) => supervisor?.reporter.error(e),
+      count: (name: string, n?: number) => supervisor?.reporter.count(name, n),
+    };
     const sink = this.people.sink(id, (done, total) => {
       supervisor?.setProgress(done, total);
       log.info({ done, total }, `directory sync ${id}: ${done}${total === undefined ? '' : `/${total}`}`);
@@ -129,25 +151,29 @@ export class Hub {
         const res = await this.ingest.submitPartial(signals);
         this.metrics.signalsAccepted.inc({ via: 'connector' }, res.accepted);
         for (const r of res.refused) this.metrics.signalsRefused.inc({ reason: r.code });
+        for (const r of res.refused) this.metrics.connectorRefused.inc({ connector: id, reason: r.code });
+        supervisor?.emitted(res.accepted, res.refused);
         return { accepted: res.accepted, refused: res.refused.map((r) => ({ index: r.index, code: r.code, detail: r.detail })) };
       },
       directorySink: sink,
       // Shared by every node in Redis mode: a connector taking over on another node finds it.
-      state: this.pipeline.connectorStore?.(id) ?? memoryConnectorStore(),
-      report: {
-        ok: () => supervisor?.reporter.ok(),
-        error: (e) => supervisor?.reporter.error(e),
-        count: (name, n) => supervisor?.reporter.count(name, n),
-      },
+      state,
+      report,
+      ...(manifest.capabilities.includes('publish') ? { publishing: this.publishers.port(id, state, report, log) } : {}),
     };
-    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock });
+    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock, publishStats: () => this.publishers.stats(id) });
     return supervisor;
   }
 
   // --- directory -------------------------------------------------------------------------------
 
-  setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Person {
-    return this.people.setRelationships(person, r);
+  async setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Promise<Person> {
+    try {
+      return await this.people.setRelationships(person, r);
+    } catch (e) {
+      if (isHubError(e)) throw e;
+      throw new HubError('HUB_ERR_UNAVAILABLE', 'relationships: could not be stored now; nothing changed', { kind: 'transient', status: 503, retryAfterMs: 2000, cause: e });
+    }
   }
 
   // --- presence --------------------------------------------------------------------------------
@@ -175,20 +201,7 @@ export class Hub {
       }
     }
     this.webhooks.onChange(p);
-    this.toPublish.set(p.person, p);
-    if (this.publishTimer === undefined) {
-      this.publishTimer = setTimeout(() => void this.flushPublishers(), 50);
-      this.publishTimer.unref?.();
-    }
-  }
-
-  private async flushPublishers(): Promise<void> {
-    this.publishTimer = undefined;
-    const changes = [...this.toPublish.values()];
-    this.toPublish.clear();
-    await Promise.all(
-      [...this.supervisors.values()].filter((s) => s.manifest.capabilities.includes('publish')).map((s) => s.publish(changes)),
-    );
+    this.publishers.offer(p);
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
@@ -196,11 +209,21 @@ export class Hub {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    if (this.pipeline.mode === 'embedded' && this.pipeline.durable !== true) {
+      this.deps.log.warn('embedded mode without dataDir: webhooks, relationships, sign-outs and connector switches set through the API are kept in memory only and lost at restart');
+    }
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
+    this.unforget = this.pipeline.bus.onForget((people) => {
+      for (const id of people) this.cache.delete(id);
+    });
     this.manager.start();
     // People synced earlier by another node are known before this node serves or collects.
     await this.people.start();
+    // The admin's switches (shared, durable) decide over the configuration's `enabled`.
+    await this.switches.start();
     for (const [id, s] of this.supervisors) await this.run(id, s);
+    this.launched = true;
+    if (this.deps.lease === undefined && this.pipeline.durable === true) await this.webhooks.activate();
     if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
       this.webhookRunner = new LeasedRunner({
         lease: this.deps.lease,
@@ -234,24 +257,13 @@ export class Hub {
       task: {
         start: async () => {
           await s.start();
-          await this.republish(s);
+          await this.publishers.takeover(id, s);
         },
         stop: () => s.stop(),
       },
     });
     this.runners.set(id, runner);
     runner.start();
-  }
-
-  /**
-   * A publisher that has just taken its connector over from another node hears every person's
-   * current presence once: a change made while no node held the lease is not lost, and what the
-   * previous node wrote into the system is corrected (publishers write only what differs).
-   */
-  private async republish(s: ConnectorSupervisor): Promise<void> {
-    if (!s.manifest.capabilities.includes('publish') || s.health().state !== 'running') return;
-    const ids = [...this.directory.ids()];
-    for (let i = 0; i < ids.length; i += 1000) await s.publish(await this.presence(ids.slice(i, i + 1000)));
   }
 
   private async halt(id: string, s: ConnectorSupervisor): Promise<void> {
@@ -279,9 +291,12 @@ export class Hub {
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     await pausing;
     await this.webhookRunner?.stop();
-    if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    await this.publishers.close();
     this.people.stop();
+    this.switches.stop();
+    this.launched = false;
     this.unsubscribe?.();
+    this.unforget?.();
     this.webhooks.close();
     // The queue waits for batches in hand, which has no bound of its own: give it one.
     let timer: NodeJS.Timeout | undefined;
@@ -294,23 +309,44 @@ export class Hub {
 
   // --- connectors at run time (admin console) ---------------------------------------------------
 
-  /** Starts a disabled connector and moves it to `supervisors`; false if there is no such disabled connector. */
+  /**
+   * Enables a disabled connector on every node (a shared, durable switch): it runs here, or under
+   * its lease on one node. False if there is no such disabled connector.
+   */
   async enableConnector(id: string): Promise<boolean> {
-    const s = this.disabled.get(id);
-    if (s === undefined) return false;
-    this.disabled.delete(id);
-    this.supervisors.set(id, s);
-    if (this.started) await this.run(id, s);
+    if (!this.disabled.has(id)) return false;
+    await this.switches.set(id, true);
     return true;
   }
 
-  /** Stops a running connector and moves it to `disabled`; false if there is no such enabled connector. */
+  /** Disables a running connector on every node; false if there is no such enabled connector. */
   async disableConnector(id: string): Promise<boolean> {
-    const s = this.supervisors.get(id);
-    if (s === undefined) return false;
-    this.supervisors.delete(id);
-    this.disabled.set(id, s);
-    await this.halt(id, s);
+    if (!this.supervisors.has(id)) return false;
+    await this.switches.set(id, false);
     return true;
+  }
+
+  private readonly switches: ConnectorSwitches;
+  private unforget: (() => void) | undefined;
+  /** True once start() has run the enabled connectors; switches before that only sort them. */
+  private launched = false;
+
+  /** Brings this node in line with the switches (from this node's call or another node's notice). */
+  private async applySwitches(wanted: ReadonlyMap<string, boolean>): Promise<void> {
+    for (const [id, enabled] of wanted) {
+      const s = enabled ? this.disabled.get(id) : this.supervisors.get(id);
+      if (s === undefined) continue; // unknown here, or already so
+      if (enabled) {
+        this.disabled.delete(id);
+        this.supervisors.set(id, s);
+        this.publishers.add(id, s);
+        if (this.launched) await this.run(id, s);
+      } else {
+        this.supervisors.delete(id);
+        this.publishers.remove(id);
+        this.disabled.set(id, s);
+        if (this.launched) await this.halt(id, s);
+      }
+    }
   }
 }

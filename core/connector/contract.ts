@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { PhoneOptions } from '../directory/phone.ts';
 import type { Person } from '../model/person.ts';
 import type { Presence } from '../model/presence.ts';
+import type { PublishingPort, PublishStats } from '../publish/target.ts';
 import type { SignalInput } from '../model/signal.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
@@ -83,6 +84,11 @@ export interface ConnectorContext<C> {
    * instance one, and test contexts use the embedded store.
    */
   readonly state: ConnectorStore;
+  /**
+   * For `publish` connectors: attach the connector's publish target to the hub's reconciliation
+   * (docs/publishing.md). Once attached, presence changes reach the target, not `publish()`.
+   */
+  readonly publishing?: PublishingPort;
 }
 
 /** Durable key-value state namespaced per connector id; every call is a batch. */
@@ -108,7 +114,11 @@ export interface Health {
   /** The last few outcomes, newest first. */
   readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string }[];
   readonly counts: Readonly<Record<string, number>>;
+  /** Signals ingest refused, by reason (HUB_ERR_SIGNAL_INVALID, HUB_ERR_UNKNOWN_PERSON). */
+  readonly refused: Readonly<Record<string, number>>;
   readonly progress?: { readonly done: number; readonly total?: number };
+  /** The reconciliation of a publisher that attached a target: writes, retries, pending, ... */
+  readonly publishing?: PublishStats;
 }
 
 export interface TestResult {
