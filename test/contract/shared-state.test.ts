@@ -18,6 +18,7 @@ import { silentLogger } from '../../core/util/logger.ts';
 import { SESSION_COOKIE } from '../../api/session.ts';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { capturingLogger } from '../support/log-capture.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { waitFor } from './pipeline-contract.ts';
 
@@ -144,4 +145,17 @@ describe.each([
     expect(got.statusCode).toBe(200);
     expect(got.json()).toMatchObject({ id, url: 'http://127.0.0.1:9/hook' });
   }, 20_000);
+});
+
+describe('embedded mode without dataDir', () => {
+  it('keeps what the API configured in memory only, and says so at start', async () => {
+    const { log, lines } = capturingLogger('info');
+    const t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, log });
+    try {
+      expect(t.hub.pipeline.durable).toBe(false);
+      expect(lines.some((l) => /without dataDir: .*kept in memory only and lost at restart/.test(l.raw))).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
 });
