@@ -167,11 +167,15 @@ export async function runFaults(d: FaultDeps): Promise<FaultRecord[]> {
     `SIGKILL ${victim.id}`,
     async () => {
       await d.burst(victim.url);
-      await sleep(200);
-      const [jobs, states] = await Promise.all([d.activeJobs(), connectorStates(d.nodes, d.key)]);
-      const held = [...states.values()].filter((c) => c.node === victim.id).map((c) => c.id);
+      const burstAt = Date.now();
+      const held = [...(await connectorStates(d.nodes, d.key)).values()].filter((c) => c.node === victim.id).map((c) => c.id);
+      await sleep(Math.max(0, burstAt + 200 - Date.now()));
       await victim.signal('SIGKILL');
-      measured = measureKill(d, victim, held, jobs, Date.now());
+      const killedAt = Date.now();
+      // Read after the kill: what the dead node held stays in the active list until recovered
+      // (with what the survivor has in hand at that instant).
+      const jobs = await d.activeJobs();
+      measured = measureKill(d, victim, held, jobs, killedAt);
     },
     async () => {
       await victim.start();
