@@ -77,7 +77,16 @@ async function build(deps: AppDeps) {
   const limiter = new RateLimiter(cfg.rateLimit, () => deps.clock.now());
   const redact = redactor(loaded.secrets);
   // A dashboard session cookie counts as the key it was exchanged for (api/session.ts).
-  const sessions = new SessionStore(loaded.config.auth.keys, { now: () => deps.clock.now() });
+  // Revocations are shared by every node and kept across restarts where the pipeline keeps state.
+  const sessionStore = deps.hub.pipeline.connectorStore?.('hub:sessions');
+  const sessions = new SessionStore(loaded.config.auth.keys, {
+    now: () => deps.clock.now(),
+    ...(sessionStore !== undefined
+      ? { shared: { store: sessionStore, log: deps.log, ...(deps.hub.pipeline.notices !== undefined ? { notices: deps.hub.pipeline.notices } : {}) } }
+      : {}),
+  });
+  await sessions.start();
+  app.addHook('onClose', async () => sessions.stop());
   app.decorate('sessions', sessions);
   const failures = new AuthFailureLimiter(cfg.authFailureLimit, () => deps.clock.now());
   app.decorate('authFailures', failures);

@@ -1,6 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '../core/config/schema.ts';
+import type { ConnectorStore } from '../core/connector/contract.ts';
+import type { Notices } from '../core/pipeline/ports.ts';
+import { SharedRecord } from '../core/pipeline/shared-record.ts';
+import { HubError } from '../core/util/errors.ts';
+import type { Logger } from '../core/util/logger.ts';
 import type { Principal } from './auth.ts';
 
 export const SESSION_COOKIE = 'ph_session';
@@ -16,17 +21,33 @@ interface KeyEntry {
  * the page. The cookie is `id.name.expiry.mac`, a random 32-byte id signed with HMAC-SHA256 under a
  * key derived from the API key's own secret. The hub keeps no table of sessions, so a session
  * survives a hub restart (the board reconnects by itself) and works on every node in Redis mode;
- * rotating an API key ends its sessions. Logout revokes the id in memory on this node (until the
- * session would expire) and deletes the cookie in the browser.
+ * rotating an API key ends its sessions. Logout revokes the id (until the session would expire)
+ * and deletes the cookie in the browser. With a `shared` store the revocations are shared state
+ * (core/pipeline/shared-record.ts): kept in Redis or the embedded `dataDir`, announced to every
+ * node, so a cookie signed out on node 1 is refused by node 2 and after a restart.
  */
 export class SessionStore {
   private readonly byName = new Map<string, KeyEntry>();
   private readonly revoked = new Map<string, number>();
+  private readonly shared: SharedRecord | undefined;
 
   constructor(
     keys: readonly { name: string; secret: string; roles: readonly Role[]; person?: string }[],
-    private readonly opts: { now: () => number; ttlMs?: number },
+    private readonly opts: { now: () => number; ttlMs?: number; shared?: { store: ConnectorStore; notices?: Notices; log: Logger } },
   ) {
+    const sh = opts.shared;
+    this.shared =
+      sh === undefined
+        ? undefined
+        : new SharedRecord({
+            store: sh.store,
+            ...(sh.notices !== undefined ? { notices: sh.notices } : {}),
+            topic: 'revocations',
+            log: sh.log,
+            onChange: (entries) => {
+              for (const [id, exp] of entries) if (Number(exp) > this.opts.now()) this.revoked.set(id, Number(exp));
+            },
+          });
     for (const k of keys) {
       const principal: Principal = { name: k.name, roles: new Set(k.roles), open: false, ...(k.person !== undefined ? { person: k.person } : {}) };
       this.byName.set(k.name, { principal, mac: createHmac('sha256', k.secret).update('presence-hub session v1').digest() });
@@ -65,12 +86,30 @@ export class SessionStore {
     return createHmac('sha256', k.mac).update(body).digest('base64url');
   }
 
-  revoke(value: string): void {
+  /** Reads the revocations made so far (on any node, before a restart), then follows them. */
+  async start(): Promise<void> {
+    await this.shared?.start();
+  }
+
+  stop(): void {
+    this.shared?.stop();
+  }
+
+  /** Refused here at once; stored for every node before it resolves (503 when it cannot be). */
+  async revoke(value: string): Promise<void> {
     const s = this.verify(value);
     if (s === undefined) return;
     const now = this.opts.now();
-    for (const [id, exp] of this.revoked) if (exp <= now) this.revoked.delete(id);
+    const expired = [...this.revoked].filter(([, exp]) => exp <= now).map(([id]) => id);
+    for (const id of expired) this.revoked.delete(id);
     this.revoked.set(s.id, s.expiresAt);
+    if (this.shared === undefined) return;
+    try {
+      await this.shared.set([[s.id, String(s.expiresAt)]]);
+      if (expired.length > 0) await this.shared.delete(expired);
+    } catch (e) {
+      throw new HubError('HUB_ERR_UNAVAILABLE', 'session: signed out on this node only; the sign-out could not be shared now, try again', { kind: 'transient', status: 503, retryAfterMs: 2000, cause: e });
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ import type { ConnectorContext, ConnectorManifest } from './connector/contract.t
 import { ConnectorSupervisor } from './connector/supervisor.ts';
 import type { LeasePort } from './connector/lease.ts';
 import { LeasedRunner } from './connector/leased-runner.ts';
+import { ConnectorSwitches } from './connector/switches.ts';
 import { Directory } from './directory/directory.ts';
 import { Ingest } from './manager/ingest.ts';
 import { PresenceManager } from './manager/presence-manager.ts';
@@ -14,6 +15,7 @@ import { embeddedPipeline } from './pipeline/embedded/index.ts';
 import type { Pipeline } from './pipeline/ports.ts';
 import { compileRules, type Rules } from './rules/rules-config.ts';
 import type { Clock } from './util/clock.ts';
+import { HubError, isHubError } from './util/errors.ts';
 import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
@@ -63,7 +65,9 @@ export class Hub {
     this.nodeId = deps.nodeId ?? 'node-1';
     this.metrics = deps.metrics ?? new HubMetrics();
     this.rules = compileRules(loaded.config.rules ?? {});
-    this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log });
+    this.pipeline = deps.pipeline ?? embeddedPipeline({ clock, log, ...(loaded.config.dataDir !== undefined ? { dataDir: loaded.config.dataDir } : {}) });
+    const shared = (id: string) => this.pipeline.connectorStore?.(id) ?? memoryConnectorStore();
+    const notices = this.pipeline.notices !== undefined ? { notices: this.pipeline.notices } : {};
     const dirStore = this.pipeline.mode === 'redis' ? this.pipeline.connectorStore?.('hub:directory') : undefined;
     this.people = new ComposedDirectory({
       base: loaded.people,
@@ -74,9 +78,16 @@ export class Hub {
       dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
-        this.pipeline.store.forget(gone).catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
+        // The bus forgets with the store: their versions start again at 1 (on every node).
+        this.pipeline.store
+          .forget(gone)
+          .then(() => this.pipeline.bus.forget(gone))
+          .catch((e: unknown) => log.error({ err: e, people: gone.length }, 'could not forget retired people'));
       },
+      relationshipStore: shared('hub:relationships'),
+      ...notices,
     });
+    this.switches = new ConnectorSwitches({ store: shared('hub:connectors'), ...notices, log, apply: (wanted) => this.applySwitches(wanted) });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
     this.ingest = new Ingest({
       queue: this.pipeline.queue,
@@ -94,8 +105,9 @@ export class Hub {
       maxAttempts: loaded.config.webhooks.maxAttempts,
       timeoutMs: loaded.config.webhooks.timeout,
       allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
-      // Redis mode: one registry for every node, one node delivering (the webhooks lease).
-      ...(this.pipeline.mode === 'redis' && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
+      // Redis mode: one registry for every node, one node delivering (the webhooks lease);
+      // embedded mode with a dataDir: the registry survives a restart.
+      ...(this.pipeline.durable === true && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
     });
     for (const entry of loaded.config.connectors) {
       const manifest = deps.manifests.get(entry.kind)!;
@@ -147,8 +159,13 @@ export class Hub {
 
   // --- directory -------------------------------------------------------------------------------
 
-  setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Person {
-    return this.people.setRelationships(person, r);
+  async setRelationships(person: string, r: { personal: readonly string[]; blocked: readonly string[] }): Promise<Person> {
+    try {
+      return await this.people.setRelationships(person, r);
+    } catch (e) {
+      if (isHubError(e)) throw e;
+      throw new HubError('HUB_ERR_UNAVAILABLE', 'relationships: could not be stored now; nothing changed', { kind: 'transient', status: 503, retryAfterMs: 2000, cause: e });
+    }
   }
 
   // --- presence --------------------------------------------------------------------------------
@@ -197,11 +214,21 @@ export class Hub {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    if (this.pipeline.mode === 'embedded' && this.pipeline.durable !== true) {
+      this.deps.log.warn('embedded mode without dataDir: webhooks, relationships, sign-outs and connector switches set through the API are kept in memory only and lost at restart');
+    }
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
+    this.unforget = this.pipeline.bus.onForget((people) => {
+      for (const id of people) this.cache.delete(id);
+    });
     this.manager.start();
     // People synced earlier by another node are known before this node serves or collects.
     await this.people.start();
+    // The admin's switches (shared, durable) decide over the configuration's `enabled`.
+    await this.switches.start();
     for (const [id, s] of this.supervisors) await this.run(id, s);
+    this.launched = true;
+    if (this.deps.lease === undefined && this.pipeline.durable === true) await this.webhooks.activate();
     if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
       this.webhookRunner = new LeasedRunner({
         lease: this.deps.lease,
@@ -282,7 +309,10 @@ export class Hub {
     await this.webhookRunner?.stop();
     if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
     this.people.stop();
+    this.switches.stop();
+    this.launched = false;
     this.unsubscribe?.();
+    this.unforget?.();
     this.webhooks.close();
     // The queue waits for batches in hand, which has no bound of its own: give it one.
     let timer: NodeJS.Timeout | undefined;
@@ -295,23 +325,42 @@ export class Hub {
 
   // --- connectors at run time (admin console) ---------------------------------------------------
 
-  /** Starts a disabled connector and moves it to `supervisors`; false if there is no such disabled connector. */
+  /**
+   * Enables a disabled connector on every node (a shared, durable switch): it runs here, or under
+   * its lease on one node. False if there is no such disabled connector.
+   */
   async enableConnector(id: string): Promise<boolean> {
-    const s = this.disabled.get(id);
-    if (s === undefined) return false;
-    this.disabled.delete(id);
-    this.supervisors.set(id, s);
-    if (this.started) await this.run(id, s);
+    if (!this.disabled.has(id)) return false;
+    await this.switches.set(id, true);
     return true;
   }
 
-  /** Stops a running connector and moves it to `disabled`; false if there is no such enabled connector. */
+  /** Disables a running connector on every node; false if there is no such enabled connector. */
   async disableConnector(id: string): Promise<boolean> {
-    const s = this.supervisors.get(id);
-    if (s === undefined) return false;
-    this.supervisors.delete(id);
-    this.disabled.set(id, s);
-    await this.halt(id, s);
+    if (!this.supervisors.has(id)) return false;
+    await this.switches.set(id, false);
     return true;
+  }
+
+  private readonly switches: ConnectorSwitches;
+  private unforget: (() => void) | undefined;
+  /** True once start() has run the enabled connectors; switches before that only sort them. */
+  private launched = false;
+
+  /** Brings this node in line with the switches (from this node's call or another node's notice). */
+  private async applySwitches(wanted: ReadonlyMap<string, boolean>): Promise<void> {
+    for (const [id, enabled] of wanted) {
+      const s = enabled ? this.disabled.get(id) : this.supervisors.get(id);
+      if (s === undefined) continue; // unknown here, or already so
+      if (enabled) {
+        this.disabled.delete(id);
+        this.supervisors.set(id, s);
+        if (this.launched) await this.run(id, s);
+      } else {
+        this.supervisors.delete(id);
+        this.disabled.set(id, s);
+        if (this.launched) await this.halt(id, s);
+      }
+    }
   }
 }

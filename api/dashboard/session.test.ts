@@ -38,10 +38,10 @@ describe('SessionStore', () => {
     expect(store.verify(value)).toBeUndefined();
   });
 
-  it('refuses an expired or revoked session', () => {
+  it('refuses an expired or revoked session', async () => {
     const a = store.issue({ name: 'admin', roles: new Set(['admin']), open: false }).value;
     const b = store.issue({ name: 'admin', roles: new Set(['admin']), open: false }).value;
-    store.revoke(a);
+    await store.revoke(a);
     expect(store.verify(a)).toBeUndefined();
     expect(store.verify(b)).toBeDefined();
     clock.advance(3600_001);

@@ -61,7 +61,7 @@ export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { time
     for (const action of ['enable', 'disable'] as const) {
       r.post(
         `/v1/connectors/:id/${action}`,
-        { config: { access: ['admin'] }, schema: { summary: `${action === 'enable' ? 'Start' : 'Stop'} a connector on this node until the hub restarts`, params: idParams } },
+        { config: { access: ['admin'] }, schema: { summary: `${action === 'enable' ? 'Start' : 'Stop'} a connector on every node, kept across restarts until switched back`, params: idParams } },
         async (req) => {
           const { id } = req.params;
           if (!hub.supervisors.has(id) && !hub.disabled.has(id)) throw new HubError('HUB_ERR_NOT_FOUND', `id: no connector ${id}`, { status: 404 });

@@ -56,7 +56,7 @@ export function sessionRoutes({ loaded, clock }: RouteContext) {
       // Sliding renewal: a wall screen that keeps asking stays signed in.
       if (s !== undefined && s.expiresAt - clock.now() < app.sessions.ttlMs / 2) {
         const fresh = app.sessions.issue(s.principal);
-        app.sessions.revoke(cookie!);
+        await app.sessions.revoke(cookie!);
         setSessionCookie(req, reply, fresh.value, fresh.expiresAt);
         return who(req.principal!, fresh.expiresAt);
       }
@@ -64,7 +64,7 @@ export function sessionRoutes({ loaded, clock }: RouteContext) {
     });
     r.delete('/v1/session', { config: { access: 'public' }, schema: { summary: 'Sign out: end the session and delete its cookie' } }, async (req, reply) => {
       const cookie = req.cookies[SESSION_COOKIE];
-      if (cookie !== undefined) app.sessions.revoke(cookie);
+      if (cookie !== undefined) await app.sessions.revoke(cookie);
       clearSessionCookie(reply);
       return reply.code(204).send();
     });

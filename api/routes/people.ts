@@ -75,7 +75,7 @@ export function peopleRoutes({ hub }: RouteContext) {
         if (!hub.directory.has(person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${person}`, { status: 404 });
         const unknown = [...req.body.personal, ...req.body.blocked].find((p) => !hub.directory.has(p));
         if (unknown !== undefined) throw new HubError('HUB_ERR_UNKNOWN_PERSON', `relationships: unknown person ${unknown}`, { status: 422 });
-        const p = hub.setRelationships(person, req.body);
+        const p = await hub.setRelationships(person, req.body);
         return { id: p.id, personal: [...p.personal], blocked: [...p.blocked] };
       },
     );

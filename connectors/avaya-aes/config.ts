@@ -47,8 +47,8 @@ export const aesConfigSchema = z
     /** Requests in flight while monitors are started. */
     concurrency: z.number().int().min(1).max(256).default(32),
     requestTimeout: durationSchema.prefault(10),
-    /** Availability while ringing or dialing: none (activity only), available or busy. */
-    ringingAvailability: z.enum(['none', 'available', 'busy']).default('none'),
+    /** Availability of the phone register while it rings or dials (the hub needs one: `ringing` and `dialing` have none of their own). */
+    ringingAvailability: z.enum(['available', 'busy']).default('available'),
     /** A dropped connection not back (and its lines re-read) within this: the lines' registers lapse. */
     lapseAfter: durationSchema.prefault(30),
     /** How often the directory is read again for people added or removed. */

@@ -53,7 +53,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     const { sim, h } = await setup();
     await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
     const call = sim.dial('+15559990000', '4750');
-    await until('ringing', () => lineOf(h.signals, 'alice') === '-/ringing');
+    await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.answer(call, '4750');
     await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
     expect(last(h.signals, 'alice')).toMatchObject({ category: 'phone', endpoint: '4750', source: 'aes' });
@@ -65,7 +65,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     const { sim, h } = await setup({ fragment: true });
     await until('baseline', () => lineOf(h.signals, 'bob') === 'available/-' && lineOf(h.signals, 'alice') === 'available/-');
     const call = sim.dial('4751', '4750');
-    await until('bob dials, alice rings', () => lineOf(h.signals, 'bob') === '-/dialing' && lineOf(h.signals, 'alice') === '-/ringing');
+    await until('bob dials, alice rings', () => lineOf(h.signals, 'bob') === 'available/dialing' && lineOf(h.signals, 'alice') === 'available/ringing');
     sim.answer(call, '4750');
     await until('both in a call', () => lineOf(h.signals, 'bob') === 'busy/on-the-phone' && lineOf(h.signals, 'alice') === 'busy/on-the-phone');
     sim.hangup(call, '4751');
@@ -129,7 +129,7 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('running', () => sup.health().state === 'running');
     // Events flow on the new session.
     const next = sim.dial('+15559990005', '4750');
-    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === '-/ringing');
+    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.hangup(next, '+15559990005');
   });
 
@@ -182,5 +182,47 @@ describe('avaya-aes against the DMCC simulator', () => {
     expect(sup.health().state).toBe('running');
     expect(sup.health().lastError).toBeUndefined();
     expect(h.signals.filter((s) => s.person === 'ghost')).toEqual([]);
+  });
+
+  it('a monitor AE Services ends is started again, and the line is right again', async () => {
+    const { sim, h } = await setup();
+    const call = sim.dial('+15559990007', '4750');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.endMonitors('4750');
+    await until('monitor back', () => sim.monitorsOf('4750') === 1);
+    await sleep(100);
+    expect(lineOf(h.signals, 'alice')).toBe('busy/on-the-phone'); // re-read, no flicker
+    expect(h.signals.filter((s) => s.person === 'alice' && s.until !== undefined)).toEqual([]);
+    sim.hangup(call, '4750');
+    await until('idle', () => lineOf(h.signals, 'alice') === 'available/-');
+  });
+
+  it('a password changed while connected: the reconnect stops with the cause in health, no more attempts', async () => {
+    const { sim, sup } = await setup();
+    sim.users.set('hub', 'rotated');
+    sim.dropConnections();
+    await until('auth error in health', () => sup.health().lastError?.code === 'HUB_ERR_AES_AUTH');
+    const n = sim.requests.length;
+    await sleep(500);
+    expect(sim.requests.length).toBe(n);
+    expect(sup.health().state).toBe('degraded');
+  });
+
+  it('people added to or removed from the directory get or lose their monitor at the next rescan', async () => {
+    const sim = new AesSimulator({ stations: ['4750', '4751'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const people = [{ id: 'alice', identities: ['ext:4750'] }];
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1', directoryRescan: '1s' }), people: [...PEOPLE] });
+    const directory = { ...h.ctx.directory, people: () => people.map((p) => ({ ...p, teams: [], personal: [], blocked: [] }) as never) };
+    const c = avayaAesManifest.create({ ...h.ctx, directory });
+    stops.push(() => c.stop());
+    await c.start();
+    await until('alice monitored', () => sim.monitorsOf('4750') === 1 && sim.monitorCount === 1);
+    people.length = 0;
+    people.push({ id: 'bob', identities: ['ext:4751'] });
+    await until('bob monitored, alice not', () => sim.monitorsOf('4751') === 1 && sim.monitorsOf('4750') === 0, 4000);
+    expect(lineOf(h.signals, 'alice')).toBe('lapsed');
   });
 });

@@ -73,7 +73,15 @@ export class AvayaAesConnector implements Connector {
     this.client = client;
     let session: DmccSession;
     try {
-      session = await DmccSession.start(client, { config: this.ctx.config, log: this.ctx.log, onKeepAliveFailed: (e) => this.ctx.report.error(e) });
+      session = await DmccSession.start(client, {
+        config: this.ctx.config,
+        log: this.ctx.log,
+        onKeepAliveFailed: (e) => {
+          this.ctx.report.error(e);
+          // No answer to the keep-alive: the connection is as good as gone; start over before the session expires.
+          if (e.code === 'HUB_ERR_AES_TIMEOUT') client.close();
+        },
+      });
     } catch (e) {
       this.countRequests(client);
       client.close();
@@ -156,8 +164,8 @@ export class AvayaAesConnector implements Connector {
       case 'monitor-ended': {
         const line = this.lines.onMonitorEnded(m.crossRefId);
         if (line === undefined || this.client === undefined) return;
+        // Started again and re-read; the lamp keeps its state meanwhile (it lapses only if the monitor is refused).
         this.ctx.log.info({ extension: line.extension, cause: m.cause }, 'monitor ended by AE Services; starting it again');
-        this.lines.lapse([line]);
         const client = this.client;
         void this.track(this.monitorLine(gen, client, line).catch((e: unknown) => this.ctx.report.error(e)));
         return;

@@ -140,7 +140,7 @@ export class LineTracker {
   }
 }
 
-export type RingingAvailability = 'none' | 'available' | 'busy';
+export type RingingAvailability = 'available' | 'busy';
 
 /** Line state -> the phone register's signal fields (category phone). */
 export function lineSignal(state: LineState, ringingAvailability: RingingAvailability): Pick<SignalInput, 'availability' | 'activity'> {
@@ -152,8 +152,8 @@ export function lineSignal(state: LineState, ringingAvailability: RingingAvailab
       return { availability: 'busy', activity: 'on-hold' };
     case 'ringing':
     case 'dialing':
-      // A phone that rings does not make its owner busy, unless configured (as sip-dialog does).
-      return ringingAvailability === 'none' ? { activity: state } : { availability: ringingAvailability, activity: state };
+      // A phone that rings does not make its owner busy unless configured; the activity shows it.
+      return { availability: ringingAvailability, activity: state };
     case 'idle':
       return { availability: 'available' };
   }

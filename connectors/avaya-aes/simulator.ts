@@ -46,17 +46,23 @@ export class AesSimulator {
   port = 0;
   /** Every request received, by root element name. */
   readonly requests: { at: number; name: string }[] = [];
+  /** The CTI users and their passwords (a test may change a password while the hub is connected). */
+  readonly users: Map<string, string>;
   /** When set, ResetApplicationSessionTimer is answered but does not extend the session (to test expiry). */
   ignoreResets = false;
   expired = 0;
 
+  private readonly stations: ReadonlySet<string>;
+
   constructor(private readonly opts: SimulatorOptions) {
     this.switchName = opts.switchName ?? 'CM1';
-    this.calls = new CallModel((x) => this.deviceOf(x), (x) => opts.stations.includes(x));
+    this.stations = new Set(opts.stations);
+    this.users = new Map(Object.entries(opts.users ?? { hub: 'secret' }));
+    this.calls = new CallModel((x) => this.deviceOf(x), (x) => this.stations.has(x));
   }
 
   deviceOf(ext: string): string {
-    return this.opts.stations.includes(ext) ? `${ext}:${this.switchName}::0` : ext;
+    return this.stations.has(ext) ? `${ext}:${this.switchName}::0` : ext;
   }
 
   async start(port = 0): Promise<number> {
@@ -180,8 +186,7 @@ export class AesSimulator {
       case 'StartApplicationSession': {
         const login = child(node, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo');
         const user = text(login, 'userName') ?? '';
-        const users = this.opts.users ?? { hub: 'secret' };
-        if (users[user] === undefined || users[user] !== text(login, 'password')) {
+        if (!this.users.has(user) || this.users.get(user) !== text(login, 'password')) {
           return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidApplicationInfo</definedError></errorCode></StartApplicationSessionNegResponse>`);
         }
         const protocol = text(node, 'requestedProtocolVersions', 'protocolVersion') ?? '';
@@ -209,13 +214,13 @@ export class AesSimulator {
       case 'GetThirdPartyDeviceId': {
         const ext = text(node, 'extension') ?? '';
         if (text(node, 'switchName') !== this.switchName) return reply(this.error('operation', 'invalidParameterValue'));
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
         return reply(`${DECL}<${name}Response xmlns="${NS_AVAYA}"><device typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</device></${name}Response>`);
       }
       case 'MonitorStart': {
         const device = text(node, 'monitorObject', 'deviceObject') ?? '';
         const ext = device.split(':')[0]!;
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
         if (this.monitorCount >= (this.opts.licences ?? 8000)) return reply(this.error('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
         const x = String(this.nextMonitor++);
         session!.monitors.set(x, ext);
@@ -226,7 +231,7 @@ export class AesSimulator {
         return reply(`${DECL}<MonitorStopResponse xmlns="${NS_CSTA}"/>`);
       case 'SnapshotDevice': {
         const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
-        if (!this.opts.stations.includes(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
         const infos = this.calls
           .at(ext)
           .map((c) => `<snapshotDeviceResponseInfo><connectionIdentifier><callID>${e(c.callId)}</callID><deviceID typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</deviceID></connectionIdentifier><localCallState><compoundCallState><localConnectionState>${c.state}</localConnectionState></compoundCallState></localCallState></snapshotDeviceResponseInfo>`)
@@ -245,6 +250,24 @@ export class AesSimulator {
         for (const [x, ext] of s.monitors) if (ext === n.station) this.write(s.socket, 9999, n.xml(x));
       }
     }
+  }
+
+  /** AE Services ends a station's monitors (MonitorEndedEvent), e.g. after the station was removed and added again. */
+  endMonitors(ext: string): void {
+    for (const s of this.sessions.values()) {
+      for (const [x, e] of [...s.monitors]) {
+        if (e !== ext) continue;
+        s.monitors.delete(x);
+        this.write(s.socket, 9999, `${DECL}<MonitorEndedEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID><cause>resourcesNotAvailable</cause></MonitorEndedEvent>`);
+      }
+    }
+  }
+
+  /** Monitors of a station (tests). */
+  monitorsOf(ext: string): number {
+    let n = 0;
+    for (const s of this.sessions.values()) for (const e of s.monitors.values()) if (e === ext) n++;
+    return n;
   }
 
   // The test's telephone: each call runs the call model and sends its events.

@@ -7,7 +7,7 @@ import type { OofReading } from '../calendar-common/engine.ts';
 import type { WorkingHours } from '../calendar-common/working-hours.ts';
 import { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import type { EwsCalendarConfig } from './config.ts';
-import { dayWindow, eventToBlock, mergedToBlocks, oofOf, workingHoursOf } from './map.ts';
+import { dayWindow, eventToBlock, mergedToBlocks, oofOf, workingHoursOf, type EwsZoneTime } from './map.ts';
 import { EwsTransport, type Pace } from './transport.ts';
 
 /** One mailbox of a GetUserAvailability answer: its reading, or the error that concerns only it. */
@@ -16,6 +16,27 @@ export type AvailabilityResult =
   | { readonly mailbox: string; readonly ok: false; readonly code: string; readonly message: string };
 
 const ms = (d: ews.DateTime | undefined | null): number => (d == null ? Number.NaN : d.TotalMilliSeconds);
+
+interface LegacyTime {
+  Delta?: { TotalMinutes: number };
+  TimeOfDay?: { TotalMinutes: number };
+  DayOrder?: number;
+  Month?: number;
+  DayOfTheWeek?: number;
+  Year?: number;
+}
+/**
+ * The zone of WorkingHours as the library parsed it: its public TimeZone is never set (0.15.3 leaves
+ * the conversion commented out), the parsed SerializableTimeZone is on `LegacyTimeZone`.
+ */
+function legacyZone(wh: ews.WorkingHours): { bias: number; standard?: EwsZoneTime; daylight?: EwsZoneTime } {
+  const z = (wh as unknown as { LegacyTimeZone?: { bias?: { TotalMinutes: number }; standardTime?: LegacyTime; daylightTime?: LegacyTime } }).LegacyTimeZone;
+  const time = (t: LegacyTime | undefined): EwsZoneTime | undefined =>
+    t === undefined ? undefined : { bias: t.Delta?.TotalMinutes ?? 0, minutes: t.TimeOfDay?.TotalMinutes ?? 0, dayOrder: t.DayOrder ?? 0, month: t.Month ?? 0, dayOfWeek: t.DayOfTheWeek ?? 0, year: t.Year ?? 0 };
+  const standard = time(z?.standardTime);
+  const daylight = time(z?.daylightTime);
+  return { bias: z?.bias?.TotalMinutes ?? 0, ...(standard !== undefined ? { standard } : {}), ...(daylight !== undefined ? { daylight } : {}) };
+}
 
 /**
  * The only code that speaks EWS, through ews-javascript-api: GetUserAvailability, GetUserOofSettings,
@@ -108,7 +129,7 @@ export class EwsClient {
           ? mergedToBlocks(a.MergedFreeBusyStatus ?? [], w.start, c.mergedInterval)
           : (a.CalendarEvents ?? []).flatMap((e) => eventToBlock({ start: ms(e.StartTime), end: ms(e.EndTime), status: e.FreeBusyStatus, subject: e.Details?.Subject, isPrivate: e.Details?.IsPrivate }) ?? []);
       const wh = a.WorkingHours;
-      const workingHours = wh == null ? null : workingHoursOf({ days: wh.DaysOfTheWeek ?? [], startMinutes: wh.StartTime?.TotalMinutes ?? Number.NaN, endMinutes: wh.EndTime?.TotalMinutes ?? Number.NaN, utcOffsetMinutes: wh.TimeZone?.BaseUtcOffset?.TotalMinutes ?? 0 });
+      const workingHours = wh == null ? null : workingHoursOf({ days: wh.DaysOfTheWeek ?? [], startMinutes: wh.StartTime?.TotalMinutes ?? Number.NaN, endMinutes: wh.EndTime?.TotalMinutes ?? Number.NaN, zone: legacyZone(wh) });
       return { mailbox, ok: true, blocks, workingHours };
     });
   }
@@ -133,10 +154,12 @@ export class EwsClient {
   /** Checks the credentials and the endpoint: GetUserAvailability for one mailbox (or an empty request). */
   async probe(mailbox: string | undefined): Promise<void> {
     const now = this.o.clock.now();
-    if (mailbox !== undefined) await this.availability([mailbox], now, now + 3_600_000);
-    else await this.call(undefined, 'GetUserOofSettings', (svc) => svc.GetUserOofSettings('probe@invalid.example')).catch((e: HubError) => {
-      if (e.code !== 'HUB_ERR_EWS_MAILBOX') throw e;
-    });
+    // A fault about the mailbox itself (gone, not to be impersonated) still proves the endpoint and the credentials.
+    const mailboxOnly = (e: unknown): void => {
+      if (!(isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX')) throw e;
+    };
+    if (mailbox !== undefined) await this.availability([mailbox], now, now + 3_600_000).catch(mailboxOnly);
+    else await this.call(undefined, 'GetUserOofSettings', (svc) => svc.GetUserOofSettings('probe@invalid.example')).catch(mailboxOnly);
   }
 
   invalidateToken(): void {

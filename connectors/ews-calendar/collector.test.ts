@@ -82,6 +82,21 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(h.signals.map((s) => s.person)).toEqual(['user1']);
   });
 
+  it('with impersonation, a first mailbox that cannot be impersonated neither stops the connector nor its batch', async () => {
+    const { sim, h, c } = await setup(3, { impersonation: true });
+    sim.denyImpersonation('user0@corp.example');
+    const start = Date.now() + 600_000;
+    sim.setEvents('user2@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals.map((s) => s.person)).toEqual(['user2']);
+    expect(c.report().skipped).toEqual([{ entry: 'mailto:user0@corp.example', reason: expect.stringContaining('ErrorImpersonateUserDenied') }]);
+    // The next poll anchors on another mailbox at once.
+    const n = sim.requests.length;
+    await c.runCycle();
+    expect(sim.requests.slice(n).filter((r) => r.op === 'GetUserAvailabilityRequest').map((r) => r.impersonated)).toEqual(['user1@corp.example']);
+  });
+
   it('waits BackOffMilliseconds after ErrorServerBusy and sends the same request again, without a failure', async () => {
     const { sim, h, c } = await setup(3);
     const errors: unknown[] = [];

@@ -123,8 +123,9 @@ export class EwsCalendarConnector implements Connector {
             this.problem(r.mailbox, `${r.code}: ${r.message}`);
             continue;
           }
+          // Read fine as an attendee: it stays on the report only while it cannot be impersonated.
+          if (!this.badAnchors.has(r.mailbox)) this.problems.delete(r.mailbox);
           const oof = withOof ? await this.readOof(r.mailbox, now) : undefined;
-          this.problems.delete(r.mailbox);
           const identity = `mailto:${r.mailbox}`;
           applied.push(identity);
           out.push(...this.engine.apply(identity, { blocks: r.blocks, oof, workingHours: c.workingHours ? r.workingHours : undefined }, now));
@@ -173,6 +174,7 @@ export class EwsCalendarConnector implements Connector {
     try {
       const oof = await this.client.oof(mbx);
       this.oofReadAt.set(mbx, now);
+      if (this.badAnchors.delete(mbx)) this.problems.delete(mbx);
       return oof;
     } catch (e) {
       if (isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX') {

@@ -50,13 +50,27 @@ export function mergedToBlocks(statuses: readonly number[], windowStart: number,
 
 const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
+/** One SerializableTimeZoneTime (StandardTime / DaylightTime): Bias, Time, DayOrder, Month, DayOfWeek (Sunday 0), Year. */
+export interface EwsZoneTime {
+  readonly bias: number;
+  readonly minutes: number;
+  readonly dayOrder: number;
+  readonly month: number;
+  readonly dayOfWeek: number;
+  readonly year?: number | undefined;
+}
+
+const hhmmss = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(Math.floor(m % 60)).padStart(2, '0')}:00`;
+const rule = (t: EwsZoneTime) => ({ time: hhmmss(t.minutes), dayOccurrence: t.dayOrder, dayOfWeek: DAY_NAMES[t.dayOfWeek] ?? 'sunday', month: t.month, year: t.year ?? 0 });
+
 /**
- * WorkingHours as the library reduces it: one start and end time (minutes after midnight), the
- * days (DayOfTheWeek numbers, Sunday 0; 7 every day, 8 weekdays, 9 weekend days) and the zone's
- * base offset in minutes east of UTC (the library keeps no daylight rules: working hours follow the
- * standard offset all year). `undefined` input: the server sent none.
+ * WorkingHours (freebusyview: TimeZone, WorkingPeriodArray). The library keeps one start and end
+ * time (minutes after midnight) and the days (DayOfTheWeek numbers, Sunday 0; 7 every day, 8
+ * weekdays, 9 weekend days); the zone is read from its legacy time zone (Bias, StandardTime,
+ * DaylightTime), in the Windows convention time-zone.ts follows: UTC = local + Bias (+ the daylight
+ * Bias in summer). `undefined` input: the server sent none.
  */
-export function workingHoursOf(wh: { days: readonly number[]; startMinutes: number; endMinutes: number; utcOffsetMinutes: number } | undefined): WorkingHours | null {
+export function workingHoursOf(wh: { days: readonly number[]; startMinutes: number; endMinutes: number; zone: { bias: number; standard?: EwsZoneTime | undefined; daylight?: EwsZoneTime | undefined } } | undefined): WorkingHours | null {
   if (wh === undefined) return null;
   const days = new Set<string>();
   for (const d of wh.days) {
@@ -65,8 +79,12 @@ export function workingHoursOf(wh: { days: readonly number[]; startMinutes: numb
     else if (d === 8) DAY_NAMES.slice(1, 6).forEach((n) => days.add(n));
     else if (d === 9) ['saturday', 'sunday'].forEach((n) => days.add(n));
   }
-  // Windows convention (time-zone.ts): UTC = local + bias, so the bias is minus the offset east of UTC.
-  return { timeZone: { name: 'Working hours', bias: -wh.utcOffsetMinutes }, periods: [{ days: [...days], startMinutes: wh.startMinutes, endMinutes: wh.endMinutes }] };
+  const { standard, daylight } = wh.zone;
+  const dst = standard !== undefined && daylight !== undefined && standard.month >= 1 && daylight.month >= 1 && daylight.bias !== standard.bias;
+  const timeZone = dst
+    ? { name: 'Working hours', bias: wh.zone.bias + standard.bias, standardOffset: rule(standard), daylightOffset: { ...rule(daylight), daylightBias: daylight.bias - standard.bias } }
+    : { name: 'Working hours', bias: wh.zone.bias + (standard?.bias ?? 0) };
+  return { timeZone, periods: [{ days: [...days], startMinutes: wh.startMinutes, endMinutes: wh.endMinutes }] };
 }
 
 /** OofSettings: OofState Enabled (on until switched off), Scheduled with its Duration, Disabled. */

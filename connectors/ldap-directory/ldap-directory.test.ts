@@ -14,23 +14,14 @@ import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd
 import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
+import { HUB_DN, startLdapDirectory } from './simulator.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-const HUB_DN = 'cn=hub,ou=Services,dc=corp,dc=example';
 let slapd: Slapd;
 
 beforeAll(async () => {
-  slapd = await startSlapd({
-    schema: readFileSync(join(fixtures, 'ad-attributes.schema'), 'utf8'),
-    ldif: readFileSync(join(fixtures, 'seed.ldif'), 'utf8'),
-    // The bind account reads the people and writes only the presence attribute (README "Permissions").
-    databaseConfig: [
-      'access to attrs=userPassword by anonymous auth by * none',
-      `access to attrs=description by dn.exact="${HUB_DN}" write by users read`,
-      'access to * by users read by * none',
-    ].join('\n'),
-  });
+  slapd = await startLdapDirectory();
 });
 afterAll(async () => {
   await slapd?.stop();

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { CalendarCollector } from './connector.ts';
+import { MsGraphCalendarConnector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 let sims: GraphSimulator[] = [];
-let conns: CalendarCollector[] = [];
+let conns: MsGraphCalendarConnector[] = [];
 afterEach(async () => {
   for (const c of conns) await c.stop();
   for (const s of sims) await s.stop();
@@ -27,7 +27,7 @@ async function setup(n: number, extra: Record<string, unknown> = {}) {
   }
   const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', ...extra });
   const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people });
-  const c = new CalendarCollector(h.ctx);
+  const c = new MsGraphCalendarConnector(h.ctx);
   conns.push(c);
   return { sim, h, c };
 }
@@ -82,9 +82,9 @@ describe('msgraph-calendar against the simulator', () => {
 
   it('testConnection tells bad credentials from an unreachable endpoint', async () => {
     const { h } = await setup(1);
-    const bad = await connectionTest(new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }));
+    const bad = await connectionTest(new MsGraphCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }));
     expect(bad).toMatchObject({ ok: false, kind: 'permanent' });
-    const down = await connectionTest(new CalendarCollector({ ...h.ctx, config: { ...h.ctx.config, graphBaseUrl: 'http://127.0.0.1:9' } }));
+    const down = await connectionTest(new MsGraphCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, graphBaseUrl: 'http://127.0.0.1:9' } }));
     expect(down).toMatchObject({ ok: false, kind: 'transient' });
   });
 });

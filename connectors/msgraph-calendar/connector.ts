@@ -1,14 +1,14 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/util/errors.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
 import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import { CalendarEngine } from '../calendar-common/engine.ts';
 import { CalendarClient } from './client.ts';
+import { CalendarCollector } from './collector.ts';
 import type { CalendarConfig } from './config.ts';
 import { EventSubscriptions } from './event-subscriptions.ts';
-import { automaticRepliesToOof, graphWorkingHours, scheduleItemToBlock } from './map.ts';
 
 export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
   if (ctx.config.mailboxes !== undefined) return ctx.config.mailboxes.map((m) => m.toLowerCase());
@@ -20,17 +20,16 @@ export function mailboxes(ctx: ConnectorContext<CalendarConfig>): string[] {
 /**
  * msgraph-calendar: reads free/busy with getSchedule in batches and emits calendar signals with
  * their from/until window, so the Presence Manager changes presence at a meeting's start and end
- * by itself, without a poll at that moment. What a calendar means for presence (blocks, privacy,
- * out of office, working hours, refresh without churn) is the shared calendar engine's
- * (connectors/calendar-common); this collector reads Graph and maps its shapes. Optionally: windows outside working hours (`off-work`), and event change notifications that
- * re-read a mailbox soon after its calendar changed instead of at the next poll.
+ * by itself, without a poll at that moment. This file is the lifecycle: the poll timer, and
+ * optionally event change notifications that re-read a mailbox soon after its calendar changed
+ * instead of at the next poll; collector.ts reads and emits.
  */
-export class CalendarCollector implements Connector {
+export class MsGraphCalendarConnector implements Connector {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly client: CalendarClient;
   private readonly tokens: ClientCredentialsProvider;
-  private readonly engine: CalendarEngine;
+  private readonly collector: CalendarCollector;
   private cycle: Promise<void> | undefined;
   private listener: NotificationListener | undefined;
   private subs: EventSubscriptions | undefined;
@@ -46,7 +45,7 @@ export class CalendarCollector implements Connector {
     const c = ctx.config;
     const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
     this.tokens = app.tokens;
-    this.engine = new CalendarEngine({
+    const engine = new CalendarEngine({
       source: ctx.id,
       details: c.exposeSubjects ? 'subject' : 'none',
       lookahead: c.lookahead,
@@ -56,6 +55,7 @@ export class CalendarCollector implements Connector {
       count: (name, n) => ctx.report.count(name, n),
     });
     this.client = new CalendarClient(app.graph);
+    this.collector = new CalendarCollector({ ctx, client: this.client, engine, active: () => this.running });
   }
 
   async start(): Promise<void> {
@@ -84,47 +84,7 @@ export class CalendarCollector implements Connector {
   }
 
   async runCycle(): Promise<void> {
-    if ((await this.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
-  }
-
-  /** Reads `list` in batches of getSchedule and emits what changed; returns the number of failed batches. */
-  private async read(list: readonly string[]): Promise<number> {
-    const { ctx } = this;
-    const c = ctx.config;
-    const now = ctx.clock.now();
-    const { start, end } = this.engine.window(now);
-    let failed = 0;
-    for (let i = 0; i < list.length && this.running; i += c.batchSize) {
-      const batch = list.slice(i, i + c.batchSize);
-      const identities: string[] = [];
-      try {
-        const infos = await this.client.getSchedule(batch, start, end, c.availabilityViewInterval);
-        const out = [];
-        for (const info of infos) {
-          const mbx = info.scheduleId.toLowerCase();
-          if (info.error != null) {
-            ctx.report.count('schedule_errors');
-            ctx.log.warn({ mailbox: mbx }, `getSchedule: ${info.error.responseCode ?? 'error'}`);
-            continue;
-          }
-          const blocks = (info.scheduleItems ?? []).flatMap((it) => scheduleItemToBlock(it) ?? []);
-          const oof = c.mailboxSettings ? automaticRepliesToOof(await this.client.automaticReplies(mbx)) : { enabled: false as const };
-          identities.push(`mailto:${mbx}`);
-          out.push(...this.engine.apply(`mailto:${mbx}`, { blocks, oof, workingHours: graphWorkingHours(info.workingHours) }, now));
-        }
-        if (out.length > 0) {
-          const res = await ctx.emit(out);
-          ctx.report.count('signals', res.accepted);
-        }
-      } catch (e) {
-        failed++;
-        // What was not emitted must be sent whole next time.
-        for (const id of identities) this.engine.forget(id);
-        ctx.log.warn({ code: (e as HubError).code }, `calendar batch failed: ${errorMessage(e)}`);
-        ctx.report.error(e);
-      }
-    }
-    return failed;
+    if ((await this.collector.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
   }
 
   private async maintain(): Promise<void> {
@@ -159,7 +119,7 @@ export class CalendarCollector implements Connector {
       const list = [...this.pending];
       this.pending.clear();
       this.reread = this.reread.then(async () => {
-        if ((await this.read(list)) === 0) this.ctx.report.ok();
+        if ((await this.collector.read(list)) === 0) this.ctx.report.ok();
         this.ctx.report.count('rereads');
       });
     }, this.ctx.config.subscriptions?.debounce ?? 0);

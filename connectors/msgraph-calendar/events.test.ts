@@ -3,14 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Clock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { CalendarCollector } from './connector.ts';
+import { MsGraphCalendarConnector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 
 const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 const CLIENT_STATE = 'calendar-client-state-0123456789';
 const id = (i: number) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
 let sims: GraphSimulator[] = [];
-let conns: CalendarCollector[] = [];
+let conns: MsGraphCalendarConnector[] = [];
 afterEach(async () => {
   for (const c of conns) await c.stop();
   for (const s of sims) await s.stop();
@@ -45,7 +45,7 @@ async function setup(n: number, extra: Record<string, unknown>, clock?: Clock) {
   }
   const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', mailboxSettings: false, ...extra });
   const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people, ...(clock !== undefined ? { clock } : {}) });
-  const c = new CalendarCollector(h.ctx);
+  const c = new MsGraphCalendarConnector(h.ctx);
   conns.push(c);
   return { sim, h, c };
 }

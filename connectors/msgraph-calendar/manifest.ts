@@ -1,5 +1,5 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
-import { CalendarCollector } from './connector.ts';
+import { MsGraphCalendarConnector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 
 /** Exchange Online calendars through Microsoft Graph getSchedule and mailbox settings. */
@@ -10,5 +10,5 @@ export const msgraphCalendarManifest: ConnectorManifest<CalendarConfig> = {
   configSchema: calendarConfigSchema,
   secretFields: ['clientSecret', 'subscriptions.clientState'],
   identitySchemes: ['mailto'],
-  create: (ctx) => new CalendarCollector(ctx),
+  create: (ctx) => new MsGraphCalendarConnector(ctx),
 };

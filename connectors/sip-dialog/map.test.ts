@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDialogInfo, type DialogInfo } from '../sip-core/dialog-info.ts';
 import { lineSignal, LineTracker } from './map.ts';
 
-const fx = (n: string): DialogInfo => parseDialogInfo(readFileSync(new URL(`../sip-core/fixtures/${n}`, import.meta.url), 'utf8'));
+const fx = (n: string): DialogInfo => parseDialogInfo(readFileSync(new URL(`./fixtures/${n}`, import.meta.url), 'utf8'));
 const doc = (version: number, state: 'full' | 'partial', dialogs: DialogInfo['dialogs']): DialogInfo => ({ version, state, entity: 'sip:100@pbx', dialogs });
 
 describe('line state from RFC 4235 examples', () => {
@@ -63,5 +63,18 @@ describe('line state -> signal', () => {
     ['idle', 'none', { availability: 'available' }],
   ] as const)('%s (ringing availability %s)', (state, ra, want) => {
     expect(lineSignal(state, ra)).toEqual(want);
+  });
+});
+
+describe('the RFC 4235 examples decode (sip-core/dialog-info.ts)', () => {
+  it.each([
+    ['rfc4235-trying.xml', { version: 0, state: 'full', entity: 'sip:alice@example.com' }, { id: 'as7d900as8', state: 'trying', direction: 'initiator', callId: 'a84b4c76e66710', localTag: '1928301774' }],
+    ['rfc4235-confirmed.xml', { version: 1, state: 'full' }, { state: 'confirmed', remoteTag: '456887766', remoteIdentity: 'sip:bob@example.org', localIdentity: 'sip:alice@example.com' }],
+    ['rfc4235-early-recipient.xml', { version: 2, state: 'partial', entity: 'sip:bob@example.org' }, { state: 'early', direction: 'recipient', remoteIdentity: 'sip:carol@example.net' }],
+    ['rfc4235-terminated.xml', { version: 3, state: 'partial' }, { state: 'terminated', event: 'remote-bye' }],
+  ])('%s', (file, doc, dialog) => {
+    const d = fx(file);
+    expect(d).toMatchObject(doc);
+    expect(d.dialogs[0]).toMatchObject(dialog);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePidf } from '../sip-core/pidf.ts';
 import { neutralToPidf, pidfToNeutral, RPID_TO_NEUTRAL } from './map.ts';
 
-const fx = (n: string): string => readFileSync(new URL(`../sip-core/fixtures/${n}`, import.meta.url), 'utf8');
+const fx = (n: string): string => readFileSync(new URL(`./fixtures/${n}`, import.meta.url), 'utf8');
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const pidf = (person: string, basic = 'open'): string =>
   `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:a@x"><tuple id="t"><status><basic>${basic}</basic></status></tuple><dm:person id="p">${person}</dm:person></presence>`;
@@ -62,5 +62,36 @@ describe('neutral -> PIDF/RPID', () => {
       const acts = s.activities.map((a) => `<rpid:${a}/>`).join('');
       expect(pidfToNeutral(parsePidf(pidf(`<rpid:activities>${acts}</rpid:activities>`, s.basic)), NOW)?.availability).toBe(cls);
     }
+  });
+});
+
+describe('the RFC 3863 and RFC 4480 examples decode (sip-core/pidf.ts)', () => {
+  it('RFC 3863 simple example, with a namespace prefix on every element', () => {
+    const d = parsePidf(fx('rfc3863-simple.xml'));
+    expect(d.entity).toBe('pres:someone@example.com');
+    expect(d.tuples).toEqual([{ id: 'sg89ae', basic: 'open', contact: 'tel:+09012345678', priority: 0.8, notes: [], activities: [] }]);
+  });
+  it('RFC 3863 extended example: two tuples, notes, character references decoded', () => {
+    const d = parsePidf(fx('rfc3863-extended.xml'));
+    expect(d.tuples.map((t) => [t.id, t.basic, t.priority])).toEqual([['bs35r9', 'open', 0.8], ['eg92n8', 'open', 1]]);
+    expect(d.tuples[0]!.notes).toEqual(["Don't Disturb Please!", "Ne derangez pas, s'il vous plait"]);
+    expect(d.tuples[0]!.timestamp).toBe('2001-10-27T16:49:29Z');
+    expect(d.notes).toEqual(["I'll be in Tokyo next week", '来週東京にいます']);
+  });
+  it('RFC 4480 example: person activities with from/until, device user-input', () => {
+    const d = parsePidf(fx('rfc4480-example.xml'));
+    expect(d.tuples).toHaveLength(3);
+    expect(d.persons).toEqual([
+      {
+        id: 'p1',
+        activities: ['away'],
+        activityNote: 'Far away',
+        from: '2005-05-30T12:00:00+05:00',
+        until: '2005-05-30T17:00:00+05:00',
+        notes: ['Scoring 120'],
+        timestamp: '2005-05-30T16:09:44+05:00',
+      },
+    ]);
+    expect(d.devices).toEqual([{ id: 'pc147', userInput: 'idle', lastInput: '2004-10-21T13:20:00.000-05:00' }]);
   });
 });

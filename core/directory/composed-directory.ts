@@ -1,5 +1,9 @@
 import type { ConnectorStore, DirectorySink } from '../connector/contract.ts';
-import type { Person } from '../model/person.ts';
+import { z } from 'zod';
+import { personIdSchema, type Person } from '../model/person.ts';
+import type { Notices } from '../pipeline/ports.ts';
+import { SharedRecord } from '../pipeline/shared-record.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { Directory } from './directory.ts';
 import type { PhoneOptions } from './phone.ts';
@@ -7,17 +11,23 @@ import { SharedDirectory } from './shared-directory.ts';
 
 type Relationships = { personal: readonly string[]; blocked: readonly string[] };
 
+const storedRelationships = z.object({ personal: z.array(personIdSchema), blocked: z.array(personIdSchema) });
+
 /**
  * The hub's people: the configuration's, then what each directory connector contributes, with the
  * personal and blocked lists edited through the API over them. Every change builds a new Directory
  * and swaps it in whole, so a lookup during a sync sees the old table or the new one, never a
  * partial one. In Redis mode the contributions are shared with every node (shared-directory.ts).
+ * The relationships set through the API are shared state (shared-record.ts): stored in Redis (or
+ * `dataDir`), and every node rebuilds its directory when one changes them, so a watcher blocked
+ * through node 1 is blocked on node 2 and after a restart.
  */
 export class ComposedDirectory {
   private dir: Directory;
   private readonly contributed = new Map<string, Map<string, Person>>();
   private readonly relationships = new Map<string, Relationships>();
   private readonly shared: SharedDirectory | undefined;
+  private readonly sharedRelationships: SharedRecord | undefined;
 
   constructor(
     private readonly deps: {
@@ -30,12 +40,35 @@ export class ComposedDirectory {
       store?: ConnectorStore;
       /** People no longer in the directory: their presence is forgotten. */
       onRetired: (ids: string[]) => void;
+      /** Where the relationships set through the API are kept, and the notices that announce changes. */
+      relationshipStore?: ConnectorStore;
+      notices?: Notices;
       /** The directory connectors' phone settings, for signals' `tel:` identities (Directory.lookup). */
       dialingPlans?: readonly PhoneOptions[];
     },
   ) {
     this.dir = new Directory(deps.base, deps.loadedAt, { dialingPlans: deps.dialingPlans ?? [] });
     this.shared = deps.store === undefined ? undefined : new SharedDirectory({ store: deps.store, log: deps.log, onRemote: (c) => this.adopt(c) });
+    this.sharedRelationships =
+      deps.relationshipStore === undefined
+        ? undefined
+        : new SharedRecord({ store: deps.relationshipStore, ...(deps.notices !== undefined ? { notices: deps.notices } : {}), topic: 'relationships', log: deps.log, onChange: (e) => this.adoptRelationships(e) });
+  }
+
+  private adoptRelationships(entries: Map<string, string>): void {
+    const next = new Map<string, Relationships>();
+    for (const [person, raw] of entries) {
+      try {
+        next.set(person, storedRelationships.parse(JSON.parse(raw)));
+      } catch (e) {
+        this.deps.log.error({ person, err: errorMessage(e) }, 'stored relationships unreadable, ignored');
+      }
+    }
+    const same = next.size === this.relationships.size && [...next].every(([p, r]) => JSON.stringify(this.relationships.get(p)) === JSON.stringify(r));
+    if (same) return;
+    this.relationships.clear();
+    for (const [p, r] of next) this.relationships.set(p, r);
+    this.rebuild();
   }
 
   get current(): Directory {
@@ -44,6 +77,7 @@ export class ComposedDirectory {
 
   /** Loads what other nodes synced before this node serves, then follows their changes. */
   async start(): Promise<void> {
+    await this.sharedRelationships?.start();
     if (this.shared === undefined) return;
     this.adopt(await this.shared.load(this.deps.connectorIds));
     this.shared.start(this.deps.connectorIds);
@@ -51,6 +85,7 @@ export class ComposedDirectory {
 
   stop(): void {
     this.shared?.stop();
+    this.sharedRelationships?.stop();
   }
 
   /** Where a directory connector hands over what it read. */
@@ -77,8 +112,11 @@ export class ComposedDirectory {
     };
   }
 
-  setRelationships(person: string, r: Relationships): Person {
-    this.relationships.set(person, { personal: [...r.personal], blocked: [...r.blocked] });
+  /** Stored first (shared with every node), then in force here; the notice brings it to the others. */
+  async setRelationships(person: string, r: Relationships): Promise<Person> {
+    const value = { personal: [...r.personal], blocked: [...r.blocked] };
+    await this.sharedRelationships?.set([[person, JSON.stringify(value)]]);
+    this.relationships.set(person, value);
     this.rebuild();
     return this.dir.person(person)!;
   }

@@ -135,6 +135,13 @@ export interface BoundaryScheduler {
 export interface ChangeBus {
   publish(changes: readonly Presence[]): Promise<void>;
   subscribe(listener: (p: Presence) => void): () => void;
+  /**
+   * Called after `store.forget`: every node's bus drops what it remembers of these people (the
+   * highest version seen), since their versions start again at 1, and tells its `onForget`
+   * listeners (the hub's presence cache) to do the same.
+   */
+  forget(people: readonly string[]): Promise<void>;
+  onForget(listener: (people: readonly string[]) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -148,14 +155,35 @@ export interface TimelineStore {
   read(person: string): Promise<string[]>;
 }
 
+/**
+ * "Shared state changed" notices between the nodes of one hub: a node that writes shared state
+ * (relationships, revocations, connector switches) publishes its topic, and every node (the
+ * writer too) re-reads it. Delivered at most once; after a lost connection every listener is
+ * called once, since notices sent meanwhile are gone.
+ */
+export interface Notices {
+  publish(topic: string): Promise<void>;
+  subscribe(topic: string, listener: () => void): () => void;
+}
+
 export interface Pipeline {
   readonly mode: 'embedded' | 'redis';
   readonly store: PresenceStore;
   readonly queue: SignalQueue;
   readonly boundaries: BoundaryScheduler;
   readonly bus: ChangeBus;
-  /** Durable state of one connector instance, shared by all nodes (ConnectorContext.state). */
+  /**
+   * Durable state of one connector instance, shared by all nodes (ConnectorContext.state); the hub
+   * keeps its own shared state here too (`hub:*` ids).
+   */
   connectorStore?(connectorId: string): ConnectorStore;
+  /** Notices between nodes (Redis pub/sub; in-process in embedded mode). */
+  readonly notices?: Notices;
+  /**
+   * True when the connector stores outlive this process (Redis, or embedded with a `dataDir`);
+   * false when they are memory only (the demo).
+   */
+  readonly durable?: boolean;
   /** Where the timeline of each person is kept. */
   readonly timeline?: TimelineStore;
   /** False while the backing store cannot accept writes (Redis down). */

@@ -16,7 +16,8 @@ import { DEFAULT_LIMITS, parseDatagram, SipParseError } from '../../connectors/s
 import { parsePidf } from '../../connectors/sip-core/pidf.ts';
 import { XmlError } from '../../connectors/sip-core/xml.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../connectors/sip-core/fixtures/', import.meta.url));
+/** The documented examples of the SIP family: messages (sip-core), PIDF (sip-presence), dialog-info (sip-dialog). */
+const FIXTURES = ['sip-core', 'sip-presence', 'sip-dialog'].map((kind) => fileURLToPath(new URL(`../../connectors/${kind}/fixtures/`, import.meta.url)));
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -37,9 +38,9 @@ const DICTIONARY = [
 ];
 
 function seeds(): { sip: Buffer[]; xml: string[] } {
-  const files = readdirSync(FIXTURES);
-  const xml = files.filter((f) => f.endsWith('.xml')).map((f) => readFileSync(FIXTURES + f, 'utf8'));
-  const sip = files.filter((f) => f.endsWith('.sip')).map((f) => readFileSync(FIXTURES + f));
+  const files = FIXTURES.flatMap((dir) => readdirSync(dir).map((f) => dir + f));
+  const xml = files.filter((f) => f.endsWith('.xml')).map((f) => readFileSync(f, 'utf8'));
+  const sip = files.filter((f) => f.endsWith('.sip')).map((f) => readFileSync(f));
   for (const body of xml) {
     const b = Buffer.from(body);
     sip.push(Buffer.concat([Buffer.from(`NOTIFY sip:w@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKf\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:w@c>;tag=2\r\nCall-ID: f\r\nCSeq: 9 NOTIFY\r\nEvent: presence\r\nSubscription-State: active;expires=60\r\nContent-Type: application/pidf+xml\r\nContent-Length: ${b.length}\r\n\r\n`), b]));

@@ -35,7 +35,11 @@ const draft = (person: string, availability: number): PresenceDraft => ({
   activity: { token: availability >= 6000 ? 'busy' : 'available', text: availability >= 6000 ? 'Busy' : 'Available' },
 });
 
-export function pipelineContract(name: string, make: () => Promise<Pipeline>): void {
+/**
+ * `sibling` opens another node of the same pipeline (Redis: the same server and prefix); without
+ * it the pipeline is one node (embedded) and the tests that need two use the same one.
+ */
+export function pipelineContract(name: string, make: () => Promise<Pipeline>, opts: { sibling?: () => Promise<Pipeline> } = {}): void {
   describe(`pipeline contract: ${name}`, () => {
     let p: Pipeline;
     beforeEach(async () => {
@@ -212,6 +216,37 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>): v
       await p.bus.publish([{ ...pr, version: 2 }]);
       await new Promise((r) => setTimeout(r, 100));
       expect(got).toHaveLength(1);
+    });
+
+    it('the bus forgets with the store: a person retired and re-added is seen again from version 1, on every node', async () => {
+      const other = opts.sibling !== undefined ? await opts.sibling() : p;
+      try {
+        const seen: number[] = [];
+        other.bus.subscribe((x) => {
+          if (x.person === 'ret') seen.push(x.version);
+        });
+        let rev = 0;
+        const change = async (availability: number): Promise<void> => {
+          const d = draft('ret', availability);
+          const [c] = await p.store.commitPresence([{ draft: d, basis: { rev: ++rev, at: await p.store.now() }, fingerprint: fingerprint(d) }]);
+          if (c?.changed === true) await p.bus.publish([c.presence!]);
+        };
+        await change(6500);
+        await change(3500);
+        await change(6500);
+        await waitFor(() => seen.length === 3, 'three versions on the other node');
+        expect(seen).toEqual([1, 2, 3]);
+        // Retired: the store and the bus forget; re-added later, the person starts again at 1.
+        await p.store.forget(['ret']);
+        await p.bus.forget(['ret']);
+        rev = 0;
+        await change(9500);
+        await change(3500);
+        await waitFor(() => seen.length === 5, 'every later change on the other node');
+        expect(seen).toEqual([1, 2, 3, 1, 2]);
+      } finally {
+        if (other !== p) await other.close();
+      }
     });
 
     it('the queue delivers every batch', async () => {

@@ -160,10 +160,10 @@ describe('a publisher taken over by another node', () => {
     const secret = 'directory-sync-secret-0001';
     const receiver = await startWebhookReceiver({ secret });
     const prefix = freshPrefix('republish');
-    const make = async (nodeId: string) => {
+    const make = async (nodeId: string, withConnector = true) => {
       const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
       return testHub({
-        config: teamConfig({ connectors: [{ id: 'dirsync', kind: 'directory-webhook', url: receiver.url, secret: '${SYNC_SECRET}', interval: '100ms' }] }),
+        config: teamConfig({ connectors: withConnector ? [{ id: 'dirsync', kind: 'directory-webhook', url: receiver.url, secret: '${SYNC_SECRET}', interval: '100ms' }] : [] }),
         env: { ...TEAM_ENV, SYNC_SECRET: secret },
         clock: systemClock,
         pipeline,
@@ -179,8 +179,7 @@ describe('a publisher taken over by another node', () => {
       // The only node stops; while none publishes, Dave becomes busy.
       await a.close();
       // A node without the connector accepts the signal meanwhile.
-      const poster = await make('pub-poster');
-      await poster.hub.disableConnector('dirsync');
+      const poster = await make('pub-poster', false);
       const res = await poster.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'dave', source: 'api', category: 'user', availability: 'busy' } });
       expect(res.statusCode).toBe(202);
       const until = Date.now() + 5000;

@@ -62,7 +62,7 @@ describe('Redis Sentinel failover under load', () => {
     }
     await Promise.all(inFlight);
     expect(await peer.currentPrimary()).toBe(`127.0.0.1:${peer.replica.port}`);
-    expect(accepted).toBeGreaterThan(5000);
+    expect(accepted).toBeGreaterThan(2000);
     // Refused only with 503 + Retry-After, never before the kill, and not once the hub found the new primary.
     for (const r of refusals) {
       expect(r.status).toBe(503);

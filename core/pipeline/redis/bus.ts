@@ -15,9 +15,12 @@ const CHUNK = 1000;
  * older ones, so listeners see each person's changes in version order. Pub/sub does not replay what
  * was sent while a node was disconnected: a watcher that needs the state after an outage fetches it
  * (the stream sends the current view first).
+ * `forget` goes over the same channel (`{"forget": [...]}`), so every node drops the versions it
+ * saw of people the store forgot, in order with the changes around it.
  */
 export class RedisBus implements ChangeBus {
   private readonly listeners = new Set<(p: Presence) => void>();
+  private readonly forgetListeners = new Set<(people: readonly string[]) => void>();
   private readonly seen = new Map<string, number>();
   private subscribed: Promise<unknown> | undefined;
   private readonly unsent = new Map<string, Presence>();
@@ -38,14 +41,20 @@ export class RedisBus implements ChangeBus {
   }
 
   private deliver(message: string): void {
-    if (this.listeners.size === 0) return;
-    let changes: Presence[];
+    let parsed: unknown;
     try {
-      changes = JSON.parse(message) as Presence[];
+      parsed = JSON.parse(message);
     } catch (e) {
       this.deps.log.warn({ err: e }, 'unreadable change message dropped');
       return;
     }
+    if (!Array.isArray(parsed)) {
+      const forget = (parsed as { forget?: unknown }).forget;
+      if (Array.isArray(forget)) this.forgotten(forget.filter((p): p is string => typeof p === 'string'));
+      return;
+    }
+    if (this.listeners.size === 0) return;
+    const changes = parsed as Presence[];
     for (const p of changes) {
       const last = this.seen.get(p.person);
       if (last !== undefined && p.version <= last) continue;
@@ -97,13 +106,35 @@ export class RedisBus implements ChangeBus {
     return () => this.listeners.delete(listener);
   }
 
-  /** Forgets the version seen for people removed from the store, so that they can start again at 1. */
-  forget(people: readonly string[]): void {
+  /** Every node forgets the version seen for people removed from the store, so that they can start again at 1. */
+  async forget(people: readonly string[]): Promise<void> {
+    if (people.length === 0) return;
+    // This node at once (a change for them may follow before the message comes back), every node on delivery.
+    this.forgotten(people);
+    const pipe = this.deps.redis.pipeline();
+    for (let i = 0; i < people.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify({ forget: people.slice(i, i + CHUNK) }));
+    await execOrThrow(pipe);
+  }
+
+  private forgotten(people: readonly string[]): void {
     for (const p of people) this.seen.delete(p);
+    for (const l of this.forgetListeners) {
+      try {
+        l(people);
+      } catch (e) {
+        this.deps.log.error({ err: e }, 'forget listener threw');
+      }
+    }
+  }
+
+  onForget(listener: (people: readonly string[]) => void): () => void {
+    this.forgetListeners.add(listener);
+    return () => this.forgetListeners.delete(listener);
   }
 
   async close(): Promise<void> {
     this.deps.redis.off('ready', this.onReady);
     this.listeners.clear();
+    this.forgetListeners.clear();
   }
 }

@@ -9,6 +9,7 @@ import { checkEvictionPolicy, closeConnection, connect, redisErrorKind, whenRead
 import { redisConnectorStore } from './connector-store.ts';
 import { keys } from './keys.ts';
 import { RedisLease } from './lease.ts';
+import { RedisNotices } from './notices.ts';
 import { BullSignalQueue, type BullQueueOptions } from './queue.ts';
 import { RedisStore } from './store.ts';
 import { redisTimelineStore } from './timeline-store.ts';
@@ -126,6 +127,8 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
   const boundaries = new RedisBoundaries({ redis: cmd, keys: k, log }, opts.boundaries);
   const bus = new RedisBus({ redis: cmd, sub, keys: k, log });
   await bus.open();
+  const notices = new RedisNotices({ redis: cmd, sub, channel: k.notice, log });
+  await notices.open();
   const lease = new RedisLease({ redis: leaseConn, keys: k });
 
   let closing: Promise<void> | undefined;
@@ -138,6 +141,8 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
     bus,
     lease,
     connectorStore: (id) => redisConnectorStore({ redis: cmd, keys: k }, id),
+    notices,
+    durable: true,
     timeline: redisTimelineStore({ redis: cmd, key: k.timeline }),
     ready,
     close() {

@@ -16,6 +16,8 @@ export interface Keys {
   readonly claimed: string;
   /** Pub/sub channel of presence changes. */
   readonly bus: string;
+  /** Pub/sub channel of shared-state notices (notices.ts). */
+  readonly notice: string;
   lease(name: string): string;
   /** Hash: durable state of one connector instance (ConnectorContext.state), key -> value. */
   connectorState(connectorId: string): string;
@@ -34,6 +36,7 @@ export function keys(prefix: string): Keys {
     boundaries: `${prefix}:bnd`,
     claimed: `${prefix}:bnd:claimed`,
     bus: `${prefix}:bus`,
+    notice: `${prefix}:notice`,
     lease: (name) => `${prefix}:lease:${name}`,
     connectorState: (id) => `${prefix}:cstate:${id}`,
     timeline: (person) => `${prefix}:tl:${person}`,

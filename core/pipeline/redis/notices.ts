@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../util/logger.ts';
+import type { Notices } from '../ports.ts';
+
+/**
+ * Notices over Redis pub/sub (channel `<prefix>:notice`, the topic as the message), on the
+ * subscriber connection the change bus already holds. Pub/sub forgets what was sent while a node
+ * was disconnected, so when the subscriber connection is ready again every listener is called
+ * once: each re-reads its state.
+ */
+export class RedisNotices implements Notices {
+  private readonly listeners = new Map<string, Set<() => void>>();
+  private connectedBefore = false;
+
+  constructor(private readonly deps: { redis: Redis; sub: Redis; channel: string; log: Logger }) {
+    deps.sub.on('message', (channel: string, topic: string) => {
+      if (channel === deps.channel) this.fire(this.listeners.get(topic) ?? []);
+    });
+    deps.sub.on('ready', () => {
+      if (this.connectedBefore) this.fire([...this.listeners.values()].flatMap((s) => [...s]));
+      this.connectedBefore = true;
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.deps.sub.subscribe(this.deps.channel);
+    this.connectedBefore = true;
+  }
+
+  private fire(listeners: Iterable<() => void>): void {
+    for (const l of listeners) {
+      try {
+        l();
+      } catch (e) {
+        this.deps.log.error({ err: e }, 'notice listener threw');
+      }
+    }
+  }
+
+  async publish(topic: string): Promise<void> {
+    await this.deps.redis.publish(this.deps.channel, topic);
+  }
+
+  subscribe(topic: string, listener: () => void): () => void {
+    let set = this.listeners.get(topic);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(topic, set);
+    }
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+}

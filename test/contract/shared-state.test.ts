@@ -1,0 +1,142 @@
+/**
+ * Everything that decides what a watcher sees or what a connector does is shared by all nodes
+ * (issue "High availability", item 3) and, in embedded mode with a `dataDir`, kept across a
+ * restart (item 7). The same tests run on both pipelines: Redis, two nodes running at once on one
+ * prefix (written on node 1, read on node 2); embedded, one node written, stopped, and a new one
+ * started on the same dataDir.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HubConfigInput } from '../../core/config/schema.ts';
+import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { SESSION_COOKIE } from '../../api/session.ts';
+import { dashboard } from '../../api/dashboard/plugin.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { waitFor } from './pipeline-contract.ts';
+
+const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
+/** The dashboard's routes too: sign-in and the connector switches live there. */
+const plugins = (ctx: Parameters<typeof dashboard>[0]) => [dashboard(ctx, { dist: '/nonexistent' })];
+
+interface Cluster {
+  /** Node 1, where the change is made. */
+  first(config?: Partial<HubConfigInput>): Promise<TestHub>;
+  /** Node 2 (Redis: running beside node 1; embedded: node 1 is stopped first, then a new process-alike starts). */
+  second(config?: Partial<HubConfigInput>): Promise<TestHub>;
+  close(): Promise<void>;
+}
+
+function redisCluster(): Cluster {
+  const prefix = freshPrefix('shared');
+  const nodes: TestHub[] = [];
+  const make = async (nodeId: string, config: Partial<HubConfigInput> = {}) => {
+    const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
+    const t = await testHub({ config: teamConfig(config), env: TEAM_ENV, clock: systemClock, pipeline, lease: pipeline.lease, nodeId, plugins });
+    nodes.push(t);
+    return t;
+  };
+  return {
+    first: (c) => make('node-1', c),
+    second: (c) => make('node-2', c),
+    async close() {
+      for (const n of nodes) await n.close();
+    },
+  };
+}
+
+function embeddedCluster(): Cluster {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ph-data-'));
+  let current: TestHub | undefined;
+  const make = async (config: Partial<HubConfigInput> = {}) => {
+    await current?.close();
+    const pipeline = embeddedPipeline({ clock: systemClock, log: silentLogger(), dataDir });
+    current = await testHub({ config: teamConfig({ ...config, dataDir }), env: TEAM_ENV, clock: systemClock, pipeline, plugins });
+    return current;
+  };
+  return {
+    first: make,
+    second: make,
+    async close() {
+      await current?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe.each([
+  ['redis (two nodes at once)', redisCluster],
+  ['embedded (a restart on the same dataDir)', embeddedCluster],
+] as const)('shared state: %s', (_name, makeCluster) => {
+  let cluster: Cluster;
+  afterEach(async () => {
+    await cluster.close();
+  });
+
+  it('a watcher blocked through node 1 is blocked on node 2', async () => {
+    cluster = makeCluster();
+    const one = await cluster.first();
+    const before = await one.app.inject({ method: 'GET', url: '/v1/people/dave', headers: auth(TEAM_ENV.BOB_KEY) });
+    expect(before.statusCode).toBe(200);
+    const put = await one.app.inject({ method: 'PUT', url: '/v1/people/dave/relationships', headers: ADMIN, payload: { personal: [], blocked: ['bob'] } });
+    expect(put.statusCode).toBe(200);
+    const two = await cluster.second();
+    await waitFor(() => two.hub.directory.person('dave')?.blocked.includes('bob'), 'the block on node 2', 3000);
+    await two.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: { person: 'dave', source: 'api', category: 'user', availability: 'busy' } });
+    await waitFor(async () => (await two.hub.presence(['dave']))[0]!.class === 'busy', 'dave busy', 5000);
+    // Bob, blocked, sees Dave as someone who never signed in; Carol still sees him busy.
+    const bob = (await two.app.inject({ method: 'GET', url: '/v1/presence/dave', headers: auth(TEAM_ENV.BOB_KEY) })).json() as { class: string };
+    expect(bob.class).toBe('offline');
+    const carol = (await two.app.inject({ method: 'GET', url: '/v1/presence/dave', headers: auth(TEAM_ENV.CAROL_KEY) })).json() as { class: string };
+    expect(carol.class).toBe('busy');
+  }, 20_000);
+
+  it('a cookie signed out on node 1 is refused by node 2', async () => {
+    cluster = makeCluster();
+    const one = await cluster.first();
+    const signIn = async () => (await one.app.inject({ method: 'POST', url: '/v1/session', payload: { key: TEAM_ENV.ADMIN_KEY } })).cookies.find((c) => c.name === SESSION_COOKIE)!.value;
+    const cookie = await signIn();
+    const kept = await signIn();
+    const who = (t: TestHub, c: string) => t.app.inject({ method: 'GET', url: '/v1/session', cookies: { [SESSION_COOKIE]: c } });
+    expect((await who(one, cookie)).statusCode).toBe(200);
+    expect((await one.app.inject({ method: 'DELETE', url: '/v1/session', cookies: { [SESSION_COOKIE]: cookie } })).statusCode).toBe(204);
+    const two = await cluster.second();
+    await waitFor(async () => (await who(two, cookie)).statusCode === 401, 'the cookie refused on node 2', 3000);
+    // The session that was not signed out still works there.
+    expect((await who(two, kept)).statusCode).toBe(200);
+  }, 20_000);
+
+  it('a connector disabled through node 1 stays disabled on node 2, and enabled again runs', async () => {
+    cluster = makeCluster();
+    const connectors = { connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] };
+    const one = await cluster.first(connectors);
+    expect((await one.app.inject({ method: 'POST', url: '/v1/connectors/demo/disable', headers: ADMIN })).statusCode).toBeLessThan(300);
+    const two = await cluster.second(connectors);
+    const listed = async (t: TestHub) => ((await t.app.inject({ method: 'GET', url: '/v1/connectors', headers: ADMIN })).json() as { connectors: { id: string; enabled: boolean }[] }).connectors[0];
+    await waitFor(async () => (await listed(two))?.enabled === false, 'disabled on node 2', 3000);
+    expect(two.hub.supervisors.has('demo')).toBe(false);
+    expect((await two.app.inject({ method: 'POST', url: '/v1/connectors/demo/enable', headers: ADMIN })).statusCode).toBeLessThan(300);
+    // Runs on one node (its lease), and every node lists it enabled.
+    await waitFor(async () => [one, two].some((t) => t.hub.supervisors.get('demo')?.health().state === 'running'), 'running again', 8000);
+    await waitFor(async () => (await listed(two))?.enabled === true, 'enabled on node 2', 3000);
+  }, 30_000);
+
+  it('a connector\'s state (a publisher\'s reconciliation records) and the webhooks are kept for node 2', async () => {
+    cluster = makeCluster();
+    const one = await cluster.first();
+    await one.hub.pipeline.connectorStore!('teams').set([['write:alice', '{"desired":"busy","outcome":"unknown"}']]);
+    const created = await one.app.inject({ method: 'POST', url: '/v1/webhooks', headers: ADMIN, payload: { url: 'http://127.0.0.1:9/hook', people: ['carol'], container: 'company' } });
+    expect(created.statusCode).toBe(201);
+    const id = (created.json() as { id: string }).id;
+    const two = await cluster.second();
+    expect(await two.hub.pipeline.connectorStore!('teams').get(['write:alice'])).toEqual(new Map([['write:alice', '{"desired":"busy","outcome":"unknown"}']]));
+    const got = await two.app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: ADMIN });
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toMatchObject({ id, url: 'http://127.0.0.1:9/hook' });
+  }, 20_000);
+});
