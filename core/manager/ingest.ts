@@ -122,7 +122,14 @@ export class Ingest {
     const cap = this.deps.registerCap;
     if (cap === undefined || signals.length === 0) return { signals, refusals: [] };
     const max = cap.max();
-    const over = await overCap(signals, max, cap.census);
+    let over;
+    try {
+      over = await overCap(signals, max, cap.census);
+    } catch (e) {
+      // The store cannot be read: nothing can be queued durably either (the queue says the same).
+      if (e instanceof HubError) throw e;
+      throw new HubError('HUB_ERR_UNAVAILABLE', 'signals cannot be checked and queued now (store unavailable); nothing was accepted', { kind: 'transient', status: 503, retryAfterMs: 2000, cause: e });
+    }
     if (over.length === 0) return { signals, refusals: [] };
     const refusals = over.map((o): Refusal => {
       const index = indices[o.at]!;
