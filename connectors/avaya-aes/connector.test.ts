@@ -225,4 +225,20 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('bob monitored, alice not', () => sim.monitorsOf('4751') === 1 && sim.monitorsOf('4750') === 0, 4000);
     expect(lineOf(h.signals, 'alice')).toBe('lapsed');
   });
+
+  it('a line AE Services cannot re-read after a reconnect lapses instead of keeping its lamp, until its next event', async () => {
+    const { sim, h, sup } = await setup();
+    const call = sim.dial('+15559990008', '4750');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.refuseSnapshots = true;
+    sim.dropConnections();
+    await until('monitors back', () => sim.monitorCount === 3);
+    await until('lapsed', () => lineOf(h.signals, 'alice') === 'lapsed');
+    await until('every line counted', () => (sup.health().counts.snapshotsFailed ?? 0) >= 3);
+    sim.hangup(call, '4750');
+    const next = sim.dial('+15559990009', '4750');
+    await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    sim.hangup(next, '4750');
+  });
 });

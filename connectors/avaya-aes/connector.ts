@@ -141,9 +141,9 @@ export class AvayaAesConnector implements Connector {
         return false;
       });
       if (!ok) {
-        // The switch cannot say which calls are there: start from idle rather than keep an old lamp.
+        // The switch cannot say which calls are there: the line is unknown (its register lapses) until its next event.
         this.ctx.report.count('snapshotsFailed');
-        this.lines.snapshot(line, []);
+        this.lines.lapse([line]);
       }
     } catch (e) {
       if (e instanceof LineRefusal) {
