@@ -241,4 +241,38 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.hangup(next, '4750');
   });
+
+  it('maxMonitors is respected: the lines beyond it are on the report, not monitored', async () => {
+    const { sim, sup } = await setup({ config: { maxMonitors: 2 }, monitors: 2 });
+    await until('report', () => (sup.report()?.skipped.length ?? 0) === 2);
+    expect(sim.monitorCount).toBe(2);
+    expect(sup.report()!.skipped).toContainEqual({ entry: 'ghost (extension 4999)', reason: 'over the limit of 2 monitors per session (maxMonitors)' });
+    expect(sup.report()!.skipped).toContainEqual({ entry: 'carol (extension 4752)', reason: 'over the limit of 2 monitors per session (maxMonitors)' });
+  });
+
+  it('an extension two people claim is monitored for neither and shown as a conflict', async () => {
+    const sim = new AesSimulator({ stations: ['4750'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1' }), people: [{ id: 'alice', identities: ['ext:4750'] }, { id: 'dan', identities: ['tel:+4930004750'] }] });
+    const c = avayaAesManifest.create(h.ctx);
+    stops.push(() => c.stop());
+    await c.start();
+    await sleep(100);
+    expect(sim.monitorCount).toBe(0);
+    expect(c.report!().conflicts).toEqual([{ identity: 'ext:4750', people: ['alice', 'dan'] }]);
+  });
+
+  it('a configured line for someone the directory does not know is on the report', async () => {
+    const sim = new AesSimulator({ stations: ['4750', '4751'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1', lines: [{ extension: '4751', person: 'nobody' }, { extension: '4750', person: 'alice' }] }), people: [{ id: 'alice', identities: ['mailto:alice@corp.example'] }] });
+    const c = avayaAesManifest.create(h.ctx);
+    stops.push(() => c.stop());
+    await c.start();
+    await until('alice monitored', () => sim.monitorsOf('4750') === 1);
+    expect(sim.monitorsOf('4751')).toBe(0);
+    expect(c.report!().skipped).toEqual([{ entry: 'nobody (extension 4751)', reason: 'lines: no such person in the directory' }]);
+  });
 });
