@@ -224,6 +224,12 @@ describe('avaya-aes against the DMCC simulator', () => {
     people.push({ id: 'bob', identities: ['ext:4751'] });
     await until('bob monitored, alice not', () => sim.monitorsOf('4751') === 1 && sim.monitorsOf('4750') === 0, 4000);
     expect(lineOf(h.signals, 'alice')).toBe('lapsed');
+    // A station refused (not yet administered) is tried again at the next rescan.
+    people.push({ id: 'carol', identities: ['ext:4752'] });
+    await until('carol refused', () => c.report!().skipped.some((x) => x.entry === 'carol (extension 4752)'), 4000);
+    sim.addStation('4752');
+    await until('carol monitored', () => sim.monitorsOf('4752') === 1, 4000);
+    expect(c.report!().skipped).toEqual([]);
   });
 
   it('a line AE Services cannot re-read after a reconnect lapses instead of keeping its lamp, until its next event', async () => {

@@ -54,7 +54,7 @@ export class AesSimulator {
   refuseSnapshots = false;
   expired = 0;
 
-  private readonly stations: ReadonlySet<string>;
+  private readonly stations: Set<string>;
 
   constructor(private readonly opts: SimulatorOptions) {
     this.switchName = opts.switchName ?? 'CM1';
@@ -264,6 +264,11 @@ export class AesSimulator {
         this.write(s.socket, 9999, `${DECL}<MonitorEndedEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID><cause>resourcesNotAvailable</cause></MonitorEndedEvent>`);
       }
     }
+  }
+
+  /** A station administered on the switch from now on. */
+  addStation(ext: string): void {
+    this.stations.add(ext);
   }
 
   /** Monitors of a station (tests). */
