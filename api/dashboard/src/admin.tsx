@@ -13,10 +13,26 @@ interface Connector {
   lastError: { code: string; message: string; at: string } | null;
   counts: Record<string, number>;
 }
+interface ConnectorReport {
+  connector: string;
+  skipped: { entry: string; reason: string }[];
+  unusable?: { entry: string; attribute: string; value: string; reason: string }[];
+  truncated?: { entry: string; attribute: string; length: number; limit: number }[];
+}
 interface Report {
   people: number;
   conflicts: { identity: string; people: string[]; reason: string }[];
   unknown: { source: string; subject: string; count: number; lastSeen: string; reason: string }[];
+  connectors?: ConnectorReport[];
+}
+
+/** Every entry or value a directory connector did not use as read, one row each (shown capped). */
+function notUsed(r: Report): { connector: string; entry: string; what: string; why: string }[] {
+  return (r.connectors ?? []).flatMap((c) => [
+    ...c.skipped.map((s) => ({ connector: c.connector, entry: s.entry, what: 'entry skipped', why: s.reason })),
+    ...(c.unusable ?? []).map((u) => ({ connector: c.connector, entry: u.entry, what: `${u.attribute} ${JSON.stringify(u.value)}`, why: u.reason })),
+    ...(c.truncated ?? []).map((t) => ({ connector: c.connector, entry: t.entry, what: t.attribute, why: `cut from ${t.length} to ${t.limit}` })),
+  ]);
 }
 type TestResult = { ok: boolean; message?: string; code?: string };
 
@@ -105,7 +121,7 @@ export function Admin() {
       {report !== undefined && (
         <div class="card report">
           <p>{report.people} people in the directory.</p>
-          {report.conflicts.length + report.unknown.length === 0 && <p>Everyone is synced.</p>}
+          {report.conflicts.length + report.unknown.length + notUsed(report).length === 0 && <p>Everyone is synced.</p>}
           {report.conflicts.length > 0 && (
             <table>
               <caption>Identities claimed by more than one person</caption>
@@ -118,6 +134,13 @@ export function Admin() {
               <caption>Signals for people the directory does not know</caption>
               <thead><tr><th>Source</th><th>Subject</th><th>Signals</th><th>Last seen</th><th>Why</th></tr></thead>
               <tbody>{report.unknown.map((u) => <tr><td>{u.source}</td><td>{u.subject}</td><td>{u.count}</td><td>{fmtTime(u.lastSeen)}</td><td>{u.reason}</td></tr>)}</tbody>
+            </table>
+          )}
+          {notUsed(report).length > 0 && (
+            <table class="not-used">
+              <caption>Directory entries and values not used as read</caption>
+              <thead><tr><th>Connector</th><th>Entry</th><th>What</th><th>Why</th></tr></thead>
+              <tbody>{notUsed(report).slice(0, 500).map((n) => <tr><td>{n.connector}</td><td>{n.entry}</td><td>{n.what}</td><td>{n.why}</td></tr>)}</tbody>
             </table>
           )}
         </div>
