@@ -21,6 +21,7 @@ import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
 import { DirectoryReport } from './directory/report.ts';
 import { ComposedDirectory } from './directory/composed-directory.ts';
+import { Publishers } from './publish/publishers.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -56,8 +57,8 @@ export class Hub {
   private readonly cache = new PresenceCache();
   private readonly listeners = new Set<ChangeListener>();
   private unsubscribe: (() => void) | undefined;
-  private publishTimer: NodeJS.Timeout | undefined;
-  private readonly toPublish = new Map<string, Presence>();
+  /** Fan-out to publishing connectors and their reconciliation (core/publish). */
+  readonly publishers: Publishers;
   private started = false;
 
   constructor(readonly deps: HubDeps) {
@@ -87,6 +88,7 @@ export class Hub {
       relationshipStore: shared('hub:relationships'),
       ...notices,
     });
+    this.publishers = new Publishers({ clock, log, presence: (people) => this.presence(people), people: () => [...this.directory.ids()] });
     this.switches = new ConnectorSwitches({ store: shared('hub:connectors'), ...notices, log, apply: (wanted) => this.applySwitches(wanted) });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
     this.ingest = new Ingest({
@@ -112,8 +114,10 @@ export class Hub {
       const manifest = deps.manifests.get(entry.kind)!;
       const config = loaded.connectorConfigs.get(entry.id);
       const supervisor = this.createSupervisor(entry.id, manifest, config);
-      if (entry.enabled) this.supervisors.set(entry.id, supervisor);
-      else this.disabled.set(entry.id, supervisor);
+      if (entry.enabled) {
+        this.supervisors.set(entry.id, supervisor);
+        this.publishers.add(entry.id, supervisor);
+      } else this.disabled.set(entry.id, supervisor);
     }
   }
 
@@ -127,6 +131,12 @@ export class Hub {
   private createSupervisor(id: string, manifest: ConnectorManifest, config: unknown): ConnectorSupervisor {
     const log = this.deps.log.child({ connector: id });
     let supervisor: ConnectorSupervisor | undefined;
+    const state = this.pipeline.connectorStore?.(id) ?? memoryConnectorStore();
+    const report = {
+      ok: () => supervisor?.reporter.ok(),
+      error: (e: unknown) => supervisor?.reporter.error(e),
+      count: (name: string, n?: number) => supervisor?.reporter.count(name, n),
+    };
     const sink = this.people.sink(id, (done, total) => {
       supervisor?.setProgress(done, total);
       log.info({ done, total }, `directory sync ${id}: ${done}${total === undefined ? '' : `/${total}`}`);
@@ -136,23 +146,22 @@ export class Hub {
       config,
       log,
       clock: this.deps.clock,
-      directory: { resolve: (i) => this.directory.resolve(i), person: (p) => this.directory.person(p), people: () => this.directory.people() },
+      directory: { resolve: (i) => this.directory.resolve(i), person: (p) => this.directory.person(p), people: () => this.directory.people(), containerFor: (w, p) => this.directory.containerFor(w, p) },
       emit: async (signals) => {
         const res = await this.ingest.submitPartial(signals);
         this.metrics.signalsAccepted.inc({ via: 'connector' }, res.accepted);
         for (const r of res.refused) this.metrics.signalsRefused.inc({ reason: r.code });
+        for (const r of res.refused) this.metrics.connectorRefused.inc({ connector: id, reason: r.code });
+        supervisor?.emitted(res.accepted, res.refused);
         return { accepted: res.accepted, refused: res.refused.map((r) => ({ index: r.index, code: r.code, detail: r.detail })) };
       },
       directorySink: sink,
       // Shared by every node in Redis mode: a connector taking over on another node finds it.
-      state: this.pipeline.connectorStore?.(id) ?? memoryConnectorStore(),
-      report: {
-        ok: () => supervisor?.reporter.ok(),
-        error: (e) => supervisor?.reporter.error(e),
-        count: (name, n) => supervisor?.reporter.count(name, n),
-      },
+      state,
+      report,
+      ...(manifest.capabilities.includes('publish') ? { publishing: this.publishers.port(id, state, report, log) } : {}),
     };
-    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock });
+    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock, publishStats: () => this.publishers.stats(id) });
     return supervisor;
   }
 
@@ -192,20 +201,7 @@ export class Hub {
       }
     }
     this.webhooks.onChange(p);
-    this.toPublish.set(p.person, p);
-    if (this.publishTimer === undefined) {
-      this.publishTimer = setTimeout(() => void this.flushPublishers(), 50);
-      this.publishTimer.unref?.();
-    }
-  }
-
-  private async flushPublishers(): Promise<void> {
-    this.publishTimer = undefined;
-    const changes = [...this.toPublish.values()];
-    this.toPublish.clear();
-    await Promise.all(
-      [...this.supervisors.values()].filter((s) => s.manifest.capabilities.includes('publish')).map((s) => s.publish(changes)),
-    );
+    this.publishers.offer(p);
   }
 
   // --- lifecycle -------------------------------------------------------------------------------
@@ -261,24 +257,13 @@ export class Hub {
       task: {
         start: async () => {
           await s.start();
-          await this.republish(s);
+          await this.publishers.takeover(id, s);
         },
         stop: () => s.stop(),
       },
     });
     this.runners.set(id, runner);
     runner.start();
-  }
-
-  /**
-   * A publisher that has just taken its connector over from another node hears every person's
-   * current presence once: a change made while no node held the lease is not lost, and what the
-   * previous node wrote into the system is corrected (publishers write only what differs).
-   */
-  private async republish(s: ConnectorSupervisor): Promise<void> {
-    if (!s.manifest.capabilities.includes('publish') || s.health().state !== 'running') return;
-    const ids = [...this.directory.ids()];
-    for (let i = 0; i < ids.length; i += 1000) await s.publish(await this.presence(ids.slice(i, i + 1000)));
   }
 
   private async halt(id: string, s: ConnectorSupervisor): Promise<void> {
@@ -306,7 +291,7 @@ export class Hub {
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     await pausing;
     await this.webhookRunner?.stop();
-    if (this.publishTimer !== undefined) clearTimeout(this.publishTimer);
+    await this.publishers.close();
     this.people.stop();
     this.switches.stop();
     this.launched = false;
@@ -354,9 +339,11 @@ export class Hub {
       if (enabled) {
         this.disabled.delete(id);
         this.supervisors.set(id, s);
+        this.publishers.add(id, s);
         if (this.launched) await this.run(id, s);
       } else {
         this.supervisors.delete(id);
+        this.publishers.remove(id);
         this.disabled.set(id, s);
         if (this.launched) await this.halt(id, s);
       }

@@ -6,6 +6,7 @@ export class HubMetrics implements ManagerMetrics {
   readonly registry = new Registry();
   readonly signalsAccepted = new Counter({ name: 'presence_hub_signals_accepted_total', help: 'Signals accepted and queued', labelNames: ['via'], registers: [this.registry] });
   readonly signalsRefused = new Counter({ name: 'presence_hub_signals_refused_total', help: 'Signals refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly connectorRefused = new Counter({ name: 'presence_hub_connector_signals_refused_total', help: 'Signals a connector emitted that ingest refused, by connector and reason', labelNames: ['connector', 'reason'], registers: [this.registry] });
   readonly signalsApplied = new Counter({ name: 'presence_hub_signals_applied_total', help: 'Signals applied to registers, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly aggregation = new Histogram({
     name: 'presence_hub_aggregation_seconds',
@@ -20,6 +21,8 @@ export class HubMetrics implements ManagerMetrics {
   readonly queueRetrying = new Gauge({ name: 'presence_hub_queue_retrying', help: 'Batches waiting for a retry after a failure', registers: [this.registry] });
   readonly queueDeadLetters = new Gauge({ name: 'presence_hub_queue_dead_letters', help: 'Batches dead-lettered (GET /v1/pipeline), until replayed', registers: [this.registry] });
   readonly connectorEvents = new Gauge({ name: 'presence_hub_connector_count', help: 'Per-connector counters', labelNames: ['connector', 'counter'], registers: [this.registry] });
+  /** The reconciliation of each publisher (core/publish): writes, retries, confirmed, failed, unknownOutcomes, pending, oldestPendingMs, reconciles. */
+  readonly publishing = new Gauge({ name: 'presence_hub_publish', help: 'Per-publisher reconciliation figures (writes, retries, pending, unknown outcomes, oldest pending ms)', labelNames: ['connector', 'figure'], registers: [this.registry] });
   readonly connectorUp = new Gauge({ name: 'presence_hub_connector_up', help: '1 when the connector is running', labelNames: ['connector', 'kind'], registers: [this.registry] });
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {

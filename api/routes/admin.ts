@@ -35,8 +35,11 @@ export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boole
     lastSuccess: iso(h.lastOkAt) ?? null,
     lastError: h.lastError === undefined ? null : { code: h.lastError.code, message: h.lastError.message, at: iso(h.lastError.at) },
     counts: h.counts,
+    /** Signals of this connector that ingest refused, by reason. */
+    refused: h.refused,
     recent: h.recent.map((e) => ({ at: iso(e.at), ok: e.ok, ...(e.code !== undefined ? { code: e.code } : {}) })),
     ...(h.progress !== undefined ? { progress: h.progress } : {}),
+    ...(h.publishing !== undefined ? { publishing: h.publishing } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ export function healthRoutes({ hub }: RouteContext) {
         const h = s.health();
         hub.metrics.connectorUp.set({ connector: id, kind: s.kind }, h.state === 'running' ? 1 : 0);
         for (const [counter, v] of Object.entries(h.counts)) hub.metrics.connectorEvents.set({ connector: id, counter }, v);
+        for (const [figure, v] of Object.entries(h.publishing ?? {})) hub.metrics.publishing.set({ connector: id, figure }, v);
       }
       reply.type(hub.metrics.registry.contentType);
       return hub.metrics.registry.metrics();

@@ -38,6 +38,16 @@ function legacyZone(wh: ews.WorkingHours): { bias: number; standard?: EwsZoneTim
   return { bias: z?.bias?.TotalMinutes ?? 0, ...(standard !== undefined ? { standard } : {}), ...(daylight !== undefined ? { daylight } : {}) };
 }
 
+/** What the library handed over, read: anything it left half-built (found by scripts/fuzz/ews.ts) is a malformed answer. */
+function readable<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (isHubError(e)) throw e;
+    throw new HubError('HUB_ERR_EWS_MALFORMED', `${what}: an answer that cannot be read (${errorMessage(e)})`, { kind: 'transient' });
+  }
+}
+
 /**
  * The only code that speaks EWS, through ews-javascript-api: GetUserAvailability, GetUserOofSettings,
  * Subscribe (streaming, calendar folder) and the StreamingSubscriptionConnection. Every call gets
@@ -119,14 +129,19 @@ export class EwsClient {
         options,
       ),
     );
-    const list = results.AttendeesAvailability?.Responses ?? [];
+    return readable('GetUserAvailability', () => this.readAvailability(results, mailboxes, w.start));
+  }
+
+  private readAvailability(results: ews.GetUserAvailabilityResults, mailboxes: readonly string[], windowStart: number): AvailabilityResult[] {
+    const c = this.o.config;
+    const list = results?.AttendeesAvailability?.Responses ?? [];
     if (list.length !== mailboxes.length) throw new HubError('HUB_ERR_EWS_MALFORMED', `GetUserAvailability: ${list.length} FreeBusyResponse elements for ${mailboxes.length} mailboxes`, { kind: 'transient' });
     return list.map((a, i): AvailabilityResult => {
       const mailbox = mailboxes[i]!;
       if (a.Result === ews.ServiceResult.Error) return { mailbox, ok: false, code: ews.ServiceError[a.ErrorCode] ?? String(a.ErrorCode), message: a.ErrorMessage ?? '' };
       const blocks =
         a.ViewType === ews.FreeBusyViewType.FreeBusyMerged || a.ViewType === ews.FreeBusyViewType.MergedOnly
-          ? mergedToBlocks(a.MergedFreeBusyStatus ?? [], w.start, c.mergedInterval)
+          ? mergedToBlocks(a.MergedFreeBusyStatus ?? [], windowStart, c.mergedInterval)
           : (a.CalendarEvents ?? []).flatMap((e) => eventToBlock({ start: ms(e.StartTime), end: ms(e.EndTime), status: e.FreeBusyStatus, subject: e.Details?.Subject, isPrivate: e.Details?.IsPrivate }) ?? []);
       const wh = a.WorkingHours;
       const workingHours = wh == null ? null : workingHoursOf({ days: wh.DaysOfTheWeek ?? [], startMinutes: wh.StartTime?.TotalMinutes ?? Number.NaN, endMinutes: wh.EndTime?.TotalMinutes ?? Number.NaN, zone: legacyZone(wh) });
@@ -137,7 +152,7 @@ export class EwsClient {
   /** GetUserOofSettings of one mailbox (impersonating it). */
   async oof(mailbox: string): Promise<OofReading> {
     const s = await this.call(this.actAs(mailbox), 'GetUserOofSettings', (svc) => svc.GetUserOofSettings(mailbox));
-    return oofOf({ state: ews.OofState[s.State] ?? 'Disabled', start: ms(s.Duration?.StartTime), end: ms(s.Duration?.EndTime) });
+    return readable('GetUserOofSettings', () => oofOf({ state: ews.OofState[s.State] ?? 'Disabled', start: ms(s.Duration?.StartTime), end: ms(s.Duration?.EndTime) }));
   }
 
   /** A streaming subscription on the mailbox's calendar folder (created, modified, deleted items). */

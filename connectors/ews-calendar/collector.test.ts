@@ -112,6 +112,38 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(errors).toEqual([]);
   });
 
+  it('app-only OAuth: a client-credentials token, every request impersonating with X-AnchorMailbox; a wrong secret is permanent', async () => {
+    const OAUTH = { clientId: '0e5c1a2b-0000-4000-8000-00000000e005', clientSecret: 'oauth-client-secret' };
+    const { sim, h } = await setup(2, {}, { oauth: OAUTH });
+    const start = Date.now() + 600_000;
+    sim.setEvents('user1@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
+    const oauth = { ...h.ctx.config, auth: { type: 'oauth' as const, tenantId: sim.tenantId, tokenEndpoint: sim.tokenEndpoint, ...OAUTH } };
+    const ok = new EwsCalendarConnector({ ...h.ctx, config: oauth });
+    conns.push(ok);
+    await ok.start();
+    await ok.firstCycle();
+    expect(h.signals.map((s) => s.person)).toEqual(['user1']);
+    expect(sim.requests.filter((r) => r.op === 'GetUserAvailabilityRequest').every((r) => r.impersonated === 'user0@corp.example')).toBe(true);
+    expect(sim.requests.filter((r) => r.op === 'token')).toHaveLength(1);
+    const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...oauth, auth: { ...oauth.auth, clientSecret: 'wrong-client-secret' } } });
+    conns.push(bad);
+    await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent' });
+    expect(await bad.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
+  });
+
+  it('the FreeBusyMerged view: runs of the merged string as blocks, no subjects', async () => {
+    const { sim, h, c } = await setup(1, { view: 'FreeBusyMerged', mergedInterval: 30, details: 'subject' });
+    const start = Math.ceil(Date.now() / 1_800_000) * 1_800_000 + 1_800_000;
+    sim.setEvents('user0@corp.example', [{ start, end: start + 3_600_000, busyType: 'Busy', subject: 'Hidden in merged view' }, { start: start + 3_600_000, end: start + 5_400_000, busyType: 'OOF' }]);
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals.map((s) => [s.availability, s.from, s.until])).toEqual([
+      ['busy', new Date(start).toISOString(), new Date(start + 3_600_000).toISOString()],
+      ['away', new Date(start + 3_600_000).toISOString(), new Date(start + 5_400_000).toISOString()],
+    ]);
+    expect(JSON.stringify(h.signals)).not.toContain('Hidden');
+  });
+
   it('bad credentials: start fails permanently naming the cause, testConnection says so without the secret', async () => {
     const { h } = await setup(1);
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, auth: { type: 'basic', username: BASIC.username, password: 'wrong-password' } } });

@@ -38,6 +38,8 @@ export class EwsCalendarConnector implements Connector {
   private debounce: NodeJS.Timeout | undefined;
   private reread: Promise<void> = Promise.resolve();
   private lastCycleAt: number | undefined;
+  /** The mailboxes the streams were set up for. */
+  private streamedKey = '';
 
   constructor(private readonly ctx: ConnectorContext<EwsCalendarConfig>) {
     const c = ctx.config;
@@ -79,7 +81,15 @@ export class EwsCalendarConnector implements Connector {
       onChange: (list) => this.queue(list),
       onMailboxError: (mbx, e) => this.problem(mbx, e.message),
     });
-    await this.streams.start(mailboxesOf(this.ctx));
+    const list = mailboxesOf(this.ctx);
+    this.streamedKey = list.join(',');
+    await this.streams.start(list);
+  }
+
+  private async restartStreams(): Promise<void> {
+    await this.streams?.stop();
+    this.streams = undefined;
+    await this.startStreams();
   }
 
   /** Resolves when the first poll (and the streaming setup after it) is done. */
@@ -100,6 +110,8 @@ export class EwsCalendarConnector implements Connector {
   async runCycle(): Promise<void> {
     const list = mailboxesOf(this.ctx);
     this.engine.retain(list.map((m) => `mailto:${m}`));
+    // The directory changed (people joined or left): the streams follow at this poll.
+    if (this.streams !== undefined && this.streamedKey !== list.join(',')) await this.restartStreams();
     if ((await this.read(list, true)) === 0) this.ctx.report.ok();
     this.lastCycleAt = this.ctx.clock.now();
   }

@@ -52,6 +52,15 @@ describe('ews-calendar streaming notifications', () => {
     expect(c.streamed().sort()).toEqual(sim.subscribedMailboxes().sort());
   });
 
+  it('follows the directory: a mailbox added to the list is subscribed at the next poll', async () => {
+    const { sim, h, c } = await streaming(2);
+    sim.addMailbox('late@corp.example');
+    (h.ctx.config as { mailboxes?: string[] }).mailboxes = ['user0@corp.example', 'user1@corp.example', 'late@corp.example'];
+    await c.runCycle();
+    await until('three subscriptions on an open stream', () => c.streamed().length === 3 && sim.openStreams().some((s) => s.length === 3));
+    expect(c.streamed().sort()).toEqual(['late@corp.example', 'user0@corp.example', 'user1@corp.example']);
+  });
+
   it('a meeting added during streaming is read at once, without waiting for a poll', async () => {
     const { sim, h } = await streaming(3);
     const polls = ops(sim, 'GetUserAvailabilityRequest').length;

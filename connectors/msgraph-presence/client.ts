@@ -1,5 +1,5 @@
-import type { Client } from '@microsoft/microsoft-graph-client';
-import { graphCall } from '../msgraph-shared/graph-client.ts';
+import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
+import { graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
 import { parseGraph, presenceCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
 import type { GraphPair } from './map.ts';
 
@@ -17,26 +17,26 @@ export class PresenceClient {
     const body = await graphCall('getPresencesByUserId', () => this.app.api('/communications/getPresencesByUserId').post({ ids }));
     return parseGraph(presenceCollectionSchema, body, 'getPresencesByUserId').value;
   }
+  /** The presence writes: any 2xx is success, whatever its body (graphWrite). */
+  private write(what: string, path: string, body: unknown): Promise<void> {
+    return graphWrite(what, () => this.app.api(path).responseType(ResponseType.RAW).post(body));
+  }
   async setPresence(userId: string, sessionId: string, pair: GraphPair, expirationMs: number): Promise<void> {
-    await graphCall('setPresence', () =>
-      this.app.api(`/users/${encodeURIComponent(userId)}/presence/setPresence`).post({ sessionId, availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) }),
-    );
+    await this.write('setPresence', `/users/${encodeURIComponent(userId)}/presence/setPresence`, { sessionId, availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) });
   }
   /** 404 means there was no session: already what we want. */
   async clearPresence(userId: string, sessionId: string): Promise<void> {
     try {
-      await graphCall('clearPresence', () => this.app.api(`/users/${encodeURIComponent(userId)}/presence/clearPresence`).post({ sessionId }));
+      await this.write('clearPresence', `/users/${encodeURIComponent(userId)}/presence/clearPresence`, { sessionId });
     } catch (e) {
       if ((e as { status?: number }).status !== 404) throw e;
     }
   }
   async setPreferred(userId: string, pair: GraphPair, expirationMs: number): Promise<void> {
-    await graphCall('setUserPreferredPresence', () =>
-      this.app.api(`/users/${encodeURIComponent(userId)}/presence/setUserPreferredPresence`).post({ availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) }),
-    );
+    await this.write('setUserPreferredPresence', `/users/${encodeURIComponent(userId)}/presence/setUserPreferredPresence`, { availability: pair.availability, activity: pair.activity, expirationDuration: isoDuration(expirationMs) });
   }
   async clearPreferred(userId: string): Promise<void> {
-    await graphCall('clearUserPreferredPresence', () => this.app.api(`/users/${encodeURIComponent(userId)}/presence/clearUserPreferredPresence`).post({}));
+    await this.write('clearUserPreferredPresence', `/users/${encodeURIComponent(userId)}/presence/clearUserPreferredPresence`, {});
   }
 }
 

@@ -33,6 +33,8 @@ export class PresenceCollector {
       subs?: SubscriptionManager;
       /** Saves the loop guard's record (a new real reading) to the shared state. */
       persist?: () => Promise<void>;
+      /** States the hub's reconciliation says Teams may show from the hub, per Graph user. */
+      mayShow?: (userId: string) => readonly GraphPair[];
     },
   ) {}
 
@@ -51,7 +53,7 @@ export class PresenceCollector {
       }
       if (r.sequenceNumber != null) this.seq.set(r.id, r.sequenceNumber);
       const pair = { availability: r.availability, activity: r.activity };
-      if (guard.classify(r.id, pair, now) === 'echo') {
+      if (guard.classify(r.id, pair, now, this.o.mayShow?.(r.id)) === 'echo') {
         ctx.report.count('echo_dropped');
         continue;
       }

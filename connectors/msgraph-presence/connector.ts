@@ -12,7 +12,9 @@ import type { PresenceConfig } from './config.ts';
 import { NotificationListener } from './listener.ts';
 import { GuardState } from './guard-state.ts';
 import { LoopGuard } from './loop-guard.ts';
-import { TeamsPublisher } from './publisher.ts';
+import { TeamsTarget, type TeamsState } from './publisher.ts';
+import type { GraphPair } from './map.ts';
+import type { PublishHandle } from '../../core/publish/target.ts';
 import { SubscriptionManager } from './subscriptions.ts';
 
 /** Graph object ids of the people the hub knows (`entra:<guid>` identities), or the configured list. */
@@ -30,7 +32,8 @@ export class MsGraphPresenceConnector implements Connector {
   private listener: NotificationListener | undefined;
   private subs: SubscriptionManager | undefined;
   private collector: PresenceCollector | undefined;
-  private publisher: TeamsPublisher | undefined;
+  private publisher: TeamsTarget | undefined;
+  private handle: PublishHandle<TeamsState> | undefined;
   private guardState: GuardState | undefined;
   private lastSweep = 0;
   private cycle: Promise<void> | undefined;
@@ -83,7 +86,11 @@ export class MsGraphPresenceConnector implements Connector {
       this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
       this.subs.setIds(ids);
     }
-    this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, ...(this.subs !== undefined ? { subs: this.subs } : {}), ...(persist !== undefined ? { persist } : {}) });
+    const mayShow = (userId: string): GraphPair[] => {
+      const person = this.handle === undefined ? undefined : ctx.directory.resolve(`entra:${userId}`);
+      return person === undefined ? [] : this.handle!.mayShow(person).map((d) => ({ availability: d.a, activity: d.ac }));
+    };
+    this.collector = new PresenceCollector({ ctx, client: this.client, guard: this.guard, mayShow, ...(this.subs !== undefined ? { subs: this.subs } : {}), ...(persist !== undefined ? { persist } : {}) });
     if (s?.enabled === true) {
       const collector = this.collector;
       const verifier = new ValidationTokenVerifier({ jwksUrl: s.validationTokens.jwksUrl, appIds: [c.clientId], clock: ctx.clock, ...(s.validationTokens.issuers !== undefined ? { issuers: s.validationTokens.issuers } : {}) });
@@ -91,7 +98,10 @@ export class MsGraphPresenceConnector implements Connector {
       this.listenerPort = await this.listener.start();
     }
     if (c.publish.enabled) {
-      this.publisher = new TeamsPublisher({ client: this.client, sessionId: c.clientId, source: ctx.id, config: c.publish, guard: this.guard, clock: ctx.clock, log: ctx.log, report: ctx.report, objectIdOf: (person) => this.objectIdOf(person), ...(persist !== undefined ? { persist } : {}) });
+      if (ctx.publishing === undefined) throw new HubError('HUB_ERR_CONFIG', `${ctx.id}: publish needs the hub's reconciliation (ConnectorContext.publishing)`, { kind: 'permanent' });
+      this.publisher = new TeamsTarget({ client: this.client, sessionId: c.clientId, source: ctx.id, config: c.publish, guard: this.guard, clock: ctx.clock, objectIdOf: (person) => this.objectIdOf(person), people: () => this.teamsPeople(), ...(persist !== undefined ? { persist } : {}) });
+      // Reconciles at once: what a previous run or another node left in Teams is corrected.
+      this.handle = await ctx.publishing.attach(this.publisher);
     }
     this.lastSweep = ctx.clock.now();
     this.cycle = this.track(this.runCycle(true));
@@ -103,6 +113,17 @@ export class MsGraphPresenceConnector implements Connector {
   }
 
   private readonly refreshProviders: RefreshTokenProvider[] = [];
+
+  /** People with an `entra:` identity (limited to `users` when configured). */
+  private teamsPeople(): string[] {
+    const only = this.ctx.config.users !== undefined ? new Set(this.ctx.config.users) : undefined;
+    const out: string[] = [];
+    for (const p of this.ctx.directory.people()) {
+      const id = this.objectIdOf(p.id);
+      if (id !== undefined && (only === undefined || only.has(id))) out.push(p.id);
+    }
+    return out;
+  }
 
   private objectIdOf(person: string): string | undefined {
     const p = this.ctx.directory.person(person);
@@ -171,8 +192,9 @@ export class MsGraphPresenceConnector implements Connector {
     await this.cycle;
   }
 
-  async publish(changes: readonly Presence[]): Promise<void> {
-    await this.publisher?.publish(changes);
+  /** The reconciliation of the Teams writes (tests read its figures and drive its retries). */
+  get publishing(): PublishHandle<TeamsState> | undefined {
+    return this.handle;
   }
 
   explainTeams(userId: string): string | undefined {
@@ -184,11 +206,12 @@ export class MsGraphPresenceConnector implements Connector {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await Promise.allSettled([...this.inFlight]);
-    const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.publisher?.stop() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];
+    const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.handle?.detach() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];
     for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;
     this.subs = undefined;
     this.publisher = undefined;
+    this.handle = undefined;
     this.collector = undefined;
     this.guardState = undefined;
   }

@@ -33,11 +33,12 @@ describe('msgraph-presence: the loop guard survives the connector moving to anot
     await a.start();
     await a.firstCycle();
     for (const s of hubA.signals) hub.put(s);
-    await a.publish([hub.judge()!]);
+    await hubA.publish([hub.judge()!]);
     hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 6500, activity: 'on-the-phone' });
-    await a.publish([hub.judge()!]);
+    await hubA.publish([hub.judge()!]);
     expect(teams()).toMatchObject({ availability: 'Busy', activity: 'InACall' });
-    expect(writes()).toEqual(['setPresence']);
+    // The clear: A's start-up reconcile, with no record of what an earlier run left in Teams.
+    expect(writes()).toEqual(['clearPresence', 'setPresence']);
 
     // Node A dies. Its stop does not clear sessions (they are left to expire), so stopping it is a kill
     // as far as Teams is concerned; what it kept in memory is gone with the instance.
@@ -54,7 +55,7 @@ describe('msgraph-presence: the loop guard survives the connector moving to anot
       await b.runCycle(false);
       for (const s of hubB.signals.slice(n)) hub.put(s);
       const p = hub.judge();
-      if (p !== undefined) await b.publish([p]);
+      if (p !== undefined) await hubB.publish([p]);
     };
     await b.start();
     await b.firstCycle();
@@ -67,13 +68,14 @@ describe('msgraph-presence: the loop guard survives the connector moving to anot
     hub.put({ person: 'user0', source: 'pbx', endpoint: 'line-1', category: 'phone', availability: 3500 });
     const p = hub.judge();
     expect(p?.class).toBe('available');
-    await b.publish([p!]);
-    expect(writes()).toEqual(['setPresence', 'clearPresence']);
+    await hubB.publish([p!]);
+    // B found A's record in the shared state: no clear at its start, the one clear when the call ended.
+    expect(writes()).toEqual(['clearPresence', 'setPresence', 'clearPresence']);
     await cycleB();
     expect(teams()).toMatchObject({ availability: 'Available', activity: 'Available' });
     // Quiet afterwards: no ping-pong, and the person is not stuck busy.
     for (let i = 0; i < 3; i++) await cycleB();
-    expect(writes()).toEqual(['setPresence', 'clearPresence']);
+    expect(writes()).toEqual(['clearPresence', 'setPresence', 'clearPresence']);
     expect(hubB.signals.filter((s) => Number(s.availability) >= 6000)).toEqual([]);
     expect(hub.judge()).toBeUndefined(); // unchanged: still available
   });

@@ -83,9 +83,9 @@ describe('msgraph-presence under upstream faults', () => {
   });
 
   it('changes arriving while a write is in flight do not write the same state twice', async () => {
-    const { sim, c } = await connector(1, { publish: { enabled: true, minInterval: 0 } });
+    const { sim, h, c } = await connector(1, { publish: { enabled: true, minInterval: 0 } });
     const busy = (version: number): Presence => ({ person: 'user0', availability: 6500, class: 'busy', activity: { token: 'on-the-phone', text: 'On the phone' }, since: Date.now(), version });
-    await Promise.all([c.publish([busy(1)]), c.publish([busy(2)]), c.publish([busy(3)])]);
+    await Promise.all([h.publish([busy(1)]), h.publish([busy(2)]), h.publish([busy(3)])]);
     const writes = sim.presenceWrites.filter((w) => w.action === 'setPresence');
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatchObject({ user: guid(0), availability: 'Busy', activity: 'InACall' });

@@ -53,8 +53,13 @@ export class LoopGuard {
     return this.real.get(user);
   }
 
-  /** 'echo': the hub's own write seen again; 'real': an independent observation (remembered). */
-  classify(user: string, pair: GraphPair, now: number): 'echo' | 'real' {
+  /**
+   * 'echo': the hub's own write seen again; 'real': an independent observation (remembered).
+   * `alsoMine`: states the hub's reconciliation says Teams may show from the hub (PublishHandle.mayShow).
+   */
+  classify(user: string, pair: GraphPair, now: number, alsoMine: readonly GraphPair[] = []): 'echo' | 'real' {
+    // What the hub's reconciliation says Teams may show from the hub (a write of unknown outcome included).
+    if (alsoMine.some((m) => samePair(m, pair))) return 'echo';
     const w = this.written.get(user);
     if (w !== undefined && samePair(w.pair, pair)) {
       if (w.active) return 'echo';

@@ -66,5 +66,5 @@ export async function pollAndPublish(c: MsGraphPresenceConnector, h: Harness<Pre
   await c.runCycle(false);
   for (const s of h.signals.slice(n)) hub.put(s);
   const p = hub.judge();
-  if (p !== undefined) await c.publish([p]);
+  if (p !== undefined) await h.publish([p]);
 }

@@ -99,20 +99,51 @@ export function createGraphClient(o: GraphClientOptions): Client {
 export function toHubError(e: unknown, what: string): HubError {
   if (isHubError(e)) return e;
   if (e instanceof GraphError) {
-    const s = e.statusCode;
-    const detail = `${what}: HTTP ${s}${e.code ? ` ${e.code}` : ''}`;
-    // A 2xx the SDK could not read: the body was not JSON.
-    if (s >= 200 && s < 300) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient', status: s });
-    if (s === 401) return new HubError('HUB_ERR_GRAPH_AUTH', `Graph refused the credentials, ${detail}`, { kind: 'permanent', status: s });
-    if (s === 403) return new HubError('HUB_ERR_GRAPH_FORBIDDEN', `Graph refused the permission, ${detail}`, { kind: 'permanent', status: s });
-    if (s === 429) return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s });
-    if (s === 404) return new HubError('HUB_ERR_GRAPH_NOT_FOUND', `Graph ${detail}`, { kind: 'permanent', status: s });
-    if (s === -1 || s === 0 || s >= 500) return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${s <= 0 ? e.message.slice(0, 120) : `HTTP ${s}`}`, { kind: 'transient', status: s });
-    return new HubError('HUB_ERR_GRAPH_REQUEST', `Graph refused ${detail}`, { kind: 'permanent', status: s });
+    // A 2xx the SDK could not read: the body was not JSON (a read; writes go through graphWrite).
+    if (e.statusCode >= 200 && e.statusCode < 300) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient', status: e.statusCode });
+    return statusError(e.statusCode, what, e.code ?? undefined, e.message);
   }
   if (e instanceof SyntaxError) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient' });
   const name = e instanceof Error ? e.name : 'error';
   return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${name}`, { kind: 'transient', cause: e });
+}
+
+/** The HubError for a Graph answer that is not a 2xx (or no answer: status -1/0). */
+export function statusError(s: number, what: string, code?: string, message = ''): HubError {
+  const detail = `${what}: HTTP ${s}${code ? ` ${code}` : ''}`;
+  if (s === 401) return new HubError('HUB_ERR_GRAPH_AUTH', `Graph refused the credentials, ${detail}`, { kind: 'permanent', status: s });
+  if (s === 403) return new HubError('HUB_ERR_GRAPH_FORBIDDEN', `Graph refused the permission, ${detail}`, { kind: 'permanent', status: s });
+  if (s === 429) return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s });
+  if (s === 404) return new HubError('HUB_ERR_GRAPH_NOT_FOUND', `Graph ${detail}`, { kind: 'permanent', status: s });
+  if (s === -1 || s === 0 || s >= 500) return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${s <= 0 ? message.slice(0, 120) : `HTTP ${s}`}`, { kind: 'transient', status: s });
+  return new HubError('HUB_ERR_GRAPH_REQUEST', `Graph refused ${detail}`, { kind: 'permanent', status: s });
+}
+
+/**
+ * Runs one Graph write (setPresence, clearPresence, ...) for its status alone: any 2xx is success,
+ * whatever the body or content type (Graph documents `200 OK` without a body for these, and has
+ * been seen answering an empty body labelled application/json, which the SDK's JSON parsing
+ * would take for a failure). `call` must ask for ResponseType.RAW.
+ */
+export async function graphWrite(what: string, call: () => Promise<Response>): Promise<void> {
+  let res: Response;
+  try {
+    res = await call();
+  } catch (e) {
+    throw toHubError(e, what);
+  }
+  if (res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    return;
+  }
+  let code: string | undefined;
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown } };
+    if (typeof body?.error?.code === 'string') code = body.error.code.slice(0, 64);
+  } catch {
+    // An error without a Graph error body: the status says enough.
+  }
+  throw statusError(res.status, what, code);
 }
 
 /** Runs one Graph call, translating failures. */

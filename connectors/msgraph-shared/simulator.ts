@@ -28,6 +28,14 @@ export interface SimEvent {
  * fire), `drop` destroys the connection without an answer.
  */
 export type GraphFault = { kind: 'status'; status: number; retryAfterSeconds?: number } | { kind: 'hang' } | { kind: 'drop' };
+/**
+ * How the simulator answers presence writes (setPresence, clearPresence, preferred presence) while
+ * a write fault is on: `empty-json` applies the write and answers 200 with an empty body labelled
+ * `content-type: application/json` (seen from Graph; a client parsing the body fails although the
+ * write applied), `apply-then-hang` applies it and never answers (the client times out after the
+ * write took effect), `status` answers that status with a Graph error body and applies nothing.
+ */
+export type GraphWriteFault = { kind: 'empty-json' } | { kind: 'apply-then-hang' } | { kind: 'status'; status: number };
 /** A presence write the simulator received (setPresence, clearPresence, preferred presence). */
 export interface SimPresenceWrite {
   at: number;
@@ -66,6 +74,7 @@ export class GraphSimulator {
   private throttleRetryAfter = 1;
   private readonly malformed: { match: string; body: string }[] = [];
   private fault: { fault: GraphFault; left: number } | undefined;
+  private writeFault: { fault: GraphWriteFault; left: number; until: number } | undefined;
   /** Requests held open by a `hang` fault; answered never, closed only by stop(). */
   private readonly hung = new Set<ServerResponse>();
   /** Every presence write received, in order (duplicate write-back counting). */
@@ -100,6 +109,26 @@ export class GraphSimulator {
   /** The next `count` Graph requests (default: all until clearFault) fail as `fault` says. */
   injectFault(fault: GraphFault, count = Number.POSITIVE_INFINITY): void {
     this.fault = { fault, left: count };
+  }
+  /**
+   * Presence writes answer as `fault` says: the next `count` of them, or all of them for `forMs`
+   * (by the simulator's clock), or all until clearWriteFault.
+   */
+  injectWriteFault(fault: GraphWriteFault, opts: { count?: number; forMs?: number } = {}): void {
+    this.writeFault = { fault, left: opts.count ?? Number.POSITIVE_INFINITY, until: opts.forMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + opts.forMs };
+  }
+  clearWriteFault(): void {
+    this.writeFault = undefined;
+  }
+  private takeWriteFault(now: number): GraphWriteFault | undefined {
+    const f = this.writeFault;
+    if (f === undefined) return undefined;
+    if (now >= f.until || f.left <= 0) {
+      this.writeFault = undefined;
+      return undefined;
+    }
+    f.left -= 1;
+    return f.fault;
   }
   /** Graph requests are answered normally again (requests already hung stay hung). */
   clearFault(): void {
@@ -205,7 +234,18 @@ export class GraphSimulator {
         if (dir !== undefined) return reply(dir.status, dir.body, dir.headers);
       }
       const body: any = raw === '' ? undefined : JSON.parse(raw);
-      return await this.graph(req.method ?? 'GET', path, body, caller, reply);
+      const wire = {
+        hold: () => {
+          rec.status = -1;
+          this.hung.add(res);
+        },
+        emptyJson: () => {
+          rec.status = 200;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end();
+        },
+      };
+      return await this.graph(req.method ?? 'GET', path, body, caller, reply, wire);
     } catch {
       if (!res.headersSent) graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
     }
@@ -233,7 +273,14 @@ export class GraphSimulator {
     return send(400, { error: 'unsupported_grant_type' });
   }
 
-  private async graph(method: string, path: string, body: any, caller: { clientId: string; delegatedUser?: string }, reply: (s: number, b?: unknown, h?: Record<string, string>) => void): Promise<void> {
+  private async graph(
+    method: string,
+    path: string,
+    body: any,
+    caller: { clientId: string; delegatedUser?: string },
+    reply: (s: number, b?: unknown, h?: Record<string, string>) => void,
+    wire: { hold: () => void; emptyJson: () => void },
+  ): Promise<void> {
     const err = (s: number, code: string, message: string): void => reply(s, { error: { code, message } });
     const now = this.clock.now();
     let m: RegExpExecArray | null;
@@ -257,6 +304,8 @@ export class GraphSimulator {
       const u = this.presence.find(decodeURIComponent(m[1]!));
       if (u === undefined) return err(404, 'NotFound', 'user not found');
       const action = m[2]!;
+      const wf = this.takeWriteFault(now);
+      if (wf?.kind === 'status') return reply(wf.status, { error: { code: wf.status >= 500 ? 'InternalServerError' : 'BadRequest', message: 'simulated write failure' } });
       if (action === 'setPresence' || action === 'clearPresence') {
         if (body?.sessionId !== caller.clientId) return err(400, 'BadRequest', 'sessionId must be the application id');
         if (action === 'clearPresence') {
@@ -278,6 +327,8 @@ export class GraphSimulator {
       } else u.preferred = undefined;
       this.presenceWrites.push({ at: now, user: u.id, action, ...(typeof body?.availability === 'string' ? { availability: body.availability, activity: String(body.activity) } : {}), status: 200 });
       void this.tick();
+      if (wf?.kind === 'apply-then-hang') return wire.hold();
+      if (wf?.kind === 'empty-json') return wire.emptyJson();
       return reply(200);
     }
     if ((m = /^\/users\/([^/]+)\/calendar\/getSchedule$/.exec(path)) !== null && method === 'POST') return this.schedule(body, reply, err);

@@ -46,11 +46,14 @@ describe.each(['udp', 'tcp'] as const)('sip-dialog against the simulator (%s)', 
     expect(h.signals[2]).toMatchObject({ availability: 'available' });
     expect(h.signals[2]!.activity).toBeUndefined();
 
-    // Ringing: activity only; the terminated NOTIFY never comes, and the lamp goes out by itself.
+    // Ringing (ringingAvailability none): activity only, whose default availability (the rules:
+    // ringing counts as available) lets ingest take it; the terminated NOTIFY never comes, and the
+    // lamp goes out by itself.
     await phone.dialogs(line, [{ id: 'd2', state: 'early', direction: 'recipient' }]);
     await h.waitForSignals(4);
     expect(h.signals[3]).toMatchObject({ activity: 'ringing' });
     expect(h.signals[3]!.availability).toBeUndefined();
+    expect(h.refused).toEqual([]);
     await h.waitForSignals(5);
     expect(h.signals[4]).toMatchObject({ availability: 'available' });
 

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { PhoneOptions } from '../directory/phone.ts';
 import type { Person } from '../model/person.ts';
-import type { Presence } from '../model/presence.ts';
+import type { Container, Presence } from '../model/presence.ts';
+import type { PublishingPort, PublishStats } from '../publish/target.ts';
 import type { SignalInput } from '../model/signal.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
@@ -61,6 +62,12 @@ export interface DirectoryLookup {
   resolve(identity: string): string | undefined;
   person(id: string): Person | undefined;
   people(): Iterable<Person>;
+  /**
+   * A watcher's container for a presentity (DESIGN.md "Views by container"), for publishers that
+   * show the presence per watcher (the xmpp component's subscribers). Optional only so that older
+   * hand-made lookups still compile; without it a publisher must show the public view.
+   */
+  containerFor?(watcher: string | undefined, presentity: string): Container;
 }
 
 export interface ConnectorContext<C> {
@@ -83,6 +90,11 @@ export interface ConnectorContext<C> {
    * instance one, and test contexts use the embedded store.
    */
   readonly state: ConnectorStore;
+  /**
+   * For `publish` connectors: attach the connector's publish target to the hub's reconciliation
+   * (docs/publishing.md). Once attached, presence changes reach the target, not `publish()`.
+   */
+  readonly publishing?: PublishingPort;
 }
 
 /** Durable key-value state namespaced per connector id; every call is a batch. */
@@ -108,7 +120,11 @@ export interface Health {
   /** The last few outcomes, newest first. */
   readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string }[];
   readonly counts: Readonly<Record<string, number>>;
+  /** Signals ingest refused, by reason (HUB_ERR_SIGNAL_INVALID, HUB_ERR_UNKNOWN_PERSON). */
+  readonly refused: Readonly<Record<string, number>>;
   readonly progress?: { readonly done: number; readonly total?: number };
+  /** The reconciliation of a publisher that attached a target: writes, retries, pending, ... */
+  readonly publishing?: PublishStats;
 }
 
 export interface TestResult {

@@ -3,10 +3,13 @@ import type { Clock } from '../util/clock.ts';
 import { HubError, errorMessage, failureKind, isHubError } from '../util/errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import type { PublishStats } from '../publish/target.ts';
 import type { Connector, ConnectorManifest, ConnectorReport, ConnectorState, Health, HealthReporter, TestResult } from './contract.ts';
 import { connectionTest } from './test-connection.ts';
 
 const RECENT = 10;
+/** Emits in a row with refused signals after which the connector shows degraded. */
+export const REFUSALS_DEGRADE = 3;
 
 /**
  * Runs one connector instance: lifecycle (stopped -> starting -> running <-> degraded -> stopping),
@@ -19,6 +22,8 @@ export class ConnectorSupervisor {
   private lastError: Health['lastError'];
   private readonly recent: { at: number; ok: boolean; code?: string }[] = [];
   private readonly counts: Record<string, number> = {};
+  private readonly refusedBy: Record<string, number> = {};
+  private refusalStreak = 0;
   private progressValue: Health['progress'];
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -31,7 +36,7 @@ export class ConnectorSupervisor {
     readonly id: string,
     readonly manifest: ConnectorManifest,
     private readonly connector: Connector,
-    private readonly deps: { log: Logger; clock: Clock; backoff?: BackoffOptions; random?: () => number },
+    private readonly deps: { log: Logger; clock: Clock; backoff?: BackoffOptions; random?: () => number; publishStats?: () => PublishStats | undefined },
   ) {
     this.reporter = {
       ok: () => this.onOk(),
@@ -128,6 +133,29 @@ export class ConnectorSupervisor {
     }
   }
 
+  /**
+   * What ingest did with a batch the connector emitted. A refused signal counts against the
+   * connector (by reason, GET /v1/connectors and /metrics) and sets lastError; emits with refusals
+   * REFUSALS_DEGRADE times in a row make it degraded, until an emit is accepted whole.
+   */
+  emitted(accepted: number, refused: readonly { code: string; detail: string }[]): void {
+    if (refused.length === 0) {
+      if (accepted > 0 && this.refusalStreak > 0) {
+        this.refusalStreak = 0;
+        if (this.state === 'degraded' && this.lastError !== undefined && this.refusedBy[this.lastError.code] !== undefined) this.state = 'running';
+      }
+      return;
+    }
+    const at = this.deps.clock.now();
+    for (const r of refused) this.refusedBy[r.code] = (this.refusedBy[r.code] ?? 0) + 1;
+    const first = refused[0]!;
+    this.lastError = { code: first.code, message: `ingest refused ${refused.length} signal(s) of ${this.id}: ${first.detail}`, at };
+    this.push({ at, ok: false, code: first.code });
+    this.refusalStreak += 1;
+    if (this.refusalStreak === 1) this.deps.log.warn({ connector: this.id, code: first.code }, this.lastError.message);
+    if (this.refusalStreak >= REFUSALS_DEGRADE && this.state === 'running') this.state = 'degraded';
+  }
+
   report(): ConnectorReport | undefined {
     return this.connector.report?.();
   }
@@ -141,13 +169,17 @@ export class ConnectorSupervisor {
       state: ConnectorState;
       recent: Health['recent'];
       counts: Health['counts'];
+      refused: Health['refused'];
       lastOkAt?: number;
       lastError?: Health['lastError'];
       progress?: Health['progress'];
-    } = { state: this.state, recent: [...this.recent], counts: { ...this.counts } };
+      publishing?: Health['publishing'];
+    } = { state: this.state, recent: [...this.recent], counts: { ...this.counts }, refused: { ...this.refusedBy } };
     if (this.lastOkAt !== undefined) h.lastOkAt = this.lastOkAt;
     if (this.lastError !== undefined) h.lastError = this.lastError;
     if (this.progressValue !== undefined) h.progress = this.progressValue;
+    const pub = this.deps.publishStats?.();
+    if (pub !== undefined) h.publishing = pub;
     return h;
   }
 
@@ -160,7 +192,8 @@ export class ConnectorSupervisor {
     const at = this.deps.clock.now();
     this.lastOkAt = at;
     this.push({ at, ok: true });
-    if (this.state === 'degraded') this.state = 'running';
+    // Repeated refusals keep it degraded: the upstream answers, but what the connector makes of it is refused.
+    if (this.state === 'degraded' && this.refusalStreak < REFUSALS_DEGRADE) this.state = 'running';
     if (this.outage) {
       this.outage = false;
       this.deps.log.info({ connector: this.id }, `connector ${this.id} recovered`);

@@ -147,8 +147,11 @@ describe('aggregate: rules', () => {
     const rules = compileRules({ sources: { pbx: { activities: { ringing: { availability: 'busy', text: 'Phone ringing' } } } } });
     const ringing = reg({ category: 'phone', source: 'pbx', activity: { token: 'ringing' } }, T0);
     expect(aggregate([ringing], T0, rules)).toMatchObject({ class: 'busy', activity: { token: 'ringing', text: 'Phone ringing' } });
-    // Without a rule a ringing phone has no availability and does not count.
-    expect(aggregate([ringing], T0, DEFAULT_RULES).explanation.registers[0]!.verdict).toBe('no-availability');
+    // The hub's own rule: a ringing phone counts as available and shows the activity.
+    expect(aggregate([ringing], T0, DEFAULT_RULES)).toMatchObject({ class: 'available', activity: { token: 'ringing', text: 'Ringing' } });
+    // An activity without any rule still has no availability and does not count.
+    const other = reg({ category: 'phone', source: 'pbx', activity: { token: 'parked' } }, T0);
+    expect(aggregate([other], T0, DEFAULT_RULES).explanation.registers[0]!.verdict).toBe('no-availability');
   });
 
   it('expires a signal after its source ttl', () => {

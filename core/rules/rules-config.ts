@@ -48,7 +48,11 @@ export const DEFAULT_ACTIVITIES: Record<string, ActivityRule> = {
   'in-a-meeting': { text: 'In a meeting', availability: 6500 },
   'in-a-conference': { text: 'In a conference call', availability: 6500 },
   'on-the-phone': { text: 'In a call', availability: 6500 },
-  ringing: { text: 'Ringing' },
+  // A ringing or dialing phone does not make its owner busy: the line counts as idle (available)
+  // unless a rule or the connector says otherwise (sip-dialog/avaya-aes `ringingAvailability`).
+  // Without an availability here a phone signal with the activity alone would be refused by ingest.
+  ringing: { text: 'Ringing', availability: 3500 },
+  dialing: { text: 'Dialing', availability: 3500 },
   presenting: { text: 'Presenting', availability: 9500 },
   'urgent-interruptions-only': { text: 'Urgent interruptions only', availability: 9500 },
   'out-of-office': { text: 'Out of office', availability: 15500 },

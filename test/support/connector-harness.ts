@@ -3,18 +3,30 @@ import type { ConnectorContext, ConnectorManifest, ConnectorStore, EmitResult } 
 import { Directory } from '../../core/directory/directory.ts';
 import { personSchema, type Person } from '../../core/model/person.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
-import { signalInputSchema, type SignalInput } from '../../core/model/signal.ts';
+import { signalInputSchema, type Signal, type SignalInput } from '../../core/model/signal.ts';
+import { Ingest } from '../../core/manager/ingest.ts';
+import { offlinePresence, type Presence } from '../../core/model/presence.ts';
+import { Reconciler } from '../../core/publish/reconciler.ts';
+import { compileRules, type RulesConfigInput } from '../../core/rules/rules-config.ts';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
 import { silentLogger, type Logger } from '../../core/util/logger.ts';
 
 /**
- * A connector context for connector tests: emitted signals are validated against the public signal
- * schema and resolved through a real Directory, then recorded; directory output is recorded too.
+ * A connector context for connector tests: emitted signals go through the hub's real ingest
+ * (validation, identity resolution through a real Directory, the availability rules) and the
+ * accepted ones are recorded, refusals counted against the connector as the hub does; a publisher
+ * attaches to the hub's real reconciliation (core/publish), fed by `publish()`.
  */
 export interface Harness<C> {
   readonly ctx: ConnectorContext<C>;
   readonly signals: SignalInput[];
   readonly refused: EmitResult['refused'][number][];
+  /** The signals as ingest normalized and queued them. */
+  readonly queued: Signal[];
+  /** Hands merged presence changes to the attached publish target and waits for the writes now due. */
+  publish(changes: readonly Presence[]): Promise<void>;
+  /** The reconciliation the connector attached (undefined before its start). */
+  readonly reconciler: Reconciler<unknown> | undefined;
   readonly directory: { replaced: Person[][]; upserted: Person[]; removed: string[]; progress: [number, number | undefined][] };
   /** Resolves when `n` signals have been recorded in total. */
   waitForSignals(n: number, timeoutMs?: number): Promise<SignalInput[]>;
@@ -29,6 +41,8 @@ export function connectorHarness<C>(opts: {
   log?: Logger;
   /** The connector's durable state (ctx.state); default a fresh in-memory one. Share one to play two nodes. */
   state?: ConnectorStore;
+  /** The availability rules ingest applies (default: the hub's defaults). */
+  rules?: RulesConfigInput;
 }): Harness<C> {
   const people = (opts.people ?? []).map((p) => personSchema.parse(p));
   const directory = new Directory(people, 0);
@@ -39,33 +53,54 @@ export function connectorHarness<C>(opts: {
   const log = opts.log ?? silentLogger();
   const clock = opts.clock ?? systemClock;
   let sup: ConnectorSupervisor | undefined;
+  const queued: Signal[] = [];
+  const rules = compileRules(opts.rules ?? {});
+  const ingest = new Ingest({ queue: { enqueue: async (b: readonly Signal[]) => void queued.push(...b) } as never, directory: () => directory, rules: () => rules, clock });
+  const presences = new Map<string, Presence>();
+  let reconciler: Reconciler<unknown> | undefined;
+  const report = {
+    ok: () => sup?.reporter.ok(),
+    error: (e: unknown) => sup?.reporter.error(e),
+    count: (name: string, n?: number) => sup?.reporter.count(name, n),
+  };
+  const state = opts.state ?? memoryConnectorStore();
   const ctx: ConnectorContext<C> = {
     id: opts.id,
     config: opts.config,
     log,
     clock,
     directory,
-    state: opts.state ?? memoryConnectorStore(),
+    state,
     async emit(batch) {
-      let accepted = 0;
-      const refusedNow: EmitResult['refused'][number][] = [];
+      const res = await ingest.submitPartial(batch);
+      const gone = new Set(res.refused.map((r) => r.index));
+      const refusedNow = res.refused.map((r) => ({ index: r.index, code: r.code, detail: r.detail }));
       batch.forEach((s, index) => {
-        const parsed = signalInputSchema.safeParse(s);
-        if (!parsed.success) {
-          refusedNow.push({ index, code: 'HUB_ERR_SIGNAL_INVALID', detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
-          return;
-        }
-        const person = parsed.data.person ?? (parsed.data.identity !== undefined ? directory.resolve(parsed.data.identity) : undefined);
-        if (person === undefined || (people.length > 0 && !directory.has(person))) {
-          refusedNow.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', detail: `unknown ${parsed.data.person ?? parsed.data.identity}` });
-          return;
-        }
-        signals.push({ ...parsed.data, person });
-        accepted++;
+        if (gone.has(index)) return;
+        const parsed = signalInputSchema.parse(s);
+        signals.push({ ...parsed, person: parsed.person ?? directory.resolve(parsed.identity!)! });
       });
       refused.push(...refusedNow);
+      sup?.emitted(res.accepted, refusedNow);
       for (const w of [...waiters]) if (signals.length >= w.n) w.resolve();
-      return { accepted, refused: refusedNow };
+      return { accepted: res.accepted, refused: refusedNow };
+    },
+    publishing: {
+      async attach(target) {
+        await reconciler?.detach();
+        const r = new Reconciler(target, { connector: opts.id, store: state, clock, log, report, presence: async (ids) => ids.map((id) => presences.get(id) ?? offlinePresence(id, 0)) });
+        reconciler = r as Reconciler<unknown>;
+        await r.start();
+        return {
+          resync: (why: string) => r.resync(why),
+          mayShow: (person: string) => r.mayShow(person),
+          stats: () => r.stats(),
+          detach: async () => {
+            if (reconciler === (r as Reconciler<unknown>)) reconciler = undefined;
+            await r.detach();
+          },
+        };
+      },
     },
     directorySink: {
       async replaceAll(p) {
@@ -83,16 +118,21 @@ export function connectorHarness<C>(opts: {
         sup?.setProgress(done, total);
       },
     },
-    report: {
-      ok: () => sup?.reporter.ok(),
-      error: (e) => sup?.reporter.error(e),
-      count: (name, n) => sup?.reporter.count(name, n),
-    },
+    report,
   };
   return {
     ctx,
     signals,
     refused,
+    queued,
+    get reconciler() {
+      return reconciler;
+    },
+    async publish(changes) {
+      for (const p of changes) presences.set(p.person, p);
+      reconciler?.offer(changes);
+      await reconciler?.tick();
+    },
     directory: dir,
     waitForSignals(n, timeoutMs = 10_000) {
       if (signals.length >= n) return Promise.resolve(signals);
@@ -108,7 +148,7 @@ export function connectorHarness<C>(opts: {
       });
     },
     supervisor(manifest) {
-      sup = new ConnectorSupervisor(opts.id, manifest, manifest.create(ctx), { log, clock, backoff: { baseMs: 20, maxMs: 200 } });
+      sup = new ConnectorSupervisor(opts.id, manifest, manifest.create(ctx), { log, clock, backoff: { baseMs: 20, maxMs: 200 }, publishStats: () => reconciler?.stats() });
       return sup;
     },
   };

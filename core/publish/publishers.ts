@@ -1,0 +1,108 @@
+import type { ConnectorStore, HealthReporter } from '../connector/contract.ts';
+import type { ConnectorSupervisor } from '../connector/supervisor.ts';
+import type { Presence } from '../model/presence.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import { Reconciler } from './reconciler.ts';
+import type { PublishingPort, PublishStats, PublishTarget } from './target.ts';
+
+/** Changes are gathered this long and handed to every publisher together (one batch, newest per person). */
+const GATHER_MS = 50;
+
+/**
+ * The publishing side of the hub: every presence change goes to every publishing connector. A
+ * connector that attached a target (ConnectorContext.publishing) is driven by its Reconciler; an
+ * older one still gets `publish(changes)`, and after a lease takeover every person's presence once.
+ */
+export class Publishers {
+  private readonly reconcilers = new Map<string, Reconciler<unknown>>();
+  private readonly supervisors = new Map<string, ConnectorSupervisor>();
+  private readonly gathered = new Map<string, Presence>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly deps: {
+      clock: Clock;
+      log: Logger;
+      presence: (people: readonly string[]) => Promise<Presence[]>;
+      /** Every person of the directory (the republish of publishers without a target). */
+      people: () => readonly string[];
+    },
+  ) {}
+
+  /** The port given to connector `id` in its context. */
+  port(id: string, store: ConnectorStore, report: HealthReporter, log: Logger): PublishingPort {
+    return {
+      attach: async <D>(target: PublishTarget<D>) => {
+        await this.reconcilers.get(id)?.detach();
+        const r = new Reconciler<D>(target, { connector: id, store, clock: this.deps.clock, log, report, presence: this.deps.presence });
+        const handle = {
+          resync: (reason: string) => r.resync(reason),
+          mayShow: (person: string) => r.mayShow(person),
+          stats: () => r.stats(),
+          detach: async () => {
+            if (this.reconcilers.get(id) === (r as Reconciler<unknown>)) this.reconcilers.delete(id);
+            await r.detach();
+          },
+        };
+        this.reconcilers.set(id, r as Reconciler<unknown>);
+        await r.start();
+        return handle;
+      },
+    };
+  }
+
+  /** A publishing connector the hub runs (enabled). */
+  add(id: string, s: ConnectorSupervisor): void {
+    if (s.manifest.capabilities.includes('publish')) this.supervisors.set(id, s);
+  }
+  remove(id: string): void {
+    this.supervisors.delete(id);
+  }
+
+  stats(id: string): PublishStats | undefined {
+    return this.reconcilers.get(id)?.stats();
+  }
+
+  /** A presence change seen on this node. */
+  offer(p: Presence): void {
+    if (this.closed) return;
+    this.gathered.set(p.person, p);
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => void this.flush(), GATHER_MS);
+      this.timer.unref?.();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    this.timer = undefined;
+    const changes = [...this.gathered.values()];
+    this.gathered.clear();
+    await Promise.all(
+      [...this.supervisors].map(async ([id, s]) => {
+        const r = this.reconcilers.get(id);
+        if (r !== undefined) r.offer(changes);
+        else await s.publish(changes);
+      }),
+    );
+  }
+
+  /**
+   * A publisher without a target that has just taken its connector over from another node hears
+   * every person's current presence once (a change made while no node held the lease is not lost).
+   * A publisher with a target needs none of this: attaching reconciles from the durable record.
+   */
+  async takeover(id: string, s: ConnectorSupervisor): Promise<void> {
+    if (this.reconcilers.has(id) || !s.manifest.capabilities.includes('publish') || s.health().state !== 'running') return;
+    const ids = this.deps.people();
+    for (let i = 0; i < ids.length; i += 1000) await s.publish(await this.deps.presence(ids.slice(i, i + 1000)));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.reconcilers.values()].map((r) => r.detach()));
+  }
+}
