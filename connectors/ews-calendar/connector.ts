@@ -40,6 +40,7 @@ export class EwsCalendarConnector implements Connector {
   private lastCycleAt: number | undefined;
   /** The mailboxes the streams were set up for. */
   private streamedKey = '';
+  private polling = false;
 
   constructor(private readonly ctx: ConnectorContext<EwsCalendarConfig>) {
     const c = ctx.config;
@@ -63,7 +64,8 @@ export class EwsCalendarConnector implements Connector {
     await this.client.probe(mailboxesOf(this.ctx)[0]);
     this.cycle = this.runCycle().then(() => this.startStreams());
     this.timer = setInterval(() => {
-      if (this.running) this.cycle = this.runCycle();
+      // A cycle longer than the interval is not overlapped by the next one: that tick is skipped.
+      if (this.running && !this.polling) this.cycle = this.runCycle();
     }, this.ctx.config.pollInterval);
     this.timer.unref?.();
   }
@@ -108,6 +110,15 @@ export class EwsCalendarConnector implements Connector {
   }
 
   async runCycle(): Promise<void> {
+    this.polling = true;
+    try {
+      await this.poll();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async poll(): Promise<void> {
     const list = mailboxesOf(this.ctx);
     this.engine.retain(list.map((m) => `mailto:${m}`));
     // The directory changed (people joined or left): the streams follow at this poll.
