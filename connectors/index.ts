@@ -10,6 +10,7 @@ import { msgraphCalendarManifest } from './msgraph-calendar/manifest.ts';
 import { msgraphPresenceManifest } from './msgraph-presence/manifest.ts';
 import { sipDialogManifest } from './sip-dialog/manifest.ts';
 import { sipPresenceManifest } from './sip-presence/manifest.ts';
+import { xmppManifest } from './xmpp/manifest.ts';
 
 /**
  * Every connector kind the hub knows, listed by hand: deleting a connector's folder and its line
@@ -27,6 +28,7 @@ export const manifests: readonly ConnectorManifest[] = [
   entraDirectoryManifest,
   fileDirectoryManifest,
   directoryWebhookManifest,
+  xmppManifest,
 ];
 
 export const manifestsByKind: ReadonlyMap<string, ConnectorManifest> = new Map(manifests.map((m) => [m.kind, m]));

@@ -146,7 +146,7 @@ export class Hub {
       config,
       log,
       clock: this.deps.clock,
-      directory: { resolve: (i) => this.directory.resolve(i), person: (p) => this.directory.person(p), people: () => this.directory.people() },
+      directory: { resolve: (i) => this.directory.resolve(i), person: (p) => this.directory.person(p), people: () => this.directory.people(), containerFor: (w, p) => this.directory.containerFor(w, p) },
       emit: async (signals) => {
         const res = await this.ingest.submitPartial(signals);
         this.metrics.signalsAccepted.inc({ via: 'connector' }, res.accepted);

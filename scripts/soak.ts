@@ -22,6 +22,7 @@ import { SOAK_ENV, writeHubConfig } from './soak/config.ts';
 import { CONNECTORS, runFaults, waitRecovered, type FaultRecord } from './soak/faults.ts';
 import { SignalLoad } from './soak/load.ts';
 import { duplicateWrites, Upstreams } from './soak/upstreams.ts';
+import { Redis } from 'ioredis';
 
 const { values: args } = parseArgs({
   options: {
@@ -107,7 +108,31 @@ async function run(): Promise<Outcome> {
     log(`storm: ${n} calendar windows from ${new Date(from).toISOString()} to ${new Date(until).toISOString()}`);
   };
   await sleep(quick ? 5_000 : 15_000);
-  const faults = await runFaults({ nodes, redis, up, key: SOAK_ENV.SOAK_ADMIN_KEY, outageS: P.outageS, recoverTimeoutS: P.recoverTimeoutS, storm, log });
+  // The failover probe: a burst of 10 batches of 1 000 signals posted to the node about to be killed.
+  const bull = `${prefix}:bull:signals`;
+  const watcher = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  watcher.on('error', () => undefined);
+  let probes = 0;
+  const burst = async (url: string): Promise<void> => {
+    const round = probes++;
+    const signals = people.slice(0, 1000).map((person) => ({ person, source: 'soak-probe', endpoint: `probe-${round}`, category: 'phone' as const, availability: 'busy', sourceVersion: 1 }));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => load.sendTo(url, signals.map((s) => ({ ...s, endpoint: `probe-${round}-${i}` })))));
+  };
+  const faults = await runFaults({
+    nodes,
+    redis,
+    up,
+    key: SOAK_ENV.SOAK_ADMIN_KEY,
+    outageS: P.outageS,
+    recoverTimeoutS: P.recoverTimeoutS,
+    storm,
+    log,
+    burst,
+    activeJobs: () => watcher.lrange(`${bull}:active`, 0, -1),
+    // Completed batches are removed (removeOnComplete): gone means applied.
+    jobsGone: async (ids) => ids.length === 0 || (await watcher.exists(...ids.map((id) => `${bull}:${id}`))) === 0,
+  });
+  watcher.disconnect();
   const rest = loadStart + P.durationS * 1000 - Date.now();
   if (rest > 0) {
     log(`faults done; steady load for ${Math.round(rest / 1000)} s more`);
@@ -133,6 +158,9 @@ function report(o: Outcome): { ok: boolean; figures: { name: string; value: numb
       console.log(`${f.name.padEnd(38)} ${f.heldS.toFixed(1).padStart(7)}  ${c.padEnd(9)}  ${(s === null ? 'NO' : s.toFixed(1)).padStart(9)}  ${f.observed === undefined ? '-' : f.observed ? 'yes' : 'NO'}`);
     }
   }
+  const kill = o.faults.find((f) => f.queuedRecoverS !== undefined);
+  const queuedS = kill?.queuedRecoverS ?? null;
+  const leaseS = kill?.leaseTakeoverS ?? null;
   const c = o.check;
   const rows: [string, string | number][] = [
     ['requests sent', o.load.requests],
@@ -149,6 +177,9 @@ function report(o: Outcome): { ok: boolean; figures: { name: string; value: numb
     ['duplicate write-backs', o.dup.duplicates],
     ['connectors not recovered', notRecovered.length],
     ['worst time-to-recover s', worst.toFixed(1)],
+    ['batches in hand at the node kill', kill?.heldJobs ?? 0],
+    ['max recovery of queued signals s', queuedS === null ? 'NO' : queuedS.toFixed(1)],
+    ['max lease takeover s', leaseS === null ? 'NO' : leaseS.toFixed(1)],
   ];
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(34)} ${String(v).padStart(10)}`);
@@ -160,13 +191,18 @@ function report(o: Outcome): { ok: boolean; figures: { name: string; value: numb
   const unobserved = o.faults.filter((f) => f.observed === false);
   for (const f of unobserved) console.log(`  note: ${f.name} was not seen by its connector (no error or throttling counted)`);
   if (c.teamsStale > 0) console.log(`  FINDING: ${c.teamsStale} Teams registers hold a state Teams no longer shows (DESIGN.md invariant 4, ghost presence); reported, not part of the pass criteria`);
-  const ok = c.lost === 0 && c.diverged === 0 && notRecovered.length === 0 && c.drained && o.load.mismatched === 0;
+  // DESIGN.md invariant 8: recovery in seconds.
+  const fast = queuedS !== null && queuedS <= 5 && leaseS !== null && leaseS <= 5;
+  if (!fast) console.log(`  FAILED: recovery of queued signals ${queuedS ?? 'none'} s / lease takeover ${leaseS ?? 'none'} s (both must be <= 5 s)`);
+  const ok = c.lost === 0 && c.diverged === 0 && notRecovered.length === 0 && c.drained && o.load.mismatched === 0 && fast;
   return {
     ok,
     figures: [
       { name: 'soak.lost', value: c.lost, unit: 'signals' },
       { name: 'soak.diverged', value: c.diverged, unit: 'people' },
       { name: 'soak.recover_s_max', value: Math.round(worst * 10) / 10, unit: 's' },
+      { name: 'soak.queued_recovery_s_max', value: queuedS ?? -1, unit: 's (-1: not recovered)' },
+      { name: 'soak.lease_takeover_s_max', value: leaseS ?? -1, unit: 's (-1: not moved)' },
       { name: 'soak.not_recovered', value: notRecovered.length, unit: 'connectors' },
       { name: 'soak.duplicate_writebacks', value: o.dup.duplicates, unit: 'writes' },
       { name: 'soak.teams_stale', value: c.teamsStale, unit: 'people' },

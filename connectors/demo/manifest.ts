@@ -1,6 +1,6 @@
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
 import { demoConfigSchema, type DemoConfig } from './config.ts';
-import { DemoCollector } from './connector.ts';
+import { DemoConnector } from './connector.ts';
 
 /**
  * The built-in demo connector: realistic signals for the directory's people (laptops going idle,
@@ -13,5 +13,5 @@ export const demoManifest: ConnectorManifest<DemoConfig> = {
   capabilities: ['collect'],
   configSchema: demoConfigSchema,
   secretFields: [],
-  create: (ctx) => new DemoCollector(ctx),
+  create: (ctx) => new DemoConnector(ctx),
 };

@@ -1,4 +1,4 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import type { FileDirectoryConnector } from './connector.ts';
 import { fileDirectoryConfigSchema } from './config.ts';
 import { fileDirectoryManifest } from './manifest.ts';
+import { PeopleFileEditor } from './simulator.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-file-dir-'));
@@ -59,8 +60,7 @@ describe('file-directory', () => {
     expect(h.directory.replaced).toHaveLength(2);
 
     // An editor that writes a new file and renames it over the old one.
-    writeFileSync(join(dir, 'people.yaml.tmp'), YAML_V1);
-    renameSync(join(dir, 'people.yaml.tmp'), file);
+    new PeopleFileEditor(file).replace(YAML_V1);
     await until(() => h.directory.replaced.length === 3);
     expect(h.directory.replaced[2]!.map((p) => p.id)).toEqual(['alice', 'bob']);
     expect(sup.health().state).toBe('running');

@@ -170,7 +170,11 @@ export function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessEnv; ma
 
 /** People from a YAML list (the `people:` shape) or a CSV file with a header row. */
 export function readPeopleFile(file: string): Person[] {
-  const text = readFileSync(file, 'utf8');
+  return parsePeopleText(readFileSync(file, 'utf8'), file);
+}
+
+/** The people of a file's text: CSV when `file` ends in .csv, else YAML; errors name the file and the entry. */
+export function parsePeopleText(text: string, file: string): Person[] {
   const rows: unknown[] = file.toLowerCase().endsWith('.csv') ? parsePeopleCsv(text) : ((parseYaml(text) as unknown[]) ?? []);
   if (!Array.isArray(rows)) throw new Error(`${file}: expected a list of people`);
   return rows.map((r, i) => {

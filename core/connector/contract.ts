@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { PhoneOptions } from '../directory/phone.ts';
 import type { Person } from '../model/person.ts';
-import type { Presence } from '../model/presence.ts';
+import type { Container, Presence } from '../model/presence.ts';
 import type { PublishingPort, PublishStats } from '../publish/target.ts';
 import type { SignalInput } from '../model/signal.ts';
 import type { Clock } from '../util/clock.ts';
@@ -62,6 +62,12 @@ export interface DirectoryLookup {
   resolve(identity: string): string | undefined;
   person(id: string): Person | undefined;
   people(): Iterable<Person>;
+  /**
+   * A watcher's container for a presentity (DESIGN.md "Views by container"), for publishers that
+   * show the presence per watcher (the xmpp component's subscribers). Optional only so that older
+   * hand-made lookups still compile; without it a publisher must show the public view.
+   */
+  containerFor?(watcher: string | undefined, presentity: string): Container;
 }
 
 export interface ConnectorContext<C> {

@@ -149,5 +149,6 @@ export function normalize(s: SignalInput, person: string, receivedAt: number): S
   if (s.until !== undefined) out.until = Date.parse(s.until);
   if (s.sourceTime !== undefined) out.sourceTime = Date.parse(s.sourceTime);
   if (s.sourceVersion !== undefined) out.sourceVersion = s.sourceVersion;
+  if (s.id !== undefined) out.id = s.id;
   return Object.freeze(out);
 }

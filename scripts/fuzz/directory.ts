@@ -9,17 +9,7 @@ import { rangedValues } from '../../connectors/ldap-directory/ad.ts';
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import { phoneToTel } from '../../core/directory/phone.ts';
 import { personSchema } from '../../core/model/person.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 const ALPHABET = ['+', '0', '1', '9', ' ', '(', ')', '-', '.', '/', 'x', 'ext', ';', '=', ',', '\\', '\\2c', ':', '@', 'sip:', 'SMTP:', 'tel:', 'é', '\u0000', 'a', 'Z', '\n', '"', 'uid=', 'cn='];
 

@@ -12,19 +12,9 @@ import { Deframer, encodeFrame, FramingError, MAX_FRAME_BYTES } from '../../conn
 import { LineTracker } from '../../connectors/avaya-aes/map.ts';
 import { parseIncoming } from '../../connectors/avaya-aes/messages.ts';
 import { XmlError } from '../../connectors/avaya-aes/xml.ts';
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../connectors/avaya-aes/fixtures/', import.meta.url));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DICTIONARY = [
   '<', '>', '/>', '"', '&', '&amp;', '&#x0;', '&#99999999;', '&lt;', '<!DOCTYPE a [<!ENTITY b "c">]>', '<![CDATA[', ']]>', '<!--', '-->', '<?xml version="1.0"?>',

@@ -9,17 +9,7 @@ import { isHubError } from '../../core/util/errors.ts';
 import { phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { userToPerson, type MapOptions } from '../../connectors/entra-directory/map.ts';
 import { directoryObjectPageSchema, parseGraph, usersDeltaPageSchema } from '../../connectors/msgraph-shared/schemas.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 const USER = {
   id: '25dcffff-959e-4ece-9973-e5d9b800e8cc',

@@ -9,17 +9,7 @@ import { graphToNeutral } from '../../connectors/msgraph-presence/map.ts';
 import { CalendarEngine } from '../../connectors/calendar-common/engine.ts';
 import { scheduleItemToBlock } from '../../connectors/msgraph-calendar/map.ts';
 import { notificationCollectionSchema, parseGraph, presenceCollectionSchema, scheduleCollectionSchema, tokenResponseSchema } from '../../connectors/msgraph-shared/schemas.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 const SEEDS: [string, unknown][] = [
   ['presence', { value: [{ id: 'fa8bf3dc-eca7-46b7-bad1-db199b62afc3', availability: 'Busy', activity: 'InAMeeting' }, { id: '66825e03-7ef5-42da-9069-724602c31f6b', availability: 'Away', activity: 'Away' }] }],

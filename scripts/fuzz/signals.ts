@@ -13,17 +13,7 @@ import { parseConfig } from '../../core/config/load.ts';
 import { Hub } from '../../core/hub.ts';
 import { ManualClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 const KEY = 'fuzz-publisher-key-0001';
 const SEEDS: unknown[] = [

@@ -15,20 +15,10 @@ import { partsOfType } from '../../connectors/sip-core/multipart.ts';
 import { DEFAULT_LIMITS, parseDatagram, SipParseError } from '../../connectors/sip-core/parser.ts';
 import { parsePidf } from '../../connectors/sip-core/pidf.ts';
 import { XmlError } from '../../connectors/sip-core/xml.ts';
+import { seededRandom as rng } from '../../core/util/random.ts';
 
 /** The documented examples of the SIP family: messages (sip-core), PIDF (sip-presence), dialog-info (sip-dialog). */
 const FIXTURES = ['sip-core', 'sip-presence', 'sip-dialog'].map((kind) => fileURLToPath(new URL(`../../connectors/${kind}/fixtures/`, import.meta.url)));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DICTIONARY = [
   '\r\n', '\r\n\r\n', '\n', ' ', '\t', ':', ';', ',', '<', '>', '"', '\\', '=', '&', '&amp;', '&#x0;', '&#99999999;',

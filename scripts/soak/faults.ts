@@ -27,6 +27,12 @@ export interface FaultRecord {
   recover: Record<string, number | null>;
   /** Did the affected connectors report an error during the fault (upstream faults only)? */
   observed?: boolean;
+  /** Node SIGKILL: seconds until every batch in hand at the kill was applied (null: not within 60 s). */
+  queuedRecoverS?: number | null;
+  /** Node SIGKILL: batches in hand at the kill. */
+  heldJobs?: number;
+  /** Node SIGKILL: seconds until every connector the dead node held runs on another node. */
+  leaseTakeoverS?: number | null;
 }
 
 export interface FaultDeps {
@@ -39,6 +45,12 @@ export interface FaultDeps {
   recoverTimeoutS: number;
   /** Sends the meeting-boundary storm with windows starting at `from` (ms). */
   storm: (from: number, until: number) => Promise<void>;
+  /** Posts a burst of signals to one node and resolves once it answered (the failover probe). */
+  burst: (url: string) => Promise<void>;
+  /** Ids of the batches workers hold now (BullMQ active list). */
+  activeJobs: () => Promise<string[]>;
+  /** True once none of these batches is queued or in hand any more (applied and removed). */
+  jobsGone: (ids: readonly string[]) => Promise<boolean>;
   log: (line: string) => void;
 }
 
@@ -110,6 +122,29 @@ async function upstreamFault(d: FaultDeps, name: string, connector: string, star
   return { name, heldS: (end - t0) / 1000, recover, observed };
 }
 
+/** Seconds from the kill until the batches in hand are applied, and until the dead node's connectors run elsewhere. */
+async function measureKill(d: FaultDeps, victim: HubNode, held: readonly string[], jobs: readonly string[], killedAt: number): Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS'>> {
+  const deadline = killedAt + 60_000;
+  const secs = (): number => (Date.now() - killedAt) / 1000;
+  const queued = (async () => {
+    while (Date.now() < deadline) {
+      if (await d.jobsGone(jobs).catch(() => false)) return secs();
+      await sleep(50);
+    }
+    return null;
+  })();
+  const lease = (async () => {
+    while (Date.now() < deadline) {
+      const states = await connectorStates(d.nodes, d.key).catch(() => new Map<string, ConnectorJson>());
+      if (held.every((id) => { const c = states.get(id); return c !== undefined && c.state === 'running' && c.node !== victim.id; })) return secs();
+      await sleep(50);
+    }
+    return null;
+  })();
+  const [queuedRecoverS, leaseTakeoverS] = await Promise.all([queued, lease]);
+  return { queuedRecoverS, heldJobs: jobs.length, leaseTakeoverS };
+}
+
 /** Runs every fault in sequence; returns their records. */
 export async function runFaults(d: FaultDeps): Promise<FaultRecord[]> {
   const out: FaultRecord[] = [];
@@ -122,18 +157,28 @@ export async function runFaults(d: FaultDeps): Promise<FaultRecord[]> {
 
   const victim = await holder();
   // Measured from the kill: the connectors must move to the survivor (lease TTL); the victim is
-  // restarted only after that.
-  out.push(
-    await hubFault(
-      d,
-      `SIGKILL ${victim.id}`,
-      () => victim.signal('SIGKILL'),
-      async () => {
-        await victim.start();
-        d.log(`${victim.id} restarted at ${victim.url}`);
-      },
-    ),
+  // restarted only after that. Just before the kill the victim accepts a burst, so that it dies
+  // with batches in hand: how long they wait is the recovery of queued signals.
+  let measured: Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS'>> | undefined;
+  const killRecord = await hubFault(
+    d,
+    `SIGKILL ${victim.id}`,
+    async () => {
+      const held = [...(await connectorStates(d.nodes, d.key)).values()].filter((c) => c.node === victim.id).map((c) => c.id);
+      await d.burst(victim.url);
+      await sleep(200);
+      const jobs = await d.activeJobs();
+      await victim.signal('SIGKILL');
+      measured = measureKill(d, victim, held, jobs, Date.now());
+    },
+    async () => {
+      await victim.start();
+      d.log(`${victim.id} restarted at ${victim.url}`);
+    },
   );
+  const m = await measured!;
+  d.log(`SIGKILL: ${m.heldJobs} batches in hand, applied ${m.queuedRecoverS ?? 'NOT'} s after the kill; leases moved after ${m.leaseTakeoverS ?? 'NOT'} s`);
+  out.push({ ...killRecord, ...m });
 
   out.push(
     await hubFault(d, 'Redis SIGKILL + restart', async () => {

@@ -96,7 +96,11 @@ export class SignalLoad {
   /** Posts one batch to the next node; true when it was acknowledged (202). */
   async send(batch: readonly LoadSignal[]): Promise<boolean> {
     const targets = this.o.targets();
-    const url = targets[this.turn++ % targets.length]!;
+    return this.sendTo(targets[this.turn++ % targets.length]!, batch);
+  }
+
+  /** Posts one batch to the node at `url`, counted like every other (the failover probe). */
+  async sendTo(url: string, batch: readonly LoadSignal[]): Promise<boolean> {
     this.stats.requests++;
     try {
       const res = await fetch(`${url}/v1/signals`, {

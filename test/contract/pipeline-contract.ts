@@ -88,6 +88,23 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(c?.outcome).toBe('applied');
     });
 
+    it('a re-sent observation without sourceTime, sourceVersion or id is new: stamped again', async () => {
+      const s = sig({ person: 'erin', availability: 3500 });
+      const [a] = await p.store.applySignals([s]);
+      const [b] = await p.store.applySignals([s]);
+      expect(b?.outcome).toBe('applied');
+      expect(b!.register!.publishedAt).toBeGreaterThan(a!.register!.publishedAt);
+      // The same time, or the same idempotency key, is a duplicate: a retry changes nothing.
+      const timed = sig({ person: 'erin', endpoint: 't', availability: 3500, sourceTime: 1000 });
+      await p.store.applySignals([timed]);
+      expect((await p.store.applySignals([timed]))[0]?.outcome).toBe('duplicate');
+      const keyed = sig({ person: 'erin', endpoint: 'k', availability: 6500, id: 'req-1' });
+      const [k] = await p.store.applySignals([keyed]);
+      expect((await p.store.applySignals([{ ...keyed, availability: 9500 }]))[0]?.outcome).toBe('duplicate');
+      expect((await p.store.getRegisters(['erin'])).get('erin')!.registers.find((r) => r.endpoint === 'k')).toEqual(k?.register);
+      expect((await p.store.applySignals([{ ...keyed, id: 'req-2' }]))[0]?.outcome).toBe('applied');
+    });
+
     it('stamps strictly increase with the store clock', async () => {
       const before = await p.store.now();
       const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));

@@ -12,6 +12,7 @@ export const PEER_PACKAGES: readonly { bin: string; packages: readonly string[] 
   { bin: 'ldapsearch', packages: ['ldap-utils'] },
   { bin: 'chromium', packages: ['chromium'] },
   { bin: 'openssl', packages: ['openssl'] },
+  { bin: 'prosody', packages: ['prosody'] },
 ];
 const KAMAILIO_PRESENCE = '/usr/lib/x86_64-linux-gnu/kamailio/modules/presence.so';
 

@@ -41,7 +41,7 @@ export class RedisStore implements PresenceStore {
           idx = k.length;
           keyIndex.set(s.person, idx);
         }
-        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', canonicalSignal(s));
+        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', s.id ?? '', canonicalSignal(s));
       }
       pipe.phApply(k.length, ...k, ...args);
     }
