@@ -2,7 +2,7 @@ import type { XmlElement } from '@xmpp/client';
 import { xml } from '@xmpp/component';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Container, Presence } from '../../core/model/presence.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { XmppLink } from './client.ts';
 import type { XmppConfig } from './config.ts';
 import { NS_IDLE, parseJid, toOutbound, type OutboundState, type PublishedStates } from './map.ts';
