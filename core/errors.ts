@@ -54,6 +54,7 @@ const CATALOGUE = {
   HUB_ERR_SIGNAL_INVALID: ['permanent', 400, 'Invalid signal', 'A signal field is invalid; the message names it. Nothing of the request was stored.'],
   HUB_ERR_UNKNOWN_PERSON: ['permanent', 422, 'Unknown person', 'No person of the directory has this id or identity; add the identity to the directory.'],
   HUB_ERR_IDENTITY_CONFLICT: ['permanent', 422, 'Identity conflict', 'Two people of the directory claim this identity; GET /v1/directory/report names them. Fix the directory.'],
+  HUB_ERR_TOO_MANY_REGISTERS: ['permanent', 422, 'Too many registers', 'The person already has limits.registersPerPerson registers; a new source, endpoint or category is refused. Raise the limit or fix the sender that invents endpoints.'],
 
   // --- Pipeline
   HUB_ERR_BATCH_FAILED: ['transient', 503, 'Batch failed', 'A batch of signals failed to apply with an error of no known kind; it is retried, then dead-lettered (GET /v1/pipeline).'],

@@ -97,6 +97,7 @@ export class Hub {
       rules: () => this.rules,
       clock,
       report: { unknown: (source, subject, reason) => this.report.unknown(source, subject, clock.now(), reason) },
+      registerCap: { max: () => loaded.config.limits.registersPerPerson, census: (entries) => this.pipeline.store.registerCensus(entries) },
     });
     this.webhooks = new Webhooks({
       directory: () => this.directory,

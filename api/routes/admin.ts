@@ -19,6 +19,7 @@ function registerJson(r: Register): Record<string, unknown> {
   if (r.until !== undefined) o.until = iso(r.until);
   if (r.sourceTime !== undefined) o.sourceTime = iso(r.sourceTime);
   if (r.sourceVersion !== undefined) o.sourceVersion = r.sourceVersion;
+  if (r.id !== undefined) o.id = r.id;
   return o;
 }
 

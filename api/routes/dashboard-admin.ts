@@ -49,6 +49,7 @@ function entryJson(e: TimelineEntry, baseline: number): Record<string, unknown> 
   if (s.until !== undefined) signal.until = iso(s.until);
   if (s.sourceTime !== undefined) signal.sourceTime = iso(s.sourceTime);
   if (s.sourceVersion !== undefined) signal.sourceVersion = s.sourceVersion;
+  if (s.id !== undefined) signal.id = s.id;
   return { at: iso(e.at), type: 'signal', outcome: e.outcome, signal };
 }
 

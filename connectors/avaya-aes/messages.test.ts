@@ -64,10 +64,16 @@ describe('DMCC messages from the published shapes (fixtures/README.md)', () => {
     ['a session answer without its duration', '<StartApplicationSessionPosResponse><sessionID>x</sessionID><actualProtocolVersion>p</actualProtocolVersion></StartApplicationSessionPosResponse>', /actualSessionDuration/],
     ['a duration that is not a number', '<ResetApplicationSessionTimerPosResponse><actualSessionDuration>-1</actualSessionDuration></ResetApplicationSessionTimerPosResponse>', /seconds/],
     ['deep nesting', `${'<a>'.repeat(100)}${'</a>'.repeat(100)}`, /nested/],
+    ['a snapshot without its data', '<SnapshotDeviceResponse/>', /without <snapshotData>/],
+    ['a snapshot whose data would follow', '<SnapshotDeviceResponse><crossRefIDorSnapshotData><serviceCrossRefID>7</serviceCrossRefID></crossRefIDorSnapshotData></SnapshotDeviceResponse>', /serviceCrossRefID/],
     ['an over-long field', `<MonitorStartResponse><monitorCrossRefID>${'9'.repeat(300)}</monitorCrossRefID></MonitorStartResponse>`, /longer/],
   ])('refuses %s, naming what is wrong', (_n, xml, re) => {
     expect(() => parseIncoming(xml)).toThrow(XmlError);
     expect(() => parseIncoming(xml)).toThrow(re);
+  });
+
+  it('reads an empty snapshot as a device with no call', () => {
+    expect(parseIncoming('<SnapshotDeviceResponse><crossRefIDorSnapshotData><snapshotData/></crossRefIDorSnapshotData></SnapshotDeviceResponse>')).toEqual({ kind: 'snapshot', calls: [] });
   });
 
   it('accepts the other spelling of TransferedEvent and ignores messages it does not use', () => {

@@ -50,9 +50,11 @@ export class AesSimulator {
   readonly users: Map<string, string>;
   /** When set, ResetApplicationSessionTimer is answered but does not extend the session (to test expiry). */
   ignoreResets = false;
+  /** When set, SnapshotDevice is refused (a CSTA error), as a switch that cannot say may do. */
+  refuseSnapshots = false;
   expired = 0;
 
-  private readonly stations: ReadonlySet<string>;
+  private readonly stations: Set<string>;
 
   constructor(private readonly opts: SimulatorOptions) {
     this.switchName = opts.switchName ?? 'CM1';
@@ -232,6 +234,7 @@ export class AesSimulator {
       case 'SnapshotDevice': {
         const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
         if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
+        if (this.refuseSnapshots) return reply(this.error('systemResourceAvailibility', 'resourceBusy'));
         const infos = this.calls
           .at(ext)
           .map((c) => `<snapshotDeviceResponseInfo><connectionIdentifier><callID>${e(c.callId)}</callID><deviceID typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</deviceID></connectionIdentifier><localCallState><compoundCallState><localConnectionState>${c.state}</localConnectionState></compoundCallState></localCallState></snapshotDeviceResponseInfo>`)
@@ -261,6 +264,11 @@ export class AesSimulator {
         this.write(s.socket, 9999, `${DECL}<MonitorEndedEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID><cause>resourcesNotAvailable</cause></MonitorEndedEvent>`);
       }
     }
+  }
+
+  /** A station administered on the switch from now on. */
+  addStation(ext: string): void {
+    this.stations.add(ext);
   }
 
   /** Monitors of a station (tests). */

@@ -10,7 +10,7 @@ export interface Register extends Signal {
   readonly publishedAt: number;
 }
 
-/** Two signals carry the same observation: a duplicate changes nothing, not even the stamp. */
+/** Two signals carry the same observation (fields, source time and version, idempotency key). */
 export function sameObservation(a: Signal, b: Signal): boolean {
   return (
     a.availability === b.availability &&
@@ -21,7 +21,8 @@ export function sameObservation(a: Signal, b: Signal): boolean {
     a.until === b.until &&
     a.expireType === b.expireType &&
     a.sourceTime === b.sourceTime &&
-    a.sourceVersion === b.sourceVersion
+    a.sourceVersion === b.sourceVersion &&
+    a.id === b.id
   );
 }
 
@@ -30,14 +31,20 @@ export type ApplyOutcome = 'applied' | 'stale' | 'duplicate';
 /**
  * Whether `incoming` may replace `current` in the same register. A stale signal (older
  * sourceVersion, or older sourceTime from the same source) never overwrites a newer one; versions,
- * when both sides carry one, decide before times.
+ * when both sides carry one, decide before times. A duplicate, which changes nothing (not even the
+ * publication stamp), is only: a signal with the `id` (idempotency key) of the stored one, or the
+ * same observation carrying the same sourceVersion or the same sourceTime. A signal without any of
+ * them is a new observation, stamped again, even if it reads the same: a heartbeat keeps a machine
+ * active, a re-asserted user state drops what was published before it (aggregation step 3).
  */
 export function judgeIncoming(current: Register | undefined, incoming: Signal): ApplyOutcome {
   if (current === undefined) return 'applied';
+  if (incoming.id !== undefined && incoming.id === current.id) return 'duplicate';
   if (incoming.sourceVersion !== undefined && current.sourceVersion !== undefined) {
     if (incoming.sourceVersion < current.sourceVersion) return 'stale';
   } else if (incoming.sourceTime !== undefined && current.sourceTime !== undefined && incoming.sourceTime < current.sourceTime) {
     return 'stale';
   }
-  return sameObservation(current, incoming) ? 'duplicate' : 'applied';
+  const keyed = (incoming.sourceVersion !== undefined && incoming.sourceVersion === current.sourceVersion) || (incoming.sourceTime !== undefined && incoming.sourceTime === current.sourceTime);
+  return keyed && sameObservation(current, incoming) ? 'duplicate' : 'applied';
 }

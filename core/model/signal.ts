@@ -75,6 +75,12 @@ export const signalInputSchema = z
     expireType: z.enum(EXPIRE_TYPES).optional(),
     sourceTime: instant.optional(),
     sourceVersion: z.number().int().nonnegative().optional(),
+    /**
+     * Idempotency key: a signal carrying the `id` of the one its register holds is a retry of it
+     * and changes nothing. Without it (and without sourceTime/sourceVersion), a re-sent signal is
+     * a new observation and is stamped again.
+     */
+    id: cleanText(128, 1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.person === undefined && s.identity === undefined) {
@@ -115,6 +121,8 @@ export interface Signal {
   readonly expireType: ExpireType;
   readonly sourceTime?: number;
   readonly sourceVersion?: number;
+  /** The sender's idempotency key (signalInputSchema `id`). */
+  readonly id?: string;
   readonly receivedAt?: number;
 }
 

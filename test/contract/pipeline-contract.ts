@@ -8,7 +8,7 @@ import { PresenceManager } from '../../core/manager/presence-manager.ts';
 import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
 import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { fingerprint } from '../../core/pipeline/fingerprint.ts';
-import type { Signal } from '../../core/model/signal.ts';
+import { registerKey, type Signal } from '../../core/model/signal.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { HubError } from '../../core/errors.ts';
@@ -88,6 +88,23 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(c?.outcome).toBe('applied');
     });
 
+    it('a re-sent observation without sourceTime, sourceVersion or id is new: stamped again', async () => {
+      const s = sig({ person: 'erin', availability: 3500 });
+      const [a] = await p.store.applySignals([s]);
+      const [b] = await p.store.applySignals([s]);
+      expect(b?.outcome).toBe('applied');
+      expect(b!.register!.publishedAt).toBeGreaterThan(a!.register!.publishedAt);
+      // The same time, or the same idempotency key, is a duplicate: a retry changes nothing.
+      const timed = sig({ person: 'erin', endpoint: 't', availability: 3500, sourceTime: 1000 });
+      await p.store.applySignals([timed]);
+      expect((await p.store.applySignals([timed]))[0]?.outcome).toBe('duplicate');
+      const keyed = sig({ person: 'erin', endpoint: 'k', availability: 6500, id: 'req-1' });
+      const [k] = await p.store.applySignals([keyed]);
+      expect((await p.store.applySignals([{ ...keyed, availability: 9500 }]))[0]?.outcome).toBe('duplicate');
+      expect((await p.store.getRegisters(['erin'])).get('erin')!.registers.find((r) => r.endpoint === 'k')).toEqual(k?.register);
+      expect((await p.store.applySignals([{ ...keyed, id: 'req-2' }]))[0]?.outcome).toBe('applied');
+    });
+
     it('stamps strictly increase with the store clock', async () => {
       const before = await p.store.now();
       const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));
@@ -129,6 +146,35 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       const stored = (await p.store.getPresence(['erin', 'nobody'])).get('erin');
       expect(stored).toEqual(next?.presence);
       expect((await p.store.getPresence(['nobody'])).size).toBe(0);
+    });
+
+    it('view versions: each view shape counts its own changes, the limited since moves only with it', async () => {
+      const t = await p.store.now();
+      const meeting = (text: string, lastActive: number): PresenceDraft => ({ ...draft('vera', 6500), activity: { token: 'in-a-meeting', text }, lastActive, decidedBy: 'cal' });
+      const commit = async (d: PresenceDraft, rev: number, at: number) => (await p.store.commitPresence([{ draft: d, basis: { rev, at }, fingerprint: fingerprint(d) }]))[0]!;
+      expect((await commit(meeting('Board', t), 1, t)).presence?.views).toEqual({ full: 1, limited: 1, limitedSince: t });
+      // Only the subject: the full view moves, the limited one (availability and class) does not.
+      expect((await commit(meeting('Board, room 2', t), 2, t + 5)).presence?.views).toEqual({ full: 2, limited: 1, limitedSince: t });
+      // Only the deciding source: a new presence version for publishers, no view moves.
+      const decided = await commit({ ...meeting('Board, room 2', t), decidedBy: 'teams' }, 3, t + 6);
+      expect(decided).toMatchObject({ changed: true, presence: { version: 3, views: { full: 2, limited: 1, limitedSince: t } } });
+      const avail = draft('vera', 3500);
+      expect((await commit(avail, 4, t + 9)).presence?.views).toEqual({ full: 3, limited: 2, limitedSince: t + 9 });
+      expect((await p.store.getPresence(['vera'])).get('vera')?.views).toEqual({ full: 3, limited: 2, limitedSince: t + 9 });
+      // Nothing stored, then an offline-class draft that is not the baseline: the limited view stays at 0.
+      const offWork: PresenceDraft = { person: 'otto', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: { token: 'off-work', text: 'Off work' } };
+      expect((await commit(offWork, 1, t)).presence?.views).toEqual({ full: 1, limited: 0 });
+    });
+
+    it('register census: a count per person, the keys only above the threshold', async () => {
+      const s = (endpoint: string, person = 'cen'): Signal => ({ person, source: 'api', endpoint, category: 'device', availability: 6500, expireType: 'device' });
+      await p.store.applySignals([s('a'), s('b'), s('c')]);
+      const c = await p.store.registerCensus([{ person: 'cen', keysAbove: 5 }, { person: 'nobody', keysAbove: 0 }]);
+      expect(c.get('cen')).toEqual({ count: 3 });
+      expect(c.get('nobody')).toEqual({ count: 0 });
+      const near = (await p.store.registerCensus([{ person: 'cen', keysAbove: 2 }])).get('cen');
+      expect(near?.count).toBe(3);
+      expect([...(near?.keys ?? [])].sort()).toEqual(['a', 'b', 'c'].map((e) => registerKey(s(e))));
     });
 
     it('a person with nothing stored counts as offline: an offline draft is no change', async () => {

@@ -27,6 +27,7 @@ function injecting(p: Pipeline): { pipeline: Pipeline; heal: () => void } {
       return inner.applySignals(signals);
     },
     getRegisters: (people) => inner.getRegisters(people),
+    registerCensus: (entries) => inner.registerCensus(entries),
     getPresence: (people) => inner.getPresence(people),
     commitPresence: (entries) => inner.commitPresence(entries),
     forget: (people) => inner.forget(people),

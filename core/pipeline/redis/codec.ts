@@ -22,6 +22,7 @@ export function canonicalSignal(s: Signal): string {
   o.expireType = s.expireType;
   if (s.sourceTime !== undefined) o.sourceTime = s.sourceTime;
   if (s.sourceVersion !== undefined) o.sourceVersion = s.sourceVersion;
+  if (s.id !== undefined) o.id = s.id;
   return JSON.stringify(o);
 }
 

@@ -10,27 +10,30 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
 
 /**
- * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 5 per signal: index into KEYS, register
- * field, sourceVersion or '', sourceTime or '', canonical JSON. Returns per signal the stamp
- * (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in core/model/register.ts:
- * versions decide when both sides carry one, else source times; then an identical observation is a
- * duplicate that changes nothing, not even the stamp. Stamps strictly increase (by 1 microsecond
+ * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 6 per signal: index into KEYS, register
+ * field, sourceVersion or '', sourceTime or '', id or '', canonical JSON. Returns per signal the
+ * stamp (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in
+ * core/model/register.ts: the stored signal's `id` repeated is a duplicate; versions decide when
+ * both sides carry one, else source times; then an identical observation carrying the same
+ * sourceVersion or sourceTime is a duplicate that changes nothing, not even the stamp (without
+ * either it is a new observation, stamped again). Stamps strictly increase (by 1 microsecond
  * when the clock has not moved) and are formatted with %.3f because Lua's tostring keeps only 14
  * significant digits.
  */
 export const APPLY = `${NOW}
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
-local n = #ARGV / 5
+local n = #ARGV / 6
 local stamped = false
 local bumps = {}
 for i = 0, n - 1 do
-  local b = i * 5
+  local b = i * 6
   local key = KEYS[tonumber(ARGV[b + 1])]
   local field = ARGV[b + 2]
   local isv = ARGV[b + 3]
   local ist = ARGV[b + 4]
-  local json = ARGV[b + 5]
+  local iid = ARGV[b + 5]
+  local json = ARGV[b + 6]
   local cur = redis.call('HGET', key, field)
   local outcome = 'a'
   if cur then
@@ -39,12 +42,19 @@ for i = 0, n - 1 do
     local p3 = string.find(cur, '|', p2 + 1, true)
     local csv = string.sub(cur, 1, p1 - 1)
     local cst = string.sub(cur, p1 + 1, p2 - 1)
-    if isv ~= '' and csv ~= '' then
-      if tonumber(isv) < tonumber(csv) then outcome = 's' end
-    elseif ist ~= '' and cst ~= '' and tonumber(ist) < tonumber(cst) then
-      outcome = 's'
+    local cjs = string.sub(cur, p3 + 1)
+    if iid ~= '' then
+      local ok, c = pcall(cjson.decode, cjs)
+      if ok and type(c) == 'table' and c.id == iid then outcome = 'd' end
     end
-    if outcome == 'a' and string.sub(cur, p3 + 1) == json then outcome = 'd' end
+    if outcome == 'a' then
+      if isv ~= '' and csv ~= '' then
+        if tonumber(isv) < tonumber(csv) then outcome = 's' end
+      elseif ist ~= '' and cst ~= '' and tonumber(ist) < tonumber(cst) then
+        outcome = 's'
+      end
+    end
+    if outcome == 'a' and ((isv ~= '' and isv == csv) or (ist ~= '' and ist == cst)) and cjs == json then outcome = 'd' end
   end
   if outcome == 'a' then
     local stamp = now

@@ -41,7 +41,7 @@ export class RedisStore implements PresenceStore {
           idx = k.length;
           keyIndex.set(s.person, idx);
         }
-        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', canonicalSignal(s));
+        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', s.id ?? '', canonicalSignal(s));
       }
       pipe.phApply(k.length, ...k, ...args);
     }
@@ -56,6 +56,28 @@ export class RedisStore implements PresenceStore {
         else out.push(new Applied(s, Number(r)));
       }
     }
+    return out;
+  }
+
+  async registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>> {
+    const out = new Map<string, { count: number; keys?: ReadonlySet<string> }>();
+    if (entries.length === 0) return out;
+    const { redis, keys } = this.deps;
+    const counts = redis.pipeline();
+    // HLEN counts the `#rev` field too: an upper bound, exact once keys are read.
+    for (const e of entries) counts.hlen(keys.registers(e.person));
+    const lengths = (await execOrThrow(counts)) as number[];
+    const near = entries.filter((e, i) => Math.max(0, Number(lengths[i]) - 1) > e.keysAbove);
+    entries.forEach((e, i) => out.set(e.person, { count: Math.max(0, Number(lengths[i]) - 1) }));
+    if (near.length === 0) return out;
+    const read = redis.pipeline();
+    for (const e of near) read.hkeys(keys.registers(e.person));
+    const fields = (await execOrThrow(read)) as string[][];
+    near.forEach((e, i) => {
+      // Register keys are source, endpoint and category joined by NUL (registerKey); `#rev` is not one.
+      const k = new Set((fields[i] ?? []).filter((f) => f.includes('\u0000')));
+      out.set(e.person, { count: k.size, keys: k });
+    });
     return out;
   }
 
