@@ -29,6 +29,7 @@ export class LineCollector {
   private readonly byCrossRef = new Map<string, Line>();
   private conflicts: { identity: string; people: string[] }[] = [];
   private overLimit: string[] = [];
+  private unknownPeople: string[] = [];
   private queue: SignalInput[] = [];
   private flushing: Promise<void> | undefined;
   private at: number | undefined;
@@ -50,7 +51,11 @@ export class LineCollector {
         if (ext !== undefined) claim(ext, p.id);
       }
     }
-    for (const l of c.lines) claim(l.extension, l.person);
+    this.unknownPeople = [];
+    for (const l of c.lines) {
+      if (this.ctx.directory.person(l.person) === undefined) this.unknownPeople.push(`${l.person} (extension ${l.extension})`);
+      else claim(l.extension, l.person);
+    }
     const out = new Map<string, string>();
     this.conflicts = [];
     for (const [ext, people] of claims) {
@@ -180,6 +185,7 @@ export class LineCollector {
 
   report(): ConnectorReport {
     const skipped = [...this.lines.values()].filter((l) => l.refused !== undefined).map((l) => ({ entry: `${l.person} (extension ${l.extension})`, reason: `${l.refused!.reason} [${l.refused!.code}]` }));
+    for (const e of this.unknownPeople) skipped.push({ entry: e, reason: 'lines: no such person in the directory' });
     for (const e of this.overLimit) skipped.push({ entry: e, reason: `over the limit of ${this.ctx.config.maxMonitors} monitors per session (maxMonitors)` });
     return {
       skipped,

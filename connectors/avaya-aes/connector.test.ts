@@ -224,5 +224,61 @@ describe('avaya-aes against the DMCC simulator', () => {
     people.push({ id: 'bob', identities: ['ext:4751'] });
     await until('bob monitored, alice not', () => sim.monitorsOf('4751') === 1 && sim.monitorsOf('4750') === 0, 4000);
     expect(lineOf(h.signals, 'alice')).toBe('lapsed');
+    // A station refused (not yet administered) is tried again at the next rescan.
+    people.push({ id: 'carol', identities: ['ext:4752'] });
+    await until('carol refused', () => c.report!().skipped.some((x) => x.entry === 'carol (extension 4752)'), 4000);
+    sim.addStation('4752');
+    await until('carol monitored', () => sim.monitorsOf('4752') === 1, 4000);
+    expect(c.report!().skipped).toEqual([]);
+  });
+
+  it('a line AE Services cannot re-read after a reconnect lapses instead of keeping its lamp, until its next event', async () => {
+    const { sim, h, sup } = await setup();
+    const call = sim.dial('+15559990008', '4750');
+    sim.answer(call, '4750');
+    await until('in a call', () => lineOf(h.signals, 'alice') === 'busy/on-the-phone');
+    sim.refuseSnapshots = true;
+    sim.dropConnections();
+    await until('monitors back', () => sim.monitorCount === 3);
+    await until('lapsed', () => lineOf(h.signals, 'alice') === 'lapsed');
+    await until('every line counted', () => (sup.health().counts.snapshotsFailed ?? 0) >= 3);
+    sim.hangup(call, '4750');
+    const next = sim.dial('+15559990009', '4750');
+    await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    sim.hangup(next, '4750');
+  });
+
+  it('maxMonitors is respected: the lines beyond it are on the report, not monitored', async () => {
+    const { sim, sup } = await setup({ config: { maxMonitors: 2 }, monitors: 2 });
+    await until('report', () => (sup.report()?.skipped.length ?? 0) === 2);
+    expect(sim.monitorCount).toBe(2);
+    expect(sup.report()!.skipped).toContainEqual({ entry: 'ghost (extension 4999)', reason: 'over the limit of 2 monitors per session (maxMonitors)' });
+    expect(sup.report()!.skipped).toContainEqual({ entry: 'carol (extension 4752)', reason: 'over the limit of 2 monitors per session (maxMonitors)' });
+  });
+
+  it('an extension two people claim is monitored for neither and shown as a conflict', async () => {
+    const sim = new AesSimulator({ stations: ['4750'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1' }), people: [{ id: 'alice', identities: ['ext:4750'] }, { id: 'dan', identities: ['tel:+4930004750'] }] });
+    const c = avayaAesManifest.create(h.ctx);
+    stops.push(() => c.stop());
+    await c.start();
+    await sleep(100);
+    expect(sim.monitorCount).toBe(0);
+    expect(c.report!().conflicts).toEqual([{ identity: 'ext:4750', people: ['alice', 'dan'] }]);
+  });
+
+  it('a configured line for someone the directory does not know is on the report', async () => {
+    const sim = new AesSimulator({ stations: ['4750', '4751'], users: { hub: 'secret' } });
+    sims.push(sim);
+    const port = await sim.start();
+    const h = connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1', lines: [{ extension: '4751', person: 'nobody' }, { extension: '4750', person: 'alice' }] }), people: [{ id: 'alice', identities: ['mailto:alice@corp.example'] }] });
+    const c = avayaAesManifest.create(h.ctx);
+    stops.push(() => c.stop());
+    await c.start();
+    await until('alice monitored', () => sim.monitorsOf('4750') === 1);
+    expect(sim.monitorsOf('4751')).toBe(0);
+    expect(c.report!().skipped).toEqual([{ entry: 'nobody (extension 4751)', reason: 'lines: no such person in the directory' }]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
 import { backoffDelay } from '../../core/connector/backoff.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/errors.ts';
 import { DmccClient, type ClientEvents } from './client.ts';
 import { LineCollector, type Line } from './collector.ts';
 import type { AesConfig } from './config.ts';
@@ -141,9 +141,9 @@ export class AvayaAesConnector implements Connector {
         return false;
       });
       if (!ok) {
-        // The switch cannot say which calls are there: start from idle rather than keep an old lamp.
+        // The switch cannot say which calls are there: the line is unknown (its register lapses) until its next event.
         this.ctx.report.count('snapshotsFailed');
-        this.lines.snapshot(line, []);
+        this.lines.lapse([line]);
       }
     } catch (e) {
       if (e instanceof LineRefusal) {
@@ -228,15 +228,16 @@ export class AvayaAesConnector implements Connector {
     this.timers.add(t);
   }
 
-  /** Directory changes: monitors for people added, none for people gone. */
+  /** Directory changes: monitors for people added, none for people gone; refused monitors are tried again (a station or licence fixed since). */
   private async resync(): Promise<void> {
     const client = this.client;
     if (!this.running || client === undefined || this.session === undefined) return;
     const { added, removed } = this.lines.sync(this.lines.wanted());
     for (const l of removed) if (l.crossRefId !== undefined) await stopMonitor(client, l.crossRefId);
     this.lines.lapse(removed);
+    const again = [...this.lines.lines.values()].filter((l) => l.refused !== undefined && l.crossRefId === undefined && !added.includes(l));
     const gen = this.generation;
-    await pool(added, this.ctx.config.concurrency, (line) => this.monitorLine(gen, client, line)).catch((e: unknown) => this.ctx.report.error(e));
+    await pool([...added, ...again], this.ctx.config.concurrency, (line) => this.monitorLine(gen, client, line)).catch((e: unknown) => this.ctx.report.error(e));
   }
 
   async stop(): Promise<void> {

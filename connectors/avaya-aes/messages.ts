@@ -177,7 +177,11 @@ function callEvent(type: EventName, node: XmlNode): CallEvent {
 }
 
 function snapshot(node: XmlNode): Incoming {
-  const data = child(node, 'crossRefIDorSnapshotData', 'snapshotData');
+  const holder = child(node, 'crossRefIDorSnapshotData');
+  const data = child(holder, 'snapshotData');
+  // An empty snapshotData is a device with no call; no snapshotData at all says nothing (CSTA lets a
+  // switch send the data later under a serviceCrossRefID, which AE Services does not do for DMCC).
+  if (data === undefined) throw new XmlError(text(holder, 'serviceCrossRefID') !== undefined ? '<SnapshotDeviceResponse> with the data to follow (serviceCrossRefID), not supported' : '<SnapshotDeviceResponse> without <snapshotData>');
   const infos = children(data, 'snapshotDeviceResponseInfo');
   if (infos.length > MAX_ITEMS) throw new XmlError(`<SnapshotDeviceResponse> with more than ${MAX_ITEMS} calls`);
   const calls = infos.map((i) => {

@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
 import { DIALOG_ACCEPT, dialogDocument, type SipSession } from './client.ts';
 import type { SipDialogConfig } from './config.ts';

@@ -1,11 +1,11 @@
 import { xml, type XmlElement } from '@xmpp/client';
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import type { Presence } from '../../core/model/presence.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import type { PublishHandle } from '../../core/publish/target.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import { XmppLink, type LinkHandlers, type LinkKind, type LinkOptions } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import { collectVia, type XmppConfig } from './config.ts';
-import { PresenceRefused, readPresence } from './map.ts';
+import { PresenceRefused, readPresence, type PublishedStates } from './map.ts';
 import { XmppPublisher } from './publisher.ts';
 import { Subscribers } from './subscribers.ts';
 import { WatchList } from './watch-list.ts';
@@ -29,6 +29,7 @@ export class XmppConnector implements Connector {
   private readonly watch: WatchList | undefined;
   private readonly subscribers: Subscribers;
   private readonly publisher: XmppPublisher | undefined;
+  private handle: PublishHandle<PublishedStates> | undefined;
 
   constructor(private readonly ctx: ConnectorContext<XmppConfig>) {
     const c = ctx.config;
@@ -77,9 +78,9 @@ export class XmppConnector implements Connector {
     return (this.client === undefined || this.client.online) && (this.component === undefined || this.component.online);
   }
 
-  /** A fresh component session: the server forgot what the component sent; every subscriber is told again. */
+  /** A fresh component session (not the first): what was sent before may be lost; every subscriber is told again. */
   private async onComponentSession(): Promise<void> {
-    void this.publisher;
+    this.handle?.resync('the XMPP component connected again');
   }
 
   async start(): Promise<void> {
@@ -95,6 +96,11 @@ export class XmppConnector implements Connector {
       if (this.via === 'client') {
         this.client = new XmppLink(this.options('client'), this.handlers('client'));
         await this.client.start();
+      }
+      if (this.publisher !== undefined) {
+        if (this.ctx.publishing === undefined) throw new HubError('HUB_ERR_CONFIG', `${this.ctx.id}: publish needs the hub's reconciliation (ConnectorContext.publishing)`, { kind: 'permanent' });
+        // Reconciles at once: every subscriber hears the current presence (docs/publishing.md).
+        this.handle = await this.ctx.publishing.attach(this.publisher);
       }
     } catch (e) {
       await this.stop();
@@ -117,7 +123,10 @@ export class XmppConnector implements Connector {
     }
     const own = this.ctx.config.component?.domain;
     // Loop guard: the presence domain is the hub's own voice (published JIDs, the component).
-    if (p.from.domain === own || (this.ctx.config.jid !== undefined && p.from.bare === this.ctx.config.jid)) return;
+    if (p.from.domain === own || (this.ctx.config.jid !== undefined && p.from.bare === this.ctx.config.jid)) {
+      if (p.kind === 'available' || p.kind === 'unavailable') this.ctx.report.count('xmpp_own_presence_dropped');
+      return;
+    }
     if (kind === 'component' && p.to?.local !== undefined && p.to.domain === own) {
       if (this.publisher !== undefined) void this.publisher.handle(p.kind === 'available' ? undefined : p.kind, el.attrs.from!, p.to.bare);
       return;
@@ -148,14 +157,13 @@ export class XmppConnector implements Connector {
     }
   }
 
-  async publish(changes: readonly Presence[]): Promise<void> {
-    void changes;
-  }
-
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    const handle = this.handle;
+    this.handle = undefined;
     const steps: (() => Promise<unknown>)[] = [
+      () => handle?.detach() ?? Promise.resolve(),
       () => this.publisher?.goodbye() ?? Promise.resolve(),
       () => this.collector.close(),
       () => this.client?.stop() ?? Promise.resolve(),

@@ -2,17 +2,13 @@ import type { XmlElement } from '@xmpp/client';
 import { xml } from '@xmpp/component';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Container, Presence } from '../../core/model/presence.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/publish/target.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { XmppLink } from './client.ts';
 import type { XmppConfig } from './config.ts';
 import { NS_IDLE, parseJid, toOutbound, type OutboundState, type PublishedStates } from './map.ts';
 import type { Subscribers } from './subscribers.ts';
 
-/** Outcome of one write, as the hub's reconciliation (core/publish) takes it. */
-export type XmppWriteOutcome =
-  | { readonly outcome: 'confirmed' }
-  | { readonly outcome: 'failed'; readonly error: unknown }
-  | { readonly outcome: 'unknown'; readonly error: unknown };
 
 /** The resource of every published JID: presence comes from a full JID, as from any contact. */
 export const PUBLISHED_RESOURCE = 'hub';
@@ -29,7 +25,7 @@ export const PUBLISHED_RESOURCE = 'hub';
  * socket is `confirmed`; a link that is down is `failed` (nothing sent); a send that throws midway
  * is `unknown`. A new component session (reconnect, server restart) resyncs every person.
  */
-export class XmppPublisher {
+export class XmppPublisher implements PublishTarget<PublishedStates> {
   private readonly latest = new Map<string, PublishedStates>();
 
   constructor(
@@ -72,24 +68,28 @@ export class XmppPublisher {
     return d;
   }
 
+  /**
+   * Everyone of the directory: each has a JID in the presence domain, and planning them all at the
+   * start gives the subscription answers the current presence of anyone at once.
+   */
   people(): Iterable<string> {
     return [...this.deps.ctx.directory.people()].map((p) => p.id);
   }
 
-  async write(person: string, desired: PublishedStates): Promise<XmppWriteOutcome> {
+  async write(person: string, desired: PublishedStates): Promise<WriteOutcome> {
     this.latest.set(person, desired);
     return this.sendAll(person, desired);
   }
 
-  async clear(person: string): Promise<XmppWriteOutcome> {
+  async clear(person: string): Promise<WriteOutcome> {
     return this.sendAll(person, undefined);
   }
 
-  private async sendAll(person: string, d: PublishedStates | undefined): Promise<XmppWriteOutcome> {
+  private async sendAll(person: string, d: PublishedStates | undefined): Promise<WriteOutcome> {
     const link = this.deps.link();
     const subs = this.deps.subscribers.of(person);
-    if (subs.length === 0) return { outcome: 'confirmed' };
-    if (link === undefined || !link.online) return { outcome: 'failed', error: new Error('the component is not connected') };
+    if (subs.length === 0) return CONFIRMED;
+    if (link === undefined || !link.online) return { outcome: 'failed', error: new HubError('HUB_ERR_XMPP_OFFLINE', 'the component is not connected; sent when it is back', { kind: 'transient' }) };
     let sent = 0;
     try {
       for (const jid of subs) {
@@ -97,7 +97,7 @@ export class XmppPublisher {
         sent++;
       }
       this.deps.ctx.report.count('xmpp_presence_sent', sent);
-      return { outcome: 'confirmed' };
+      return CONFIRMED;
     } catch (error) {
       return sent === 0 ? { outcome: 'failed', error } : { outcome: 'unknown', error };
     }

@@ -86,6 +86,12 @@ export const hubConfigSchema = z.strictObject({
       allowPrivateTargets: z.array(z.string().min(1).max(256)).max(256).default([]),
     })
     .default({ maxAttempts: 8, timeout: 5000, allowPrivateTargets: [] }),
+  limits: z
+    .strictObject({
+      /** Registers (source, endpoint, category) per person; a signal that would add one more is refused (core/manager/register-cap.ts). */
+      registersPerPerson: z.number().int().min(1).max(100_000).default(64),
+    })
+    .default({ registersPerPerson: 64 }),
   connectors: z.array(connectorEntrySchema).default([]),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).optional(),
   demo: z.boolean().default(false),

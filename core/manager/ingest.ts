@@ -10,11 +10,12 @@ import {
 } from '../model/signal.ts';
 import type { SignalQueue } from '../pipeline/ports.ts';
 import { effectiveAvailability, type Rules } from '../rules/rules-config.ts';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
+import { overCap, type CensusReader } from './register-cap.ts';
 
 export interface Refusal {
   readonly index: number;
-  readonly code: 'HUB_ERR_SIGNAL_INVALID' | 'HUB_ERR_UNKNOWN_PERSON' | 'HUB_ERR_IDENTITY_CONFLICT';
+  readonly code: 'HUB_ERR_SIGNAL_INVALID' | 'HUB_ERR_UNKNOWN_PERSON' | 'HUB_ERR_IDENTITY_CONFLICT' | 'HUB_ERR_TOO_MANY_REGISTERS';
   readonly field: string;
   readonly detail: string;
 }
@@ -41,12 +42,15 @@ export class Ingest {
       rules: () => Rules;
       clock: { now(): number };
       report?: IngestReport;
+      /** The registers-per-person cap and the store's census for it (register-cap.ts). */
+      registerCap?: { max: () => number; census: CensusReader };
     },
   ) {}
 
   /** Validates and resolves without queueing: refusals name the offending field. */
-  prepare(items: readonly unknown[], opts: { single?: boolean } = {}): { signals: Signal[]; refusals: Refusal[] } {
+  prepare(items: readonly unknown[], opts: { single?: boolean } = {}): { signals: Signal[]; refusals: Refusal[]; indices: number[] } {
     const signals: Signal[] = [];
+    const indices: number[] = [];
     const refusals: Refusal[] = [];
     const dir = this.deps.directory();
     const rules = this.deps.rules();
@@ -108,13 +112,40 @@ export class Ingest {
         return;
       }
       signals.push(sig);
+      indices.push(index);
     });
-    return { signals, refusals };
+    return { signals, refusals, indices };
+  }
+
+  /** Refusals for signals that would pass the registers-per-person cap; the signals that may go. */
+  private async capped(signals: Signal[], indices: number[], single: boolean): Promise<{ signals: Signal[]; refusals: Refusal[] }> {
+    const cap = this.deps.registerCap;
+    if (cap === undefined || signals.length === 0) return { signals, refusals: [] };
+    const max = cap.max();
+    let over;
+    try {
+      over = await overCap(signals, max, cap.census);
+    } catch (e) {
+      // The store cannot be read: nothing can be queued durably either (the queue says the same).
+      if (e instanceof HubError) throw e;
+      throw new HubError('HUB_ERR_UNAVAILABLE', 'signals cannot be checked and queued now (store unavailable); nothing was accepted', { kind: 'transient', status: 503, retryAfterMs: 2000, cause: e });
+    }
+    if (over.length === 0) return { signals, refusals: [] };
+    const refusals = over.map((o): Refusal => {
+      const index = indices[o.at]!;
+      const f = single ? 'endpoint' : `[${index}].endpoint`;
+      this.deps.report?.unknown(o.source, `person ${o.person}`, `more than ${max} registers: signals for a new source, endpoint or category refused`);
+      return { index, code: 'HUB_ERR_TOO_MANY_REGISTERS', field: f, detail: `${f}: person ${o.person} already has ${max} registers (limits.registersPerPerson); a new source, endpoint or category is refused` };
+    });
+    const skip = new Set(over.map((o) => o.at));
+    return { signals: signals.filter((_, i) => !skip.has(i)), refusals };
   }
 
   /** Validates a batch and queues it whole, or refuses it whole. Resolves once durably queued. */
   async submit(items: readonly unknown[], opts: { single?: boolean } = {}): Promise<{ accepted: number }> {
-    const { signals, refusals } = this.prepare(items, opts);
+    const prepared = this.prepare(items, opts);
+    const { signals } = prepared;
+    const refusals = prepared.refusals.length > 0 ? prepared.refusals : (await this.capped(signals, prepared.indices, opts.single === true)).refusals;
     if (refusals.length > 0) {
       const first = refusals[0]!;
       throw new HubError(first.code, first.detail, { status: first.code === 'HUB_ERR_SIGNAL_INVALID' ? 400 : 422 });
@@ -125,7 +156,9 @@ export class Ingest {
 
   /** For collectors: queues the valid signals, returns the refused ones with their reasons. */
   async submitPartial(items: readonly unknown[]): Promise<{ accepted: number; refused: Refusal[] }> {
-    const { signals, refusals } = this.prepare(items);
+    const prepared = this.prepare(items);
+    const { signals, refusals: over } = await this.capped(prepared.signals, prepared.indices, false);
+    const refusals = [...prepared.refusals, ...over].sort((a, b) => a.index - b.index);
     if (signals.length > 0) await this.deps.queue.enqueue(signals);
     return { accepted: signals.length, refused: refusals };
   }

@@ -51,6 +51,12 @@ export interface PresenceStore {
    */
   applySignals(signals: readonly Signal[]): Promise<ApplyResult[]>;
   getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>>;
+  /**
+   * For the registers-per-person cap (core/manager/register-cap.ts): each person's number of
+   * registers, and their keys (registerKey) only when there are more than `keysAbove`, so that the
+   * usual check costs a count, not a read of every register.
+   */
+  registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>>;
   getPresence(people: readonly string[]): Promise<Map<string, Presence>>;
   /**
    * Compare-and-set per person on the basis; `fingerprint` is the view-relevant part of the draft.

@@ -8,10 +8,10 @@ import { PresenceManager } from '../../core/manager/presence-manager.ts';
 import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
 import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { fingerprint } from '../../core/pipeline/fingerprint.ts';
-import type { Signal } from '../../core/model/signal.ts';
+import { registerKey, type Signal } from '../../core/model/signal.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 
 export function sig(over: Partial<Signal> & { person: string }): Signal {
@@ -148,6 +148,35 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect((await p.store.getPresence(['nobody'])).size).toBe(0);
     });
 
+    it('view versions: each view shape counts its own changes, the limited since moves only with it', async () => {
+      const t = await p.store.now();
+      const meeting = (text: string, lastActive: number): PresenceDraft => ({ ...draft('vera', 6500), activity: { token: 'in-a-meeting', text }, lastActive, decidedBy: 'cal' });
+      const commit = async (d: PresenceDraft, rev: number, at: number) => (await p.store.commitPresence([{ draft: d, basis: { rev, at }, fingerprint: fingerprint(d) }]))[0]!;
+      expect((await commit(meeting('Board', t), 1, t)).presence?.views).toEqual({ full: 1, limited: 1, limitedSince: t });
+      // Only the subject: the full view moves, the limited one (availability and class) does not.
+      expect((await commit(meeting('Board, room 2', t), 2, t + 5)).presence?.views).toEqual({ full: 2, limited: 1, limitedSince: t });
+      // Only the deciding source: a new presence version for publishers, no view moves.
+      const decided = await commit({ ...meeting('Board, room 2', t), decidedBy: 'teams' }, 3, t + 6);
+      expect(decided).toMatchObject({ changed: true, presence: { version: 3, views: { full: 2, limited: 1, limitedSince: t } } });
+      const avail = draft('vera', 3500);
+      expect((await commit(avail, 4, t + 9)).presence?.views).toEqual({ full: 3, limited: 2, limitedSince: t + 9 });
+      expect((await p.store.getPresence(['vera'])).get('vera')?.views).toEqual({ full: 3, limited: 2, limitedSince: t + 9 });
+      // Nothing stored, then an offline-class draft that is not the baseline: the limited view stays at 0.
+      const offWork: PresenceDraft = { person: 'otto', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: { token: 'off-work', text: 'Off work' } };
+      expect((await commit(offWork, 1, t)).presence?.views).toEqual({ full: 1, limited: 0 });
+    });
+
+    it('register census: a count per person, the keys only above the threshold', async () => {
+      const s = (endpoint: string, person = 'cen'): Signal => ({ person, source: 'api', endpoint, category: 'device', availability: 6500, expireType: 'device' });
+      await p.store.applySignals([s('a'), s('b'), s('c')]);
+      const c = await p.store.registerCensus([{ person: 'cen', keysAbove: 5 }, { person: 'nobody', keysAbove: 0 }]);
+      expect(c.get('cen')).toEqual({ count: 3 });
+      expect(c.get('nobody')).toEqual({ count: 0 });
+      const near = (await p.store.registerCensus([{ person: 'cen', keysAbove: 2 }])).get('cen');
+      expect(near?.count).toBe(3);
+      expect([...(near?.keys ?? [])].sort()).toEqual(['a', 'b', 'c'].map((e) => registerKey(s(e))));
+    });
+
     it('a person with nothing stored counts as offline: an offline draft is no change', async () => {
       const offline: PresenceDraft = { person: 'olga', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
       const t = await p.store.now();
@@ -265,7 +294,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       const done = new Set<string>();
       const infos: BatchInfo[] = [];
       p.queue.process(async (batch, info) => {
-        if (poisoned && batch.some((s) => s.person === 'poison')) throw new HubError('HUB_ERR_TEST_POISON', 'injected failure for the poison batch', { kind: 'permanent' });
+        if (poisoned && batch.some((s) => s.person === 'poison')) throw new HubError('HUB_ERR_SIGNAL_INVALID', 'injected failure for the poison batch', { kind: 'permanent' });
         if (batch.some((s) => s.person === 'poison')) infos.push(info ?? { redelivered: false });
         for (const s of batch) done.add(s.person);
       });
@@ -274,7 +303,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         const d = await p.queue.deadLetters();
         return d.length === 1 ? d : undefined;
       }, 'one dead letter');
-      expect(dead).toMatchObject({ code: 'HUB_ERR_TEST_POISON', signals: 1 });
+      expect(dead).toMatchObject({ code: 'HUB_ERR_SIGNAL_INVALID', signals: 1 });
       expect(dead!.reason).toContain('injected failure for the poison batch');
       expect((await p.queue.stats()).deadLetters).toBe(1);
       // The queue does not wait behind it.
@@ -297,7 +326,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       p.queue.process(async (batch) => {
         if (batch.some((s) => s.person === 'flaky') && failures < 3) {
           failures++;
-          throw new HubError('HUB_ERR_TEST_FLAKY', 'peer briefly away', { kind: 'transient' });
+          throw new HubError('HUB_ERR_UNAVAILABLE', 'peer briefly away', { kind: 'transient' });
         }
         for (const s of batch) done.push(s.person);
       });

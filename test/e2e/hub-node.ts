@@ -29,6 +29,7 @@ const store: PresenceStore = {
     return r;
   },
   getRegisters: (people) => inner.getRegisters(people),
+  registerCensus: (entries) => inner.registerCensus(entries),
   getPresence: (people) => inner.getPresence(people),
   commitPresence: (entries) => inner.commitPresence(entries),
   forget: (people) => inner.forget(people),
@@ -36,7 +37,8 @@ const store: PresenceStore = {
 };
 const pipeline: Pipeline = { ...p, store, ready: () => p.ready(), close: () => p.close() };
 const t = await testHub({
-  config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] }),
+  // The failover test gives each person 100 endpoints in one batch: above the default register cap.
+  config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }], limits: { registersPerPerson: 1000 } }),
   env: TEAM_ENV,
   clock: systemClock,
   pipeline,

@@ -25,6 +25,7 @@ const store: PresenceStore = {
     return r;
   },
   getRegisters: (people) => inner.getRegisters(people),
+  registerCensus: (entries) => inner.registerCensus(entries),
   getPresence: (people) => inner.getPresence(people),
   async commitPresence(entries) {
     const r = await inner.commitPresence(entries);

@@ -22,7 +22,8 @@ describe('Redis Sentinel failover under load', () => {
   beforeAll(async () => {
     peer = await startSentinels();
     const pipeline = await redisPipeline({ sentinels: peer.sentinels, name: peer.name, prefix: 'sentinel', log: silentLogger(), nodeId: 'sentinel-node' });
-    const base = teamConfig();
+    // Every signal has its own endpoint (e<n>): lift the register cap so that load, not the cap, is tested.
+    const base = teamConfig({ limits: { registersPerPerson: 100_000 } });
     hub = await testHub({ config: { ...base, people: [...(base.people ?? []), ...PEOPLE] }, env: TEAM_ENV, clock: systemClock, pipeline, lease: pipeline.lease, nodeId: 'sentinel-node' });
   }, 60_000);
   afterAll(async () => {

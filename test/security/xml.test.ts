@@ -9,6 +9,8 @@ import { parseDialogInfo } from '../../connectors/sip-core/dialog-info.ts';
 import { partsOfType } from '../../connectors/sip-core/multipart.ts';
 import { parsePidf } from '../../connectors/sip-core/pidf.ts';
 import { parseXml, XmlError } from '../../connectors/sip-core/xml.ts';
+import { parseIncoming } from '../../connectors/avaya-aes/messages.ts';
+import { XmlError as DmccXmlError } from '../../connectors/avaya-aes/xml.ts';
 import { sipDialogManifest } from '../../connectors/sip-dialog/manifest.ts';
 import { sipDialogConfigSchema } from '../../connectors/sip-dialog/config.ts';
 import { sipPresenceManifest } from '../../connectors/sip-presence/manifest.ts';
@@ -25,7 +27,7 @@ import { connectorHarness } from '../support/connector-harness.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every module under connectors/ that parses XML. A new one must be added here, and so tested below. */
-const XML_PARSERS = ['connectors/sip-core/xml.ts'];
+const XML_PARSERS = ['connectors/avaya-aes/xml.ts', 'connectors/sip-core/xml.ts'];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -111,6 +113,26 @@ describe.each([
 
   it('still parses the same document without the attack', () => {
     expect(() => parse(root('plain'))).not.toThrow();
+  });
+});
+
+const DMCC = (inner: string): string => `<HeldEvent><monitorCrossRefID>1</monitorCrossRefID><heldConnection><callID>${inner}</callID></heldConnection></HeldEvent>`;
+describe('DMCC XML (avaya-aes, ECMA-323 over TCP)', () => {
+  it.each(attacks(DMCC))('refuses %s with a clear error', (_n, xml) => {
+    let err: unknown;
+    let out: unknown;
+    try {
+      out = parseIncoming(xml);
+    } catch (e) {
+      err = e;
+    }
+    expect(out, 'parsed a hostile document').toBeUndefined();
+    expect(err).toBeInstanceOf(DmccXmlError);
+    expect((err as Error).message).toMatch(/document type declaration is refused|malformed XML/);
+  });
+
+  it('still parses the same document without the attack', () => {
+    expect(parseIncoming(DMCC('plain'))).toMatchObject({ kind: 'event', event: { type: 'HeldEvent', connection: { callId: 'plain' } } });
   });
 });
 

@@ -54,6 +54,16 @@ export class MemoryStore implements PresenceStore {
     });
   }
 
+  async registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>> {
+    const out = new Map<string, { count: number; keys?: ReadonlySet<string> }>();
+    for (const { person, keysAbove } of entries) {
+      const regs = this.people.get(person)?.registers;
+      const count = regs?.size ?? 0;
+      out.set(person, count > keysAbove ? { count, keys: new Set(regs?.keys() ?? []) } : { count });
+    }
+    return out;
+  }
+
   async getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>> {
     const out = new Map<string, PersonRegisters>();
     for (const p of people) {

@@ -59,6 +59,28 @@ export class RedisStore implements PresenceStore {
     return out;
   }
 
+  async registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>> {
+    const out = new Map<string, { count: number; keys?: ReadonlySet<string> }>();
+    if (entries.length === 0) return out;
+    const { redis, keys } = this.deps;
+    const counts = redis.pipeline();
+    // HLEN counts the `#rev` field too: an upper bound, exact once keys are read.
+    for (const e of entries) counts.hlen(keys.registers(e.person));
+    const lengths = (await execOrThrow(counts)) as number[];
+    const near = entries.filter((e, i) => Math.max(0, Number(lengths[i]) - 1) > e.keysAbove);
+    entries.forEach((e, i) => out.set(e.person, { count: Math.max(0, Number(lengths[i]) - 1) }));
+    if (near.length === 0) return out;
+    const read = redis.pipeline();
+    for (const e of near) read.hkeys(keys.registers(e.person));
+    const fields = (await execOrThrow(read)) as string[][];
+    near.forEach((e, i) => {
+      // Register keys are source, endpoint and category joined by NUL (registerKey); `#rev` is not one.
+      const k = new Set((fields[i] ?? []).filter((f) => f.includes('\u0000')));
+      out.set(e.person, { count: k.size, keys: k });
+    });
+    return out;
+  }
+
   async getRegisters(people: readonly string[]): Promise<Map<string, PersonRegisters>> {
     const out = new Map<string, PersonRegisters>();
     if (people.length === 0) return out;
