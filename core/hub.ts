@@ -15,7 +15,7 @@ import { embeddedPipeline } from './pipeline/embedded/index.ts';
 import type { Pipeline } from './pipeline/ports.ts';
 import { compileRules, type Rules } from './rules/rules-config.ts';
 import type { Clock } from './util/clock.ts';
-import { HubError, isHubError } from './util/errors.ts';
+import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';

@@ -1,6 +1,6 @@
 import type * as ews from 'ews-javascript-api';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError, errorMessage, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, isHubError } from '../../core/errors.ts';
 import type { BusyBlock } from '../calendar-common/blocks.ts';
 import type { OofReading } from '../calendar-common/engine.ts';
 import type { WorkingHours } from '../calendar-common/working-hours.ts';

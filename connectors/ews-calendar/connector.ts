@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/errors.ts';
 import { CalendarEngine, type OofReading } from '../calendar-common/engine.ts';
 import { EwsClient } from './client.ts';
 import type { EwsCalendarConfig } from './config.ts';

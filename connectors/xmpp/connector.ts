@@ -1,7 +1,7 @@
 import { xml, type XmlElement } from '@xmpp/client';
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { PublishHandle } from '../../core/publish/target.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import { XmppLink, type LinkHandlers, type LinkKind, type LinkOptions } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import { collectVia, type XmppConfig } from './config.ts';
