@@ -3,7 +3,8 @@ import { durationSchema } from '../model/duration.ts';
 import { personIdSchema, personSchema } from '../model/person.ts';
 import { rulesConfigSchema } from '../rules/rules-config.ts';
 
-export const ROLES = ['admin', 'publisher', 'watcher'] as const;
+// `helpdesk` reads presence, explanations and timelines of everyone; it configures and writes nothing.
+export const ROLES = ['admin', 'publisher', 'watcher', 'helpdesk'] as const;
 export type Role = (typeof ROLES)[number];
 
 const secretRef = z.string().min(1);
