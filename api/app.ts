@@ -7,7 +7,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { LoadedConfig } from '../core/config/load.ts';
 import type { Hub } from '../core/hub.ts';
 import type { Clock } from '../core/util/clock.ts';
-import { HubError } from '../core/util/errors.ts';
+import { HubError } from '../core/errors.ts';
 import type { Logger } from '../core/util/logger.ts';
 import { bearer, KeyRing, OPEN_PRINCIPAL, RateLimiter } from './auth.ts';
 import { AuthFailureLimiter } from './auth-failures.ts';

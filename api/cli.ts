@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { manifestsByKind } from '../connectors/index.ts';
 import { loadConfigFile } from '../core/config/load.ts';
-import { errorMessage } from '../core/util/errors.ts';
+import { errorMessage } from '../core/errors.ts';
 import { startHub } from './server.ts';
 
 const USAGE = `presence-hub: enterprise presence connector hub

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isHubError } from '../core/util/errors.ts';
+import { ERRORS, isHubError, type HubErrorCode } from '../core/errors.ts';
 import type { Logger } from '../core/util/logger.ts';
 
 /** RFC 9457 problem details; `detail` names the offending field, `code` is the stable HUB_ERR_ code. */
@@ -27,18 +27,13 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string, headers: Record<string, string> = {}): FastifyReply {
+/** Answers problem+json for a catalogued code (core/errors.ts), with the catalogue's status unless the call names another. */
+export function sendProblem(reply: FastifyReply, status: number | undefined, code: HubErrorCode, detail: string, headers: Record<string, string> = {}): FastifyReply {
+  status ??= ERRORS[code].status;
   const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code };
   for (const [k, v] of Object.entries(headers)) reply.header(k, v);
   return reply.code(status).type('application/problem+json').send(body);
 }
-
-const CODE_STATUS: Record<string, number> = {
-  HUB_ERR_SIGNAL_INVALID: 400,
-  HUB_ERR_UNKNOWN_PERSON: 422,
-  HUB_ERR_UNAVAILABLE: 503,
-  HUB_ERR_NOT_FOUND: 404,
-};
 
 function fieldPath(path: readonly PropertyKey[], prefix: string): string {
   let out = prefix;
@@ -57,7 +52,8 @@ export function errorHandler(log: Logger) {
       return sendProblem(reply, 400, 'HUB_ERR_INVALID_REQUEST', `${field}: ${issue.message}`);
     }
     if (isHubError(err)) {
-      const status = err.status ?? CODE_STATUS[err.code] ?? 400;
+      // Every code maps: the catalogue has its status (core/errors.ts); a call may name another for one case.
+      const status = err.status ?? err.entry.status;
       const headers: Record<string, string> = {};
       if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
       return sendProblem(reply, status, err.code, err.message, headers);

@@ -5,7 +5,7 @@ import { Hub } from '../core/hub.ts';
 import type { RedisPipeline } from '../core/pipeline/redis/index.ts';
 import { systemClock, type Clock } from '../core/util/clock.ts';
 import { createLogger, type Logger } from '../core/util/logger.ts';
-import { HubError } from '../core/util/errors.ts';
+import { HubError } from '../core/errors.ts';
 import { manifestsByKind } from '../connectors/index.ts';
 import { buildApp } from './app.ts';
 import { dashboard } from './dashboard/plugin.ts';

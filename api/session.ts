@@ -4,7 +4,7 @@ import type { Role } from '../core/config/schema.ts';
 import type { ConnectorStore } from '../core/connector/contract.ts';
 import type { Notices } from '../core/pipeline/ports.ts';
 import { SharedRecord } from '../core/pipeline/shared-record.ts';
-import { HubError } from '../core/util/errors.ts';
+import { HubError } from '../core/errors.ts';
 import type { Logger } from '../core/util/logger.ts';
 import type { Principal } from './auth.ts';
 

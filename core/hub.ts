@@ -15,7 +15,7 @@ import { embeddedPipeline } from './pipeline/embedded/index.ts';
 import type { Pipeline } from './pipeline/ports.ts';
 import { compileRules, type Rules } from './rules/rules-config.ts';
 import type { Clock } from './util/clock.ts';
-import { HubError, isHubError } from './util/errors.ts';
+import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
@@ -76,7 +76,11 @@ export class Hub {
       log,
       connectorIds: loaded.config.connectors.filter((c) => deps.manifests.get(c.kind)?.capabilities.includes('directory')).map((c) => c.id),
       ...(dirStore !== undefined ? { store: dirStore } : {}),
-      dialingPlans: loaded.config.connectors.flatMap((c) => deps.manifests.get(c.kind)?.phoneOptions?.(loaded.connectorConfigs.get(c.id)) ?? []),
+      // Signals' tel: identities are read as the directory connectors read their entries' numbers.
+      dialingPlans: loaded.config.connectors.flatMap((c) => {
+        const cfg = loaded.connectorConfigs.get(c.id);
+        return cfg === undefined ? [] : (deps.manifests.get(c.kind)?.phoneOptions?.(cfg) ?? []);
+      }),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
         // The bus forgets with the store: their versions start again at 1 (on every node).

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { sharedBy } from '../../core/directory/directory.ts';
 import { viewFor } from '../../core/model/presence.ts';
 import type { Register } from '../../core/model/register.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
 import type { HubConfig } from '../../core/config/schema.ts';
 import { viewFor } from '../../core/model/presence.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { Timeline, TimelineEntry } from '../../core/watch/timeline.ts';
 import type { RouteContext } from '../app.ts';
 import { connectorJson } from './admin.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { personIdSchema, type Person } from '../../core/model/person.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { containerOf, type WatcherIdentity } from '../../core/watch/watchers.ts';
 import type { Directory } from '../../core/directory/directory.ts';
 import type { RouteContext } from '../app.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { signalInputSchema } from '../../core/model/signal.ts';
-import { HubError, isHubError } from '../../core/util/errors.ts';
+import { HubError, isHubError } from '../../core/errors.ts';
 import type { RouteContext } from '../app.ts';
 
 const MAX_BATCH = 10_000;

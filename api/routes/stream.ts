@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { ViewStream } from '../../core/watch/view-stream.ts';
 import type { RouteContext } from '../app.ts';
 import { watcherOf } from '../auth.ts';

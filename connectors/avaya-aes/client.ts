@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { portOf, type AesConfig } from './config.ts';
 import { Deframer, encodeFrame, FramingError } from './framing.ts';

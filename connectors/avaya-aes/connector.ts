@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
 import { backoffDelay } from '../../core/connector/backoff.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/errors.ts';
 import { DmccClient, type ClientEvents } from './client.ts';
 import { LineCollector, type Line } from './collector.ts';
 import type { AesConfig } from './config.ts';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseIncoming } from './messages.ts';
 import { CALL_EVENTS, getDeviceId, monitorStart, snapshotDevice, startApplicationSession } from './requests.ts';
+import { reply } from './simulator-replies.ts';
 import { XmlError, parseMessageXml, text } from './xml.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -79,5 +80,20 @@ describe('DMCC messages from the published shapes (fixtures/README.md)', () => {
   it('accepts the other spelling of TransferedEvent and ignores messages it does not use', () => {
     expect(parseIncoming(fixture('transfered-event.xml').replace(/TransferedEvent/g, 'TransferredEvent'))).toMatchObject({ kind: 'event', event: { type: 'TransferedEvent' } });
     expect(parseIncoming('<LampModeEvent><monitorCrossRefID>1</monitorCrossRefID></LampModeEvent>')).toEqual({ kind: 'other', name: 'LampModeEvent' });
+  });
+});
+
+describe("the simulator's answers read like the published ones", () => {
+  it.each([
+    ['start-application-session-pos-response.xml', reply.sessionStarted('469421A9364D46D6444524AE41BEAD72-0', 'http://www.ecma-international.org/standards/ecma-323/csta/ed3/priv7', 180)],
+    ['start-application-session-neg-response.xml', reply.sessionRefused('invalidApplicationInfo')],
+    ['reset-application-session-timer-pos-response.xml', reply.timerReset(180)],
+    ['application-session-terminated.xml', reply.terminated('469421A9364D46D6444524AE41BEAD72-0')],
+    ['get-third-party-device-id-response.xml', reply.deviceId('GetThirdPartyDeviceId', '4750::111.2.33.444:0')],
+    ['monitor-start-response.xml', reply.monitorStarted('1')],
+    ['csta-error-invalid-device.xml', reply.cstaError('operation', 'invalidDeviceID')],
+    ['snapshot-device-response.xml', reply.snapshot('4750:CM1::0', [{ callId: '500', state: 'hold' }, { callId: '504', state: 'connected' }])],
+  ])('%s', (file, ours) => {
+    expect(parseIncoming(ours)).toEqual(parseIncoming(fixture(file)));
   });
 });

@@ -1,4 +1,4 @@
-import { HubError, errorMessage, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, isHubError } from '../../core/errors.ts';
 import type { DmccClient } from './client.ts';
 import type { Incoming, LocalState } from './messages.ts';
 import { getDeviceId, monitorStart, monitorStop, snapshotDevice } from './requests.ts';

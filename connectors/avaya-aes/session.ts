@@ -1,4 +1,4 @@
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import type { DmccClient } from './client.ts';
 import type { AesConfig } from './config.ts';

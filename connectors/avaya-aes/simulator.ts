@@ -3,8 +3,8 @@ import { createServer as netServer, type Server, type Socket } from 'node:net';
 import { createServer as tlsServer } from 'node:tls';
 import { Deframer, encodeFrame } from './framing.ts';
 import { CallModel, type Notice } from './simulator-calls.ts';
-import { NS_AVAYA, NS_CSTA, NS_SESSION } from './requests.ts';
-import { child, escapeXml, parseMessageXml, text } from './xml.ts';
+import { reply } from './simulator-replies.ts';
+import { child, parseMessageXml, text } from './xml.ts';
 
 /**
  * A loopback stand-in for AE Services DMCC (TCP, or TLS with a certificate the test makes): the
@@ -33,8 +33,6 @@ interface Session {
   readonly monitors: Map<string, string>; // crossRefId -> extension
 }
 
-const DECL = '<?xml version="1.0" encoding="UTF-8"?>';
-const e = escapeXml;
 
 export class AesSimulator {
   private server: Server | undefined;
@@ -150,10 +148,6 @@ export class AesSimulator {
 
   private readonly outbox = new Map<Socket, Buffer[]>();
 
-  private error(category: string, value: string): string {
-    return `${DECL}<CSTAErrorCode xmlns="${NS_CSTA}"><${category}>${value}</${category}></CSTAErrorCode>`;
-  }
-
   private sessionOf(socket: Socket): Session | undefined {
     for (const s of this.sessions.values()) if (s.socket === socket) return s;
     return undefined;
@@ -166,7 +160,7 @@ export class AesSimulator {
       this.expired++;
       this.sessions.delete(s.id);
       s.monitors.clear();
-      this.write(s.socket, 9999, `${DECL}<ApplicationSessionTerminated xmlns="${NS_SESSION}"><sessionID>${e(s.id)}</sessionID><sessionTermReason><definedTermReason>sessionTimerExpired</definedTermReason></sessionTermReason></ApplicationSessionTerminated>`);
+      this.write(s.socket, 9999, reply.terminated(s.id));
     }, s.duration * 1000);
     s.timer.unref?.();
   }
@@ -176,73 +170,69 @@ export class AesSimulator {
     try {
       msg = parseMessageXml(xml);
     } catch {
-      this.write(socket, invokeId, this.error('operation', 'generic'));
+      this.write(socket, invokeId, reply.cstaError('operation', 'generic'));
       return;
     }
     const { name, node } = msg;
     this.requests.push({ at: Date.now(), name });
-    const reply = (x: string): void => this.write(socket, invokeId, x);
+    const answer = (x: string): void => this.write(socket, invokeId, x);
     const session = this.sessionOf(socket);
-    if (name !== 'StartApplicationSession' && name !== 'StopApplicationSession' && session === undefined) return reply(this.error('operation', 'generic'));
+    if (name !== 'StartApplicationSession' && name !== 'StopApplicationSession' && session === undefined) return answer(reply.cstaError('operation', 'generic'));
     switch (name) {
       case 'StartApplicationSession': {
         const login = child(node, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo');
         const user = text(login, 'userName') ?? '';
         if (!this.users.has(user) || this.users.get(user) !== text(login, 'password')) {
-          return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidApplicationInfo</definedError></errorCode></StartApplicationSessionNegResponse>`);
+          return answer(reply.sessionRefused('invalidApplicationInfo'));
         }
         const protocol = text(node, 'requestedProtocolVersions', 'protocolVersion') ?? '';
-        if (!/ecma-323\/csta\/ed3\/priv[0-9A-Z]$/.test(protocol)) return reply(`${DECL}<StartApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>requestedProtocolVersionNotSupported</definedError></errorCode></StartApplicationSessionNegResponse>`);
+        if (!/ecma-323\/csta\/ed3\/priv[0-9A-Z]$/.test(protocol)) return answer(reply.sessionRefused('requestedProtocolVersionNotSupported'));
         const duration = Math.min(3600, Math.max(1, Number(text(node, 'requestedSessionDuration') ?? 180) || 180));
         const s: Session = { id: randomBytes(16).toString('hex').toUpperCase() + '-0', duration, timer: undefined, socket, monitors: new Map() };
         this.sessions.set(s.id, s);
         this.arm(s);
-        return reply(`${DECL}<StartApplicationSessionPosResponse xmlns="${NS_SESSION}"><sessionID>${s.id}</sessionID><actualProtocolVersion>${e(protocol)}</actualProtocolVersion><actualSessionDuration>${duration}</actualSessionDuration></StartApplicationSessionPosResponse>`);
+        return answer(reply.sessionStarted(s.id, protocol, duration));
       }
       case 'ResetApplicationSessionTimer': {
         const s = this.sessions.get(text(node, 'sessionID') ?? '');
-        if (s === undefined) return reply(`${DECL}<ResetApplicationSessionTimerNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidSessionID</definedError></errorCode></ResetApplicationSessionTimerNegResponse>`);
+        if (s === undefined) return answer(reply.timerRefused());
         if (!this.ignoreResets) this.arm(s);
-        return reply(`${DECL}<ResetApplicationSessionTimerPosResponse xmlns="${NS_SESSION}"><actualSessionDuration>${s.duration}</actualSessionDuration></ResetApplicationSessionTimerPosResponse>`);
+        return answer(reply.timerReset(s.duration));
       }
       case 'StopApplicationSession': {
         const s = this.sessions.get(text(node, 'sessionID') ?? '');
-        if (s === undefined) return reply(`${DECL}<StopApplicationSessionNegResponse xmlns="${NS_SESSION}"><errorCode><definedError>invalidSessionID</definedError></errorCode></StopApplicationSessionNegResponse>`);
+        if (s === undefined) return answer(reply.stopRefused());
         if (s.timer !== undefined) clearTimeout(s.timer);
         this.sessions.delete(s.id);
-        return reply(`${DECL}<StopApplicationSessionPosResponse xmlns="${NS_SESSION}"/>`);
+        return answer(reply.stopped());
       }
       case 'GetDeviceId':
       case 'GetThirdPartyDeviceId': {
         const ext = text(node, 'extension') ?? '';
-        if (text(node, 'switchName') !== this.switchName) return reply(this.error('operation', 'invalidParameterValue'));
-        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
-        return reply(`${DECL}<${name}Response xmlns="${NS_AVAYA}"><device typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</device></${name}Response>`);
+        if (text(node, 'switchName') !== this.switchName) return answer(reply.cstaError('operation', 'invalidParameterValue'));
+        if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidDeviceID'));
+        return answer(reply.deviceId(name, this.deviceOf(ext)));
       }
       case 'MonitorStart': {
         const device = text(node, 'monitorObject', 'deviceObject') ?? '';
         const ext = device.split(':')[0]!;
-        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidMonitorObject'));
-        if (this.monitorCount >= (this.opts.licences ?? 8000)) return reply(this.error('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
+        if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidMonitorObject'));
+        if (this.monitorCount >= (this.opts.licences ?? 8000)) return answer(reply.cstaError('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
         const x = String(this.nextMonitor++);
         session!.monitors.set(x, ext);
-        return reply(`${DECL}<MonitorStartResponse xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID></MonitorStartResponse>`);
+        return answer(reply.monitorStarted(x));
       }
       case 'MonitorStop':
         session!.monitors.delete(text(node, 'monitorCrossRefID') ?? '');
-        return reply(`${DECL}<MonitorStopResponse xmlns="${NS_CSTA}"/>`);
+        return answer(reply.monitorStopped());
       case 'SnapshotDevice': {
         const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
-        if (!this.stations.has(ext)) return reply(this.error('operation', 'invalidDeviceID'));
-        if (this.refuseSnapshots) return reply(this.error('systemResourceAvailibility', 'resourceBusy'));
-        const infos = this.calls
-          .at(ext)
-          .map((c) => `<snapshotDeviceResponseInfo><connectionIdentifier><callID>${e(c.callId)}</callID><deviceID typeOfNumber="other" mediaClass="notKnown">${e(this.deviceOf(ext))}</deviceID></connectionIdentifier><localCallState><compoundCallState><localConnectionState>${c.state}</localConnectionState></compoundCallState></localCallState></snapshotDeviceResponseInfo>`)
-          .join('');
-        return reply(`${DECL}<SnapshotDeviceResponse xmlns="${NS_CSTA}"><crossRefIDorSnapshotData><snapshotData>${infos}</snapshotData></crossRefIDorSnapshotData></SnapshotDeviceResponse>`);
+        if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidDeviceID'));
+        if (this.refuseSnapshots) return answer(reply.cstaError('systemResourceAvailibility', 'resourceBusy'));
+        return answer(reply.snapshot(this.deviceOf(ext), this.calls.at(ext)));
       }
       default:
-        return reply(this.error('operation', 'generic'));
+        return answer(reply.cstaError('operation', 'generic'));
     }
   }
 
@@ -261,7 +251,7 @@ export class AesSimulator {
       for (const [x, e] of [...s.monitors]) {
         if (e !== ext) continue;
         s.monitors.delete(x);
-        this.write(s.socket, 9999, `${DECL}<MonitorEndedEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID><cause>resourcesNotAvailable</cause></MonitorEndedEvent>`);
+        this.write(s.socket, 9999, reply.monitorEnded(x));
       }
     }
   }

@@ -58,8 +58,9 @@ const rank = (a: AvailabilityInput): number => (typeof a === 'number' ? a : CLAS
 
 /**
  * The blocks to send, de-duplicated: blocks already over, empty or unmapped are dropped; blocks of
- * the same status that overlap or touch become one (their subject survives only when they all
- * share it); a block wholly inside a less available one is dropped, since it can never decide.
+ * the same status and the same subject (or none) that overlap or touch become one; blocks at
+ * exactly the same time with different subjects become one without a subject; a block wholly
+ * inside a less available one is dropped, since it can never decide.
  * Private blocks never carry a subject; with `details: none` no block does.
  */
 export function normalizeBlocks(blocks: readonly BusyBlock[], o: { map: StatusMap; details: 'none' | 'subject'; now: number }): MappedBlock[] {

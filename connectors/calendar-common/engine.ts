@@ -15,8 +15,8 @@
  * - each busy block is a windowed `calendar` register (`from`/`until`, expire type `time`, endpoint
  *   `cal-<hash of from, until, status>`), so presence flips at the block's start and end by itself,
  *   with no poll at that moment;
- * - blocks are de-duplicated (normalizeBlocks in blocks.ts): overlapping blocks of one status are
- *   one register; a block inside a less available one is dropped;
+ * - blocks are de-duplicated (normalizeBlocks in blocks.ts): overlapping blocks of one status (and
+ *   one subject) are one register; a block inside a less available one is dropped;
  * - subjects reach watchers only with `details: 'subject'`, only as the activity text, never for a
  *   private block;
  * - out of office (`oof`) is one register, endpoint `mailbox-oof`; "always on" is announced up to the

@@ -1,4 +1,4 @@
-import { errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { errorMessage, failureKind, isHubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 
 const MAX_RETRY_MS = 600_000;

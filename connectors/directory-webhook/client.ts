@@ -7,7 +7,7 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { DirectoryWebhookConfig } from './config.ts';
 import { parseRetryAfter } from '../../core/util/retry-after.ts';
 

@@ -1,5 +1,5 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { graphCall, toHubError } from '../msgraph-shared/graph-client.ts';
 import { directoryObjectPageSchema, groupSchema, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
 

@@ -18,7 +18,7 @@
 import type { DirectorySink } from '../../core/connector/contract.ts';
 import type { Person } from '../../core/model/person.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError, isHubError } from '../../core/util/errors.ts';
+import { HubError, isHubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { buildReport, EMPTY_REPORT, REPORT_LIMIT, type DirectorySyncReport, type SkippedEntry, type TruncatedValue, type UnusableEntryValue } from '../directory-common/report.ts';
 import type { GraphUser } from '../msgraph-shared/schemas.ts';

@@ -1,7 +1,6 @@
-import * as ews from 'ews-javascript-api';
-import { XhrApi } from '@ewsjs/xhr';
+import type * as ews from 'ews-javascript-api';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError, errorMessage, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, isHubError } from '../../core/errors.ts';
 import type { BusyBlock } from '../calendar-common/blocks.ts';
 import type { OofReading } from '../calendar-common/engine.ts';
 import type { WorkingHours } from '../calendar-common/working-hours.ts';
@@ -38,6 +37,18 @@ function legacyZone(wh: ews.WorkingHours): { bias: number; standard?: EwsZoneTim
   return { bias: z?.bias?.TotalMinutes ?? 0, ...(standard !== undefined ? { standard } : {}), ...(daylight !== undefined ? { daylight } : {}) };
 }
 
+type Library = { ews: typeof import('ews-javascript-api'); XhrApi: typeof import('@ewsjs/xhr').XhrApi };
+let loading: Promise<Library> | undefined;
+/**
+ * ews-javascript-api (with moment-timezone and xmldom) takes about 2 s to load: it is loaded when an
+ * ews-calendar connector first speaks EWS, not at every start of the hub. The promise is only a
+ * cache of that import, as the module cache itself is.
+ */
+export function library(): Promise<Library> {
+  loading ??= Promise.all([import('ews-javascript-api'), import('@ewsjs/xhr')]).then(([lib, xhr]) => ({ ews: lib, XhrApi: xhr.XhrApi }));
+  return loading;
+}
+
 /** What the library handed over, read: anything it left half-built (found by scripts/fuzz/ews.ts) is a malformed answer. */
 function readable<T>(what: string, read: () => T): T {
   try {
@@ -70,6 +81,7 @@ export class EwsClient {
   /** A fresh ExchangeService for one call: UTC, the configured version, credentials, impersonation. */
   private async service(impersonate: string | undefined): Promise<{ svc: ews.ExchangeService; transport: EwsTransport }> {
     const c = this.o.config;
+    const { ews, XhrApi } = await library();
     const svc = new ews.ExchangeService(ews.ExchangeVersion[c.version], ews.TimeZoneInfo.Utc);
     svc.Url = new ews.Uri(c.url);
     const inner = new XhrApi({ timeout: c.timeout, rejectUnauthorized: !c.allowUntrustedCertificate });
@@ -117,6 +129,7 @@ export class EwsClient {
   /** GetUserAvailability for up to batchSize mailboxes over [start, end); per-mailbox errors come back as results. */
   async availability(mailboxes: readonly string[], start: number, end: number, anchor = mailboxes[0]!): Promise<AvailabilityResult[]> {
     const c = this.o.config;
+    const { ews } = await library();
     const w = dayWindow(start, end);
     const options = new ews.AvailabilityOptions();
     options.RequestedFreeBusyView = c.view === 'Detailed' ? ews.FreeBusyViewType.Detailed : ews.FreeBusyViewType.FreeBusyMerged;
@@ -129,10 +142,10 @@ export class EwsClient {
         options,
       ),
     );
-    return readable('GetUserAvailability', () => this.readAvailability(results, mailboxes, w.start));
+    return readable('GetUserAvailability', () => this.readAvailability(ews, results, mailboxes, w.start));
   }
 
-  private readAvailability(results: ews.GetUserAvailabilityResults, mailboxes: readonly string[], windowStart: number): AvailabilityResult[] {
+  private readAvailability(ews: Library['ews'], results: ews.GetUserAvailabilityResults, mailboxes: readonly string[], windowStart: number): AvailabilityResult[] {
     const c = this.o.config;
     const list = results?.AttendeesAvailability?.Responses ?? [];
     if (list.length !== mailboxes.length) throw new HubError('HUB_ERR_EWS_MALFORMED', `GetUserAvailability: ${list.length} FreeBusyResponse elements for ${mailboxes.length} mailboxes`, { kind: 'transient' });
@@ -151,18 +164,21 @@ export class EwsClient {
 
   /** GetUserOofSettings of one mailbox (impersonating it). */
   async oof(mailbox: string): Promise<OofReading> {
+    const { ews } = await library();
     const s = await this.call(this.actAs(mailbox), 'GetUserOofSettings', (svc) => svc.GetUserOofSettings(mailbox));
     return readable('GetUserOofSettings', () => oofOf({ state: ews.OofState[s.State] ?? 'Disabled', start: ms(s.Duration?.StartTime), end: ms(s.Duration?.EndTime) }));
   }
 
   /** A streaming subscription on the mailbox's calendar folder (created, modified, deleted items). */
   async subscribe(mailbox: string): Promise<ews.StreamingSubscription> {
+    const { ews } = await library();
     return this.call(mailbox, 'Subscribe', (svc) => svc.SubscribeToStreamingNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted));
   }
 
   /** A StreamingSubscriptionConnection (lifetime 1-30 minutes) on a service anchored at the group's first mailbox. */
   async connection(anchor: string, lifetimeMinutes: number): Promise<{ conn: ews.StreamingSubscriptionConnection; transport: EwsTransport }> {
     const { svc, transport } = await this.service(anchor);
+    const { ews } = await library();
     return { conn: new ews.StreamingSubscriptionConnection(svc, lifetimeMinutes), transport };
   }
 

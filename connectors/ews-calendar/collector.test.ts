@@ -58,6 +58,16 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(h.signals.slice(n)).toEqual([expect.objectContaining({ person: 'user3', endpoint: mine[0]!.endpoint, availability: 'available' })]);
   });
 
+  it('a server allowing fewer mailboxes a request than batchSize: the batch is halved and read again', async () => {
+    const { sim, h, c } = await setup(90, {}, { maxMailboxes: 40 });
+    const start = Date.now() + 600_000;
+    sim.setEvents('user89@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
+    await c.start();
+    await c.firstCycle();
+    expect(availability(sim).map((r) => [r.mailboxes.length, r.status])).toEqual([[1, 200], [90, 500], [45, 500], [23, 200], [23, 200], [23, 200], [21, 200]]);
+    expect(h.signals.map((s) => s.person)).toEqual(['user89']);
+  });
+
   it('reads out of office with impersonation: Enabled and Scheduled', async () => {
     const { sim, h, c } = await setup(2, { impersonation: true });
     const from = Date.now() - 3_600_000;

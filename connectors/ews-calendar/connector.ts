@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/util/errors.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../../core/errors.ts';
 import { CalendarEngine, type OofReading } from '../calendar-common/engine.ts';
 import { EwsClient } from './client.ts';
 import type { EwsCalendarConfig } from './config.ts';
@@ -40,9 +40,13 @@ export class EwsCalendarConnector implements Connector {
   private lastCycleAt: number | undefined;
   /** The mailboxes the streams were set up for. */
   private streamedKey = '';
+  private polling = false;
+  /** Mailboxes per GetUserAvailability: batchSize, lowered when the server refuses that many. */
+  private batchSize: number;
 
   constructor(private readonly ctx: ConnectorContext<EwsCalendarConfig>) {
     const c = ctx.config;
+    this.batchSize = c.batchSize;
     this.client = new EwsClient({ config: c, clock: ctx.clock, onRequest: () => ctx.report.count('requests'), onBusy: () => ctx.report.count('throttled') });
     const map = Object.fromEntries(Object.entries(c.statusMap).filter(([, v]) => v !== undefined));
     this.engine = new CalendarEngine({
@@ -63,7 +67,8 @@ export class EwsCalendarConnector implements Connector {
     await this.client.probe(mailboxesOf(this.ctx)[0]);
     this.cycle = this.runCycle().then(() => this.startStreams());
     this.timer = setInterval(() => {
-      if (this.running) this.cycle = this.runCycle();
+      // A cycle longer than the interval is not overlapped by the next one: that tick is skipped.
+      if (this.running && !this.polling) this.cycle = this.runCycle();
     }, this.ctx.config.pollInterval);
     this.timer.unref?.();
   }
@@ -108,6 +113,15 @@ export class EwsCalendarConnector implements Connector {
   }
 
   async runCycle(): Promise<void> {
+    this.polling = true;
+    try {
+      await this.poll();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async poll(): Promise<void> {
     const list = mailboxesOf(this.ctx);
     this.engine.retain(list.map((m) => `mailto:${m}`));
     // The directory changed (people joined or left): the streams follow at this poll.
@@ -123,8 +137,9 @@ export class EwsCalendarConnector implements Connector {
     const now = ctx.clock.now();
     const { start, end } = this.engine.window(now);
     let failed = 0;
-    for (let i = 0; i < list.length && this.running; i += c.batchSize) {
-      const batch = list.slice(i, i + c.batchSize);
+    for (let i = 0; i < list.length && this.running; ) {
+      const batch = list.slice(i, i + this.batchSize);
+      i += batch.length;
       const applied: string[] = [];
       try {
         const results = await this.availability(batch, start, end);
@@ -147,8 +162,16 @@ export class EwsCalendarConnector implements Connector {
           ctx.report.count('signals', res.accepted);
         }
       } catch (e) {
-        failed++;
         for (const id of applied) this.engine.forget(id);
+        // The server allows fewer mailboxes a request than batchSize: halve it and read this batch again.
+        if (isHubError(e) && e.message.startsWith('ErrorMailboxDataArrayTooBig') && batch.length > 1) {
+          this.batchSize = Math.ceil(batch.length / 2);
+          ctx.log.warn({ batchSize: this.batchSize }, `EWS refused ${batch.length} mailboxes in one request: batches of ${this.batchSize} from now on (set batchSize)`);
+          ctx.report.count('batch_size_lowered');
+          i -= batch.length;
+          continue;
+        }
+        failed++;
         ctx.log.warn({ code: (e as HubError).code, mailboxes: batch.length }, `EWS free/busy batch failed: ${errorMessage(e)}`);
         ctx.report.error(e);
         // Bad credentials now: every further batch would be refused the same way.

@@ -1,6 +1,6 @@
 import type * as ews from 'ews-javascript-api';
 import type { HealthReporter } from '../../core/connector/contract.ts';
-import { errorMessage, isHubError, type HubError } from '../../core/util/errors.ts';
+import { errorMessage, isHubError, type HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import type { EwsClient } from './client.ts';
 import type { EwsTransport } from './transport.ts';

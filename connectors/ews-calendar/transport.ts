@@ -1,6 +1,6 @@
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import type { XhrApi } from '@ewsjs/xhr';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { child, parseXml, text, children, attr } from '../sip-core/xml.ts';
 
 /**

@@ -4,7 +4,7 @@
  * place and the error in health until the file is fixed.
  */
 import type { ConnectorContext } from '../../core/connector/contract.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { buildReport, EMPTY_REPORT, type DirectorySyncReport } from '../directory-common/report.ts';
 import type { PeopleFile } from './client.ts';
 import type { FileDirectoryConfig } from './config.ts';

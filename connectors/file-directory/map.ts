@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { parsePeopleText } from '../../core/config/load.ts';
 import type { Person } from '../../core/model/person.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 
 export function peopleOfFile(text: string, file: string): Person[] {
   let people: Person[];

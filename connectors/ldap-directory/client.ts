@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { Attribute, Change, Client, ResultCodeError, type Entry } from 'ldapts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { LdapConfig } from './config.ts';
 import type { LdapEntry } from './map.ts';
 

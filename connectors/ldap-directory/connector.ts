@@ -4,7 +4,7 @@
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
 import type { DirectorySyncReport } from '../directory-common/report.ts';
 import { LdapClient } from './client.ts';

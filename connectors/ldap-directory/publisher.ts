@@ -7,7 +7,7 @@
 import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { isHubError } from '../../core/util/errors.ts';
+import { isHubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
 import type { LdapClient } from './client.ts';

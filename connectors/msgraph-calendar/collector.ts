@@ -1,5 +1,5 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
-import { errorMessage, type HubError } from '../../core/util/errors.ts';
+import { errorMessage, type HubError } from '../../core/errors.ts';
 import type { CalendarEngine } from '../calendar-common/engine.ts';
 import type { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';

@@ -1,5 +1,5 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
 import { NotificationListener } from '../msgraph-shared/notification-listener.ts';

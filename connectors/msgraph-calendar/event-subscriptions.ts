@@ -1,6 +1,6 @@
 import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { errorMessage, type HubError } from '../../core/util/errors.ts';
+import { errorMessage, type HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import type { CalendarClient } from './client.ts';

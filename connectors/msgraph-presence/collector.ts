@@ -1,7 +1,7 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import { decryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { parseGraph, richPresenceSchema, type ChangeNotification } from '../msgraph-shared/schemas.ts';
 import type { PresenceClient } from './client.ts';

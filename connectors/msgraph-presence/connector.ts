@@ -1,6 +1,6 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import { type ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
 import { createGraphClient } from '../msgraph-shared/graph-client.ts';
 import type { RequestPacer } from '../msgraph-shared/pacer.ts';

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { GraphFault, GraphSimulator } from '../msgraph-shared/simulator.ts';
 import type { PresenceConfig } from './config.ts';
 import { MsGraphPresenceConnector } from './connector.ts';

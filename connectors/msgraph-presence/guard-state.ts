@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectorStore, HealthReporter } from '../../core/connector/contract.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import type { LoopGuard, WriteRecord } from './loop-guard.ts';
 

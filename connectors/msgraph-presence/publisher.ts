@@ -1,7 +1,7 @@
 import type { Presence } from '../../core/model/presence.ts';
 import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/publish/target.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { failureKind, isHubError } from '../../core/util/errors.ts';
+import { failureKind, isHubError } from '../../core/errors.ts';
 import type { PresenceClient } from './client.ts';
 import type { PresenceConfig } from './config.ts';
 import type { LoopGuard } from './loop-guard.ts';

@@ -1,6 +1,6 @@
 import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { certificateBase64 } from '../msgraph-shared/crypto.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { parseGraph, tokenErrorSchema, tokenResponseSchema } from './schemas.ts';
 
 /** What the Graph client asks for before every request. */

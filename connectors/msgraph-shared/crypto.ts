@@ -1,5 +1,5 @@
 import { X509Certificate, constants, createCipheriv, createDecipheriv, createHmac, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { EncryptedContent } from './schemas.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { Client, GraphError, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError, isHubError } from '../../core/util/errors.ts';
+import { HubError, isHubError } from '../../core/errors.ts';
 import type { TokenSource } from './auth.ts';
 import { realSleep, type RequestPacer, type Sleep } from './pacer.ts';
 import { parseRetryAfter } from '../../core/util/retry-after.ts';

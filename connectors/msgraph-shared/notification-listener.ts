@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { notificationCollectionSchema, parseGraph, type ChangeNotification } from './schemas.ts';
 
 const MAX_BODY = 1_048_576;

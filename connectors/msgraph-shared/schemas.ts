@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 
 /**
  * Typed shapes of the Graph responses the connectors read. Every response is parsed here before

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../../core/util/clock.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 
 /**
  * Validation tokens of rich change notifications (Graph "Set up change notifications that include

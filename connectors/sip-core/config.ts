@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { durationSchema } from '../../core/model/duration.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { parseSipUri } from './header-values.ts';
 import { UserAgent } from './ua.ts';

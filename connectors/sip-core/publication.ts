@@ -1,4 +1,4 @@
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { SipHeaders, type SipRequest, type SipResponse } from './message.ts';
 import type { Protocol } from './transport.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/util/logger.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { TestResult } from '../../core/connector/contract.ts';
 import { openUserAgent, type SipConnection } from './config.ts';
 import { SipHeaders } from './message.ts';

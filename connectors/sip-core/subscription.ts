@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/util/logger.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { parseCSeq, parseNameAddr, parseValueParams } from './header-values.ts';
 import { SipHeaders, type SipRequest, type SipResponse } from './message.ts';
 import type { RespondFn } from './transaction.ts';

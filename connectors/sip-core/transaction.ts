@@ -1,4 +1,4 @@
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { parseCSeq, parseVia } from './header-values.ts';
 import { SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './message.ts';
 import { serialize } from './serializer.ts';

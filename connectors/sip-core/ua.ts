@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { authorize, parseChallenge } from './digest.ts';
 import { parseCSeq, parseNameAddr, parseSipUri } from './header-values.ts';

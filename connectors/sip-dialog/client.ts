@@ -2,7 +2,7 @@
  * The only code of this connector that speaks SIP: the shared session (sip-core) and the decoding
  * of dialog event NOTIFY bodies (RFC 4235 application/dialog-info+xml).
  */
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { parseDialogInfo, type DialogInfo } from '../sip-core/dialog-info.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { XmlError } from '../sip-core/xml.ts';

@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
 import { DIALOG_ACCEPT, dialogDocument, type SipSession } from './client.ts';
 import type { SipDialogConfig } from './config.ts';
@@ -69,7 +69,12 @@ export class SipDialogCollector {
     }
     this.ctx.report.ok();
     this.ctx.report.count('notifies');
-    if (doc === undefined) return;
+    if (doc === undefined) {
+      // An empty body (or a terminated subscription's last NOTIFY without one) means no dialogs.
+      line.tracker.idle();
+      await this.update(line);
+      return;
+    }
     const now = this.ctx.clock.now();
     const r = line.tracker.apply(doc, now, n.restarted);
     if (r === 'stale') {

@@ -65,6 +65,16 @@ export class LineTracker {
     return t;
   }
 
+  /**
+   * A NOTIFY without a body: the notifier has no dialog state for the line (Kamailio's
+   * presence_dialoginfo sends one when the line's last publication ends or expires). The line is
+   * idle (RFC 4235 section 4: no dialogs); the next document starts a new version sequence.
+   */
+  idle(): void {
+    this.version = undefined;
+    this.dialogs.clear();
+  }
+
   /** Forgets everything (a new subscription starts a new version sequence). */
   reset(): void {
     this.version = undefined;

@@ -3,7 +3,7 @@
  * turns its NOTIFY bodies into PIDF documents. RFC 3856 presence package, RFC 6665 SUBSCRIBE/NOTIFY,
  * RFC 4662 multipart/related resource lists, RFC 3903 PUBLISH.
  */
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { partsOfType } from '../sip-core/multipart.ts';
 import { parsePidf, type PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';

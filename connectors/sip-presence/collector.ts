@@ -1,7 +1,7 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, type SipSession } from './client.ts';

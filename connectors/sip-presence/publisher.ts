@@ -1,7 +1,7 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { buildPidf } from '../sip-core/pidf.ts';
 import type { Publication } from '../sip-core/publication.ts';
 import type { SipSession } from '../sip-core/session.ts';

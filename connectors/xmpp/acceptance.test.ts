@@ -113,6 +113,7 @@ describe('XMPP presence in and out (issue 17)', () => {
     await bob.waitFor('alice@presence.corp.example', (r) => r !== undefined && r.type === undefined && r.show === undefined, DEADLINE);
     // Never read back: the service account hears alice@presence (it is on its roster) but the hub keeps
     // only alice's own XMPP register and the PBX one.
+    await until('the published presence heard back by the service account', () => (t.hub.supervisors.get('xmpp')!.health().counts.xmpp_own_presence_dropped ?? 0) > 0, DEADLINE);
     const ex = await t.app.inject({ method: 'GET', url: '/v1/presence/alice/explain' });
     const endpoints = JSON.stringify(ex.json());
     expect(endpoints).not.toContain('presence.corp.example');

@@ -1,7 +1,7 @@
 import { client, type XmlElement, type XmppEntity } from '@xmpp/client';
 import { component } from '@xmpp/component';
 import { backoffDelay, type BackoffOptions } from '../../core/connector/backoff.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { guardEntity, type InputRefusal } from './xml-guard.ts';
 

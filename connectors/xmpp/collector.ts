@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { XmppConfig } from './config.ts';
 import { chooseResource, toNeutral, type ResourcePresence } from './map.ts';
 

@@ -1,7 +1,7 @@
 import { xml, type XmlElement } from '@xmpp/client';
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import type { PublishHandle } from '../../core/publish/target.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import { XmppLink, type LinkHandlers, type LinkKind, type LinkOptions } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import { collectVia, type XmppConfig } from './config.ts';
@@ -123,7 +123,10 @@ export class XmppConnector implements Connector {
     }
     const own = this.ctx.config.component?.domain;
     // Loop guard: the presence domain is the hub's own voice (published JIDs, the component).
-    if (p.from.domain === own || (this.ctx.config.jid !== undefined && p.from.bare === this.ctx.config.jid)) return;
+    if (p.from.domain === own || (this.ctx.config.jid !== undefined && p.from.bare === this.ctx.config.jid)) {
+      if (p.kind === 'available' || p.kind === 'unavailable') this.ctx.report.count('xmpp_own_presence_dropped');
+      return;
+    }
     if (kind === 'component' && p.to?.local !== undefined && p.to.domain === own) {
       if (this.publisher !== undefined) void this.publisher.handle(p.kind === 'available' ? undefined : p.kind, el.attrs.from!, p.to.bare);
       return;

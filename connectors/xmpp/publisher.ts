@@ -3,7 +3,7 @@ import { xml } from '@xmpp/component';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Container, Presence } from '../../core/model/presence.ts';
 import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/publish/target.ts';
-import { HubError, errorMessage } from '../../core/util/errors.ts';
+import { HubError, errorMessage } from '../../core/errors.ts';
 import type { XmppLink } from './client.ts';
 import type { XmppConfig } from './config.ts';
 import { NS_IDLE, parseJid, toOutbound, type OutboundState, type PublishedStates } from './map.ts';

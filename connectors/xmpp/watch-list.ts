@@ -1,6 +1,6 @@
 import { xml } from '@xmpp/client';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
-import { errorMessage } from '../../core/util/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { XmppLink } from './client.ts';
 import type { XmppConfig } from './config.ts';
 import { parseJid } from './map.ts';

@@ -36,13 +36,18 @@ describe('inbound XML guard (RFC 6120 section 11.1, stanza size limit)', () => {
     expect(r.elements[0]!.getChildText('status')).toBe(`<b> & "q" 's' ☺`);
   });
 
-  it('ends the stream at a stanza over the limit (policy-violation), however it is split', () => {
+  it('ends the stream at a stanza over the limit (policy-violation), however it is split, even inside one read', () => {
     const big = `<presence from='a@b/c'><status>${'y'.repeat(20_000)}</status></presence>`;
-    for (const chunk of [512, 4096]) {
+    for (const chunk of [512, 4096, 65_536]) {
       const r = parseStream(HEAD + presence(1) + big + presence(2), 8192, chunk);
       expect(r.refusal?.condition).toBe('policy-violation');
       expect(r.elements).toHaveLength(1);
     }
+  });
+
+  it('counts attributes too', () => {
+    const r = parseStream(`${HEAD}<presence from='a@b/c' x='${'z'.repeat(9000)}'/>`, 8192, 65_536);
+    expect(r.refusal?.condition).toBe('policy-violation');
   });
 
   it('ends the stream at endless text without a tag', () => {

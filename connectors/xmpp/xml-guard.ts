@@ -6,7 +6,9 @@ import { Parser } from '@xmpp/xml';
  * Bounds and restricts what the hub reads from an XMPP server, in front of xmpp.js's parser (which
  * has no size limit and throws out of the socket's data handler on an unknown entity):
  * - a top-level element larger than `maxStanzaBytes` ends the stream (RFC 6120 section 4.9.3.12,
- *   policy-violation); counted per socket read, so a stanza is cut at most one read beyond the limit;
+ *   policy-violation): its names, attributes and text are counted as the parser reads them, and the
+ *   bytes read since the last complete element are counted too (text without a tag is held by the
+ *   parser until the next `<`), so nothing unbounded is ever kept;
  * - RFC 6120 section 11.1: no DTD, no entity declarations, no processing instruction after the
  *   stream header, no comments; entity references other than the five predefined ones and
  *   character references are refused (restricted-xml). Nothing is ever expanded.
@@ -21,9 +23,14 @@ const RESTRICTED = /<!(?!\[CDATA\[)|<\?(?!xml[\s?])/;
 /** Characters kept back between reads so a construct split across two reads is still seen. */
 const KEEP = 9;
 
+/** Thrown out of the parser's event handler: stops the parse of an element over the limit at once. */
+class TooLarge extends Error {}
+
 export class InputGuard {
   private pending = 0;
   private carry = '';
+  private depth = 0;
+  private size = 0;
 
   constructor(private readonly maxStanzaBytes: number) {}
 
@@ -55,6 +62,38 @@ export class InputGuard {
   reset(): void {
     this.pending = 0;
     this.carry = '';
+    this.depth = 0;
+    this.size = 0;
+  }
+
+  /** Counts each element's content on the parser's own events (@xmpp/xml's `parser`, an ltx SAX parser). */
+  watch(parser: EventEmitter): void {
+    const sax = (parser as unknown as { parser?: EventEmitter }).parser;
+    if (sax === undefined) return;
+    const add = (n: number): void => {
+      if (this.depth < 2) return;
+      this.size += n;
+      if (this.size > this.maxStanzaBytes) throw new TooLarge(`a stanza from the server exceeds maxStanzaBytes (${this.maxStanzaBytes})`);
+    };
+    sax.on('startElement', (name: string, attrs: Record<string, string>) => {
+      this.depth++;
+      if (this.depth === 2) this.size = 0;
+      let n = name.length + 2;
+      for (const k in attrs) n += k.length + (attrs[k]?.length ?? 0) + 4;
+      add(n);
+    });
+    sax.on('text', (t: string) => add(t.length));
+    sax.on('endElement', (name: string) => {
+      add(name.length + 3);
+      this.depth--;
+    });
+  }
+
+  /** What an exception out of the parser means. */
+  static refusal(e: unknown): InputRefusal {
+    if (e instanceof TooLarge) return { condition: 'policy-violation', reason: e.message };
+    // ltx throws on an unknown entity or an illegal character reference.
+    return { condition: 'restricted-xml', reason: `the server sent XML the hub does not read: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
@@ -76,6 +115,7 @@ export function guardEntity(entity: XmppEntity, maxStanzaBytes: number, onRefuse
   entity._attachParser = (parser: EventEmitter) => {
     guard.reset();
     refused = false;
+    guard.watch(parser);
     parser.on('element', () => guard.element());
     attachParser(parser);
   };
@@ -87,8 +127,7 @@ export function guardEntity(entity: XmppEntity, maxStanzaBytes: number, onRefuse
     try {
       onData(chunk);
     } catch (e) {
-      // ltx throws on an unknown entity or an illegal character reference.
-      return refuse({ condition: 'restricted-xml', reason: `the server sent XML the hub does not read: ${e instanceof Error ? e.message : String(e)}` });
+      return refuse(InputGuard.refusal(e));
     }
     const after = guard.after();
     if (after !== undefined) refuse(after);
@@ -102,6 +141,7 @@ export function guardEntity(entity: XmppEntity, maxStanzaBytes: number, onRefuse
 export function parseStream(text: string, maxStanzaBytes = 262_144, chunkSize = 4096): { elements: XmlElement[]; refusal?: InputRefusal } {
   const guard = new InputGuard(maxStanzaBytes);
   const parser = new Parser();
+  guard.watch(parser);
   const elements: XmlElement[] = [];
   let refusal: InputRefusal | undefined;
   parser.on('element', (el: XmlElement) => {
@@ -118,7 +158,7 @@ export function parseStream(text: string, maxStanzaBytes = 262_144, chunkSize = 
     try {
       parser.write(chunk);
     } catch (e) {
-      refusal = { condition: 'restricted-xml', reason: e instanceof Error ? e.message : String(e) };
+      refusal = InputGuard.refusal(e);
       break;
     }
     refusal ??= guard.after();

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { ConnectorManifest } from '../connector/contract.ts';
 import { personSchema, type Person } from '../model/person.ts';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 import { hubConfigSchema, type HubConfig } from './schema.ts';
 import { parsePeopleCsv } from './people-file.ts';
 

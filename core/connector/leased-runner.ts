@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../util/clock.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { DEFAULT_LEASE_TTL_MS, type LeasePort } from './lease.ts';
 

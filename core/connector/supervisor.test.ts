@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { capturingLogger, type CapturedLine } from '../../test/support/log-capture.ts';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
 import { backoffDelay } from './backoff.ts';
 import type { Connector, ConnectorManifest, TestResult } from './contract.ts';
@@ -51,7 +51,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 const BACKOFF = { baseMs: 100, maxMs: 1000 };
-const transient = (msg = 'connect ECONNREFUSED 127.0.0.1:1'): HubError => new HubError('HUB_ERR_UPSTREAM_UNREACHABLE', msg, { kind: 'transient' });
+const transient = (msg = 'connect ECONNREFUSED 127.0.0.1:1'): HubError => new HubError('HUB_ERR_LDAP_UNREACHABLE', msg, { kind: 'transient' });
 const permanent = (): HubError => new HubError('HUB_ERR_GRAPH_AUTH', 'Entra refused the client credentials (invalid_client); check clientId and clientSecret', { kind: 'permanent', status: 401 });
 const throttled = (retryAfterMs: number): HubError => new HubError('HUB_ERR_GRAPH_THROTTLED', 'Graph throttled the token request', { kind: 'throttled', retryAfterMs, status: 429 });
 
@@ -87,7 +87,7 @@ describe('ConnectorSupervisor', () => {
 
     vi.advanceTimersByTime(1000);
     sup.reporter.error(transient('read timed out'));
-    expect(sup.health()).toMatchObject({ state: 'degraded', lastError: { code: 'HUB_ERR_UPSTREAM_UNREACHABLE', message: 'read timed out', at: Date.now() } });
+    expect(sup.health()).toMatchObject({ state: 'degraded', lastError: { code: 'HUB_ERR_LDAP_UNREACHABLE', message: 'read timed out', at: Date.now() } });
     vi.advanceTimersByTime(1000);
     sup.reporter.ok();
     expect(sup.health()).toMatchObject({ state: 'running', lastOkAt: Date.now() });
@@ -266,7 +266,7 @@ describe('ConnectorSupervisor', () => {
     }
     const { recent } = sup.health();
     expect(recent.length).toBe(10);
-    expect(recent[0]).toMatchObject({ at: Date.now(), ok: false, code: 'HUB_ERR_UPSTREAM_UNREACHABLE' });
+    expect(recent[0]).toMatchObject({ at: Date.now(), ok: false, code: 'HUB_ERR_LDAP_UNREACHABLE' });
     expect(recent.map((r) => r.at)).toEqual([...recent.map((r) => r.at)].sort((a, b) => b - a));
     // A copy: the caller cannot change the supervisor's history.
     (recent as unknown as unknown[]).length = 0;

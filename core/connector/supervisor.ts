@@ -1,6 +1,6 @@
 import type { Presence } from '../model/presence.ts';
 import type { Clock } from '../util/clock.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../util/errors.ts';
+import { HubError, errorMessage, failureKind, isHubError } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import type { PublishStats } from '../publish/target.ts';

@@ -1,4 +1,4 @@
-import { errorMessage, failureKind, isHubError } from '../util/errors.ts';
+import { errorMessage, failureKind, isHubError } from '../errors.ts';
 import type { Connector, TestResult } from './contract.ts';
 
 /**

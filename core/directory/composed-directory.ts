@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { personIdSchema, type Person } from '../model/person.ts';
 import type { Notices } from '../pipeline/ports.ts';
 import { SharedRecord } from '../pipeline/shared-record.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { Directory } from './directory.ts';
 import type { PhoneOptions } from './phone.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectorStore } from '../connector/contract.ts';
 import { personSchema, type Person } from '../model/person.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 
 /**

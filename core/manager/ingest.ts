@@ -10,7 +10,7 @@ import {
 } from '../model/signal.ts';
 import type { SignalQueue } from '../pipeline/ports.ts';
 import { effectiveAvailability, type Rules } from '../rules/rules-config.ts';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 import { overCap, type CensusReader } from './register-cap.ts';
 
 export interface Refusal {

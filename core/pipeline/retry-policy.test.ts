@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 import { judgeFailure, reasonCode, UNKNOWN_FAILURE } from './retry-policy.ts';
 
 describe('judgeFailure', () => {
-  const permanent = new HubError('HUB_ERR_BAD_BATCH', 'no good', { kind: 'permanent' });
+  const permanent = new HubError('HUB_ERR_SIGNAL_INVALID', 'no good', { kind: 'permanent' });
   const transient = new HubError('HUB_ERR_UNAVAILABLE', 'away', { kind: 'transient' });
-  const throttled = new HubError('HUB_ERR_THROTTLED', 'slow down', { kind: 'throttled', retryAfterMs: 7000 });
+  const throttled = new HubError('HUB_ERR_GRAPH_THROTTLED', 'slow down', { kind: 'throttled', retryAfterMs: 7000 });
 
   it.each([
-    ['permanent HubError, first attempt', permanent, 1, 'dead-letter', 'HUB_ERR_BAD_BATCH'],
+    ['permanent HubError, first attempt', permanent, 1, 'dead-letter', 'HUB_ERR_SIGNAL_INVALID'],
     ['transient HubError, 50th attempt', transient, 50, 'retry', 'HUB_ERR_UNAVAILABLE'],
-    ['throttled HubError, 50th attempt', throttled, 50, 'retry', 'HUB_ERR_THROTTLED'],
+    ['throttled HubError, 50th attempt', throttled, 50, 'retry', 'HUB_ERR_GRAPH_THROTTLED'],
     ['plain Error, 9th attempt', new Error('bug'), 9, 'retry', UNKNOWN_FAILURE],
     ['plain Error, 10th attempt', new Error('bug'), 10, 'dead-letter', UNKNOWN_FAILURE],
   ] as const)('%s: %s', (_name, e, attempts, action, code) => {

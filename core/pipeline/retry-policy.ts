@@ -1,4 +1,4 @@
-import { errorMessage, isHubError, type FailureKind } from '../util/errors.ts';
+import { errorMessage, isHubError, type FailureKind } from '../errors.ts';
 
 /**
  * What a queue does with a batch whose handler threw (both pipelines use this one rule):

@@ -1,5 +1,5 @@
 import type { ConnectorStore } from '../connector/contract.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import type { Notices } from './ports.ts';
 

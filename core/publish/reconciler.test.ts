@@ -3,7 +3,7 @@ import { memoryConnectorStore } from '../pipeline/embedded/connector-store.ts';
 import { CLASS_MIDPOINT, type AvailabilityClass } from '../model/availability.ts';
 import { classActivity, type Presence } from '../model/presence.ts';
 import { ManualClock } from '../util/clock.ts';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 import { silentLogger } from '../util/logger.ts';
 import { Reconciler } from './reconciler.ts';
 import { INIT_KEY, recordKey } from './record.ts';
@@ -22,7 +22,7 @@ function system(people: string[], opts: { minInterval?: number; refresh?: number
   const answer = (apply: () => void): WriteOutcome => {
     const o = script.shift() ?? 'confirmed';
     if (o === 'confirmed') return apply(), { outcome: 'confirmed' };
-    if (o === 'unknown') return apply(), { outcome: 'unknown', error: new HubError('HUB_ERR_TIMEOUT', 'timed out after the write', { kind: 'transient' }) };
+    if (o === 'unknown') return apply(), { outcome: 'unknown', error: new HubError('HUB_ERR_SIP_TIMEOUT', 'timed out after the write', { kind: 'transient' }) };
     return { outcome: 'failed', error: new HubError('HUB_ERR_UNAVAILABLE', 'HTTP 500', { kind: 'transient' }) };
   };
   const target: PublishTarget<string> = {

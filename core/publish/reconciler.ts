@@ -2,7 +2,7 @@ import type { ConnectorStore, HealthReporter } from '../connector/contract.ts';
 import { backoffDelay, type BackoffOptions } from '../connector/backoff.ts';
 import type { Presence } from '../model/presence.ts';
 import type { Clock } from '../util/clock.ts';
-import { errorMessage, isHubError } from '../util/errors.ts';
+import { errorMessage, isHubError } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { decodeRecord, encodeRecord, INIT_KEY, RECORD_PREFIX, saveRecords, stateKey, type LastWrite } from './record.ts';
 import type { PublishHandle, PublishStats, PublishTarget, WriteOutcome } from './target.ts';

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { HubError } from '../util/errors.ts';
+import { HubError } from '../errors.ts';
 
 /**
  * Where webhooks may deliver (README "Security": webhook destinations). A webhook URL is chosen by

@@ -2,7 +2,7 @@ import type { Presence } from '../model/presence.ts';
 import type { ApplyOutcome } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
 import type { TimelineStore } from '../pipeline/ports.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** One line of a person's recent history: a presence change or a signal the manager applied. */

@@ -5,7 +5,7 @@ import { backoffDelay } from '../connector/backoff.ts';
 import type { Directory } from '../directory/directory.ts';
 import { CONTAINERS, viewFor, type Container, type Presence, type PresenceView } from '../model/presence.ts';
 import type { Clock } from '../util/clock.ts';
-import { errorMessage } from '../util/errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { postWebhook } from './deliver.ts';
 import { DestinationPolicy } from './destination-policy.ts';

@@ -5,7 +5,7 @@
  * HUB_ERR_GRAPH_MALFORMED is a crash. The mapping must also never emit an invalid person.
  */
 import { personSchema } from '../../core/model/person.ts';
-import { isHubError } from '../../core/util/errors.ts';
+import { isHubError } from '../../core/errors.ts';
 import { phoneOptionsSchema } from '../../core/directory/phone.ts';
 import { userToPerson, type MapOptions } from '../../connectors/entra-directory/map.ts';
 import { directoryObjectPageSchema, parseGraph, usersDeltaPageSchema } from '../../connectors/msgraph-shared/schemas.ts';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { systemClock } from '../../core/util/clock.ts';
-import { isHubError } from '../../core/util/errors.ts';
+import { isHubError } from '../../core/errors.ts';
 import { EwsClient } from '../../connectors/ews-calendar/client.ts';
 import { ewsCalendarConfigSchema } from '../../connectors/ews-calendar/config.ts';
 import { readFault } from '../../connectors/ews-calendar/transport.ts';

@@ -4,7 +4,7 @@
  * Microsoft's published examples and random JSON go through the same parse path as production;
  * anything but a refusal with a HubError (HUB_ERR_GRAPH_MALFORMED) or a clean parse is a crash.
  */
-import { isHubError } from '../../core/util/errors.ts';
+import { isHubError } from '../../core/errors.ts';
 import { graphToNeutral } from '../../connectors/msgraph-presence/map.ts';
 import { CalendarEngine } from '../../connectors/calendar-common/engine.ts';
 import { scheduleItemToBlock } from '../../connectors/msgraph-calendar/map.ts';

@@ -33,6 +33,8 @@ export interface FaultRecord {
   heldJobs?: number;
   /** Node SIGKILL: seconds until every connector the dead node held runs on another node. */
   leaseTakeoverS?: number | null;
+  /** Node SIGKILL: connectors the node held at the kill. */
+  heldConnectors?: number;
 }
 
 export interface FaultDeps {
@@ -123,7 +125,7 @@ async function upstreamFault(d: FaultDeps, name: string, connector: string, star
 }
 
 /** Seconds from the kill until the batches in hand are applied, and until the dead node's connectors run elsewhere. */
-async function measureKill(d: FaultDeps, victim: HubNode, held: readonly string[], jobs: readonly string[], killedAt: number): Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS'>> {
+async function measureKill(d: FaultDeps, victim: HubNode, held: readonly string[], jobs: readonly string[], killedAt: number): Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS' | 'heldConnectors'>> {
   const deadline = killedAt + 60_000;
   const secs = (): number => (Date.now() - killedAt) / 1000;
   const queued = (async () => {
@@ -142,7 +144,7 @@ async function measureKill(d: FaultDeps, victim: HubNode, held: readonly string[
     return null;
   })();
   const [queuedRecoverS, leaseTakeoverS] = await Promise.all([queued, lease]);
-  return { queuedRecoverS, heldJobs: jobs.length, leaseTakeoverS };
+  return { queuedRecoverS, heldJobs: jobs.length, leaseTakeoverS, heldConnectors: held.length };
 }
 
 /** Runs every fault in sequence; returns their records. */
@@ -159,17 +161,21 @@ export async function runFaults(d: FaultDeps): Promise<FaultRecord[]> {
   // Measured from the kill: the connectors must move to the survivor (lease TTL); the victim is
   // restarted only after that. Just before the kill the victim accepts a burst, so that it dies
   // with batches in hand: how long they wait is the recovery of queued signals.
-  let measured: Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS'>> | undefined;
+  let measured: Promise<Pick<FaultRecord, 'queuedRecoverS' | 'heldJobs' | 'leaseTakeoverS' | 'heldConnectors'>> | undefined;
   const killRecord = await hubFault(
     d,
     `SIGKILL ${victim.id}`,
     async () => {
-      const held = [...(await connectorStates(d.nodes, d.key)).values()].filter((c) => c.node === victim.id).map((c) => c.id);
       await d.burst(victim.url);
-      await sleep(200);
-      const jobs = await d.activeJobs();
+      const burstAt = Date.now();
+      const held = [...(await connectorStates(d.nodes, d.key)).values()].filter((c) => c.node === victim.id).map((c) => c.id);
+      await sleep(Math.max(0, burstAt + 200 - Date.now()));
       await victim.signal('SIGKILL');
-      measured = measureKill(d, victim, held, jobs, Date.now());
+      const killedAt = Date.now();
+      // Read after the kill: what the dead node held stays in the active list until recovered
+      // (with what the survivor has in hand at that instant).
+      const jobs = await d.activeJobs();
+      measured = measureKill(d, victim, held, jobs, killedAt);
     },
     async () => {
       await victim.start();
@@ -177,7 +183,7 @@ export async function runFaults(d: FaultDeps): Promise<FaultRecord[]> {
     },
   );
   const m = await measured!;
-  d.log(`SIGKILL: ${m.heldJobs} batches in hand, applied ${m.queuedRecoverS ?? 'NOT'} s after the kill; leases moved after ${m.leaseTakeoverS ?? 'NOT'} s`);
+  d.log(`SIGKILL: ${m.heldJobs} batches in hand, ${m.heldConnectors} connectors held; batches applied ${m.queuedRecoverS ?? 'NOT'} s after the kill; leases moved after ${m.leaseTakeoverS ?? 'NOT'} s`);
   out.push({ ...killRecord, ...m });
 
   out.push(

@@ -11,7 +11,7 @@ import { fingerprint } from '../../core/pipeline/fingerprint.ts';
 import { registerKey, type Signal } from '../../core/model/signal.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/ports.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 
 export function sig(over: Partial<Signal> & { person: string }): Signal {
@@ -294,7 +294,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       const done = new Set<string>();
       const infos: BatchInfo[] = [];
       p.queue.process(async (batch, info) => {
-        if (poisoned && batch.some((s) => s.person === 'poison')) throw new HubError('HUB_ERR_TEST_POISON', 'injected failure for the poison batch', { kind: 'permanent' });
+        if (poisoned && batch.some((s) => s.person === 'poison')) throw new HubError('HUB_ERR_SIGNAL_INVALID', 'injected failure for the poison batch', { kind: 'permanent' });
         if (batch.some((s) => s.person === 'poison')) infos.push(info ?? { redelivered: false });
         for (const s of batch) done.add(s.person);
       });
@@ -303,7 +303,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         const d = await p.queue.deadLetters();
         return d.length === 1 ? d : undefined;
       }, 'one dead letter');
-      expect(dead).toMatchObject({ code: 'HUB_ERR_TEST_POISON', signals: 1 });
+      expect(dead).toMatchObject({ code: 'HUB_ERR_SIGNAL_INVALID', signals: 1 });
       expect(dead!.reason).toContain('injected failure for the poison batch');
       expect((await p.queue.stats()).deadLetters).toBe(1);
       // The queue does not wait behind it.
@@ -326,7 +326,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       p.queue.process(async (batch) => {
         if (batch.some((s) => s.person === 'flaky') && failures < 3) {
           failures++;
-          throw new HubError('HUB_ERR_TEST_FLAKY', 'peer briefly away', { kind: 'transient' });
+          throw new HubError('HUB_ERR_UNAVAILABLE', 'peer briefly away', { kind: 'transient' });
         }
         for (const s of batch) done.push(s.person);
       });

@@ -11,12 +11,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubConfigInput } from '../../core/config/schema.ts';
 import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
+import { decodeRecord, encodeRecord, recordKey, saveRecords, stateKey } from '../../core/publish/record.ts';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { SESSION_COOKIE } from '../../api/session.ts';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { capturingLogger } from '../support/log-capture.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { waitFor } from './pipeline-contract.ts';
 
@@ -129,14 +131,31 @@ describe.each([
   it('a connector\'s state (a publisher\'s reconciliation records) and the webhooks are kept for node 2', async () => {
     cluster = makeCluster();
     const one = await cluster.first();
-    await one.hub.pipeline.connectorStore!('teams').set([['write:alice', '{"desired":"busy","outcome":"unknown"}']]);
+    // What core/publish writes ahead of a write whose outcome is unknown (possibly applied).
+    const record = { last: { d: 'busy', key: stateKey('busy'), outcome: 'unknown' as const, at: 1_700_000_000_000 }, possibly: ['busy'] };
+    await saveRecords(one.hub.pipeline.connectorStore!('teams'), [['alice', encodeRecord(record)]]);
     const created = await one.app.inject({ method: 'POST', url: '/v1/webhooks', headers: ADMIN, payload: { url: 'http://127.0.0.1:9/hook', people: ['carol'], container: 'company' } });
     expect(created.statusCode).toBe(201);
     const id = (created.json() as { id: string }).id;
     const two = await cluster.second();
-    expect(await two.hub.pipeline.connectorStore!('teams').get(['write:alice'])).toEqual(new Map([['write:alice', '{"desired":"busy","outcome":"unknown"}']]));
+    const raw = (await two.hub.pipeline.connectorStore!('teams').get([recordKey('alice')])).get(recordKey('alice'));
+    expect(raw).toBeDefined();
+    expect(decodeRecord(raw!)).toEqual(record);
     const got = await two.app.inject({ method: 'GET', url: `/v1/webhooks/${id}`, headers: ADMIN });
     expect(got.statusCode).toBe(200);
     expect(got.json()).toMatchObject({ id, url: 'http://127.0.0.1:9/hook' });
   }, 20_000);
+});
+
+describe('embedded mode without dataDir', () => {
+  it('keeps what the API configured in memory only, and says so at start', async () => {
+    const { log, lines } = capturingLogger('info');
+    const t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, log });
+    try {
+      expect(t.hub.pipeline.durable).toBe(false);
+      expect(lines.some((l) => /without dataDir: .*kept in memory only and lost at restart/.test(l.raw))).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
 import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { waitFor } from '../contract/pipeline-contract.ts';
 import { auth, TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
@@ -23,7 +23,7 @@ function injecting(p: Pipeline): { pipeline: Pipeline; heal: () => void } {
   const store: PresenceStore = {
     now: () => inner.now(),
     async applySignals(signals) {
-      if (poisoned && signals.some((s) => s.person === 'dave')) throw new HubError('HUB_ERR_INJECTED', 'injected handler failure for this batch', { kind: 'permanent' });
+      if (poisoned && signals.some((s) => s.person === 'dave')) throw new HubError('HUB_ERR_SIGNAL_INVALID', 'injected handler failure for this batch', { kind: 'permanent' });
       return inner.applySignals(signals);
     },
     getRegisters: (people) => inner.getRegisters(people),
@@ -51,7 +51,7 @@ describe.each([
         const body = (await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: ADMIN })).json() as { deadLetterCount: number; deadLetters: { id: string; reason: string; code: string; signals: number }[] };
         return body.deadLetterCount === 1 ? body : undefined;
       }, 'a dead letter');
-      expect(dl.deadLetters[0]).toMatchObject({ code: 'HUB_ERR_INJECTED', signals: 1 });
+      expect(dl.deadLetters[0]).toMatchObject({ code: 'HUB_ERR_SIGNAL_INVALID', signals: 1 });
       expect(dl.deadLetters[0]!.reason).toContain('injected handler failure');
       // Later batches flow.
       expect((await post({ person: 'bob', source: 'api', category: 'user', availability: 'busy' })).statusCode).toBe(202);

@@ -138,7 +138,7 @@ describe('ldap-directory identities against slapd', () => {
   });
 
   it('a bind account under the default limit keeps nothing and says how to fix it', async () => {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     const limited = async () => (await t.app.inject({ method: 'GET', url: '/v1/connectors', headers: ADMIN })).json().connectors.find((c: { id: string }) => c.id === 'limited-ldap');
     while ((await limited()).lastError === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const c = await limited();
@@ -156,7 +156,7 @@ describe('ldap-directory identities against slapd', () => {
     } finally {
       await root.unbind();
     }
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (!t.hub.directory.has('judith') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(t.hub.directory.has('judith')).toBe(true);
     expect(t.hub.directory.has('judy')).toBe(false);

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PresenceManager } from '../../core/manager/presence-manager.ts';
 import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/index.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
-import { HubError } from '../../core/util/errors.ts';
+import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { sig, waitFor } from '../contract/pipeline-contract.ts';
 import { startRedis, type RedisPeer } from '../support/peers/redis.ts';

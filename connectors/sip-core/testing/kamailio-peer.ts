@@ -44,8 +44,12 @@ export interface KamailioPeer {
   stop(): Promise<void>;
 }
 
-/** Starts Kamailio; `port` reuses a port (a restart test), else a free one is picked. */
-export async function startKamailio(opts: { port?: number } = {}): Promise<KamailioPeer> {
+/**
+ * Starts Kamailio; `port` reuses a port (a restart test), else a free one is picked. `cleanPeriod`
+ * (seconds) sets the presence module's sweep of expired publications (default 100 s); the
+ * presence_dialoginfo settings stay at their defaults.
+ */
+export async function startKamailio(opts: { port?: number; cleanPeriod?: number } = {}): Promise<KamailioPeer> {
   need('kamailio', '/usr/sbin/kamailio');
   need('kamailio-presence-modules', `${MODULES}presence_dialoginfo.so`);
   need('kamailio-sqlite-modules', `${MODULES}db_sqlite.so`);
@@ -80,7 +84,7 @@ modparam("presence", "subs_db_mode", 0)
 modparam("presence", "publ_cache", 2)
 modparam("presence", "server_address", "sip:127.0.0.1:${port}")
 modparam("presence_xml", "force_active", 1)
-request_route {
+${opts.cleanPeriod !== undefined ? `modparam("presence", "clean_period", ${opts.cleanPeriod})\n` : ''}request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483","Too Many Hops"); exit; }
   if (!is_method("PUBLISH|SUBSCRIBE")) { sl_send_reply("405","Method Not Allowed"); exit; }
   if (!t_newtran()) { sl_reply_error(); exit; }

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions, type Result } from 'ioredis';
-import { HubError } from '../../util/errors.ts';
+import { HubError } from '../../errors.ts';
 import { CLAIM, COMMIT, APPLY, READ_REGISTERS, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
 
 declare module 'ioredis' {

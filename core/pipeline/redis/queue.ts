@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Signal } from '../../model/signal.ts';
-import type { FailureKind } from '../../util/errors.ts';
+import type { FailureKind } from '../../errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { BatchInfo, DeadLetter, QueueStats, SignalQueue } from '../ports.ts';
 import { judgeFailure, reasonCode, type RetryPolicy } from '../retry-policy.ts';
