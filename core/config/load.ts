@@ -34,8 +34,6 @@ const VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** The shortest API key accepted (README "Security": key rules). */
 export const MIN_KEY_LENGTH = 16;
-/** The shortest secret of any kind (the redactor's threshold, core/util/redact.ts). */
-export const MIN_SECRET_LENGTH = 4;
 
 /**
  * `${VAR}` substitution from the environment. A secret field must be a reference: a literal secret
@@ -54,12 +52,7 @@ function substitute(node: unknown, env: NodeJS.ProcessEnv, path: Path, secrets: 
         errors.push(`${formatPath(path)}: environment variable ${name} is not set`);
         return '';
       }
-      if (isSecret) {
-        // Shorter values cannot be removed from logs and answers without blanking ordinary words
-        // (core/util/redact.ts): refuse them rather than leak them.
-        if (v.length < MIN_SECRET_LENGTH) errors.push(`${formatPath(path)}: a secret needs at least ${MIN_SECRET_LENGTH} characters (${name} has ${v.length})`);
-        secrets.add(v);
-      }
+      if (isSecret) secrets.add(v);
       return v;
     });
     return out;
