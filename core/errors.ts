@@ -41,7 +41,7 @@ const CATALOGUE = {
   HUB_ERR_MEDIA_TYPE: ['permanent', 415, 'Unsupported media type', 'Send content-type: application/json.'],
   HUB_ERR_UNAUTHORIZED: ['permanent', 401, 'Unauthorized', 'The API key (or dashboard session) is missing, unknown or revoked.'],
   HUB_ERR_FORBIDDEN: ['permanent', 403, 'Forbidden', 'The key lacks the role for this call, or may act only on its own person.'],
-  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'The Host or Origin header is not one the hub serves (DNS rebinding protection); add it to the allowed hosts.'],
+  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'Without API keys the hub answers only loopback Host names and same-origin changes (DNS rebinding and cross-site protection); call it as localhost or 127.0.0.1, or configure API keys to serve other names.'],
   HUB_ERR_NOT_FOUND: ['permanent', 404, 'Not found', 'The person, connector, webhook, dead letter or route does not exist.'],
   HUB_ERR_RATE_LIMITED: ['throttled', 429, 'Rate limited', 'The key exceeds its requests per second; wait for Retry-After.'],
   HUB_ERR_AUTH_RATE_LIMITED: ['throttled', 429, 'Too many failed authentications', 'Too many bad keys from this address; wait for Retry-After and check the client key.'],
