@@ -1,14 +1,23 @@
 import { defineConfig } from 'vitest/config';
+import { tiers } from './test/support/tiers.ts';
+
+// Three tiers (docs/connectors.md "Test tiers"): `npx vitest run --project unit` needs only Node;
+// integration and e2e start their peers in the global setup. Without --project, all three run.
+const t = tiers(import.meta.dirname);
+const peers = { globalSetup: ['test/support/global-setup.ts'] };
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'connectors/**/*.test.ts', 'api/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['node_modules/**', 'api/dashboard/**/node_modules/**'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: keep the number of forks small so that real peers (Redis, Kamailio, slapd) get CPU.
     pool: 'forks',
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: t.unit } },
+      { extends: true, test: { name: 'integration', include: t.integration, ...peers } },
+      { extends: true, test: { name: 'e2e', include: t.e2e, ...peers } },
+    ],
   },
 });

@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { presenceRoutes } from './routes/presence.ts';
+import { routeRoutes } from './routes/route.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -151,6 +152,7 @@ async function build(deps: AppDeps) {
   await app.register(healthRoutes(ctx));
   await app.register(signalRoutes(ctx));
   await app.register(presenceRoutes(ctx));
+  await app.register(routeRoutes(ctx));
   await app.register(streamRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(peopleRoutes(ctx));

@@ -89,6 +89,7 @@ export async function startHub(
   await hub.start();
   const address = await app.listen({ host, port });
   log.info({ address, mode: hub.pipeline.mode, people: hub.directory.size, connectors: hub.supervisors.size, demo: loaded.config.demo }, `presence hub listening on ${address}`);
+  log.info({ dashboard: dashboardUrl(address) }, `dashboard at ${dashboardUrl(address)} (sign in with an API key)`);
   let closing: Promise<void> | undefined;
   return {
     hub,
@@ -101,4 +102,11 @@ export async function startHub(
         await hub.stop();
       })()),
   };
+}
+
+/** Where a person points a browser: a wildcard listen address is not one, the local host is. */
+export function dashboardUrl(address: string): string {
+  const u = new URL('/', address);
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]') u.hostname = 'localhost';
+  return u.toString();
 }

@@ -41,7 +41,7 @@ const CATALOGUE = {
   HUB_ERR_MEDIA_TYPE: ['permanent', 415, 'Unsupported media type', 'Send content-type: application/json.'],
   HUB_ERR_UNAUTHORIZED: ['permanent', 401, 'Unauthorized', 'The API key (or dashboard session) is missing, unknown or revoked.'],
   HUB_ERR_FORBIDDEN: ['permanent', 403, 'Forbidden', 'The key lacks the role for this call, or may act only on its own person.'],
-  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'The Host or Origin header is not one the hub serves (DNS rebinding protection); add it to the allowed hosts.'],
+  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'Without API keys the hub answers only loopback Host names and same-origin changes (DNS rebinding and cross-site protection); call it as localhost or 127.0.0.1, or configure API keys to serve other names.'],
   HUB_ERR_NOT_FOUND: ['permanent', 404, 'Not found', 'The person, connector, webhook, dead letter or route does not exist.'],
   HUB_ERR_RATE_LIMITED: ['throttled', 429, 'Rate limited', 'The key exceeds its requests per second; wait for Retry-After.'],
   HUB_ERR_AUTH_RATE_LIMITED: ['throttled', 429, 'Too many failed authentications', 'Too many bad keys from this address; wait for Retry-After and check the client key.'],
@@ -53,7 +53,7 @@ const CATALOGUE = {
   // --- Signals and identities
   HUB_ERR_SIGNAL_INVALID: ['permanent', 400, 'Invalid signal', 'A signal field is invalid; the message names it. Nothing of the request was stored.'],
   HUB_ERR_UNKNOWN_PERSON: ['permanent', 422, 'Unknown person', 'No person of the directory has this id or identity; add the identity to the directory.'],
-  HUB_ERR_IDENTITY_CONFLICT: ['permanent', 422, 'Identity conflict', 'Two people of the directory claim this identity; GET /v1/directory/report names them. Fix the directory.'],
+  HUB_ERR_IDENTITY_CONFLICT: ['permanent', 422, 'Identity conflict', 'Two people of the directory claim this identity ("identity shared by alice and bob"); it resolves to nobody. GET /v1/directory/report names them and their entries; fix one entry.'],
   HUB_ERR_TOO_MANY_REGISTERS: ['permanent', 422, 'Too many registers', 'The person already has limits.registersPerPerson registers; a new source, endpoint or category is refused. Raise the limit or fix the sender that invents endpoints.'],
 
   // --- Pipeline
@@ -93,7 +93,7 @@ const CATALOGUE = {
   HUB_ERR_LDAP_BIND: ['permanent', 502, 'LDAP bind refused', 'Invalid credentials for the bind DN (result 49); check bindDn and bindPassword.'],
   HUB_ERR_LDAP_ACCESS: ['permanent', 502, 'LDAP access denied', 'The bind account lacks a read or write right (result 50); see the connector README "Permissions".'],
   HUB_ERR_LDAP_NO_OBJECT: ['permanent', 502, 'LDAP base not found', 'The base DN or an entry does not exist (result 32); check baseDn.'],
-  HUB_ERR_LDAP_SIZE_LIMIT: ['permanent', 502, 'LDAP size limit', 'The server refused the paged search (administrative limit); raise the bind account\'s limits or lower pageSize.'],
+  HUB_ERR_LDAP_SIZE_LIMIT: ['permanent', 502, 'LDAP size limit', 'The bind account\'s size limit was reached (result 4: slapd answers at most 500 entries by default, paged or not) or an administrative limit (result 11); nothing was synced. Raise the limit (olcLimits size.prtotal=unlimited; AD MaxPageSize) or enable paging: see the ldap-directory README "Size limits".'],
   HUB_ERR_LDAP_TLS: ['permanent', 502, 'LDAP TLS failed', 'The TLS handshake failed (certificate, name or protocol); check the CA file and the server name.'],
   HUB_ERR_LDAP_UNAVAILABLE: ['transient', 502, 'LDAP server busy', 'The directory answered busy or unavailable; retried.'],
   HUB_ERR_LDAP_UNREACHABLE: ['transient', 502, 'LDAP unreachable', 'The directory did not answer; check url and the network path. Retried.'],

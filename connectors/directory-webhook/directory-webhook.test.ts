@@ -3,7 +3,7 @@ import type { AvailabilityClass } from '../../core/model/availability.ts';
 import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { ManualClock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { freePort } from '../../test/support/peers/slapd.ts';
+import { freePort } from '../../test/support/ports.ts';
 import { directoryWebhookConfigSchema } from './config.ts';
 import { directoryWebhookManifest } from './manifest.ts';
 import { sign, verify } from './client.ts';

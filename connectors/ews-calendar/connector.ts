@@ -114,8 +114,11 @@ export class EwsCalendarConnector implements Connector {
 
   async runCycle(): Promise<void> {
     this.polling = true;
+    // Polls and stream re-reads take turns: an older reading never lands after a newer one.
+    const turn = this.reread.then(() => this.poll());
+    this.reread = turn.catch(() => undefined);
     try {
-      await this.poll();
+      await turn;
     } finally {
       this.polling = false;
     }

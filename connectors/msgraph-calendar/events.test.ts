@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, type Clock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphCalendarConnector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+import { freePort } from '../../test/support/ports.ts';
 
 const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 const CLIENT_STATE = 'calendar-client-state-0123456789';
@@ -18,13 +18,6 @@ afterEach(async () => {
   conns = [];
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {

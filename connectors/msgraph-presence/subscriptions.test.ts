@@ -1,23 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, until } from './test-support.ts';
+import { freePort } from '../../test/support/ports.ts';
 
 const CLIENT_STATE = 'a-client-state-secret-0123456789';
 const cert = readFileSync(new URL('../msgraph-shared/fixtures/test-only-cert.pem', import.meta.url), 'utf8');
 const key = readFileSync(new URL('../msgraph-shared/fixtures/test-only-key.pem', import.meta.url), 'utf8');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 let sims: GraphSimulator[] = [];
 let conns: MsGraphPresenceConnector[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../model/duration.ts';
 import { personIdSchema, personSchema } from '../model/person.ts';
 import { rulesConfigSchema } from '../rules/rules-config.ts';
+import { routingConfigSchema } from '../route/route-config.ts';
 
 export const ROLES = ['admin', 'publisher', 'watcher'] as const;
 export type Role = (typeof ROLES)[number];
@@ -74,6 +75,8 @@ export const hubConfigSchema = z.strictObject({
     })
     .default({ keys: [] }),
   rules: rulesConfigSchema.optional(),
+  /** Routing rules and address schemes (docs/routing.md); absent: the defaults. */
+  routing: routingConfigSchema.optional(),
   webhooks: z
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),

@@ -19,7 +19,8 @@ export type Verdict =
   | 'expired'
   | 'no-availability'
   | 'less-active-machine'
-  | 'before-user-state';
+  | 'before-user-state'
+  | 'machine-off-outranked';
 
 export interface RegisterVerdict {
   readonly key: string;
@@ -55,6 +56,10 @@ export interface Judgement {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** Where the offline range starts (README "Availability rules"). */
+const OFFLINE_FROM = 18000;
+/** Categories whose activity is something going on now: a call, a meeting, a device in use. */
+const LIVE: ReadonlySet<string> = new Set(['phone', 'calendar', 'device']);
 
 function humanize(token: string): string {
   const t = token.replace(/[-_.]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim().toLowerCase();
@@ -158,6 +163,23 @@ export function aggregate(registers: readonly Register[], now: number, rules: Ru
     }
   }
 
+  // No contradiction (README "Availability rules"): one endpoint's machine `off` does not outweigh
+  // a live call or meeting another source reports; the person is on the phone, not offline.
+  if (machine !== undefined && machine.machineState === 'off' && set.includes(machine)) {
+    const live = set.find((c) => c !== machine && c.r.source !== machine.r.source && LIVE.has(c.r.category) && c.availability < OFFLINE_FROM && c.r.activity?.token !== undefined);
+    if (live !== undefined) {
+      set = set.filter((c) => c !== machine);
+      verdicts.set(machine.key, {
+        key: machine.key,
+        register: machine.r,
+        availability: machine.availability,
+        machineState: 'off',
+        verdict: 'machine-off-outranked',
+        reason: `machine off is outranked by the live ${live.r.activity!.token} of ${live.r.source}/${live.r.endpoint}`,
+      });
+    }
+  }
+
   // Step 4: the least available state wins (ties: the latest publication decides).
   const sorted = [...set].sort((a, b) => b.availability - a.availability || b.r.publishedAt - a.r.publishedAt);
   const decider = sorted[0];
@@ -188,6 +210,12 @@ export function aggregate(registers: readonly Register[], now: number, rules: Ru
     }
     if (c.r.activity?.token === undefined && c.r.activity?.text === undefined) {
       if (c.r.activity !== undefined || c.r.category !== 'machine') dropped.set(c.key, 'no activity token or text');
+      continue;
+    }
+    // Never the offline class with a device activity (a call under "Offline"): offline shows an
+    // activity of an offline state, or a time-bound one (the aggregation document keeps a meeting).
+    if (cls === 'offline' && c.availability < OFFLINE_FROM && (c.r.expireType === 'device' || c.r.expireType === 'endpoint')) {
+      dropped.set(c.key, 'a device activity is not shown under offline');
       continue;
     }
     if (activityFrom === undefined) activityFrom = c;

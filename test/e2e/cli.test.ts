@@ -9,13 +9,20 @@ const dir = mkdtempSync(join(tmpdir(), 'ph-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BIN = join(import.meta.dirname, '../../bin/presence-hub.js');
 
+async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('the presence-hub command', () => {
   it('starts the demo with no configuration: a presence answers and the stream shows changes within seconds', async () => {
     const child = spawn(process.execPath, [BIN, 'start'], { env: { ...process.env, PORT: '0', HUB_CONFIG: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no listening line within 10 s:\n${out}`)), 10_000);
+        const t = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${out}`)), 20_000);
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /presence hub listening on (http:\/\/[^"\s]+)/.exec(out);
@@ -27,6 +34,13 @@ describe('the presence-hub command', () => {
         child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
       });
       expect(out).toMatch(/no API keys configured: the hub listens on 127\.0\.0\.1 only/);
+      // `npm start` says where the dashboard is, and that address serves it.
+      await waitFor(() => /dashboard at (http:\/\/\S+\/) /.test(out));
+      const board = /dashboard at (http:\/\/\S+\/) /.exec(out)![1]!;
+      expect(board).toBe(`${url}/`);
+      const page = await fetch(board);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app">');
       const res = await fetch(`${url}/v1/presence/alice`);
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ person: 'alice', class: expect.any(String) });

@@ -73,6 +73,32 @@ describe('dashboard end to end (chromium)', () => {
     expect(await page.content()).not.toContain(TEAM_ENV.ADMIN_KEY);
   });
 
+  it('with the stream delayed, no row says Offline before its first view', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // Hold the SSE request (the snapshot of current views) until the rows have been looked at.
+    await page.route('**/v1/stream*', async (route) => {
+      await gate;
+      await route.continue();
+    });
+    await page.goto(url);
+    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-person=alice]');
+    expect(await page.$$eval('.row .ind', (els) => els.map((e) => (e as HTMLElement).dataset.class))).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+    expect(await page.$$eval('.row', (rows) => rows.map((r) => r.textContent ?? '').join('\n'))).not.toContain('Offline');
+    expect(await page.textContent('.counts li:first-child')).toContain('— of 5 available');
+    await page.screenshot({ path: `${ART}/dashboard-board-unknown.png` });
+    release();
+    await page.waitForSelector('.link-live');
+    // The snapshot arrives: every row now has a real state (people without signals are Offline).
+    await page.waitForFunction(() => document.querySelectorAll('.row [data-class=unknown]').length === 0);
+    expect(await page.$$eval('.row .ind', (els) => els.every((e) => (e as HTMLElement).dataset.class !== 'unknown'))).toBe(true);
+  });
+
   it('a signal posted to the API changes the indicator within 1 s, without reload', async () => {
     const page = await signIn(TEAM_ENV.ADMIN_KEY);
     expect(await shown(page)).toEqual(['alice', 'bob', 'carol', 'dave', 'mallory']);
@@ -167,9 +193,16 @@ describe('dashboard end to end (chromium)', () => {
     const port = Number(new URL(url).port);
     await hub.close();
 
+    // Within 2 s a banner says the board is no longer current, since when, and the rows dim.
+    const banner = await page.waitForSelector('.stale-banner', { timeout: 2000 });
+    expect(await banner.textContent()).toMatch(/Connection to the hub lost: presence shown as of \d{1,2}:\d{2}:\d{2}/);
     await page.waitForSelector('.link-reconnecting');
+    expect(Number(await page.$eval('.rows', (el) => getComputedStyle(el).opacity))).toBeLessThan(1);
+    await page.screenshot({ path: `${ART}/dashboard-board-stale.png` });
     ({ h: hub } = await startHub(port));
     await page.waitForSelector('.link-live', { timeout: 15_000 });
+    await page.waitForSelector('.stale-banner', { state: 'detached' });
+    expect(Number(await page.$eval('.rows', (el) => getComputedStyle(el).opacity))).toBe(1);
     await post({ person: 'dave', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'dnd' });
     await page.waitForSelector('[data-person=dave] [data-class=dnd]', { timeout: 2000 });
     await page.click('button.logout');

@@ -25,7 +25,7 @@ export function Board({ store, now }: { store: PresenceStore; now: number }) {
         (p) =>
           (needle === '' || haystack.get(p.id)!.includes(needle)) &&
           (team === '' || p.teams?.includes(team) === true) &&
-          (cls === '' || (views.get(p.id)?.class ?? 'offline') === cls),
+          (cls === '' || views.get(p.id)?.class === cls),
       ),
     // Presence changes matter only when filtering by class.
     [people, haystack, needle, team, cls, cls === '' ? 0 : rev],
@@ -45,8 +45,9 @@ export function Board({ store, now }: { store: PresenceStore; now: number }) {
   }, [people, rev]);
 
   const all = counts.get('')!;
+  const stale = store.droppedAt !== undefined;
   return (
-    <section class="board" aria-label="Helpdesk board">
+    <section class={`board${stale ? ' stale' : ''}`} aria-label="Helpdesk board">
       <div class="filters" role="search">
         <label>
           <span class="sr">Search by name or identity</span>
@@ -77,7 +78,7 @@ export function Board({ store, now }: { store: PresenceStore; now: number }) {
       <ul class="counts" aria-label="Available per team">
         <li>
           <button aria-pressed={team === ''} onClick={() => setTeam('')}>
-            <b>All</b> {all.available} of {all.total} available
+            <b>All</b> {views.size === 0 ? '—' : all.available} of {all.total} available
           </button>
         </li>
         {teams.map((t) => {
@@ -85,13 +86,14 @@ export function Board({ store, now }: { store: PresenceStore; now: number }) {
           return (
             <li>
               <button aria-pressed={team === t} onClick={() => setTeam(team === t ? '' : t)} data-team={t}>
-                <b>{t}</b> {c.available} of {c.total} available
+                <b>{t}</b> {views.size === 0 ? '—' : c.available} of {c.total} available
               </button>
             </li>
           );
         })}
       </ul>
-      <VirtualList rows={rows} views={views} now={now} />
+      {/* While the stream is down, durations stop at the moment the views were last known. */}
+      <VirtualList rows={rows} views={views} now={store.droppedAt ?? now} />
     </section>
   );
 }
@@ -159,7 +161,7 @@ function VirtualList({ rows, views, now }: { rows: Entry[]; views: ReadonlyMap<s
                 navigate(`/person/${encodeURIComponent(p.id)}`);
               }}
             >
-              <Indicator cls={v?.class ?? 'offline'} />
+              <Indicator cls={v?.class ?? 'unknown'} />
               <span class="who">
                 <span class="name">{p.name ?? p.id}</span>
                 <span class="sub">{p.identities?.[0] ?? p.id}</span>

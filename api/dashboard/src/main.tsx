@@ -82,6 +82,11 @@ function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
           </button>
         )}
       </header>
+      {store.droppedAt !== undefined && (
+        <div class="stale-banner" role="alert">
+          Connection to the hub lost: presence shown as of <time dateTime={new Date(store.droppedAt).toISOString()}>{new Date(store.droppedAt).toLocaleTimeString()}</time>, may be out of date. Reconnecting…
+        </div>
+      )}
       <main id="main" tabIndex={-1}>
         {person !== null ? (
           <Person id={decodeURIComponent(person[1]!)} who={who} store={store} now={now} />

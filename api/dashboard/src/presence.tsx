@@ -12,8 +12,11 @@ export const CLASSES: Record<AvailabilityClass, { glyph: string; label: string }
 };
 export const CLASS_NAMES = Object.keys(CLASSES) as AvailabilityClass[];
 
-export function Indicator({ cls }: { cls: AvailabilityClass }) {
-  const c = CLASSES[cls];
+/** Before a person's first view arrives the board does not know: it says so rather than "Offline". */
+export const UNKNOWN = { glyph: '—', label: 'Unknown' };
+
+export function Indicator({ cls }: { cls: AvailabilityClass | 'unknown' }) {
+  const c = cls === 'unknown' ? UNKNOWN : CLASSES[cls];
   return (
     <span class={`ind ind-${cls}`} data-class={cls}>
       <span class="glyph" aria-hidden="true">

@@ -14,6 +14,11 @@ export class PresenceStore {
   /** Increases at each announced batch; components re-derive from it. */
   rev = 0;
   state: LinkState = 'connecting';
+  /**
+   * When the stream dropped after it had been live (ms since the epoch): the views are what they
+   * were at that moment, no newer. Undefined while live or before the first connection.
+   */
+  droppedAt: number | undefined;
   private es: EventSource | undefined;
   private timer: number | undefined;
   private retry: number | undefined;
@@ -56,6 +61,7 @@ export class PresenceStore {
       this.backoff = 1000;
       const again = this.opened;
       this.opened = true;
+      this.droppedAt = undefined;
       this.setState('live');
       // After a restart the directory may have changed: refresh the rows too.
       if (again) void this.loadPeople().catch(() => undefined);
@@ -67,6 +73,7 @@ export class PresenceStore {
     });
     es.addEventListener('error', () => {
       if (this.closed) return;
+      if (this.state === 'live') this.droppedAt = Date.now();
       this.setState('reconnecting');
       if (es.readyState !== EventSource.CLOSED) return; // the browser retries by itself
       es.close();

@@ -6,10 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeerProcess } from './process.ts';
+import { freePort } from '../ports.ts';
+export { freePort };
 
 export const REDIS_INSTALL = 'apt-get install -y redis-server';
 
@@ -32,18 +34,6 @@ export function requireRedisServer(): void {
   if (r.error !== undefined || r.status !== 0) {
     throw new Error(`redis-server is not installed (not found on PATH); install it with: ${REDIS_INSTALL}`);
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** True once the server answers PING with +PONG. */

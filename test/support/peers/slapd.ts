@@ -5,10 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeerProcess } from './process.ts';
+import { freePort } from '../ports.ts';
+export { freePort };
 
 export const SLAPD_INSTALL = 'apt-get install -y slapd ldap-utils';
 const SLAPD = '/usr/sbin/slapd';
@@ -49,18 +51,6 @@ export function requireSlapd(): void {
   if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
     throw new Error(`slapd is not installed; install it with: ${SLAPD_INSTALL}`);
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function canConnect(port: number): Promise<boolean> {
