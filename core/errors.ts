@@ -105,6 +105,12 @@ const CATALOGUE = {
   HUB_ERR_WEBHOOK_THROTTLED: ['throttled', 502, 'Directory webhook throttled', 'The receiver answered 429; retried after its Retry-After.'],
   HUB_ERR_WEBHOOK_REJECTED: ['permanent', 502, 'Directory webhook refused', 'The receiver refused the batch (4xx, often a wrong signature secret); not retried.'],
 
+  // --- HCL Domino (domino-calendar)
+  HUB_ERR_DOMINO_AUTH: ['permanent', 502, 'Domino credentials refused', 'Domino refused the account (DRAPI /api/v1/auth or DAS Basic); check username and password.'],
+  HUB_ERR_DOMINO_PERSON: ['permanent', 502, 'Domino person not readable', 'One person cannot be read (no ACL access, not found, mail database on another server); on the directory report.'],
+  HUB_ERR_DOMINO_UNREACHABLE: ['transient', 502, 'Domino unreachable', 'The Domino server did not answer or answered 5xx; check url and the network path. Retried.'],
+  HUB_ERR_DOMINO_MALFORMED: ['transient', 502, 'Unreadable Domino answer', 'Domino sent JSON that cannot be read; the message says what. Retried.'],
+
   // --- Exchange Web Services (ews-calendar)
   HUB_ERR_EWS_AUTH: ['permanent', 502, 'EWS credentials refused', 'Exchange refused the credentials; check auth.username and auth.password.'],
   HUB_ERR_EWS_BUSY: ['throttled', 502, 'EWS throttling', 'Exchange answered ErrorServerBusy; the hub backs off as told.'],
