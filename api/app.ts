@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
 import { presenceRoutes } from './routes/presence.ts';
+import { routeRoutes } from './routes/route.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -145,7 +146,7 @@ async function build(deps: AppDeps) {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Presence Hub API', version: '1', description: 'Presence Hub public contract, version 1 (see DESIGN.md).' },
+      info: { title: 'Presence Hub API', version: '1', description: 'Presence Hub public contract, version 1 (see docs/architecture.md).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -158,6 +159,7 @@ async function build(deps: AppDeps) {
   await app.register(healthRoutes(ctx));
   await app.register(signalRoutes(ctx));
   await app.register(presenceRoutes(ctx));
+  await app.register(routeRoutes(ctx));
   await app.register(streamRoutes(ctx));
   await app.register(webhookRoutes(ctx));
   await app.register(peopleRoutes(ctx));

@@ -2,6 +2,7 @@ import type { ConnectorManifest } from '../core/connector/contract.ts';
 import { avayaAesManifest } from './avaya-aes/manifest.ts';
 import { demoManifest } from './demo/manifest.ts';
 import { directoryWebhookManifest } from './directory-webhook/manifest.ts';
+import { dominoCalendarManifest } from './domino-calendar/manifest.ts';
 import { ewsCalendarManifest } from './ews-calendar/manifest.ts';
 import { entraDirectoryManifest } from './entra-directory/manifest.ts';
 import { fileDirectoryManifest } from './file-directory/manifest.ts';
@@ -21,6 +22,7 @@ export const manifests: readonly ConnectorManifest[] = [
   msgraphPresenceManifest,
   msgraphCalendarManifest,
   ewsCalendarManifest,
+  dominoCalendarManifest,
   sipPresenceManifest,
   sipDialogManifest,
   avayaAesManifest,

@@ -41,7 +41,7 @@ const CATALOGUE = {
   HUB_ERR_MEDIA_TYPE: ['permanent', 415, 'Unsupported media type', 'Send content-type: application/json.'],
   HUB_ERR_UNAUTHORIZED: ['permanent', 401, 'Unauthorized', 'The API key (or dashboard session) is missing, unknown or revoked.'],
   HUB_ERR_FORBIDDEN: ['permanent', 403, 'Forbidden', 'The key lacks the role for this call, or may act only on its own person.'],
-  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'The Host or Origin header is not one the hub serves (DNS rebinding protection); add it to the allowed hosts.'],
+  HUB_ERR_FORBIDDEN_ORIGIN: ['permanent', 403, 'Forbidden origin', 'Without API keys the hub answers only loopback Host names and same-origin changes (DNS rebinding and cross-site protection); call it as localhost or 127.0.0.1, or configure API keys to serve other names.'],
   HUB_ERR_NOT_FOUND: ['permanent', 404, 'Not found', 'The person, connector, webhook, dead letter or route does not exist.'],
   HUB_ERR_RATE_LIMITED: ['throttled', 429, 'Rate limited', 'The key exceeds its requests per second; wait for Retry-After.'],
   HUB_ERR_AUTH_RATE_LIMITED: ['throttled', 429, 'Too many failed authentications', 'Too many bad keys from this address; wait for Retry-After and check the client key.'],
@@ -104,6 +104,12 @@ const CATALOGUE = {
   HUB_ERR_WEBHOOK_FAILED: ['transient', 502, 'Directory webhook failed', 'The receiver answered 5xx or 408; retried with backoff.'],
   HUB_ERR_WEBHOOK_THROTTLED: ['throttled', 502, 'Directory webhook throttled', 'The receiver answered 429; retried after its Retry-After.'],
   HUB_ERR_WEBHOOK_REJECTED: ['permanent', 502, 'Directory webhook refused', 'The receiver refused the batch (4xx, often a wrong signature secret); not retried.'],
+
+  // --- HCL Domino (domino-calendar)
+  HUB_ERR_DOMINO_AUTH: ['permanent', 502, 'Domino credentials refused', 'Domino refused the account (DRAPI /api/v1/auth or DAS Basic); check username and password.'],
+  HUB_ERR_DOMINO_PERSON: ['permanent', 502, 'Domino person not readable', 'One person cannot be read (no ACL access, not found, mail database on another server); on the directory report.'],
+  HUB_ERR_DOMINO_UNREACHABLE: ['transient', 502, 'Domino unreachable', 'The Domino server did not answer or answered 5xx; check url and the network path. Retried.'],
+  HUB_ERR_DOMINO_MALFORMED: ['transient', 502, 'Unreadable Domino answer', 'Domino sent JSON that cannot be read; the message says what. Retried.'],
 
   // --- Exchange Web Services (ews-calendar)
   HUB_ERR_EWS_AUTH: ['permanent', 502, 'EWS credentials refused', 'Exchange refused the credentials; check auth.username and auth.password.'],

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { durationSchema } from '../model/duration.ts';
 import { personIdSchema, personSchema } from '../model/person.ts';
 import { rulesConfigSchema } from '../rules/rules-config.ts';
+import { routingConfigSchema } from '../route/route-config.ts';
+import { confidenceConfigSchema } from '../model/confidence.ts';
 
 // `helpdesk` reads presence, explanations and timelines of everyone; it configures and writes nothing.
 export const ROLES = ['admin', 'publisher', 'watcher', 'helpdesk'] as const;
@@ -17,7 +19,7 @@ export const connectorEntrySchema = z
   })
   .passthrough();
 
-/** The hub's configuration file (DESIGN.md "Configuration"); more keys than the contract are welcome. */
+/** The hub's configuration file (docs/architecture.md "Configuration"); more keys than the contract are welcome. */
 export const hubConfigSchema = z.strictObject({
   server: z
     .strictObject({
@@ -75,6 +77,10 @@ export const hubConfigSchema = z.strictObject({
     })
     .default({ keys: [] }),
   rules: rulesConfigSchema.optional(),
+  /** Routing rules and address schemes (docs/routing.md); absent: the defaults. */
+  routing: routingConfigSchema.optional(),
+  /** Confidence weights per evidence (docs/confidence.md); absent: the defaults. */
+  confidence: confidenceConfigSchema.optional(),
   webhooks: z
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),

@@ -35,6 +35,10 @@ export function normalizeIdentity(identity: string): string {
     case 'upn':
     case 'xmpp':
       return `${scheme}:${value.toLowerCase()}`;
+    case 'domino':
+      // Notes canonical names (CN=Alice Example/OU=Sales/O=Corp) compare case-insensitively; the
+      // spaces around '/' and '=' are not part of the name.
+      return `domino:${value.replace(/\s*([/=])\s*/g, '$1').toLowerCase()}`;
     default:
       return `${scheme}:${value}`;
   }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { EVIDENCE, type Scorer } from './confidence.ts';
+import type { Category } from './signal.ts';
 import { AVAILABILITY_CLASSES, CLASS_LABEL, CLASS_MIDPOINT, MACHINE_STATES, type AvailabilityClass, type MachineState } from './availability.ts';
 
 export interface PresenceActivity {
@@ -16,9 +18,11 @@ export interface Presence {
   readonly lastActive?: number;
   /**
    * The source whose register decided the availability. Never shown to watchers; a publisher uses
-   * it so that it never writes a system's own state back into that system (DESIGN.md invariant 4).
+   * it so that it never writes a system's own state back into that system (docs/architecture.md invariant 4).
    */
   readonly decidedBy?: string;
+  /** The category of the deciding register: the kind of evidence (never shown; confidence is). */
+  readonly decidedCategory?: Category;
   /** When the view-relevant part last changed. */
   readonly since: number;
   /** Increases with every change of the person's presence (internal: watchers see `views`). */
@@ -47,7 +51,7 @@ export interface ViewStamps {
 export const CONTAINERS = ['personal', 'team', 'company', 'public', 'blocked'] as const;
 export type Container = (typeof CONTAINERS)[number];
 
-/** The public presence view (DESIGN.md "Presence view"); fields a container does not allow are absent. */
+/** The public presence view (docs/architecture.md "Presence view"); fields a container does not allow are absent. */
 export const presenceViewSchema = z.object({
   person: z.string(),
   availability: z.number().int(),
@@ -57,6 +61,10 @@ export const presenceViewSchema = z.object({
   lastActive: z.string().optional(),
   since: z.string(),
   version: z.number().int(),
+  /** Personal and team views only, on fetch and query: how sure the hub is, 0..1 (docs/confidence.md). */
+  confidence: z.number().min(0).max(1).optional(),
+  /** Personal and team views only: the kind of evidence that decided. */
+  evidence: z.enum(EVIDENCE).optional(),
 });
 export type PresenceView = z.infer<typeof presenceViewSchema>;
 
@@ -79,10 +87,10 @@ export function offlinePresence(person: string, since: number): Presence {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * What a watcher in `container` may see (DESIGN.md "Views by container"). A blocked watcher sees an
+ * What a watcher in `container` may see (docs/architecture.md "Views by container"). A blocked watcher sees an
  * offline person that never signed in, indistinguishable from a real one.
  */
-export function viewFor(p: Presence, container: Container, baselineSince: number): PresenceView {
+export function viewFor(p: Presence, container: Container, baselineSince: number, score?: Scorer): PresenceView {
   switch (container) {
     case 'personal':
     case 'team': {
@@ -97,6 +105,7 @@ export function viewFor(p: Presence, container: Container, baselineSince: number
       };
       if (p.machineState !== undefined) v.machineState = p.machineState;
       if (p.lastActive !== undefined) v.lastActive = iso(p.lastActive);
+      if (score !== undefined) Object.assign(v, score(p));
       return v;
     }
     case 'company':

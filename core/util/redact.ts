@@ -3,7 +3,8 @@
  * API answer, a log line). Each secret is looked for as written and in the forms text carrying it
  * takes on the way out: JSON-escaped (a secret with a quote or backslash inside a JSON string) and
  * URL-encoded (a secret inside a URL). Values shorter than 4 characters are not redacted: they
- * would blank out ordinary words, and the configuration refuses them for keys anyway.
+ * would blank out ordinary words; the configuration refuses API keys under 16 characters
+ * (core/config/load.ts MIN_KEY_LENGTH). Connector secrets that short stay unredacted.
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();

@@ -1,0 +1,158 @@
+/**
+ * Issue 18's acceptance, as a user sees it: the hub (real ingest, aggregation, boundaries, HTTP API)
+ * with a `domino-calendar` connector against the Domino simulator. Time as the hub judges it is
+ * the injected clock; the connector polls every 150 ms of real time, each poll reading that clock.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MemoryBoundaries } from '../../core/pipeline/embedded/boundaries.ts';
+import { ManualClock } from '../../core/util/clock.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { DominoSimulator } from './simulator.ts';
+
+const at = (hhmmss: string): number => Date.parse(`2026-11-23T${hhmmss}Z`);
+const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
+const BOB = auth(TEAM_ENV.BOB_KEY); // team container: sees activity and text
+const ACCOUNT = { username: 'svc-presence', password: 'domino-secret-0042' };
+
+let t: TestHub | undefined;
+let sim: DominoSimulator | undefined;
+afterEach(async () => {
+  await t?.close();
+  await sim?.stop();
+  t = sim = undefined;
+});
+
+async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function hubWith(clock: ManualClock, connector: Record<string, unknown> = {}): Promise<TestHub> {
+  const config = teamConfig({ connectors: [{ id: 'domino', kind: 'domino-calendar', url: sim!.url, api: 'drapi', username: ACCOUNT.username, password: '${DOMINO_PASSWORD}', pollInterval: '150ms', details: 'subject', ...connector }] });
+  config.people = [
+    ...(config.people ?? []),
+    { id: 'erin', name: 'Erin Example', identities: ['domino:CN=Erin Example/O=Corp'], teams: ['support'] },
+    { id: 'gary', name: 'Gary Example', identities: ['mailto:gary@corp.example'], teams: ['support'] },
+    { id: 'hank', name: 'Hank Example', identities: ['mailto:hank@corp.example'], teams: ['support'] },
+  ];
+  return testHub({ config, env: { ...TEAM_ENV, DOMINO_PASSWORD: ACCOUNT.password }, clock });
+}
+
+async function view(person: string, headers = BOB): Promise<Record<string, unknown>> {
+  return (await t!.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers })).json();
+}
+async function tick(clock: ManualClock, ms: number): Promise<void> {
+  clock.set(ms);
+  await (t!.hub.pipeline.boundaries as MemoryBoundaries).fire();
+  await t!.settle();
+}
+async function health(): Promise<Record<string, unknown>> {
+  return (await t!.app.inject({ method: 'GET', url: '/v1/connectors', headers: ADMIN })).json().connectors[0];
+}
+const reads = (): number => sim!.requests.filter((r) => r.path === '/api/pim-v1/calendar/default' && r.status === 200).length;
+async function polled(n = 1): Promise<void> {
+  const from = reads();
+  await until(`${n} more polls`, () => reads() >= from + n * 4);
+  await t!.settle();
+}
+
+describe('domino-calendar acceptance (issue 18), Domino REST API', () => {
+  it('a meeting 10:00-10:30 flips at 10:00:00 and 10:30:00; a private entry is busy without its subject; an unreadable person is on the directory report while others work', async () => {
+    sim = new DominoSimulator(ACCOUNT);
+    await sim.start();
+    // Shapes as openapi.pim.json's "Calendar Entry" example: local start in its timeZone, duration.
+    sim.addPerson(['alice@corp.example'], { entries: [{ start: '2026-11-23T11:00:00', duration: 'PT30M', timeZone: 'Europe/Berlin', title: 'Sprint review', privacy: 'public' }] });
+    // Notes zone string: Z=5 (UTC-5), daylight saving not in force in November: 05:00 local = 10:00Z.
+    sim.addPerson(['cn=erin example/o=corp'], { entries: [{ start: '2026-11-23T05:00:00', duration: 'PT1H', timeZone: 'Z=5$DO=1$DL=3 2 1 11 1 1$ZX=40$ZN=Eastern', title: 'Salary review', privacy: 'private' }] });
+    sim.addPerson(['gary@corp.example'], { entries: [], readable: false });
+    sim.addPerson(['hank@corp.example'], { entries: [], homeServer: 'http://domino2.corp.example:8880' });
+    const clock = new ManualClock(at('09:55:00'));
+    t = await hubWith(clock);
+    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    await polled();
+
+    await tick(clock, at('09:59:59'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    await tick(clock, at('10:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting', text: 'Sprint review' } });
+    expect(await view('erin')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting' } });
+    await tick(clock, at('10:29:59'));
+    expect(await view('alice')).toMatchObject({ class: 'busy' });
+    await tick(clock, at('10:30:00'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    expect(await view('erin')).toMatchObject({ class: 'busy' });
+    await tick(clock, at('11:00:00'));
+    expect(await view('erin')).not.toMatchObject({ class: 'busy' });
+
+    // The private title reached no container, nor the admin's explanation.
+    const everything = JSON.stringify([await view('erin'), await view('erin', ADMIN), (await t.app.inject({ method: 'GET', url: '/v1/presence/erin/explain', headers: ADMIN })).json()]);
+    expect(everything).not.toContain('Salary');
+
+    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
+    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
+    expect(mine.skipped).toEqual(
+      expect.arrayContaining([
+        { entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/no ACL access.*HTTP 403/) },
+        { entry: 'mailto:hank@corp.example', reason: expect.stringMatching(/domino2\.corp\.example:8880.*302/) },
+      ]),
+    );
+    expect(mine.skipped).toHaveLength(2);
+    expect(await health()).toMatchObject({ id: 'domino', state: 'running' });
+  });
+
+  it('an expired token: renewed before expiry on the clock, and a token the server forgot is replaced on the 401 with no gap', async () => {
+    const clock = new ManualClock(at('09:55:00'));
+    sim = new DominoSimulator({ ...ACCOUNT, expSeconds: 600, clock });
+    await sim.start();
+    sim.addPerson(['alice@corp.example'], { entries: [{ start: '2026-11-23T09:00:00', duration: 'PT3H', timeZone: 'UTC', title: 'Workshop' }] });
+    t = await hubWith(clock);
+    await polled();
+    await tick(clock, at('10:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy' });
+    const signIns = (): number => sim!.requests.filter((r) => r.path === '/api/v1/auth').length;
+    const refused = (): number => sim!.requests.filter((r) => r.status === 401).length;
+    const before = signIns();
+
+    // 10:04:30: within the 60 s margin of the token's 600 s life: renewed before it is refused.
+    await tick(clock, at('10:04:30'));
+    await polled();
+    expect(signIns()).toBe(before + 1);
+    expect(refused()).toBe(0);
+
+    // The server forgets every token (restart): 401, one sign-in, the same read again.
+    sim.expireTokens();
+    await polled();
+    // One sign-in for all: the reads in flight with the old token (at most `concurrency`) were each asked again.
+    expect(signIns()).toBe(before + 2);
+    expect(refused()).toBeGreaterThanOrEqual(1);
+    expect(refused()).toBeLessThanOrEqual(8);
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting', text: 'Workshop' } });
+    expect(await health()).toMatchObject({ state: 'running' });
+  });
+
+  it('a server outage: degraded, then running again with a resync that sends every register anew', async () => {
+    sim = new DominoSimulator(ACCOUNT);
+    await sim.start();
+    const port = Number(new URL(sim.url).port);
+    sim.addPerson(['alice@corp.example'], { entries: [{ start: '2026-11-23T10:00:00Z', duration: 'PT1H', title: 'Planning' }] });
+    const clock = new ManualClock(at('09:55:00'));
+    t = await hubWith(clock);
+    await polled();
+    await sim.stop();
+    await until('degraded', async () => (await health()).state === 'degraded');
+    expect(JSON.stringify(await health())).toContain('HUB_ERR_DOMINO_UNREACHABLE');
+    // A meeting added while the server was away is there when it comes back.
+    sim.setEntries('alice@corp.example', [{ start: '2026-11-23T10:00:00Z', duration: 'PT1H', title: 'Planning' }, { start: '2026-11-23T11:00:00Z', duration: 'PT30M', title: 'Retro' }]);
+    await sim.start(port);
+    await until('running again', async () => (await health()).state === 'running');
+    await polled();
+    await tick(clock, at('10:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { text: 'Planning' } });
+    await tick(clock, at('11:10:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { text: 'Retro' } });
+    expect(JSON.stringify(await health())).toMatch(/"resyncs":1\b/);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The only code that speaks to Domino (README "What it reads"):
+ * - DRAPI: `POST /api/v1/auth {username, password}` answers `{bearer, expSeconds, ...}`; the bearer
+ *   is renewed `tokenRefreshMargin` before it expires (injected clock) and, should the server forget
+ *   it first (restart, new signing key), once on a 401, the request then sent again: no gap.
+ *   `GET /api/pim-v1/calendar/default?mailboxid=&startdate=&enddate=` reads one person's calendar.
+ * - DAS: `GET /api/freebusy/busytime?name=&since=&before=` with HTTP Basic.
+ * Per-person answers (DRAPI 403/404, DAS 400 "not found", a 302 to
+ * the person's home server) are `HUB_ERR_DOMINO_PERSON`; the server down, 5xx or a timeout are
+ * `HUB_ERR_DOMINO_UNREACHABLE`; the account refused is `HUB_ERR_DOMINO_AUTH`.
+ */
+import type { Clock } from '../../core/util/clock.ts';
+import { HubError } from '../../core/errors.ts';
+import type { BusyBlock } from '../calendar-common/blocks.ts';
+import type { DominoCalendarConfig } from './config.ts';
+import { dasBusyTimesToBlocks, dasDate, drapiDate, drapiEntryToBlock, type DrapiEntry } from './map.ts';
+
+export interface PersonReading {
+  readonly blocks: BusyBlock[];
+  /** Entries skipped as unreadable (counted, the rest used). */
+  readonly unreadable: number;
+}
+
+const DAY = 86_400_000;
+
+export class DominoClient {
+  private token: { bearer: string; expiresAt: number } | undefined;
+  private authing: Promise<string> | undefined;
+
+  constructor(private readonly o: { config: DominoCalendarConfig; clock: Clock; onRequest?: () => void; onReauth?: () => void }) {}
+
+  /** Checks the account: DRAPI signs in; DAS asks the free/busy directories (Basic). */
+  async probe(): Promise<void> {
+    if (this.o.config.api === 'drapi') {
+      this.token = undefined;
+      await this.bearer();
+      return;
+    }
+    await this.request('/api/freebusy/directories', { headers: { authorization: this.basic() } }, 'the free/busy directories');
+  }
+
+  invalidateToken(): void {
+    this.token = undefined;
+  }
+
+  /** The busy blocks of one person in [start, end). `who` is an email address or a Notes name. */
+  async read(who: string, start: number, end: number): Promise<PersonReading> {
+    return this.o.config.api === 'drapi' ? this.readDrapi(who, start, end) : this.readDas(who, start, end);
+  }
+
+  private async readDrapi(who: string, start: number, end: number): Promise<PersonReading> {
+    // startdate is the day entries start on: a day earlier catches what began yesterday and runs on.
+    const q = new URLSearchParams({ mailboxid: who, startdate: drapiDate(start - DAY), enddate: drapiDate(end) });
+    const path = `/api/pim-v1/calendar/default?${q}`;
+    const used = await this.bearer();
+    let res = await this.request(path, { headers: { authorization: `Bearer ${used}` } }, who);
+    if (res.status === 401) {
+      // The server no longer knows the token (expired early, restarted): sign in again, ask once
+      // more. Reads in flight with the same token share that one sign-in.
+      if (this.token?.bearer === used) {
+        this.token = undefined;
+        this.o.onReauth?.();
+      }
+      res = await this.request(path, { headers: { authorization: `Bearer ${await this.bearer()}` } }, who);
+      if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', 'Domino REST API refused a fresh bearer token (HTTP 401)', { status: 401 });
+    }
+    this.personErrors(res, who, [403, 404]);
+    const body = await this.json(res, who);
+    if (!Array.isArray(body)) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `calendar of ${who}: the answer is not an array of entries`);
+    const blocks: BusyBlock[] = [];
+    let unreadable = 0;
+    for (const e of body as DrapiEntry[]) {
+      const b = typeof e === 'object' && e !== null ? drapiEntryToBlock(e, this.o.config.defaultTimeZone) : 'entry is not an object';
+      if (typeof b === 'string') unreadable++;
+      else blocks.push(b);
+    }
+    return { blocks, unreadable };
+  }
+
+  private async readDas(who: string, start: number, end: number): Promise<PersonReading> {
+    const q = new URLSearchParams({ name: who, since: dasDate(start), before: dasDate(end) });
+    const res = await this.request(`/api/freebusy/busytime?${q}`, { headers: { authorization: this.basic() } }, who);
+    if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', 'Domino Access Services refused the account (HTTP 401)', { status: 401 });
+    // DAS answers 400 for a name it cannot find (freebusy.yaml).
+    this.personErrors(res, who, [400, 403, 404]);
+    const blocks = dasBusyTimesToBlocks(await this.json(res, who));
+    if (typeof blocks === 'string') throw new HubError('HUB_ERR_DOMINO_MALFORMED', `free/busy of ${who}: ${blocks}`);
+    return { blocks, unreadable: 0 };
+  }
+
+  private personErrors(res: Response, who: string, codes: number[]): void {
+    if (res.status >= 300 && res.status < 400) {
+      const where = res.headers.get('location') ?? '';
+      let host = 'another server';
+      try {
+        host = new URL(where, this.o.config.url).host;
+      } catch {
+        /* keep the generic words */
+      }
+      throw new HubError('HUB_ERR_DOMINO_PERSON', `the mail database of ${who} is on ${host} (HTTP ${res.status} redirect): configure a connector for that server`, { status: res.status });
+    }
+    if (codes.includes(res.status)) throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: ${res.status === 403 ? 'the account has no ACL access to the mail database' : 'not found'} (HTTP ${res.status})`, { status: res.status });
+    if (res.status >= 500 || res.status === 429) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino answered HTTP ${res.status}`, { status: res.status });
+    if (res.status !== 200) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `Domino answered HTTP ${res.status} for ${who}`, { status: res.status });
+  }
+
+  /** An empty 200 (DAS sends no body and no content type when there is nothing) is an empty list. */
+  private async json(res: Response, who: string): Promise<unknown> {
+    const text = await res.text();
+    if (text.trim() === '') return this.o.config.api === 'drapi' ? [] : {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new HubError('HUB_ERR_DOMINO_MALFORMED', `answer for ${who} is not JSON`);
+    }
+  }
+
+  private basic(): string {
+    const c = this.o.config;
+    return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
+  }
+
+  private async bearer(): Promise<string> {
+    const now = this.o.clock.now();
+    if (this.token !== undefined && now < this.token.expiresAt - this.o.config.tokenRefreshMargin) return this.token.bearer;
+    // One sign-in at a time: concurrent reads wait for it.
+    this.authing ??= this.signIn().finally(() => (this.authing = undefined));
+    return this.authing;
+  }
+
+  private async signIn(): Promise<string> {
+    const c = this.o.config;
+    const at = this.o.clock.now();
+    const res = await this.request('/api/v1/auth', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: c.username, password: c.password }) }, 'sign-in');
+    if (res.status === 401 || res.status === 403) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino REST API refused the credentials of ${c.username} (HTTP ${res.status})`, { status: res.status });
+    if (res.status !== 200) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino REST API sign-in answered HTTP ${res.status}`, { status: res.status });
+    const body = (await this.json(res, 'sign-in')) as { bearer?: unknown; expSeconds?: unknown };
+    if (typeof body?.bearer !== 'string' || body.bearer === '') throw new HubError('HUB_ERR_DOMINO_MALFORMED', 'sign-in answer has no bearer');
+    // expSeconds is the token's lifetime (the built-in IdP's default is 3600).
+    const life = typeof body.expSeconds === 'number' && body.expSeconds > 0 ? body.expSeconds : 3600;
+    this.token = { bearer: body.bearer, expiresAt: at + life * 1000 };
+    return body.bearer;
+  }
+
+  private async request(path: string, init: RequestInit, what: string): Promise<Response> {
+    this.o.onRequest?.();
+    try {
+      return await fetch(new URL(path, this.o.config.url), { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.o.config.timeout) });
+    } catch (e) {
+      throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino did not answer (${what}): ${(e as Error).name === 'TimeoutError' ? 'timed out' : ((e as { cause?: { code?: string } }).cause?.code ?? 'connection failed')}`, { cause: e });
+    }
+  }
+}

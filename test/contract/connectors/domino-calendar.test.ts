@@ -1,0 +1,37 @@
+import { dominoCalendarManifest } from '../../../connectors/domino-calendar/manifest.ts';
+import { DominoSimulator } from '../../../connectors/domino-calendar/simulator.ts';
+import { TcpProxy } from '../../support/tcp-proxy.ts';
+import { connectorContract } from '../connector-contract.ts';
+
+const ACCOUNT = { username: 'svc-presence', password: 'contract-domino-secret' };
+const sim = new DominoSimulator(ACCOUNT);
+let proxy: TcpProxy | undefined;
+const url = (): string => `http://127.0.0.1:${proxy!.port}`;
+const timers = { pollInterval: '250ms', timeout: '2s' };
+const OFFLINE = { url: 'http://127.0.0.1:9', ...ACCOUNT };
+
+connectorContract('domino-calendar', {
+  manifest: dominoCalendarManifest,
+  setup: async () => {
+    for (let i = 0; i < 2; i++) sim.addPerson([`user${i}@corp.example`, `CN=User ${i}/O=Corp`], { entries: [] });
+    await sim.start();
+    proxy = await TcpProxy.start({ port: Number(new URL(sim.url).port) });
+  },
+  teardown: async () => {
+    await proxy?.close();
+    await sim.stop();
+  },
+  people: [0, 1].map((i) => ({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] })),
+  goodConfig: () => ({ url: url(), ...ACCOUNT, ...timers }),
+  badCredentialsConfig: () => ({ url: url(), username: ACCOUNT.username, password: 'wrong-domino-password', ...timers }),
+  invalidConfigs: [
+    { config: { ...OFFLINE, url: 'not a url' }, field: 'url' },
+    { config: { ...OFFLINE, api: 'soap' }, field: 'api' },
+    { config: { ...OFFLINE, concurrency: 0 }, field: 'concurrency' },
+    { config: { ...OFFLINE, details: 'everything' }, field: 'details' },
+    { config: { ...OFFLINE, surprise: 1 }, field: '' },
+  ],
+  upstream: { drop: () => proxy!.down(), restore: () => proxy!.up() },
+  skip: { throttle: 'Domino (DRAPI, DAS) documents no throttling answer or Retry-After; a 429 or 503 is treated as the server unavailable' },
+  upstreamRequests: () => sim.requests.length,
+});
