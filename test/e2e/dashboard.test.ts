@@ -164,6 +164,21 @@ describe('dashboard end to end (chromium)', () => {
     await page.screenshot({ path: `${ART}/dashboard-person-helpdesk.png`, fullPage: true });
   });
 
+  it('a watcher opening /admin is told why; an unknown person gets a page with a way back', async () => {
+    const page = await signIn(TEAM_ENV.BOB_KEY);
+    await page.goto(`${url}/admin`);
+    await page.waitForSelector('#no-admin');
+    expect(await page.textContent('main')).toContain('You are signed in as bob (watcher)');
+    expect(await page.locator('.rows').count()).toBe(0); // not silently the board
+    await page.goto(`${url}/person/nobody-here`);
+    await page.waitForSelector('#person-missing');
+    expect(await page.textContent('#person-missing')).toBe('Person not found');
+    expect(await page.textContent('main')).toContain('No one in the directory has the id nobody-here');
+    await page.click('main >> text=Back to the board');
+    await page.waitForSelector('[data-person=bob]');
+    expect(page.url()).toBe(`${url}/`);
+  });
+
   it("the connector list shows a failing connector's error; secrets are masked", async () => {
     const page = await signIn(TEAM_ENV.ADMIN_KEY);
     await page.click('nav >> text=Admin');
