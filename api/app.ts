@@ -139,7 +139,7 @@ async function build(deps: AppDeps) {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Presence Hub API', version: '1', description: 'Presence Hub public contract, version 1 (see DESIGN.md).' },
+      info: { title: 'Presence Hub API', version: '1', description: 'Presence Hub public contract, version 1 (see docs/architecture.md).' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

@@ -1,5 +1,5 @@
 /**
- * Failover figures (DESIGN.md invariant 8), on a private redis-server:
+ * Failover figures (docs/architecture.md invariant 8), on a private redis-server:
  * - failover.signals_ms_max / _p50: a node (its own process) SIGKILLed 200 ms after answering 202
  *   for a batch it holds mid-apply; the time from the kill until the other node serves the
  *   batch's result. 20 kills.

@@ -1,5 +1,5 @@
 /**
- * Rejects import cycles and wrong-way imports (CONVENTIONS.md): `core` imports neither `connectors`
+ * Rejects import cycles and wrong-way imports (docs/connectors.md "Lifecycle, errors, health"): `core` imports neither `connectors`
  * nor `api`; `connectors` do not import `api`; a connector imports no other connector except the
  * shared family folders (`*-shared`, `*-core`, `*-common`); production code does not import `test/`
  * (a connector's simulator.ts may start a real peer from test/support/peers).

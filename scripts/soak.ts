@@ -192,8 +192,8 @@ function report(o: Outcome): { ok: boolean; figures: { name: string; value: numb
   for (const r of notRecovered) console.log(`  not recovered: ${r.connector} after ${r.fault}`);
   const unobserved = o.faults.filter((f) => f.observed === false);
   for (const f of unobserved) console.log(`  note: ${f.name} was not seen by its connector (no error or throttling counted)`);
-  if (c.teamsStale > 0) console.log(`  FINDING: ${c.teamsStale} Teams registers hold a state Teams no longer shows (DESIGN.md invariant 4, ghost presence); reported, not part of the pass criteria`);
-  // DESIGN.md invariant 8: recovery in seconds.
+  if (c.teamsStale > 0) console.log(`  FINDING: ${c.teamsStale} Teams registers hold a state Teams no longer shows (docs/architecture.md invariant 4, ghost presence); reported, not part of the pass criteria`);
+  // docs/architecture.md invariant 8: recovery in seconds.
   const fast = queuedS !== null && queuedS <= 5 && leaseS !== null && leaseS <= 5;
   if (!fast) console.log(`  FAILED: recovery of queued signals ${queuedS ?? 'none'} s / lease takeover ${leaseS ?? 'none'} s (both must be <= 5 s)`);
   const ok = c.lost === 0 && c.diverged === 0 && notRecovered.length === 0 && c.drained && o.load.mismatched === 0 && fast;

@@ -20,7 +20,7 @@ type Entry = z.infer<typeof entrySchema>;
  * A directory entry as a watcher may see it: identities only to personal and team, teams to company.
  * A blocked watcher gets the company entry (it is a person in the directory, else it would not be
  * listed), as for anyone in its company: neither the entry nor a search (`q` matches what the entry
- * shows) tells it that it is blocked (DESIGN.md "Views by container"). It never gets identities.
+ * shows) tells it that it is blocked (docs/architecture.md "Views by container"). It never gets identities.
  */
 export function entryFor(dir: Directory, w: WatcherIdentity, p: Person): Entry {
   let c = containerOf(dir, w, p.id);

@@ -1,5 +1,5 @@
 /**
- * Presence out to a directory-sync target (issue 6 part 4), shared by the LDAP attribute writer and
+ * Presence out to a directory-sync target, shared by the LDAP attribute writer and
  * the outbound webhook: only a change of availability class is written (a directory attribute is
  * no place for every activity change), the newest class per person wins while waiting, and batches
  * leave at most once per interval, so a storm of changes never floods the directory.

@@ -3,7 +3,7 @@ import { directoryWebhookConfigSchema, type DirectoryWebhookConfig } from './con
 import { DirectoryWebhookConnector } from './connector.ts';
 
 /**
- * Presence out to a directory-sync service over HTTP (issue 6 part 4): the availability class of
+ * Presence out to a directory-sync service over HTTP: the availability class of
  * each person whose class changed, in signed, rate-limited batches, retried with backoff.
  */
 export const directoryWebhookManifest: ConnectorManifest<DirectoryWebhookConfig> = {

@@ -3,7 +3,7 @@ import { fileDirectoryConfigSchema, type FileDirectoryConfig } from './config.ts
 import { FileDirectoryConnector } from './connector.ts';
 
 /**
- * People from a YAML or CSV file, for small sites (issue 6 part 1): re-read when the file changes;
+ * People from a YAML or CSV file, for small sites: re-read when the file changes;
  * a bad file keeps the previous people and shows the error in health.
  */
 export const fileDirectoryManifest: ConnectorManifest<FileDirectoryConfig> = {

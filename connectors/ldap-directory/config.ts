@@ -134,7 +134,7 @@ export const ldapConfigSchema = ldapConfigInputSchema
       }
     }
     if (c.publish !== undefined) {
-      // Loop guard (DESIGN.md invariant 4): the attribute the hub writes must never feed back into who a person is.
+      // Loop guard (docs/architecture.md invariant 4): the attribute the hub writes must never feed back into who a person is.
       const read = new Set([c.idAttribute, ...c.nameAttributes, ...c.identities.map((i) => i.attribute), ...(c.teams.from === 'attribute' ? [c.teams.attribute] : [])].map((a) => a.toLowerCase()));
       if (read.has(c.publish.attribute.toLowerCase())) {
         ctx.addIssue({ code: 'custom', path: ['publish', 'attribute'], message: `${c.publish.attribute} is read by the sync; write presence to an attribute the sync does not read` });

@@ -1,8 +1,8 @@
 /**
- * Presence out to the directory (issue 6 part 4): the merged availability class written into one
+ * Presence out to the directory: the merged availability class written into one
  * configured attribute of each person's entry, only when the class changes, in rate-limited
  * batches. The attribute is never read by the sync (checked at configuration load), so a written
- * value cannot come back as input (DESIGN.md invariant 4).
+ * value cannot come back as input (docs/architecture.md invariant 4).
  */
 import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';

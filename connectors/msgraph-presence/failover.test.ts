@@ -15,7 +15,7 @@ afterEach(async () => {
   conns = [];
 });
 
-describe('msgraph-presence: the loop guard survives the connector moving to another node (DESIGN.md invariant 4)', () => {
+describe('msgraph-presence: the loop guard survives the connector moving to another node (docs/architecture.md invariant 4)', () => {
   it('node B, taking over while the hub session shows Busy/InACall, drops it as an echo and clears it when the call ends', async () => {
     const state = memoryConnectorStore(); // the shared connector state (a Redis hash in Redis mode)
     const cfg = { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } };

@@ -22,7 +22,7 @@ const keyOf = (user: string): string => `guard:${user}`;
  * hash in Redis mode). The connector runs on one node at a time under a lease; without this, a node
  * taking it over would not know that the hub's app session still shows e.g. Busy/InACall, would
  * read that Busy as the user's own, and its publisher would write it again: a ghost presence that
- * never ends (DESIGN.md invariant 4). Saved write-through after every Teams write or clear and
+ * never ends (docs/architecture.md invariant 4). Saved write-through after every Teams write or clear and
  * after a new real reading; a failed save is retried with the next one.
  */
 export class GuardState {

@@ -10,7 +10,7 @@ export interface WriteRecord {
 }
 
 /**
- * The loop guard (DESIGN.md invariant 4). The hub reads Teams presence and writes it too, through an
+ * The loop guard (docs/architecture.md invariant 4). The hub reads Teams presence and writes it too, through an
  * app session that Teams aggregates with the user's own sessions. While the hub's session is
  * active, a reading equal to what the hub wrote may be nothing but the hub's own write coming back
  * (an app session Busy outranks a client's Available), so it is not an independent signal: it is

@@ -13,7 +13,7 @@ afterEach(async () => {
   conns = [];
 });
 
-describe('msgraph-presence: no loops between reading and writing Teams (DESIGN.md invariant 4)', () => {
+describe('msgraph-presence: no loops between reading and writing Teams (docs/architecture.md invariant 4)', () => {
   it('a phone call shows Busy/InACall in Teams and Teams returns to the real state within one cycle after it', async () => {
     const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
     sims.push(sim);

@@ -27,7 +27,7 @@ const pairOf = (d: TeamsState): GraphPair => ({ availability: d.a, activity: d.a
  * that Teams shows the user's own state. The reconciler decides when to write, retries failed and
  * unknown writes, coalesces them (`minInterval`), refreshes the session before its
  * `expirationDuration` ends and reconciles at start, after an outage and after a lease handover.
- * A state Teams itself reported is never written back (loop guard, DESIGN.md invariant 4).
+ * A state Teams itself reported is never written back (loop guard, docs/architecture.md invariant 4).
  */
 export class TeamsTarget implements PublishTarget<TeamsState> {
   private readonly explanations = new Map<string, string>();

@@ -4,7 +4,7 @@ import { HubError } from '../../core/errors.ts';
 /**
  * Typed shapes of the Graph responses the connectors read. Every response is parsed here before
  * use, so a malformed answer is refused with HUB_ERR_GRAPH_MALFORMED naming the offending field
- * (DESIGN.md invariant 6), never half-applied. Unknown extra properties are tolerated (Graph adds
+ * (docs/architecture.md invariant 6), never half-applied. Unknown extra properties are tolerated (Graph adds
  * properties over time); enumeration values are kept as strings and mapped case-insensitively.
  */
 

@@ -60,7 +60,7 @@ export class UserAgent {
     let ua: UserAgent | undefined;
     const events: TransportEvents = {
       message: (m, from) => ua?.tx.receive(m, from),
-      // One clear line per refused message; the connector keeps running (DESIGN.md invariant 6).
+      // One clear line per refused message; the connector keeps running (docs/architecture.md invariant 6).
       refused: (reason, from) => opts.log.warn({ peer: `${from.protocol}:${from.host}:${from.port}`, reason }, 'SIP message refused'),
     };
     const limits = opts.limits ?? DEFAULT_LIMITS;

@@ -92,7 +92,7 @@ export class LineTracker {
 
 export type RingingAvailability = 'none' | 'available' | 'busy';
 
-/** Line state -> the phone register's signal fields (DESIGN.md signal; category phone). */
+/** Line state -> the phone register's signal fields (docs/architecture.md signal; category phone). */
 export function lineSignal(state: LineState, ringingAvailability: RingingAvailability): Pick<SignalInput, 'availability' | 'activity'> {
   switch (state) {
     case 'busy':

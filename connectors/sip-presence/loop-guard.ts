@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Loop guard (DESIGN.md invariant 4): the tuple and person ids the hub publishes are derived from
+ * Loop guard (docs/architecture.md invariant 4): the tuple and person ids the hub publishes are derived from
  * the connector id and the presentity, so they are stable across restarts and recognisable in the
  * NOTIFYs a presence server composes from every publisher (RFC 3903 section 4, composition).
  * What the hub wrote never counts as an independent signal when it comes back.

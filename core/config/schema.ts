@@ -17,7 +17,7 @@ export const connectorEntrySchema = z
   })
   .passthrough();
 
-/** The hub's configuration file (DESIGN.md "Configuration"); more keys than the contract are welcome. */
+/** The hub's configuration file (docs/architecture.md "Configuration"); more keys than the contract are welcome. */
 export const hubConfigSchema = z.strictObject({
   server: z
     .strictObject({

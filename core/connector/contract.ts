@@ -8,7 +8,7 @@ import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 
 /**
- * The connector contract (DESIGN.md "Connectors"). A connector kind is one folder under
+ * The connector contract (docs/architecture.md "Connectors"). A connector kind is one folder under
  * `connectors/` exporting a manifest; `connectors/index.ts` lists the manifests by hand.
  */
 export type Capability = 'collect' | 'publish' | 'directory';
@@ -63,7 +63,7 @@ export interface DirectoryLookup {
   person(id: string): Person | undefined;
   people(): Iterable<Person>;
   /**
-   * A watcher's container for a presentity (DESIGN.md "Views by container"), for publishers that
+   * A watcher's container for a presentity (docs/architecture.md "Views by container"), for publishers that
    * show the presence per watcher (the xmpp component's subscribers). Optional only so that older
    * hand-made lookups still compile; without it a publisher must show the public view.
    */
@@ -86,7 +86,7 @@ export interface ConnectorContext<C> {
   /**
    * Small durable key-value state of this connector instance, shared by every node (Redis mode):
    * what a connector must still know after it moves to another node (e.g. what it wrote into a
-   * system, for the loop guard of DESIGN.md invariant 4). Always present: the hub gives every
+   * system, for the loop guard of docs/architecture.md invariant 4). Always present: the hub gives every
    * instance one, and test contexts use the embedded store.
    */
   readonly state: ConnectorStore;

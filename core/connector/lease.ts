@@ -1,5 +1,5 @@
 /**
- * Connector leases (DESIGN.md "Two modes"): each connector instance runs on exactly one node at a
+ * Connector leases (docs/architecture.md "Two modes"): each connector instance runs on exactly one node at a
  * time. A lease is held by an owner (the node id) for a time to live and must be renewed before it
  * runs out; an owner only ever renews or releases its own lease. Redis mode implements this port in
  * core/pipeline/redis/lease.ts; embedded mode is one node, so its lease is always granted.
@@ -19,7 +19,7 @@ export interface LeasePort {
 
 /**
  * Renewed every second by its holder; a node waiting for it asks every half second, so a dead
- * holder's lease moves within about 3.5 s (DESIGN.md invariant 8) for two Redis calls a second per
+ * holder's lease moves within about 3.5 s (docs/architecture.md invariant 8) for two Redis calls a second per
  * connector per node.
  */
 export const DEFAULT_LEASE_TTL_MS = 3000;

@@ -10,7 +10,7 @@ export interface LeasedTask {
 }
 
 /**
- * Runs a task only while this node holds its lease (DESIGN.md "Two modes": each connector instance
+ * Runs a task only while this node holds its lease (docs/architecture.md "Two modes": each connector instance
  * on exactly one node at a time). Every ttl/3 it renews the lease it holds, or tries to take the
  * lease it does not hold. It stops the task at once when a renewal says the lease is no longer ours,
  * and also when it could not renew before its own deadline (Redis unreachable): the deadline counts

@@ -1,5 +1,5 @@
 /**
- * ConnectorSupervisor with fake connectors and fake timers (CONVENTIONS.md "Lifecycle, errors,
+ * ConnectorSupervisor with fake connectors and fake timers (docs/connectors.md "Lifecycle, errors,
  * health"): the state machine, start/stop idempotence, capped exponential backoff with jitter for
  * transient start failures, no retry after a permanent one, Retry-After for a throttled one, the
  * outage logged once and its recovery once, bounded health.recent.

@@ -90,7 +90,7 @@ export class ConnectorSupervisor {
         return;
       }
       const waitOut = kind === 'throttled' && isHubError(e) && e.retryAfterMs !== undefined ? e.retryAfterMs : undefined;
-      // Honouring Retry-After burns no attempt (CONVENTIONS.md): the next transient failure's backoff does not grow.
+      // Honouring Retry-After burns no attempt (docs/connectors.md "Lifecycle, errors, health"): the next transient failure's backoff does not grow.
       if (waitOut !== undefined) this.attempt -= 1;
       const delay = waitOut ?? backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
       this.state = 'degraded';

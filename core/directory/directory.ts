@@ -22,7 +22,7 @@ export function sharedBy(people: readonly string[]): string {
 
 /**
  * The people the hub knows, with an identity index for lookup in constant time and the container
- * rule of DESIGN.md. Immutable: a directory change builds a new Directory and swaps it in whole,
+ * rule of docs/architecture.md. Immutable: a directory change builds a new Directory and swaps it in whole,
  * so a sync in progress never empties the people table.
  */
 export class Directory implements DirectoryLookup {

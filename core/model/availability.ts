@@ -1,5 +1,5 @@
 /**
- * Availability numbers and classes (DESIGN.md "Availability Rules Manager"; the ranges follow the
+ * Availability numbers and classes (docs/architecture.md "Availability Rules Manager"; the ranges follow the
  * OCS 2007 aggregation document, Table 8). A higher number is less available.
  */
 export const AVAILABILITY_CLASSES = [
@@ -63,7 +63,7 @@ export const MACHINE_RANK: Record<MachineState, number> = {
   off: 4,
 };
 
-/** Machine states count as availability numbers too (DESIGN.md). */
+/** Machine states count as availability numbers too (docs/architecture.md). */
 export const MACHINE_AVAILABILITY: Record<MachineState, number> = {
   active: 3500,
   inactive: 3750,

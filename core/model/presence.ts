@@ -16,7 +16,7 @@ export interface Presence {
   readonly lastActive?: number;
   /**
    * The source whose register decided the availability. Never shown to watchers; a publisher uses
-   * it so that it never writes a system's own state back into that system (DESIGN.md invariant 4).
+   * it so that it never writes a system's own state back into that system (docs/architecture.md invariant 4).
    */
   readonly decidedBy?: string;
   /** When the view-relevant part last changed. */
@@ -47,7 +47,7 @@ export interface ViewStamps {
 export const CONTAINERS = ['personal', 'team', 'company', 'public', 'blocked'] as const;
 export type Container = (typeof CONTAINERS)[number];
 
-/** The public presence view (DESIGN.md "Presence view"); fields a container does not allow are absent. */
+/** The public presence view (docs/architecture.md "Presence view"); fields a container does not allow are absent. */
 export const presenceViewSchema = z.object({
   person: z.string(),
   availability: z.number().int(),
@@ -79,7 +79,7 @@ export function offlinePresence(person: string, since: number): Presence {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * What a watcher in `container` may see (DESIGN.md "Views by container"). A blocked watcher sees an
+ * What a watcher in `container` may see (docs/architecture.md "Views by container"). A blocked watcher sees an
  * offline person that never signed in, indistinguishable from a real one.
  */
 export function viewFor(p: Presence, container: Container, baselineSince: number): PresenceView {

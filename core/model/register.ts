@@ -2,7 +2,7 @@ import type { Signal } from './signal.ts';
 
 /**
  * The latest signal for one (person, source, endpoint, category), with the publication time stamped
- * by the store (one clock for the whole cluster; DESIGN.md invariant 2). Aggregation reads registers
+ * by the store (one clock for the whole cluster; docs/architecture.md invariant 2). Aggregation reads registers
  * only.
  */
 export interface Register extends Signal {

@@ -106,7 +106,7 @@ export interface Activity {
 /**
  * A validated signal resolved to a person, with every time as epoch milliseconds. This is what
  * travels through the queue. `receivedAt` is the accepting node's clock, for metrics only: order is
- * decided by the store's stamp (DESIGN.md invariant 2).
+ * decided by the store's stamp (docs/architecture.md invariant 2).
  */
 export interface Signal {
   readonly person: string;

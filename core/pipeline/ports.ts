@@ -105,7 +105,7 @@ export interface QueueStats {
 }
 
 export interface SignalQueue {
-  /** Resolves only once the batch is durably queued (DESIGN.md invariant 3). */
+  /** Resolves only once the batch is durably queued (docs/architecture.md invariant 3). */
   enqueue(batch: readonly Signal[]): Promise<void>;
   /**
    * Starts consuming: `handler` gets batches. A batch whose handler throws is retried or

@@ -75,7 +75,7 @@ interface Candidate {
 
 /**
  * The Availability Rules Manager's default aggregation: a pure function of the registers, the
- * clock and the rules (DESIGN.md steps 1-6, after the OCS 2007 aggregation script).
+ * clock and the rules (README "Availability rules", steps 1-6, after the OCS 2007 aggregation script).
  */
 export function aggregate(registers: readonly Register[], now: number, rules: Rules): Judgement {
   const verdicts = new Map<string, RegisterVerdict>();

@@ -9,7 +9,7 @@ const availability = z.union([
 const activityRule = z.strictObject({ text: z.string().min(1).max(256).optional(), availability: availability.optional() });
 const tokenKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an activity token');
 
-/** The data part of the Availability Rules Manager, validated at load (DESIGN.md). */
+/** The data part of the Availability Rules Manager, validated at load (docs/architecture.md). */
 export const rulesConfigSchema = z
   .strictObject({
     machine: z

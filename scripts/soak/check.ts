@@ -1,7 +1,7 @@
 /**
  * The end-of-run checks, read straight from Redis with a pipeline on the hub's prefix (the method
  * of test/integration/convergence.test.ts): the queue drained, every acknowledged signal present
- * in its register (DESIGN.md invariant 3), every stored presence equal to the pure aggregation of
+ * in its register (docs/architecture.md invariant 3), every stored presence equal to the pure aggregation of
  * the person's registers (invariant 1).
  */
 import { draftOf } from '../../core/manager/presence-manager.ts';

@@ -1,7 +1,7 @@
 /**
  * The soak's client: batches of signals at a steady rate, alternating between the hub nodes, each
  * signal with a unique increasing sourceVersion per register. A signal counts as accepted only when
- * its request answered 202 (DESIGN.md: acknowledged after durable queueing); 503 while Redis is
+ * its request answered 202 (docs/architecture.md: acknowledged after durable queueing); 503 while Redis is
  * away, refused connections to a killed node and timeouts to a stopped one are counted, not kept.
  */
 import { registerKey, type Signal } from '../../core/model/signal.ts';

@@ -1,6 +1,6 @@
 /**
- * The one contract every connector kind passes (CONVENTIONS.md "A connector is one folder",
- * "Lifecycle, errors, health"), parameterised by a fixture that runs the kind's simulator or real
+ * The one contract every connector kind passes (docs/connectors.md "The folder" and "The contract suite"),
+ * parameterised by a fixture that runs the kind's simulator or real
  * peer: a bad configuration is refused naming the field; start and stop are idempotent;
  * testConnection() tells good credentials from bad and a reachable upstream from an unreachable
  * one; under a ConnectorSupervisor health goes running -> degraded when the upstream drops and back

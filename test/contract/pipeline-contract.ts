@@ -1,6 +1,6 @@
 /**
  * One contract for every implementation of the pipeline ports (core/pipeline/ports.ts): embedded and
- * Redis must behave identically (DESIGN.md "Two modes, one code path"). Each test gets a fresh
+ * Redis must behave identically (docs/architecture.md "Two modes, one code path"). Each test gets a fresh
  * pipeline from the factory and closes it afterwards.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

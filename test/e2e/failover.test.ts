@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 8 with real process deaths: hub nodes in their own processes
+ * docs/architecture.md invariant 8 with real process deaths: hub nodes in their own processes
  * (hub-node.ts) on the run's private Redis, killed with SIGKILL or stopped with SIGTERM, and a
  * second node in this process that must take their work over. The 5 s bounds are asserted as
  * behaviour (applied by the other node, lease moved) within the bound; the p99 over 20 kills is

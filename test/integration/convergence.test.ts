@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 1 on Redis: several worker processes, shuffled and duplicated signals, one
+ * docs/architecture.md invariant 1 on Redis: several worker processes, shuffled and duplicated signals, one
  * worker SIGKILLed between the apply and the commit of a batch. At the end every person's stored
  * presence equals the pure aggregation of its registers, and every register holds the highest
  * sourceVersion sent for it (no accepted signal lost).

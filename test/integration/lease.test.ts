@@ -1,5 +1,5 @@
 /**
- * Connector leases on a real Redis (DESIGN.md "Two modes"): one holder at a time, takeover within
+ * Connector leases on a real Redis (docs/architecture.md "Two modes"): one holder at a time, takeover within
  * the TTL when the holder goes away, the holder stops at once when its lease is taken.
  */
 import type { Redis } from 'ioredis';

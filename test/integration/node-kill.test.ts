@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 3 on Redis: a node SIGKILLed right after acknowledging batches loses none of
+ * docs/architecture.md invariant 3 on Redis: a node SIGKILLed right after acknowledging batches loses none of
  * them; another node processes everything that was acknowledged.
  */
 import { spawn } from 'node:child_process';

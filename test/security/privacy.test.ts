@@ -8,7 +8,7 @@ import { capturingLogger, type CapturedLine } from '../support/log-capture.ts';
 import { sseClient } from '../support/sse.ts';
 
 /**
- * Invariant 5 (DESIGN.md): a watcher never receives more than its container allows, in fetches,
+ * Invariant 5 (docs/architecture.md): a watcher never receives more than its container allows, in fetches,
  * queries, streams, webhooks, directory entries, error messages and logs. Alice is the presentity;
  * each container has a watcher: Carol (personal), Bob (team), Dave (company), a key acting as
  * nobody (public), Mallory (blocked).

@@ -57,7 +57,7 @@ export function defaultNodeId(): string {
 /**
  * Redis mode: BullMQ queue, Redis store, sorted-set boundaries, pub/sub change bus.
  *
- * Why any number of workers on any number of nodes converge (DESIGN.md invariant 1), without
+ * Why any number of workers on any number of nodes converge (docs/architecture.md invariant 1), without
  * per-person serialization of the queue:
  * - every applied signal bumps the person's register revision `rev` in the same atomic script that
  *   writes the register, so a revision names exactly one content of the registers;

@@ -15,7 +15,7 @@ export interface BullQueueOptions {
   /**
    * BullMQ lock of an active job, renewed every half of it; a worker that dies loses it after
    * this long (default 2.5 s). Together with `stalledIntervalMs` it bounds how long a batch held
-   * by a dead node waits: lock + one stalled check, about 3.5 s (DESIGN.md invariant 8).
+   * by a dead node waits: lock + one stalled check, about 3.5 s (docs/architecture.md invariant 8).
    */
   lockDurationMs?: number;
   /** How often the workers look for jobs whose lock expired (default 1 s; one check runs per interval cluster-wide). */
@@ -62,7 +62,7 @@ const ATTEMPTS = 1_000_000;
  *
  * Enqueue is a group commit: calls made while a write is in flight are merged into the next
  * addBulk, so many small API requests still become few jobs, and each caller is answered only
- * after its signals are in Redis (DESIGN.md invariant 3). The queue's connection has no offline
+ * after its signals are in Redis (docs/architecture.md invariant 3). The queue's connection has no offline
  * queue, so while Redis is away enqueue fails at once with HUB_ERR_UNAVAILABLE.
  *
  * Ordering across workers is NOT relied upon (BullMQ is FIFO in start order only; retries and

@@ -1,6 +1,6 @@
 /**
  * Lua scripts of the Redis store. Each runs atomically in Redis, so the stale/duplicate judgement,
- * the publication stamp and the revision bump of a signal form one step (DESIGN.md invariant 2),
+ * the publication stamp and the revision bump of a signal form one step (docs/architecture.md invariant 2),
  * and so does the compare-and-set of a presence. Scripts call TIME: Redis 7 replicates scripts by
  * effects, so a non-deterministic command is allowed.
  */
