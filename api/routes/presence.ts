@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { scorer } from '../../core/model/confidence.ts';
 import { presenceViewSchema } from '../../core/model/presence.ts';
 import { HubError } from '../../core/errors.ts';
 import { watcherView } from '../../core/watch/watchers.ts';
@@ -9,7 +10,8 @@ import { watcherOf } from '../auth.ts';
 
 const personParam = z.object({ person: z.string().min(1).max(128) });
 
-export function presenceRoutes({ hub }: RouteContext) {
+export function presenceRoutes({ hub, loaded, clock }: RouteContext) {
+  const score = scorer(loaded.config.confidence, () => clock.now());
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
@@ -22,7 +24,7 @@ export function presenceRoutes({ hub }: RouteContext) {
         const dir = hub.directory;
         if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });
         const [p] = await hub.presence([req.params.person]);
-        return watcherView(dir, watcherOf(req.principal!), p!);
+        return watcherView(dir, watcherOf(req.principal!), p!, score);
       },
     );
     r.post(
@@ -40,7 +42,7 @@ export function presenceRoutes({ hub }: RouteContext) {
         const known = req.body.people.filter((p) => dir.has(p));
         const unknown = req.body.people.filter((p) => !dir.has(p));
         const w = watcherOf(req.principal!);
-        const presence = (await hub.presence(known)).map((p) => watcherView(dir, w, p));
+        const presence = (await hub.presence(known)).map((p) => watcherView(dir, w, p, score));
         return { presence, unknown };
       },
     );

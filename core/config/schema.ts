@@ -3,6 +3,7 @@ import { durationSchema } from '../model/duration.ts';
 import { personIdSchema, personSchema } from '../model/person.ts';
 import { rulesConfigSchema } from '../rules/rules-config.ts';
 import { routingConfigSchema } from '../route/route-config.ts';
+import { confidenceConfigSchema } from '../model/confidence.ts';
 
 export const ROLES = ['admin', 'publisher', 'watcher'] as const;
 export type Role = (typeof ROLES)[number];
@@ -77,6 +78,8 @@ export const hubConfigSchema = z.strictObject({
   rules: rulesConfigSchema.optional(),
   /** Routing rules and address schemes (docs/routing.md); absent: the defaults. */
   routing: routingConfigSchema.optional(),
+  /** Confidence weights per evidence (docs/confidence.md); absent: the defaults. */
+  confidence: confidenceConfigSchema.optional(),
   webhooks: z
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),

@@ -28,6 +28,7 @@ export function draftOf(person: string, j: Judgement): PresenceDraft {
   if (j.machineState !== undefined) d.machineState = j.machineState;
   if (j.lastActive !== undefined) d.lastActive = j.lastActive;
   if (j.decidedBy !== undefined) d.decidedBy = j.decidedBy;
+  if (j.decidedCategory !== undefined) d.decidedCategory = j.decidedCategory;
   return d;
 }
 

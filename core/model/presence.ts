@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { EVIDENCE, type Scorer } from './confidence.ts';
+import type { Category } from './signal.ts';
 import { AVAILABILITY_CLASSES, CLASS_LABEL, CLASS_MIDPOINT, MACHINE_STATES, type AvailabilityClass, type MachineState } from './availability.ts';
 
 export interface PresenceActivity {
@@ -19,6 +21,8 @@ export interface Presence {
    * it so that it never writes a system's own state back into that system (docs/architecture.md invariant 4).
    */
   readonly decidedBy?: string;
+  /** The category of the deciding register: the kind of evidence (never shown; confidence is). */
+  readonly decidedCategory?: Category;
   /** When the view-relevant part last changed. */
   readonly since: number;
   /** Increases with every change of the person's presence (internal: watchers see `views`). */
@@ -57,6 +61,10 @@ export const presenceViewSchema = z.object({
   lastActive: z.string().optional(),
   since: z.string(),
   version: z.number().int(),
+  /** Personal and team views only, on fetch and query: how sure the hub is, 0..1 (docs/confidence.md). */
+  confidence: z.number().min(0).max(1).optional(),
+  /** Personal and team views only: the kind of evidence that decided. */
+  evidence: z.enum(EVIDENCE).optional(),
 });
 export type PresenceView = z.infer<typeof presenceViewSchema>;
 
@@ -82,7 +90,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * What a watcher in `container` may see (docs/architecture.md "Views by container"). A blocked watcher sees an
  * offline person that never signed in, indistinguishable from a real one.
  */
-export function viewFor(p: Presence, container: Container, baselineSince: number): PresenceView {
+export function viewFor(p: Presence, container: Container, baselineSince: number, score?: Scorer): PresenceView {
   switch (container) {
     case 'personal':
     case 'team': {
@@ -97,6 +105,7 @@ export function viewFor(p: Presence, container: Container, baselineSince: number
       };
       if (p.machineState !== undefined) v.machineState = p.machineState;
       if (p.lastActive !== undefined) v.lastActive = iso(p.lastActive);
+      if (score !== undefined) Object.assign(v, score(p));
       return v;
     }
     case 'company':

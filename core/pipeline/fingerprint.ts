@@ -8,7 +8,7 @@ import type { PresenceDraft } from './ports.ts';
  * deciding source, which publishers need even when no watcher sees a difference.
  */
 export function fingerprint(d: PresenceDraft): string {
-  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null, d.decidedBy ?? null]);
+  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null, d.decidedBy ?? null, d.decidedCategory ?? null]);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from '../model/availability.ts';
 import type { PresenceActivity } from '../model/presence.ts';
 import type { Register } from '../model/register.ts';
-import { registerKey } from '../model/signal.ts';
+import { registerKey, type Category } from '../model/signal.ts';
 import { activityText, effectiveAvailability, type Rules } from './rules-config.ts';
 
 export type Verdict =
@@ -50,6 +50,8 @@ export interface Judgement {
   readonly lastActive?: number;
   /** The source of the register that decided the availability. */
   readonly decidedBy?: string;
+  /** The category of that register (what kind of evidence decided: core/model/confidence.ts). */
+  readonly decidedCategory?: Category;
   /** The next instant at which the result can change without a new signal. */
   readonly nextBoundary?: number;
   readonly explanation: Explanation;
@@ -248,7 +250,7 @@ export function aggregate(registers: readonly Register[], now: number, rules: Ru
     class: cls,
     activity,
     ...(machine !== undefined ? { machineState: machine.machineState! } : {}),
-    ...(decider !== undefined ? { lastActive: decider.r.publishedAt, decidedBy: decider.r.source } : {}),
+    ...(decider !== undefined ? { lastActive: decider.r.publishedAt, decidedBy: decider.r.source, decidedCategory: decider.r.category } : {}),
     ...(next !== undefined ? { nextBoundary: next } : {}),
     explanation: {
       registers: ordered,

@@ -1,4 +1,5 @@
 import type { Directory } from '../directory/directory.ts';
+import type { Scorer } from '../model/confidence.ts';
 import { viewFor, type Container, type Presence, type PresenceView } from '../model/presence.ts';
 
 /** The part of a view that tells whether a watcher must be told (version and since excluded). */
@@ -16,8 +17,9 @@ export function containerOf(dir: Directory, w: WatcherIdentity, presentity: stri
   return w.all ? 'personal' : dir.containerFor(w.person, presentity);
 }
 
-export function watcherView(dir: Directory, w: WatcherIdentity, p: Presence): PresenceView {
-  return viewFor(p, containerOf(dir, w, p.person), dir.loadedAt);
+/** `score`: add confidence and evidence to a full view (fetch and query; core/model/confidence.ts). */
+export function watcherView(dir: Directory, w: WatcherIdentity, p: Presence, score?: Scorer): PresenceView {
+  return viewFor(p, containerOf(dir, w, p.person), dir.loadedAt, score);
 }
 
 /**
