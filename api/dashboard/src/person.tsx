@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, enc, isAdmin, type Entry, type View, type Who } from './api.ts';
+import { api, canExplain, enc, type Entry, type View, type Who } from './api.ts';
 import { useStore } from './hooks.ts';
 import { activityText, duration, fmtTime, Indicator } from './presence.tsx';
 import type { PresenceStore } from './store.ts';
@@ -38,7 +38,7 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
   const [fetched, setFetched] = useState<View | undefined>();
   // The live view from the stream; until it has arrived, the one fetched once.
   const view = store.views.get(id) ?? fetched;
-  const admin = isAdmin(who);
+  const admin = canExplain(who);
 
   useEffect(() => {
     api<Entry>(`/v1/people/${enc(id)}`).then(setEntry, (e: Error) => setError(e.message));
