@@ -210,9 +210,33 @@ describe('dashboard end to end (chromium)', () => {
     expect(cfg).not.toContain(TEAM_ENV.ADMIN_KEY);
     await page.click('[data-connector=corp-ldap] >> text=Test connection');
     await page.waitForSelector('[data-connector=corp-ldap] .test.failed');
+    // Disabling asks first and says how long it lasts; dismissing changes nothing.
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await page.click('[data-connector=corp-ldap] >> text=Disable');
+    await expect.poll(() => dialogs.length).toBe(1);
+    expect(dialogs).toEqual([expect.stringMatching(/^Disable corp-ldap on every node\? It stays off until it is enabled again \(across restarts in Redis mode or with dataDir; otherwise until the hub restarts\)/)]);
+    expect(hub.hub.disabled.has('corp-ldap')).toBe(false);
+    page.once('dialog', (d) => void d.accept());
     await page.click('[data-connector=corp-ldap] >> text=Disable');
     await page.waitForFunction(() => document.querySelector('[data-connector=corp-ldap] .state')?.textContent === 'disabled');
     expect(hub.hub.disabled.has('corp-ldap')).toBe(true);
+    // Disabled on purpose is not a fault: not the error colour.
+    const colours = await page.$eval('[data-connector=corp-ldap] .state', (el) => {
+      const probe = (v: string): string => {
+        const p = document.body.appendChild(document.createElement('span'));
+        p.style.color = `var(${v})`;
+        const c = getComputedStyle(p).color;
+        p.remove();
+        return c;
+      };
+      return { state: getComputedStyle(el).color, muted: probe('--muted'), busy: probe('--busy') };
+    });
+    expect(colours.state).toBe(colours.muted);
+    expect(colours.state).not.toBe(colours.busy);
     await page.screenshot({ path: `${ART}/dashboard-admin.png`, fullPage: true });
   });
 

@@ -64,6 +64,8 @@ export function Admin() {
     setTests((t) => ({ ...t, [id]: r }));
   };
   const toggle = async (c: Connector): Promise<void> => {
+    // Disabling stops a feed for everyone: ask first, and say how long it lasts.
+    if (c.enabled && !confirm(`Disable ${c.id} on every node? It stays off until it is enabled again (across restarts in Redis mode or with dataDir; otherwise until the hub restarts).`)) return;
     await api(`/v1/connectors/${enc(c.id)}/${c.enabled ? 'disable' : 'enable'}`, { method: 'POST' }).catch((e: Error) => setError(e.message));
     refresh();
   };
@@ -95,7 +97,7 @@ export function Admin() {
                     <br />
                     <span class="sub">{c.kind}</span>
                   </td>
-                  <td class={`state state-${c.state}`}>{c.enabled ? c.state : 'disabled'}</td>
+                  <td class={`state state-${c.enabled ? c.state : 'disabled'}`}>{c.enabled ? c.state : 'disabled'}</td>
                   <td>{fmtTime(c.lastSuccess)}</td>
                   <td class="error">{c.lastError === null ? '—' : <><code>{c.lastError.code}</code> {c.lastError.message} <span class="sub">({fmtTime(c.lastError.at)})</span></>}</td>
                   <td>{Object.entries(c.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}</td>
