@@ -95,7 +95,14 @@ async function build(deps: AppDeps) {
 
   // Every route must declare who may call it: a route without a rule is a bug, refused at start.
   app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs') || route.config?.access !== undefined) return;
+    if (route.url.startsWith('/docs')) return;
+    const access = route.config?.access;
+    if (access !== undefined) {
+      // The OpenAPI document says who may call each operation.
+      const who = access === 'public' ? 'no key needed' : access.length === 0 ? 'any valid key' : `roles: ${access.join(', ')}`;
+      if (route.schema !== undefined && route.schema.hide !== true) route.schema = { ...route.schema, description: [route.schema.description, `Access: ${who}.`].filter(Boolean).join('\n\n') };
+      return;
+    }
     throw new Error(`route ${route.method} ${route.url} has no access rule`);
   });
 

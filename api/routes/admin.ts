@@ -51,7 +51,7 @@ export function adminRoutes({ hub }: RouteContext) {
 
     r.get(
       '/v1/presence/:person/explain',
-      { config: { access: ['admin'] }, schema: { summary: 'The registers seen, which were dropped and why, which rule decided', params: personParam } },
+      { config: { access: ['admin', 'helpdesk'] }, schema: { summary: 'The registers seen, which were dropped and why, which rule decided', params: personParam } },
       async (req) => {
         const dir = hub.directory;
         if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });

@@ -79,7 +79,7 @@ export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { time
     r.get(
       '/v1/presence/:person/timeline',
       {
-        config: { access: ['admin'] },
+        config: { access: ['admin', 'helpdesk'] },
         schema: {
           summary: 'The last presence changes and signals of a person, newest first (bounded per person, kept in the store)',
           params: z.object({ person: z.string().min(1).max(128) }),

@@ -38,7 +38,7 @@ export function peopleRoutes({ hub }: RouteContext) {
     r.get(
       '/v1/people',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'Directory entries and identities',
           querystring: z.object({ q: z.string().max(256).optional(), team: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(100_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
@@ -81,7 +81,7 @@ export function peopleRoutes({ hub }: RouteContext) {
     );
     r.get(
       '/v1/people/:person',
-      { config: { access: ['watcher', 'admin'] }, schema: { summary: 'One directory entry', params: z.object({ person: z.string().min(1).max(128) }), response: { 200: entrySchema } } },
+      { config: { access: ['watcher', 'helpdesk', 'admin'] }, schema: { summary: 'One directory entry', params: z.object({ person: z.string().min(1).max(128) }), response: { 200: entrySchema } } },
       async (req) => {
         const dir = hub.directory;
         const p = dir.person(req.params.person);

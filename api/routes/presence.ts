@@ -17,7 +17,7 @@ export function presenceRoutes({ hub, loaded, clock }: RouteContext) {
     r.get(
       '/v1/presence/:person',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: { summary: "The caller's view of one person", params: personParam, response: { 200: presenceViewSchema } },
       },
       async (req) => {
@@ -30,7 +30,7 @@ export function presenceRoutes({ hub, loaded, clock }: RouteContext) {
     r.post(
       '/v1/presence/query',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'Many views at once',
           body: z.strictObject({ people: z.array(z.string().min(1).max(128)).min(1).max(10_000) }),

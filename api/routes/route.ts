@@ -31,7 +31,7 @@ export function routeRoutes({ hub, loaded }: RouteContext) {
     r.get(
       '/v1/route/:person',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'The ordered ways to reach a person now, with addresses and a reason',
           params: personParam,
@@ -48,7 +48,7 @@ export function routeRoutes({ hub, loaded }: RouteContext) {
     r.post(
       '/v1/route/query',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'Routes for many people at once',
           body: z.strictObject({ people: z.array(z.string().min(1).max(128)).min(1).max(10_000), medium }),

@@ -24,7 +24,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/v1/stream',
       {
-        config: { access: ['watcher', 'admin'] },
+        config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'Server-Sent Events of presence changes',
           description: 'A `presence` event per change of a watched person, the current view first; without `people`, everyone the key may see.',

@@ -156,3 +156,29 @@ describe('domino-calendar acceptance (issue 18), Domino REST API', () => {
     expect(JSON.stringify(await health())).toMatch(/"resyncs":1\b/);
   });
 });
+
+describe('domino-calendar acceptance (issue 18), Domino Access Services', () => {
+  it('free/busy: busy at 10:00:00, back at 10:30:00, no subject; a name DAS cannot find is on the directory report', async () => {
+    sim = new DominoSimulator(ACCOUNT);
+    await sim.start();
+    sim.addPerson(['alice@corp.example'], { entries: [{ start: '2026-11-23T10:00:00Z', duration: 'PT30M', title: 'Sprint review' }] });
+    sim.addPerson(['cn=erin example/o=corp'], { entries: [] });
+    const clock = new ManualClock(at('09:55:00'));
+    t = await hubWith(clock, { api: 'das' });
+    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    const busytime = (): number => sim!.requests.filter((r) => r.path === '/api/freebusy/busytime' && r.status === 200).length;
+    await until('two polls', () => busytime() >= 4);
+    await t.settle();
+    await tick(clock, at('09:59:59'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    await tick(clock, at('10:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting', text: 'In a meeting' } });
+    await tick(clock, at('10:30:00'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
+    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
+    expect(mine.skipped).toEqual(expect.arrayContaining([{ entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/not found \(HTTP 400\)/) }]));
+    expect(mine.skipped.map((s: { entry: string }) => s.entry)).not.toContain('domino:cn=erin example/o=corp');
+    expect(await health()).toMatchObject({ state: 'running' });
+  });
+});

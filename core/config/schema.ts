@@ -5,7 +5,8 @@ import { rulesConfigSchema } from '../rules/rules-config.ts';
 import { routingConfigSchema } from '../route/route-config.ts';
 import { confidenceConfigSchema } from '../model/confidence.ts';
 
-export const ROLES = ['admin', 'publisher', 'watcher'] as const;
+// `helpdesk` reads presence, explanations and timelines of everyone; it configures and writes nothing.
+export const ROLES = ['admin', 'publisher', 'watcher', 'helpdesk'] as const;
 export type Role = (typeof ROLES)[number];
 
 const secretRef = z.string().min(1);

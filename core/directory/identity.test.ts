@@ -13,6 +13,8 @@ describe('normalizeIdentity', () => {
     ['tel:+1 (555) 010-1;ext=2', 'tel:2'],
     ['tel:+1 555 0100 x2003', 'tel:2003'],
     ['tel:x2003', 'tel:2003'],
+    // Notes canonical names compare case-insensitively; spaces around '/' and '=' are not part of them.
+    ['domino:CN=Alice Example / OU=Sales/O = Corp', 'domino:cn=alice example/ou=sales/o=corp'],
     ['tel:555.100.0109', 'tel:5551000109'],
     ['tel:2001', 'tel:2001'],
     ['MAILTO:Alice@Corp.Example', 'mailto:alice@corp.example'],

@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { launchChromium } from '../support/chromium.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
 const LDAP_PW = 'ldap-bind-password-0099';
 const ENV = { ...TEAM_ENV, LDAP_PW };
 // A directory connector pointed at a closed loopback port: it fails, and the console must say why.
 const CONFIG = teamConfig({
+  ...withHelpdesk(),
   connectors: [{ id: 'corp-ldap', kind: 'ldap-directory', url: 'ldap://127.0.0.1:1', bindDn: 'cn=hub,dc=corp', bindPassword: '${LDAP_PW}', baseDn: 'dc=corp' }],
 });
 
@@ -148,6 +149,34 @@ describe('dashboard end to end (chromium)', () => {
     await page.waitForSelector('.timeline li.signal');
     expect(await page.textContent('.timeline')).toContain('in-a-call');
     await page.screenshot({ path: `${ART}/dashboard-person-admin.png`, fullPage: true });
+  });
+
+  it('a helpdesk key sees the explanation and timeline of anyone, and cannot reach configuration', async () => {
+    const page = await signIn(TEAM_ENV.HELPDESK_KEY);
+    await expect(page.locator('nav >> text=Admin').count()).resolves.toBe(0);
+    await page.goto(`${url}/person/bob`);
+    await page.waitForSelector('.explain .rule');
+    expect(await page.textContent('.explain')).toContain('webhook / desk');
+    await page.waitForSelector('.timeline li.signal');
+    // The page's own session may not read the configuration or switch a connector.
+    const statuses = await page.evaluate(async () => [(await fetch('/v1/config')).status, (await fetch('/v1/connectors')).status, (await fetch('/v1/connectors/corp-ldap/disable', { method: 'POST' })).status]);
+    expect(statuses).toEqual([403, 403, 403]);
+    await page.screenshot({ path: `${ART}/dashboard-person-helpdesk.png`, fullPage: true });
+  });
+
+  it('a watcher opening /admin is told why; an unknown person gets a page with a way back', async () => {
+    const page = await signIn(TEAM_ENV.BOB_KEY);
+    await page.goto(`${url}/admin`);
+    await page.waitForSelector('#no-admin');
+    expect(await page.textContent('main')).toContain('You are signed in as bob (watcher)');
+    expect(await page.locator('.rows').count()).toBe(0); // not silently the board
+    await page.goto(`${url}/person/nobody-here`);
+    await page.waitForSelector('#person-missing');
+    expect(await page.textContent('#person-missing')).toBe('Person not found');
+    expect(await page.textContent('main')).toContain('No one in the directory has the id nobody-here');
+    await page.click('main >> text=Back to the board');
+    await page.waitForSelector('[data-person=bob]');
+    expect(page.url()).toBe(`${url}/`);
   });
 
   it("the connector list shows a failing connector's error; secrets are masked", async () => {

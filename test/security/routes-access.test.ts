@@ -7,7 +7,7 @@ import { ManualClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { buildApp } from '../../api/app.ts';
 import { dashboard } from '../../api/dashboard/plugin.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 import { liveRoutes } from '../support/routes.ts';
 
 /**
@@ -15,9 +15,12 @@ import { liveRoutes } from '../support/routes.ts';
  * a route added without a line here fails this test, and so does a line for a route that is gone.
  * `public`: no key needed; `any`: any valid key; else the roles allowed.
  */
-type Rule = 'public' | 'any' | readonly ('admin' | 'publisher' | 'watcher')[];
-const W = ['watcher', 'admin'] as const;
+type Rule = 'public' | 'any' | readonly ('admin' | 'publisher' | 'watcher' | 'helpdesk')[];
+/** Reads of presence and the directory: watchers (their container), the helpdesk and admins (everyone). */
+const W = ['watcher', 'helpdesk', 'admin'] as const;
 const A = ['admin'] as const;
+/** Why a person shows what they show: admins and the helpdesk, never a watcher. */
+const H = ['admin', 'helpdesk'] as const;
 const EXPECTED: Record<string, Rule> = {
   // The dashboard page (static files; every datum it shows comes through the calls below).
   'GET /': 'public',
@@ -33,8 +36,8 @@ const EXPECTED: Record<string, Rule> = {
   'HEAD /v1/config': A,
   'POST /v1/connectors/:id/enable': A,
   'POST /v1/connectors/:id/disable': A,
-  'GET /v1/presence/:person/timeline': A,
-  'HEAD /v1/presence/:person/timeline': A,
+  'GET /v1/presence/:person/timeline': H,
+  'HEAD /v1/presence/:person/timeline': H,
   'GET /healthz': 'public',
   'HEAD /healthz': 'public',
   'GET /readyz': 'any',
@@ -66,12 +69,13 @@ const EXPECTED: Record<string, Rule> = {
   'GET /v1/route/:person': W,
   'HEAD /v1/route/:person': W,
   'POST /v1/route/query': W,
-  'GET /v1/presence/:person/explain': A,
-  'HEAD /v1/presence/:person/explain': A,
+  'GET /v1/presence/:person/explain': H,
+  'HEAD /v1/presence/:person/explain': H,
   'GET /v1/people': W,
   'HEAD /v1/people': W,
   'GET /v1/people/:person': W,
-  'PUT /v1/people/:person/relationships': W,
+  // A write: the person themself (a watcher) or an admin; never the helpdesk.
+  'PUT /v1/people/:person/relationships': ['watcher', 'admin'],
   'HEAD /v1/people/:person': W,
   'POST /v1/webhooks': A,
   'GET /v1/webhooks': A,
@@ -90,7 +94,7 @@ const EXPECTED: Record<string, Rule> = {
 };
 
 /** One key per role; each acts as a person where the role watches. */
-const ROLE_KEYS = { admin: TEAM_ENV.ADMIN_KEY, publisher: TEAM_ENV.PUB_KEY, watcher: TEAM_ENV.BOB_KEY } as const;
+const ROLE_KEYS = { admin: TEAM_ENV.ADMIN_KEY, publisher: TEAM_ENV.PUB_KEY, watcher: TEAM_ENV.BOB_KEY, helpdesk: TEAM_ENV.HELPDESK_KEY } as const;
 const ROLES = Object.keys(ROLE_KEYS) as (keyof typeof ROLE_KEYS)[];
 
 /** A concrete URL for a route pattern, chosen so that an allowed call is answered quickly (no open stream). */
@@ -112,7 +116,7 @@ let t: TestHub;
 let routes: string[];
 beforeAll(async () => {
   // Composed as api/server.ts composes it: the API plus the dashboard.
-  t = await testHub({ config: teamConfig({ server: { rateLimit: 0, authFailureLimit: 0 } }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')), plugins: (ctx) => [dashboard(ctx)] });
+  t = await testHub({ config: teamConfig({ server: { rateLimit: 0, authFailureLimit: 0 }, ...withHelpdesk() }), env: TEAM_ENV, clock: new ManualClock(Date.parse('2026-11-22T09:00:00Z')), plugins: (ctx) => [dashboard(ctx)] });
   routes = liveRoutes(t.app);
 });
 afterAll(async () => t.close());
@@ -158,6 +162,24 @@ describe('rules beyond the role', () => {
     // A key that acts as nobody edits nobody's lists.
     const pub = await t.app.inject({ method: 'PUT', url: '/v1/people/alice/relationships', headers: auth(TEAM_ENV.PUBLIC_KEY), payload: {} });
     expect(pub.statusCode).toBe(403);
+  });
+});
+
+describe('the helpdesk role', () => {
+  it("sees everyone's presence with its activity and why, and the OpenAPI document says who may call what", async () => {
+    const signal = { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'busy', activity: { token: 'in-a-meeting', text: 'Budget review' } };
+    expect((await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: signal })).statusCode).toBe(202);
+    await t.settle();
+    const view = await t.app.inject({ method: 'GET', url: '/v1/presence/alice', headers: auth(TEAM_ENV.HELPDESK_KEY) });
+    expect(view.json()).toMatchObject({ person: 'alice', class: 'busy', activity: { text: 'Budget review' } });
+    const explain = await t.app.inject({ method: 'GET', url: '/v1/presence/alice/explain', headers: auth(TEAM_ENV.HELPDESK_KEY) });
+    expect(explain.json().registers).toEqual([expect.objectContaining({ source: 'webhook', endpoint: 'desk', decided: ['availability', 'activity'] })]);
+    // Its own signals it may not post: it writes nothing.
+    expect((await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.HELPDESK_KEY), payload: signal })).statusCode).toBe(403);
+    const openapi = t.app.swagger() as { paths: Record<string, Record<string, { description?: string }>> };
+    expect(openapi.paths['/v1/presence/{person}/explain']!.get!.description).toContain('Access: roles: admin, helpdesk.');
+    expect(openapi.paths['/v1/config']!.get!.description).toContain('Access: roles: admin.');
+    expect(openapi.paths['/healthz']!.get!.description).toContain('Access: no key needed.');
   });
 });
 

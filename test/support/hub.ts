@@ -103,6 +103,13 @@ export const TEAM_ENV = {
   DAVE_KEY: 'dave-secret-0005',
   MALLORY_KEY: 'mallory-secret-0006',
   PUBLIC_KEY: 'public-secret-0007',
+  HELPDESK_KEY: 'helpdesk-secret-0008',
 };
+
+/** The team's keys plus a helpdesk key (HELPDESK_KEY in TEAM_ENV), for the tests of that role. */
+export function withHelpdesk(): Pick<HubConfigInput, 'auth'> {
+  const keys = teamConfig().auth?.keys ?? [];
+  return { auth: { keys: [...keys, { name: 'helpdesk', secret: '${HELPDESK_KEY}', roles: ['helpdesk'] }] } };
+}
 
 export const auth = (key: string): { authorization: string } => ({ authorization: `Bearer ${key}` });

@@ -51,5 +51,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
 }
 
 export const isAdmin = (w: Who | undefined): boolean => w?.roles.includes('admin') === true;
+/** Who may see why a person shows what they show (explanation, timeline): admins and the helpdesk. */
+export const canExplain = (w: Who | undefined): boolean => isAdmin(w) || w?.roles.includes('helpdesk') === true;
 
 export const enc = encodeURIComponent;
