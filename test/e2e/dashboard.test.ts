@@ -139,6 +139,25 @@ describe('dashboard end to end (chromium)', () => {
     expect(page.url()).toBe(`${url}/person/bob`);
   });
 
+  it('search and filters survive a reload and Back from a person page', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.fill('#search', 'example');
+    await page.selectOption('#team', 'sales');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(page.url()).toBe(`${url}/?q=example&team=sales`);
+    await page.reload();
+    await page.waitForSelector('.link-live');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(await shown(page)).toEqual(['carol', 'dave']);
+    expect(await page.inputValue('#search')).toBe('example');
+    expect(await page.inputValue('#team')).toBe('sales');
+    await page.click('[data-person=carol]');
+    await page.waitForSelector('#person-name');
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(await shown(page)).toEqual(['carol', 'dave']);
+  });
+
   it('the admin sees the explanation and the timeline of a person', async () => {
     const page = await signIn(TEAM_ENV.ADMIN_KEY);
     await page.goto(`${url}/person/bob`);
