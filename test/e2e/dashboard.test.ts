@@ -139,6 +139,25 @@ describe('dashboard end to end (chromium)', () => {
     expect(page.url()).toBe(`${url}/person/bob`);
   });
 
+  it('search and filters survive a reload and Back from a person page', async () => {
+    const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.fill('#search', 'example');
+    await page.selectOption('#team', 'sales');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(page.url()).toBe(`${url}/?q=example&team=sales`);
+    await page.reload();
+    await page.waitForSelector('.link-live');
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(await shown(page)).toEqual(['carol', 'dave']);
+    expect(await page.inputValue('#search')).toBe('example');
+    expect(await page.inputValue('#team')).toBe('sales');
+    await page.click('[data-person=carol]');
+    await page.waitForSelector('#person-name');
+    await page.goBack();
+    await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    expect(await shown(page)).toEqual(['carol', 'dave']);
+  });
+
   it('the admin sees the explanation and the timeline of a person', async () => {
     const page = await signIn(TEAM_ENV.ADMIN_KEY);
     await page.goto(`${url}/person/bob`);
@@ -162,6 +181,21 @@ describe('dashboard end to end (chromium)', () => {
     const statuses = await page.evaluate(async () => [(await fetch('/v1/config')).status, (await fetch('/v1/connectors')).status, (await fetch('/v1/connectors/corp-ldap/disable', { method: 'POST' })).status]);
     expect(statuses).toEqual([403, 403, 403]);
     await page.screenshot({ path: `${ART}/dashboard-person-helpdesk.png`, fullPage: true });
+  });
+
+  it('a watcher opening /admin is told why; an unknown person gets a page with a way back', async () => {
+    const page = await signIn(TEAM_ENV.BOB_KEY);
+    await page.goto(`${url}/admin`);
+    await page.waitForSelector('#no-admin');
+    expect(await page.textContent('main')).toContain('You are signed in as bob (watcher)');
+    expect(await page.locator('.rows').count()).toBe(0); // not silently the board
+    await page.goto(`${url}/person/nobody-here`);
+    await page.waitForSelector('#person-missing');
+    expect(await page.textContent('#person-missing')).toBe('Person not found');
+    expect(await page.textContent('main')).toContain('No one in the directory has the id nobody-here');
+    await page.click('main >> text=Back to the board');
+    await page.waitForSelector('[data-person=bob]');
+    expect(page.url()).toBe(`${url}/`);
   });
 
   it("the connector list shows a failing connector's error; secrets are masked", async () => {

@@ -10,9 +10,20 @@ const OVERSCAN = 6;
 /** The helpdesk board: search, filters, per-team counts and a virtualized list of people. */
 export function Board({ store, now }: { store: PresenceStore; now: number }) {
   const rev = useStore(store);
-  const [q, setQ] = useState('');
-  const [team, setTeam] = useState('');
-  const [cls, setCls] = useState<AvailabilityClass | ''>('');
+  // Search and filters live in the URL: Back, reload and a shared link keep them.
+  const [initial] = useState(() => new URLSearchParams(location.search));
+  const [q, setQ] = useState(initial.get('q') ?? '');
+  const [team, setTeam] = useState(initial.get('team') ?? '');
+  const [cls, setCls] = useState<AvailabilityClass | ''>(CLASS_NAMES.find((c) => c === initial.get('status')) ?? '');
+  useEffect(() => {
+    if (location.pathname !== '/') return;
+    const p = new URLSearchParams();
+    if (q !== '') p.set('q', q);
+    if (team !== '') p.set('team', team);
+    if (cls !== '') p.set('status', cls);
+    const search = p.size === 0 ? '' : `?${p.toString()}`;
+    if (search !== location.search) history.replaceState(null, '', `/${search}`);
+  }, [q, team, cls]);
   const people = store.people;
   const views = store.views;
 

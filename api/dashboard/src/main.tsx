@@ -37,7 +37,8 @@ function SignIn({ onIn }: { onIn: (w: Who) => void }) {
 
 function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
   const path = usePath();
-  const now = useNow(10_000);
+  // Every second: time in state is shown to the second during its first minute.
+  const now = useNow(1000);
   const [store] = useState(() => new PresenceStore({ flushMs: 150, onSignedOut: onOut }));
   useStore(store);
   useEffect(() => {
@@ -90,8 +91,21 @@ function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
       <main id="main" tabIndex={-1}>
         {person !== null ? (
           <Person id={decodeURIComponent(person[1]!)} who={who} store={store} now={now} />
-        ) : path === '/admin' && isAdmin(who) ? (
-          <Admin />
+        ) : path === '/admin' ? (
+          isAdmin(who) ? (
+            <Admin />
+          ) : (
+            <section class="card" aria-labelledby="no-admin">
+              <h2 id="no-admin">The admin console needs an admin key</h2>
+              <p>
+                You are signed in as <b>{who.name}</b> ({who.roles.join(', ')}). Sign out and sign in with an admin key to see connectors and
+                configuration.
+              </p>
+              <p>
+                <a href="/">← Back to the board</a>
+              </p>
+            </section>
+          )
         ) : (
           <Board store={store} now={now} />
         )}

@@ -32,7 +32,7 @@ interface TimelineEntry {
 export function Person({ id, who, store, now }: { id: string; who: Who; store: PresenceStore; now: number }) {
   useStore(store);
   const [entry, setEntry] = useState<Entry | undefined>();
-  const [error, setError] = useState('');
+  const [error, setError] = useState<{ status?: number; message: string } | undefined>();
   const [explain, setExplain] = useState<Explain | undefined>();
   const [timeline, setTimeline] = useState<TimelineEntry[]>([]);
   const [fetched, setFetched] = useState<View | undefined>();
@@ -41,7 +41,8 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
   const admin = canExplain(who);
 
   useEffect(() => {
-    api<Entry>(`/v1/people/${enc(id)}`).then(setEntry, (e: Error) => setError(e.message));
+    setError(undefined);
+    api<Entry>(`/v1/people/${enc(id)}`).then(setEntry, (e: Error & { status?: number }) => setError({ ...(e.status !== undefined ? { status: e.status } : {}), message: e.message }));
     api<View>(`/v1/presence/${enc(id)}`).then(setFetched, () => undefined);
   }, [id]);
   // The explanation and timeline follow the live view: fetched again at each new version.
@@ -51,7 +52,25 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
     api<{ entries: TimelineEntry[] }>(`/v1/presence/${enc(id)}/timeline`).then((t) => setTimeline(t.entries), () => undefined);
   }, [id, admin, view?.version]);
 
-  if (error !== '') return <p role="alert">{error}</p>;
+  if (error !== undefined) {
+    return (
+      <section class="person not-found" aria-labelledby="person-missing">
+        <h2 id="person-missing">{error.status === 404 ? 'Person not found' : 'This person cannot be shown'}</h2>
+        <p>
+          {error.status === 404 ? (
+            <>
+              No one in the directory has the id <code>{id}</code>. They may have left, or the link is mistyped.
+            </>
+          ) : (
+            <>The hub did not answer ({error.message}). The page will show the person once it does; try again in a moment.</>
+          )}
+        </p>
+        <p>
+          <a href="/">← Back to the board</a>
+        </p>
+      </section>
+    );
+  }
   return (
     <section class="person" aria-labelledby="person-name">
       <p>

@@ -48,7 +48,8 @@ export class PresenceStore {
 
   private async loadPeople(): Promise<void> {
     const { people } = await api<{ people: Entry[] }>('/v1/people?limit=100000');
-    people.sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id));
+    // Natural order: "Anna Berg 494" before "Anna Berg 1014".
+    people.sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id, undefined, { numeric: true }));
     this.people = people;
     this.announce();
   }
