@@ -41,6 +41,8 @@ describe('confidence and evidence', () => {
     expect(idle).toMatchObject({ class: 'inactive', evidence: 'inferred-idle' });
     expect(fresh).toMatchObject({ class: 'available', evidence: 'user-set' });
     expect(fresh.confidence).toBeGreaterThan(idle.confidence);
+    // The documented formula: 0.95 * 0.5^(1/240) and 0.6 * 0.5^(1/30), rounded (docs/confidence.md).
+    expect([fresh.confidence, idle.confidence]).toEqual([0.95, 0.59]);
     expect(fresh.confidence).toBeGreaterThan(0.9);
     expect(idle.confidence).toBeGreaterThan(0);
     expect(idle.confidence).toBeLessThan(0.6);
