@@ -117,7 +117,9 @@ export class EwsSimulator {
     return [...this.subscriptions.values()];
   }
 
-  async start(): Promise<void> {
+  /** Listens on 127.0.0.1:`port` (0: a free port, see `url`). */
+  async start(port = 0): Promise<void> {
+    this.port = port;
     const server = createServer((req, res) => void this.handle(req, res));
     server.on('connection', (s) => {
       this.sockets.add(s);
