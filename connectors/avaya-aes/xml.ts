@@ -1,5 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_FRAME_BYTES } from './framing.ts';
+import { decodeEntities } from '../../core/util/xml-text.ts';
+
+export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
 /**
  * Safe XML for DMCC messages. Entity processing is off and any document type declaration is
@@ -89,19 +92,3 @@ export function elementNames(node: XmlNode | undefined): string[] {
   return Object.keys(node).filter((k) => !k.startsWith('#') && !k.startsWith('@_'));
 }
 
-const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (m, e: string) => {
-    if (e.startsWith('#')) {
-      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
-    }
-    return NAMED[e] ?? m;
-  });
-}
-
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
-}

@@ -1,4 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { decodeEntities } from '../../core/util/xml-text.ts';
+
+export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
 /**
  * Safe XML for bodies received from the network. Entity processing is off in fast-xml-parser and
@@ -85,19 +88,3 @@ export function elementNames(node: XmlNode | undefined): string[] {
   return Object.keys(node).filter((k) => !k.startsWith('#') && !k.startsWith('@_'));
 }
 
-const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (m, e: string) => {
-    if (e.startsWith('#')) {
-      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
-    }
-    return NAMED[e] ?? m;
-  });
-}
-
-export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
-}

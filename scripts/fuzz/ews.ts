@@ -5,6 +5,7 @@
  * (ews-javascript-api under the connector's transport). Each case must end as results or as a
  * classified HubError (HUB_ERR_EWS_*): never a crash, an unhandled rejection or a hang.
  */
+import { seededRandom } from '../../core/util/random.ts';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { systemClock } from '../../core/util/clock.ts';
@@ -12,17 +13,6 @@ import { isHubError } from '../../core/errors.ts';
 import { EwsClient } from '../../connectors/ews-calendar/client.ts';
 import { ewsCalendarConfigSchema } from '../../connectors/ews-calendar/config.ts';
 import { readFault } from '../../connectors/ews-calendar/transport.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fixture = (n: string): string => readFileSync(new URL(`../../connectors/ews-calendar/fixtures/${n}`, import.meta.url), 'utf8');
 const SEEDS = [fixture('get-user-availability.response.xml'), fixture('get-user-oof-settings.response.xml'), fixture('server-busy.fault.xml')];
@@ -52,7 +42,7 @@ function mutate(xml: string, r: () => number): string {
 }
 
 export async function fuzz(iterations: number, seed: number): Promise<{ cases: number; hubErrors: number }> {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   let answer = { status: 200, body: '' };
   const server = createServer((req, res) => {
     req.resume();

@@ -1,0 +1,21 @@
+/**
+ * XML character data, both ways, for the hand-written protocol readers (SIP bodies, DMCC): the five
+ * predefined entities and numeric character references of XML 1.0 section 4.1. Nothing else is
+ * expanded: the parsers refuse DTDs, so no other entity can be declared.
+ */
+const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-z]{2,4});/g, (m, e: string) => {
+    if (e.startsWith('#')) {
+      const cp = e[1] === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff) ? String.fromCodePoint(cp) : m;
+    }
+    return NAMED[e] ?? m;
+  });
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
+}
