@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_FRAME_BYTES } from './framing.ts';
-import { decodeEntities } from '../../core/util/xml-text.ts';
+import { decodeEntities, SAFE_XML_PARSER_OPTIONS } from '../../core/util/xml-text.ts';
 
 export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
@@ -22,21 +22,7 @@ export interface XmlNode {
 
 const MAX_DEPTH = 64;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  alwaysCreateTextNode: true,
-  textNodeName: '#text',
-  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-});
+const parser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
 
 function depthOk(text: string): boolean {
   // A cheap upper bound on nesting before the parser recurses: opening tags minus closing ones.

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeEntities } from '../../core/util/xml-text.ts';
+import { decodeEntities, SAFE_XML_PARSER_OPTIONS } from '../../core/util/xml-text.ts';
 
 export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
@@ -21,21 +21,7 @@ export interface XmlNode {
 
 export const MAX_XML_BYTES = 262_144;
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  alwaysCreateTextNode: true,
-  textNodeName: '#text',
-  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute,
-});
+const parser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
 
 export function parseXml(text: string, maxBytes = MAX_XML_BYTES): XmlNode {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError(`XML body larger than ${maxBytes} bytes`);

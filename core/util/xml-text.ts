@@ -19,3 +19,25 @@ export function decodeEntities(s: string): string {
 export function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&${({ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot', "'": 'apos' } as const)[c as '<']};`);
 }
+
+/**
+ * The one hardened configuration of fast-xml-parser for protocol readers: no entity processing (the
+ * text is decoded above, by hand), no declarations or processing instructions, every value a
+ * string, every element an array so that one and many read the same. Readers pass it to
+ * `new XMLParser(...)` and refuse DTDs before parsing.
+ */
+export const SAFE_XML_PARSER_OPTIONS = {
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  removeNSPrefix: true,
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  alwaysCreateTextNode: true,
+  textNodeName: '#text',
+  isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean): boolean => !isAttribute,
+} as const;
