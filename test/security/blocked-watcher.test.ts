@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
@@ -7,6 +5,7 @@ import { silentLogger } from '../../core/util/logger.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { sseClient } from '../support/sse.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 /**
  * Issue 13, findings 1, 2 and 3, byte for byte through the public API, in embedded and Redis mode
@@ -59,9 +58,9 @@ function suite(mode: 'embedded' | 'redis'): void {
     const nodes: Node[] = [];
     let a: Node;
     let b: Node;
-    let receiver: Server;
+    let receiver: WebhookReceiver;
     let hookUrl: string;
-    const deliveries = new Map<string, string[]>();
+    let deliveries: Map<string, string[]>;
     const streams = new Map<string, Stream>();
     const hookIds = new Map<string, string>();
     const prefix = freshPrefix('blocked');
@@ -83,17 +82,8 @@ function suite(mode: 'embedded' | 'redis'): void {
     const meeting = (text: string) => ({ person: 'alice', source: 'exchange', endpoint: 'cal', category: 'calendar', availability: 'busy', activity: { token: 'in-a-meeting', text }, from: new Date(now - 60_000).toISOString(), until: new Date(now + 3_600_000).toISOString() });
 
     beforeAll(async () => {
-      receiver = createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-        req.on('end', () => {
-          const name = (req.url ?? '/').slice(1);
-          deliveries.set(name, [...(deliveries.get(name) ?? []), body]);
-          res.writeHead(204).end();
-        });
-      });
-      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-      hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      receiver = await webhookReceiver();
+      ({ url: hookUrl, deliveries } = receiver);
       a = await node('node-a');
       b = mode === 'redis' ? await node('node-b') : a;
       for (const [name, people, watcher] of [['mallory-alice', 'alice', 'mallory'], ['mallory-erin', 'erin', 'mallory'], ['dave-alice', 'alice', 'dave']] as const) {
@@ -133,7 +123,7 @@ function suite(mode: 'embedded' | 'redis'): void {
         n.t.app.server.closeAllConnections();
         await n.t.close().catch(() => undefined);
       }
-      await new Promise((r) => receiver.close(r));
+      await receiver.close();
     });
 
     it('finding 1: the blocked watcher\'s stream (ids and data) is byte for byte the stream of someone who never signed in', () => {

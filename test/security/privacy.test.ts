@@ -1,11 +1,10 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Container } from '../../core/model/presence.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { capturingLogger, type CapturedLine } from '../support/log-capture.ts';
 import { sseClient } from '../support/sse.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
 /**
  * Invariant 5 (docs/architecture.md): a watcher never receives more than its container allows, in fetches,
@@ -47,9 +46,9 @@ function expectClean(c: Container, where: string, text: string): void {
 let t: TestHub;
 let base: string;
 let lines: CapturedLine[];
-let receiver: Server;
+let receiver: WebhookReceiver;
 let hookUrl: string;
-const deliveries = new Map<string, string[]>();
+let deliveries: Map<string, string[]>;
 
 async function get(path: string, key: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}${path}`, { headers: auth(key) });
@@ -65,23 +64,14 @@ beforeAll(async () => {
   lines = captured.lines;
   t = await testHub({ config: teamConfig({ server: { rateLimit: 0 } }), env: TEAM_ENV, clock: systemClock, log: captured.log });
   base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-    req.on('end', () => {
-      const name = (req.url ?? '/').slice(1);
-      deliveries.set(name, [...(deliveries.get(name) ?? []), body]);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await webhookReceiver();
+  ({ url: hookUrl, deliveries } = receiver);
 });
 afterAll(async () => {
   // Streams still open (a failed setup) would keep the server from closing.
   t.app.server.closeAllConnections();
   await t.close();
-  await new Promise((r) => receiver.close(r));
+  await receiver.close();
 });
 
 describe('each container sees only what it may', () => {

@@ -14,7 +14,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeerProcess } from './process.ts';
-import { freePort } from './slapd.ts';
+import { freePort } from '../ports.ts';
 
 export const PROSODY_INSTALL = 'apt-get install -y prosody';
 const PROSODY = '/usr/bin/prosody';
