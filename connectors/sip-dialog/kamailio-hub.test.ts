@@ -92,7 +92,9 @@ describe.each(['none', 'available'] as const)('sip-dialog through the hub agains
   it('the publication expiring mid-call (the phone vanished; Kamailio NOTIFYs an empty body) -> the prior state within 1 s of Kamailio noticing', async () => {
     const pub = phone.publication({ aor: LINE, event: 'dialog', contentType: 'application/dialog-info+xml', expires: 2 });
     await pub.publish(doc([dialog('confirmed')]));
-    await within(t, 'busy/on-the-phone', 1000);
+    // Set-up only (the 1 s bound for confirmed is asserted in the test above): the call must be seen
+    // before the 2 s publication runs out, whatever the machine's load.
+    await within(t, 'busy/on-the-phone', 1900);
     pub.close(); // no refresh, no removal: the publication expires in Kamailio
     // Expires 2 s, Kamailio sweeps expired publications every second (clean_period 1).
     await within(t, 'available/available', 2000 + 1000 + 1000);
