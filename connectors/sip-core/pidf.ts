@@ -15,6 +15,20 @@ export interface PidfTuple {
   readonly deviceId?: string;
   /** RPID elements some clients put in the tuple's status (pre-RFC 4479 style). */
   readonly activities: readonly string[];
+  /** RFC 4480 section 3.15: the usage state of the service. */
+  readonly userInput?: UserInput;
+}
+
+/**
+ * RFC 4480 section 3.15 `<rpid:user-input>`: `active` or `idle` (schema type activeIdle), with the
+ * optional `idle-threshold` (seconds without input after which the state is idle, a positive
+ * integer) and `last-input` (xs:dateTime of the last input). It may appear in a person, a tuple
+ * (service) or a device element.
+ */
+export interface UserInput {
+  readonly state: 'active' | 'idle';
+  readonly idleThreshold?: number;
+  readonly lastInput?: string;
 }
 
 export interface PidfPerson {
@@ -27,13 +41,12 @@ export interface PidfPerson {
   readonly until?: string;
   readonly notes: readonly string[];
   readonly timestamp?: string;
-  readonly userInput?: 'active' | 'idle';
+  readonly userInput?: UserInput;
 }
 
 export interface PidfDevice {
   readonly id?: string;
-  readonly userInput?: 'active' | 'idle';
-  readonly lastInput?: string;
+  readonly userInput?: UserInput;
 }
 
 export interface PidfDocument {
@@ -61,9 +74,18 @@ function activityTokens(node: XmlNode | undefined): { tokens: string[]; other?: 
   return { tokens, ...(other ? { other } : {}), ...(note ? { note } : {}) };
 }
 
-function userInput(node: XmlNode | undefined): 'active' | 'idle' | undefined {
-  const v = text(child(node, 'user-input'))?.trim();
-  return v === 'active' || v === 'idle' ? v : undefined;
+/** An element's `<rpid:user-input>`; a value other than active/idle is not one (ignored). */
+function userInput(node: XmlNode | undefined): UserInput | undefined {
+  const el = child(node, 'user-input');
+  const v = text(el)?.trim();
+  if (v !== 'active' && v !== 'idle') return undefined;
+  const threshold = attr(el, 'idle-threshold')?.trim();
+  const last = attr(el, 'last-input')?.trim();
+  return {
+    state: v,
+    ...(threshold !== undefined && /^[1-9]\d{0,8}$/.test(threshold) ? { idleThreshold: Number(threshold) } : {}),
+    ...(last !== undefined && last !== '' && !Number.isNaN(Date.parse(last)) ? { lastInput: last } : {}),
+  };
 }
 
 export function parsePidf(xml: string): PidfDocument {
@@ -80,6 +102,7 @@ export function parsePidf(xml: string): PidfDocument {
     const contact = child(t, 'contact');
     const priority = Number(attr(contact, 'priority'));
     const acts = activityTokens(child(status, 'activities') ?? child(t, 'activities'));
+    const ui = userInput(t) ?? userInput(status);
     const out: PidfTuple = {
       id: attr(t, 'id') ?? `tuple-${i}`,
       notes: notes(t),
@@ -89,6 +112,7 @@ export function parsePidf(xml: string): PidfDocument {
       ...(Number.isFinite(priority) && attr(contact, 'priority') !== undefined ? { priority } : {}),
       ...(text(child(t, 'timestamp'))?.trim() ? { timestamp: text(child(t, 'timestamp'))!.trim() } : {}),
       ...(text(child(t, 'deviceID'))?.trim() ? { deviceId: text(child(t, 'deviceID'))!.trim() } : {}),
+      ...(ui !== undefined ? { userInput: ui } : {}),
     };
     return out;
   });
@@ -114,9 +138,8 @@ export function parsePidf(xml: string): PidfDocument {
   });
   const devices = deviceNodes.map((d): PidfDevice => {
     const ui = userInput(d);
-    const lastInput = attr(child(d, 'user-input'), 'last-input');
     const id = attr(d, 'id');
-    return { ...(id !== undefined ? { id } : {}), ...(ui !== undefined ? { userInput: ui } : {}), ...(lastInput !== undefined ? { lastInput } : {}) };
+    return { ...(id !== undefined ? { id } : {}), ...(ui !== undefined ? { userInput: ui } : {}) };
   });
   return { entity, tuples, persons, devices, notes: notes(pres) };
 }

@@ -81,6 +81,38 @@ describe('sip-presence against the simulator (udp)', () => {
     expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(false);
   });
 
+  it('maps RFC 4480 user-input to the machine state through the real ingest: idle with its last input, active, gone', async () => {
+    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: ['sip:carol@example.com'], publish: { enabled: false }, t1: '50ms' });
+    const h = connectorHarness({ id: 'ui', config, people: [{ id: 'carol', name: 'Carol', identities: ['sip:carol@example.com'] }], log });
+    const sup = h.supervisor(sipPresenceManifest);
+    await sup.start();
+    try {
+      await until(() => server.subscribersOf('sip:carol@example.com', 'presence') === 1);
+      const doc = (ui: string): string =>
+        `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:carol@example.com"><tuple id="pc-t"><status><basic>open</basic></status></tuple><dm:person id="pc-p">${ui}</dm:person></presence>`;
+      server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input idle-threshold="600" last-input="2026-11-22T09:41:00Z">idle</rpid:user-input>'));
+      await until(() => h.queued.some((s) => s.category === 'machine'));
+      expect(h.queued.find((s) => s.category === 'machine')).toMatchObject({ person: 'carol', source: 'ui', endpoint: 'sip-presence', category: 'machine', machineState: 'inactive', sourceTime: Date.parse('2026-11-22T09:41:00Z') });
+      // The person state stays what the document says (open, no activity: available).
+      expect(h.queued.find((s) => s.category === 'user')).toMatchObject({ person: 'carol', availability: 3500 });
+
+      server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input>active</rpid:user-input>'));
+      await until(() => h.queued.filter((s) => s.category === 'machine').length === 2);
+      const active = h.queued.filter((s) => s.category === 'machine')[1]!;
+      expect(active).toMatchObject({ machineState: 'active' });
+      expect(active.sourceTime).toBeUndefined(); // stamped by the hub: fresh input now
+
+      // user-input disappears from the document: the machine register lapses (an already-expired signal).
+      server.setState('sip:carol@example.com', 'presence', doc(''));
+      await until(() => h.queued.filter((s) => s.category === 'machine').length === 3);
+      expect(h.queued.filter((s) => s.category === 'machine')[2]).toMatchObject({ machineState: 'unknown', until: expect.any(Number) });
+      expect(h.refused).toEqual([]);
+    } finally {
+      await sup.stop();
+      server.setState('sip:carol@example.com', 'presence', undefined);
+    }
+  });
+
   it('testConnection tells a reachable server from an unreachable one', async () => {
     const ok = sipPresenceManifest.create(connectorHarness({ id: 's', config: sipPresenceConfigSchema.parse({ server: server.uri() }), people }).ctx);
     expect(await ok.testConnection()).toMatchObject({ ok: true });

@@ -7,7 +7,14 @@ import type { Notification } from '../sip-core/subscription.ts';
 import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, type SipSession } from './client.ts';
 import type { SipPresenceConfig } from './config.ts';
 import type { LoopGuard } from './loop-guard.ts';
-import { pidfToNeutral, type NeutralState } from './map.ts';
+import { pidfMachineState, pidfToNeutral, type NeutralMachine, type NeutralState } from './map.ts';
+
+/**
+ * While a presentity's document says `user-input active`, its machine state is re-asserted this
+ * often: the availability rules count a machine without input for 5 minutes as inactive, and a
+ * presence server NOTIFYs only on change.
+ */
+export const MACHINE_ACTIVE_REASSERT_MS = 60_000;
 
 /**
  * The watcher half (RFC 3856 / RFC 6665): one presence subscription per presentity, each NOTIFY
@@ -17,6 +24,9 @@ import { pidfToNeutral, type NeutralState } from './map.ts';
  */
 export class SipPresenceCollector {
   private readonly last = new Map<string, string>();
+  /** Machine state (RFC 4480 user-input) last sent per presentity, and the re-assertion timers. */
+  private readonly lastMachine = new Map<string, string>();
+  private readonly reassert = new Map<string, NodeJS.Timeout>();
   private readonly ctx: ConnectorContext<SipPresenceConfig>;
   private readonly guard: LoopGuard;
 
@@ -47,7 +57,9 @@ export class SipPresenceCollector {
 
   /** Every presentity a signal was sent for lapses (the connector stops). */
   async lapseAll(): Promise<void> {
-    for (const identity of [...this.last.keys()]) await this.lapse(identity);
+    for (const identity of new Set([...this.last.keys(), ...this.lastMachine.keys()])) await this.lapse(identity);
+    for (const t of this.reassert.values()) clearTimeout(t);
+    this.reassert.clear();
   }
 
   private async onNotify(target: string, n: Notification): Promise<void> {
@@ -70,9 +82,11 @@ export class SipPresenceCollector {
     for (const doc of docs) {
       const identity = single ? target : normalizeIdentity(entityIdentity(doc.entity));
       const independent = this.withoutOwn(doc);
-      const state = pidfToNeutral(independent, this.ctx.clock.now());
+      const now = this.ctx.clock.now();
+      const state = pidfToNeutral(independent, now);
       if (state === undefined) await this.lapse(identity);
       else await this.emit(identity, state);
+      await this.machine(identity, pidfMachineState(independent, now));
     }
   }
 
@@ -95,8 +109,51 @@ export class SipPresenceCollector {
     if (!(await this.send([sig]))) this.last.delete(identity);
   }
 
-  /** The presentity decays to unknown: an already-expired signal replaces its register. */
+  /**
+   * The presentity's machine register (category machine, same source and endpoint): `inactive`
+   * with the last input as its time, or `active` re-asserted while the document says so; a
+   * document without user-input makes a machine state sent before lapse.
+   */
+  private async machine(identity: string, m: NeutralMachine | undefined): Promise<void> {
+    if (m === undefined) return this.lapseMachine(identity);
+    const key = JSON.stringify([m.machineState, m.lastInput]);
+    if (this.lastMachine.get(identity) === key) return;
+    this.lastMachine.set(identity, key);
+    this.stopReassert(identity);
+    if (!(await this.sendMachine(identity, m))) {
+      this.lastMachine.delete(identity);
+      return;
+    }
+    if (m.machineState === 'active') {
+      const t = setInterval(() => void this.sendMachine(identity, m), MACHINE_ACTIVE_REASSERT_MS);
+      t.unref?.();
+      this.reassert.set(identity, t);
+    }
+  }
+
+  private async sendMachine(identity: string, m: NeutralMachine): Promise<boolean> {
+    // No sourceTime on `active`: each re-assertion is a new observation the hub stamps (fresh input).
+    return this.send([{ ...this.base(identity), category: 'machine', machineState: m.machineState, ...(m.lastInput !== undefined ? { sourceTime: m.lastInput } : {}) }]);
+  }
+
+  private stopReassert(identity: string): void {
+    const t = this.reassert.get(identity);
+    if (t !== undefined) clearInterval(t);
+    this.reassert.delete(identity);
+  }
+
+  private async lapseMachine(identity: string): Promise<void> {
+    this.stopReassert(identity);
+    if (!this.lastMachine.has(identity)) return;
+    this.lastMachine.delete(identity);
+    const now = new Date(this.ctx.clock.now()).toISOString();
+    // No sourceTime: a later idle whose last input is before now must not count as stale.
+    await this.send([{ ...this.base(identity), category: 'machine', machineState: 'unknown', until: now }]);
+  }
+
+  /** The presentity decays to unknown: an already-expired signal replaces its register (both registers). */
   private async lapse(identity: string): Promise<void> {
+    await this.lapseMachine(identity);
     if (!this.last.has(identity)) return;
     this.last.delete(identity);
     const now = new Date(this.ctx.clock.now()).toISOString();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidf } from '../sip-core/pidf.ts';
-import { neutralToPidf, pidfToNeutral, RPID_TO_NEUTRAL } from './map.ts';
+import { neutralToPidf, pidfMachineState, pidfToNeutral, RPID_TO_NEUTRAL } from './map.ts';
 
 const fx = (n: string): string => readFileSync(new URL(`./fixtures/${n}`, import.meta.url), 'utf8');
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -40,6 +40,36 @@ describe('PIDF/RPID -> neutral (RFC 3863, RFC 4480 examples)', () => {
 
   it('maps every RFC 4480 activity the table knows to a class', () => {
     expect(Object.keys(RPID_TO_NEUTRAL).length).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('RFC 4480 user-input -> machine state', () => {
+  const doc = (body: string): string =>
+    `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:a@x">${body}</presence>`;
+  const open = (ui = ''): string => `<tuple id="t"><status><basic>open</basic></status>${ui}</tuple>`;
+  it.each([
+    ['the RFC 4480 example: device pc147 idle, idle-threshold 600, last-input given', fx('rfc4480-example.xml'), { machineState: 'inactive', lastInput: '2004-10-21T18:20:00.000Z' }],
+    ['person idle with last-input', doc(`${open()}<dm:person id="p"><rpid:user-input last-input="2026-11-22T09:41:00Z">idle</rpid:user-input></dm:person>`), { machineState: 'inactive', lastInput: '2026-11-22T09:41:00.000Z' }],
+    ['person idle with idle-threshold only: no last input known', doc(`${open()}<dm:person id="p"><rpid:user-input idle-threshold="300">idle</rpid:user-input></dm:person>`), { machineState: 'inactive' }],
+    ['person idle, no attributes', doc(`${open()}<dm:person id="p"><rpid:user-input>idle</rpid:user-input></dm:person>`), { machineState: 'inactive' }],
+    ['person active (last-input ignored: active is re-asserted, not aged)', doc(`${open()}<dm:person id="p"><rpid:user-input idle-threshold="600" last-input="2026-11-22T09:58:00Z">active</rpid:user-input></dm:person>`), { machineState: 'active' }],
+    ['the person summarises its devices: person idle wins over an active device', doc(`${open()}<dm:device id="d"><rpid:user-input>active</rpid:user-input><dm:deviceID>urn:x</dm:deviceID></dm:device><dm:person id="p"><rpid:user-input>idle</rpid:user-input></dm:person>`), { machineState: 'inactive' }],
+    ['two devices, one active: the most active counts', doc(`${open()}<dm:device id="d1"><rpid:user-input last-input="2026-11-22T09:00:00Z">idle</rpid:user-input></dm:device><dm:device id="d2"><rpid:user-input>active</rpid:user-input></dm:device><dm:person id="p"/>`), { machineState: 'active' }],
+    ['two idle devices: the latest last input', doc(`${open()}<dm:device id="d1"><rpid:user-input last-input="2026-11-22T09:00:00Z">idle</rpid:user-input></dm:device><dm:device id="d2"><rpid:user-input last-input="2026-11-22T09:30:00Z">idle</rpid:user-input></dm:device><dm:person id="p"/>`), { machineState: 'inactive', lastInput: '2026-11-22T09:30:00.000Z' }],
+    ['user-input in an open tuple (service)', doc(`${open('<rpid:user-input>idle</rpid:user-input>')}`), { machineState: 'inactive' }],
+    ['user-input in a closed tuple does not count', doc(`<tuple id="t"><status><basic>closed</basic></status><rpid:user-input>active</rpid:user-input></tuple>`), undefined],
+    ['a last input ahead of the hub clock is taken as now', doc(`${open()}<dm:person id="p"><rpid:user-input last-input="2026-11-22T11:00:00Z">idle</rpid:user-input></dm:person>`), { machineState: 'inactive', lastInput: '2026-11-22T10:00:00.000Z' }],
+    ['an unknown value (not active/idle) is no user-input', doc(`${open()}<dm:person id="p"><rpid:user-input>asleep</rpid:user-input></dm:person>`), undefined],
+    ['a malformed last-input is dropped, the state stays', doc(`${open()}<dm:person id="p"><rpid:user-input last-input="yesterday">idle</rpid:user-input></dm:person>`), { machineState: 'inactive' }],
+    ['no user-input anywhere: nothing said', doc(`${open()}<dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person>`), undefined],
+  ])('%s', (_n, xml, want) => {
+    expect(pidfMachineState(parsePidf(xml), NOW)).toEqual(want);
+  });
+
+  it('parses idle-threshold and last-input on a person and a tuple (sip-core/pidf.ts)', () => {
+    const d = parsePidf(doc(`${open('<rpid:user-input idle-threshold="120">active</rpid:user-input>')}<dm:person id="p"><rpid:user-input idle-threshold="600" last-input="2026-11-22T09:41:00Z">idle</rpid:user-input></dm:person>`));
+    expect(d.tuples[0]!.userInput).toEqual({ state: 'active', idleThreshold: 120 });
+    expect(d.persons[0]!.userInput).toEqual({ state: 'idle', idleThreshold: 600, lastInput: '2026-11-22T09:41:00Z' });
   });
 });
 
@@ -92,6 +122,6 @@ describe('the RFC 3863 and RFC 4480 examples decode (sip-core/pidf.ts)', () => {
         timestamp: '2005-05-30T16:09:44+05:00',
       },
     ]);
-    expect(d.devices).toEqual([{ id: 'pc147', userInput: 'idle', lastInput: '2004-10-21T13:20:00.000-05:00' }]);
+    expect(d.devices).toEqual([{ id: 'pc147', userInput: { state: 'idle', idleThreshold: 600, lastInput: '2004-10-21T13:20:00.000-05:00' } }]);
   });
 });

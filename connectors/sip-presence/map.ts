@@ -1,6 +1,6 @@
 import { CLASS_MIDPOINT, type AvailabilityClass } from '../../core/model/availability.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import type { PidfDocument } from '../sip-core/pidf.ts';
+import type { PidfDocument, UserInput } from '../sip-core/pidf.ts';
 
 /**
  * PIDF basic status (RFC 3863 section 4.1.4) and RPID activities (RFC 4480 section 3.2) to and
@@ -89,6 +89,34 @@ export function pidfToNeutral(doc: PidfDocument, now: number): NeutralState | un
   const text = note?.slice(0, 256);
   const activity = best.token !== undefined || text !== undefined ? { ...(best.token !== undefined ? { token: best.token } : {}), ...(text !== undefined ? { text } : {}) } : undefined;
   return { availability: best.availability, ...(activity !== undefined ? { activity } : {}), ...base };
+}
+
+/** The machine state a document's RFC 4480 `user-input` states (hub category `machine`). */
+export interface NeutralMachine {
+  readonly machineState: 'active' | 'inactive';
+  /** The last input (ISO): the machine ages from it (inactive, then away) in the availability rules. */
+  readonly lastInput?: string;
+}
+
+/**
+ * RFC 4480 section 3.15 `user-input` to the hub's machine state. `idle` means no input for the
+ * `idle-threshold`: machine `inactive`, its last input `last-input` when given (so the rules age it
+ * to away from the real last input, not from the NOTIFY); `active` means recent input: machine
+ * `active` (no time: the collector re-asserts it while the document says so). The person's element
+ * summarises the person's devices and wins when present (RFC 4479 section 3.3); otherwise the most
+ * active of the devices and open tuples counts (the hub's machine order: active before inactive),
+ * idle ones giving the latest last input. No user-input anywhere: nothing is said (undefined).
+ */
+export function pidfMachineState(doc: PidfDocument, now: number): NeutralMachine | undefined {
+  const person = doc.persons.map((p) => p.userInput).filter((u): u is UserInput => u !== undefined);
+  const others = [...doc.devices.map((d) => d.userInput), ...doc.tuples.filter((t) => t.basic !== 'closed').map((t) => t.userInput)].filter((u): u is UserInput => u !== undefined);
+  const inputs = person.length > 0 ? person : others;
+  if (inputs.length === 0) return undefined;
+  if (inputs.some((u) => u.state === 'active')) return { machineState: 'active' };
+  const times = inputs.map((u) => (u.lastInput !== undefined ? Date.parse(u.lastInput) : NaN)).filter((t) => !Number.isNaN(t));
+  if (times.length === 0) return { machineState: 'inactive' };
+  // A last input ahead of the hub's clock (skew) is taken as now.
+  return { machineState: 'inactive', lastInput: new Date(Math.min(Math.max(...times), now)).toISOString() };
 }
 
 export interface PidfState {
