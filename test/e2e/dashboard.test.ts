@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
+import { axeViolations, formatViolations } from '../support/axe.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
@@ -54,6 +55,16 @@ describe('dashboard end to end (chromium)', () => {
     const res = await fetch(`${url}/v1/signals`, { method: 'POST', headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect(res.status).toBe(202);
   };
+  /** Rows dimmed: greyed (no colour) and their names in the muted colour, not the text colour. */
+  const dimmed = (page: Page): Promise<boolean> =>
+    page.$eval('.rows', (el) => {
+      const probe = document.body.appendChild(document.createElement('span'));
+      probe.style.color = 'var(--muted)';
+      const muted = getComputedStyle(probe).color;
+      probe.remove();
+      const name = el.querySelector('.row .name');
+      return getComputedStyle(el).filter.includes('grayscale') && name !== null && getComputedStyle(name).color === muted;
+    });
   const shown = (page: Page): Promise<string[]> => page.$$eval('.row', (rows) => rows.map((r) => (r as HTMLElement).dataset.person!).sort());
 
   it('refuses a wrong key, then signs in with a cookie the page cannot read', async () => {
@@ -269,12 +280,18 @@ describe('dashboard end to end (chromium)', () => {
     const banner = await page.waitForSelector('.stale-banner', { timeout: 2000 });
     expect(await banner.textContent()).toMatch(/Connection to the hub lost: presence shown as of \d{1,2}:\d{2}:\d{2}/);
     await page.waitForSelector('.link-reconnecting');
-    expect(Number(await page.$eval('.rows', (el) => getComputedStyle(el).opacity))).toBeLessThan(1);
+    expect(await dimmed(page)).toBe(true);
     await page.screenshot({ path: `${ART}/dashboard-board-stale.png` });
+    // The stale board (banner, dimmed rows) is a page too: axe-core finds nothing in either scheme.
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const vs = await axeViolations(page);
+      expect(vs, formatViolations(vs)).toEqual([]);
+    }
     ({ h: hub } = await startHub(port));
     await page.waitForSelector('.link-live', { timeout: 15_000 });
     await page.waitForSelector('.stale-banner', { state: 'detached' });
-    expect(Number(await page.$eval('.rows', (el) => getComputedStyle(el).opacity))).toBe(1);
+    expect(await dimmed(page)).toBe(false);
     await post({ person: 'dave', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'dnd' });
     await page.waitForSelector('[data-person=dave] [data-class=dnd]', { timeout: 2000 });
     await page.click('button.logout');
