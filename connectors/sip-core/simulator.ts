@@ -220,6 +220,11 @@ export class SimPresenceServer {
     }
   }
 
+  /** Test control: the next dialog NOTIFY of each subscription to `aor` skips `n` versions (as if NOTIFYs were lost). */
+  skipVersions(aor: string, n: number): void {
+    for (const s of this.subs.values()) if (s.aor === aor && s.event === 'dialog') s.version += n;
+  }
+
   /** Test control: publish state directly, as a phone or the PBX would. */
   setState(aor: string, event: 'presence' | 'dialog', body: string | undefined): void {
     this.pubs.delete(`direct-${event}-${aor}`);

@@ -4,6 +4,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { sipDialogConfigSchema } from './config.ts';
 import { sipDialogManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
+import { buildDialogInfo } from '../sip-core/dialog-info.ts';
 
 const log = silentLogger();
 const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
@@ -74,5 +75,33 @@ describe.each(['udp', 'tcp'] as const)('sip-dialog against the simulator (%s)', 
     expect(h.refused).toEqual([]);
     await sup.stop();
     await until(() => server.subscribersOf(line, 'dialog') === 0);
+  });
+
+  it('a version gap in partial NOTIFYs makes the hub re-SUBSCRIBE in the dialog for a full state (RFC 4235 section 4.1)', async () => {
+    const line = 'sip:101@example.com';
+    const config = sipDialogConfigSchema.parse({ server: server.uri(transport), transport, lines: [{ uri: line, identity: 'tel:+15550101' }], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const h = connectorHarness({ id: 'blf-gap', config, people: [{ id: 'bob', name: 'Bob', identities: ['tel:+15550101'] }] });
+    const sup = h.supervisor(sipDialogManifest);
+    await sup.start();
+    const refreshes = (): number => server.received.filter((r) => r.method === 'SUBSCRIBE' && (r.headers.get('To') ?? '').startsWith(`<${line}>;tag=`) && r.headers.get('Expires') !== '0').length;
+    try {
+      await until(() => server.subscribersOf(line, 'dialog') === 1);
+      await h.waitForSignals(1); // the first full (empty) document: idle
+      const partial = (state: 'early' | 'confirmed'): string => buildDialogInfo({ version: 0, state: 'partial', entity: line, dialogs: [{ id: 'g1', state, direction: 'recipient' }] });
+      // In sequence (version 1): applied, no refresh.
+      server.setState(line, 'dialog', partial('early'));
+      await h.waitForSignals(2);
+      expect(h.signals[1]).toMatchObject({ person: 'bob', activity: 'ringing' });
+      expect(refreshes()).toBe(0);
+      // Two NOTIFYs lost (version 4 after 1): the partial is applied and a refresh SUBSCRIBE asks for full state.
+      server.skipVersions(line, 2);
+      server.setState(line, 'dialog', partial('confirmed'));
+      await until(() => refreshes() === 1, 3000);
+      await until(() => h.signals.some((s) => s.availability === 'busy'));
+      expect(h.refused).toEqual([]);
+    } finally {
+      await sup.stop();
+      server.setState(line, 'dialog', undefined);
+    }
   });
 });
