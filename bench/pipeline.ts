@@ -1,11 +1,17 @@
 /**
  * Pipeline benchmarks (issue 3 point 11), at the level of the ports, on a private redis-server:
- * - baseline.bullmq_job_per_signal: signals/s when every signal is its own BullMQ job (the naive design);
+ * - baseline.bullmq_noop_jobs_per_s: BullMQ alone on the same server, in the same run: jobs/s from
+ *   the first Queue.addBulk (1 000 jobs each) until an empty handler (Worker concurrency 100) has
+ *   finished the last one; what one job costs BullMQ and Redis, the engine's own limit;
+ * - baseline.bullmq_noop_add_per_s: the same run, jobs/s added (addBulk alone);
+ * - baseline.redis_ops_per_s: pipelined GET/SET through ioredis on the same server (1 000 per pipeline);
+ * - baseline.bullmq_job_per_signal: signals/s when every signal is its own BullMQ job running the
+ *   whole Presence Manager (the naive design, not an engine limit);
  * - redis.throughput: signals/s ingested and aggregated by one node with batched jobs, load in
  *   bursts of 10 signals per person (20 000 people, 400 000 signals);
  * - redis.throughput_diffuse: the same with no two consecutive signals for one person (one
  *   recomputation per signal: the floor);
- * - redis.throughput_ratio: the two divided (target about 8);
+ * - redis.throughput_ratio: redis.throughput / baseline.bullmq_noop_jobs_per_s (goal >= 8);
  * - embedded.throughput: the same load on the embedded pipeline;
  * - storm.settle_ms: 100 000 people, 60 000 of them with a calendar window starting at the same
  *   instant: time from that instant until the last of the 60 000 changes reached the bus;
@@ -109,6 +115,7 @@ async function jobPerSignal(url: string, signals: Signal[]): Promise<number> {
   const p = await redisPipeline({ url, prefix: 'bench-base', log });
   const manager = new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log });
   const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue('one', { connection, prefix: 'bench-base-q' });
   let done = 0;
   const worker = new Worker(
@@ -117,7 +124,7 @@ async function jobPerSignal(url: string, signals: Signal[]): Promise<number> {
       await manager.handleBatch([job.data as Signal]);
       done++;
     },
-    { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix: 'bench-base-q', concurrency: 16 },
+    { connection: workerConnection, prefix: 'bench-base-q', concurrency: 16 },
   );
   const t0 = performance.now();
   const adds: Promise<unknown>[] = [];
@@ -128,10 +135,63 @@ async function jobPerSignal(url: string, signals: Signal[]): Promise<number> {
   await Promise.all(adds);
   await until(() => done >= signals.length, 120_000);
   const rate = signals.length / ((performance.now() - t0) / 1000);
+  // BullMQ closes only the connections it made itself: the two given here are closed after it.
   await worker.close();
   await queue.close();
-  connection.disconnect();
+  await Promise.all([connection.quit(), workerConnection.quit()]);
   await p.close();
+  return rate;
+}
+
+/**
+ * BullMQ's own rate on this server: addBulk of 1 000 jobs at a time (two in flight), a Worker with
+ * an empty handler and concurrency 100, jobs removed on completion. Processed jobs/s from the first
+ * add to the last completion, and added jobs/s over the adds alone.
+ */
+export async function bullmqNoop(url: string, jobs = 30_000): Promise<{ processed: number; added: number }> {
+  const qc = new Redis(url, { maxRetriesPerRequest: null });
+  const wc = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue('noop', { connection: qc, prefix: 'bench-noop' });
+  let done = 0;
+  const worker = new Worker('noop', async () => undefined, { connection: wc, prefix: 'bench-noop', concurrency: 100, autorun: false });
+  worker.on('completed', () => void done++);
+  await worker.waitUntilReady();
+  void worker.run();
+  const payload = { person: 'u1', source: 'teams', endpoint: 'client', category: 'user', availability: 6500, sourceVersion: 1 };
+  const t0 = performance.now();
+  const adds: Promise<unknown>[] = [];
+  for (let i = 0; i < jobs; i += 1000) {
+    adds.push(queue.addBulk(Array.from({ length: Math.min(1000, jobs - i) }, () => ({ name: 'n', data: payload, opts: { removeOnComplete: true } }))));
+    if (adds.length >= 2) await adds.shift();
+  }
+  await Promise.all(adds);
+  const addedMs = performance.now() - t0;
+  await until(() => done >= jobs, 120_000);
+  const processed = jobs / ((performance.now() - t0) / 1000);
+  // Close in order: the worker (and its blocking connection) first, then the queue, then the connections.
+  await worker.close();
+  await queue.close();
+  await Promise.all([qc.quit(), wc.quit()]);
+  return { processed, added: jobs / (addedMs / 1000) };
+}
+
+/** Pipelined GET/SET through ioredis (1 000 commands per pipeline, two pipelines in flight): Redis's own rate for small commands. */
+export async function redisOps(url: string, ops = 400_000): Promise<number> {
+  const r = new Redis(url);
+  const t0 = performance.now();
+  const inFlight: Promise<unknown>[] = [];
+  for (let i = 0; i < ops; i += 1000) {
+    const pipe = r.pipeline();
+    for (let j = i; j < i + 1000; j += 2) {
+      pipe.set(`bench-ops:${j % 10_000}`, 'v'.repeat(64));
+      pipe.get(`bench-ops:${(j + 1) % 10_000}`);
+    }
+    inFlight.push(pipe.exec());
+    if (inFlight.length >= 2) await inFlight.shift();
+  }
+  await Promise.all(inFlight);
+  const rate = ops / ((performance.now() - t0) / 1000);
+  await r.quit();
   return rate;
 }
 
@@ -195,6 +255,9 @@ async function latency(url: string): Promise<{ p50: number; p99: number }> {
 export async function run(): Promise<Figure[]> {
   const redis = await startRedis();
   try {
+    // The engine's own limits on this server, in this run: BullMQ with an empty handler, and Redis.
+    const noop = await bullmqNoop(redis.url);
+    const ops = await redisOps(redis.url);
     const base = await jobPerSignal(redis.url, load(20_000, 20_000));
     // Bursts of 10 signals per person (a poll or reconnect reporting a person's devices and lines).
     const rp = await redisPipeline({ url: redis.url, prefix: 'bench-tp', log, concurrency: 4 });
@@ -208,9 +271,12 @@ export async function run(): Promise<Figure[]> {
     const lat = await latency(redis.url);
     const st = await storm(redis.url);
     return [
+      { name: 'baseline.bullmq_noop_jobs_per_s', value: Math.round(noop.processed), unit: 'jobs/s' },
+      { name: 'baseline.bullmq_noop_add_per_s', value: Math.round(noop.added), unit: 'jobs/s' },
+      { name: 'baseline.redis_ops_per_s', value: Math.round(ops), unit: 'ops/s' },
       { name: 'baseline.bullmq_job_per_signal', value: Math.round(base), unit: 'signals/s' },
       { name: 'redis.throughput', value: Math.round(rate), unit: 'signals/s' },
-      { name: 'redis.throughput_ratio', value: Math.round((rate / base) * 10) / 10, unit: 'x' },
+      { name: 'redis.throughput_ratio', value: Math.round((rate / noop.processed) * 10) / 10, unit: 'x' },
       { name: 'redis.throughput_diffuse', value: Math.round(diffuse), unit: 'signals/s' },
       { name: 'embedded.throughput', value: Math.round(emb), unit: 'signals/s' },
       { name: 'pipeline.latency.p50_ms', value: Math.round(lat.p50 * 10) / 10, unit: 'ms' },
