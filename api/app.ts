@@ -14,6 +14,7 @@ import { AuthFailureLimiter } from './auth-failures.ts';
 import { openModeRefusal } from './open-mode.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes } from './routes/health.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { pipelineRoutes } from './routes/pipeline.ts';
@@ -165,6 +166,7 @@ async function build(deps: AppDeps) {
   await app.register(peopleRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(pipelineRoutes(ctx));
+  await app.register(auditRoutes(ctx));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app;
 }

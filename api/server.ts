@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { loadConfigFile, parseConfig, type LoadedConfig } from '../core/config/load.ts';
+import { portFromEnv } from '../core/config/overrides.ts';
 import { Hub } from '../core/hub.ts';
 import type { RedisPipeline } from '../core/pipeline/redis/index.ts';
 import { systemClock, type Clock } from '../core/util/clock.ts';
@@ -85,7 +86,9 @@ export async function startHub(
     host = '127.0.0.1';
     log.warn('no API keys configured: the hub listens on 127.0.0.1 only and every local caller has full access');
   }
-  const port = opts.port ?? (env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : loaded.config.server.port);
+  const fromEnv = portFromEnv(env);
+  if (typeof fromEnv === 'object') throw new HubError('HUB_ERR_CONFIG', fromEnv.error);
+  const port = opts.port ?? fromEnv ?? loaded.config.server.port;
   await hub.start();
   const address = await app.listen({ host, port });
   log.info({ address, mode: hub.pipeline.mode, people: hub.directory.size, connectors: hub.supervisors.size, demo: loaded.config.demo }, `presence hub listening on ${address}`);

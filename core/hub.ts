@@ -22,6 +22,7 @@ import { Webhooks } from './watch/webhooks.ts';
 import { DirectoryReport } from './directory/report.ts';
 import { ComposedDirectory } from './directory/composed-directory.ts';
 import { Publishers } from './publish/publishers.ts';
+import { AuditLog } from './audit.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -51,6 +52,8 @@ export class Hub {
   readonly rules: Rules;
   readonly webhooks: Webhooks;
   readonly report = new DirectoryReport();
+  /** Who enabled, disabled or tested which connector (and the other admin actions), when; shared like the switches. */
+  readonly audit: AuditLog;
   readonly supervisors = new Map<string, ConnectorSupervisor>();
   readonly nodeId: string;
   private readonly people: ComposedDirectory;
@@ -93,6 +96,7 @@ export class Hub {
       ...notices,
     });
     this.publishers = new Publishers({ clock, log, presence: (people) => this.presence(people), people: () => [...this.directory.ids()] });
+    this.audit = new AuditLog({ store: shared('hub:audit'), clock, log });
     this.switches = new ConnectorSwitches({ store: shared('hub:connectors'), ...notices, log, apply: (wanted) => this.applySwitches(wanted) });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
     this.ingest = new Ingest({
@@ -215,7 +219,7 @@ export class Hub {
     if (this.started) return;
     this.started = true;
     if (this.pipeline.mode === 'embedded' && this.pipeline.durable !== true) {
-      this.deps.log.warn('embedded mode without dataDir: webhooks, relationships, sign-outs and connector switches set through the API are kept in memory only and lost at restart');
+      this.deps.log.warn('embedded mode without dataDir: webhooks, relationships, sign-outs, connector switches and the audit list set through the API are kept in memory only and lost at restart');
     }
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.unforget = this.pipeline.bus.onForget((people) => {

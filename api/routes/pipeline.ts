@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../core/errors.ts';
 import type { RouteContext } from '../app.ts';
+import { actor } from './audit.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -47,6 +48,7 @@ export function pipelineRoutes({ hub }: RouteContext) {
       async (req, reply) => {
         if (!(await hub.pipeline.queue.replay(req.params.id))) throw new HubError('HUB_ERR_NOT_FOUND', `id: no dead letter ${req.params.id}`, { status: 404 });
         hub.deps.log.info({ deadLetter: req.params.id }, 'dead letter replayed by an admin');
+        await hub.audit.record({ by: actor(req), action: 'dead-letter.replay', target: req.params.id });
         return reply.code(202).send({ replayed: req.params.id });
       },
     );

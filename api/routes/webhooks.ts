@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CONTAINERS } from '../../core/model/presence.ts';
 import { HubError } from '../../core/errors.ts';
 import type { RouteContext } from '../app.ts';
+import { actor } from './audit.ts';
 
 const statusSchema = z.object({
   id: z.string(),
@@ -17,6 +18,8 @@ const statusSchema = z.object({
   failures: z.number(),
   lastError: z.string().optional(),
   lastDeliveredAt: z.string().optional(),
+  /** The last delivery attempt, whatever its outcome (absent before the first). */
+  lastDelivery: z.object({ at: z.string(), outcome: z.enum(['delivered', 'failed']), error: z.string().optional() }).optional(),
 });
 const idParam = z.object({ id: z.string().uuid() });
 
@@ -48,6 +51,9 @@ export function webhookRoutes({ hub }: RouteContext) {
           throw new HubError('HUB_ERR_UNKNOWN_PERSON', `watcher: unknown person ${req.body.watcher}`, { status: 422 });
         }
         const { status, secret } = await hub.webhooks.create(req.body);
+        // Where it delivers, without credentials or query a URL might carry.
+        const to = new URL(status.url);
+        await hub.audit.record({ by: actor(req), action: 'webhook.create', target: status.id, detail: `${to.origin}${to.pathname}` });
         return reply.code(201).send({ ...status, secret });
       },
     );
@@ -61,6 +67,7 @@ export function webhookRoutes({ hub }: RouteContext) {
     });
     r.delete('/v1/webhooks/:id', { config: { access: ['admin'] }, schema: { summary: 'Remove a webhook', params: idParam } }, async (req, reply) => {
       if (!(await hub.webhooks.delete(req.params.id))) throw new HubError('HUB_ERR_NOT_FOUND', `id: no webhook ${req.params.id}`, { status: 404 });
+      await hub.audit.record({ by: actor(req), action: 'webhook.delete', target: req.params.id });
       return reply.code(204).send();
     });
   };

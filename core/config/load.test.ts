@@ -59,6 +59,20 @@ describe('configuration', () => {
     expect(failure({ connectors: [{ id: 'd', kind: 'demo' }, { id: 'teams', kind: 'msgraph-presence' }] })).toMatch(/connectors\[1\]\.\w+/);
   });
 
+  it('lists the environment overrides that run, and refuses a PORT that is no port', () => {
+    const loaded = parseConfig({ server: { port: 8080 } }, { env: { PORT: '9090', NODE_ID: 'n2', LOG_LEVEL: ' Warn ', REDIS_URL: '' }, manifests: manifestsByKind });
+    expect(loaded.config.server.port).toBe(8080); // the file as written; what runs is listed beside it
+    expect(loaded.overrides).toEqual([
+      { path: 'server.port', variable: 'PORT', value: 9090 },
+      { path: 'node.id', variable: 'NODE_ID', value: 'n2' },
+      { path: 'log.level', variable: 'LOG_LEVEL', value: 'warn' },
+    ]);
+    expect(parseConfig({}, { env: {}, manifests: manifestsByKind }).overrides).toEqual([]);
+    for (const bad of ['http', '70000', '-1', '80.5']) {
+      expect(() => parseConfig({}, { env: { PORT: bad }, manifests: manifestsByKind }), bad).toThrow(`PORT: must be a port number from 0 to 65535 (got ${JSON.stringify(bad)})`);
+    }
+  });
+
   it('reads YAML files and people from a CSV file next to it', () => {
     writeFileSync(join(dir, 'people.csv'), 'id,name,identities,teams\nalice,Alice,sip:alice@corp.example;tel:+15550101,support\nbob,"Bob, Jr.",sip:bob@corp.example,support\n');
     writeFileSync(join(dir, 'hub.yaml'), 'peopleFile: people.csv\nauth:\n  keys:\n    - {name: admin, secret: "${ADMIN}", roles: [admin]}\n');

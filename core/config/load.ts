@@ -8,6 +8,7 @@ import { personSchema, type Person } from '../model/person.ts';
 import { HubError } from '../errors.ts';
 import { hubConfigSchema, type HubConfig } from './schema.ts';
 import { parsePeopleCsv } from './people-file.ts';
+import { envOverrides, portFromEnv, type EnvOverride } from './overrides.ts';
 
 export interface LoadedConfig {
   readonly config: HubConfig;
@@ -16,6 +17,8 @@ export interface LoadedConfig {
   /** Per connector id: its parsed, frozen configuration. */
   readonly connectorConfigs: ReadonlyMap<string, unknown>;
   readonly people: readonly Person[];
+  /** The environment variables that override keys of the file (PORT over server.port, ...): what runs. */
+  readonly overrides?: readonly EnvOverride[];
 }
 
 type Path = (string | number)[];
@@ -146,10 +149,12 @@ export function parseConfig(
       if (k.person !== undefined && !ids.has(k.person)) errors.push(`auth.keys[${i}].person: unknown person ${k.person}`);
     });
   }
+  const port = portFromEnv(env);
+  if (typeof port === 'object') errors.push(port.error);
   if (errors.length > 0) {
     throw new HubError('HUB_ERR_CONFIG', `invalid configuration:\n  ${errors.join('\n  ')}`);
   }
-  return { config: deepFreeze(parsed.data!), secrets: [...secrets], connectorConfigs, people: deepFreeze(people) };
+  return { config: deepFreeze(parsed.data!), secrets: [...secrets], connectorConfigs, people: deepFreeze(people), overrides: deepFreeze(envOverrides(env)) };
 }
 
 export function loadConfigFile(file: string, opts: { env?: NodeJS.ProcessEnv; manifests: ReadonlyMap<string, ConnectorManifest> }): LoadedConfig {

@@ -117,8 +117,12 @@ export interface Health {
   readonly state: ConnectorState;
   readonly lastOkAt?: number;
   readonly lastError?: { readonly code: string; readonly message: string; readonly at: number };
-  /** The last few outcomes, newest first. */
-  readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string }[];
+  /** The last few outcomes, newest first (a failure with its code and message). */
+  readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string; readonly message?: string }[];
+  /** When the current run of failures began (the first failure after the last success); absent while healthy. */
+  readonly failingSince?: number;
+  /** When the supervisor tries the next start of a failed connector; absent when no retry is waiting. */
+  readonly nextRetryAt?: number;
   readonly counts: Readonly<Record<string, number>>;
   /** Signals ingest refused, by reason (HUB_ERR_SIGNAL_INVALID, HUB_ERR_UNKNOWN_PERSON). */
   readonly refused: Readonly<Record<string, number>>;

@@ -274,6 +274,50 @@ describe('ConnectorSupervisor', () => {
     await sup.stop();
   });
 
+  it('says since when it fails and when it retries; a success clears both', async () => {
+    const { sup, connector } = make({ random: () => 1 });
+    connector.script = [transient('first'), transient('second')];
+    const t0 = Date.now();
+    await sup.start();
+    let h = sup.health();
+    expect(h.state).toBe('degraded');
+    expect(h.failingSince).toBe(t0);
+    expect(h.nextRetryAt).toBe(t0 + 100);
+    await vi.advanceTimersByTimeAsync(100);
+    h = sup.health();
+    // Still the same outage: failing since its first failure; the next retry waits the second delay.
+    expect(h.failingSince).toBe(t0);
+    expect(h.nextRetryAt).toBe(t0 + 100 + 200);
+    expect(h.recent.slice(0, 2)).toEqual([
+      { at: t0 + 100, ok: false, code: 'HUB_ERR_LDAP_UNREACHABLE', message: 'second' },
+      { at: t0, ok: false, code: 'HUB_ERR_LDAP_UNREACHABLE', message: 'first' },
+    ]);
+    await vi.advanceTimersByTimeAsync(200);
+    h = sup.health();
+    expect(h.state).toBe('running');
+    expect(h.failingSince).toBeUndefined();
+    expect(h.nextRetryAt).toBeUndefined();
+    // A failure while running starts a new outage (no retry: the connector keeps running, degraded).
+    vi.advanceTimersByTime(1000);
+    sup.reporter.error(transient('poll failed'));
+    expect(sup.health()).toMatchObject({ state: 'degraded', failingSince: Date.now() });
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    await sup.stop();
+  });
+
+  it('a permanent failure keeps its failing-since and has no next retry; stop clears a waiting retry', async () => {
+    const { sup, connector } = make();
+    connector.script = [permanent()];
+    await sup.start();
+    expect(sup.health()).toMatchObject({ state: 'stopped', failingSince: Date.now() });
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    connector.script = [transient()];
+    await sup.start();
+    expect(sup.health().nextRetryAt).toBeDefined();
+    await sup.stop();
+    expect(sup.health().nextRetryAt).toBeUndefined();
+  });
+
   it('counts what the connector reports and stops a retry that was waiting', async () => {
     const { sup, connector } = make();
     connector.script = [transient()];

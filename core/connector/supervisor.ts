@@ -20,7 +20,10 @@ export class ConnectorSupervisor {
   private state: ConnectorState = 'stopped';
   private lastOkAt: number | undefined;
   private lastError: Health['lastError'];
-  private readonly recent: { at: number; ok: boolean; code?: string }[] = [];
+  private readonly recent: { at: number; ok: boolean; code?: string; message?: string }[] = [];
+  /** The first failure after the last success (cleared when the connector is healthy again). */
+  private failingSince: number | undefined;
+  private nextRetryAt: number | undefined;
   private readonly counts: Record<string, number> = {};
   private readonly refusedBy: Record<string, number> = {};
   private refusalStreak = 0;
@@ -94,8 +97,10 @@ export class ConnectorSupervisor {
       if (waitOut !== undefined) this.attempt -= 1;
       const delay = waitOut ?? backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
       this.state = 'degraded';
+      this.nextRetryAt = this.deps.clock.now() + delay;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
+        this.nextRetryAt = undefined;
         void this.tryStart();
       }, delay);
       this.retryTimer.unref?.();
@@ -106,6 +111,7 @@ export class ConnectorSupervisor {
     this.wanted = false;
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.nextRetryAt = undefined;
     if (this.state === 'stopped') return;
     if (this.stopping) return this.stopping;
     this.state = 'stopping';
@@ -143,6 +149,7 @@ export class ConnectorSupervisor {
       if (accepted > 0 && this.refusalStreak > 0) {
         this.refusalStreak = 0;
         if (this.state === 'degraded' && this.lastError !== undefined && this.refusedBy[this.lastError.code] !== undefined) this.state = 'running';
+        if (this.state === 'running') this.failingSince = undefined;
       }
       return;
     }
@@ -150,7 +157,8 @@ export class ConnectorSupervisor {
     for (const r of refused) this.refusedBy[r.code] = (this.refusedBy[r.code] ?? 0) + 1;
     const first = refused[0]!;
     this.lastError = { code: first.code, message: `ingest refused ${refused.length} signal(s) of ${this.id}: ${first.detail}`, at };
-    this.push({ at, ok: false, code: first.code });
+    this.push({ at, ok: false, code: first.code, message: this.lastError.message });
+    this.failingSince ??= at;
     this.refusalStreak += 1;
     if (this.refusalStreak === 1) this.deps.log.warn({ connector: this.id, code: first.code }, this.lastError.message);
     if (this.refusalStreak >= REFUSALS_DEGRADE && this.state === 'running') this.state = 'degraded';
@@ -168,6 +176,8 @@ export class ConnectorSupervisor {
     const h: {
       state: ConnectorState;
       recent: Health['recent'];
+      failingSince?: number;
+      nextRetryAt?: number;
       counts: Health['counts'];
       refused: Health['refused'];
       lastOkAt?: number;
@@ -177,13 +187,15 @@ export class ConnectorSupervisor {
     } = { state: this.state, recent: [...this.recent], counts: { ...this.counts }, refused: { ...this.refusedBy } };
     if (this.lastOkAt !== undefined) h.lastOkAt = this.lastOkAt;
     if (this.lastError !== undefined) h.lastError = this.lastError;
+    if (this.failingSince !== undefined) h.failingSince = this.failingSince;
+    if (this.nextRetryAt !== undefined) h.nextRetryAt = this.nextRetryAt;
     if (this.progressValue !== undefined) h.progress = this.progressValue;
     const pub = this.deps.publishStats?.();
     if (pub !== undefined) h.publishing = pub;
     return h;
   }
 
-  private push(entry: { at: number; ok: boolean; code?: string }): void {
+  private push(entry: { at: number; ok: boolean; code?: string; message?: string }): void {
     this.recent.unshift(entry);
     if (this.recent.length > RECENT) this.recent.length = RECENT;
   }
@@ -194,6 +206,7 @@ export class ConnectorSupervisor {
     this.push({ at, ok: true });
     // Repeated refusals keep it degraded: the upstream answers, but what the connector makes of it is refused.
     if (this.state === 'degraded' && this.refusalStreak < REFUSALS_DEGRADE) this.state = 'running';
+    if (this.refusalStreak < REFUSALS_DEGRADE) this.failingSince = undefined;
     if (this.outage) {
       this.outage = false;
       this.deps.log.info({ connector: this.id }, `connector ${this.id} recovered`);
@@ -204,7 +217,8 @@ export class ConnectorSupervisor {
     const at = this.deps.clock.now();
     const code = isHubError(e) ? e.code : 'HUB_ERR_CONNECTOR';
     this.lastError = { code, message: errorMessage(e), at };
-    this.push({ at, ok: false, code });
+    this.push({ at, ok: false, code, message: this.lastError.message });
+    this.failingSince ??= at;
     this.counts.errors = (this.counts.errors ?? 0) + 1;
     if (this.state === 'running') this.state = 'degraded';
     if (!this.outage) {

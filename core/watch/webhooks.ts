@@ -31,6 +31,8 @@ export interface WebhookStatus {
   readonly failures: number;
   readonly lastError?: string;
   readonly lastDeliveredAt?: string;
+  /** The last delivery attempt and its outcome ("unreachable", "answered 500" for a failure). */
+  readonly lastDelivery?: { readonly at: string; readonly outcome: 'delivered' | 'failed'; readonly error?: string };
 }
 
 /** What is stored of a webhook: its registration (`hook:<id>`) and its delivery state (`status:<id>`). */
@@ -50,6 +52,8 @@ const storedStatus = z.object({
   consecutive: z.number(),
   lastError: z.string().optional(),
   lastDeliveredAt: z.number().optional(),
+  lastAttemptAt: z.number().optional(),
+  lastOutcome: z.enum(['delivered', 'failed']).optional(),
 });
 type StoredHook = z.infer<typeof storedHook>;
 type StoredStatus = z.infer<typeof storedStatus>;
@@ -266,6 +270,8 @@ export class Webhooks {
       h.consecutive = 0;
       h.state = 'active';
       h.lastDeliveredAt = this.deps.clock.now();
+      h.lastAttemptAt = h.lastDeliveredAt;
+      h.lastOutcome = 'delivered';
       for (const v of batch) h.lastSent.set(v.person, viewKey(v));
       h.busy = false;
       void this.saveStatus(h);
@@ -275,6 +281,8 @@ export class Webhooks {
       h.failures += 1;
       h.consecutive += 1;
       h.lastError = errorMessage(e);
+      h.lastAttemptAt = this.deps.clock.now();
+      h.lastOutcome = 'failed';
       // Newer views queued meanwhile win over the failed ones.
       for (const v of batch) if (!h.pending.has(v.person)) h.pending.set(v.person, v);
       if (h.consecutive >= this.deps.maxAttempts) {
@@ -299,6 +307,8 @@ export class Webhooks {
     const s: StoredStatus = { state: h.state, delivered: h.delivered, failures: h.failures, consecutive: h.consecutive };
     if (h.lastError !== undefined) s.lastError = h.lastError;
     if (h.lastDeliveredAt !== undefined) s.lastDeliveredAt = h.lastDeliveredAt;
+    if (h.lastAttemptAt !== undefined) s.lastAttemptAt = h.lastAttemptAt;
+    if (h.lastOutcome !== undefined) s.lastOutcome = h.lastOutcome;
     await this.deps.store.set([[`status:${h.id}`, JSON.stringify(s)]]).catch((e: unknown) => this.deps.log.warn({ webhook: h.id, err: errorMessage(e) }, 'webhook state not saved'));
   }
 
@@ -316,6 +326,9 @@ export class Webhooks {
     if (h.container !== undefined) s.container = h.container;
     if (st.lastError !== undefined) s.lastError = st.lastError;
     if (st.lastDeliveredAt !== undefined) s.lastDeliveredAt = new Date(st.lastDeliveredAt).toISOString();
+    if (st.lastAttemptAt !== undefined && st.lastOutcome !== undefined) {
+      s.lastDelivery = { at: new Date(st.lastAttemptAt).toISOString(), outcome: st.lastOutcome, ...(st.lastOutcome === 'failed' && st.lastError !== undefined ? { error: st.lastError } : {}) };
+    }
     return s;
   }
 

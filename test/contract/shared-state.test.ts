@@ -126,6 +126,12 @@ describe.each([
     // Runs on one node (its lease), and every node lists it enabled.
     await waitFor(async () => [one, two].some((t) => t.hub.supervisors.get('demo')?.health().state === 'running'), 'running again', 8000);
     await waitFor(async () => (await listed(two))?.enabled === true, 'enabled on node 2', 3000);
+    // Both switches are in the audit list every node reads, with the key that made them.
+    const audit = ((await two.app.inject({ url: '/v1/audit', headers: ADMIN })).json() as { entries: { action: string; target: string; by: { name: string } }[] }).entries;
+    expect(audit.slice(0, 2).map((e) => [e.action, e.target, e.by.name])).toEqual([
+      ['connector.enable', 'demo', 'admin'],
+      ['connector.disable', 'demo', 'admin'],
+    ]);
   }, 30_000);
 
   it('a connector\'s state (a publisher\'s reconciliation records) and the webhooks are kept for node 2', async () => {

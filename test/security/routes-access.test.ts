@@ -91,6 +91,8 @@ const EXPECTED: Record<string, Rule> = {
   'POST /v1/pipeline/dead-letters/:id/replay': A,
   'GET /v1/directory/report': A,
   'HEAD /v1/directory/report': A,
+  'GET /v1/audit': A,
+  'HEAD /v1/audit': A,
 };
 
 /** One key per role; each acts as a person where the role watches. */
