@@ -35,6 +35,23 @@ export function limitedViewKey(d: PresenceDraft): string {
   return JSON.stringify([d.availability, d.class]);
 }
 
+/**
+ * The same comparisons as the keys above, field by field (no string built): `stateKey(a) ===
+ * stateKey(b)` exactly when `sameState(a, b)`, and likewise for the two views. For the in-process
+ * store and the stamps; the Redis scripts compare the key strings.
+ */
+export function sameState(a: PresenceDraft, b: PresenceDraft): boolean {
+  return a.availability === b.availability && a.class === b.class && a.activity.token === b.activity.token && a.activity.text === b.activity.text;
+}
+
+export function sameFullView(a: PresenceDraft, b: PresenceDraft): boolean {
+  return sameState(a, b) && (a.machineState ?? null) === (b.machineState ?? null) && (a.lastActive ?? null) === (b.lastActive ?? null);
+}
+
+export function sameLimitedView(a: PresenceDraft, b: PresenceDraft): boolean {
+  return a.availability === b.availability && a.class === b.class;
+}
+
 const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
 /** The view keys of a person with nothing stored: the offline baseline, version 0 of each view. */
 export const OFFLINE_FULL_KEY = fullViewKey(OFFLINE_DRAFT);
@@ -48,8 +65,8 @@ export const OFFLINE_LIMITED_KEY = limitedViewKey(OFFLINE_DRAFT);
  */
 export function nextViewStamps(prev: Presence | undefined, draft: PresenceDraft, at: number): ViewStamps {
   const before: ViewStamps = prev === undefined ? { full: 0, limited: 0 } : (prev.views ?? { full: prev.version, limited: prev.version });
-  const fullChanged = prev === undefined ? fullViewKey(draft) !== OFFLINE_FULL_KEY : prev.views === undefined || fullViewKey(prev) !== fullViewKey(draft);
-  const limitedChanged = prev === undefined ? limitedViewKey(draft) !== OFFLINE_LIMITED_KEY : prev.views === undefined || limitedViewKey(prev) !== limitedViewKey(draft);
+  const fullChanged = !sameFullView(prev ?? OFFLINE_DRAFT, draft) || (prev !== undefined && prev.views === undefined);
+  const limitedChanged = !sameLimitedView(prev ?? OFFLINE_DRAFT, draft) || (prev !== undefined && prev.views === undefined);
   const out: { full: number; limited: number; limitedSince?: number } = { full: before.full + (fullChanged ? 1 : 0), limited: before.limited + (limitedChanged ? 1 : 0) };
   const since = limitedChanged ? at : before.limitedSince;
   if (since !== undefined) out.limitedSince = since;

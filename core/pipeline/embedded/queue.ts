@@ -21,7 +21,10 @@ interface Retry {
  * memory until replayed (GET /v1/pipeline).
  */
 export class MemoryQueue implements SignalQueue {
-  private pending: { signal: Signal; at: number }[] = [];
+  /** Accepted batches in order, each with its acceptance time; `taken` of the first are handed out already. */
+  private pending: { signals: readonly Signal[]; at: number }[] = [];
+  private taken = 0;
+  private pendingCount = 0;
   private handler: ((batch: readonly Signal[], info?: BatchInfo) => Promise<void>) | undefined;
   private readonly retries = new Map<string, Retry>();
   private readonly dead = new Map<string, DeadLetter & { batch: readonly Signal[] }>();
@@ -47,8 +50,10 @@ export class MemoryQueue implements SignalQueue {
 
   async enqueue(batch: readonly Signal[]): Promise<void> {
     if (this.closed) throw new Error('queue closed');
-    const at = this.now();
-    for (const signal of batch) this.pending.push({ signal, at });
+    if (batch.length === 0) return;
+    // The caller's array may be reused by it after this call: keep a copy.
+    this.pending.push({ signals: batch.slice(), at: this.now() });
+    this.pendingCount += batch.length;
     this.kick();
   }
 
@@ -58,7 +63,7 @@ export class MemoryQueue implements SignalQueue {
   }
 
   async depth(): Promise<number> {
-    let n = this.pending.length;
+    let n = this.pendingCount;
     for (const r of this.retries.values()) n += r.signals.length;
     return n;
   }
@@ -97,7 +102,7 @@ export class MemoryQueue implements SignalQueue {
 
   private kick(): void {
     if (this.running !== undefined || this.handler === undefined || this.paused) return;
-    if (this.pending.length === 0 && this.dueRetry() === undefined) {
+    if (this.pendingCount === 0 && this.dueRetry() === undefined) {
       this.armRetry();
       return;
     }
@@ -133,14 +138,27 @@ export class MemoryQueue implements SignalQueue {
         await this.run(retry.signals, retry.acceptedAt, retry);
         continue;
       }
-      if (this.pending.length === 0) break;
-      const taken = this.pending.splice(0, this.opts.maxBatch ?? 5000);
-      await this.run(
-        taken.map((t) => t.signal),
-        taken[0]!.at,
-        undefined,
-      );
+      if (this.pendingCount === 0) break;
+      const at = this.pending[0]!.at;
+      await this.run(this.take(this.opts.maxBatch ?? 5000), at, undefined);
     }
+  }
+
+  /** The next `max` pending signals, in order, across accepted batches. */
+  private take(max: number): Signal[] {
+    const out: Signal[] = [];
+    while (out.length < max && this.pending.length > 0) {
+      const first = this.pending[0]!;
+      const n = Math.min(max - out.length, first.signals.length - this.taken);
+      for (let i = 0; i < n; i++) out.push(first.signals[this.taken + i]!);
+      this.taken += n;
+      if (this.taken === first.signals.length) {
+        this.pending.shift();
+        this.taken = 0;
+      }
+    }
+    this.pendingCount -= out.length;
+    return out;
   }
 
   private async run(batch: readonly Signal[], acceptedAt: number, retry: Retry | undefined): Promise<void> {

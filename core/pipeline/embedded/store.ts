@@ -1,17 +1,24 @@
 import type { Presence } from '../../model/presence.ts';
-import { judgeIncoming, type Register } from '../../model/register.ts';
+import { judgeIncoming, registerOf, type Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
-import { nextViewStamps, OFFLINE_FINGERPRINT, stateKey } from '../fingerprint.ts';
+import { nextViewStamps, OFFLINE_FINGERPRINT, sameState } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 
 interface PersonState {
   rev: number;
   registers: Map<string, Register>;
+  /** `registers` as an array, built on the first read after a change (reads outnumber changes in a burst). */
+  list?: readonly Register[];
   presence?: Presence;
   basis?: Basis;
   fingerprint?: string;
 }
+
+const STALE: ApplyResult = Object.freeze({ outcome: 'stale' });
+const DUPLICATE: ApplyResult = Object.freeze({ outcome: 'duplicate' });
+const NOT_ACCEPTED: CommitResult = Object.freeze({ accepted: false, changed: false });
+const UNCHANGED: CommitResult = Object.freeze({ accepted: true, changed: false });
 
 export function basisNewer(a: Basis, b: Basis | undefined): boolean {
   return b === undefined || a.rev > b.rev || (a.rev === b.rev && a.at >= b.at);
@@ -38,20 +45,28 @@ export class MemoryStore implements PresenceStore {
   }
 
   async applySignals(signals: readonly Signal[]): Promise<ApplyResult[]> {
-    return signals.map((sig) => {
+    // One reading of the clock per batch: stamps strictly increase all the same, so publication
+    // order is total even within one millisecond.
+    const now = this.clock.now();
+    const out: ApplyResult[] = new Array(signals.length);
+    for (let i = 0; i < signals.length; i++) {
+      const sig = signals[i]!;
       const s = this.state(sig.person);
       const key = registerKey(sig);
       const outcome = judgeIncoming(s.registers.get(key), sig);
-      if (outcome !== 'applied') return { outcome };
-      // Stamps strictly increase, so publication order is total even within one millisecond.
-      const publishedAt = Math.max(this.clock.now(), this.lastStamp + 1e-3);
+      if (outcome !== 'applied') {
+        out[i] = outcome === 'stale' ? STALE : DUPLICATE;
+        continue;
+      }
+      const publishedAt = Math.max(now, this.lastStamp + 1e-3);
       this.lastStamp = publishedAt;
-      const { receivedAt: _r, ...rest } = sig;
-      const register: Register = Object.freeze({ ...rest, publishedAt });
+      const register = registerOf(sig, publishedAt);
       s.registers.set(key, register);
+      s.list = undefined;
       s.rev += 1;
-      return { outcome, register };
-    });
+      out[i] = { outcome, register };
+    }
+    return out;
   }
 
   async registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>> {
@@ -68,7 +83,8 @@ export class MemoryStore implements PresenceStore {
     const out = new Map<string, PersonRegisters>();
     for (const p of people) {
       const s = this.people.get(p);
-      out.set(p, s === undefined ? { rev: 0, registers: [] } : { rev: s.rev, registers: [...s.registers.values()] });
+      if (s === undefined) out.set(p, { rev: 0, registers: [] });
+      else out.set(p, { rev: s.rev, registers: (s.list ??= [...s.registers.values()]) });
     }
     return out;
   }
@@ -83,19 +99,29 @@ export class MemoryStore implements PresenceStore {
   }
 
   async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]> {
-    return entries.map(({ draft, basis, fingerprint }) => {
+    const out: CommitResult[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const { draft, basis, fingerprint } = entries[i]!;
       const s = this.state(draft.person);
-      if (!basisNewer(basis, s.basis)) return { accepted: false, changed: false };
+      if (!basisNewer(basis, s.basis)) {
+        out[i] = NOT_ACCEPTED;
+        continue;
+      }
       s.basis = basis;
-      if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) return s.presence === undefined ? { accepted: true, changed: false } : { accepted: true, changed: false, presence: s.presence };
-      // `since` is when the state a watcher sees last changed (stateKey), not any field.
-      const since = s.presence !== undefined && stateKey(s.presence) === stateKey(draft) ? s.presence.since : basis.at;
-      const views = nextViewStamps(s.presence, draft, basis.at);
-      const presence: Presence = Object.freeze({ ...draft, since, version: (s.presence?.version ?? 0) + 1, views });
+      if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) {
+        out[i] = s.presence === undefined ? UNCHANGED : { accepted: true, changed: false, presence: s.presence };
+        continue;
+      }
+      const prev = s.presence;
+      // `since` is when the state a watcher sees last changed (stateKey, sameState), not any field.
+      const since = prev !== undefined && sameState(prev, draft) ? prev.since : basis.at;
+      const views = nextViewStamps(prev, draft, basis.at);
+      const presence: Presence = Object.freeze({ ...draft, since, version: (prev?.version ?? 0) + 1, views });
       s.presence = presence;
       s.fingerprint = fingerprint;
-      return { accepted: true, changed: true, presence };
-    });
+      out[i] = { accepted: true, changed: true, presence };
+    }
+    return out;
   }
 
   async forget(people: readonly string[]): Promise<void> {
