@@ -52,13 +52,20 @@ const CANONICAL: Readonly<Record<string, string>> = Object.fromEntries(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+const CANONICAL_SPELLINGS: ReadonlySet<string> = new Set(Object.values(CANONICAL));
+
 /** The canonical spelling of a header name; compact forms expanded. */
 export function canonicalName(name: string): string {
+  // Most names arrive spelled canonically already (every stack writes `Call-ID`, `CSeq`).
+  if (CANONICAL_SPELLINGS.has(name)) return name;
   const lower = name.toLowerCase();
   const long = name.length === 1 ? COMPACT_FORMS[lower] : undefined;
   if (long !== undefined) return long;
   return CANONICAL[lower] ?? name;
 }
+
+/** A name of ASCII only, whose lower case has its length (an entry of another length cannot match it). */
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Ordered, case-insensitive header list. */
 export class SipHeaders {
@@ -68,14 +75,16 @@ export class SipHeaders {
   }
   get(name: string): string | undefined {
     const n = canonicalName(name).toLowerCase();
-    for (const [k, v] of this.entries) if (k.toLowerCase() === n) return v;
+    const anyLength = !ASCII.test(n);
+    for (const [k, v] of this.entries) if ((anyLength || k.length === n.length) && k.toLowerCase() === n) return v;
     return undefined;
   }
   /** Every value of a header, comma-separated lists split (RFC 3261 section 7.3.1). */
   getAll(name: string): string[] {
     const n = canonicalName(name).toLowerCase();
+    const anyLength = !ASCII.test(n);
     const out: string[] = [];
-    for (const [k, v] of this.entries) if (k.toLowerCase() === n) out.push(...splitList(v));
+    for (const [k, v] of this.entries) if ((anyLength || k.length === n.length) && k.toLowerCase() === n) out.push(...splitList(v));
     return out;
   }
   has(name: string): boolean {

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { decodeEntities, SAFE_XML_PARSER_OPTIONS } from '../../core/util/xml-text.ts';
+import { parsePlainXml } from './xml-fast.ts';
 
 export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
@@ -26,6 +27,12 @@ const parser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
 export function parseXml(text: string, maxBytes = MAX_XML_BYTES): XmlNode {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError(`XML body larger than ${maxBytes} bytes`);
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
+  // The plain documents almost every body is, in one pass (xml-fast.ts); anything else, hardened.
+  return parsePlainXml(text) ?? parseXmlHardened(text);
+}
+
+/** The validator and fast-xml-parser with the hardened options: what decides every document that is not plain. */
+export function parseXmlHardened(text: string): XmlNode {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
   let doc: unknown;

@@ -72,9 +72,15 @@ export function pidfToNeutral(doc: PidfDocument, now: number): NeutralState | un
   }
   for (const t of doc.tuples) if (t.basic !== 'closed') tokens.push(...t.activities);
   const note = other ?? doc.persons.flatMap((p) => (p.activityNote !== undefined && validNow(p.from, p.until, now) ? [p.activityNote] : p.notes))[0] ?? doc.tuples.flatMap((t) => t.notes)[0] ?? doc.notes[0];
-  const stamps = [...doc.persons.map((p) => p.timestamp), ...doc.tuples.map((t) => t.timestamp)].filter((t): t is string => t !== undefined && !Number.isNaN(Date.parse(t)));
-  const latest = stamps.sort((a, b) => Date.parse(b) - Date.parse(a))[0];
-  const sourceTime = latest !== undefined ? new Date(Date.parse(latest)).toISOString() : undefined;
+  // The latest timestamp of the persons and tuples (each parsed once).
+  let latest = NaN;
+  for (const x of [doc.persons, doc.tuples]) {
+    for (const item of x) {
+      const ms = item.timestamp !== undefined ? Date.parse(item.timestamp) : NaN;
+      if (!Number.isNaN(ms) && (Number.isNaN(latest) || ms > latest)) latest = ms;
+    }
+  }
+  const sourceTime = Number.isNaN(latest) ? undefined : new Date(latest).toISOString();
   const base = sourceTime !== undefined ? { sourceTime } : {};
   if (!open) return { availability: 'offline', ...base };
   let best: { availability: NeutralClass; token?: string } = { availability: 'available' };

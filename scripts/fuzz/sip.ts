@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { parseDialogInfo } from '../../connectors/sip-core/dialog-info.ts';
 import { parseChallenge } from '../../connectors/sip-core/digest.ts';
 import { parseCSeq, parseNameAddr, parseSipUri, parseValueParams, parseVia } from '../../connectors/sip-core/header-values.ts';
@@ -14,7 +15,8 @@ import { StreamFramer } from '../../connectors/sip-core/framer.ts';
 import { partsOfType } from '../../connectors/sip-core/multipart.ts';
 import { DEFAULT_LIMITS, parseDatagram, SipParseError } from '../../connectors/sip-core/parser.ts';
 import { parsePidf } from '../../connectors/sip-core/pidf.ts';
-import { XmlError } from '../../connectors/sip-core/xml.ts';
+import { parseXmlHardened, XmlError } from '../../connectors/sip-core/xml.ts';
+import { parsePlainXml } from '../../connectors/sip-core/xml-fast.ts';
 import { seededRandom as rng } from '../../core/util/random.ts';
 
 /** The documented examples of the SIP family: messages (sip-core), PIDF (sip-presence), dialog-info (sip-dialog). */
@@ -27,7 +29,7 @@ const DICTIONARY = [
   '--boundary', '\u0000', '\uffff', '💥',
 ];
 
-function seeds(): { sip: Buffer[]; xml: string[] } {
+export function seeds(): { sip: Buffer[]; xml: string[] } {
   const files = FIXTURES.flatMap((dir) => readdirSync(dir).map((f) => dir + f));
   const xml = files.filter((f) => f.endsWith('.xml')).map((f) => readFileSync(f, 'utf8'));
   const sip = files.filter((f) => f.endsWith('.sip')).map((f) => readFileSync(f));
@@ -38,7 +40,7 @@ function seeds(): { sip: Buffer[]; xml: string[] } {
   return { sip, xml };
 }
 
-function mutate(input: Buffer, r: () => number): Buffer {
+export function mutate(input: Buffer, r: () => number): Buffer {
   let b = Buffer.from(input);
   const n = 1 + Math.floor(r() * 6);
   for (let k = 0; k < n; k++) {
@@ -94,14 +96,33 @@ function one(kind: number, input: Buffer): void {
       break;
     }
     case 2:
+      plainAgrees(input.toString('utf8'));
       parsePidf(input.toString('utf8'));
       break;
     case 3:
+      plainAgrees(input.toString('utf8'));
       parseDialogInfo(input.toString('utf8'));
       break;
     default:
       partsOfType(input.toString('utf8'), 'multipart/related;boundary=boundary', 'application/pidf+xml');
   }
+}
+
+/**
+ * The plain-document reader (xml-fast.ts) may only accept what the hardened parser accepts, with
+ * the same tree: a disagreement is a failure of the fuzz run, not a refusal.
+ */
+export function plainAgrees(xml: string): boolean {
+  const plain = parsePlainXml(xml);
+  if (plain === undefined) return false;
+  let hardened: unknown;
+  try {
+    hardened = parseXmlHardened(xml);
+  } catch (e) {
+    throw new Error(`the plain XML reader accepted a document the hardened parser refuses (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(xml.slice(0, 300))}`);
+  }
+  if (!isDeepStrictEqual(plain, hardened)) throw new Error(`the plain XML reader and the hardened parser disagree on ${JSON.stringify(xml.slice(0, 300))}: ${JSON.stringify(plain)} vs ${JSON.stringify(hardened)}`);
+  return true;
 }
 
 export function fuzz(iterations: number, seed: number): { cases: number } {
