@@ -105,6 +105,38 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect((await p.store.applySignals([{ ...keyed, id: 'req-2' }]))[0]?.outcome).toBe('applied');
     });
 
+    it('signals for one register in one batch are judged one after the other, each against what the ones before it left', async () => {
+      const base = { person: 'fay', source: 'pbx', endpoint: 'line', category: 'phone' as const, expireType: 'device' as const };
+      const batch = [
+        sig({ ...base, sourceVersion: 1, availability: 3500 }),
+        sig({ ...base, sourceVersion: 3, availability: 6500 }),
+        sig({ ...base, sourceVersion: 2, availability: 9500 }), // older than 3, applied just before it: stale
+        sig({ ...base, sourceVersion: 3, availability: 6500 }), // the same observation again: duplicate
+        sig({ ...base, sourceVersion: 3, availability: 9500 }), // same version, another observation: applied
+        sig({ ...base, endpoint: 'line2', id: 'k1', availability: 6500 }),
+        sig({ ...base, endpoint: 'line2', id: 'k1', availability: 3500 }), // its id again: duplicate
+        sig({ ...base, person: 'gus', sourceVersion: 1 }),
+        sig({ ...base, sourceVersion: 4, availability: 3500 }),
+      ];
+      const res = await p.store.applySignals(batch);
+      expect(res.map((r) => r.outcome)).toEqual(['applied', 'applied', 'stale', 'duplicate', 'applied', 'applied', 'duplicate', 'applied', 'applied']);
+      const stamps = res.filter((r) => r.outcome === 'applied').map((r) => r.register!.publishedAt);
+      for (let i = 1; i < stamps.length; i++) expect(stamps[i]!).toBeGreaterThan(stamps[i - 1]!);
+      const regs = await p.store.getRegisters(['fay', 'gus']);
+      // The revision counts every applied signal; the registers hold the last applied of each.
+      expect(regs.get('fay')?.rev).toBe(5);
+      expect(regs.get('gus')?.rev).toBe(1);
+      const fay = [...(regs.get('fay')?.registers ?? [])].sort((a, b) => a.endpoint.localeCompare(b.endpoint));
+      expect(fay.map((r) => [r.endpoint, r.sourceVersion, r.availability, r.publishedAt])).toEqual([
+        ['line', 4, 3500, res[8]!.register!.publishedAt],
+        ['line2', undefined, 6500, res[5]!.register!.publishedAt],
+      ]);
+      // The next batch is judged against what this one stored.
+      const next = await p.store.applySignals([sig({ ...base, sourceVersion: 3 }), sig({ ...base, endpoint: 'line2', id: 'k1' }), sig({ ...base, sourceVersion: 4, availability: 3500 })]);
+      expect(next.map((r) => r.outcome)).toEqual(['stale', 'duplicate', 'duplicate']);
+      expect((await p.store.getRegisters(['fay'])).get('fay')?.rev).toBe(5);
+    });
+
     it('stamps strictly increase with the store clock', async () => {
       const before = await p.store.now();
       const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));

@@ -8,22 +8,31 @@ import type { Signal } from '../../model/signal.ts';
  * the Lua script can judge a duplicate by comparing strings instead of decoding JSON.
  */
 export function canonicalSignal(s: Signal): string {
-  const o: Record<string, unknown> = { person: s.person, source: s.source, endpoint: s.endpoint, category: s.category };
-  if (s.availability !== undefined) o.availability = s.availability;
-  if (s.activity !== undefined && (s.activity.token !== undefined || s.activity.text !== undefined)) {
-    const a: Record<string, string> = {};
-    if (s.activity.token !== undefined) a.token = s.activity.token;
-    if (s.activity.text !== undefined) a.text = s.activity.text;
-    o.activity = a;
+  // Built as text, not as an object given to JSON.stringify: the same string (JSON.stringify
+  // quotes each text and writes each number), without an object and a key walk per signal.
+  const q = JSON.stringify;
+  let t = `{"person":${q(s.person)},"source":${q(s.source)},"endpoint":${q(s.endpoint)},"category":${q(s.category)}`;
+  if (s.availability !== undefined) t += `,"availability":${num(s.availability)}`;
+  const act = s.activity;
+  if (act !== undefined && (act.token !== undefined || act.text !== undefined)) {
+    t += ',"activity":{';
+    if (act.token !== undefined) t += `"token":${q(act.token)}`;
+    if (act.text !== undefined) t += `${act.token !== undefined ? ',' : ''}"text":${q(act.text)}`;
+    t += '}';
   }
-  if (s.machineState !== undefined) o.machineState = s.machineState;
-  if (s.from !== undefined) o.from = s.from;
-  if (s.until !== undefined) o.until = s.until;
-  o.expireType = s.expireType;
-  if (s.sourceTime !== undefined) o.sourceTime = s.sourceTime;
-  if (s.sourceVersion !== undefined) o.sourceVersion = s.sourceVersion;
-  if (s.id !== undefined) o.id = s.id;
-  return JSON.stringify(o);
+  if (s.machineState !== undefined) t += `,"machineState":${q(s.machineState)}`;
+  if (s.from !== undefined) t += `,"from":${num(s.from)}`;
+  if (s.until !== undefined) t += `,"until":${num(s.until)}`;
+  t += `,"expireType":${q(s.expireType)}`;
+  if (s.sourceTime !== undefined) t += `,"sourceTime":${num(s.sourceTime)}`;
+  if (s.sourceVersion !== undefined) t += `,"sourceVersion":${num(s.sourceVersion)}`;
+  if (s.id !== undefined) t += `,"id":${q(s.id)}`;
+  return `${t}}`;
+}
+
+/** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
 }
 
 /** Decodes a stored register value `sourceVersion|sourceTime|stamp|json`. */

@@ -4,7 +4,7 @@ import { CLAIM, COMMIT, APPLY, READ_REGISTERS, LEASE_ACQUIRE, LEASE_RELEASE, LEA
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    phApply(numKeys: number, ...keysAndArgs: (string | number)[]): Result<string[], Context>;
+    phApply(numKeys: number, keys: readonly string[], args: readonly string[]): Result<string[], Context>;
     phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
     phRead(numKeys: number, ...keys: string[]): Result<string[][], Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;

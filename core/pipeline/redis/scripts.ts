@@ -10,42 +10,59 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
 
 /**
- * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 6 per signal: index into KEYS, register
- * field, sourceVersion or '', sourceTime or '', id or '', canonical JSON. Returns per signal the
- * stamp (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in
+ * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 3 per signal: `<index into KEYS>|<register
+ * field>`, id or '', `<sourceVersion or ''>|<sourceTime or ''>|<canonical JSON>`. Returns per signal
+ * the stamp (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in
  * core/model/register.ts: the stored signal's `id` repeated is a duplicate; versions decide when
  * both sides carry one, else source times; then an identical observation carrying the same
  * sourceVersion or sourceTime is a duplicate that changes nothing, not even the stamp (without
  * either it is a new observation, stamped again). Stamps strictly increase (by 1 microsecond
  * when the clock has not moved) and are formatted with %.3f because Lua's tostring keeps only 14
  * significant digits.
+ * Each signal is judged against the register as the signals before it in the call left it: the
+ * registers are read once per call (HGET of a field the first time it is met) and written once at
+ * the end (one HSET per person with its last value of every field written, one HINCRBY of the
+ * revision by the number applied). The script is atomic, so nobody sees the difference from one
+ * write per signal; a burst for one register costs one read and one write, not one per signal.
  */
 export const APPLY = `${NOW}
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
 local out = {}
-local n = #ARGV / 6
+local n = #ARGV / 3
 local stamped = false
+local cur = {}
+local keyOf = {}
+local fieldOf = {}
+local order = {}
+local queued = {}
 local bumps = {}
 for i = 0, n - 1 do
-  local b = i * 6
-  local key = KEYS[tonumber(ARGV[b + 1])]
-  local field = ARGV[b + 2]
-  local isv = ARGV[b + 3]
-  local ist = ARGV[b + 4]
-  local iid = ARGV[b + 5]
-  local json = ARGV[b + 6]
-  local cur = redis.call('HGET', key, field)
+  local b = i * 3
+  local ref = ARGV[b + 1]
+  local iid = ARGV[b + 2]
+  local payload = ARGV[b + 3]
+  local c = cur[ref]
+  if c == nil then
+    local bar = string.find(ref, '|', 1, true)
+    keyOf[ref] = KEYS[tonumber(string.sub(ref, 1, bar - 1))]
+    fieldOf[ref] = string.sub(ref, bar + 1)
+    c = redis.call('HGET', keyOf[ref], fieldOf[ref]) or false
+    cur[ref] = c
+  end
+  local q1 = string.find(payload, '|', 1, true)
+  local q2 = string.find(payload, '|', q1 + 1, true)
+  local isv = string.sub(payload, 1, q1 - 1)
+  local ist = string.sub(payload, q1 + 1, q2 - 1)
   local outcome = 'a'
-  if cur then
-    local p1 = string.find(cur, '|', 1, true)
-    local p2 = string.find(cur, '|', p1 + 1, true)
-    local p3 = string.find(cur, '|', p2 + 1, true)
-    local csv = string.sub(cur, 1, p1 - 1)
-    local cst = string.sub(cur, p1 + 1, p2 - 1)
-    local cjs = string.sub(cur, p3 + 1)
+  if c then
+    local p1 = string.find(c, '|', 1, true)
+    local p2 = string.find(c, '|', p1 + 1, true)
+    local p3 = string.find(c, '|', p2 + 1, true)
+    local csv = string.sub(c, 1, p1 - 1)
+    local cst = string.sub(c, p1 + 1, p2 - 1)
     if iid ~= '' then
-      local ok, c = pcall(cjson.decode, cjs)
-      if ok and type(c) == 'table' and c.id == iid then outcome = 'd' end
+      local ok, d = pcall(cjson.decode, string.sub(c, p3 + 1))
+      if ok and type(d) == 'table' and d.id == iid then outcome = 'd' end
     end
     if outcome == 'a' then
       if isv ~= '' and csv ~= '' then
@@ -54,7 +71,7 @@ for i = 0, n - 1 do
         outcome = 's'
       end
     end
-    if outcome == 'a' and ((isv ~= '' and isv == csv) or (ist ~= '' and ist == cst)) and cjs == json then outcome = 'd' end
+    if outcome == 'a' and ((isv ~= '' and isv == csv) or (ist ~= '' and ist == cst)) and string.sub(c, p3 + 1) == string.sub(payload, q2 + 1) then outcome = 'd' end
   end
   if outcome == 'a' then
     local stamp = now
@@ -62,16 +79,41 @@ for i = 0, n - 1 do
     local s = string.format('%.3f', stamp)
     last = tonumber(s)
     stamped = true
-    redis.call('HSET', key, field, isv .. '|' .. ist .. '|' .. s .. '|' .. json)
-    bumps[key] = (bumps[key] or 0) + 1
+    local key = keyOf[ref]
+    if not bumps[key] then bumps[key] = 0 end
+    bumps[key] = bumps[key] + 1
+    -- A field written for the first time in this call joins the write list, in the order met.
+    if not queued[ref] then
+      queued[ref] = true
+      order[#order + 1] = ref
+    end
+    c = string.sub(payload, 1, q2) .. s .. '|' .. string.sub(payload, q2 + 1)
+    cur[ref] = c
     out[i + 1] = s
   else
     out[i + 1] = outcome
   end
 end
 if stamped then redis.call('SET', KEYS[1], string.format('%.3f', last)) end
--- One revision bump per person and call: the script is atomic, so nobody sees the difference.
-for key, k in pairs(bumps) do redis.call('HINCRBY', key, '#rev', k) end
+local hset = {}
+local keyOrder = {}
+for _, ref in ipairs(order) do
+  local key = keyOf[ref]
+  local h = hset[key]
+  if h == nil then
+    h = {}
+    hset[key] = h
+    keyOrder[#keyOrder + 1] = key
+  end
+  h[#h + 1] = fieldOf[ref]
+  h[#h + 1] = cur[ref]
+end
+-- One HSET per person (its last value of each field written), then one revision bump per person
+-- by the number of signals applied to it.
+for _, key in ipairs(keyOrder) do
+  redis.call('HSET', key, unpack(hset[key]))
+  redis.call('HINCRBY', key, '#rev', bumps[key])
+end
 return out`;
 
 /**

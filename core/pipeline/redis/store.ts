@@ -30,20 +30,22 @@ export class RedisStore implements PresenceStore {
     const { redis, keys } = this.deps;
     const pipe = redis.pipeline();
     for (let i = 0; i < signals.length; i += APPLY_CHUNK) {
-      const chunk = signals.slice(i, i + APPLY_CHUNK);
+      const end = Math.min(signals.length, i + APPLY_CHUNK);
       const keyIndex = new Map<string, number>();
+      // [numKeys, clock, register hashes..., then 3 per signal] (scripts.ts APPLY).
       const k: string[] = [keys.clock];
-      const args: (string | number)[] = [];
-      for (const s of chunk) {
+      const args: string[] = [];
+      for (let j = i; j < end; j++) {
+        const s = signals[j]!;
         let idx = keyIndex.get(s.person);
         if (idx === undefined) {
           k.push(keys.registers(s.person));
           idx = k.length;
           keyIndex.set(s.person, idx);
         }
-        args.push(idx, registerKey(s), s.sourceVersion ?? '', s.sourceTime ?? '', s.id ?? '', canonicalSignal(s));
+        args.push(`${idx}|${registerKey(s)}`, s.id ?? '', `${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}`);
       }
-      pipe.phApply(k.length, ...k, ...args);
+      pipe.phApply(k.length, k, args);
     }
     const replies = await execOrThrow(pipe);
     const out: ApplyResult[] = [];

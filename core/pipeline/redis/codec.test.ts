@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Signal } from '../../model/signal.ts';
+import { canonicalSignal } from './codec.ts';
+
+/** The canonical text by its definition: an object with the fields in this order given to JSON.stringify. */
+function byDefinition(s: Signal): string {
+  const o: Record<string, unknown> = { person: s.person, source: s.source, endpoint: s.endpoint, category: s.category };
+  if (s.availability !== undefined) o.availability = s.availability;
+  if (s.activity !== undefined && (s.activity.token !== undefined || s.activity.text !== undefined)) {
+    const a: Record<string, string> = {};
+    if (s.activity.token !== undefined) a.token = s.activity.token;
+    if (s.activity.text !== undefined) a.text = s.activity.text;
+    o.activity = a;
+  }
+  if (s.machineState !== undefined) o.machineState = s.machineState;
+  if (s.from !== undefined) o.from = s.from;
+  if (s.until !== undefined) o.until = s.until;
+  o.expireType = s.expireType;
+  if (s.sourceTime !== undefined) o.sourceTime = s.sourceTime;
+  if (s.sourceVersion !== undefined) o.sourceVersion = s.sourceVersion;
+  if (s.id !== undefined) o.id = s.id;
+  return JSON.stringify(o);
+}
+
+const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\u0000', '|', '\u2028', '\ud800'));
+const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-0, 1e21, 1.5e-7, Number.MAX_SAFE_INTEGER));
+
+const signal: fc.Arbitrary<Signal> = fc.record(
+  {
+    person: text,
+    source: text,
+    endpoint: text,
+    category: fc.constantFrom('user', 'machine', 'phone', 'calendar', 'device'),
+    expireType: fc.constantFrom('user', 'device', 'time', 'endpoint'),
+    availability: number,
+    activity: fc.record({ token: text, text }, { requiredKeys: [] }),
+    machineState: fc.constantFrom('active', 'inactive', 'away', 'off', 'unknown'),
+    from: number,
+    until: number,
+    sourceTime: number,
+    sourceVersion: number,
+    id: text,
+    receivedAt: number,
+  },
+  { requiredKeys: ['person', 'source', 'endpoint', 'category', 'expireType'] },
+) as unknown as fc.Arbitrary<Signal>;
+
+describe('canonicalSignal (the register text the Redis scripts compare)', () => {
+  it('is exactly the JSON of the fields in their fixed order, absent ones and receivedAt left out', () => {
+    fc.assert(fc.property(signal, (s) => {
+        expect(canonicalSignal(s)).toBe(byDefinition(s));
+      }), { numRuns: 5000 });
+  });
+
+  it('parses back to the signal without receivedAt', () => {
+    const s = { person: 'alice', source: 'teams', endpoint: 'client', category: 'user', expireType: 'user', availability: 6500, activity: { token: 'in-a-call', text: 'In a "call"' }, sourceVersion: 7, receivedAt: 5 } as const;
+    const { receivedAt: _r, ...rest } = s;
+    expect(JSON.parse(canonicalSignal(s as unknown as Signal))).toEqual(rest);
+  });
+});
