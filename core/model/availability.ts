@@ -34,7 +34,23 @@ export const CLASS_LABEL: Record<AvailabilityClass, string> = {
   offline: 'Offline',
 };
 
-export const MIN_AVAILABILITY = 3000;
+/**
+ * Where each class's range starts (README "Availability rules": available 3000-5999, busy 6000-8999,
+ * dnd 9000-11999, inactive 12000-12999, busy-inactive 13000-14999, away 15000-17999, offline 18000+).
+ */
+export const CLASS_FLOOR = {
+  available: 3000,
+  busy: 6000,
+  dnd: 9000,
+  inactive: 12000,
+  'busy-inactive': 13000,
+  away: 15000,
+  offline: 18000,
+} as const satisfies Record<AvailabilityClass, number>;
+
+/** The lowest availability number a signal may carry: the start of the available range. */
+export const MIN_AVAILABILITY = CLASS_FLOOR.available;
+/** The highest availability number a signal may carry (the aggregation document leaves the offline range open; this bounds it). */
 export const MAX_AVAILABILITY = 99999;
 
 /**
@@ -42,12 +58,12 @@ export const MAX_AVAILABILITY = 99999;
  * tells the two idle classes apart: 12000-12999 inactive, 13000-14999 busy-inactive.
  */
 export function classOf(availability: number): AvailabilityClass {
-  if (availability < 6000) return 'available';
-  if (availability < 9000) return 'busy';
-  if (availability < 12000) return 'dnd';
-  if (availability < 13000) return 'inactive';
-  if (availability < 15000) return 'busy-inactive';
-  if (availability < 18000) return 'away';
+  if (availability < CLASS_FLOOR.busy) return 'available';
+  if (availability < CLASS_FLOOR.dnd) return 'busy';
+  if (availability < CLASS_FLOOR.inactive) return 'dnd';
+  if (availability < CLASS_FLOOR['busy-inactive']) return 'inactive';
+  if (availability < CLASS_FLOOR.away) return 'busy-inactive';
+  if (availability < CLASS_FLOOR.offline) return 'away';
   return 'offline';
 }
 
@@ -63,13 +79,21 @@ export const MACHINE_RANK: Record<MachineState, number> = {
   off: 4,
 };
 
-/** Machine states count as availability numbers too (docs/architecture.md). */
+/** An inactive or unknown machine: inside the available range, less available than active (3500). */
+const IDLE_MACHINE_AVAILABILITY = 3750;
+
+/**
+ * Machine states count as availability numbers too (README "Availability rules", step 1): active is
+ * available; inactive and unknown stay in the available range, a little less available than active
+ * (step 4 turns an available result into inactive when the machine is idle); away and off are the
+ * middles of their classes.
+ */
 export const MACHINE_AVAILABILITY: Record<MachineState, number> = {
-  active: 3500,
-  inactive: 3750,
-  unknown: 3750,
-  away: 15500,
-  off: 18500,
+  active: CLASS_MIDPOINT.available,
+  inactive: IDLE_MACHINE_AVAILABILITY,
+  unknown: IDLE_MACHINE_AVAILABILITY,
+  away: CLASS_MIDPOINT.away,
+  off: CLASS_MIDPOINT.offline,
 };
 
 export function lessActive(a: MachineState, b: MachineState): MachineState {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_AVAILABILITY, MIN_AVAILABILITY } from '../model/availability.ts';
+import { CLASS_MIDPOINT, MAX_AVAILABILITY, MIN_AVAILABILITY } from '../model/availability.ts';
 import { durationSchema } from '../model/duration.ts';
 
 const availability = z.union([
@@ -9,12 +9,17 @@ const availability = z.union([
 const activityRule = z.strictObject({ text: z.string().min(1).max(256).optional(), availability: availability.optional() });
 const tokenKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an activity token');
 
+/** A machine register without input for this long counts as inactive (README "Availability rules", step 1; `rules.machine.inactiveAfter`). */
+export const DEFAULT_INACTIVE_AFTER_MS = 5 * 60_000;
+/** ... and for this long as away (`rules.machine.awayAfter`). */
+export const DEFAULT_AWAY_AFTER_MS = 15 * 60_000;
+
 /** The data part of the Availability Rules Manager, validated at load (docs/architecture.md). */
 export const rulesConfigSchema = z
   .strictObject({
     machine: z
-      .strictObject({ inactiveAfter: durationSchema.prefault(5 * 60), awayAfter: durationSchema.prefault(15 * 60) })
-      .default({ inactiveAfter: 300_000, awayAfter: 900_000 }),
+      .strictObject({ inactiveAfter: durationSchema.prefault(DEFAULT_INACTIVE_AFTER_MS / 1000), awayAfter: durationSchema.prefault(DEFAULT_AWAY_AFTER_MS / 1000) })
+      .default({ inactiveAfter: DEFAULT_INACTIVE_AFTER_MS, awayAfter: DEFAULT_AWAY_AFTER_MS }),
     /** Activity tokens: their text, and the availability a signal carrying only the token means. */
     activities: z.record(tokenKey, activityRule).default({}),
     /** Per source: what its activity tokens mean, and how long its signals live without `until`. */
@@ -66,7 +71,7 @@ export const DEFAULT_ACTIVITIES: Record<string, ActivityRule> = {
 
 const num = (a: number | string | undefined): number | undefined => {
   if (a === undefined || typeof a === 'number') return a;
-  return { available: 3500, busy: 6500, dnd: 9500, away: 15500, offline: 18500 }[a];
+  return CLASS_MIDPOINT[a as keyof typeof CLASS_MIDPOINT];
 };
 
 function activityRules(input: Record<string, z.infer<typeof activityRule>>): Record<string, ActivityRule> {
