@@ -101,9 +101,9 @@ const CATALOGUE = {
 
   // --- Directory webhook (directory-webhook)
   HUB_ERR_WEBHOOK_UNREACHABLE: ['transient', 502, 'Directory webhook unreachable', 'The receiver did not answer; retried with backoff.'],
-  HUB_ERR_WEBHOOK_FAILED: ['transient', 502, 'Directory webhook failed', 'The receiver answered 5xx or 408; retried with backoff.'],
+  HUB_ERR_WEBHOOK_FAILED: ['transient', 502, 'Directory webhook failed', 'The receiver answered 5xx (the outcome is unknown) or 408; retried with backoff until it takes the change.'],
   HUB_ERR_WEBHOOK_THROTTLED: ['throttled', 502, 'Directory webhook throttled', 'The receiver answered 429; retried after its Retry-After.'],
-  HUB_ERR_WEBHOOK_REJECTED: ['permanent', 502, 'Directory webhook refused', 'The receiver refused the batch (4xx, often a wrong signature secret); not retried.'],
+  HUB_ERR_WEBHOOK_REJECTED: ['permanent', 502, 'Directory webhook refused', 'The receiver refused the batch (4xx, often a wrong signature secret); retried with backoff until it takes it: fix the secret or the receiver.'],
 
   // --- HCL Domino (domino-calendar)
   HUB_ERR_DOMINO_AUTH: ['permanent', 502, 'Domino credentials refused', 'Domino refused the account (DRAPI /api/v1/auth or DAS Basic); check username and password.'],

@@ -11,7 +11,14 @@ import { HubError } from '../../core/errors.ts';
 import type { DirectoryWebhookConfig } from './config.ts';
 import { parseRetryAfter } from '../../core/util/retry-after.ts';
 
-export type PostResult = { ok: true; status: number } | { ok: false; error: HubError; retryAfterMs?: number };
+/**
+ * `sent`: whether the request may have reached the receiver (false when the connection was refused
+ * or the name did not resolve: nothing was delivered). A 5xx or a timeout after sending leaves the
+ * outcome unknown; a 4xx says the batch was not taken.
+ */
+export type PostResult = { ok: true; status: number } | { ok: false; error: HubError; retryAfterMs?: number; outcome: 'failed' | 'unknown' };
+
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export async function postBatch(cfg: DirectoryWebhookConfig, clock: Clock, body: string): Promise<PostResult> {
   let res: Response;
@@ -28,15 +35,16 @@ export async function postBatch(cfg: DirectoryWebhookConfig, clock: Clock, body:
     await res.arrayBuffer().catch(() => undefined);
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-    return { ok: false, error: new HubError('HUB_ERR_WEBHOOK_UNREACHABLE', `directory webhook unreachable (${cause})`, { kind: 'transient', cause: e }) };
+    return { ok: false, outcome: NOT_SENT.has(cause) ? 'failed' : 'unknown', error: new HubError('HUB_ERR_WEBHOOK_UNREACHABLE', `directory webhook unreachable (${cause})`, { kind: 'transient', cause: e }) };
   }
   if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
   const after = parseRetryAfter(res.headers.get('retry-after'), clock.now());
-  if (res.status === 429) return { ok: false, error: new HubError('HUB_ERR_WEBHOOK_THROTTLED', 'directory webhook throttled (429)', { kind: 'throttled', status: 429, ...(after !== undefined ? { retryAfterMs: after } : {}) }), ...(after !== undefined ? { retryAfterMs: after } : {}) };
+  if (res.status === 429) return { ok: false, outcome: 'failed', error: new HubError('HUB_ERR_WEBHOOK_THROTTLED', 'directory webhook throttled (429)', { kind: 'throttled', status: 429, ...(after !== undefined ? { retryAfterMs: after } : {}) }), ...(after !== undefined ? { retryAfterMs: after } : {}) };
   if (res.status >= 500 || res.status === 408) {
-    return { ok: false, error: new HubError('HUB_ERR_WEBHOOK_FAILED', `directory webhook answered ${res.status}`, { kind: 'transient', status: res.status }), ...(after !== undefined ? { retryAfterMs: after } : {}) };
+    // 408: the receiver gave up waiting for the request (not taken); a 5xx may come after it applied.
+    return { ok: false, outcome: res.status === 408 ? 'failed' : 'unknown', error: new HubError('HUB_ERR_WEBHOOK_FAILED', `directory webhook answered ${res.status}`, { kind: 'transient', status: res.status }), ...(after !== undefined ? { retryAfterMs: after } : {}) };
   }
-  return { ok: false, error: new HubError('HUB_ERR_WEBHOOK_REJECTED', `directory webhook refused the batch (${res.status})`, { kind: 'permanent', status: res.status }) };
+  return { ok: false, outcome: 'failed', error: new HubError('HUB_ERR_WEBHOOK_REJECTED', `directory webhook refused the batch (${res.status})`, { kind: 'permanent', status: res.status }) };
 }
 
 /** `sha256=<hex HMAC-SHA256(secret, message)>`. */

@@ -14,7 +14,7 @@ export const directoryWebhookConfigSchema = z.strictObject({
   /** Least time between two requests (the rate limit). */
   interval: durationSchema.prefault('2s'),
   timeout: durationSchema.prefault('10s'),
-  /** Backoff after a failed delivery: first wait and cap (Retry-After wins when the receiver sends one). */
+  /** Accepted for older configurations and ignored: retries follow the hub's reconciliation (core/publish). */
   retryBase: durationSchema.prefault('1s'),
   retryMax: durationSchema.prefault('5m'),
 });

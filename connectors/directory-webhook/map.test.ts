@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ClassChange } from '../directory-common/class-change-batcher.ts';
+import type { ClassChange } from './map.ts';
 import { sign, signMessage, verify } from './client.ts';
 import { webhookBody } from './map.ts';
 

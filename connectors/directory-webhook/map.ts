@@ -2,7 +2,16 @@
  * The body of the outbound directory webhook (pure): one JSON document per batch of class changes
  * (the shape README.md "What it sends" documents). Signing is the client's (client.ts).
  */
-import type { ClassChange } from '../directory-common/class-change-batcher.ts';
+import type { AvailabilityClass } from '../../core/model/availability.ts';
+
+/** One person's class as the receiver gets it. */
+export interface ClassChange {
+  readonly person: string;
+  readonly class: AvailabilityClass;
+  readonly availability: number;
+  /** When the presence took this value (ms). */
+  readonly at: number;
+}
 
 export interface WebhookBody {
   readonly source: string;

@@ -12,8 +12,12 @@ import type { LdapEntry } from './map.ts';
 export interface LdapSession {
   /** A paged search (RFC 2696 simple paged results): `onPage` sees each page as it arrives. */
   searchPaged(opts: { base: string; filter: string; scope: 'base' | 'sub' | 'one'; attributes: readonly string[]; binary?: readonly string[] }, onPage: (entries: LdapEntry[]) => Promise<void> | void): Promise<void>;
-  /** Replaces all values of one attribute of one entry (RFC 4511 section 4.6, operation replace). */
-  replace(dn: string, attribute: string, value: string): Promise<void>;
+  /**
+   * Replaces all values of one attribute of one entry (RFC 4511 section 4.6, operation replace);
+   * `null` replaces them with none, which deletes the attribute if it exists and is ignored if not.
+   * A failure is thrown as the ldapts error itself (its result code decides the write's outcome).
+   */
+  replace(dn: string, attribute: string, value: string | null): Promise<void>;
 }
 
 const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
@@ -131,11 +135,7 @@ export class LdapClient {
           }
         },
         replace: async (dn, attribute, value) => {
-          try {
-            await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: [value] }) }));
-          } catch (e) {
-            throw classifyLdapError(e, `modify ${attribute}`);
-          }
+          await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: value === null ? [] : [value] }) }));
         },
       });
     } finally {

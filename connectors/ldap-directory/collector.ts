@@ -74,6 +74,11 @@ export class LdapSync {
     return this.known.get(personId)?.dn;
   }
 
+  /** Every person of the last sync (the people the publisher may have written). */
+  people(): string[] {
+    return [...this.known.keys()];
+  }
+
   report(): DirectorySyncReport {
     return this.lastReport;
   }

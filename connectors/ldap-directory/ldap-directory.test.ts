@@ -121,33 +121,6 @@ describe('ldap-directory against OpenLDAP', () => {
     await asRoot((c) => c.modify('cn=Sales,ou=Groups,dc=corp,dc=example', new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: ['uid=dave,ou=People,dc=corp,dc=example'] }) })));
   });
 
-  it('writes the presence class into the attribute only when the class changes', async () => {
-    const { h, connector } = setup();
-    await connector.fullSync();
-    const readBack = (): Promise<string | undefined> =>
-      asRoot(async (c) => {
-        const { searchEntries } = await c.search('uid=alice,ou=People,dc=corp,dc=example', { scope: 'base', attributes: ['description'] });
-        const v = searchEntries[0]?.description;
-        return Array.isArray(v) ? (v[0] as string | undefined) : (v as string | undefined);
-      });
-    const pub = connector.publisher!;
-    await connector.publish([presence('alice', 'busy', 6500), presence('nobody', 'dnd', 9500)]);
-    expect(pub.batcher.pendingCount).toBe(1);
-    await pub.batcher.drain();
-    expect(await readBack()).toBe('busy');
-    // Same class, another number: nothing to write (an operator's change stays untouched).
-    await asRoot((c) => c.modify('uid=alice,ou=People,dc=corp,dc=example', new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: ['marker'] }) })));
-    await connector.publish([presence('alice', 'busy', 7000)]);
-    expect(pub.batcher.pendingCount).toBe(0);
-    expect(await readBack()).toBe('marker');
-    // Changes between two batches collapse to the newest class.
-    await connector.publish([presence('alice', 'away', 15500)]);
-    await connector.publish([presence('alice', 'available', 3500)]);
-    await pub.batcher.drain();
-    expect(await readBack()).toBe('available');
-    expect(h.directory.replaced).toHaveLength(1);
-  });
-
   it('runs under the supervisor: start syncs in the background and reports progress in health', async () => {
     const { h } = setup();
     const sup = h.supervisor(ldapDirectoryManifest);

@@ -1,22 +1,39 @@
 /**
- * Presence out to the directory: the merged availability class written into one
- * configured attribute of each person's entry, only when the class changes, in rate-limited
- * batches. The attribute is never read by the sync (checked at configuration load), so a written
- * value cannot come back as input (docs/architecture.md invariant 4).
+ * Presence out to the directory, driven by the hub's reconciliation (core/publish,
+ * docs/publishing.md): the desired state of a person is the value of their availability class for
+ * the configured attribute (`publish.values`, default the class name), written with an LDAP modify
+ * (replace of that one attribute). People this directory does not hold (no entry in the last sync)
+ * have nothing to be written; a person who left it is cleared (replace with no value). The
+ * attribute is never read by the sync (checked at configuration load), so a written value cannot
+ * come back as input (docs/architecture.md invariant 4).
+ *
+ * Outcomes (RFC 4511 section 4.1.9 result codes): 0 (success) is confirmed; busy (51),
+ * unavailable (52), timeLimitExceeded (3), a timeout or a connection lost after the request went
+ * out are unknown (the server may have applied it); any other result code is failed; a connection
+ * or bind that fails before the modify is sent is failed (nothing reached the entry). Both are
+ * retried by the reconciliation until the directory confirms or the class changes.
  */
-import type { HealthReporter } from '../../core/connector/contract.ts';
+import { ResultCodeError } from 'ldapts';
 import type { Presence } from '../../core/model/presence.ts';
+import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/publish/target.ts';
 import type { Clock } from '../../core/util/clock.ts';
-import { isHubError } from '../../core/errors.ts';
-import type { Logger } from '../../core/util/logger.ts';
-import { ClassChangeBatcher, type ClassChange, type DeliveryOutcome } from '../directory-common/class-change-batcher.ts';
-import type { LdapClient } from './client.ts';
+import type { HealthReporter } from '../../core/connector/contract.ts';
+import { WriteBatches } from '../directory-common/write-batches.ts';
+import { classifyLdapError, type LdapClient } from './client.ts';
 import type { LdapConfig } from './config.ts';
 
 type PublishConfig = NonNullable<LdapConfig['publish']>;
 
-export class LdapPresencePublisher {
-  readonly batcher: ClassChangeBatcher;
+/** The attribute value the directory should hold for a person. */
+export type LdapValue = string;
+
+/** Result codes after which the modify may or may not have been applied. */
+const MAYBE_APPLIED = new Set([3, 51, 52]);
+const NO_SUCH_OBJECT = 32;
+
+export class LdapPresenceTarget implements PublishTarget<LdapValue> {
+  readonly concurrency: number;
+  readonly batches: WriteBatches<{ person: string; value: string | null }>;
 
   constructor(
     private readonly deps: {
@@ -24,62 +41,70 @@ export class LdapPresencePublisher {
       client: LdapClient;
       /** The entry DN of a person known from the last sync. */
       dnOf: (person: string) => string | undefined;
+      /** Every person of the last sync. */
+      people: () => Iterable<string>;
       clock: Clock;
-      log: Logger;
       report: HealthReporter;
     },
   ) {
-    this.batcher = new ClassChangeBatcher({
-      clock: deps.clock,
-      batchSize: deps.config.batchSize,
-      interval: deps.config.interval,
-      deliver: (batch) => this.write(batch),
-    });
+    // Every write of a batch is in flight at once, so the reconciliation can fill a whole batch.
+    this.concurrency = deps.config.batchSize;
+    this.batches = new WriteBatches({ clock: deps.clock, batchSize: deps.config.batchSize, interval: deps.config.interval, send: (items) => this.send(items) });
   }
 
-  offer(changes: readonly Presence[]): void {
-    // People this directory does not hold have no entry to write to.
-    const mine = changes.filter((p) => this.deps.dnOf(p.person) !== undefined);
-    this.batcher.offer(mine);
+  plan(p: Presence): LdapValue | null {
+    if (this.deps.dnOf(p.person) === undefined) return null;
+    return this.deps.config.values[p.class] ?? p.class;
   }
 
-  private async write(batch: readonly ClassChange[]): Promise<DeliveryOutcome> {
-    const { config, client, dnOf, report, log } = this.deps;
-    const delivered: string[] = [];
-    const dropped: string[] = [];
-    const todo = [...batch];
+  people(): Iterable<string> {
+    return this.deps.people();
+  }
+
+  write(person: string, desired: LdapValue): Promise<WriteOutcome> {
+    return this.batches.submit({ person, value: desired });
+  }
+
+  clear(person: string): Promise<WriteOutcome> {
+    return this.batches.submit({ person, value: null });
+  }
+
+  /** One bound session for the batch; one modify per person. */
+  private async send(items: readonly { person: string; value: string | null }[]): Promise<WriteOutcome[]> {
+    const { config, client, dnOf } = this.deps;
+    const outs: (WriteOutcome | undefined)[] = items.map(() => undefined);
+    let written = 0;
     try {
       await client.session(async (s) => {
-        while (todo.length > 0) {
-          const c = todo[0]!;
-          const dn = dnOf(c.person);
-          if (dn === undefined) dropped.push(c.person);
-          else {
-            try {
-              await s.replace(dn, config.attribute, config.values[c.class] ?? c.class);
-              delivered.push(c.person);
-            } catch (e) {
-              // A vanished entry is not worth retrying; the next full sync retires the person.
-              if (isHubError(e) && e.code === 'HUB_ERR_LDAP_NO_OBJECT') dropped.push(c.person);
-              else throw e;
-            }
+        for (const [i, it] of items.entries()) {
+          const dn = dnOf(it.person);
+          if (dn === undefined) {
+            // Not in this directory (any more): nothing of the hub's can be there.
+            outs[i] = it.value === null ? CONFIRMED : { outcome: 'failed', error: classifyLdapError(new Error(`${it.person} has no entry in the last sync`), `modify ${config.attribute}`) };
+            continue;
           }
-          todo.shift();
+          try {
+            await s.replace(dn, config.attribute, it.value);
+            outs[i] = CONFIRMED;
+            if (it.value !== null) written++;
+          } catch (e) {
+            const error = classifyLdapError(e, `modify ${config.attribute} of ${dn}`);
+            if (!(e instanceof ResultCodeError)) {
+              // The connection is gone mid-request: this one may have been applied, the rest were not sent.
+              outs[i] = { outcome: 'unknown', error };
+              break;
+            }
+            if (e.code === NO_SUCH_OBJECT && it.value === null) outs[i] = CONFIRMED;
+            else outs[i] = MAYBE_APPLIED.has(e.code) ? { outcome: 'unknown', error } : { outcome: 'failed', error };
+          }
         }
       });
     } catch (e) {
-      report.error(e);
-      if (isHubError(e) && e.kind === 'permanent') {
-        // No write access or a refused value: retrying cannot help; the error stays in health until fixed.
-        log.error({ code: e.code, people: todo.length }, 'ldap-directory: presence write refused');
-        return { delivered, retry: [], dropped: [...dropped, ...todo.map((c) => c.person)] };
-      }
-      return { delivered, retry: todo.map((c) => c.person), dropped };
+      // Connect, StartTLS or bind failed (or the session broke): what has no outcome was not sent.
+      const error = classifyLdapError(e, `write ${config.attribute}`);
+      return outs.map((o) => o ?? { outcome: 'failed', error });
     }
-    if (delivered.length > 0) {
-      report.count('presenceWrites', delivered.length);
-      report.ok();
-    }
-    return { delivered, retry: [], dropped };
+    if (written > 0) this.deps.report.count('presenceWrites', written);
+    return outs.map((o) => o ?? { outcome: 'failed', error: classifyLdapError(new Error('not sent: the connection was lost'), `write ${config.attribute}`) });
   }
 }

@@ -39,6 +39,7 @@ export class Publishers {
         const r = new Reconciler<D>(target, { connector: id, store, clock: this.deps.clock, log, report, presence: this.deps.presence });
         const handle = {
           resync: (reason: string) => r.resync(reason),
+          replan: (people?: readonly string[]) => r.replan(people),
           mayShow: (person: string) => r.mayShow(person),
           stats: () => r.stats(),
           detach: async () => {

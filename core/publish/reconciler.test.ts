@@ -55,6 +55,56 @@ function reconciler(sys: ReturnType<typeof system>, stored: Map<string, Presence
 }
 
 describe('Reconciler', () => {
+  it('a refusal with Retry-After holds every write of the connector back until then, new states and the probe included', async () => {
+    const sys = system(['a', 'b']);
+    const stored = new Map<string, Presence>();
+    const { r, clock } = reconciler(sys, stored);
+    await r.start();
+    await r.tick();
+    const t = sys.target;
+    let throttle = true;
+    const write = t.write;
+    t.write = async (person, d, shown) => {
+      if (!throttle) return write(person, d, shown);
+      throttle = false;
+      sys.calls.push({ op: 'write', person, d, shown });
+      return { outcome: 'failed', error: new HubError('HUB_ERR_WEBHOOK_THROTTLED', '429', { kind: 'throttled' }), retryAfterMs: 30_000 };
+    };
+    const before = sys.calls.length;
+    stored.set('a', presence('a', 'busy'));
+    r.offer([stored.get('a')!]);
+    await r.tick();
+    expect(sys.calls.length - before).toBe(1);
+    // A new state for someone else and the outage probe wait for the Retry-After too.
+    stored.set('b', presence('b', 'dnd'));
+    r.offer([stored.get('b')!]);
+    clock.advance(29_000);
+    await r.tick();
+    expect(sys.calls.length - before).toBe(1);
+    clock.advance(1_000);
+    await r.tick();
+    await r.tick();
+    expect([...sys.shows].sort()).toEqual([['a', 'busy'], ['b', 'dnd']]);
+  });
+
+  it('replan() plans again from the stored presence when the plan depends on more than presence', async () => {
+    const sys = system(['a']);
+    let inDirectory = new Set(['a']);
+    const plan = sys.target.plan;
+    sys.target.plan = (p) => (inDirectory.has(p.person) ? plan(p) : null);
+    const stored = new Map([['a', presence('a', 'busy')], ['b', presence('b', 'dnd')]]);
+    const { r } = reconciler(sys, stored);
+    await r.start();
+    await r.tick();
+    expect([...sys.shows]).toEqual([['a', 'busy']]);
+    // b joins the directory, a leaves it: no presence changed, only what plan() depends on.
+    inDirectory = new Set(['b']);
+    await r.replan(['a', 'b']);
+    await r.tick();
+    expect([...sys.shows]).toEqual([['b', 'dnd']]);
+    expect(r.stats().pending).toBe(0);
+  });
+
   it('at start with no durable record: writes what should be there and clears everyone else', async () => {
     const sys = system(['a', 'b']);
     const { r, store } = reconciler(sys, new Map([['a', presence('a', 'busy')]]));

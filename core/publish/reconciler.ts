@@ -65,6 +65,8 @@ export class Reconciler<D> implements PublishHandle<D> {
   /** When writes began to fail (an upstream outage); undefined while they succeed. */
   private failingSince: number | undefined;
   private nextProbeAt = 0;
+  /** The system asked to wait (Retry-After on a refusal): no write of this connector goes before. */
+  private holdUntil = 0;
   private running = 0;
   private timer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
@@ -114,6 +116,17 @@ export class Reconciler<D> implements PublishHandle<D> {
 
   resync(reason: string): void {
     this.resyncBefore(Infinity, reason);
+  }
+
+  /**
+   * Plans again from the hub's current presence: for a target whose plan depends on more than the
+   * presence (which people a directory holds). `people` absent: everyone known and `target.people()`.
+   */
+  async replan(people?: readonly string[]): Promise<void> {
+    if (this.stopped || this.loading) return;
+    const ids = people !== undefined ? [...new Set(people)] : [...new Set([...this.entries.keys(), ...this.target.people()])];
+    for (let i = 0; i < ids.length && !this.stopped; i += CHUNK) for (const p of await this.deps.presence(ids.slice(i, i + CHUNK))) this.check(this.setDesired(p));
+    this.kick();
   }
 
   /** Reconciles every person the hub may have written before `before` (what the system may have lost). */
@@ -214,6 +227,11 @@ export class Reconciler<D> implements PublishHandle<D> {
     const now = this.deps.clock.now();
     const limit = this.target.concurrency ?? 8;
     let next = Infinity;
+    if (now < this.holdUntil) {
+      // Throttled: nothing goes (no probe, no new state) until the system's Retry-After has passed.
+      this.wake(this.holdUntil, now);
+      return;
+    }
     const consider = (e: Entry<D>, at: number): void => {
       if (e.inFlight) return;
       if (at <= now && this.running < limit) this.send(e);
@@ -235,6 +253,10 @@ export class Reconciler<D> implements PublishHandle<D> {
     for (const [p, at] of this.refresh) consider(this.entries.get(p)!, at);
     if (this.running >= limit) return; // the end of a write kicks again
     if (!this.initSaved && this.unknownCount === 0) this.saveInit();
+    this.wake(next, now);
+  }
+
+  private wake(next: number, now: number): void {
     if (next < this.wakeAt) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.wakeAt = next;
@@ -316,7 +338,10 @@ export class Reconciler<D> implements PublishHandle<D> {
       } else this.counters.failed++;
       e.attempts++;
       const wait = out.outcome === 'failed' && out.retryAfterMs !== undefined ? out.retryAfterMs : backoffDelay(e.attempts, this.deps.backoff ?? PUBLISH_BACKOFF, this.deps.random);
-      e.retryAt = now + wait;
+      // Waits count from the answer, not from the send (a Retry-After is relative to the response).
+      const answered = this.deps.clock.now();
+      e.retryAt = answered + wait;
+      if (out.outcome === 'failed' && out.retryAfterMs !== undefined) this.holdUntil = Math.max(this.holdUntil, answered + out.retryAfterMs);
       if (this.failingSince === undefined) {
         this.failingSince = now;
         this.nextProbeAt = now + (this.deps.probeEvery ?? 1000);

@@ -84,6 +84,12 @@ export interface PublishHandle<D> {
    */
   resync(reason: string): void;
   /**
+   * Plans these people again (everyone the hub may write when absent) from their current presence:
+   * for a target whose `plan()` depends on more than the presence (which people a directory holds),
+   * after that changed.
+   */
+  replan(people?: readonly string[]): Promise<void>;
+  /**
    * States the system may show from the hub for this person: the last confirmed write and every
    * write whose outcome is unknown. A loop guard treats a reading equal to one of them as the hub's own.
    */

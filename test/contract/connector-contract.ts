@@ -52,7 +52,7 @@ export interface ConnectorFixture<C> {
   /** Absent where the simulator cannot throttle. */
   readonly throttle?: ContractThrottle;
   /** Makes the running connector talk to its upstream now (a publish-only kind: publish a change). */
-  poke?(sup: ConnectorSupervisor): Promise<void>;
+  poke?(sup: ConnectorSupervisor, h: Harness<C>): Promise<void>;
   /** Upstream requests so far, to check that a stopped connector sends nothing more. */
   upstreamRequests?(): number;
   /** Checks the kind fails today (it.todo), with the gap named; listed in the report, never silently dropped. */
@@ -126,7 +126,7 @@ export function connectorContract<C>(name: string, fixture: ConnectorFixture<C>)
     const h = harness(raw);
     const sup = h.supervisor(manifest);
     cleanups.push(() => sup.stop());
-    return { h, sup, poke: () => fixture.poke?.(sup) ?? Promise.resolve() };
+    return { h, sup, poke: () => fixture.poke?.(sup, h) ?? Promise.resolve() };
   };
   const drop = async (): Promise<void> => {
     dropped = true;

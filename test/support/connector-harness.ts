@@ -93,6 +93,7 @@ export function connectorHarness<C>(opts: {
         await r.start();
         return {
           resync: (why: string) => r.resync(why),
+          replan: (people?: readonly string[]) => r.replan(people),
           mayShow: (person: string) => r.mayShow(person),
           stats: () => r.stats(),
           detach: async () => {

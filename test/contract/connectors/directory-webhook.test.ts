@@ -4,6 +4,8 @@ import { directoryWebhookManifest } from '../../../connectors/directory-webhook/
 import { startWebhookReceiver, type WebhookReceiver } from '../../../connectors/directory-webhook/simulator.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { connectorContract } from '../connector-contract.ts';
+import type { Harness } from '../../support/connector-harness.ts';
+import type { DirectoryWebhookConfig } from '../../../connectors/directory-webhook/config.ts';
 
 const SECRET = 'contract-webhook-shared-secret';
 let rx: WebhookReceiver;
@@ -12,14 +14,18 @@ let flip = 0;
 const timers = { interval: '50ms', retryBase: '50ms', retryMax: '300ms', timeout: '1s' };
 const url = (): string => proxy.rewrite(rx.url);
 
-/** A publish-only kind talks to its receiver when the hub's presence changes: a change of class each time. */
-async function poke(sup: ConnectorSupervisor): Promise<void> {
+/**
+ * A publish-only kind talks to its receiver when the hub's presence changes: a change of class each
+ * time, handed to the reconciliation the connector attached (as the hub does).
+ */
+async function poke(_sup: ConnectorSupervisor, h: Harness<DirectoryWebhookConfig>): Promise<void> {
   const busy = flip++ % 2 === 0;
-  await sup.publish([{ person: 'alice', availability: busy ? 6500 : 3500, class: busy ? 'busy' : 'available', activity: classActivity(busy ? 'busy' : 'available'), since: Date.now(), version: flip }]);
+  await h.publish([{ person: 'alice', availability: busy ? 6500 : 3500, class: busy ? 'busy' : 'available', activity: classActivity(busy ? 'busy' : 'available'), since: Date.now(), version: flip }]);
 }
 
 connectorContract('directory-webhook', {
   manifest: directoryWebhookManifest,
+  people: [{ id: 'alice' }],
   setup: async () => {
     rx = await startWebhookReceiver({ secret: SECRET });
     proxy = await TcpProxy.start({ port: Number(new URL(rx.url).port) });

@@ -1,0 +1,183 @@
+/**
+ * The presence write-back on the hub's reconciliation (core/publish), against a real OpenLDAP
+ * (test/support/peers/slapd.ts) whose access rules decide whether the hub may write: a failed
+ * write retried until the directory confirms it, a hub restart that puts the attribute right
+ * (with the durable record and without it), and a directory outage followed by recovery.
+ */
+import { Attribute, Change, Client } from 'ldapts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConnectorStore } from '../../core/connector/contract.ts';
+import type { AvailabilityClass } from '../../core/model/availability.ts';
+import { classActivity, type Presence } from '../../core/model/presence.ts';
+import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
+import { connectorHarness } from '../../test/support/connector-harness.ts';
+import type { Slapd } from '../../test/support/peers/slapd.ts';
+import { ldapConfigSchema } from './config.ts';
+import type { LdapDirectoryConnector } from './connector.ts';
+import { ldapDirectoryManifest } from './manifest.ts';
+import { HUB_DN, startLdapDirectory } from './simulator.ts';
+
+const WRITERS = 'cn=presence-writers,ou=Groups,dc=corp,dc=example';
+const dnOf = (uid: string): string => `uid=${uid},ou=People,dc=corp,dc=example`;
+let slapd: Slapd;
+
+beforeAll(async () => {
+  // Write access to the presence attribute through a group, so a test can take it away and grant it.
+  slapd = await startLdapDirectory({
+    databaseConfig: [
+      'access to attrs=userPassword by anonymous auth by * none',
+      `access to attrs=description by group.exact="${WRITERS}" write by users read`,
+      'access to * by users read by * none',
+    ].join('\n'),
+  });
+  await asRoot((c) => c.add(WRITERS, { objectClass: 'groupOfNames', cn: 'presence-writers', member: [slapd.rootDn, HUB_DN] }));
+});
+afterAll(async () => {
+  await slapd?.stop();
+});
+
+async function asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ url: slapd.url });
+  try {
+    await c.bind(slapd.rootDn, slapd.rootPassword);
+    return await fn(c);
+  } finally {
+    await c.unbind();
+  }
+}
+
+const setAttr = (uid: string, value: string | null): Promise<void> =>
+  asRoot((c) => c.modify(dnOf(uid), new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: value === null ? [] : [value] }) })));
+const writeAccess = (grant: boolean): Promise<void> =>
+  asRoot((c) => c.modify(WRITERS, new Change({ operation: grant ? 'add' : 'delete', modification: new Attribute({ type: 'member', values: [HUB_DN] }) })));
+
+async function attr(uid: string): Promise<string | undefined> {
+  return asRoot(async (c) => {
+    const { searchEntries } = await c.search(dnOf(uid), { scope: 'base', attributes: ['description'] });
+    const v = searchEntries[0]?.description;
+    return (Array.isArray(v) ? v[0] : v) as string | undefined;
+  });
+}
+
+async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let version = 0;
+function presence(person: string, cls: AvailabilityClass, availability: number): Presence {
+  return { person, availability, class: cls, activity: classActivity(cls), since: Date.now(), version: ++version };
+}
+
+function setup(state?: ConnectorStore) {
+  const config = ldapConfigSchema.parse({
+    url: slapd.url,
+    bindDn: HUB_DN,
+    bindPassword: 'hub-secret',
+    baseDn: 'ou=People,dc=corp,dc=example',
+    teams: { from: 'none' },
+    incrementalInterval: 0,
+    publish: { attribute: 'description', values: { dnd: 'Do not disturb' }, interval: '0s', batchSize: 50 },
+  });
+  const h = connectorHarness({ id: 'corp-ldap', config, ...(state !== undefined ? { state } : {}) });
+  const sup = h.supervisor(ldapDirectoryManifest);
+  const connector = (): LdapDirectoryConnector => sup['connector'] as LdapDirectoryConnector;
+  const start = async (): Promise<void> => {
+    await sup.start();
+    await until('the publisher attached after the first sync', async () => (await connector().published()) !== undefined);
+  };
+  return { h, sup, start, stats: () => h.reconciler!.stats() };
+}
+
+describe('ldap-directory publisher on the reconciliation (real slapd)', () => {
+  it('a write the directory refuses (no write access, result 50) is retried until it is confirmed; same class, no write', async () => {
+    await setAttr('alice', null);
+    await setAttr('bob', null);
+    await writeAccess(false);
+    const { h, sup, start, stats } = setup();
+    try {
+      await h.publish([presence('alice', 'busy', 6500), presence('bob', 'dnd', 9500), presence('nobody', 'away', 15500)]);
+      await start();
+      await until('a refused write', () => stats().failed > 0);
+      expect(sup.health().lastError).toMatchObject({ code: 'HUB_ERR_LDAP_ACCESS' });
+      expect(sup.health().state).toBe('degraded');
+      expect(await attr('alice')).toBeUndefined();
+      expect(stats().pending).toBeGreaterThanOrEqual(2);
+
+      await writeAccess(true);
+      await until('alice and bob written', async () => (await attr('alice')) === 'busy' && (await attr('bob')) === 'Do not disturb');
+      await until('nothing pending', () => stats().pending === 0);
+      expect(stats().retries).toBeGreaterThan(0);
+      expect(sup.health().state).toBe('running');
+      // People this directory does not hold are never written.
+      expect(h.reconciler!.mayShow('nobody')).toEqual([]);
+
+      // The same class with another number is no new desired state: an operator's change stays.
+      const writes = stats().writes;
+      await setAttr('alice', 'marker');
+      await h.publish([presence('alice', 'busy', 7000)]);
+      expect(stats().writes).toBe(writes);
+      expect(await attr('alice')).toBe('marker');
+      await h.publish([presence('alice', 'away', 15500)]);
+      await until('the new class written', async () => (await attr('alice')) === 'away');
+    } finally {
+      await writeAccess(true).catch(() => undefined);
+      await sup.stop();
+    }
+  });
+
+  it('a restart puts the attribute right: from the durable record (Redis mode) and without one (embedded)', async () => {
+    const shared = memoryConnectorStore();
+    const first = setup(shared);
+    await first.h.publish([presence('carol', 'busy', 6500)]);
+    await first.start();
+    await until('carol written', async () => (await attr('carol')) === 'busy');
+    await first.sup.stop();
+
+    // While no hub ran, carol's presence changed: the next run with the same record writes it.
+    const second = setup(shared);
+    await second.h.publish([presence('carol', 'dnd', 9500)]);
+    await second.start();
+    await until('carol rewritten from the record', async () => (await attr('carol')) === 'Do not disturb');
+    await until('nothing pending', () => second.stats().pending === 0);
+    await second.sup.stop();
+
+    // Embedded restart: no record at all; a previous run's value is in the directory.
+    await setAttr('carol', 'busy');
+    const third = setup();
+    await third.h.publish([presence('carol', 'available', 3500)]);
+    await third.start();
+    await until('carol reconciled without a record', async () => (await attr('carol')) === 'available');
+    expect(third.stats().reconciles).toBeGreaterThanOrEqual(1);
+    await third.sup.stop();
+  });
+
+  it('a directory outage: writes fail and stay pending, then go within seconds of the recovery; what was written before is written again', async () => {
+    const { h, sup, start, stats } = setup();
+    try {
+      await h.publish([presence('dave', 'busy', 6500), presence('carol', 'away', 15500)]);
+      await start();
+      await until('dave and carol written', async () => (await attr('dave')) === 'busy' && (await attr('carol')) === 'away');
+      // An operator's edit just before the outage: after it the hub restores its answer.
+      await setAttr('carol', 'edited');
+      await slapd.kill();
+      await h.publish([presence('dave', 'dnd', 9500)]);
+      await until('a failed write during the outage', () => stats().failed + stats().unknownOutcomes > 0);
+      expect(sup.health().state).toBe('degraded');
+      expect(sup.health().lastError?.code).toMatch(/^HUB_ERR_LDAP_(UNREACHABLE|UNAVAILABLE)$/);
+      expect(stats().pending).toBe(1);
+
+      await slapd.start();
+      await until('dave written after the recovery', async () => (await attr('dave').catch(() => undefined)) === 'Do not disturb');
+      await until('carol restored after the outage', async () => (await attr('carol')) === 'away');
+      await until('nothing pending', () => stats().pending === 0);
+      expect(sup.health().state).toBe('running');
+      expect(stats().reconciles).toBeGreaterThanOrEqual(2);
+    } finally {
+      await sup.stop();
+    }
+  });
+});
