@@ -23,7 +23,7 @@ import { routeRoutes } from './routes/route.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
-import { redactor } from './redact.ts';
+import { redactor } from '../core/util/redact.ts';
 import { SessionStore } from './session.ts';
 
 export interface AppDeps {
@@ -34,8 +34,6 @@ export interface AppDeps {
   /** Extra route plugins (the dashboard), registered after the API. */
   readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
-
-export type App = FastifyInstance;
 
 /** Builds the HTTP API without listening (tests use `inject`); `server.ts` listens. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

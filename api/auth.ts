@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Role } from '../core/config/schema.ts';
 import type { WatcherIdentity } from '../core/watch/watchers.ts';
 
@@ -89,5 +89,3 @@ export class RateLimiter {
     return Math.ceil(((1 - b.tokens) / this.rate) * 1000);
   }
 }
-
-export type Authorizer = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;

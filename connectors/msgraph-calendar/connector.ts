@@ -38,8 +38,6 @@ export class MsGraphCalendarConnector implements Connector {
   private readonly pending = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
   private reread: Promise<void> = Promise.resolve();
-  /** The port the notification listener bound (tests use port 0). */
-  listenerPort: number | undefined;
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
     const c = ctx.config;
@@ -65,7 +63,7 @@ export class MsGraphCalendarConnector implements Connector {
     if (s?.enabled === true) {
       this.subs = new EventSubscriptions({ client: this.client, config: s, clock: this.ctx.clock, log: this.ctx.log, report: this.ctx.report });
       this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void this.onNotifications(items), onRejected: (e) => this.ctx.report.error(e) });
-      this.listenerPort = await this.listener.start();
+      await this.listener.start();
       this.maintenance = setInterval(() => void this.maintain(), Math.max(1000, Math.min(60_000, s.renewBefore / 2)));
       this.maintenance.unref?.();
     }

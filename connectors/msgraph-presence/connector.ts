@@ -9,7 +9,7 @@ import { ValidationTokenVerifier } from '../msgraph-shared/validation-tokens.ts'
 import { PresenceClient, SubscriptionClient } from './client.ts';
 import { PresenceCollector } from './collector.ts';
 import type { PresenceConfig } from './config.ts';
-import { NotificationListener } from './listener.ts';
+import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
 import { GuardState } from './guard-state.ts';
 import { LoopGuard } from './loop-guard.ts';
 import { TeamsTarget, type TeamsState } from './publisher.ts';
@@ -39,8 +39,6 @@ export class MsGraphPresenceConnector implements Connector {
   private cycle: Promise<void> | undefined;
   /** Cycles and maintenance in flight: stop() waits for them, so nothing is sent or emitted after it. */
   private readonly inFlight = new Set<Promise<void>>();
-  /** The port the notification listener bound (tests use port 0). */
-  listenerPort: number | undefined;
   readonly guard: LoopGuard;
   private readonly pacer: RequestPacer;
   private readonly client: PresenceClient;
@@ -95,7 +93,7 @@ export class MsGraphPresenceConnector implements Connector {
       const collector = this.collector;
       const verifier = new ValidationTokenVerifier({ jwksUrl: s.validationTokens.jwksUrl, appIds: [c.clientId], clock: ctx.clock, ...(s.validationTokens.issuers !== undefined ? { issuers: s.validationTokens.issuers } : {}) });
       this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, verifier, onNotifications: (items) => void collector.onNotifications(items), onRejected: (e) => ctx.report.error(e) });
-      this.listenerPort = await this.listener.start();
+      await this.listener.start();
     }
     if (c.publish.enabled) {
       if (ctx.publishing === undefined) throw new HubError('HUB_ERR_CONFIG', `${ctx.id}: publish needs the hub's reconciliation (ConnectorContext.publishing)`, { kind: 'permanent' });

@@ -11,8 +11,6 @@ export interface LeasePort {
   renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up if it is ours, so another node can take it at once. */
   release(name: string, owner: string): Promise<void>;
-  /** Called when a renewal finds the lease is no longer ours. */
-  onLost(listener: (name: string, owner: string) => void): () => void;
   /** The current holder, where the lease store can tell (admin). */
   holder?(name: string): Promise<string | undefined>;
 }
@@ -33,7 +31,4 @@ export class EmbeddedLease implements LeasePort {
     return true;
   }
   async release(): Promise<void> {}
-  onLost(): () => void {
-    return () => undefined;
-  }
 }

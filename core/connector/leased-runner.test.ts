@@ -18,9 +18,6 @@ class FakeLease implements LeasePort {
   async release(): Promise<void> {
     this.released++;
   }
-  onLost(): () => void {
-    return () => undefined;
-  }
 }
 
 const until = async (cond: () => boolean, ms = 2000): Promise<void> => {

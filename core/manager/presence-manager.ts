@@ -38,7 +38,7 @@ export function draftOf(person: string, j: Judgement): PresenceDraft {
  * revision, publishes view-relevant changes, and schedules each person's next time boundary.
  */
 export class PresenceManager {
-  private rules: Rules;
+  private readonly rules: Rules;
   private readonly signalListeners = new Set<SignalListener>();
   private readonly changeListeners = new Set<(changes: readonly Presence[]) => void>();
 
@@ -65,10 +65,6 @@ export class PresenceManager {
   onChanges(listener: (changes: readonly Presence[]) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
-  }
-
-  setRules(rules: Rules): void {
-    this.rules = rules;
   }
 
   async handleBatch(batch: readonly Signal[], info?: BatchInfo): Promise<void> {

@@ -8,8 +8,8 @@ import { LeasedRunner } from '../../core/connector/leased-runner.ts';
 import { closeConnection, connect, whenReady } from '../../core/pipeline/redis/connection.ts';
 import { keys } from '../../core/pipeline/redis/keys.ts';
 import { RedisLease } from '../../core/pipeline/redis/lease.ts';
-import { silentLogger } from '../../core/util/logger.ts';
 import { waitFor } from '../contract/pipeline-contract.ts';
+import { capturingLogger } from '../support/log-capture.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
 const TTL = 1500;
@@ -29,14 +29,13 @@ async function nodes(prefix: string, runs: Run[]) {
     conns.push(redis);
     await whenReady(redis, 5000);
     const lease = new RedisLease({ redis, keys: keys(prefix) });
-    const lost: string[] = [];
-    lease.onLost((name) => lost.push(name));
+    const { log, lines } = capturingLogger('warn');
     const runner = new LeasedRunner({
       lease,
       name: 'pbx-east',
       owner: node,
       ttlMs: TTL,
-      log: silentLogger(),
+      log,
       task: {
         async start() {
           runs.push({ node, start: Date.now() });
@@ -47,7 +46,7 @@ async function nodes(prefix: string, runs: Run[]) {
         },
       },
     });
-    return { node, redis, lease, runner, lost };
+    return { node, redis, lease, runner, lines };
   };
   const a = await make('node-a');
   const b = await make('node-b');
@@ -116,7 +115,7 @@ describe('connector leases on Redis', () => {
     await waitFor(() => !a.runner.holding, 'a stops', TTL);
     expect(Date.now() - takenAt).toBeLessThan(TTL / 3 + 700);
     expect(runs[0]?.end).toBeDefined();
-    expect(a.lost).toEqual(['pbx-east']);
+    expect(a.lines.filter((l) => l.raw.includes('lease taken over by another node')).length).toBe(1);
     // It never deletes or extends the new owner's lease.
     await a.runner.stop();
     expect(await a.lease.holder('pbx-east')).toBe('node-z');

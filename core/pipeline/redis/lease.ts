@@ -9,8 +9,6 @@ import type { Keys } from './keys.ts';
  * LeasedRunner stops its connector before the lease could have passed to another node.
  */
 export class RedisLease implements LeasePort {
-  private readonly listeners = new Set<(name: string, owner: string) => void>();
-
   constructor(private readonly deps: { redis: Redis; keys: Keys }) {}
 
   async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -18,9 +16,7 @@ export class RedisLease implements LeasePort {
   }
 
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const ok = (await this.deps.redis.phLeaseRenew(this.deps.keys.lease(name), owner, Math.ceil(ttlMs))) === 1;
-    if (!ok) for (const l of this.listeners) l(name, owner);
-    return ok;
+    return (await this.deps.redis.phLeaseRenew(this.deps.keys.lease(name), owner, Math.ceil(ttlMs))) === 1;
   }
 
   async release(name: string, owner: string): Promise<void> {
@@ -30,10 +26,5 @@ export class RedisLease implements LeasePort {
   /** The current holder (admin, tests). */
   async holder(name: string): Promise<string | undefined> {
     return (await this.deps.redis.get(this.deps.keys.lease(name))) ?? undefined;
-  }
-
-  onLost(listener: (name: string, owner: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 }

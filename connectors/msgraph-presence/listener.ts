@@ -1,2 +1,0 @@
-/** The notification endpoint is shared by the Graph connectors (msgraph-shared/notification-listener.ts). */
-export { NotificationListener } from '../msgraph-shared/notification-listener.ts';
