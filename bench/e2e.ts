@@ -1,11 +1,15 @@
 /**
  * End-to-end figures of one hub node in Redis mode, as a separate process driven over HTTP:
- * - latency.p50_ms / latency.p99_ms: a signal accepted (202) to its SSE event received, at 5 000
- *   signals/s steady;
+ * - latency.p50_ms / latency.p99_ms / latency.p999_ms: a signal accepted (202 received by the load
+ *   generator) to its SSE event received (by this process), at 5 000 signals/s steady for 10 s
+ *   after 2 s of warm-up. Three processes: the hub node, the load generator (bench/support/e2e-load.ts,
+ *   forked) and this one reading the stream, so that neither the load nor the reader delays the
+ *   other; their clocks are aligned by an IPC ping (the offset of the fastest of 20 round trips).
+ *   latency.missing counts accepted signals whose event never came (it should be 0);
  * - memory.rss_mb: the node's resident memory holding 100 000 people, 300 000 registers and
  *   10 000 open streams.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,7 +24,9 @@ async function startNode(dir: string, redisUrl: string, people: number, prefix: 
   for (let i = 0; i < people; i++) lines.push(`  - {id: p${i}}`);
   const file = join(dir, `${prefix}.yaml`);
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const child = spawn(process.execPath, ['--max-old-space-size=2048', BIN, 'start', '--config', file], {
+  // BENCH_CPU_PROF=<dir>: the hub node writes a CPU profile there when it stops (node --cpu-prof).
+  const prof = process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--max-old-space-size=2048', BIN, 'start', '--config', file], {
     env: { ...process.env, REDIS_URL: redisUrl, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -76,63 +82,93 @@ function stream(url: string, agent: http.Agent, onEvent: (data: string) => void)
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (xs: number[], p: number): number => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
+type LoadMessage = { ready?: true; pong?: number; done?: { accepted: [string, number][]; sent: number }; error?: string };
+
+/** Forks the load generator and measures its clock offset (its clock minus ours) over IPC. */
+async function loadGenerator(): Promise<{ child: ChildProcess; offset: number; next: () => Promise<LoadMessage> }> {
+  const child = fork(join(import.meta.dirname, 'support/e2e-load.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const queue: LoadMessage[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (m: LoadMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  const next = async (): Promise<LoadMessage> => {
+    while (queue.length === 0) {
+      if (child.exitCode !== null) throw new Error(`load generator exited ${child.exitCode}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 200);
+      });
+    }
+    return queue.shift()!;
+  };
+  if ((await next()).ready !== true) throw new Error('load generator did not start');
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.timeOrigin + performance.now();
+    child.send({ ping: true });
+    const m = await next();
+    const t1 = performance.timeOrigin + performance.now();
+    if (m.pong !== undefined && t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: m.pong - (t0 + t1) / 2 };
+  }
+  return { child, offset: best.offset, next };
+}
+
 async function latency(dir: string, redisUrl: string): Promise<Figure[]> {
   const PEOPLE = 10_000;
   const node = await startNode(dir, redisUrl, PEOPLE, 'lat');
   const agent = new http.Agent({ keepAlive: true });
+  let gen: Awaited<ReturnType<typeof loadGenerator>> | undefined;
+  let req: http.ClientRequest | undefined;
   try {
-    const accepted = new Map<string, number>();
-    const lat: number[] = [];
+    // When each signal's event arrived, by its unique activity text, on this process's clock.
+    const seen = new Map<string, number>();
     let initial = 0;
-    const req = await stream(`${node.url}/v1/stream`, agent, (data) => {
-      const v = JSON.parse(data) as { person: string; class: string };
-      const key = `${v.person}:${v.class}`;
-      const t = accepted.get(key);
-      if (t === undefined) {
-        initial++;
-        return;
-      }
-      accepted.delete(key);
-      lat.push(performance.now() - t);
+    req = await stream(`${node.url}/v1/stream`, agent, (data) => {
+      const at = performance.timeOrigin + performance.now();
+      const text = (JSON.parse(data) as { activity?: { text?: string } }).activity?.text;
+      if (text !== undefined && text.startsWith('s')) seen.set(text, at);
+      else initial++;
     });
     while (initial < PEOPLE) await new Promise((r) => setTimeout(r, 50));
-    // 5 000 signals/s: 50 every 10 ms, each person's class flips, 10 s.
-    const RATE_BATCH = 50;
-    let n = 0;
-    const end = performance.now() + 10_000;
-    let tick = performance.now();
-    const inflight: Promise<void>[] = [];
-    while (performance.now() < end) {
-      const batch: { person: string; source: string; category: string; availability: string; sourceVersion: number }[] = [];
-      for (let i = 0; i < RATE_BATCH; i++, n++) {
-        const person = `p${n % PEOPLE}`;
-        const cls = Math.floor(n / PEOPLE) % 2 === 0 ? 'busy' : 'available';
-        batch.push({ person, source: 'bench', category: 'phone', availability: cls, sourceVersion: n });
-      }
-      const sent = performance.now();
-      inflight.push(
-        post(node.url, batch).then(() => {
-          const at = performance.now();
-          for (const s of batch) accepted.set(`${s.person}:${s.availability}`, at);
-          void sent;
-        }),
-      );
-      tick += 10;
-      const wait = tick - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    await Promise.all(inflight);
+    gen = await loadGenerator();
+    gen.child.send({ start: { url: node.url, people: PEOPLE, rate: 5000, ms: 10_000, warmupMs: 2000 } });
+    const m = await gen.next();
+    if (m.error !== undefined || m.done === undefined) throw new Error(`load generator: ${m.error ?? 'no result'}`);
+    // Events of the last batches are still on their way.
     await new Promise((r) => setTimeout(r, 2000));
-    req.destroy();
+    const lat: number[] = [];
+    let missing = 0;
+    for (const [text, acceptedAt] of m.done.accepted) {
+      const at = seen.get(text);
+      if (at === undefined) missing++;
+      // Its clock to ours: subtract the offset.
+      else lat.push(at - (acceptedAt - gen.offset));
+    }
+    if (lat.length === 0) throw new Error('no stream event matched an accepted signal');
     return [
       { name: 'latency.p50_ms', value: Math.round(pct(lat, 50) * 10) / 10, unit: 'ms' },
       { name: 'latency.p99_ms', value: Math.round(pct(lat, 99) * 10) / 10, unit: 'ms' },
+      { name: 'latency.p999_ms', value: Math.round(pct(lat, 99.9) * 10) / 10, unit: 'ms' },
       { name: 'latency.samples', value: lat.length, unit: 'events' },
+      { name: 'latency.missing', value: missing, unit: 'events' },
     ];
   } finally {
+    req?.destroy();
     agent.destroy();
-    node.child.kill('SIGKILL');
+    if (gen !== undefined && gen.child.exitCode === null) gen.child.kill('SIGKILL');
+    await stopNode(node.child);
   }
+}
+
+/** SIGKILL, and wait until the process is gone (so that its connections are closed before Redis stops). */
+async function stopNode(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  // A profiled node stops cleanly (SIGTERM) so that it writes its profile.
+  child.kill(process.env.BENCH_CPU_PROF !== undefined ? 'SIGTERM' : 'SIGKILL');
+  await gone;
 }
 
 async function memory(dir: string, redisUrl: string): Promise<Figure[]> {
@@ -167,7 +203,7 @@ async function memory(dir: string, redisUrl: string): Promise<Figure[]> {
   } finally {
     for (const r of reqs) r.destroy();
     agent.destroy();
-    node.child.kill('SIGKILL');
+    await stopNode(node.child);
   }
 }
 
@@ -176,6 +212,18 @@ export async function run(): Promise<Figure[]> {
   const redis = await startRedis();
   try {
     return [...(await latency(dir, redis.url)), ...(await memory(dir, redis.url))];
+  } finally {
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The latency figures alone, on a private Redis (for profiling: `npx tsx -e` or a script). */
+export async function latencyOnly(): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ph-bench-e2e-'));
+  const redis = await startRedis();
+  try {
+    return await latency(dir, redis.url);
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });

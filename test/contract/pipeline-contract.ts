@@ -429,6 +429,12 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(alice.at(-1)).toBe('e10');
       expect(await tl.read('tl-bob')).toEqual(['b0']);
       expect(await tl.read('tl-nobody')).toEqual([]);
+      // One append for several people, interleaved: each list gets its own entries in order, after the earlier ones.
+      await tl.append([{ person: 'tl-bob', entry: 'b1' }, { person: 'tl-carol', entry: 'c0' }, { person: 'tl-bob', entry: 'b2' }, { person: 'tl-alice', entry: 'e60' }]);
+      expect(await tl.read('tl-bob')).toEqual(['b2', 'b1', 'b0']);
+      expect(await tl.read('tl-carol')).toEqual(['c0']);
+      expect((await tl.read('tl-alice')).slice(0, 2)).toEqual(['e60', 'e59']);
+      expect(await tl.read('tl-alice')).toHaveLength(50);
     });
 
     it('connector store: entries by key prefix, glob characters taken literally', async () => {

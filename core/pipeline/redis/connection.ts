@@ -1,12 +1,14 @@
 import { Redis, type RedisOptions, type Result } from 'ioredis';
 import { HubError } from '../../errors.ts';
-import { CLAIM, COMMIT, APPLY, READ_REGISTERS, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
+import { CLAIM, COMMIT, APPLY, READ_REGISTERS, CENSUS, TIMELINE_APPEND, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     phApply(numKeys: number, keys: readonly string[], args: readonly string[]): Result<string[], Context>;
     phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
     phRead(numKeys: number, ...keys: string[]): Result<string[][], Context>;
+    phCensus(numKeys: number, keys: readonly string[], thresholds: readonly number[]): Result<(number | string)[][], Context>;
+    phTimeline(numKeys: number, keys: readonly string[], args: readonly (string | number)[]): Result<number, Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;
     phLeaseAcquire(key: string, owner: string, ttlMs: number): Result<number, Context>;
     phLeaseRenew(key: string, owner: string, ttlMs: number): Result<number, Context>;
@@ -85,6 +87,8 @@ export function connect(target: RedisTarget, role: ConnectionRole, nodeId: strin
   r.defineCommand('phCommit', { lua: COMMIT });
   r.defineCommand('phClaim', { lua: CLAIM });
   r.defineCommand('phRead', { lua: READ_REGISTERS });
+  r.defineCommand('phCensus', { lua: CENSUS });
+  r.defineCommand('phTimeline', { lua: TIMELINE_APPEND });
   r.defineCommand('phLeaseAcquire', { lua: LEASE_ACQUIRE, numberOfKeys: 1 });
   r.defineCommand('phLeaseRenew', { lua: LEASE_RENEW, numberOfKeys: 1 });
   r.defineCommand('phLeaseRelease', { lua: LEASE_RELEASE, numberOfKeys: 1 });

@@ -161,6 +161,48 @@ for i = 1, #KEYS do
 end
 return out`;
 
+/**
+ * The register cap's census (PresenceStore.registerCensus), one command for a whole batch. KEYS =
+ * register hashes, ARGV[i] = the count above which that person's register keys are wanted. Returns
+ * per key {count} or {count, keys...}; count excludes the `#rev` field, keys are the fields that
+ * are register keys (source, endpoint and category joined by NUL: `#rev` has none).
+ */
+export const CENSUS = `local out = {}
+for i = 1, #KEYS do
+  local n = redis.call('HLEN', KEYS[i])
+  if n > 0 then n = n - 1 end
+  if n > tonumber(ARGV[i]) then
+    local r = {n}
+    for _, f in ipairs(redis.call('HKEYS', KEYS[i])) do
+      if string.find(f, '\\0', 1, true) then r[#r + 1] = f end
+    end
+    r[1] = #r - 1
+    out[i] = r
+  else
+    out[i] = {n}
+  end
+end
+return out`;
+
+/**
+ * Timeline entries (core/pipeline/redis/timeline-store.ts), one command for a whole batch. KEYS =
+ * the people's timeline lists; ARGV[1] = entries kept per person, ARGV[2] = time to live in
+ * seconds, then per key the number of its entries and the entries, oldest first. Each list gets
+ * one LPUSH (the newest ends first; of more than `cap` entries only the newest `cap`), one
+ * LTRIM and one EXPIRE.
+ */
+export const TIMELINE_APPEND = `local cap = tonumber(ARGV[1])
+local a = 3
+for i = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  -- Only the newest cap entries can stay: older ones of the same batch are not pushed at all.
+  redis.call('LPUSH', KEYS[i], unpack(ARGV, math.max(a + 1, a + n - cap + 1), a + n))
+  redis.call('LTRIM', KEYS[i], 0, cap - 1)
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+  a = a + n + 1
+end
+return #KEYS`;
+
 /** KEYS = register hashes; returns each one's HGETALL: one command for many people. */
 export const READ_REGISTERS = `local out = {}
 for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end

@@ -65,20 +65,16 @@ export class RedisStore implements PresenceStore {
     const out = new Map<string, { count: number; keys?: ReadonlySet<string> }>();
     if (entries.length === 0) return out;
     const { redis, keys } = this.deps;
-    const counts = redis.pipeline();
-    // HLEN counts the `#rev` field too: an upper bound, exact once keys are read.
-    for (const e of entries) counts.hlen(keys.registers(e.person));
-    const lengths = (await execOrThrow(counts)) as number[];
-    const near = entries.filter((e, i) => Math.max(0, Number(lengths[i]) - 1) > e.keysAbove);
-    entries.forEach((e, i) => out.set(e.person, { count: Math.max(0, Number(lengths[i]) - 1) }));
-    if (near.length === 0) return out;
-    const read = redis.pipeline();
-    for (const e of near) read.hkeys(keys.registers(e.person));
-    const fields = (await execOrThrow(read)) as string[][];
-    near.forEach((e, i) => {
-      // Register keys are source, endpoint and category joined by NUL (registerKey); `#rev` is not one.
-      const k = new Set((fields[i] ?? []).filter((f) => f.includes('\u0000')));
-      out.set(e.person, { count: k.size, keys: k });
+    // One script call per chunk: the counts, and the keys of those above their threshold (scripts.ts CENSUS).
+    const pipe = redis.pipeline();
+    for (let i = 0; i < entries.length; i += READ_CHUNK) {
+      const chunk = entries.slice(i, i + READ_CHUNK);
+      pipe.phCensus(chunk.length, chunk.map((e) => keys.registers(e.person)), chunk.map((e) => e.keysAbove));
+    }
+    const replies = ((await execOrThrow(pipe)) as (number | string)[][][]).flat();
+    entries.forEach((e, i) => {
+      const [count, ...fields] = replies[i] ?? [0];
+      out.set(e.person, fields.length > 0 || Number(count) > e.keysAbove ? { count: Number(count), keys: new Set(fields as string[]) } : { count: Number(count) });
     });
     return out;
   }

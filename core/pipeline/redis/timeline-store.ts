@@ -1,10 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { TimelineStore } from '../ports.ts';
-import { execOrThrow } from './store.ts';
 
 /**
  * Timelines in Redis: a capped list per person (LPUSH then LTRIM), expiring after a week without
- * news, written in one pipeline per batch. Every node reads the same history.
+ * news, written in one script call per batch. Every node reads the same history.
  */
 export function redisTimelineStore(deps: { redis: Redis; key: (person: string) => string }, opts: { perPerson?: number; ttlSeconds?: number } = {}): TimelineStore {
   const cap = opts.perPerson ?? 50;
@@ -12,17 +11,20 @@ export function redisTimelineStore(deps: { redis: Redis; key: (person: string) =
   return {
     async append(entries) {
       if (entries.length === 0) return;
-      const pipe = deps.redis.pipeline();
-      const touched = new Set<string>();
+      // One script call for the batch (scripts.ts TIMELINE_APPEND): per person its entries in order.
+      const byPerson = new Map<string, string[]>();
       for (const { person, entry } of entries) {
-        pipe.lpush(deps.key(person), entry);
-        touched.add(person);
+        const list = byPerson.get(person);
+        if (list === undefined) byPerson.set(person, [entry]);
+        else list.push(entry);
       }
-      for (const person of touched) {
-        pipe.ltrim(deps.key(person), 0, cap - 1);
-        pipe.expire(deps.key(person), ttl);
+      const keys: string[] = [];
+      const args: (string | number)[] = [cap, ttl];
+      for (const [person, list] of byPerson) {
+        keys.push(deps.key(person));
+        args.push(list.length, ...list);
       }
-      await execOrThrow(pipe);
+      await deps.redis.phTimeline(keys.length, keys, args);
     },
     async read(person) {
       return deps.redis.lrange(deps.key(person), 0, cap - 1);
