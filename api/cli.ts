@@ -56,9 +56,10 @@ export async function main(argv: string[]): Promise<number> {
         console.error(`${res.status}: ${body}`);
         return 1;
       }
-      const e = JSON.parse(body) as { presence: { class: string; activity: { text: string } }; rule: string; registers: { source: string; endpoint: string; category: string; verdict: string; reason: string }[] };
+      const e = JSON.parse(body) as { presence: { class: string; activity: { text: string } }; rule: string; summary?: string; registers: { source: string; endpoint: string; category: string; verdict: string; reason: string }[] };
       console.log(`${arg}: ${e.presence.class} (${e.presence.activity.text})\nrule: ${e.rule}`);
       for (const r of e.registers) console.log(`  ${r.verdict.padEnd(20)} ${r.source}/${r.endpoint} ${r.category}: ${r.reason}`);
+      if (e.summary !== undefined) console.log(`in words: ${e.summary}`);
       return 0;
     }
     default:

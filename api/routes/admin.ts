@@ -4,25 +4,10 @@ import { z } from 'zod';
 import type { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
 import { HubError } from '../../core/errors.ts';
 import { sharedBy } from '../../core/directory/directory.ts';
-import { viewFor } from '../../core/model/presence.ts';
-import type { Register } from '../../core/model/register.ts';
 import type { RouteContext } from '../app.ts';
 import { actor } from './audit.ts';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-function registerJson(r: Register): Record<string, unknown> {
-  const o: Record<string, unknown> = { source: r.source, endpoint: r.endpoint, category: r.category, expireType: r.expireType, publishedAt: iso(r.publishedAt) };
-  if (r.availability !== undefined) o.availability = r.availability;
-  if (r.activity !== undefined) o.activity = r.activity;
-  if (r.machineState !== undefined) o.machineState = r.machineState;
-  if (r.from !== undefined) o.from = iso(r.from);
-  if (r.until !== undefined) o.until = iso(r.until);
-  if (r.sourceTime !== undefined) o.sourceTime = iso(r.sourceTime);
-  if (r.sourceVersion !== undefined) o.sourceVersion = r.sourceVersion;
-  if (r.id !== undefined) o.id = r.id;
-  return o;
-}
 
 export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boolean, node: string | undefined): Record<string, unknown> {
   const h = s.health();
@@ -52,42 +37,6 @@ export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boole
 export function adminRoutes({ hub, loaded }: RouteContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const personParam = z.object({ person: z.string().min(1).max(128) });
-
-    r.get(
-      '/v1/presence/:person/explain',
-      { config: { access: ['admin', 'helpdesk'] }, schema: { summary: 'The registers seen, which were dropped and why, which rule decided', params: personParam } },
-      async (req) => {
-        const dir = hub.directory;
-        if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });
-        const { now, judgement: j } = await hub.manager.explain(req.params.person);
-        const [stored] = await hub.presence([req.params.person]);
-        return {
-          person: req.params.person,
-          at: iso(now),
-          presence: viewFor(stored!, 'personal', dir.loadedAt),
-          judgement: {
-            availability: j.availability,
-            class: j.class,
-            activity: j.activity,
-            ...(j.machineState !== undefined ? { machineState: j.machineState } : {}),
-            ...(j.lastActive !== undefined ? { lastActive: iso(j.lastActive) } : {}),
-            nextBoundary: iso(j.nextBoundary) ?? null,
-          },
-          rule: j.explanation.rule,
-          registers: j.explanation.registers.map((v) => ({
-            ...registerJson(v.register),
-            verdict: v.verdict,
-            reason: v.reason,
-            ...(v.availability !== undefined ? { effectiveAvailability: v.availability } : {}),
-            ...(v.machineState !== undefined ? { effectiveMachineState: v.machineState } : {}),
-            ...(v.activityDropped !== undefined ? { activityDropped: v.activityDropped } : {}),
-            decided: [v.key === j.explanation.availabilityFrom ? 'availability' : undefined, v.key === j.explanation.activityFrom ? 'activity' : undefined].filter(Boolean),
-          })),
-        };
-      },
-    );
-
     r.get(
       '/v1/connectors',
       {

@@ -140,10 +140,10 @@ export class PresenceManager {
   }
 
   /** The judgement of one person now, with the explanation (admin). */
-  async explain(person: string): Promise<{ now: number; registers: readonly Register[]; judgement: Judgement }> {
+  async explain(person: string): Promise<{ now: number; registers: readonly Register[]; judgement: Judgement; rules: Rules }> {
     const { store } = this.deps.pipeline;
     const now = await store.now();
     const pr = (await store.getRegisters([person])).get(person) ?? { rev: 0, registers: [] };
-    return { now, registers: pr.registers, judgement: aggregate(pr.registers, now, this.rules) };
+    return { now, registers: pr.registers, judgement: aggregate(pr.registers, now, this.rules), rules: this.rules };
   }
 }

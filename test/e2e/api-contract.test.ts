@@ -224,6 +224,12 @@ describe('admin', () => {
     const user = e.registers.find((r: { source: string }) => r.source === 'teams');
     expect(user).toMatchObject({ verdict: 'counted', decided: ['availability'] });
     expect(e.rule).toMatch(/least available/);
+    // The same in plain words, with the times as instants for a page to localise.
+    expect(e.summary).toBe('Do not disturb (set by the user at 09:00 UTC, overrides older states)');
+    expect(e.summaryParts).toEqual([
+      { kind: 'state', template: 'Do not disturb (set by the user at {at}, overrides older states)', text: e.summary, at: iso(T0 + 1000), category: 'user', source: 'teams', endpoint: 'default' },
+    ]);
+    expect(e.degraded).toEqual([]);
   });
 
   it('lists connectors and serves metrics and the OpenAPI document', async () => {

@@ -49,6 +49,7 @@ describe('the presence-hub command', () => {
       expect(explain.status).toBe(0);
       expect(explain.stdout).toMatch(/^alice: \w+ \(.+\)\nrule: /);
       expect(explain.stdout).toMatch(/counted\s+demo\/laptop machine/);
+      expect(explain.stdout).toMatch(/\nin words: [A-Z].+\n$/);
       const people = (await (await fetch(`${url}/v1/people?limit=100`)).json()) as { total: number };
       expect(people.total).toBe(50);
       // The stream sends 50 current views, then changes from the demo connector.

@@ -71,6 +71,9 @@ const EXPECTED: Record<string, Rule> = {
   'POST /v1/route/query': W,
   'GET /v1/presence/:person/explain': H,
   'HEAD /v1/presence/:person/explain': H,
+  // Which failing connectors feed whom: connector names, so not for watchers.
+  'GET /v1/degraded': H,
+  'HEAD /v1/degraded': H,
   'GET /v1/people': W,
   'HEAD /v1/people': W,
   'GET /v1/people/:person': W,
