@@ -23,6 +23,7 @@ import { presenceRoutes } from './routes/presence.ts';
 import { routeRoutes } from './routes/route.ts';
 import { signalRoutes } from './routes/signals.ts';
 import { streamRoutes } from './routes/stream.ts';
+import { triggerRoutes } from './routes/triggers.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { redactor } from '../core/util/redact.ts';
 import { SessionStore } from './session.ts';
@@ -162,6 +163,7 @@ async function build(deps: AppDeps) {
   await app.register(routeRoutes(ctx));
   await app.register(streamRoutes(ctx));
   await app.register(webhookRoutes(ctx));
+  await app.register(triggerRoutes(ctx));
   await app.register(peopleRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(explainRoutes(ctx));

@@ -48,6 +48,8 @@ const CATALOGUE = {
   HUB_ERR_TOO_MANY_STREAMS: ['throttled', 429, 'Too many streams', 'The key holds its limit of open event streams; close one first.'],
   HUB_ERR_UNAVAILABLE: ['transient', 503, 'Temporarily unavailable', 'The pipeline (Redis) cannot keep the change durably now; nothing was stored. Retry after Retry-After; check Redis.'],
   HUB_ERR_INTERNAL: ['transient', 500, 'Internal error', 'An unexpected failure; the hub log has the details (never sent to the caller).'],
+  HUB_ERR_TRIGGER_EXISTS: ['permanent', 409, 'Trigger exists', 'A trigger with this id is configured or was created already; choose another id or delete the old one.'],
+  HUB_ERR_TOO_MANY_TRIGGERS: ['permanent', 429, 'Too many triggers', 'The key owns triggers.watchers.maxPerKey live triggers; delete one (or wait for one to expire) first.'],
   HUB_ERR_WEBHOOK_DESTINATION: ['permanent', 400, 'Webhook destination refused', 'The webhook URL points somewhere the destination policy forbids (loopback, private or metadata addresses); use an allowed address or extend the policy.'],
 
   // --- Signals and identities

@@ -23,6 +23,7 @@ import { DirectoryReport } from './directory/report.ts';
 import { ComposedDirectory } from './directory/composed-directory.ts';
 import { Publishers } from './publish/publishers.ts';
 import { AuditLog } from './audit.ts';
+import { Triggers } from './trigger/triggers.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -51,6 +52,8 @@ export class Hub {
   readonly metrics: HubMetrics;
   readonly rules: Rules;
   readonly webhooks: Webhooks;
+  /** Presence triggers (core/trigger/triggers.ts): evaluated on this node, or under the `hub:triggers` lease. */
+  readonly triggers: Triggers;
   readonly report = new DirectoryReport();
   /** Who enabled, disabled or tested which connector (and the other admin actions), when; shared like the switches. */
   readonly audit: AuditLog;
@@ -94,6 +97,7 @@ export class Hub {
       },
       relationshipStore: shared('hub:relationships'),
       ...notices,
+      onChanged: () => this.triggers?.directoryChanged(),
     });
     this.publishers = new Publishers({ clock, log, presence: (people) => this.presence(people), people: () => [...this.directory.ids()] });
     this.audit = new AuditLog({ store: shared('hub:audit'), clock, log });
@@ -118,6 +122,18 @@ export class Hub {
       // Redis mode: one registry for every node, one node delivering (the webhooks lease);
       // embedded mode with a dataDir: the registry survives a restart.
       ...(this.pipeline.durable === true && this.pipeline.connectorStore !== undefined ? { store: this.pipeline.connectorStore('hub:webhooks') } : {}),
+    });
+    this.triggers = new Triggers({
+      directory: () => this.directory,
+      presence: (people) => this.presence(people),
+      store: shared('hub:triggers'),
+      ...notices,
+      clock,
+      log: log.child({ component: 'triggers' }),
+      config: loaded.config.triggers,
+      maxAttempts: loaded.config.webhooks.maxAttempts,
+      timeoutMs: loaded.config.webhooks.timeout,
+      allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
     });
     for (const entry of loaded.config.connectors) {
       const manifest = deps.manifests.get(entry.kind)!;
@@ -210,6 +226,7 @@ export class Hub {
       }
     }
     this.webhooks.onChange(p);
+    this.triggers.onChange(p);
     this.publishers.offer(p);
   }
 
@@ -233,6 +250,19 @@ export class Hub {
     for (const [id, s] of this.supervisors) await this.run(id, s);
     this.launched = true;
     if (this.deps.lease === undefined && this.pipeline.durable === true) await this.webhooks.activate();
+    await this.triggers.start();
+    if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
+      // One node evaluates the triggers and delivers their firings; their state is in the store.
+      this.triggerRunner = new LeasedRunner({
+        lease: this.deps.lease,
+        name: 'hub:triggers',
+        owner: this.nodeId,
+        log: this.deps.log.child({ component: 'triggers' }),
+        ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
+        task: { start: () => this.triggers.activate(), stop: async () => this.triggers.deactivate() },
+      });
+      this.triggerRunner.start();
+    } else await this.triggers.activate();
     if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
       this.webhookRunner = new LeasedRunner({
         lease: this.deps.lease,
@@ -247,6 +277,7 @@ export class Hub {
   }
 
   private webhookRunner: LeasedRunner | undefined;
+  private triggerRunner: LeasedRunner | undefined;
 
   private readonly runners = new Map<string, LeasedRunner>();
 
@@ -300,6 +331,8 @@ export class Hub {
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     await pausing;
     await this.webhookRunner?.stop();
+    await this.triggerRunner?.stop();
+    this.triggers.close();
     await this.publishers.close();
     this.people.stop();
     this.switches.stop();

@@ -28,9 +28,10 @@ function maskConnector(entry: Record<string, unknown>, manifest: ConnectorManife
 
 /** The configuration in force with secrets masked; the people list is summarised, not listed. */
 export function maskedConfig(config: HubConfig, manifests: ReadonlyMap<string, ConnectorManifest>): Record<string, unknown> {
-  const { people, auth, connectors, redis, ...rest } = config;
+  const { people, auth, connectors, redis, triggers, ...rest } = config;
   return {
     ...structuredClone(rest),
+    triggers: { ...structuredClone(triggers), rules: triggers.rules.map((t) => (t.action.type === 'webhook' ? { ...structuredClone(t), action: { ...t.action, secret: MASK } } : structuredClone(t))) },
     ...(redis !== undefined ? { redis: { ...redis, ...(redis.url !== undefined ? { url: maskUrl(redis.url) } : {}) } } : {}),
     people: { inline: people.length },
     auth: { keys: auth.keys.map((k) => ({ ...k, roles: [...k.roles], secret: MASK })) },

@@ -5,6 +5,7 @@ import { HubError } from '../../core/errors.ts';
 import { ViewStream } from '../../core/watch/view-stream.ts';
 import type { RouteContext } from '../app.ts';
 import { watcherOf } from '../auth.ts';
+import { callerOf } from './triggers.ts';
 
 /**
  * Server-Sent Events: the current view of each watched person first, then a `presence` event per
@@ -27,8 +28,12 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         config: { access: ['watcher', 'helpdesk', 'admin'] },
         schema: {
           summary: 'Server-Sent Events of presence changes',
-          description: 'A `presence` event per change of a watched person, the current view first; without `people`, everyone the key may see.',
-          querystring: z.object({ people: z.string().max(100_000).optional() }),
+          description:
+            'A `presence` event per change of a watched person, the current view first; without `people` (and without `triggers`), everyone the key may see. `triggers=id1,id2`: a `trigger` event (`id:` the firing number, data `{trigger, firing, at, people, seq}`) each time one of these triggers fires (docs/triggers.md); admins may name any trigger, a watcher its own. With `triggers` and no `people`, the stream carries trigger events only.',
+          querystring: z.object({
+            people: z.string().max(100_000).optional(),
+            triggers: z.string().max(10_000).optional().describe('comma-separated trigger ids'),
+          }),
         },
       },
       async (req, reply) => {
@@ -38,6 +43,13 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         if (requested !== undefined) {
           const unknown = requested.find((p) => !dir.has(p));
           if (unknown !== undefined) throw new HubError('HUB_ERR_NOT_FOUND', `people: unknown person ${unknown}`, { status: 404 });
+        }
+        const triggerIds = req.query.triggers?.split(',').map((s) => s.trim()).filter(Boolean);
+        if (triggerIds !== undefined) {
+          const caller = callerOf(principal);
+          for (const id of triggerIds) {
+            if ((await hub.triggers.get(id, caller)) === undefined) throw new HubError('HUB_ERR_NOT_FOUND', `triggers: no trigger ${id}`, { status: 404 });
+          }
         }
         const open = perKey.get(principal.name) ?? 0;
         if (open >= cfg.maxStreamsPerKey) {
@@ -70,6 +82,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
           streams.delete(close);
           clearInterval(heartbeat);
           unsubscribe();
+          unsubscribeTriggers();
           perKey.set(principal.name, (perKey.get(principal.name) ?? 1) - 1);
           hub.metrics.streamClients.dec();
           if (!res.destroyed) res.end();
@@ -94,6 +107,8 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
           },
         });
         const unsubscribe = (): void => view.close();
+        const unsubscribeTriggers =
+          triggerIds === undefined ? () => undefined : hub.triggers.subscribe(new Set(triggerIds), (f) => write(`event: trigger\nid: ${f.seq}\ndata: ${JSON.stringify(f)}\n\n`));
         const heartbeat = setInterval(() => write(`: heartbeat\n\n`), cfg.heartbeat);
         heartbeat.unref?.();
         streams.add(close);
@@ -101,7 +116,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         res.on('error', close);
 
         write(`retry: 2000\n\n`);
-        await view.start();
+        if (triggerIds === undefined || requested !== undefined) await view.start();
       },
     );
   };

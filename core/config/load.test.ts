@@ -87,3 +87,48 @@ describe('configuration', () => {
     expect(() => loadConfigFile(join(dir, 'none.yaml'), { manifests: manifestsByKind })).toThrow(/cannot read configuration .*none\.yaml: ENOENT/);
   });
 });
+
+describe('triggers configuration', () => {
+  const people = [{ id: 'p1' }, { id: 'p2' }, { id: 'p3' }];
+  const hook = { type: 'webhook', url: 'https://conf.example/start', secret: '${CONF_SECRET}' };
+  const env = { CONF_SECRET: 'conference-secret-0001' };
+
+  it('reads a quorum trigger, its durations, and its secret from the environment', () => {
+    const loaded = parse({ people, triggers: { rules: [{ id: 'standup', people: ['p1', 'p2', 'p3'], atLeast: 2, hysteresis: '1m', action: hook }] } }, env);
+    expect(loaded.config.triggers.rules[0]).toMatchObject({ atLeast: 2, hysteresis: 60_000, classes: ['available'], action: { secret: 'conference-secret-0001' } });
+    expect(loaded.secrets).toContain('conference-secret-0001');
+    expect(loaded.config.triggers.watchers).toEqual({ expiry: 3_600_000, maxExpiry: 86_400_000, maxPerKey: 20, maxPeople: 50 });
+  });
+
+  it('refuses bad triggers with the path of the field', () => {
+    const msg = failure(
+      {
+        people,
+        triggers: {
+          watchers: { expiry: '2d', maxExpiry: '1d' },
+          rules: [
+            { id: 'a', people: ['p1'], atLeast: 2, action: { type: 'sse' } },
+            { id: 'b', people: ['p1'], team: 'x', action: { type: 'sse' } },
+            { id: 'd', people: ['p1'], action: { type: 'mail' } },
+            { id: 'e', people: ['p1'], classes: ['free'], action: { type: 'sse' } },
+          ],
+        },
+      },
+      env,
+    );
+    expect(msg).toContain('triggers.rules[0].atLeast: atLeast is more than the people listed');
+    expect(msg).toContain('triggers.rules[1].people: give either people or team');
+    expect(msg).toMatch(/triggers\.rules\[2\]\.action\.type: Invalid discriminator/);
+    expect(msg).toMatch(/triggers\.rules\[3\]\.classes\[0\]/);
+    const twice = { id: 'a', team: 'x', action: { type: 'sse' } };
+    expect(failure({ people, triggers: { rules: [twice, twice] } })).toContain('triggers.rules[1].id: duplicate trigger id a');
+    expect(failure({ people, triggers: { watchers: { expiry: '2d', maxExpiry: '1d' } } })).toContain('triggers.watchers.expiry: expiry is longer than maxExpiry');
+  });
+
+  it('refuses a literal webhook secret and a person nobody knows', () => {
+    expect(failure({ people, triggers: { rules: [{ id: 'a', people: ['p1'], action: { ...hook, secret: 'literal-secret-0000001' } }] } })).toContain(
+      'triggers.rules[0].action.secret: a secret must come from the environment',
+    );
+    expect(failure({ people, triggers: { rules: [{ id: 'a', people: ['p1', 'zed'], action: { type: 'sse' } }] } }, env)).toContain('triggers.rules[0].people[1]: unknown person zed');
+  });
+});

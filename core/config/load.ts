@@ -92,6 +92,7 @@ export function parseConfig(
   const connectorsRaw = Array.isArray(rawObj.connectors) ? (rawObj.connectors as unknown[]) : [];
   const secretPaths = (p: Path): boolean => {
     if (p[0] === 'auth' && p[1] === 'keys' && p[3] === 'secret' && p.length === 4) return true;
+    if (p[0] === 'triggers' && p[1] === 'rules' && p[3] === 'action' && p[4] === 'secret' && p.length === 5) return true;
     if (p[0] === 'connectors' && typeof p[1] === 'number') {
       const entry = connectorsRaw[p[1]] as { kind?: unknown } | undefined;
       const m = typeof entry?.kind === 'string' ? opts.manifests.get(entry.kind) : undefined;
@@ -144,6 +145,15 @@ export function parseConfig(
       new DestinationPolicy(cfg.webhooks.allowPrivateTargets);
     } catch (e) {
       errors.push((e as Error).message);
+    }
+    // Without a directory connector the people are all known now: a trigger naming someone else is a mistake.
+    const directoryKinds = cfg.connectors.some((c) => opts.manifests.get(c.kind)?.capabilities.includes('directory'));
+    if (!directoryKinds) {
+      cfg.triggers.rules.forEach((t, i) => {
+        t.people?.forEach((p, j) => {
+          if (!ids.has(p)) errors.push(`triggers.rules[${i}].people[${j}]: unknown person ${p}`);
+        });
+      });
     }
     cfg.auth.keys.forEach((k, i) => {
       if (k.person !== undefined && !ids.has(k.person)) errors.push(`auth.keys[${i}].person: unknown person ${k.person}`);

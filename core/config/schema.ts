@@ -4,6 +4,7 @@ import { personIdSchema, personSchema } from '../model/person.ts';
 import { rulesConfigSchema } from '../rules/rules-config.ts';
 import { routingConfigSchema } from '../route/route-config.ts';
 import { confidenceConfigSchema } from '../model/confidence.ts';
+import { triggersConfigSchema } from '../trigger/trigger-config.ts';
 
 // `helpdesk` reads presence, explanations and timelines of everyone; it configures and writes nothing.
 export const ROLES = ['admin', 'publisher', 'watcher', 'helpdesk'] as const;
@@ -81,6 +82,8 @@ export const hubConfigSchema = z.strictObject({
   routing: routingConfigSchema.optional(),
   /** Confidence weights per evidence (docs/confidence.md); absent: the defaults. */
   confidence: confidenceConfigSchema.optional(),
+  /** Presence triggers and the limits of watchers' own triggers (docs/triggers.md). */
+  triggers: triggersConfigSchema.prefault({}),
   webhooks: z
     .strictObject({
       maxAttempts: z.number().int().min(1).max(50).default(8),

@@ -45,6 +45,8 @@ export class ComposedDirectory {
       notices?: Notices;
       /** The directory connectors' phone settings, for signals' `tel:` identities (Directory.lookup). */
       dialingPlans?: readonly PhoneOptions[];
+      /** Told after every new directory is in force (team memberships, relationships): triggers re-evaluate. */
+      onChanged?: () => void;
     },
   ) {
     this.dir = new Directory(deps.base, deps.loadedAt, { dialingPlans: deps.dialingPlans ?? [] });
@@ -143,6 +145,7 @@ export class ComposedDirectory {
     this.dir = new Directory(merged.values(), before.loadedAt, { dialingPlans: before.dialingPlans });
     const gone = [...before.ids()].filter((id) => !this.dir.has(id));
     if (gone.length > 0) this.deps.onRetired(gone);
+    this.deps.onChanged?.();
     this.deps.log.info({ people: this.dir.size, retired: gone.length, conflicts: this.dir.conflicts.length }, 'directory updated');
   }
 }

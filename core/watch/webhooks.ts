@@ -74,6 +74,35 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/**
+ * One signed delivery, as every webhook of the hub sends it: `body` POSTed as JSON with the
+ * timestamp and the HMAC signature headers, through the destination policy. Rejects with only
+ * "unreachable" or "answered N" (the reason of an unreachable one goes to the log), so the error can
+ * be shown through the API without mapping the network behind the hub. Used by the webhooks here and
+ * by the triggers' webhook actions (core/trigger/triggers.ts).
+ */
+export async function deliverSigned(
+  url: string,
+  secret: string,
+  body: string,
+  opts: { timeoutMs: number; policy: DestinationPolicy; clock: Clock; log: Logger; what: string },
+): Promise<void> {
+  const timestamp = String(Math.floor(opts.clock.now() / 1000));
+  let status: number;
+  try {
+    status = await postWebhook(url, { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp }, body, {
+      timeoutMs: opts.timeoutMs,
+      policy: opts.policy,
+    });
+  } catch (e) {
+    // The reason stays in the log (admins only): lastError, shown through the API, says only
+    // "unreachable" or "answered N", so that it cannot be used to map the network behind the hub.
+    opts.log.warn({ err: errorMessage(e) }, `${opts.what} unreachable`);
+    throw new Error('unreachable');
+  }
+  if (status < 200 || status >= 300) throw new Error(`answered ${status}`);
+}
+
 const NEW_STATUS: StoredStatus = { state: 'active', delivered: 0, failures: 0, consecutive: 0 };
 
 /**
@@ -251,21 +280,8 @@ export class Webhooks {
     const batch = [...h.pending.values()];
     h.pending.clear();
     const body = JSON.stringify({ webhook: h.id, presence: batch });
-    const timestamp = String(Math.floor(this.deps.clock.now() / 1000));
     try {
-      let status: number;
-      try {
-        status = await postWebhook(h.url, { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(h.secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp }, body, {
-          timeoutMs: this.deps.timeoutMs,
-          policy: this.policy,
-        });
-      } catch (e) {
-        // The reason stays in the log (admins only): lastError, shown through the API, says only
-        // "unreachable" or "answered N", so that it cannot be used to map the network behind the hub.
-        this.deps.log.warn({ webhook: h.id, err: errorMessage(e) }, `webhook ${h.id} unreachable`);
-        throw new Error('unreachable');
-      }
-      if (status < 200 || status >= 300) throw new Error(`answered ${status}`);
+      await deliverSigned(h.url, h.secret, body, { timeoutMs: this.deps.timeoutMs, policy: this.policy, clock: this.deps.clock, log: this.deps.log.child({ webhook: h.id }), what: `webhook ${h.id}` });
       h.delivered += batch.length;
       h.consecutive = 0;
       h.state = 'active';

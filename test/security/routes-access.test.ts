@@ -21,6 +21,7 @@ const W = ['watcher', 'helpdesk', 'admin'] as const;
 const A = ['admin'] as const;
 /** Why a person shows what they show: admins and the helpdesk, never a watcher. */
 const H = ['admin', 'helpdesk'] as const;
+const T = ['admin', 'watcher'] as const;
 const EXPECTED: Record<string, Rule> = {
   // The dashboard page (static files; every datum it shows comes through the calls below).
   'GET /': 'public',
@@ -86,6 +87,13 @@ const EXPECTED: Record<string, Rule> = {
   'GET /v1/webhooks/:id': A,
   'HEAD /v1/webhooks/:id': A,
   'DELETE /v1/webhooks/:id': A,
+  // Triggers: admins manage all; a watcher its own "tell me when" triggers (checked in test/e2e/triggers.test.ts).
+  'POST /v1/triggers': T,
+  'GET /v1/triggers': T,
+  'HEAD /v1/triggers': T,
+  'GET /v1/triggers/:id': T,
+  'HEAD /v1/triggers/:id': T,
+  'DELETE /v1/triggers/:id': T,
   'GET /v1/connectors': A,
   'HEAD /v1/connectors': A,
   'POST /v1/connectors/:id/test': A,

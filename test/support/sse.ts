@@ -1,5 +1,5 @@
-/** A small SSE client over fetch for tests: `next()` resolves with the next `presence` event's data. */
-export async function sseClient(url: string, headers: Record<string, string>) {
+/** A small SSE client over fetch for tests: `next()` resolves with the next `event` (default `presence`) event's data. */
+export async function sseClient(url: string, headers: Record<string, string>, event = 'presence') {
   const ac = new AbortController();
   const res = await fetch(url, { headers, signal: ac.signal });
   if (res.status !== 200) throw new Error(`stream answered ${res.status}: ${await res.text()}`);
@@ -22,7 +22,7 @@ export async function sseClient(url: string, headers: Record<string, string>) {
           const block = buffer.slice(0, i);
           buffer = buffer.slice(i + 2);
           const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (!block.includes('event: presence') || data === '') continue;
+          if (!block.split('\n').includes(`event: ${event}`) || data === '') continue;
           const parsed = JSON.parse(data);
           const w = waiters.shift();
           if (w) w(parsed);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -8,17 +8,21 @@ import type { AddressInfo } from 'node:net';
 export interface WebhookReceiver {
   readonly url: string;
   readonly deliveries: Map<string, string[]>;
+  /** The same deliveries with their headers (signature checks). */
+  readonly requests: Map<string, { body: string; headers: IncomingHttpHeaders }[]>;
   close(): Promise<void>;
 }
 
 export async function webhookReceiver(): Promise<WebhookReceiver> {
   const deliveries = new Map<string, string[]>();
+  const requests = new Map<string, { body: string; headers: IncomingHttpHeaders }[]>();
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       const name = (req.url ?? '/').slice(1);
       deliveries.set(name, [...(deliveries.get(name) ?? []), body]);
+      requests.set(name, [...(requests.get(name) ?? []), { body, headers: req.headers }]);
       res.writeHead(204).end();
     });
   });
@@ -26,6 +30,7 @@ export async function webhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     deliveries,
+    requests,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

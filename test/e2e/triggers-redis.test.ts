@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import { systemClock } from '../../core/util/clock.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../core/watch/webhooks.ts';
+import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+
+/**
+ * Seed 001's quorum trigger on two hub nodes sharing one Redis: one node evaluates (the
+ * `hub:triggers` lease), the state is in Redis, so each transition is delivered exactly once, also
+ * when the evaluating node stops and the other takes the lease over.
+ */
+const CONF_SECRET = 'conference-secret-0001';
+const P = ['p1', 'p2', 'p3', 'p4', 'p5'];
+const HYSTERESIS_MS = 1000;
+
+type Node = TestHub & { base: string; lease: NonNullable<Awaited<ReturnType<typeof redisPipeline>>['lease']> };
+
+async function node(prefix: string, nodeId: string, rx: WebhookReceiver): Promise<Node> {
+  const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000 });
+  const cfg = teamConfig();
+  const t = await testHub({
+    config: {
+      ...cfg,
+      people: [...(cfg.people ?? []), ...P.map((id) => ({ id, teams: ['conf'] }))],
+      triggers: { rules: [{ id: 'conference', people: P, atLeast: 3, hysteresis: `${HYSTERESIS_MS}ms`, action: { type: 'webhook', url: `${rx.url}/conference`, secret: '${CONF_SECRET}' } }] },
+    },
+    env: { ...TEAM_ENV, CONF_SECRET },
+    clock: systemClock,
+    pipeline,
+    lease: pipeline.lease,
+    leaseTtlMs: 1500,
+    nodeId,
+  });
+  const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return Object.assign(t, { base, lease: pipeline.lease! });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const until = async (what: () => boolean | Promise<boolean>, ms = 8000) => {
+  const end = Date.now() + ms;
+  while (!(await what()) && Date.now() < end) await sleep(50);
+  expect(await what()).toBe(true);
+};
+const get = async (n: Node, path: string) => (await fetch(`${n.base}${path}`, { headers: auth(TEAM_ENV.ADMIN_KEY) })).json();
+/** Posts a user state to node `n` and waits until node `seen` shows it. */
+async function set(n: Node, person: string, availability: string, seen: Node = n): Promise<void> {
+  const res = await fetch(`${n.base}/v1/signals`, {
+    method: 'POST',
+    headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' },
+    body: JSON.stringify({ person, source: 'teams', category: 'user', availability }),
+  });
+  expect(res.status).toBe(202);
+  await until(async () => (await get(seen, `/v1/presence/${person}`)).class === availability);
+}
+
+describe('a quorum trigger on two nodes', () => {
+  let rx: WebhookReceiver;
+  let a: Node;
+  let b: Node;
+  beforeAll(async () => {
+    rx = await webhookReceiver();
+    const prefix = freshPrefix('triggers');
+    a = await node(prefix, 'trig-a', rx);
+    b = await node(prefix, 'trig-b', rx);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await rx?.close();
+  });
+
+  it('delivers each transition exactly once, also across a lease handover', async () => {
+    const deliveries = () => rx.requests.get('conference') ?? [];
+    await until(async () => (await a.lease.holder!('hub:triggers')) !== undefined);
+    const holderId = await a.lease.holder!('hub:triggers');
+    const [holder, other] = holderId === 'trig-a' ? [a, b] : [b, a];
+
+    await set(a, 'p2', 'available', holder);
+    await set(b, 'p4', 'available', holder);
+    expect(await get(other, '/v1/triggers/conference')).toMatchObject({ met: false, fired: 0 });
+    await set(other, 'p5', 'available', holder);
+    await until(() => deliveries().length === 1);
+    const d = deliveries()[0]!;
+    expect(d.headers[SIGNATURE_HEADER]).toBe(signWebhook(CONF_SECRET, String(d.headers[TIMESTAMP_HEADER]), d.body));
+    expect(JSON.parse(d.body)).toMatchObject({ trigger: 'conference', people: ['p2', 'p4', 'p5'] });
+    // Both nodes heard every change; the state every node answers with is the shared one.
+    await until(async () => (await get(other, '/v1/triggers/conference')).delivered === 1);
+    expect(await get(other, '/v1/triggers/conference')).toMatchObject({ met: true, fired: 1 });
+
+    // The evaluating node stops; the other takes the lease over with the stored state.
+    await holder.close();
+    await until(async () => (await other.lease.holder!('hub:triggers')) === other.hub.nodeId);
+    // Still met: taking over fires nothing.
+    await sleep(300);
+    expect(deliveries()).toHaveLength(1);
+    await set(other, 'p4', 'away');
+    await until(async () => (await get(other, '/v1/triggers/conference')).met === false);
+    await sleep(HYSTERESIS_MS + 200);
+    await set(other, 'p4', 'available');
+    await until(() => deliveries().length === 2);
+    expect(await get(other, '/v1/triggers/conference')).toMatchObject({ met: true, fired: 2 });
+    await sleep(300);
+    expect(deliveries()).toHaveLength(2);
+    expect(new Set(deliveries().map((x) => JSON.parse(x.body).firing)).size).toBe(2);
+  }, 40_000);
+});
