@@ -214,11 +214,15 @@ describe('dashboard end to end (chromium)', () => {
     await page.click('nav >> text=Admin');
     await page.waitForFunction(() => /HUB_ERR_/.test(document.querySelector('[data-connector=corp-ldap] .error')?.textContent ?? ''), undefined, { timeout: 15_000 });
     expect(await page.textContent('[data-connector=corp-ldap]')).toContain('ldap-directory');
+    // The configuration has its own page of the console.
+    await page.click('.admin-nav >> text=Configuration');
     await page.waitForFunction(() => document.querySelector('pre.config')?.textContent?.includes('corp-ldap') === true);
     const cfg = await page.textContent('pre.config');
     expect(cfg).toContain('"bindPassword": "********"');
     expect(cfg).not.toContain(LDAP_PW);
     expect(cfg).not.toContain(TEAM_ENV.ADMIN_KEY);
+    await page.click('.admin-nav >> text=Overview');
+    await page.waitForSelector('[data-connector=corp-ldap] .state');
     await page.click('[data-connector=corp-ldap] >> text=Test connection');
     await page.waitForSelector('[data-connector=corp-ldap] .test.failed');
     // Disabling asks first and says how long it lasts; dismissing changes nothing.

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { Admin } from './admin.tsx';
+import { Admin, isAdminPath } from './admin.tsx';
 import { api, isAdmin, type Who } from './api.ts';
 import { Board } from './board.tsx';
 import { useNow, useStore } from './hooks.ts';
@@ -68,7 +68,7 @@ function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
         <h1>Presence Hub</h1>
         <nav aria-label="Main">
           <a href="/" aria-current={path === '/' ? 'page' : undefined}>Board</a>
-          {isAdmin(who) && <a href="/admin" aria-current={path === '/admin' ? 'page' : undefined}>Admin</a>}
+          {isAdmin(who) && <a href="/admin" aria-current={isAdminPath(path) ? 'page' : undefined}>Admin</a>}
         </nav>
         <span class={`link link-${store.state}`} role="status">
           {{ connecting: '◌ connecting', live: '● live', reconnecting: '◌ reconnecting…', 'signed-out': '○ signed out' }[store.state]}
@@ -91,9 +91,9 @@ function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
       <main id="main" tabIndex={-1}>
         {person !== null ? (
           <Person id={decodeURIComponent(person[1]!)} who={who} store={store} now={now} />
-        ) : path === '/admin' ? (
+        ) : isAdminPath(path) ? (
           isAdmin(who) ? (
-            <Admin />
+            <Admin path={path} />
           ) : (
             <section class="card" aria-labelledby="no-admin">
               <h2 id="no-admin">The admin console needs an admin key</h2>
