@@ -188,11 +188,15 @@ describe('admin console end to end (chromium)', () => {
     const row = page.locator('tr[data-webhook]');
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.textContent()).toContain(`${receiver.url}/console`);
-    expect(await row.locator('.last-delivery').textContent()).toBe('none yet');
-    // A change for Carol is delivered, and the page says so.
+    // A change for Carol is delivered (after the current views, which a new webhook gets first), and the page says so.
     expect((await post('/v1/signals', { person: 'carol', source: 'api', category: 'user', availability: 'busy' })).status).toBe(202);
-    await page.waitForFunction(() => document.querySelector('tr[data-webhook] .last-delivery')?.textContent?.startsWith('✔ delivered') === true, undefined, { timeout: 10_000 });
-    expect(receiver.deliveries.get('console')?.length).toBeGreaterThan(0);
+    await expect.poll(() => (receiver.deliveries.get('console') ?? []).some((b) => /"person":"carol","availability":6500/.test(b)), { timeout: 10_000 }).toBe(true);
+    const deliveredNow = receiver.deliveries.get('console')!.reduce((n, b) => n + (JSON.parse(b) as { presence: unknown[] }).presence.length, 0);
+    // The page refreshes every 5 s: it shows the delivery and the views delivered so far.
+    await page.waitForFunction((n) => {
+      const r = document.querySelector('tr[data-webhook]');
+      return r?.querySelector('.last-delivery')?.textContent?.startsWith('✔ delivered') === true && r.querySelector('td.delivered')?.textContent === `${n} / 0`;
+    }, deliveredNow, { timeout: 10_000 });
     await audit(page, 'webhooks');
     const id = await row.getAttribute('data-webhook');
     page.once('dialog', (d) => void d.accept());

@@ -407,7 +407,7 @@ function Webhooks() {
                     <span class="sub">{h.watcher !== undefined ? `as ${h.watcher}` : `${h.container ?? 'company'} view`}</span>
                   </td>
                   <td class={`state state-wh-${h.state}`}>{h.state}</td>
-                  <td>
+                  <td class="delivered">
                     {h.delivered} / {h.failures}
                   </td>
                   <td class="last-delivery">
