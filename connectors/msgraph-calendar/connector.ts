@@ -85,7 +85,13 @@ export class MsGraphCalendarConnector implements Connector {
     if ((await this.collector.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
   }
 
-  private async maintain(): Promise<void> {
+  /** Mailbox -> its event subscription (admin and tests); empty without subscriptions. */
+  subscriptions(): ReadonlyMap<string, Readonly<{ id: string; expiresAt: number; renewAt: number }>> {
+    return new Map(this.subs?.current() ?? []);
+  }
+
+  /** One maintenance pass (renew what is due, recreate what lapsed, re-read its mailboxes); a timer runs it every renewBefore/2, tests call it. */
+  async maintain(): Promise<void> {
     if (this.subs === undefined || !this.running) return;
     try {
       // A mailbox whose subscription had lapsed may have changed unseen: read it again.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, type Clock } from '../../core/util/clock.ts';
+import { ManualClock, OffsetClock, type Clock } from '../../core/util/clock.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphCalendarConnector } from './connector.ts';
@@ -83,10 +83,11 @@ describe('msgraph-calendar working hours', () => {
 describe('msgraph-calendar event subscriptions', () => {
   async function subscribed(n: number, extra: Record<string, unknown> = {}) {
     const port = await freePort();
-    const env = await setup(n, { subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/events`, listen: { port }, clientState: CLIENT_STATE, debounce: '500ms', ...extra } });
+    const clock = new OffsetClock();
+    const env = await setup(n, { subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/events`, listen: { port }, clientState: CLIENT_STATE, debounce: '500ms', ...extra } }, clock);
     await env.c.start();
     await env.c.firstCycle();
-    return { ...env, port };
+    return { ...env, port, clock };
   }
   const schedules = (sim: GraphSimulator) => sim.requests.filter((r) => r.path.endsWith('/calendar/getSchedule'));
 
@@ -123,20 +124,22 @@ describe('msgraph-calendar event subscriptions', () => {
 
   it('renews before expiry, keeping the expiry Graph answered, and recreates a removed subscription', async () => {
     // 10 minutes asked: Graph raises it to its 45-minute minimum, and the collector keeps Graph's answer.
-    const { sim, c } = await subscribed(1, { lifetime: '10m', renewBefore: '5m' });
-    const subs = (c as unknown as { subs: { current(): Map<string, { id: string; expiresAt: number; renewAt: number }>; maintain(m: string[]): Promise<string[]> } }).subs;
-    const mine = subs.current().get('user0@corp.example')!;
+    const { sim, c, clock } = await subscribed(1, { lifetime: '10m', renewBefore: '5m' });
+    const mine = c.subscriptions().get('user0@corp.example')!;
     const granted = sim.subscriptions.subs.get(mine.id)!.expirationDateTime;
     expect(mine.expiresAt).toBe(granted);
     expect(granted - Date.now()).toBeGreaterThan(40 * 60_000);
     expect(mine.expiresAt - mine.renewAt).toBe(5 * 60_000);
-    mine.renewAt = 0;
-    await subs.maintain(['user0@corp.example']);
+    // Nothing is due yet; at renewAt the maintenance renews.
+    await c.maintain();
+    expect(sim.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+    clock.advance(mine.renewAt - clock.now());
+    await c.maintain();
     expect(sim.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${mine.id}`)).toHaveLength(1);
     // Removed by Graph (lifecycle event on the notification URL): created again.
     expect(await sim.subscriptions.lifecycle(mine.id, 'subscriptionRemoved', sim.tenantId)).toBe(202);
     await until(() => sim.subscriptions.subs.size === 1 && !sim.subscriptions.subs.has(mine.id));
-    await until(() => subs.current().get('user0@corp.example')?.id !== mine.id);
+    await until(() => c.subscriptions().get('user0@corp.example')?.id !== mine.id);
   });
 
   it('deletes its subscriptions when stopped', async () => {

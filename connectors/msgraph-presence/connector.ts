@@ -149,7 +149,18 @@ export class MsGraphPresenceConnector implements Connector {
     return p;
   }
 
-  private async maintain(): Promise<void> {
+  /** The subscription shards (admin and tests): the subscription of each, when it expires, when it is renewed. */
+  subscriptionShards(): readonly Readonly<{ index: number; subscriptionId?: string; expiresAt?: number; renewAt?: number; stalled: boolean }>[] {
+    return (this.subs?.shards ?? []).map((s) => ({
+      index: s.index,
+      stalled: s.stalled,
+      ...(s.sub !== undefined ? { subscriptionId: s.sub.id, expiresAt: s.sub.expiresAt } : {}),
+      ...(s.renewAt !== undefined ? { renewAt: s.renewAt } : {}),
+    }));
+  }
+
+  /** One maintenance pass (renewals, recreation, refresh-token warnings); a timer runs it, tests call it. */
+  async maintain(): Promise<void> {
     await this.subs?.maintain();
     const s = this.ctx.config.subscriptions;
     for (const p of this.refreshProviders) {

@@ -76,9 +76,15 @@ describe('msgraph-presence polling against the simulator through the Graph clien
     conns.push(c);
     await c.start();
     await c.firstCycle();
-    const collector = (c as unknown as { collector: { apply(r: unknown[]): Promise<string[]> } }).collector;
-    await collector.apply([{ id: guid(0), availability: 'Busy', activity: 'InACall', sequenceNumber: '00000000000000000009' }]);
-    await collector.apply([{ id: guid(0), availability: 'Away', activity: 'Away', sequenceNumber: '00000000000000000005' }]);
+    // Graph answers two polls with readings out of order: the later poll carries an older sequenceNumber.
+    const reading = (availability: string, activity: string, seq: number) => JSON.stringify({ value: [{ id: guid(0), availability, activity, sequenceNumber: String(seq).padStart(20, '0') }] });
+    sim.malformNext('getPresencesByUserId', reading('Busy', 'InACall', 9));
+    await c.runCycle(false);
+    expect(h.signals.at(-1)).toMatchObject({ availability: 6500, activity: 'on-the-phone' });
+    const emitted = h.signals.length;
+    sim.malformNext('getPresencesByUserId', reading('Away', 'Away', 5));
+    await c.runCycle(false);
+    expect(h.signals).toHaveLength(emitted);
     expect(h.signals.at(-1)).toMatchObject({ availability: 6500, activity: 'on-the-phone' });
   });
 
@@ -86,14 +92,14 @@ describe('msgraph-presence polling against the simulator through the Graph clien
     const { sim, h } = await setup(3, { poll: { interval: '1h' } });
     sims.push(sim);
     sim.malformNext('getPresencesByUserId', JSON.stringify({ value: [{ id: guid(0), availability: 42 }] }));
-    const sup = h.supervisor(msgraphPresenceManifest);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    const sup = h.supervisor(msgraphPresenceManifest, c);
     await sup.start();
     await until(() => sup.health().lastError !== undefined);
     expect(sup.health().lastError).toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('value.0.availability') });
     expect(h.signals).toHaveLength(0);
     expect(['running', 'degraded']).toContain(sup.health().state);
     sim.malformNext('getPresencesByUserId', '{"value": [not json');
-    const c = (sup as unknown as { connector: MsGraphPresenceConnector }).connector;
     await c.runCycle(false);
     expect(sup.health().lastError?.code).toBe('HUB_ERR_GRAPH_MALFORMED');
     await c.runCycle(false);

@@ -6,6 +6,7 @@ import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, until } from './test-support.ts';
 import { freePort } from '../../test/support/ports.ts';
+import { OffsetClock } from '../../core/util/clock.ts';
 
 const CLIENT_STATE = 'a-client-state-secret-0123456789';
 const cert = readFileSync(new URL('../msgraph-shared/fixtures/test-only-cert.pem', import.meta.url), 'utf8');
@@ -24,10 +25,11 @@ async function start(n: number, extra: Record<string, unknown> = {}) {
   const port = await freePort();
   const base = await setup(0);
   await base.sim.stop();
+  const clock = new OffsetClock();
   const { sim, h } = await setup(n, {
     poll: { enabled: false, interval: '1h' },
     subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/notify`, listen: { port }, clientState: CLIENT_STATE, refreshTokens: 'placeholder', ...extra },
-  });
+  }, clock);
   sims.push(sim);
   // The admin consented the service account; its refresh token goes into the configuration.
   const rt = sim.issueRefreshToken(APP.clientId, 'svc-presence@corp.example');
@@ -36,7 +38,7 @@ async function start(n: number, extra: Record<string, unknown> = {}) {
   (h.ctx.config.subscriptions as { validationTokens: { jwksUrl: string } }).validationTokens = { jwksUrl: sim.jwksUrl() };
   const c = new MsGraphPresenceConnector(h.ctx);
   conns.push(c);
-  return { sim, h, c, port };
+  return { sim, h, c, port, clock };
 }
 
 describe('msgraph-presence change notifications', () => {
@@ -60,18 +62,21 @@ describe('msgraph-presence change notifications', () => {
   });
 
   it('renews ahead of expiry and answers reauthorizationRequired', async () => {
-    const { sim, c } = await start(3, { lifecycleNotificationUrl: undefined });
+    const { sim, c, clock } = await start(3, { lifecycleNotificationUrl: undefined });
     await c.start();
     await c.firstCycle();
-    const subs = (c as unknown as { subs: { shards: { renewAt?: number }[]; maintain(): Promise<void> } }).subs;
     const sub = [...sim.subscriptions.subs.values()][0]!;
     const exp = sub.expirationDateTime;
     expect(exp - Date.now()).toBeGreaterThan(44 * 60_000);
     // Renewal is due 10 min (+ up to 2 min jitter) before expiry.
-    expect(exp - subs.shards[0]!.renewAt!).toBeGreaterThanOrEqual(10 * 60_000);
-    expect(exp - subs.shards[0]!.renewAt!).toBeLessThanOrEqual(12 * 60_000);
-    subs.shards[0]!.renewAt = 0;
-    await subs.maintain();
+    const shard = c.subscriptionShards()[0]!;
+    expect(shard).toMatchObject({ subscriptionId: sub.id, expiresAt: exp });
+    expect(exp - shard.renewAt!).toBeGreaterThanOrEqual(10 * 60_000);
+    expect(exp - shard.renewAt!).toBeLessThanOrEqual(12 * 60_000);
+    await c.maintain();
+    expect(sim.requests.filter((r) => r.method === 'PATCH')).toHaveLength(0);
+    clock.advance(shard.renewAt! - clock.now());
+    await c.maintain();
     expect(sim.requests.filter((r) => r.method === 'PATCH' && r.path === `/subscriptions/${sub.id}`)).toHaveLength(1);
     expect(await sim.subscriptions.lifecycle(sub.id, 'reauthorizationRequired', sim.tenantId)).toBe(202);
     await until(() => sim.requests.filter((r) => r.method === 'PATCH').length === 2);
@@ -147,7 +152,7 @@ describe('msgraph-presence change notifications', () => {
     await c.runCycle(false); // the sweep sees the change no notification announced
     expect(h.signals.at(-1)).toMatchObject({ person: 'user0', availability: 15500 });
     sim.subscriptions.paused = false;
-    await (c as unknown as { subs: { maintain(): Promise<void> } }).subs.maintain();
+    await c.maintain();
     expect(sim.subscriptions.subs.has(firstId)).toBe(false);
     expect(sim.subscriptions.subs.size).toBe(1);
   });

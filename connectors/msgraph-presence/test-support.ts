@@ -1,6 +1,7 @@
 import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
 import type { Presence } from '../../core/model/presence.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
+import type { Clock } from '../../core/util/clock.ts';
 import { connectorHarness, type Harness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { presenceConfigSchema, type PresenceConfig } from './config.ts';
@@ -10,7 +11,7 @@ export const APP = { clientId: '22553876-f5ab-4529-bffb-cfe50aa89f87', clientSec
 export const guid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
 /** A simulator with `n` users (Teams client Available) and a harness whose directory knows them. */
-export async function setup(n: number, config: Record<string, unknown> = {}): Promise<{ sim: GraphSimulator; h: Harness<PresenceConfig>; config: PresenceConfig }> {
+export async function setup(n: number, config: Record<string, unknown> = {}, clock?: Clock): Promise<{ sim: GraphSimulator; h: Harness<PresenceConfig>; config: PresenceConfig }> {
   const sim = new GraphSimulator();
   sim.addApp(APP);
   await sim.start();
@@ -20,7 +21,7 @@ export async function setup(n: number, config: Record<string, unknown> = {}): Pr
     people.push({ id: `user${i}`, identities: [`entra:${guid(i)}`, `mailto:user${i}@corp.example`] });
   }
   const parsed = presenceConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), ...config });
-  const h = connectorHarness<PresenceConfig>({ id: 'teams', config: parsed, people });
+  const h = connectorHarness<PresenceConfig>({ id: 'teams', config: parsed, people, ...(clock !== undefined ? { clock } : {}) });
   return { sim, h, config: parsed };
 }
 

@@ -39,7 +39,6 @@ describe('sip-presence against the simulator (udp)', () => {
     const h = connectorHarness({ id: 'sip1', config, people, log: pino({ level: 'warn' }, { write: (s: string) => lines.push(s) }) });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
-    const conn = (sup as unknown as { connector: { publish(p: Presence[]): Promise<void> } }).connector;
     await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 1 && server.subscribersOf('sip:bob@example.com', 'presence') === 1);
 
     // The phone publishes: the hub sees Alice on the phone.
@@ -55,9 +54,9 @@ describe('sip-presence against the simulator (udp)', () => {
 
     // The hub publishes Bob's merged presence; the NOTIFY that comes back is not a signal.
     const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 3 };
-    await conn.publish([bob]);
+    await sup.publish([bob]);
     await until(() => [...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('rpid:meeting')));
-    await conn.publish([bob]); // unchanged: no second PUBLISH
+    await sup.publish([bob]); // unchanged: no second PUBLISH
     expect(server.received.filter((r) => r.method === 'PUBLISH' && r.uri === 'sip:bob@example.com')).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 200));
     expect(h.signals.filter((s) => s.person === 'bob')).toHaveLength(0);

@@ -34,7 +34,6 @@ describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 o
     const h = connectorHarness({ id: 'kam', config, people, log: silentLogger() });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
-    const conn = (sup as unknown as { connector: { publish(p: Presence[]): Promise<void> } }).connector;
     try {
       const probe = await sipPresenceManifest.create(connectorHarness({ id: 'probe', config, people, log: silentLogger() }).ctx).testConnection();
       expect(probe, probe.message).toMatchObject({ ok: true });
@@ -47,7 +46,7 @@ describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 o
 
       // The hub publishes Bob's merged presence; a second watcher (sipp) receives it.
       const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 1 };
-      await conn.publish([bob]);
+      await sup.publish([bob]);
       const watch = await runSipp(watchScenario({ aor: 'sip:bob@example.com', expect: 'rpid:meeting' }), `127.0.0.1:${kam.port}`);
       expect(watch.code, watch.output).toBe(0);
 

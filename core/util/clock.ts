@@ -18,3 +18,15 @@ export class ManualClock implements Clock {
     return this.t;
   }
 }
+
+/** A clock that runs with the system clock and that tests move ahead by hand (a renewal due in 40 minutes, now). */
+export class OffsetClock implements Clock {
+  private offset = 0;
+  now(): number {
+    return Date.now() + this.offset;
+  }
+  advance(ms: number): number {
+    this.offset += Math.max(0, ms);
+    return this.now();
+  }
+}

@@ -1,5 +1,5 @@
 import { ConnectorSupervisor } from '../../core/connector/supervisor.ts';
-import type { ConnectorContext, ConnectorManifest, ConnectorStore, EmitResult } from '../../core/connector/contract.ts';
+import type { Connector, ConnectorContext, ConnectorManifest, ConnectorStore, EmitResult } from '../../core/connector/contract.ts';
 import { Directory } from '../../core/directory/directory.ts';
 import { personSchema, type Person } from '../../core/model/person.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
@@ -30,7 +30,8 @@ export interface Harness<C> {
   readonly directory: { replaced: Person[][]; upserted: Person[]; removed: string[]; progress: [number, number | undefined][] };
   /** Resolves when `n` signals have been recorded in total. */
   waitForSignals(n: number, timeoutMs?: number): Promise<SignalInput[]>;
-  supervisor(manifest: ConnectorManifest<C>): ConnectorSupervisor;
+  /** A supervisor as the hub runs it, of `manifest.create(ctx)` or of the given connector (made from this `ctx`, for a test that drives it too). */
+  supervisor(manifest: ConnectorManifest<C>, connector?: Connector): ConnectorSupervisor;
 }
 
 export function connectorHarness<C>(opts: {
@@ -148,8 +149,8 @@ export function connectorHarness<C>(opts: {
         });
       });
     },
-    supervisor(manifest) {
-      sup = new ConnectorSupervisor(opts.id, manifest, manifest.create(ctx), { log, clock, backoff: { baseMs: 20, maxMs: 200 }, publishStats: () => reconciler?.stats() });
+    supervisor(manifest, connector) {
+      sup = new ConnectorSupervisor(opts.id, manifest, connector ?? manifest.create(ctx), { log, clock, backoff: { baseMs: 20, maxMs: 200 }, publishStats: () => reconciler?.stats() });
       return sup;
     },
   };
