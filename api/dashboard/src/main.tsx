@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { Admin, isAdminPath } from './admin.tsx';
-import { api, isAdmin, type Who } from './api.ts';
+import { api, canExplain, isAdmin, type Who } from './api.ts';
 import { Board } from './board.tsx';
 import { useNow, useStore } from './hooks.ts';
 import { Person } from './person.tsx';
@@ -39,7 +39,7 @@ function Shell({ who, onOut }: { who: Who; onOut: () => void }) {
   const path = usePath();
   // Every second: time in state is shown to the second during its first minute.
   const now = useNow(1000);
-  const [store] = useState(() => new PresenceStore({ flushMs: 150, onSignedOut: onOut }));
+  const [store] = useState(() => new PresenceStore({ flushMs: 150, onSignedOut: onOut, feeds: canExplain(who) }));
   useStore(store);
   useEffect(() => {
     void store.start().catch(() => undefined);

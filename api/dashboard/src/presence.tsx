@@ -27,7 +27,7 @@ export function Indicator({ cls }: { cls: AvailabilityClass | 'unknown' }) {
   );
 }
 
-/** "4 min", "2 h 5 min", "3 d": how long the person has been in the current state. */
+/** "42 s" (to the second for the first minute), "4 min", "2 h 5 min", "3 d": how long the person has been in the current state. */
 export function duration(sinceIso: string, now: number): string {
   const s = Math.max(0, Math.floor((now - Date.parse(sinceIso)) / 1000));
   if (s < 60) return `${s} s`;
@@ -44,3 +44,27 @@ export function activityText(v: View): string {
 }
 
 export const fmtTime = (iso: string | null | undefined): string => (iso == null ? '—' : new Date(iso).toLocaleString());
+
+/** Below this confidence (docs/confidence.md) a view is shown as "likely": the hub is judging, not sure. */
+export const LIKELY_BELOW = 0.6;
+
+/** A faint "likely" after the state when the hub is not sure of it; nothing otherwise. */
+export function Likely({ confidence }: { confidence: number | undefined }) {
+  if (confidence === undefined || confidence >= LIKELY_BELOW) return null;
+  return (
+    <span class="likely" title={`The hub is not sure of this state (confidence ${Math.round(confidence * 100)}%)`} data-confidence={confidence}>
+      likely
+    </span>
+  );
+}
+
+/** A small mark naming the failing connectors that feed this person: what is shown may be out of date. */
+export function FeedMark({ connectors }: { connectors: readonly string[] | undefined }) {
+  if (connectors === undefined || connectors.length === 0) return null;
+  return (
+    <span class="feed-mark" title={`Fed by ${connectors.join(', ')}, which ${connectors.length === 1 ? 'is' : 'are'} failing: this state may be out of date`} data-connectors={connectors.join(' ')}>
+      <span aria-hidden="true">⚠</span>
+      <span class="sr">connector failing: </span> {connectors.join(', ')}
+    </span>
+  );
+}

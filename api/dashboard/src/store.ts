@@ -1,4 +1,5 @@
 import { api, type Entry, type View } from './api.ts';
+import { naturalCompare } from './sort.ts';
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
 
@@ -11,6 +12,13 @@ export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
 export class PresenceStore {
   people: Entry[] = [];
   readonly views = new Map<string, View>();
+  /**
+   * The connectors failing now that feed each person (GET /v1/degraded: admin and helpdesk keys
+   * only, the roles that may see connector names); empty for other keys.
+   */
+  degraded = new Map<string, string[]>();
+  /** Confidence (0..1) of the views fetched for the rows on screen (the stream does not carry it). */
+  readonly confidence = new Map<string, number>();
   /** Increases at each announced batch; components re-derive from it. */
   rev = 0;
   state: LinkState = 'connecting';
@@ -22,12 +30,13 @@ export class PresenceStore {
   private es: EventSource | undefined;
   private timer: number | undefined;
   private retry: number | undefined;
+  private feedsTimer: number | undefined;
   private backoff = 1000;
   private closed = false;
   private opened = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly opts: { flushMs: number; onSignedOut: () => void }) {}
+  constructor(private readonly opts: { flushMs: number; onSignedOut: () => void; feeds?: boolean; feedsMs?: number }) {}
 
   subscribe(l: () => void): () => void {
     this.listeners.add(l);
@@ -37,6 +46,41 @@ export class PresenceStore {
   async start(): Promise<void> {
     await this.loadPeople();
     this.connect();
+    if (this.opts.feeds === true) void this.pollFeeds();
+  }
+
+  /** Which failing connector feeds whom, every `feedsMs` (10 s). */
+  private async pollFeeds(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const { connectors } = await api<{ connectors: { id: string; people: string[] }[] }>('/v1/degraded');
+      const m = new Map<string, string[]>();
+      for (const c of connectors) for (const p of c.people) m.set(p, [...(m.get(p) ?? []), c.id]);
+      const same = m.size === this.degraded.size && [...m].every(([p, ids]) => this.degraded.get(p)?.join() === ids.join());
+      if (!same) {
+        this.degraded = m;
+        this.announce();
+      }
+    } catch {
+      // Unreachable or refused: keep what was known; the stream banner says when the hub is away.
+    }
+    if (!this.closed) this.feedsTimer = window.setTimeout(() => void this.pollFeeds(), this.opts.feedsMs ?? 10_000);
+  }
+
+  /** The confidence of these people's views now (POST /v1/presence/query; containers apply). */
+  async loadConfidence(people: readonly string[]): Promise<void> {
+    if (people.length === 0) return;
+    const { presence } = await api<{ presence: (View & { confidence?: number })[] }>('/v1/presence/query', { method: 'POST', body: { people } });
+    let changed = false;
+    for (const v of presence) {
+      if (v.confidence === undefined) {
+        changed ||= this.confidence.delete(v.person);
+      } else if (this.confidence.get(v.person) !== v.confidence) {
+        this.confidence.set(v.person, v.confidence);
+        changed = true;
+      }
+    }
+    if (changed) this.announce();
   }
 
   close(): void {
@@ -44,12 +88,13 @@ export class PresenceStore {
     this.es?.close();
     clearTimeout(this.timer);
     clearTimeout(this.retry);
+    clearTimeout(this.feedsTimer);
   }
 
   private async loadPeople(): Promise<void> {
     const { people } = await api<{ people: Entry[] }>('/v1/people?limit=100000');
     // Natural order: "Anna Berg 494" before "Anna Berg 1014".
-    people.sort((a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id, undefined, { numeric: true }));
+    people.sort((a, b) => naturalCompare(a.name ?? a.id, b.name ?? b.id));
     this.people = people;
     this.announce();
   }
