@@ -30,13 +30,14 @@ async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 
   }
 }
 
-async function hubWith(clock: ManualClock, connector: Record<string, unknown> = {}): Promise<TestHub> {
+async function hubWith(clock: ManualClock, connector: Record<string, unknown> = {}, more: { id: string; identities: string[] }[] = []): Promise<TestHub> {
   const config = teamConfig({ connectors: [{ id: 'domino', kind: 'domino-calendar', url: sim!.url, api: 'drapi', username: ACCOUNT.username, password: '${DOMINO_PASSWORD}', pollInterval: '150ms', details: 'subject', ...connector }] });
   config.people = [
     ...(config.people ?? []),
     { id: 'erin', name: 'Erin Example', identities: ['domino:CN=Erin Example/O=Corp'], teams: ['support'] },
     { id: 'gary', name: 'Gary Example', identities: ['mailto:gary@corp.example'], teams: ['support'] },
     { id: 'hank', name: 'Hank Example', identities: ['mailto:hank@corp.example'], teams: ['support'] },
+    ...more.map((p) => ({ ...p, teams: ['support'] })),
   ];
   return testHub({ config, env: { ...TEAM_ENV, DOMINO_PASSWORD: ACCOUNT.password }, clock });
 }
@@ -180,5 +181,75 @@ describe('domino-calendar acceptance (issue 18), Domino Access Services', () => 
     expect(mine.skipped).toEqual(expect.arrayContaining([{ entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/not found \(HTTP 400\)/) }]));
     expect(mine.skipped.map((s: { entry: string }) => s.entry)).not.toContain('domino:cn=erin example/o=corp');
     expect(await health()).toMatchObject({ state: 'running' });
+  });
+
+  it('calendar events of mail databases: paged, subject shown, private without it, all-day and recurring as returned; an unreadable database on the report', async () => {
+    sim = new DominoSimulator(ACCOUNT);
+    await sim.start();
+    const utc = (hhmm: string, day = '2026-11-23') => ({ date: day, time: `${hhmm}:00`, utc: true });
+    // Five events in the window (the stand-up is over by 09:55) at two per page: the third page is short.
+    sim.addPerson(['alice@corp.example'], {
+      entries: [],
+      dasEvents: [
+        { id: 'A1', summary: 'Stand-up', start: utc('09:00'), end: utc('09:10'), class: 'public', transparency: 'opaque' },
+        { id: 'A2', summary: 'Sprint review', start: utc('10:00'), end: utc('10:30'), class: 'public', transparency: 'opaque', 'x-lotus-appttype': { data: '3' } },
+        { id: 'A3', summary: 'Lunch reminder', start: utc('11:30'), end: utc('11:45'), class: 'public', transparency: 'transparent', 'x-lotus-appttype': { data: '4' } },
+        { id: 'R1', summary: 'Team sync', start: utc('12:00'), end: utc('12:15'), recurrenceId: '20261123T120000Z', class: 'public', transparency: 'opaque' },
+        { id: 'R1', summary: 'Team sync', start: utc('13:00'), end: utc('13:15'), recurrenceId: '20261123T130000Z', class: 'public', transparency: 'opaque' },
+        { id: 'A4', summary: 'Customer call', start: utc('14:00'), end: utc('14:30'), class: 'public', transparency: 'opaque' },
+      ],
+    });
+    sim.addPerson(['cn=erin example/o=corp'], { entries: [], mailFile: 'mail/erin.nsf', dasEvents: [{ id: 'E1', summary: 'Salary review', start: utc('10:00'), end: utc('11:00'), class: 'private', transparency: 'opaque' }] });
+    sim.addPerson(['gary@corp.example'], { entries: [], readable: false });
+    sim.addPerson(['ivan@corp.example'], { entries: [], dasEvents: [{ id: 'I1', summary: 'Offsite', start: { date: '2026-11-22' }, end: { date: '2026-11-25' }, class: 'public', transparency: 'opaque', 'x-lotus-appttype': { data: '2' } }] });
+    sim.addPerson(['judy@corp.example'], { entries: [] });
+    const clock = new ManualClock(at('09:55:00'));
+    t = await hubWith(clock, { api: 'das', das: { read: 'events', pageSize: 2, mailFiles: { 'domino:CN=Erin Example/O=Corp': 'mail/erin.nsf' } } }, [
+      { id: 'ivan', identities: ['mailto:ivan@corp.example'] },
+      { id: 'judy', identities: ['mailto:judy@corp.example'] },
+    ]);
+    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    const pages = (file: string): number => sim!.requests.filter((r) => r.path === `/mail/${file}/api/calendar/events` && r.status === 200).length;
+    await until('two polls of alice (three pages each)', () => pages('alice.nsf') >= 6);
+    await t.settle();
+    // judy's calendar is empty: one request per poll, answered 200 with no body.
+    expect(pages('judy.nsf')).toBeGreaterThanOrEqual(2);
+
+    await tick(clock, at('09:59:59'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    await tick(clock, at('10:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting', text: 'Sprint review' } });
+    expect(await view('erin')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting' } });
+    await tick(clock, at('10:30:00'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    // A reminder takes no time; the recurring meeting's instances each do, and so does the event on the third page.
+    await tick(clock, at('11:35:00'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    await tick(clock, at('12:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { text: 'Team sync' } });
+    await tick(clock, at('12:15:00'));
+    expect(await view('alice')).toMatchObject({ class: 'available' });
+    await tick(clock, at('13:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { text: 'Team sync' } });
+    await tick(clock, at('14:00:00'));
+    expect(await view('alice')).toMatchObject({ class: 'busy', activity: { text: 'Customer call' } });
+    // The all-day event spanning three days keeps ivan busy; judy has nothing.
+    expect(await view('ivan')).toMatchObject({ class: 'busy', activity: { text: 'Offsite' } });
+    expect(await view('judy')).not.toMatchObject({ class: 'busy' });
+
+    // The private title reached no container, nor the admin's explanation.
+    const everything = JSON.stringify([await view('erin'), await view('erin', ADMIN), (await t.app.inject({ method: 'GET', url: '/v1/presence/erin/explain', headers: ADMIN })).json()]);
+    expect(everything).not.toContain('Salary');
+
+    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
+    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
+    expect(mine.skipped).toEqual(
+      expect.arrayContaining([
+        { entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/cannot read mail\/gary\.nsf \(HTTP 401/) },
+        { entry: 'mailto:hank@corp.example', reason: expect.stringMatching(/not found \(HTTP 404\)/) },
+      ]),
+    );
+    expect(mine.skipped.map((x: { entry: string }) => x.entry).sort()).toEqual(['mailto:gary@corp.example', 'mailto:hank@corp.example']);
+    expect(await health()).toMatchObject({ id: 'domino', state: 'running' });
   });
 });

@@ -4,7 +4,8 @@
  *   is renewed `tokenRefreshMargin` before it expires (injected clock) and, should the server forget
  *   it first (restart, new signing key), once on a 401, the request then sent again: no gap.
  *   `GET /api/pim-v1/calendar/default?mailboxid=&startdate=&enddate=` reads one person's calendar.
- * - DAS: `GET /api/freebusy/busytime?name=&since=&before=` with HTTP Basic.
+ * - DAS: `GET /api/freebusy/busytime?name=&since=&before=` with HTTP Basic, or (`das.read: events`)
+ *   `GET /{mailFile}/api/calendar/events?since=&before=&count=&start=` page by page.
  * Per-person answers (DRAPI 403/404, DAS 400 "not found", a 302 to
  * the person's home server) are `HUB_ERR_DOMINO_PERSON`; the server down, 5xx or a timeout are
  * `HUB_ERR_DOMINO_UNREACHABLE`; the account refused is `HUB_ERR_DOMINO_AUTH`.
@@ -13,7 +14,7 @@ import type { Clock } from '../../core/util/clock.ts';
 import { HubError } from '../../core/errors.ts';
 import type { BusyBlock } from '../calendar-common/blocks.ts';
 import type { DominoCalendarConfig } from './config.ts';
-import { dasBusyTimesToBlocks, dasDate, drapiDate, drapiEntryToBlock, type DrapiEntry } from './map.ts';
+import { dasBusyTimesToBlocks, dasDate, dasEventToBlock, dasMailFile, dasRangeEnd, dasZones, drapiDate, drapiEntryToBlock, type DasEvent, type DrapiEntry } from './map.ts';
 
 export interface PersonReading {
   readonly blocks: BusyBlock[];
@@ -22,6 +23,8 @@ export interface PersonReading {
 }
 
 const DAY = 86_400_000;
+/** Pages of DAS events read per person and poll at most (100 pages of up to 100 events). */
+const MAX_DAS_PAGES = 100;
 
 export class DominoClient {
   private token: { bearer: string; expiresAt: number } | undefined;
@@ -43,9 +46,60 @@ export class DominoClient {
     this.token = undefined;
   }
 
-  /** The busy blocks of one person in [start, end). `who` is an email address or a Notes name. */
-  async read(who: string, start: number, end: number): Promise<PersonReading> {
-    return this.o.config.api === 'drapi' ? this.readDrapi(who, start, end) : this.readDas(who, start, end);
+  /**
+   * The busy blocks of one person in [start, end). `who` is an email address or a Notes name;
+   * `identity` (`mailto:` / `domino:`) finds the mail database for the DAS events reader.
+   */
+  async read(who: string, start: number, end: number, identity = who.includes('@') ? `mailto:${who}` : `domino:${who}`): Promise<PersonReading> {
+    if (this.o.config.api === 'drapi') return this.readDrapi(who, start, end);
+    return this.o.config.das.read === 'events' ? this.readDasEvents(who, identity, start, end) : this.readDas(who, start, end);
+  }
+
+  /**
+   * DAS calendar events of the person's mail database, page by page: `count` events from index
+   * `start`; the server names the items sent in `Content-Range: items <first>-<last>` and answers a
+   * page with nothing in it as 200 without a body. A page shorter than `count` is the last.
+   * 401/403 (the account is not in the database's ACL: DAS answers 401), 404 (no such database)
+   * and a redirect to another server are the person's problem, not the server's.
+   */
+  private async readDasEvents(who: string, identity: string, start: number, end: number): Promise<PersonReading> {
+    const das = this.o.config.das;
+    const file = dasMailFile(identity, das);
+    if (file === undefined) throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: no mail database known (das.mailFiles has no entry and the pattern needs a mail address)`);
+    const path = `/${file.split('/').map(encodeURIComponent).join('/')}/api/calendar/events`;
+    const blocks: BusyBlock[] = [];
+    let unreadable = 0;
+    let from = 0;
+    for (let page = 0; ; page++) {
+      if (page >= MAX_DAS_PAGES) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `calendar of ${who}: more than ${MAX_DAS_PAGES * das.pageSize} events in the window`);
+      const q = new URLSearchParams({ since: dasDate(start), before: dasDate(end), count: String(das.pageSize), start: String(from) });
+      const res = await this.request(`${path}?${q}`, { headers: { authorization: this.basic() } }, who);
+      if (res.status === 401 || res.status === 403) {
+        await res.arrayBuffer().catch(() => undefined);
+        throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: the account cannot read ${file} (HTTP ${res.status}: not in its ACL)`, { status: res.status });
+      }
+      this.personErrors(res, who, [404]);
+      const text = await res.text();
+      if (text.trim() === '') break; // an empty page: 200, no body, no content type
+      let body: { events?: unknown; timezones?: unknown };
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        throw new HubError('HUB_ERR_DOMINO_MALFORMED', `events of ${who} are not JSON`);
+      }
+      const events = body?.events ?? [];
+      if (!Array.isArray(events)) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `events of ${who}: "events" is not an array`);
+      const zones = dasZones(body.timezones);
+      for (const e of events as DasEvent[]) {
+        const b = typeof e === 'object' && e !== null ? dasEventToBlock(e, zones, this.o.config.defaultTimeZone) : 'event is not an object';
+        if (typeof b === 'string') unreadable++;
+        else blocks.push(b);
+      }
+      if (events.length < das.pageSize) break;
+      const last = dasRangeEnd(res.headers.get('content-range'));
+      from = last !== undefined && last >= from ? last + 1 : from + events.length;
+    }
+    return { blocks, unreadable };
   }
 
   private async readDrapi(who: string, start: number, end: number): Promise<PersonReading> {

@@ -82,7 +82,7 @@ export class DominoCollector {
       while (this.isRunning() && fatal === undefined && next < list.length) {
         const p = list[next++]!;
         try {
-          const r = await this.client.read(p.who, start, end);
+          const r = await this.client.read(p.who, start, end, p.identity);
           if (r.unreadable > 0) ctx.report.count('entries_unreadable', r.unreadable);
           this.problems.delete(p.identity);
           const s = this.engine.apply(p.identity, { blocks: r.blocks }, now);

@@ -9,6 +9,22 @@ export const dominoCalendarConfigSchema = z.strictObject({
   url: z.url(),
   /** drapi: Domino REST API (12.0.2+ / 14), PIM calendar per mail database; das: Domino Access Services free/busy (9.0.1+). */
   api: z.enum(['drapi', 'das']).default('drapi'),
+  /**
+   * The DAS path's per-person reader: `freebusy` (busy times of anyone, no subject), or `events`:
+   * the calendar events API of each person's mail database (`GET /{mailFile}/api/calendar/events`),
+   * for accounts in the mail databases' ACLs; gives subjects, privacy, all-day and recurring instances.
+   */
+  das: z
+    .strictObject({
+      read: z.enum(['freebusy', 'events']).default('freebusy'),
+      /** A person's mail database path: `{local}` is the part of their mail address before the @. */
+      mailFile: z.string().regex(/^[A-Za-z0-9_./{}-]+\.nsf$/, 'a database path such as mail/{local}.nsf').default('mail/{local}.nsf'),
+      /** Per identity (`mailto:...` or `domino:CN=...`): the mail database when the pattern does not give it. */
+      mailFiles: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_./-]+\.nsf$/, 'a database path such as mail/jdoe.nsf')).default({}),
+      /** Events per request (DAS `count`: 1 to 100, the server's default 50). */
+      pageSize: z.number().int().min(1).max(100).default(100),
+    })
+    .prefault({}),
   /** The account: DRAPI `POST /api/v1/auth` (bearer token), DAS HTTP Basic. */
   username: z.string().min(1).max(256),
   password: secret,

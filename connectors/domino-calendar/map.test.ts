@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dasBusyTimesToBlocks, dasDate, drapiEntryToBlock, notesZoneOffset } from './map.ts';
+import { dasBusyTimesToBlocks, dasDate, dasMailFile, dasRangeEnd, drapiEntryToBlock, notesZoneOffset } from './map.ts';
 
 const utc = (s: string): number => Date.parse(s);
 
@@ -61,5 +61,21 @@ describe('DAS free/busy (das-api-specs freebusy.yaml)', () => {
   });
   it('dates go out UTC without milliseconds', () => {
     expect(dasDate(utc('2026-11-23T10:00:00.123Z'))).toBe('2026-11-23T10:00:00Z');
+  });
+});
+
+describe('DAS calendar events helpers', () => {
+  it('Content-Range "items <first>-<last>" gives the last index; anything else nothing', () => {
+    expect(dasRangeEnd('items 0-49')).toBe(49);
+    expect(dasRangeEnd('items 100-137')).toBe(137);
+    expect(dasRangeEnd(null)).toBeUndefined();
+    expect(dasRangeEnd('bytes 0-10/20')).toBeUndefined();
+  });
+  it('the mail database: the configured one for the identity (any case), else the pattern from the mail address', () => {
+    const das = { mailFile: 'mail/{local}.nsf', mailFiles: { 'domino:CN=Erin Example/O=Corp': 'mail/eexample.nsf', 'mailto:alice@corp.example': 'mail2/asmith.nsf' } };
+    expect(dasMailFile('mailto:Bob.Builder@corp.example', das)).toBe('mail/bob.builder.nsf');
+    expect(dasMailFile('mailto:alice@corp.example', das)).toBe('mail2/asmith.nsf');
+    expect(dasMailFile('domino:cn=erin example/o=corp', das)).toBe('mail/eexample.nsf');
+    expect(dasMailFile('domino:CN=Nobody/O=Corp', das)).toBeUndefined();
   });
 });
