@@ -87,7 +87,8 @@ const CATALOGUE = {
   HUB_ERR_SIP_TIMEOUT: ['transient', 504, 'SIP timeout', 'The SIP server sent no final response in time; retried.'],
   HUB_ERR_SIP_CLOSED: ['transient', 503, 'SIP stack closing', 'A request was made while the SIP user agent was closing; nothing to do.'],
   HUB_ERR_SIP_SUBSCRIPTION: ['transient', 502, 'SIP subscription down', 'A SUBSCRIBE dialog ended or failed; the presentity or line lapses to unknown and is re-subscribed.'],
-  HUB_ERR_SIP_PUBLISH: ['transient', 502, 'SIP PUBLISH refused', 'The presence server refused a PUBLISH; the message has its status. Retried on the next change.'],
+  HUB_ERR_SIP_SUBSCRIPTION_ENDED: ['permanent', 502, 'SIP subscription ended', 'The server ended a subscription with reason rejected, noresource or invariant (RFC 6665 section 4.1.3): not re-subscribed until the connector restarts; check what the server lets the hub watch and that the presentity or line exists.'],
+  HUB_ERR_SIP_PUBLISH: ['transient', 502, 'SIP PUBLISH refused', 'The presence server refused a PUBLISH; the message has its status. Retried with backoff until the server accepts it or the state changes.'],
   HUB_ERR_SIP_BODY: ['transient', 502, 'Unreadable NOTIFY body', 'A NOTIFY body was not valid PIDF or dialog-info; it was ignored.'],
 
   // --- LDAP (ldap-directory)

@@ -37,6 +37,12 @@ export const sipConnectionSchema = z.strictObject({
   /** Requested subscription / publication duration (RFC 6665 Expires). */
   expires: durationSchema.prefault(600),
   retry: z.strictObject({ base: durationSchema.prefault(1), max: durationSchema.prefault(300) }).prefault({}),
+  /**
+   * How often the hub checks that the server still knows it (one in-dialog SUBSCRIBE refresh, or a
+   * publication refresh): over UDP nothing else tells it that the server restarted before the next
+   * refresh. 0 turns the check off.
+   */
+  restartProbe: durationSchema.prefault(30),
   /** SIP timer T1 (RFC 3261 section 17.1.1.1); tests shorten it. */
   t1: durationSchema.prefault('500ms'),
 });

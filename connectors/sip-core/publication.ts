@@ -18,6 +18,13 @@ export interface PublicationOptions {
   readonly log: Logger;
   /** Called when a refresh failed for good, so the owner can publish afresh later. */
   readonly onLost?: (reason: string) => void;
+  /**
+   * Refresh before expiry by itself (default true). An owner that schedules refreshes itself (the
+   * hub's reconciliation, core/publish) sets false and calls refresh().
+   */
+  readonly autoRefresh?: boolean;
+  /** An entity tag a previous run got for this publication (kept in durable state): modify and remove use it. */
+  readonly etag?: string;
 }
 
 /**
@@ -33,11 +40,34 @@ export class Publication {
   private readonly tag = randomToken(6);
   private seq = 0;
   private closed = false;
+  private granted: number | undefined;
+  /** How often a 412 made this publication publish afresh (the server had lost it). */
+  republished = 0;
 
-  constructor(private readonly o: PublicationOptions) {}
+  constructor(private readonly o: PublicationOptions) {
+    this.etag = o.etag;
+  }
 
   get currentEtag(): string | undefined {
     return this.etag;
+  }
+
+  /** The lifetime (s) the server granted the last time it accepted this publication. */
+  get grantedExpires(): number | undefined {
+    return this.granted;
+  }
+
+  /**
+   * Refreshes the publication (section 4.3: SIP-If-Match, no body). A 412 means the server no
+   * longer knows the entity tag (it restarted, or the state expired): the last body is published
+   * afresh (section 4.4), or, with no body known, the error is thrown to the owner.
+   */
+  async refresh(): Promise<void> {
+    if (this.etag === undefined) {
+      if (this.body === undefined) throw new HubError('HUB_ERR_SIP_PUBLISH', `nothing published for ${this.o.aor} to refresh`, { kind: 'transient' });
+      return this.publish(this.body);
+    }
+    await this.send(undefined, this.o.expires, this.body !== undefined);
   }
 
   /** Publishes (or modifies) the state. */
@@ -46,16 +76,26 @@ export class Publication {
     await this.send(body, this.o.expires, true);
   }
 
-  /** Removes the published state (Expires: 0 with SIP-If-Match). */
+  /**
+   * Removes the published state (section 4.5: Expires: 0 with SIP-If-Match). A 412 means the
+   * server holds no state under that tag: nothing is left to remove, which is what was asked.
+   */
   async remove(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.etag === undefined) return;
     try {
       await this.send(undefined, 0, false);
-    } finally {
-      this.etag = undefined;
+    } catch (e) {
+      if (!(e instanceof HubError && e.status === 412)) throw e;
     }
+    this.etag = undefined;
+    this.body = undefined;
+  }
+
+  /** Publishes again after a remove() (the object is reusable: a fresh publication). */
+  reopen(): void {
+    this.closed = false;
   }
 
   private request(body: string | undefined, expires: number, ifMatch: string | undefined): SipRequest {
@@ -81,6 +121,7 @@ export class Publication {
       // Section 4.4: the ETag is unknown (the server restarted or the state expired): publish afresh.
       this.o.log.info({ aor: this.o.aor }, 'PUBLISH answered 412; publishing afresh');
       this.etag = undefined;
+      this.republished++;
       return this.send(body ?? this.body, this.o.expires, false);
     }
     if (res.status === 423) {
@@ -89,13 +130,15 @@ export class Publication {
     }
     if (res.status < 200 || res.status >= 300) {
       const kind = res.status === 403 || res.status === 401 || res.status === 407 || res.status === 404 || res.status === 489 ? 'permanent' : 'transient';
-      throw new HubError('HUB_ERR_SIP_PUBLISH', `PUBLISH for ${this.o.aor} answered ${res.status} ${res.reason}`, { kind, status: res.status });
+      const retryAfter = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+      throw new HubError('HUB_ERR_SIP_PUBLISH', `PUBLISH for ${this.o.aor} answered ${res.status} ${res.reason}`, { kind, status: res.status, ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) });
     }
     if (expires === 0) return;
     const etag = res.headers.get('SIP-ETag');
     if (etag !== undefined) this.etag = etag;
     const granted = Number(res.headers.get('Expires') ?? expires);
-    this.scheduleRefresh(Number.isFinite(granted) && granted > 0 ? granted : expires);
+    this.granted = Number.isFinite(granted) && granted > 0 ? granted : expires;
+    if (this.o.autoRefresh !== false) this.scheduleRefresh(this.granted);
   }
 
   private scheduleRefresh(expiresS: number): void {

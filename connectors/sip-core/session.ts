@@ -15,6 +15,15 @@ export class SipSession {
   readonly subs = new SubscriptionSet();
   private readonly all = new Set<Subscription>();
   private readonly pubs = new Set<Publication>();
+  private readonly lostHandlers: ((why: string) => void)[] = [];
+  private fallbackProbe: (() => void) | undefined;
+  /** Until then, one lost subscription does not make every other one refresh again (one episode). */
+  private episodeUntil = 0;
+  private lostTimer: NodeJS.Timeout | undefined;
+  private lostWhy: string[] = [];
+  private closeTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     readonly ua: UserAgent,
@@ -28,6 +37,65 @@ export class SipSession {
       }
       respond(405, 'Method Not Allowed', { headers: [['Allow', 'NOTIFY']] });
     });
+    // A closed TCP/TLS connection may be a server restart, or only an idle connection the server
+    // closed: a check (one in-dialog refresh) tells them apart.
+    ua.onConnectionClosed((peer) => {
+      if (this.closed || this.closeTimer !== undefined) return;
+      this.closeTimer = setTimeout(() => {
+        this.closeTimer = undefined;
+        this.check(`the ${peer.protocol.toUpperCase()} connection with ${peer.host}:${peer.port} closed`);
+      }, 100);
+      this.closeTimer.unref?.();
+    });
+    if (conn.restartProbe > 0) {
+      this.probeTimer = setInterval(() => this.check('periodic check (restartProbe)'), conn.restartProbe);
+      this.probeTimer.unref?.();
+    }
+  }
+
+  /**
+   * Called (at most once per 200 ms, with the reasons gathered) when the server lost or dropped
+   * the hub's state: a subscription was lost (Subscription onLost), so the server probably
+   * restarted. The session has already asked every other subscription to refresh; the owner
+   * re-publishes (PublishHandle.resync).
+   */
+  onServerLost(h: (why: string) => void): void {
+    this.lostHandlers.push(h);
+  }
+
+  /** What check() does when no subscription can be refreshed (a publisher-only instance refreshes a publication). */
+  setFallbackProbe(fn: () => void): void {
+    this.fallbackProbe = fn;
+  }
+
+  /** Reports that the server lost the hub's state (a publication refresh answered 412, ...). */
+  serverLost(why: string): void {
+    if (this.closed) return;
+    const now = Date.now();
+    if (now >= this.episodeUntil) {
+      // The first sign of a restart: every other subscription refreshes now (each gets 481 and is
+      // re-created) instead of at its next refresh, minutes away.
+      this.episodeUntil = now + 5000;
+      for (const s of this.all) if (s.established) s.refreshNow();
+    }
+    this.lostWhy.push(why);
+    if (this.lostTimer !== undefined) return;
+    this.lostTimer = setTimeout(() => {
+      this.lostTimer = undefined;
+      const reasons = [...new Set(this.lostWhy.splice(0))];
+      this.log.info({ reasons: reasons.slice(0, 5) }, 'the SIP server lost the hub\'s state (restart?): re-subscribing and re-publishing');
+      for (const h of this.lostHandlers) h(reasons.join('; '));
+    }, 200);
+    this.lostTimer.unref?.();
+  }
+
+  /** Checks whether the server still knows the hub: one in-dialog refresh (a 481 reports it lost), else the fallback probe. */
+  check(why: string): void {
+    if (this.closed) return;
+    const sub = [...this.all].find((s) => s.established);
+    this.log.debug({ why }, 'checking the SIP server still knows the hub');
+    if (sub !== undefined) sub.refreshNow();
+    else this.fallbackProbe?.();
   }
 
   static async open(conn: SipConnection, log: Logger): Promise<SipSession> {
@@ -38,7 +106,7 @@ export class SipSession {
     return this.conn.server !== undefined ? { proxy: this.conn.server } : {};
   }
 
-  subscribe(o: { target: string; event: string; accept: string[]; onNotify: (n: Notification) => void; onDown: (reason: string, permanent?: boolean) => void; onUp?: () => void }): Subscription {
+  subscribe(o: { target: string; event: string; accept: string[]; onNotify: (n: Notification) => void; onDown: (reason: string, permanent?: boolean, ended?: boolean) => void; onUp?: () => void }): Subscription {
     const s = new Subscription(
       {
         ua: this.ua,
@@ -51,6 +119,7 @@ export class SipSession {
         ...this.proxy,
         ...(this.conn.auth !== undefined ? { credentials: this.conn.auth } : {}),
         ...o,
+        onLost: (why) => this.serverLost(`${o.event} subscription to ${o.target}: ${why}`),
       },
       this.subs,
     );
@@ -59,7 +128,12 @@ export class SipSession {
     return s;
   }
 
-  publication(o: { aor: string; event: string; contentType: string; expires: number; onLost?: (reason: string) => void }): Publication {
+  /**
+   * A publication on this session's user agent. `removeOnClose: false` leaves it in the server when
+   * the session closes (an owner that reconciles its publications from durable state).
+   */
+  publication(o: { aor: string; event: string; contentType: string; expires: number; onLost?: (reason: string) => void; autoRefresh?: boolean; etag?: string; removeOnClose?: boolean }): Publication {
+    const { removeOnClose, ...rest } = o;
     const p = new Publication({
       ua: this.ua,
       from: this.conn.from,
@@ -67,9 +141,9 @@ export class SipSession {
       log: this.log,
       ...this.proxy,
       ...(this.conn.auth !== undefined ? { credentials: this.conn.auth } : {}),
-      ...o,
+      ...rest,
     });
-    this.pubs.add(p);
+    if (removeOnClose !== false) this.pubs.add(p);
     return p;
   }
 
@@ -116,6 +190,9 @@ export class SipSession {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const t of [this.lostTimer, this.closeTimer]) if (t !== undefined) clearTimeout(t);
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
     const errors: unknown[] = [];
     await Promise.all([...this.all].map((s) => s.stop(1000).catch((e: unknown) => errors.push(e))));
     await Promise.all([...this.pubs].map((p) => Promise.race([p.remove(), new Promise((r) => setTimeout(r, 1000).unref())]).catch((e: unknown) => errors.push(e))));

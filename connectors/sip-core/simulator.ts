@@ -54,6 +54,7 @@ export class SimPresenceServer {
   readonly requests: { at: number; method: string; throttled: boolean }[] = [];
   private readonly nonces = new Set<string>();
   private throttle = { left: 0, retryAfterS: 1 };
+  private faults: { method: string; left: number; answer: number | 'drop' }[] = [];
   private constructor(
     readonly ua: UserAgent,
     private readonly o: SimServerOptions,
@@ -94,8 +95,20 @@ export class SimPresenceServer {
     this.throttle = { left: count, retryAfterS };
   }
 
+  /** Test control: the next `count` requests of `method` are answered `answer` (a final status), or never answered ('drop'). */
+  faultNext(method: 'PUBLISH' | 'SUBSCRIBE', count: number, answer: number | 'drop'): void {
+    this.faults.push({ method, left: count, answer });
+  }
+
   private handle(req: SipRequest, peer: Peer, respond: RespondFn): void {
     this.received.push(req);
+    const fault = this.faults.find((f) => f.method === req.method && f.left > 0);
+    if (fault !== undefined) {
+      fault.left--;
+      this.requests.push({ at: Date.now(), method: req.method, throttled: false });
+      if (fault.answer !== 'drop') respond(fault.answer, fault.answer >= 500 ? 'Server Internal Error' : 'Refused');
+      return;
+    }
     const throttled = this.throttle.left > 0 && (req.method === 'SUBSCRIBE' || req.method === 'PUBLISH');
     this.requests.push({ at: Date.now(), method: req.method, throttled });
     if (throttled) {

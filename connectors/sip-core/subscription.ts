@@ -36,9 +36,19 @@ export interface SubscriptionOptions {
    * `permanent`: the server refused the hub (401/407 after its credentials, 403) and retrying
    * cannot change that until the configuration does.
    */
-  readonly onDown: (reason: string, permanent?: boolean) => void;
+  readonly onDown: (reason: string, permanent?: boolean, ended?: boolean) => void;
   readonly onUp?: () => void;
+  /**
+   * The notifier lost or dropped this subscription's state, so it may have restarted: a refresh
+   * answered 481/408 or not answered, a terminated NOTIFY with a reason that invites a new
+   * subscription (deactivated, probation, timeout, giveup), no NOTIFY within Timer N after a
+   * (re)SUBSCRIBE, or its NOTIFY CSeq going back. The subscription re-creates itself either way.
+   */
+  readonly onLost?: (why: string) => void;
 }
+
+/** Terminated reasons after which the subscriber SHOULD NOT re-subscribe (RFC 6665 section 4.1.3). */
+const FINAL_REASONS: ReadonlySet<string> = new Set(['rejected', 'noresource', 'invariant']);
 
 interface DialogState {
   remoteTag?: string;
@@ -60,6 +70,8 @@ export class Subscription {
   private timer: NodeJS.Timeout | undefined;
   private timerN: NodeJS.Timeout | undefined;
   private attempts = 0;
+  /** NOTIFYs received: a NOTIFY that overtook the 2xx (section 4.1.2.4) must not leave Timer N running. */
+  private notifies = 0;
   private stopped = false;
   private up = false;
   private expires: number;
@@ -102,7 +114,7 @@ export class Subscription {
     return d / 2 + Math.random() * (d / 2);
   }
 
-  private down(reason: string, retryMs: number): void {
+  private down(reason: string, retryMs: number, lost = false): void {
     const wasUp = this.up;
     this.up = false;
     this.dialog = undefined;
@@ -111,19 +123,20 @@ export class Subscription {
     if (!this.stopped) {
       this.o.log.info({ target: this.o.target, event: this.o.event, reason, retryInMs: Math.round(retryMs) }, 'SIP subscription down');
       this.o.onDown(reason);
+      if (lost) this.o.onLost?.(reason);
       this.schedule(retryMs, () => void this.subscribe(true));
     } else if (wasUp) this.o.onDown(reason);
   }
 
-  /** Ends the subscription for good (no re-creation): the server refused the hub itself. */
-  private fail(reason: string): void {
+  /** Ends the subscription for good (no re-creation): the server refused the hub itself, or ended it for good. */
+  private fail(reason: string, ended = false): void {
     this.up = false;
     this.dialog = undefined;
     if (this.timerN !== undefined) clearTimeout(this.timerN);
     this.unregister();
     if (this.stopped) return;
-    this.o.log.warn({ target: this.o.target, event: this.o.event, reason }, 'SIP subscription refused, not retried');
-    this.o.onDown(reason, true);
+    this.o.log.warn({ target: this.o.target, event: this.o.event, reason }, ended ? 'SIP subscription ended by the notifier, not re-subscribed' : 'SIP subscription refused, not retried');
+    this.o.onDown(reason, true, ended);
   }
 
   private build(expires: number): SipRequest {
@@ -158,12 +171,14 @@ export class Subscription {
       this.register(this);
     }
     const req = this.build(this.expires);
+    const notifiesBefore = this.notifies;
     let res: SipResponse;
     try {
       res = await this.o.ua.request(req, this.dest(req), this.o.credentials);
     } catch (e) {
       if (this.stopped) return;
-      return this.down(`SUBSCRIBE failed: ${errorMessage(e)}`, initial ? this.backoffMs() : 0);
+      // A refresh nobody answers: the notifier is gone or restarted (its state may be lost).
+      return this.down(`SUBSCRIBE failed: ${errorMessage(e)}`, initial ? this.backoffMs() : 0, !initial);
     }
     if (this.stopped) return;
     this.localSeq = Math.max(this.localSeq, parseCSeq(res.headers.get('CSeq') ?? '')?.seq ?? 0);
@@ -173,8 +188,12 @@ export class Subscription {
       // RFC 6665 section 4.1.2.1: the notifier may shorten, never lengthen, the duration.
       const granted = Number(res.headers.get('Expires') ?? this.expires);
       this.refreshIn(Number.isFinite(granted) && granted > 0 ? Math.min(granted, this.expires) : this.expires);
-      if (initial) {
-        this.timerN = setTimeout(() => this.down('no NOTIFY within Timer N after the 2xx (RFC 6665 section 4.1.2.4)', this.backoffMs()), this.o.timerNMs ?? 32_000);
+      // Timer N (section 4.1.2.4): a notifier sends a NOTIFY at once after accepting a SUBSCRIBE,
+      // initial or refresh (section 4.2.1.2); none within 64*T1 means the subscription is gone.
+      if (this.timerN !== undefined) clearTimeout(this.timerN);
+      this.timerN = undefined;
+      if (this.notifies === notifiesBefore) {
+        this.timerN = setTimeout(() => this.down(`no NOTIFY within Timer N (${Math.round((this.o.timerNMs ?? 32_000) / 1000)} s) after the 2xx to a SUBSCRIBE (RFC 6665 section 4.1.2.4)`, this.backoffMs(), true), this.o.timerNMs ?? 32_000);
         this.timerN.unref?.();
       }
       return;
@@ -188,7 +207,7 @@ export class Subscription {
     const retryAfter = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
     // An in-dialog refresh answered 481/408 means the notifier lost the subscription: re-create now.
     const lost = !initial && (res.status === 481 || res.status === 408);
-    this.down(`SUBSCRIBE answered ${res.status} ${res.reason}`, lost ? 0 : this.backoffMs(Number.isNaN(retryAfter) ? undefined : retryAfter));
+    this.down(`SUBSCRIBE answered ${res.status} ${res.reason}`, lost ? 0 : this.backoffMs(Number.isNaN(retryAfter) ? undefined : retryAfter), lost);
   }
 
   private establish(res: SipResponse): void {
@@ -225,8 +244,13 @@ export class Subscription {
       return respond(400, 'Bad Request: Subscription-State missing or invalid');
     }
     respond(200, 'OK', { headers: [['Contact', this.o.ua.contact('hub', this.o.protocol)]] });
+    this.notifies++;
     if (this.timerN !== undefined) clearTimeout(this.timerN);
-    if (restarted) this.o.log.info({ target: this.o.target, cseq: cseq.seq }, 'notifier CSeq restarted (server restart); NOTIFY accepted');
+    this.timerN = undefined;
+    if (restarted) {
+      this.o.log.info({ target: this.o.target, cseq: cseq.seq }, 'notifier CSeq restarted (server restart); NOTIFY accepted');
+      this.o.onLost?.('the notifier CSeq went back (a restart)');
+    }
     const n: Notification = {
       body: req.body,
       contentType: req.headers.get('Content-Type') ?? '',
@@ -246,17 +270,25 @@ export class Subscription {
       return;
     }
     if (req.body.length > 0) this.o.onNotify(n);
-    // Section 4.1.3: deactivated and timeout invite an immediate retry; retry-after is honoured;
-    // rejected, noresource, invariant, probation, giveup fall back on backoff.
+    // Section 4.1.3: deactivated and timeout invite an immediate new subscription (retry-after has
+    // no meaning for them); probation and giveup one after retry-after (else backoff); rejected,
+    // noresource and invariant mean the subscriber SHOULD NOT re-subscribe. An unknown or missing
+    // reason may re-subscribe (after retry-after).
     const retryAfter = Number.parseInt(ss.params['retry-after'] ?? '', 10);
     const reason = ss.params.reason ?? 'unspecified';
+    if (FINAL_REASONS.has(reason)) return this.fail(`terminated (${reason}): RFC 6665 section 4.1.3 says not to re-subscribe`, true);
     const immediate = reason === 'deactivated' || reason === 'timeout';
-    this.down(`terminated (${reason})`, !Number.isNaN(retryAfter) ? retryAfter * 1000 : immediate ? 0 : this.backoffMs());
+    this.down(`terminated (${reason})`, immediate ? 0 : !Number.isNaN(retryAfter) ? retryAfter * 1000 : this.backoffMs(), true);
   }
 
   /** Forces an in-dialog refresh now (e.g. a dialog-info version gap asks for a full state). */
   refreshNow(): void {
     if (this.dialog !== undefined && !this.stopped) this.schedule(0, () => void this.subscribe(false));
+  }
+
+  /** Whether an in-dialog refresh can be sent (the dialog is established). */
+  get established(): boolean {
+    return this.dialog?.remoteTag !== undefined && !this.stopped;
   }
 
   /** Unsubscribes (Expires: 0, section 4.1.2.3) without waiting more than `waitMs`. */

@@ -24,6 +24,7 @@ export class StreamTransport implements Transport {
   readonly reliable = true;
   private readonly conns = new Map<string, net.Socket>();
   private readonly pending = new Map<string, Promise<net.Socket>>();
+  private closing = false;
   private constructor(
     readonly protocol: 'tcp' | 'tls',
     private readonly server: net.Server,
@@ -71,6 +72,7 @@ export class StreamTransport implements Transport {
     s.on('error', () => s.destroy());
     s.on('close', () => {
       if (this.conns.get(key) === s) this.conns.delete(key);
+      if (!this.closing) this.events.closed?.(from);
     });
   }
 
@@ -104,6 +106,7 @@ export class StreamTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     for (const s of this.conns.values()) s.destroy();
     this.conns.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -16,6 +16,8 @@ export interface TransportEvents {
   message(msg: SipMessage, from: Peer): void;
   /** A message refused by the parser or a broken connection: logged by the user agent, never fatal. */
   refused(reason: string, from: Peer): void;
+  /** A stream connection closed by the peer or the network (not by close()): the peer may have restarted. */
+  closed?(peer: Peer): void;
 }
 
 export interface Transport {

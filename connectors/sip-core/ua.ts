@@ -43,6 +43,7 @@ export const randomToken = (bytes = 6): string => randomBytes(bytes).toString('h
  */
 export class UserAgent {
   private handler: RequestHandler | undefined;
+  private readonly closedHandlers: ((peer: Peer) => void)[] = [];
   private readonly tx: TransactionLayer;
   private constructor(
     private readonly transports: Map<Protocol, Transport>,
@@ -62,6 +63,9 @@ export class UserAgent {
       message: (m, from) => ua?.tx.receive(m, from),
       // One clear line per refused message; the connector keeps running (docs/architecture.md invariant 6).
       refused: (reason, from) => opts.log.warn({ peer: `${from.protocol}:${from.host}:${from.port}`, reason }, 'SIP message refused'),
+      closed: (peer) => {
+        for (const h of ua?.closedHandlers ?? []) h(peer);
+      },
     };
     const limits = opts.limits ?? DEFAULT_LIMITS;
     try {
@@ -84,6 +88,11 @@ export class UserAgent {
 
   onRequest(h: RequestHandler): void {
     this.handler = h;
+  }
+
+  /** Called when a TCP/TLS connection closes without the user agent closing it (the peer may have restarted). */
+  onConnectionClosed(h: (peer: Peer) => void): void {
+    this.closedHandlers.push(h);
   }
 
   local(p: Protocol): HostPort {

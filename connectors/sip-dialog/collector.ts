@@ -38,9 +38,11 @@ export class SipDialogCollector {
         event: 'dialog',
         accept: DIALOG_ACCEPT,
         onNotify: (n) => void this.onNotify(line, n),
-        onDown: (reason, permanent) => {
+        onDown: (reason, permanent, ended) => {
           this.ctx.report.error(
-            permanent === true
+            ended === true
+              ? new HubError('HUB_ERR_SIP_SUBSCRIPTION_ENDED', `the server ended the dialog subscription to ${line.uri} (${reason}); not re-subscribed until the connector restarts`, { kind: 'permanent' })
+              : permanent === true
               ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the dialog subscription to ${line.uri} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch the line`, { kind: 'permanent' })
               : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `dialog subscription to ${line.uri} down: ${reason}`, { kind: 'transient' }),
           );

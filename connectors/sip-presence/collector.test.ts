@@ -46,17 +46,18 @@ describe('sip-presence against the simulator (udp)', () => {
     await h.waitForSignals(1);
     expect(h.signals[0]).toMatchObject({ person: 'alice', identity: 'sip:alice@example.com', source: 'sip1', endpoint: 'sip-presence', category: 'user', availability: 'busy', activity: { token: 'on-the-phone', text: 'Call with Bob' } });
 
-    // The server ends the subscription: the state lapses, then the subscription is re-created and the state returns.
-    await server.terminate('sip:alice@example.com', 'rejected', 0);
+    // The server ends the subscription (deactivated: re-subscribe at once, RFC 6665 section 4.1.3):
+    // the state lapses, then the subscription is re-created and the state returns.
+    await server.terminate('sip:alice@example.com', 'deactivated');
     await h.waitForSignals(3);
     expect(h.signals[1]).toMatchObject({ person: 'alice', until: expect.any(String) });
     expect(h.signals[2]).toMatchObject({ person: 'alice', availability: 'busy' });
 
     // The hub publishes Bob's merged presence; the NOTIFY that comes back is not a signal.
     const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 3 };
-    await sup.publish([bob]);
+    await h.publish([bob]);
     await until(() => [...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('rpid:meeting')));
-    await sup.publish([bob]); // unchanged: no second PUBLISH
+    await h.publish([{ ...bob, version: 4 }]); // the same state: no second PUBLISH
     expect(server.received.filter((r) => r.method === 'PUBLISH' && r.uri === 'sip:bob@example.com')).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 200));
     expect(h.signals.filter((s) => s.person === 'bob')).toHaveLength(0);
@@ -77,7 +78,8 @@ describe('sip-presence against the simulator (udp)', () => {
     expect(h.refused).toEqual([]);
     await sup.stop();
     await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 0);
-    expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(false);
+    // The hub's publication stays (until its Expires): the next start reconciles it.
+    expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(true);
   });
 
   it('maps RFC 4480 user-input to the machine state through the real ingest: idle with its last input, active, gone', async () => {

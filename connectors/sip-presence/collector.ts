@@ -43,9 +43,11 @@ export class SipPresenceCollector {
         event: 'presence',
         accept: PRESENCE_ACCEPT,
         onNotify: (n) => void this.onNotify(target, n),
-        onDown: (reason, permanent) => {
+        onDown: (reason, permanent, ended) => {
           this.ctx.report.error(
-            permanent === true
+            ended === true
+              ? new HubError('HUB_ERR_SIP_SUBSCRIPTION_ENDED', `the server ended the subscription to ${target} (${reason}); not re-subscribed until the connector restarts`, { kind: 'permanent' })
+              : permanent === true
               ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the subscription to ${target} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch it`, { kind: 'permanent' })
               : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `subscription to ${target} down: ${reason}`, { kind: 'transient' }),
           );

@@ -21,6 +21,8 @@ export const sipPresenceConfigSchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Publication lifetime; refreshed before it ends. Default 1 h. */
       expires: durationSchema.prefault(3600),
+      /** At most one PUBLISH of a new state per person this often (coalescing); a removal is never held back. Default 0. */
+      minInterval: durationSchema.prefault(0),
     })
     .prefault({}),
 });

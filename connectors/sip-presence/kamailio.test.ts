@@ -45,8 +45,8 @@ describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 o
       expect(h.signals.find((s) => s.person === 'alice' && s.availability === 'busy')).toMatchObject({ source: 'kam', category: 'user', activity: { token: 'on-the-phone', text: 'sipp call' } });
 
       // The hub publishes Bob's merged presence; a second watcher (sipp) receives it.
-      const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 1 };
-      await sup.publish([bob]);
+      const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, decidedBy: 'calendar', since: Date.now(), version: 1 };
+      await h.publish([bob]);
       const watch = await runSipp(watchScenario({ aor: 'sip:bob@example.com', expect: 'rpid:meeting' }), `127.0.0.1:${kam.port}`);
       expect(watch.code, watch.output).toBe(0);
 

@@ -42,6 +42,8 @@ export interface KamailioPeer {
   readonly uri: string;
   readonly log: () => string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown at all (a crash); the throwaway directory is removed. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -94,21 +96,15 @@ ${opts.cleanPeriod !== undefined ? `modparam("presence", "clean_period", ${opts.
 `,
   );
   let out = '';
-  const child: ChildProcess = spawn('/usr/sbin/kamailio', ['-f', cfg, '-DD', '-E', '-m', '128', '-M', '16', '-P', join(dir, 'kamailio.pid')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that kill() ends the main process and its children at once (a crash).
+  const child: ChildProcess = spawn('/usr/sbin/kamailio', ['-f', cfg, '-DD', '-E', '-m', '128', '-M', '16', '-P', join(dir, 'kamailio.pid')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   // Ready when the TCP listener accepts.
   const t0 = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`kamailio exited with ${child.exitCode}:\n${out.slice(-2000)}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
+    if (await listening(port)) break;
     if (Date.now() - t0 > 15_000) {
       child.kill('SIGKILL');
       throw new Error(`kamailio did not listen within 15 s:\n${out.slice(-2000)}`);
@@ -123,13 +119,40 @@ ${opts.cleanPeriod !== undefined ? `modparam("presence", "clean_period", ${opts.
       if (child.exitCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         child.kill('SIGTERM');
-        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        const t = setTimeout(() => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }, 5000);
         await exited;
         clearTimeout(t);
       }
       rmSync(dir, { recursive: true, force: true });
     },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        process.kill(-child.pid!, 'SIGKILL');
+        await exited;
+      }
+      // The children die with the group; wait until the port is free again.
+      for (let i = 0; i < 50 && (await listening(port)); i++) await new Promise((r) => setTimeout(r, 100));
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 /** Runs a sipp scenario against `target` (host:port); resolves with its exit code and output. */
