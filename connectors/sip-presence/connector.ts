@@ -25,6 +25,7 @@ export class SipPresenceConnector implements Connector {
   private readonly collector: SipPresenceCollector;
   private target: SipPublishTarget | undefined;
   private handle: PublishHandle<PidfState> | undefined;
+  private lastResync = -Infinity;
 
   constructor(private readonly ctx: ConnectorContext<SipPresenceConfig>) {
     this.guard = new LoopGuard(ctx.id);
@@ -48,7 +49,7 @@ export class SipPresenceConnector implements Connector {
     const session = await SipSession.open(this.ctx.config, this.ctx.log);
     this.session = session;
     try {
-      session.onServerLost((why) => this.handle?.resync(`the presence server lost the hub's state: ${why}`));
+      session.onServerLost((why) => this.resync(why));
       if (this.ctx.config.publish.enabled) {
         if (this.ctx.publishing === undefined) throw new HubError('HUB_ERR_CONFIG', `${this.ctx.id}: publish needs the hub's reconciliation (ConnectorContext.publishing)`, { kind: 'permanent' });
         const target = new SipPublishTarget({ ctx: this.ctx, session: () => this.session, guard: this.guard, onServerLost: (why) => session.serverLost(why) });
@@ -64,6 +65,18 @@ export class SipPresenceConnector implements Connector {
       await this.stop();
       throw e;
     }
+  }
+
+  /**
+   * Every person is written again or removed. One restart shows itself many times (every
+   * subscription's 481, the 412s of the re-publication itself): one reconcile per 10 s is enough,
+   * the reconciliation's retries and each publication's own 412 handling cover the rest.
+   */
+  private resync(why: string): void {
+    const now = Date.now();
+    if (this.handle === undefined || now - this.lastResync < 10_000) return;
+    this.lastResync = now;
+    this.handle.resync(`the presence server lost the hub's state: ${why}`);
   }
 
   /** Presence changes reach the publisher through the hub's reconciliation (ctx.publishing), not here. */
