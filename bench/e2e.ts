@@ -6,6 +6,8 @@
  *   forked) and this one reading the stream, so that neither the load nor the reader delays the
  *   other; their clocks are aligned by an IPC ping (the offset of the fastest of 20 round trips).
  *   latency.missing counts accepted signals whose event never came (it should be 0);
+ *   latency.hub_cpu_us_per_signal is the hub node's CPU time over the 12 s divided by the signals
+ *   sent (warm-up included): above 200 us the node cannot keep 5 000 signals/s on one core;
  * - memory.rss_mb: the node's resident memory holding 100 000 people, 300 000 registers and
  *   10 000 open streams.
  */
@@ -79,6 +81,11 @@ function stream(url: string, agent: http.Agent, onEvent: (data: string) => void)
   });
 }
 
+/** CPU time (user + system) of a process so far, from /proc (clock ticks of 10 ms). */
+const cpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (xs: number[], p: number): number => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -133,8 +140,11 @@ async function latency(dir: string, redisUrl: string): Promise<Figure[]> {
     });
     while (initial < PEOPLE) await new Promise((r) => setTimeout(r, 50));
     gen = await loadGenerator();
+    const cpu0 = cpuMs(node.child.pid!);
     gen.child.send({ start: { url: node.url, people: PEOPLE, rate: 5000, ms: 10_000, warmupMs: 2000 } });
     const m = await gen.next();
+    // The hub's CPU over warm-up and load (12 s, 60 000 signals): what one signal costs the node.
+    const hubCpuMs = cpuMs(node.child.pid!) - cpu0;
     if (m.error !== undefined || m.done === undefined) throw new Error(`load generator: ${m.error ?? 'no result'}`);
     // Events of the last batches are still on their way.
     await new Promise((r) => setTimeout(r, 2000));
@@ -153,6 +163,7 @@ async function latency(dir: string, redisUrl: string): Promise<Figure[]> {
       { name: 'latency.p999_ms', value: Math.round(pct(lat, 99.9) * 10) / 10, unit: 'ms' },
       { name: 'latency.samples', value: lat.length, unit: 'events' },
       { name: 'latency.missing', value: missing, unit: 'events' },
+      { name: 'latency.hub_cpu_us_per_signal', value: Math.round((hubCpuMs * 1000) / (m.done.sent * 1.2)), unit: 'us' },
     ];
   } finally {
     req?.destroy();

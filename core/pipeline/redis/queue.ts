@@ -152,14 +152,40 @@ export class BullSignalQueue implements SignalQueue {
 
   private replicaWarned = false;
   private nextReplicaTry = 0;
+  private waitRunning: Promise<void> | undefined;
+  private waitNext: Promise<void> | undefined;
+  /** WAIT commands sent (tests: writes share them). */
+  waitsSent = 0;
 
-  private async waitForReplicas(): Promise<void> {
+  /**
+   * Resolves once a WAIT sent after the caller's write was answered. WAIT covers every earlier write
+   * of this connection (BullMQ uses the instance it is given), so writes share one: at most one
+   * WAIT is in flight; a write done meanwhile joins the next one, sent when it returns (it may have
+   * been sent before that write). Under load many batches pay for one WAIT, never for none.
+   */
+  private waitForReplicas(): Promise<void> {
+    if ((this.deps.replicas ?? 0) <= 0) return Promise.resolve();
+    if (this.waitRunning === undefined) {
+      const run = this.replicaWait().finally(() => {
+        if (this.waitRunning === run) this.waitRunning = undefined;
+      });
+      this.waitRunning = run;
+      return run;
+    }
+    this.waitNext ??= this.waitRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.waitNext = undefined;
+        return this.waitForReplicas();
+      });
+    return this.waitNext;
+  }
+
+  private async replicaWait(): Promise<void> {
     const want = this.deps.replicas ?? 0;
-    if (want <= 0) return;
     // While replicas are missing, only one write a second pays for finding out whether they are back.
     if (this.replicaWarned && Date.now() < this.nextReplicaTry) return;
-    // WAIT covers every earlier write of this connection (BullMQ uses the instance it is given):
-    // the addBulk just made.
+    this.waitsSent++;
     const got = Number(await this.deps.queueConnection.call('WAIT', want, this.opts.replicaWaitMs ?? 500));
     if (got >= want) {
       if (this.replicaWarned) this.deps.log.info({ replicas: got }, 'accepted signals are replicated again');
