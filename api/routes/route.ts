@@ -3,8 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../core/errors.ts';
 import { compileRouting, MEDIA } from '../../core/route/route-config.ts';
-import { routeAnswerSchema, routeFor } from '../../core/route/route.ts';
-import { watcherView } from '../../core/watch/watchers.ts';
+import { activeDevice, routeAnswerSchema, routeFor } from '../../core/route/route.ts';
+import { containerOf, watcherView } from '../../core/watch/watchers.ts';
 import type { RouteContext } from '../app.ts';
 import { watcherOf } from '../auth.ts';
 import { entryFor } from './people.ts';
@@ -23,9 +23,15 @@ export function routeRoutes({ hub, loaded }: RouteContext) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const answer = async (people: readonly string[], w: ReturnType<typeof watcherOf>, m: z.infer<typeof medium>) => {
       const dir = hub.directory;
+      // Registers are read only for callers whose container shows machine state and activity.
+      const full = people.filter((p) => ['personal', 'team'].includes(containerOf(dir, w, p)));
+      const registers = full.length > 0 && routing.devices.length > 0 ? await hub.pipeline.store.getRegisters(full) : new Map();
+      const now = full.length > 0 ? await hub.pipeline.store.now() : 0;
       return (await hub.presence(people)).map((p) => {
         const entry = dir.person(p.person);
-        return routeFor(watcherView(dir, w, p), entry === undefined ? undefined : entryFor(dir, w, entry).identities, routing, m);
+        const regs = registers.get(p.person)?.registers;
+        const device = regs === undefined ? undefined : activeDevice(regs, routing, now);
+        return routeFor(watcherView(dir, w, p), entry === undefined ? undefined : entryFor(dir, w, entry).identities, routing, m, device);
       });
     };
     r.get(

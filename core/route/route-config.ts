@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AVAILABILITY_CLASSES } from '../model/availability.ts';
+import { durationSchema } from '../model/duration.ts';
 import { cleanText } from '../model/signal.ts';
 
 /** The ways to reach a person the router knows (README "Routing"). */
@@ -24,9 +25,29 @@ const ruleSchema = z.strictObject({
 });
 export type RouteRule = z.infer<typeof ruleSchema>;
 
-/** `routing` in the configuration: rules (first match wins) and which identity schemes carry which medium. */
+/**
+ * Which registers say that a device other than the computer reaches the person (a mobile client):
+ * registers of `source` (a connector id) and/or whose endpoint starts with `endpoint`.
+ */
+const deviceSchema = z
+  .strictObject({
+    /** The device's name in the reason ("mobile"). */
+    name: z.string().regex(/^[a-z][a-z0-9 -]{0,31}$/, 'a short lower-case name such as mobile'),
+    source: z.string().min(1).max(64).optional(),
+    endpoint: z.string().min(1).max(128).optional(),
+    /** Media the device reaches, best first. */
+    media: z.array(z.enum(MEDIA)).min(1).max(MEDIA.length).refine(unique, { message: 'a medium appears twice' }),
+    /** A register older than this says nothing about the device now. */
+    activeWithin: durationSchema.prefault('10m'),
+  })
+  .refine((d) => d.source !== undefined || d.endpoint !== undefined, { message: 'a device needs a source or an endpoint to match' });
+export type DeviceRule = z.infer<typeof deviceSchema>;
+
+/** `routing` in the configuration: rules (first match wins), devices, and which identity schemes carry which medium. */
 export const routingConfigSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1).max(256).optional(),
+  /** Devices that reach a person away from the computer (docs/routing.md "Devices"); [] turns the device reasons off. */
+  devices: z.array(deviceSchema).max(32).optional(),
   addresses: z
     .strictObject({
       voice: z.array(scheme).max(16).optional(),
@@ -59,14 +80,19 @@ export const DEFAULT_ADDRESS_SCHEMES: Readonly<Record<Medium, readonly string[]>
   email: ['mailto'],
 };
 
+/** The default device: a client whose endpoint is named mobile... (Teams, XMPP resources, softphone apps). */
+export const DEFAULT_DEVICES: readonly DeviceRule[] = [{ name: 'mobile', endpoint: 'mobile', media: ['im', 'voice'], activeWithin: 600_000 }];
+
 export interface Routing {
   readonly rules: readonly RouteRule[];
+  readonly devices: readonly DeviceRule[];
   readonly schemes: Readonly<Record<Medium, readonly string[]>>;
 }
 
 export function compileRouting(c: RoutingConfig | undefined): Routing {
   return {
     rules: c?.rules ?? DEFAULT_ROUTE_RULES,
+    devices: c?.devices ?? DEFAULT_DEVICES,
     schemes: { ...DEFAULT_ADDRESS_SCHEMES, ...(c?.addresses ?? {}) },
   };
 }

@@ -131,6 +131,64 @@ describe('routing respects the caller container', () => {
   });
 });
 
+describe('device-level reasons: away from the laptop, a mobile client in use', () => {
+  const idleLaptop = { person: 'alice', source: 'ocs', endpoint: 'laptop', category: 'machine', machineState: 'inactive' };
+  const mobile = { person: 'alice', source: 'teams', endpoint: 'mobile-ios', category: 'device', availability: 'available' };
+  const REASON = 'away from the laptop, mobile client active 1 min ago: mobile';
+
+  it('puts the mobile first for a team watcher, with the reason and the addresses', async () => {
+    await signal(idleLaptop);
+    await signal(mobile);
+    clock.advance(60_000);
+    const r = await route('alice', BOB);
+    expect(r.body).toMatchObject({ person: 'alice', class: 'inactive', reason: REASON });
+    expect(media(r.body)).toEqual(['im', 'voice', 'email']);
+    expect(r.body.routes[0]).toEqual({ medium: 'im', address: 'https://teams.microsoft.com/l/chat/0/0?users=alice%40corp.example', reason: REASON });
+    expect(r.body.routes.find((x: { medium: string }) => x.medium === 'voice')).toEqual({ medium: 'voice', address: 'tel:+15550101', reason: REASON });
+    // The media the device does not reach keep the state's own rule and reason.
+    expect(r.body.routes.at(-1)).toEqual({ medium: 'email', address: 'mailto:alice@corp.example', reason: 'idle at the computer: chat waits for them' });
+    expect((await route('alice', BOB, '?medium=voice')).body.routes[0].reason).toBe(REASON);
+  });
+
+  it('says nothing of the device when the person is at the computer, or the device went quiet', async () => {
+    await signal({ ...idleLaptop, machineState: 'active' });
+    await signal(mobile);
+    expect((await route('alice', BOB)).body.reason).toBe('available: call');
+    await signal(idleLaptop);
+    clock.advance(11 * 60_000); // longer than the device's activeWithin (10 minutes)
+    expect((await route('alice', BOB)).body.reason).not.toMatch(/mobile/);
+  });
+
+  it('is the team view\'s only: a company watcher gets the class rule, a blocked one a never-signed-in answer', async () => {
+    await signal(idleLaptop);
+    await signal(mobile);
+    clock.advance(60_000);
+    expect((await route('alice', BOB)).body.reason).toBe(REASON);
+    const dave = await route('alice', DAVE);
+    expect(dave.body.reason).toBe('idle at the computer: chat waits for them');
+    expect(dave.text).not.toMatch(/mobile|laptop/);
+    expect((await route('alice', MALLORY)).text.replaceAll('alice', 'erin')).toBe((await route('erin', MALLORY)).text);
+  });
+
+  it('follows routing.devices (an empty list turns device reasons off)', async () => {
+    await t.close();
+    t = await testHub({ config: config({ routing: { devices: [] } }), env: TEAM_ENV, clock });
+    await signal(idleLaptop);
+    await signal(mobile);
+    expect((await route('alice', BOB)).body.reason).toBe('idle at the computer: chat waits for them');
+    await t.close();
+    t = await testHub({ config: config({ routing: { devices: [{ name: 'softphone', source: 'teams', media: ['voice'] }] } }), env: TEAM_ENV, clock });
+    await signal(idleLaptop);
+    await signal(mobile);
+    const r = await route('alice', BOB);
+    expect(r.body.reason).toBe('away from the laptop, softphone client active less than a minute ago: softphone');
+    expect(media(r.body)).toEqual(['voice', 'im', 'email']);
+    expect(() => parseConfig(config({ routing: { devices: [{ name: 'x', media: ['im'] }] } }), { env: TEAM_ENV, manifests: manifestsByKind })).toThrow(
+      /routing\.devices\[0\]: a device needs a source or an endpoint to match/,
+    );
+  });
+});
+
 describe('routing rules are configuration', () => {
   it('custom rules replace the defaults', async () => {
     await t.close();
