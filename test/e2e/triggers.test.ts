@@ -3,6 +3,8 @@ import { maskedConfig } from '../../api/routes/dashboard-admin.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../core/watch/webhooks.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { spawn } from 'node:child_process';
+import { freePort } from '../support/ports.ts';
 import { sseClient } from '../support/sse.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -99,6 +101,32 @@ describe("seed 001: start the conference when 3 of P1-P5 are online", () => {
     await sleep(300);
     expect(conference()).toHaveLength(2);
   }, 20_000);
+});
+
+describe("the README's conference script (examples/triggers/conference.mjs)", () => {
+  it('verifies the signature, refuses a forged delivery, and starts the conference once per firing', async () => {
+    const port = await freePort();
+    const created = await call('POST', '/v1/triggers', TEAM_ENV.ADMIN_KEY, { id: 'standup', people: P, atLeast: 3, hysteresis: 0, action: { type: 'webhook', url: `http://127.0.0.1:${port}/` } });
+    expect(created.status).toBe(201);
+    const child = spawn(process.execPath, ['examples/triggers/conference.mjs'], { env: { ...process.env, STANDUP_SECRET: created.body.secret, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    try {
+      await until(() => out.includes(`listening on ${port}`));
+      const ts = String(Math.floor(Date.now() / 1000));
+      const forged = JSON.stringify({ trigger: 'standup', firing: 'f-1', at: new Date().toISOString(), people: ['p1'] });
+      const refused = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: forged, headers: { [TIMESTAMP_HEADER]: ts, [SIGNATURE_HEADER]: signWebhook('not-the-secret', ts, forged) } });
+      expect(refused.status).toBe(401);
+      await set('p5', 'offline');
+      await set('p5', 'available');
+      await until(async () => (await trigger('standup')).delivered === 1);
+      expect(out).toContain('starting the conference with p2, p4, p5');
+      expect(out.match(/starting the conference/g)).toHaveLength(1);
+    } finally {
+      child.kill();
+      await call('DELETE', '/v1/triggers/standup', TEAM_ENV.ADMIN_KEY);
+    }
+  });
 });
 
 describe('triggers through the API', () => {
