@@ -106,6 +106,12 @@ describe('dashboard accessibility: axe-core on every page, light and dark (chrom
       await page.waitForSelector('.current [data-class]');
       if (who !== 'watcher') await page.waitForSelector('.explain');
       await audit(page, `person ${who}`);
+      if (who !== 'watcher') {
+        // The raw signals, opened.
+        await page.click('.explain details > summary');
+        await page.waitForSelector('.explain .rule');
+        await audit(page, `person ${who} raw signals`);
+      }
       await page.goto(`${url}/person/nobody-here`);
       await page.waitForSelector('#person-missing');
       await audit(page, `not found ${who}`);
