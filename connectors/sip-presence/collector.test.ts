@@ -7,6 +7,10 @@ import { sipPresenceConfigSchema } from './config.ts';
 import { sipPresenceManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
 import type { Presence } from '../../core/model/presence.ts';
+import type { Signal } from '../../core/model/signal.ts';
+import { SipSession } from '../sip-core/session.ts';
+import { SipPresenceCollector } from './collector.ts';
+import { LoopGuard } from './loop-guard.ts';
 
 const log = silentLogger();
 const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
@@ -144,5 +148,35 @@ describe('sip-presence against the simulator (udp)', () => {
     const r = sipPresenceConfigSchema.safeParse({ server: 'http://x', presentities: ['alice'] });
     expect(r.success).toBe(false);
     expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['server', 'presentities.0']);
+  });
+});
+
+describe('sip-presence collector: user-input active is re-asserted while the document says so', () => {
+  it('re-sends machine active (no sourceTime: the hub stamps it) every interval, and stops once the document says idle', async () => {
+    const server = await SimPresenceServer.start({ log });
+    const config = sipPresenceConfigSchema.parse({ server: server.uri(), t1: '50ms', restartProbe: 0 });
+    const h = connectorHarness({ id: 'ra', config, people: [{ id: 'dan', name: 'Dan', identities: ['sip:dan@example.com'] }], log });
+    const session = await SipSession.open(config, log);
+    const collector = new SipPresenceCollector({ ctx: h.ctx, guard: new LoopGuard('ra'), reassertMs: 100 });
+    const machine = (): Signal[] => h.queued.filter((s) => s.category === 'machine');
+    try {
+      collector.watch(session, ['sip:dan@example.com']);
+      await until(() => server.subscribersOf('sip:dan@example.com', 'presence') === 1);
+      const doc = (ui: string): string =>
+        `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:dan@example.com"><tuple id="t"><status><basic>open</basic></status></tuple><dm:person id="p"><rpid:user-input>${ui}</rpid:user-input></dm:person></presence>`;
+      server.setState('sip:dan@example.com', 'presence', doc('active'));
+      await until(() => machine().length >= 3, 3000);
+      expect(machine().every((s) => s.machineState === 'active' && s.sourceTime === undefined)).toBe(true);
+      server.setState('sip:dan@example.com', 'presence', doc('idle'));
+      await until(() => machine().at(-1)?.machineState === 'inactive');
+      const n = machine().length;
+      await new Promise((r) => setTimeout(r, 350));
+      expect(machine()).toHaveLength(n);
+      expect(h.refused).toEqual([]);
+    } finally {
+      await collector.lapseAll();
+      await session.close();
+      await server.close();
+    }
   });
 });

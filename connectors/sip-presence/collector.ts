@@ -30,9 +30,12 @@ export class SipPresenceCollector {
   private readonly ctx: ConnectorContext<SipPresenceConfig>;
   private readonly guard: LoopGuard;
 
-  constructor(deps: { ctx: ConnectorContext<SipPresenceConfig>; guard: LoopGuard }) {
+  private readonly reassertMs: number;
+
+  constructor(deps: { ctx: ConnectorContext<SipPresenceConfig>; guard: LoopGuard; reassertMs?: number }) {
     this.ctx = deps.ctx;
     this.guard = deps.guard;
+    this.reassertMs = deps.reassertMs ?? MACHINE_ACTIVE_REASSERT_MS;
   }
 
   /** Subscribes to every target on the session. */
@@ -127,7 +130,7 @@ export class SipPresenceCollector {
       return;
     }
     if (m.machineState === 'active') {
-      const t = setInterval(() => void this.sendMachine(identity, m), MACHINE_ACTIVE_REASSERT_MS);
+      const t = setInterval(() => void this.sendMachine(identity, m), this.reassertMs);
       t.unref?.();
       this.reassert.set(identity, t);
     }
