@@ -196,6 +196,25 @@ describe('Reconciler', () => {
     expect(r.stats().pending).toBe(0);
   });
 
+  it('after an unknown outcome the state confirmed before it still counts as possibly shown', async () => {
+    const sys = system(['a']);
+    const { r, clock } = reconciler(sys, new Map());
+    await r.start();
+    await r.tick();
+    r.offer([presence('a', 'busy', 2)]);
+    await r.tick();
+    expect(r.mayShow('a')).toEqual(['busy']);
+    // The write of dnd times out: the system shows dnd if it applied it, busy if it did not.
+    sys.script.push('unknown');
+    r.offer([presence('a', 'dnd', 3)]);
+    await r.tick();
+    expect([...r.mayShow('a')].sort()).toEqual(['busy', 'dnd']);
+    // The retry is confirmed: only dnd can be there now.
+    clock.advance(2000);
+    await r.tick();
+    expect(r.mayShow('a')).toEqual(['dnd']);
+  });
+
   it('coalesces writes to one per minInterval; a clear goes at once', async () => {
     const sys = system(['a'], { minInterval: 30_000 });
     const { r, clock } = reconciler(sys, new Map());

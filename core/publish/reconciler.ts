@@ -334,6 +334,11 @@ export class Reconciler<D> implements PublishHandle<D> {
     } else {
       if (out.outcome === 'unknown') {
         this.counters.unknownOutcomes++;
+        // The write may not have been applied: what was confirmed before it may still be shown.
+        const before = e.last;
+        if (before !== undefined && before.outcome === 'confirmed' && before.d !== null && !e.possibly.some((x) => stateKey(x) === before.key)) {
+          e.possibly = [before.d, ...e.possibly].slice(-MAX_POSSIBLY);
+        }
         e.last = { d, key, outcome: 'unknown', at: now };
       } else this.counters.failed++;
       e.attempts++;
