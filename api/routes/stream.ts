@@ -85,23 +85,47 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
           unsubscribeTriggers();
           perKey.set(principal.name, (perKey.get(principal.name) ?? 1) - 1);
           hub.metrics.streamClients.dec();
-          if (!res.destroyed) res.end();
+          // What this run collected still goes (a server closing ends its streams after the last events).
+          if (!res.destroyed) res.end(pending);
+          pending = '';
+        };
+        // Events of one batch of changes (delivered in one synchronous run) go out as one frame:
+        // collected here, written once at the end of the run.
+        let pending = '';
+        let flushQueued = false;
+        const tooSlow = (): boolean => {
+          if (res.writableLength + pending.length <= cfg.streamBufferBytes) return false;
+          log.warn({ key: principal.name, buffered: res.writableLength + pending.length }, 'stream client too slow, dropped');
+          pending = '';
+          close();
+          res.destroy();
+          return true;
+        };
+        const flush = (): void => {
+          flushQueued = false;
+          if (closed || pending === '') return;
+          const chunk = pending;
+          pending = '';
+          res.write(chunk);
         };
         const write = (chunk: string): void => {
           if (closed) return;
-          if (res.writableLength > cfg.streamBufferBytes) {
-            log.warn({ key: principal.name, buffered: res.writableLength }, 'stream client too slow, dropped');
-            close();
-            res.destroy();
-            return;
+          pending += chunk;
+          if (tooSlow()) return;
+          if (!flushQueued) {
+            flushQueued = true;
+            queueMicrotask(flush);
           }
-          res.write(chunk);
         };
         // The views, their ids and the order are decided in core/watch/view-stream.ts; this is the transport.
         const view = new ViewStream(hub, w, watched, {
-          send: (v, id) => write(`event: presence\nid: ${id}\ndata: ${JSON.stringify(v)}\n\n`),
+          // `data` is the view's JSON, serialized once for every stream that sends this view.
+          send: (_v, id, data) => write(`event: presence\nid: ${id}\ndata: ${data}\n\n`),
           // 'drain' comes only after a write that asked for it (writableNeedDrain), never otherwise.
-          drained: () => (res.writableNeedDrain && !closed ? new Promise((resolve) => res.once('drain', resolve).once('close', resolve)) : Promise.resolve()),
+          drained: () => {
+            flush();
+            return res.writableNeedDrain && !closed ? new Promise((resolve) => res.once('drain', resolve).once('close', resolve)) : Promise.resolve();
+          },
           get closed() {
             return closed;
           },

@@ -103,8 +103,8 @@ export class PresenceManager {
   /** Re-evaluates people now (after new registers, or at a time boundary). */
   async recompute(people: readonly string[]): Promise<Presence[]> {
     const { store, bus, boundaries } = this.deps.pipeline;
-    const now = await store.now();
-    const regs = await store.getRegisters(people);
+    // Independent reads, sent together (one round trip in Redis mode, not two).
+    const [now, regs] = await Promise.all([store.now(), store.getRegisters(people)]);
     const t0 = performance.now();
     const entries = [];
     const next: { person: string; at: number | undefined }[] = [];
@@ -124,10 +124,13 @@ export class PresenceManager {
       schedule.push(next[i]!);
       if (c.changed && c.presence !== undefined) changes.push(c.presence);
     });
-    await boundaries.schedule(schedule);
+    // The changes are committed: publishing them does not wait for the boundaries to be written
+    // (both go out together). If scheduling fails the batch runs again, finds nothing changed to
+    // publish, and schedules.
+    const scheduled = boundaries.schedule(schedule);
     if (changes.length > 0) {
       this.deps.metrics?.changes(changes.length);
-      await bus.publish(changes);
+      await Promise.all([scheduled, bus.publish(changes)]);
       for (const l of this.changeListeners) {
         try {
           l(changes);
@@ -135,7 +138,7 @@ export class PresenceManager {
           this.deps.log.error({ err: e }, 'change listener failed');
         }
       }
-    }
+    } else await scheduled;
     return changes;
   }
 

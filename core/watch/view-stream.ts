@@ -1,6 +1,6 @@
 import type { Directory } from '../directory/directory.ts';
 import type { Presence, PresenceView } from '../model/presence.ts';
-import { viewChange, watcherView, type WatcherIdentity } from './watchers.ts';
+import { containerOf, sharedView, sharedViewChange, type WatcherIdentity } from './watchers.ts';
 
 /** What a view stream reads: the hub's directory, stored presence and change feed (core/hub.ts). */
 export interface ViewSource {
@@ -11,8 +11,11 @@ export interface ViewSource {
 
 /** Where a view stream writes: one view at a time, with back-pressure between chunks. */
 export interface ViewSink {
-  /** One view; `id` is the view's own version (never the presence's: see core/model/presence.ts). */
-  send(view: PresenceView, id: number): void;
+  /**
+   * One view; `id` is the view's own version (never the presence's: see core/model/presence.ts).
+   * `data` is the view's JSON, made once and shared by every stream that sends the same view.
+   */
+  send(view: PresenceView, id: number, data: string): void;
   /** Resolves when the client has read what was written (or went away). */
   drained(): Promise<void>;
   readonly closed: boolean;
@@ -51,8 +54,8 @@ export class ViewStream {
     for (let i = 0; i < people.length && !this.sink.closed; i += CHUNK) {
       for (const p of await this.src.presence(people.slice(i, i + CHUNK))) {
         sent.set(p.person, p);
-        const v = watcherView(dir, this.watcher, p);
-        this.sink.send(v, v.version);
+        const v = sharedView(p, containerOf(dir, this.watcher, p.person), dir.loadedAt);
+        this.sink.send(v.view, v.view.version, v.data);
       }
       // The first views of a large directory (10 000 people, ~2.5 MB) would pass the slow-client
       // limit in one go: let the client read each chunk before writing the next.
@@ -73,8 +76,8 @@ export class ViewStream {
     if (this.people !== undefined && !this.people.has(next.person)) return;
     const dir = this.src.directory;
     if (!dir.has(next.person)) return;
-    const v = viewChange(dir, this.watcher, prev, next);
-    if (v !== undefined) this.sink.send(v, v.version);
+    const v = sharedViewChange(dir, this.watcher, prev, next);
+    if (v !== undefined) this.sink.send(v.view, v.view.version, v.data);
   }
 
   close(): void {

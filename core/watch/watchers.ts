@@ -23,13 +23,46 @@ export function watcherView(dir: Directory, w: WatcherIdentity, p: Presence, sco
 }
 
 /**
+ * A view built once per presence and view shape, shared by every watcher who sees that shape (a
+ * change streamed to 10 000 watchers is built, keyed and serialized a few times, not 10 000), with
+ * its key (viewKey) and its JSON made when first asked for. Never changed once built.
+ */
+export class SharedView {
+  private k: string | undefined;
+  private d: string | undefined;
+  constructor(readonly view: PresenceView) {}
+  get key(): string {
+    return (this.k ??= viewKey(this.view));
+  }
+  get data(): string {
+    return (this.d ??= JSON.stringify(this.view));
+  }
+}
+
+/** Containers that see the same view of a presence (viewFor): personal and team, company and public. */
+type Shape = 'full' | 'limited' | 'blocked';
+const SHAPE: Readonly<Record<Container, Shape>> = { personal: 'full', team: 'full', company: 'limited', public: 'limited', blocked: 'blocked' };
+const shared = new WeakMap<Presence, { loadedAt: number; views: Partial<Record<Shape, SharedView>> }>();
+
+/** viewFor(p, c, loadedAt), built once per presence object and shape (presences are frozen). */
+export function sharedView(p: Presence, c: Container, loadedAt: number): SharedView {
+  let m = shared.get(p);
+  if (m === undefined || m.loadedAt !== loadedAt) shared.set(p, (m = { loadedAt, views: {} }));
+  return (m.views[SHAPE[c]] ??= new SharedView(viewFor(p, c, loadedAt)));
+}
+
+/**
  * Whether a change from `prev` to `next` changes what watcher `w` sees, and the view to send.
  * A company watcher is not told that an activity it cannot see changed.
  */
 export function viewChange(dir: Directory, w: WatcherIdentity, prev: Presence | undefined, next: Presence): PresenceView | undefined {
+  return sharedViewChange(dir, w, prev, next)?.view;
+}
+
+/** viewChange with the view shared (sharedView): what a stream sends. */
+export function sharedViewChange(dir: Directory, w: WatcherIdentity, prev: Presence | undefined, next: Presence): SharedView | undefined {
   const c = containerOf(dir, w, next.person);
-  const after = viewFor(next, c, dir.loadedAt);
+  const after = sharedView(next, c, dir.loadedAt);
   if (prev === undefined) return c === 'blocked' ? undefined : after;
-  const before = viewFor(prev, c, dir.loadedAt);
-  return viewKey(before) === viewKey(after) ? undefined : after;
+  return sharedView(prev, c, dir.loadedAt).key === after.key ? undefined : after;
 }

@@ -11,6 +11,11 @@ export interface RedisBoundaryOptions {
   claimLimit?: number;
   /** A claim not finished within this time (its node died) is due again (default 30 s). */
   claimLeaseMs?: number;
+  /**
+   * Claims handled at once (default 3): while one round's people are recomputed, the next round is
+   * claimed and read, so Redis and this node work at the same time through a storm.
+   */
+  inFlight?: number;
 }
 
 /**
@@ -60,7 +65,9 @@ export class RedisBoundaries implements BoundaryScheduler {
     const pollMs = this.opts.pollMs ?? 500;
     const limit = this.opts.claimLimit ?? 2000;
     const lease = this.opts.claimLeaseMs ?? 30_000;
+    const maxInFlight = Math.max(1, this.opts.inFlight ?? 3);
     const { redis, keys, log } = this.deps;
+    const inFlight = new Set<Promise<void>>();
     while (!this.closed) {
       let sleep = pollMs;
       try {
@@ -69,18 +76,41 @@ export class RedisBoundaries implements BoundaryScheduler {
         if (this.failing) log.info('boundary poller recovered');
         this.failing = false;
         if (people.length > 0 && this.onDue !== undefined) {
-          await this.onDue(people, now);
-          await redis.zrem(keys.claimed, ...people);
+          const round = this.handle(people, now).finally(() => inFlight.delete(round));
+          inFlight.add(round);
         }
         if (people.length >= limit) sleep = 0;
         else if (next !== null && next !== undefined) sleep = Math.max(0, Math.min(pollMs, Number(next) - now));
       } catch (e) {
-        // Redis away or the manager failed: the claims stay and come due again after their lease.
-        if (!this.failing) log.warn({ err: e }, 'boundary poller failing, retrying');
-        this.failing = true;
+        // Redis away: the claims stay and come due again after their lease.
+        this.fail(e);
       }
-      if (sleep > 0 && !this.closed) await this.sleep(sleep);
+      // Each claimed person is in one round only (the claim moves them out of the due set), so
+      // rounds may finish in any order; at most `inFlight` at once.
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      if (sleep > 0 && !this.closed) {
+        // Nothing more due now: let the rounds finish before sleeping, so a sleep is idle time.
+        await Promise.all(inFlight);
+        await this.sleep(sleep);
+      }
     }
+    await Promise.all(inFlight);
+  }
+
+  /** One claimed round: the manager recomputes, then the claims are released. Never rejects. */
+  private async handle(people: readonly string[], now: number): Promise<void> {
+    try {
+      await this.onDue!(people, now);
+      await this.deps.redis.zrem(this.deps.keys.claimed, ...people);
+    } catch (e) {
+      // The manager failed or Redis went away: the claims stay and come due again after their lease.
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (!this.failing) this.deps.log.warn({ err: e }, 'boundary poller failing, retrying');
+    this.failing = true;
   }
 
   private sleep(ms: number): Promise<void> {

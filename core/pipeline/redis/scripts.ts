@@ -219,18 +219,25 @@ now = math.floor(now)
 local limit = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local out = {}
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-for _, p in ipairs(due) do
-  redis.call('ZREM', KEYS[1], p)
-  redis.call('ZADD', KEYS[2], now + lease, p)
-  out[#out + 1] = p
-end
-if #out < limit then
-  local again = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit - #out)
-  for _, p in ipairs(again) do
-    redis.call('ZADD', KEYS[2], now + lease, p)
-    out[#out + 1] = p
+local deadline = now + lease
+-- Many members per command (a storm claims thousands per round), in slices unpack() can take.
+local function claim(list)
+  for i = 1, #list, 500 do
+    local args = {}
+    for j = i, math.min(i + 499, #list) do
+      args[#args + 1] = deadline
+      args[#args + 1] = list[j]
+      out[#out + 1] = list[j]
+    end
+    redis.call('ZADD', KEYS[2], unpack(args))
   end
+end
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
+-- The due people are the lowest ranks of the set: one range removal drops exactly them.
+if #due > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1) end
+claim(due)
+if #out < limit then
+  claim(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit - #out))
 end
 local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local c = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
