@@ -30,6 +30,7 @@ import { DEFAULT_RULES } from '../core/rules/rules-config.ts';
 import { systemClock } from '../core/util/clock.ts';
 import { silentLogger } from '../core/util/logger.ts';
 import { startRedis } from '../test/support/peers/redis.ts';
+import { storm as stormOf } from './lib/storm.ts';
 
 type Figure = { name: string; value: number; unit: string };
 const log = silentLogger();
@@ -195,37 +196,13 @@ export async function redisOps(url: string, ops = 400_000): Promise<number> {
   return rate;
 }
 
-/** 100 000 people; 60 000 get a calendar window starting at the same instant S. */
+/** 100 000 people; 60 000 get a calendar window starting at the same instant S (bench/lib/storm.ts). */
 async function storm(url: string): Promise<{ settleMs: number; redisMb: number }> {
   // A clean server, so that the memory figure is the storm's 100 000 people alone.
   const admin = new Redis(url);
   await admin.flushall();
   const p = await redisPipeline({ url, prefix: 'bench-storm', log, boundaries: { pollMs: 100 } });
-  const c = counting(p);
-  new PresenceManager({ pipeline: c.pipeline, rules: DEFAULT_RULES, log }).start();
-  let busy = 0;
-  let lastBusyAt = 0;
-  p.bus.subscribe((x) => {
-    if (x.person.startsWith('c') && x.class === 'busy') {
-      busy++;
-      lastBusyAt = Date.now();
-    }
-  });
-  const start = (await p.store.now()) + 20_000;
-  const signals: Signal[] = [];
-  for (let i = 0; i < 100_000; i++) {
-    if (i < 60_000) {
-      signals.push({ person: `c${i}`, source: 'exchange', endpoint: 'calendar', category: 'calendar', expireType: 'time', availability: 6500, from: start, until: start + 3_600_000 });
-    } else {
-      signals.push({ person: `o${i}`, source: 'teams', endpoint: 'client', category: 'user', expireType: 'user', availability: 3500 });
-    }
-  }
-  for (let i = 0; i < signals.length; i += 1000) await c.pipeline.queue.enqueue(signals.slice(i, i + 1000));
-  await until(() => c.done() >= signals.length, 60_000);
-  const loadedAt = await p.store.now();
-  if (loadedAt > start) throw new Error('storm: loading took longer than the lead time');
-  await until(() => busy >= 60_000, 60_000 + (start - loadedAt));
-  const settleMs = lastBusyAt - start;
+  const { settleMs } = await stormOf(p, { people: 100_000, transitions: 60_000 });
   await p.close();
   const info = await admin.info('memory');
   const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);

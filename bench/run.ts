@@ -2,7 +2,7 @@
  * `npm run bench`: runs every bench/*.ts module (each exports `run()` returning figures), prints a
  * table ending with each goal of bench/goals.ts and whether it is met, and writes
  * bench/results.json as [{name, value, unit, at, load1, machine}]. `npm run bench -- core sip` runs only the
- * named modules. `npm run bench:readme` then writes the README's performance table from it.
+ * named modules; bench/scale.ts (ON_REQUEST below) runs only when named. `npm run bench:readme` then writes the README's performance table from it.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -12,10 +12,12 @@ import { goalText, judge, type Figure } from './goals.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
+/** Modules that take many minutes (the 1M-people scaling curve) run only when named: `npm run bench -- scale`. */
+const ON_REQUEST = new Set(['scale']);
 const modules = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'goals.ts' && !f.endsWith('.test.ts'))
   .map((f) => f.replace(/\.ts$/, ''))
-  .filter((m) => only.length === 0 || only.includes(m))
+  .filter((m) => (only.length === 0 ? !ON_REQUEST.has(m) : only.includes(m)))
   .sort();
 
 // The machine, as `nproc` and /proc/cpuinfo name it, recorded with every figure.
