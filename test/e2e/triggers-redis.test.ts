@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
@@ -18,7 +20,7 @@ const HYSTERESIS_MS = 1000;
 
 type Node = TestHub & { base: string; lease: NonNullable<Awaited<ReturnType<typeof redisPipeline>>['lease']> };
 
-async function node(prefix: string, nodeId: string, rx: WebhookReceiver): Promise<Node> {
+async function node(prefix: string, nodeId: string, rx: { url: string }): Promise<Node> {
   const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000 });
   const cfg = teamConfig();
   const t = await testHub({
@@ -105,5 +107,47 @@ describe('a quorum trigger on two nodes', () => {
     await sleep(300);
     expect(deliveries()).toHaveLength(2);
     expect(new Set(deliveries().map((x) => JSON.parse(x.body).firing)).size).toBe(2);
+  }, 40_000);
+});
+
+describe('a firing whose delivery failed on the node that stopped', () => {
+  it('is delivered by the node that takes the lease over, once, with the same firing id', async () => {
+    let down = true;
+    const attempts: { status: number; firing: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const status = down ? 503 : 204;
+        attempts.push({ status, firing: JSON.parse(body).firing });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const prefix = freshPrefix('triggers-outbox');
+    const c = await node(prefix, 'out-c', { url });
+    const d = await node(prefix, 'out-d', { url });
+    try {
+      await until(async () => (await c.lease.holder!('hub:triggers')) !== undefined);
+      const [holder, other] = (await c.lease.holder!('hub:triggers')) === 'out-c' ? [c, d] : [d, c];
+      for (const p of ['p2', 'p4', 'p5']) await set(holder, p, 'available');
+      await until(() => attempts.length >= 1);
+      expect(attempts[0]!.status).toBe(503);
+      await holder.close();
+      down = false;
+      await until(() => attempts.some((a) => a.status === 204), 10_000);
+      const ok = attempts.filter((a) => a.status === 204);
+      expect(ok).toHaveLength(1);
+      expect(ok[0]!.firing).toBe(attempts[0]!.firing);
+      await until(async () => (await get(other, '/v1/triggers/conference')).delivered >= 1);
+      expect(await get(other, '/v1/triggers/conference')).toMatchObject({ met: true, fired: 1, delivered: 1 });
+      await sleep(500);
+      expect(attempts.filter((a) => a.status === 204)).toHaveLength(1);
+    } finally {
+      await c.close();
+      await d.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   }, 40_000);
 });

@@ -264,3 +264,24 @@ describe('a watcher\'s "tell me when Alice is available"', () => {
     for (const id of ids) await call('DELETE', `/v1/triggers/${id}`, TEAM_ENV.BOB_KEY);
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes every trigger route, the request and answer fields, and the stream parameter', async () => {
+    const doc = await (await fetch(`${base}/openapi.json`, { headers: auth(TEAM_ENV.ADMIN_KEY) })).json();
+    expect(Object.keys(doc.paths['/v1/triggers']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/triggers/{id}']).sort()).toEqual(['delete', 'get']);
+    const post = doc.paths['/v1/triggers'].post;
+    expect(post.description).toMatch(/Access: roles: admin, watcher/);
+    expect(Object.keys(post.requestBody.content['application/json'].schema.properties).sort()).toEqual(['action', 'atLeast', 'classes', 'expiresIn', 'hysteresis', 'id', 'people', 'team']);
+    const created = post.responses['201'].content['application/json'].schema.properties;
+    for (const f of ['id', 'origin', 'people', 'team', 'atLeast', 'classes', 'hysteresis', 'action', 'owner', 'createdAt', 'expiresAt', 'met', 'fired', 'lastFiredAt', 'delivered', 'failures', 'lastError', 'secret']) {
+      expect(created, f).toHaveProperty(f);
+    }
+    const listed = doc.paths['/v1/triggers'].get.responses['200'].content['application/json'].schema.properties.triggers.items.properties;
+    expect(listed).toHaveProperty('met');
+    expect(listed).not.toHaveProperty('secret');
+    const stream = doc.paths['/v1/stream'].get;
+    expect(stream.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['people', 'triggers']);
+    expect(stream.description).toMatch(/event: trigger|`trigger` event/);
+  });
+});
