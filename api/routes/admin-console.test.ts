@@ -10,7 +10,7 @@ import { AuditLog } from '../../core/audit.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { ManualClock, systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../../test/contract/pipeline-contract.ts';
+import { until } from '../../test/support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { webhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
@@ -62,7 +62,7 @@ describe('admin console API', () => {
   const connectors = async (): Promise<ConnectorJson[]> => ((await h.app.inject({ url: '/v1/connectors', headers: ADMIN })).json() as { connectors: ConnectorJson[] }).connectors;
 
   it('a connector that cannot connect says since when it fails, its history and when it retries', async () => {
-    await waitFor(async () => (await connectors()).find((c) => c.id === 'chat')?.state === 'degraded', 'chat degraded', 10_000);
+    await until(async () => (await connectors()).find((c) => c.id === 'chat')?.state === 'degraded', 'chat degraded', 10_000);
     const chat = (await connectors()).find((c) => c.id === 'chat')!;
     expect(chat.failingSince).not.toBeNull();
     expect(chat.recent.length).toBeGreaterThan(0);
@@ -118,7 +118,7 @@ describe('admin console API', () => {
     const status = async (id: string) => (await h.app.inject({ url: `/v1/webhooks/${id}`, headers: ADMIN })).json() as { lastDelivery?: { at: string; outcome: string; error?: string } };
     expect((await status(good)).lastDelivery).toBeUndefined();
     await h.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'carol', source: 'api', category: 'user', availability: 'busy' } });
-    await waitFor(async () => (await status(good)).lastDelivery !== undefined && (await status(bad)).lastDelivery !== undefined, 'both deliveries tried', 5000);
+    await until(async () => (await status(good)).lastDelivery !== undefined && (await status(bad)).lastDelivery !== undefined, 'both deliveries tried', 5000);
     expect((await status(good)).lastDelivery).toMatchObject({ outcome: 'delivered' });
     expect((await status(good)).lastDelivery!.error).toBeUndefined();
     expect((await status(bad)).lastDelivery).toMatchObject({ outcome: 'failed', error: 'unreachable' });

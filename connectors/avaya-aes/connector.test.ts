@@ -4,6 +4,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { aesConfigSchema } from './config.ts';
 import { avayaAesManifest } from './manifest.ts';
 import { AesSimulator } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 const PEOPLE = [
   { id: 'alice', identities: ['tel:+15550104750'] },
@@ -32,13 +33,6 @@ async function setup(opts: { fragment?: boolean; config?: Record<string, unknown
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(10);
-  }
-}
 /** The last signal of a person's phone register. */
 const last = (signals: readonly SignalInput[], person: string): SignalInput | undefined => signals.filter((s) => s.person === person).at(-1);
 const lineOf = (signals: readonly SignalInput[], person: string): string => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
 import { AesSimulator } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 // Through the real hub: the connector's signals go through ingest, the queue and aggregate(), and
 // are read back from the public API as a watcher would see them.
@@ -14,14 +15,6 @@ async function presence(person: string): Promise<{ class: string; activity?: { t
   await t.settle();
   return (await t.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers: ADMIN })).json();
 }
-async function until(what: string, cond: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
-
 beforeAll(async () => {
   sim = new AesSimulator({ stations: ['0101', '4751'], users: { hub: 'secret' } });
   const port = await sim.start();

@@ -12,6 +12,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './simulator.ts';
 import type { ConnectorStore } from '../../core/connector/contract.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
+import { until } from '../../test/support/wait.ts';
 
 const SECRET = 'directory-sync-shared-secret';
 let rx: WebhookReceiver;
@@ -44,14 +45,6 @@ function setup(over: Record<string, unknown> = {}, state?: ConnectorStore) {
     await h.reconciler!.tick();
   };
   return { h, connector, sup, clock, pass, stats: () => h.reconciler!.stats() };
-}
-
-async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const sent = (from: number): string[] => rx.received.slice(from).flatMap((b) => b.body.changes.map((c) => `${c.person}:${c.class}`));

@@ -11,6 +11,7 @@ import type { EntraDirectoryConnector } from './connector.ts';
 import { entraConfigSchema, type EntraConfig, type EntraConfigInput } from './config.ts';
 import { entraDirectoryManifest } from './manifest.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
+import { until } from '../../test/support/wait.ts';
 
 const APP = { clientId: '7a4b1c2d-0000-4000-8000-00000000e001', clientSecret: 'entra-sim-secret' };
 const oid = (i: number): string => `00000000-0000-4000-a000-${String(i).padStart(12, '0')}`;
@@ -52,14 +53,6 @@ async function setup(over: Partial<EntraConfigInput> = {}) {
 
 const byId = (people: readonly Person[]): Map<string, Person> => new Map(people.map((p) => [p.id, p]));
 const deltaRequests = (sim: GraphSimulator): number => sim.requests.filter((r) => r.path === '/users/delta').length;
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('entra-directory against the Graph simulator', () => {
   it('full sync follows every nextLink page to the deltaLink and swaps the people once', async () => {

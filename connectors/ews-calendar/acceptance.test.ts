@@ -7,6 +7,7 @@ import type { MemoryBoundaries } from '../../core/pipeline/embedded/boundaries.t
 import { ManualClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
 import { EwsSimulator } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 const at = (hhmmss: string): number => Date.parse(`2026-11-23T${hhmmss}Z`);
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
@@ -20,14 +21,6 @@ afterEach(async () => {
   await sim?.stop();
   t = sim = undefined;
 });
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function hubWith(clock: ManualClock, connector: Record<string, unknown>, password = BASIC.password): Promise<TestHub> {
   const config = teamConfig({ connectors: [{ id: 'exchange', kind: 'ews-calendar', url: sim!.url, auth: { type: 'basic', username: BASIC.username, password: '${EWS_PASSWORD}' }, pollInterval: '1h', ...connector }] });

@@ -3,6 +3,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
 import { EwsCalendarConnector } from './connector.ts';
 import { EwsSimulator } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 const BASIC = { username: 'svc-presence', password: 'ews-secret' };
 let sims: EwsSimulator[] = [];
@@ -13,14 +14,6 @@ afterEach(async () => {
   sims = [];
   conns = [];
 });
-
-async function until(what: string, cond: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** Streaming on; the simulator's "minute" is 400 ms so a 1-minute connection ends within the test. */
 async function streaming(n: number, extra: Record<string, unknown> = {}) {

@@ -8,6 +8,7 @@ import { fileDirectoryConfigSchema } from './config.ts';
 import { fileDirectoryManifest } from './manifest.ts';
 import { PeopleFileEditor } from './simulator.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
+import { until } from '../../test/support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-file-dir-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,14 +22,6 @@ const YAML_V1 = `
   identities: ["sip:bob@corp.example"]
 `;
 const YAML_V2 = `${YAML_V1}- id: carol\n  identities: ["mailto:ALICE@corp.example"]\n`;
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function setup(file: string) {
   const h = connectorHarness({ id: 'people-file', config: fileDirectoryConfigSchema.parse({ path: file, debounce: '50ms' }) });

@@ -16,6 +16,7 @@ import { ldapConfigSchema } from './config.ts';
 import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
 import { HUB_DN, startLdapDirectory } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 const WRITERS = 'cn=presence-writers,ou=Groups,dc=corp,dc=example';
 const dnOf = (uid: string): string => `uid=${uid},ou=People,dc=corp,dc=example`;
@@ -57,14 +58,6 @@ async function attr(uid: string): Promise<string | undefined> {
     const v = searchEntries[0]?.description;
     return (Array.isArray(v) ? v[0] : v) as string | undefined;
   });
-}
-
-async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 let version = 0;

@@ -5,6 +5,7 @@ import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphCalendarConnector } from './connector.ts';
 import { calendarConfigSchema, type CalendarConfig } from './config.ts';
 import { freePort } from '../../test/support/ports.ts';
+import { until } from '../../test/support/wait.ts';
 
 const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 const CLIENT_STATE = 'calendar-client-state-0123456789';
@@ -17,14 +18,6 @@ afterEach(async () => {
   sims = [];
   conns = [];
 });
-
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function setup(n: number, extra: Record<string, unknown>, clock?: Clock) {
   const sim = new GraphSimulator();

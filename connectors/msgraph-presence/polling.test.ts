@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { msgraphPresenceManifest } from './manifest.ts';
-import { guid, setup, until } from './test-support.ts';
+import { guid, setup } from './test-support.ts';
+import { until } from '../../test/support/wait.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
 let sims: GraphSimulator[] = [];

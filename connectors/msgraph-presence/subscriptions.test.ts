@@ -4,7 +4,8 @@ import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
-import { APP, guid, setup, until } from './test-support.ts';
+import { APP, guid, setup } from './test-support.ts';
+import { until } from '../../test/support/wait.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { OffsetClock } from '../../core/util/clock.ts';
 

@@ -6,6 +6,7 @@ import { connectorHarness, type Harness } from '../../test/support/connector-har
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { presenceConfigSchema, type PresenceConfig } from './config.ts';
 import type { MsGraphPresenceConnector } from './connector.ts';
+import { until } from '../../test/support/wait.ts';
 
 export const APP = { clientId: '22553876-f5ab-4529-bffb-cfe50aa89f87', clientSecret: 'sim-secret-value' };
 export const guid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -23,14 +24,6 @@ export async function setup(n: number, config: Record<string, unknown> = {}, clo
   const parsed = presenceConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), ...config });
   const h = connectorHarness<PresenceConfig>({ id: 'teams', config: parsed, people, ...(clock !== undefined ? { clock } : {}) });
   return { sim, h, config: parsed };
-}
-
-export async function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /**

@@ -9,16 +9,9 @@ import { Subscription, SubscriptionSet, type Notification } from './subscription
 import { UserAgent } from './ua.ts';
 import { SipHeaders } from './message.ts';
 import type { Protocol } from './transport.ts';
+import { until } from '../../test/support/wait.ts';
 
 const log = silentLogger();
-const until = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe.each<Protocol>(['udp', 'tcp'])('SIP stack over %s against the simulator', (protocol) => {
   let server: SimPresenceServer;
   let ua: UserAgent;

@@ -5,16 +5,9 @@ import { sipDialogConfigSchema } from './config.ts';
 import { sipDialogManifest } from './manifest.ts';
 import { SimPhone, SimPresenceServer } from './simulator.ts';
 import { buildDialogInfo } from '../sip-core/dialog-info.ts';
+import { until } from '../../test/support/wait.ts';
 
 const log = silentLogger();
-const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
-
 describe.each(['udp', 'tcp'] as const)('sip-dialog against the simulator (%s)', (transport) => {
   let server: SimPresenceServer;
   let phone: SimPhone;

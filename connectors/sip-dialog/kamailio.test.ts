@@ -5,14 +5,7 @@ import { buildDialogInfo } from '../sip-core/dialog-info.ts';
 import { publishScenario, runSipp, startKamailio, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
 import { sipDialogConfigSchema } from './config.ts';
 import { sipDialogManifest } from './manifest.ts';
-
-const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+import { until } from '../../test/support/wait.ts';
 
 describe('sip-dialog interop with Kamailio 5.6 (presence_dialoginfo)', () => {
   let kam: KamailioPeer;

@@ -11,15 +11,9 @@ import type { Signal } from '../../core/model/signal.ts';
 import { SipSession } from '../sip-core/session.ts';
 import { SipPresenceCollector } from './collector.ts';
 import { LoopGuard } from './loop-guard.ts';
+import { until } from '../../test/support/wait.ts';
 
 const log = silentLogger();
-const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 const people = [
   { id: 'alice', name: 'Alice', identities: ['sip:alice@example.com'] },
   { id: 'bob', name: 'Bob', identities: ['sip:bob@example.com'] },

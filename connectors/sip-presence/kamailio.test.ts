@@ -6,19 +6,12 @@ import { buildPidf } from '../sip-core/pidf.ts';
 import { publishScenario, runSipp, startKamailio, watchScenario, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
 import { sipPresenceConfigSchema } from './config.ts';
 import { sipPresenceManifest } from './manifest.ts';
+import { until } from '../../test/support/wait.ts';
 
 const people = [
   { id: 'alice', name: 'Alice', identities: ['sip:alice@example.com'] },
   { id: 'bob', name: 'Bob', identities: ['sip:bob@example.com'] },
 ];
-const until = async (cond: () => boolean, ms = 15_000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe.each(['udp', 'tcp'] as const)('sip-presence interop with Kamailio 5.6 over %s', (transport) => {
   let kam: KamailioPeer;
   beforeAll(async () => {

@@ -11,7 +11,8 @@ import type { HubConfigInput } from '../../core/config/schema.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { testHub, type TestHub } from '../../test/support/hub.ts';
 import { startProsody, type Prosody } from '../../test/support/peers/prosody.ts';
-import { until, xmppUser, type XmppUser } from './test-support.ts';
+import { xmppUser, type XmppUser } from './test-support.ts';
+import { until } from '../../test/support/wait.ts';
 
 const DEADLINE = 5000;
 const USERS = { hub: 'hub-pw-1', alice: 'alice-pw-1', bob: 'bob-pw-1', carol: 'carol-pw-1', mallory: 'mallory-pw-1', dave: 'dave-pw-1' };

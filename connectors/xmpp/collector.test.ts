@@ -9,7 +9,8 @@ import { connectorHarness, type Harness } from '../../test/support/connector-har
 import { startProsody, type Prosody } from '../../test/support/peers/prosody.ts';
 import { xmppManifest } from './manifest.ts';
 import type { XmppConfig } from './config.ts';
-import { until, xmppUser, type XmppUser } from './test-support.ts';
+import { xmppUser, type XmppUser } from './test-support.ts';
+import { until } from '../../test/support/wait.ts';
 
 const USERS = { hub: 'hub-pw', alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw' };
 const PEOPLE = [

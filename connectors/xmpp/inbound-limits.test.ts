@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import type { XmppConfig } from './config.ts';
 import { xmppManifest } from './manifest.ts';
-import { until } from './test-support.ts';
+import { until } from '../../test/support/wait.ts';
 
 const DOMAIN = 'presence.corp.example';
 const SECRET = 'scripted-secret-0001';

@@ -4,6 +4,7 @@
  */
 import { client, xml, type XmlElement, type XmppEntity } from '@xmpp/client';
 import type { Prosody } from '../../test/support/peers/prosody.ts';
+import { until } from '../../test/support/wait.ts';
 
 export interface Received {
   readonly from: string;
@@ -29,14 +30,6 @@ export interface XmppUser {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 /** Logs `name` in to the server; approves every subscription request when `approve` (default). */
 export async function xmppUser(server: Prosody, name: string, password: string, o: { resource?: string; approve?: boolean } = {}): Promise<XmppUser> {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.ts';
 import { EmbeddedLease, type LeasePort } from './lease.ts';
 import { LeasedRunner } from './leased-runner.ts';
+import { until } from '../../test/support/wait.ts';
 
 /** A lease whose answers the test sets. */
 class FakeLease implements LeasePort {
@@ -19,14 +20,6 @@ class FakeLease implements LeasePort {
     this.released++;
   }
 }
-
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timeout');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 function make(lease: LeasePort, ttlMs = 300) {
   const events: string[] = [];

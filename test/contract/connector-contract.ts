@@ -16,6 +16,7 @@ import type { Person } from '../../core/model/person.ts';
 import { connectorHarness, type Harness } from '../support/connector-harness.ts';
 import { capturingLogger, type CapturedLine } from '../support/log-capture.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
+import { until } from '../support/wait.ts';
 
 export interface ContractUpstream {
   /** The upstream goes away (process stopped, or every connection cut and the port closed). */
@@ -63,19 +64,6 @@ export interface ConnectorFixture<C> {
 
 const ID = 'contract';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, cond: () => boolean, o: { ms?: number; poke?: () => Promise<void> } = {}): Promise<void> {
-  const end = Date.now() + (o.ms ?? 15_000);
-  let lastPoke = 0;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    if (o.poke !== undefined && Date.now() - lastPoke >= 200) {
-      lastPoke = Date.now();
-      await o.poke().catch(() => undefined);
-    }
-    await sleep(20);
-  }
-}
 
 /** Secret fields written as `${VARIABLE}` references with the values in `env`, as the config loader requires. */
 function withSecretRefs(config: Record<string, unknown>, secretFields: readonly string[]): { config: Record<string, unknown>; env: Record<string, string>; values: string[] } {

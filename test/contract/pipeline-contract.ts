@@ -13,19 +13,10 @@ import type { BatchInfo, Pipeline, PresenceDraft } from '../../core/pipeline/por
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
+import { until } from '../support/wait.ts';
 
 export function sig(over: Partial<Signal> & { person: string }): Signal {
   return Object.freeze({ source: 'src', endpoint: 'ep', category: 'user', expireType: 'user', availability: 3500, ...over }) as Signal;
-}
-
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const draft = (person: string, availability: number): PresenceDraft => ({
@@ -244,9 +235,9 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         { person: 'b2', at: now + 1200 },
         { person: 'b3', at: undefined },
       ]);
-      await waitFor(() => fired.some((f) => f.person === 'b1'), 'b1 fired', 5000);
+      await until(() => fired.some((f) => f.person === 'b1'), 'b1 fired', 5000);
       expect(fired.some((f) => f.person === 'b2')).toBe(false);
-      await waitFor(() => fired.some((f) => f.person === 'b2'), 'b2 fired', 5000);
+      await until(() => fired.some((f) => f.person === 'b2'), 'b2 fired', 5000);
       const b2 = fired.find((f) => f.person === 'b2')!;
       expect(b2.wall - t0).toBeGreaterThanOrEqual(1100);
       await new Promise((r) => setTimeout(r, 300));
@@ -259,7 +250,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       const off = p.bus.subscribe((x) => got.push(x));
       const pr: Presence = { ...draft('frank', 6500), since: 1, version: 1 };
       await p.bus.publish([pr]);
-      await waitFor(() => got.length === 1, 'delivery');
+      await until(() => got.length === 1, 'delivery');
       expect(got[0]).toEqual(pr);
       off();
       await p.bus.publish([{ ...pr, version: 2 }]);
@@ -283,7 +274,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         await change(6500);
         await change(3500);
         await change(6500);
-        await waitFor(() => seen.length === 3, 'three versions on the other node');
+        await until(() => seen.length === 3, 'three versions on the other node');
         expect(seen).toEqual([1, 2, 3]);
         // Retired: the store and the bus forget; re-added later, the person starts again at 1.
         await p.store.forget(['ret']);
@@ -291,7 +282,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         rev = 0;
         await change(9500);
         await change(3500);
-        await waitFor(() => seen.length === 5, 'every later change on the other node');
+        await until(() => seen.length === 5, 'every later change on the other node');
         expect(seen).toEqual([1, 2, 3, 1, 2]);
       } finally {
         if (other !== p) await other.close();
@@ -304,7 +295,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         for (const s of batch) seen.add(`${s.person}/${s.endpoint}`);
       });
       await Promise.all(Array.from({ length: 30 }, (_, b) => p.queue.enqueue(Array.from({ length: 10 }, (_, i) => sig({ person: `q${b}`, endpoint: `e${i}` })))));
-      await waitFor(() => seen.size === 300, 'all 300 signals');
+      await until(() => seen.size === 300, 'all 300 signals');
     });
 
     it('the queue retries a batch whose handler threw, marked redelivered', async () => {
@@ -316,7 +307,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         delivered += batch.length;
       });
       await p.queue.enqueue([sig({ person: 'r1' }), sig({ person: 'r2' })]);
-      await waitFor(() => delivered === 2, 'redelivery');
+      await until(() => delivered === 2, 'redelivery');
       expect(calls[0]?.redelivered).toBe(false);
       expect(calls.at(-1)?.redelivered).toBe(true);
     });
@@ -331,7 +322,7 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         for (const s of batch) done.add(s.person);
       });
       await p.queue.enqueue([sig({ person: 'poison' })]);
-      const [dead] = await waitFor(async () => {
+      const [dead] = await until(async () => {
         const d = await p.queue.deadLetters();
         return d.length === 1 ? d : undefined;
       }, 'one dead letter');
@@ -341,14 +332,14 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       // The queue does not wait behind it.
       await p.queue.enqueue([sig({ person: 'after-1' })]);
       await p.queue.enqueue([sig({ person: 'after-2' })]);
-      await waitFor(() => done.has('after-1') && done.has('after-2'), 'later batches');
+      await until(() => done.has('after-1') && done.has('after-2'), 'later batches');
       expect(done.has('poison')).toBe(false);
       expect(await p.queue.replay('no-such-letter')).toBe(false);
       poisoned = false;
       expect(await p.queue.replay(dead!.id)).toBe(true);
-      await waitFor(() => done.has('poison'), 'the replayed batch');
+      await until(() => done.has('poison'), 'the replayed batch');
       expect(infos[0]?.redelivered).toBe(true);
-      await waitFor(async () => (await p.queue.stats()).deadLetters === 0, 'no dead letter left');
+      await until(async () => (await p.queue.stats()).deadLetters === 0, 'no dead letter left');
       expect(await p.queue.replay(dead!.id)).toBe(false);
     });
 
@@ -363,9 +354,9 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
         for (const s of batch) done.push(s.person);
       });
       await p.queue.enqueue([sig({ person: 'flaky' })]);
-      await waitFor(() => failures >= 1, 'first failure');
+      await until(() => failures >= 1, 'first failure');
       await p.queue.enqueue([sig({ person: 'next' })]);
-      await waitFor(() => done.includes('flaky') && done.includes('next'), 'both batches', 15_000);
+      await until(() => done.includes('flaky') && done.includes('next'), 'both batches', 15_000);
       expect(done.indexOf('next')).toBeLessThan(done.indexOf('flaky'));
       expect(failures).toBe(3);
       expect(await p.queue.deadLetters()).toEqual([]);
@@ -384,8 +375,8 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       p.queue.process(async (b) => {
         n += b.length;
       });
-      await waitFor(() => n === 2, 'processed');
-      await waitFor(async () => (await p.queue.stats()).depth === 0, 'depth back to 0');
+      await until(() => n === 2, 'processed');
+      await until(async () => (await p.queue.stats()).depth === 0, 'depth back to 0');
     });
 
     it('connector store: batch get/set/delete, namespaced per connector id, seen by another handle', async () => {
@@ -455,20 +446,20 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       p.bus.subscribe((x) => changes.push(x));
       manager.start();
       await p.queue.enqueue([sig({ person: 'alice', availability: 6500, sourceVersion: 2 })]);
-      const first = await waitFor(async () => (await p.store.getPresence(['alice'])).get('alice'), 'alice presence');
+      const first = await until(async () => (await p.store.getPresence(['alice'])).get('alice'), 'alice presence');
       expect(first).toMatchObject({ class: 'busy', version: 1 });
-      await waitFor(() => changes.some((c) => c.person === 'alice' && c.version === 1), 'change on the bus');
+      await until(() => changes.some((c) => c.person === 'alice' && c.version === 1), 'change on the bus');
       await p.queue.enqueue([sig({ person: 'alice', availability: 9500, sourceVersion: 1 })]); // stale
       await p.queue.enqueue([sig({ person: 'alice', availability: 9500, sourceVersion: 3 })]);
-      await waitFor(async () => (await p.store.getPresence(['alice'])).get('alice')?.version === 2, 'version 2');
+      await until(async () => (await p.store.getPresence(['alice'])).get('alice')?.version === 2, 'version 2');
       expect((await p.store.getPresence(['alice'])).get('alice')?.class).toBe('dnd');
       // A calendar window that ends soon: the boundary brings the presence back without any signal.
       const now = await p.store.now();
       await p.queue.enqueue([
         sig({ person: 'bea', category: 'calendar', expireType: 'time', availability: 6500, from: now - 1000, until: now + 800 }),
       ]);
-      await waitFor(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'busy', 'bea busy');
-      await waitFor(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'offline', 'bea back to offline', 8000);
+      await until(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'busy', 'bea busy');
+      await until(async () => (await p.store.getPresence(['bea'])).get('bea')?.class === 'offline', 'bea back to offline', 8000);
       expect((await p.store.getPresence(['bea'])).get('bea')?.version).toBe(2);
     });
   });

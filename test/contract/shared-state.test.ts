@@ -20,7 +20,7 @@ import { dashboard } from '../../api/dashboard/plugin.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { capturingLogger } from '../support/log-capture.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
-import { waitFor } from './pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
 /** The dashboard's routes too: sign-in and the connector switches live there. */
@@ -88,9 +88,9 @@ describe.each([
     const put = await one.app.inject({ method: 'PUT', url: '/v1/people/dave/relationships', headers: ADMIN, payload: { personal: [], blocked: ['bob'] } });
     expect(put.statusCode).toBe(200);
     const two = await cluster.second();
-    await waitFor(() => two.hub.directory.person('dave')?.blocked.includes('bob'), 'the block on node 2', 3000);
+    await until(() => two.hub.directory.person('dave')?.blocked.includes('bob'), 'the block on node 2', 3000);
     await two.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: { person: 'dave', source: 'api', category: 'user', availability: 'busy' } });
-    await waitFor(async () => (await two.hub.presence(['dave']))[0]!.class === 'busy', 'dave busy', 5000);
+    await until(async () => (await two.hub.presence(['dave']))[0]!.class === 'busy', 'dave busy', 5000);
     // Bob, blocked, sees Dave as someone who never signed in; Carol still sees him busy.
     const bob = (await two.app.inject({ method: 'GET', url: '/v1/presence/dave', headers: auth(TEAM_ENV.BOB_KEY) })).json() as { class: string };
     expect(bob.class).toBe('offline');
@@ -108,7 +108,7 @@ describe.each([
     expect((await who(one, cookie)).statusCode).toBe(200);
     expect((await one.app.inject({ method: 'DELETE', url: '/v1/session', cookies: { [SESSION_COOKIE]: cookie } })).statusCode).toBe(204);
     const two = await cluster.second();
-    await waitFor(async () => (await who(two, cookie)).statusCode === 401, 'the cookie refused on node 2', 3000);
+    await until(async () => (await who(two, cookie)).statusCode === 401, 'the cookie refused on node 2', 3000);
     // The session that was not signed out still works there.
     expect((await who(two, kept)).statusCode).toBe(200);
   }, 20_000);
@@ -120,12 +120,12 @@ describe.each([
     expect((await one.app.inject({ method: 'POST', url: '/v1/connectors/demo/disable', headers: ADMIN })).statusCode).toBeLessThan(300);
     const two = await cluster.second(connectors);
     const listed = async (t: TestHub) => ((await t.app.inject({ method: 'GET', url: '/v1/connectors', headers: ADMIN })).json() as { connectors: { id: string; enabled: boolean }[] }).connectors[0];
-    await waitFor(async () => (await listed(two))?.enabled === false, 'disabled on node 2', 3000);
+    await until(async () => (await listed(two))?.enabled === false, 'disabled on node 2', 3000);
     expect(two.hub.supervisors.has('demo')).toBe(false);
     expect((await two.app.inject({ method: 'POST', url: '/v1/connectors/demo/enable', headers: ADMIN })).statusCode).toBeLessThan(300);
     // Runs on one node (its lease), and every node lists it enabled.
-    await waitFor(async () => [one, two].some((t) => t.hub.supervisors.get('demo')?.health().state === 'running'), 'running again', 8000);
-    await waitFor(async () => (await listed(two))?.enabled === true, 'enabled on node 2', 3000);
+    await until(async () => [one, two].some((t) => t.hub.supervisors.get('demo')?.health().state === 'running'), 'running again', 8000);
+    await until(async () => (await listed(two))?.enabled === true, 'enabled on node 2', 3000);
     // Both switches are in the audit list every node reads, with the key that made them.
     const audit = ((await two.app.inject({ url: '/v1/audit', headers: ADMIN })).json() as { entries: { action: string; target: string; by: { name: string } }[] }).entries;
     expect(audit.slice(0, 2).map((e) => [e.action, e.target, e.by.name])).toEqual([

@@ -4,17 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sseClient } from '../support/sse.ts';
+import { until } from '../support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BIN = join(import.meta.dirname, '../../bin/presence-hub.js');
-
-async function waitFor(ok: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); ) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the presence-hub command', () => {
   it('starts the demo with no configuration: a presence answers and the stream shows changes within seconds', async () => {
@@ -35,7 +29,7 @@ describe('the presence-hub command', () => {
       });
       expect(out).toMatch(/no API keys configured: the hub listens on 127\.0\.0\.1 only/);
       // `npm start` says where the dashboard is, and that address serves it.
-      await waitFor(() => /dashboard at (http:\/\/\S+\/) /.test(out));
+      await until(() => /dashboard at (http:\/\/\S+\/) /.test(out));
       const board = /dashboard at (http:\/\/\S+\/) /.exec(out)![1]!;
       expect(board).toBe(`${url}/`);
       const page = await fetch(board);

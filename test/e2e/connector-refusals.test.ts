@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { until as waitUntil } from '../support/wait.ts';
 
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
 let open: TestHub | undefined;
@@ -16,14 +17,12 @@ afterEach(async () => {
   open = undefined;
 });
 
+/** The value `get` answers once `ok` holds for it (test/support/wait.ts). */
 async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
+  return waitUntil(what, async () => {
     const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return ok(v) ? { v } : undefined;
+  }, ms).then((r) => r.v);
 }
 
 interface ConnectorView {

@@ -10,7 +10,7 @@ import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
@@ -47,7 +47,7 @@ describe.each([
       const post = (body: unknown) => t.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: body as object });
       const cls = async (person: string) => (t.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers: ADMIN }).then((r) => (r.json() as { class: string }).class));
       expect((await post({ person: 'dave', source: 'api', category: 'user', availability: 'dnd' })).statusCode).toBe(202);
-      const dl = await waitFor(async () => {
+      const dl = await until(async () => {
         const body = (await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: ADMIN })).json() as { deadLetterCount: number; deadLetters: { id: string; reason: string; code: string; signals: number }[] };
         return body.deadLetterCount === 1 ? body : undefined;
       }, 'a dead letter');
@@ -55,7 +55,7 @@ describe.each([
       expect(dl.deadLetters[0]!.reason).toContain('injected handler failure');
       // Later batches flow.
       expect((await post({ person: 'bob', source: 'api', category: 'user', availability: 'busy' })).statusCode).toBe(202);
-      await waitFor(async () => (await cls('bob')) === 'busy', 'bob busy');
+      await until(async () => (await cls('bob')) === 'busy', 'bob busy');
       expect(await cls('dave')).toBe('offline');
       const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: ADMIN })).body;
       expect(metrics).toMatch(/presence_hub_queue_dead_letters 1/);
@@ -65,7 +65,7 @@ describe.each([
       heal();
       const replay = await t.app.inject({ method: 'POST', url: `/v1/pipeline/dead-letters/${encodeURIComponent(dl.deadLetters[0]!.id)}/replay`, headers: ADMIN });
       expect(replay.statusCode).toBe(202);
-      await waitFor(async () => (await cls('dave')) === 'dnd', 'the replayed batch applied');
+      await until(async () => (await cls('dave')) === 'dnd', 'the replayed batch applied');
       const after = (await t.app.inject({ method: 'GET', url: '/v1/pipeline', headers: ADMIN })).json() as { deadLetterCount: number; depth: number };
       expect(after.deadLetterCount).toBe(0);
     } finally {

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { spawnNode, type NodeProcess } from '../support/hub-process.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
@@ -53,7 +53,7 @@ describe('failover between hub processes', () => {
     const killedAt = Date.now();
     b.pipeline.queue.resume();
     const view = async () => (await b.app.inject({ method: 'GET', url: '/v1/presence/carol', headers: ADMIN })).json() as { class: string };
-    await waitFor(async () => (await view()).class === 'dnd', 'node B serving the batch', 5000);
+    await until(async () => (await view()).class === 'dnd', 'node B serving the batch', 5000);
     const recovered = Date.now() - killedAt;
     expect(recovered).toBeLessThanOrEqual(5000);
     for (const person of ['alice', 'bob']) expect(((await b.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers: ADMIN })).json() as { class: string }).class).toBe('dnd');
@@ -72,7 +72,7 @@ describe('failover between hub processes', () => {
     expect(runs()).toBe(false);
     await a.kill('SIGKILL');
     const killedAt = Date.now();
-    await waitFor(runs, 'the connector running on node B', 5000);
+    await until(runs, 'the connector running on node B', 5000);
     expect(Date.now() - killedAt).toBeLessThanOrEqual(5000);
     expect(await b.hub.connectorNode('demo')).toBe('taker-b');
 
@@ -86,7 +86,7 @@ describe('failover between hub processes', () => {
     cleanup.push(() => d.close());
     const stoppedAt = Date.now();
     await c.kill('SIGTERM');
-    await waitFor(() => d.hub.supervisors.get('demo')?.health().state === 'running', 'the connector running on node D', 5000);
+    await until(() => d.hub.supervisors.get('demo')?.health().state === 'running', 'the connector running on node D', 5000);
     // Released, not expired: well inside one lease TTL (3 s) of the stop.
     expect(Date.now() - stoppedAt).toBeLessThan(2500);
   }, 60_000);

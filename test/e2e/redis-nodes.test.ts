@@ -6,6 +6,7 @@ import { startRedis, type RedisPeer } from '../support/peers/redis.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { sseClient } from '../support/sse.ts';
+import { until } from '../support/wait.ts';
 
 /** Two hub nodes on one Redis, in-process: the topology of compose.yaml. */
 async function node(url: string, prefix: string, nodeId: string): Promise<TestHub & { base: string }> {
@@ -182,8 +183,7 @@ describe('a publisher taken over by another node', () => {
       const poster = await make('pub-poster', false);
       const res = await poster.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'dave', source: 'api', category: 'user', availability: 'busy' } });
       expect(res.statusCode).toBe(202);
-      const until = Date.now() + 5000;
-      while ((await poster.hub.presence(['dave']))[0]!.class !== 'busy' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await until('dave is busy', async () => (await poster.hub.presence(['dave']))[0]!.class === 'busy', 5000);
       const before = receiver.received.length;
       // Node B takes the connector over and writes Dave's busy without a new change.
       const b = await make('pub-b');

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { sseClient } from '../support/sse.ts';
@@ -39,19 +39,19 @@ describe('a person retired and re-added', () => {
     const a = await make('retire-a');
     const b = await make('retire-b');
     try {
-      await waitFor(() => a.hub.directory.has('zoe') && b.hub.directory.has('zoe'), 'zoe on both nodes', 8000);
+      await until(() => a.hub.directory.has('zoe') && b.hub.directory.has('zoe'), 'zoe on both nodes', 8000);
       const post = (availability: string) => a.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: { person: 'zoe', source: 'api', category: 'user', availability } });
       for (const av of ['busy', 'dnd', 'busy']) {
         await post(av);
-        await waitFor(async () => (await b.hub.presence(['zoe']))[0]!.class === av, `zoe ${av}`, 5000);
+        await until(async () => (await b.hub.presence(['zoe']))[0]!.class === av, `zoe ${av}`, 5000);
       }
       expect((await b.hub.presence(['zoe']))[0]!.version).toBeGreaterThanOrEqual(3);
       // Retired on both nodes, then added again.
       writeFileSync(file, 'id,name,identities,teams\n');
-      await waitFor(() => !a.hub.directory.has('zoe') && !b.hub.directory.has('zoe'), 'zoe retired on both nodes', 8000);
-      await waitFor(async () => (await b.hub.presence(['zoe']))[0]!.version === 0, 'zoe forgotten', 5000);
+      await until(() => !a.hub.directory.has('zoe') && !b.hub.directory.has('zoe'), 'zoe retired on both nodes', 8000);
+      await until(async () => (await b.hub.presence(['zoe']))[0]!.version === 0, 'zoe forgotten', 5000);
       writeFileSync(file, withZoe);
-      await waitFor(() => a.hub.directory.has('zoe') && b.hub.directory.has('zoe'), 'zoe back on both nodes', 8000);
+      await until(() => a.hub.directory.has('zoe') && b.hub.directory.has('zoe'), 'zoe back on both nodes', 8000);
       const s = await sseClient(`${b.base}/v1/stream?people=zoe`, ADMIN);
       try {
         await s.next();

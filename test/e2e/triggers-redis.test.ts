@@ -8,6 +8,7 @@ import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../core/watc
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Seed 001's quorum trigger on two hub nodes sharing one Redis: one node evaluates (the
@@ -41,11 +42,6 @@ async function node(prefix: string, nodeId: string, rx: { url: string }): Promis
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: () => boolean | Promise<boolean>, ms = 8000) => {
-  const end = Date.now() + ms;
-  while (!(await what()) && Date.now() < end) await sleep(50);
-  expect(await what()).toBe(true);
-};
 const get = async (n: Node, path: string) => (await fetch(`${n.base}${path}`, { headers: auth(TEAM_ENV.ADMIN_KEY) })).json();
 /** Posts a user state to node `n` and waits until node `seen` shows it. */
 async function set(n: Node, person: string, availability: string, seen: Node = n): Promise<void> {

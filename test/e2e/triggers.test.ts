@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { freePort } from '../support/ports.ts';
 import { sseClient } from '../support/sse.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Presence triggers through the public API (docs/triggers.md): real hub, real ingest, real
@@ -56,11 +57,6 @@ const set = async (person: string, availability: string) => {
   await t.settle();
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const until = async (what: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!(await what()) && Date.now() < end) await sleep(25);
-  expect(await what()).toBe(true);
-};
 const trigger = async (id: string, key = TEAM_ENV.ADMIN_KEY) => (await call('GET', `/v1/triggers/${id}`, key)).body;
 const conference = () => rx.requests.get('conference') ?? [];
 

@@ -17,6 +17,7 @@ import { aggregate } from '../../core/rules/aggregate.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { until } from '../support/wait.ts';
 
 const WORKER = fileURLToPath(new URL('./convergence-worker.ts', import.meta.url));
 const PEOPLE = 40;
@@ -84,11 +85,7 @@ function signals(rand: () => number): Signal[] {
 }
 
 async function waitDrained(p: RedisPipeline): Promise<void> {
-  const until = Date.now() + 30_000;
-  while ((await p.queue.depth()) > 0) {
-    if (Date.now() > until) throw new Error('queue did not drain');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await until('the queue drained', async () => (await p.queue.depth()) === 0, { ms: 30_000, every: 100 });
 }
 
 describe('convergence on Redis with several worker processes', () => {
@@ -179,15 +176,11 @@ describe('convergence on Redis with several worker processes', () => {
     };
 
     // Stalled-job recovery (lock 2 s, check every 1 s) brings the killed worker's batch back.
-    const until = Date.now() + 40_000;
     let bad: string[] = ['not checked'];
-    while (Date.now() < until) {
-      if ((await producer.queue.depth()) === 0) {
-        bad = await mismatches();
-        if (bad.length === 0) break;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await until('every presence converged', async () => {
+      if ((await producer!.queue.depth()) === 0) bad = await mismatches();
+      return bad.length === 0;
+    }, { ms: 40_000, every: 250 }).catch(() => undefined); // the expectation below names what did not converge
     expect(bad, `seed ${seed}`).toEqual([]);
     expect(victim.child.signalCode).toBe('SIGKILL');
     expect(second.child.signalCode).toBe('SIGKILL');

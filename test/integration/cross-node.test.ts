@@ -9,7 +9,8 @@ import type { Presence } from '../../core/model/presence.ts';
 import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/index.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { sig, waitFor } from '../contract/pipeline-contract.ts';
+import { sig } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
 describe('two nodes on one Redis', () => {
@@ -41,9 +42,9 @@ describe('two nodes on one Redis', () => {
       const stored = (await b.store.getPresence(['alice'])).get('alice');
       return regs?.registers[0]?.sourceVersion === 30 && stored?.class === 'busy' && seen.at(-1)?.version === stored.version;
     };
-    await waitFor(settled, 'final state on B');
+    await until(settled, 'final state on B');
     await new Promise((r) => setTimeout(r, 500));
-    await waitFor(settled, 'final state on B, settled');
+    await until(settled, 'final state on B, settled');
     const versions = seen.filter((p) => p.person === 'alice').map((p) => p.version);
     expect(versions.length).toBeGreaterThan(0);
     for (let i = 1; i < versions.length; i++) expect(versions[i]!).toBeGreaterThan(versions[i - 1]!);
@@ -63,7 +64,7 @@ describe('two nodes on one Redis', () => {
     const at = (await a.store.now()) + 300;
     const people = Array.from({ length: 3000 }, (_, i) => `p${i}`);
     await a.boundaries.schedule(people.map((person) => ({ person, at })));
-    await waitFor(() => fired.size === people.length, 'all fired', 10_000);
+    await until(() => fired.size === people.length, 'all fired', 10_000);
     await new Promise((r) => setTimeout(r, 400));
     expect([...fired.values()].every((n) => n === 1)).toBe(true);
     expect(await a.boundaries.pendingFor('p1')).toBeUndefined();

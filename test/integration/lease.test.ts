@@ -8,7 +8,7 @@ import { LeasedRunner } from '../../core/connector/leased-runner.ts';
 import { closeConnection, connect, whenReady } from '../../core/pipeline/redis/connection.ts';
 import { keys } from '../../core/pipeline/redis/keys.ts';
 import { RedisLease } from '../../core/pipeline/redis/lease.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { capturingLogger } from '../support/log-capture.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
@@ -73,14 +73,14 @@ describe('connector leases on Redis', () => {
     const { a, b, close } = await nodes(freshPrefix('lease'), runs);
     cleanups.push(close, () => a.runner.stop(), () => b.runner.stop());
     a.runner.start();
-    await waitFor(() => a.runner.holding, 'a holds');
+    await until(() => a.runner.holding, 'a holds');
     b.runner.start();
     await new Promise((r) => setTimeout(r, TTL * 2));
     expect(runs.map((r) => r.node)).toEqual(['node-a']);
     expect(b.runner.holding).toBe(false);
     const stoppedAt = Date.now();
     await a.runner.stop();
-    await waitFor(() => b.runner.holding, 'b takes over', TTL * 2);
+    await until(() => b.runner.holding, 'b takes over', TTL * 2);
     expect(Date.now() - stoppedAt).toBeLessThan(TTL / 3 + 1000);
     expect(runs.map((r) => r.node)).toEqual(['node-a', 'node-b']);
     noOverlap(runs);
@@ -91,12 +91,12 @@ describe('connector leases on Redis', () => {
     const { a, b, close } = await nodes(freshPrefix('lease'), runs);
     cleanups.push(close, () => a.runner.stop(), () => b.runner.stop());
     a.runner.start();
-    await waitFor(() => a.runner.holding, 'a holds');
+    await until(() => a.runner.holding, 'a holds');
     b.runner.start();
     // Node A loses Redis for good (crash, partition): it can renew no more.
     const diedAt = Date.now();
     a.redis.disconnect();
-    await waitFor(() => b.runner.holding, 'b takes over', TTL * 3);
+    await until(() => b.runner.holding, 'b takes over', TTL * 3);
     // The lease expires at most TTL after A's last renewal; B retries every TTL/3.
     expect(Date.now() - diedAt).toBeLessThan(TTL + TTL / 3 + 1000);
     expect(a.runner.holding).toBe(false);
@@ -109,10 +109,10 @@ describe('connector leases on Redis', () => {
     const { a, close } = await nodes(prefix, runs);
     cleanups.push(close, () => a.runner.stop());
     a.runner.start();
-    await waitFor(() => a.runner.holding, 'a holds');
+    await until(() => a.runner.holding, 'a holds');
     await a.redis.set(keys(prefix).lease('pbx-east'), 'node-z', 'PX', 10_000);
     const takenAt = Date.now();
-    await waitFor(() => !a.runner.holding, 'a stops', TTL);
+    await until(() => !a.runner.holding, 'a stops', TTL);
     expect(Date.now() - takenAt).toBeLessThan(TTL / 3 + 700);
     expect(runs[0]?.end).toBeDefined();
     expect(a.lines.filter((l) => l.raw.includes('lease taken over by another node')).length).toBe(1);

@@ -9,7 +9,7 @@ import { PresenceManager } from '../../core/manager/presence-manager.ts';
 import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/index.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
 const PRODUCER = fileURLToPath(new URL('./producer-node.ts', import.meta.url));
@@ -29,7 +29,7 @@ describe('SIGKILL of a node after its acknowledgements', () => {
       out += d.toString();
     });
     const acked = (): number => Math.max(0, ...[...out.matchAll(/acked (\d+)/g)].map((m) => Number(m[1])));
-    await waitFor(() => acked() >= 30, 'thirty acknowledged batches', 20_000);
+    await until(() => acked() >= 30, 'thirty acknowledged batches', 20_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const last = acked();
@@ -38,7 +38,7 @@ describe('SIGKILL of a node after its acknowledgements', () => {
     worker = await redisPipeline({ url, prefix, log: silentLogger(), nodeId: 'survivor' });
     new PresenceManager({ pipeline: worker, rules: DEFAULT_RULES, log: silentLogger() }).start();
     const people = Array.from({ length: 20 }, (_, i) => `k${i}`);
-    await waitFor(async () => (await worker!.queue.depth()) === 0, 'queue drained', 20_000);
+    await until(async () => (await worker!.queue.depth()) === 0, 'queue drained', 20_000);
     const regs = await worker.store.getRegisters(people);
     for (const p of people) expect(regs.get(p)!.registers[0]!.sourceVersion).toBeGreaterThanOrEqual(last);
     const pres = await worker.store.getPresence(people);

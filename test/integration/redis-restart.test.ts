@@ -10,7 +10,8 @@ import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/ind
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { sig, waitFor } from '../contract/pipeline-contract.ts';
+import { sig } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { startRedis, type RedisPeer } from '../support/peers/redis.ts';
 
 describe('Redis restart', () => {
@@ -27,10 +28,10 @@ describe('Redis restart', () => {
     new PresenceManager({ pipeline: p, rules: DEFAULT_RULES, log: silentLogger() }).start();
     expect(p.ready()).toBe(true);
     await p.queue.enqueue([sig({ person: 'alice', availability: 6500 })]);
-    await waitFor(async () => (await p!.store.getPresence(['alice'])).get('alice')?.class === 'busy', 'alice busy');
+    await until(async () => (await p!.store.getPresence(['alice'])).get('alice')?.class === 'busy', 'alice busy');
 
     await redis.kill();
-    await waitFor(() => p!.ready() === false, 'not ready', 5000);
+    await until(() => p!.ready() === false, 'not ready', 5000);
     const t0 = Date.now();
     const err = await p.queue.enqueue([sig({ person: 'bob' })]).then(
       () => undefined,
@@ -42,9 +43,9 @@ describe('Redis restart', () => {
     expect((err as HubError).retryAfterMs).toBeGreaterThan(0);
 
     await redis.start();
-    await waitFor(() => p!.ready(), 'ready again', 10_000);
+    await until(() => p!.ready(), 'ready again', 10_000);
     // The data was lost with the server (no persistence here); the pipeline works again all the same.
     await p.queue.enqueue([sig({ person: 'bob', availability: 9500 })]);
-    await waitFor(async () => (await p!.store.getPresence(['bob'])).get('bob')?.class === 'dnd', 'bob processed after the restart', 15_000);
+    await until(async () => (await p!.store.getPresence(['bob'])).get('bob')?.class === 'dnd', 'bob processed after the restart', 15_000);
   }, 45_000);
 });

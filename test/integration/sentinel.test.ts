@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { waitFor } from '../contract/pipeline-contract.ts';
+import { until } from '../support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { startSentinels, type SentinelPeer } from '../support/peers/sentinel.ts';
 
@@ -54,7 +54,7 @@ describe('Redis Sentinel failover under load', () => {
       await new Promise((r) => setTimeout(r, 2000));
       await peer.killPrimary();
       killedAt = Date.now();
-      await waitFor(async () => (await peer.currentPrimary().catch(() => before)) !== before, 'the sentinels to promote the replica', 20_000);
+      await until(async () => (await peer.currentPrimary().catch(() => before)) !== before, 'the sentinels to promote the replica', 20_000);
       promotedAt = Date.now();
       await new Promise((r) => setTimeout(r, 4000));
     } finally {
@@ -73,7 +73,7 @@ describe('Redis Sentinel failover under load', () => {
     // Every accepted signal is applied: one register per signal (distinct endpoints).
     const ids = PEOPLE.map((p) => p.id);
     const count = async () => [...(await hub.hub.pipeline.store.getRegisters(ids)).values()].reduce((n, r) => n + r.registers.length, 0);
-    await waitFor(async () => (await count()) >= accepted, `all ${accepted} accepted signals applied`, 30_000);
+    await until(async () => (await count()) >= accepted, `all ${accepted} accepted signals applied`, 30_000);
     expect(await hub.hub.pipeline.queue.stats()).toMatchObject({ deadLetters: 0 });
   }, 90_000);
 });

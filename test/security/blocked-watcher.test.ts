@@ -6,6 +6,7 @@ import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { sseClient } from '../support/sse.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Issue 13, findings 1, 2 and 3, byte for byte through the public API, in embedded and Redis mode
@@ -44,13 +45,6 @@ async function post(n: Node, path: string, key: string, body: unknown): Promise<
 /** A stream's bytes with heartbeats left out (they are timing, not content). */
 const streamBytes = (s: Stream): string => s.raw().replace(/: heartbeat\n\n/g, '');
 const asErin = (text: string): string => text.replaceAll('alice', 'erin');
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const count = (s: Stream, re: RegExp): number => (streamBytes(s).match(re) ?? []).length;
 
 function suite(mode: 'embedded' | 'redis'): void {

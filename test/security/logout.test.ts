@@ -9,6 +9,7 @@ import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Issue 13, finding 7 (shared with the HA issue, which made revocations shared state): a signed-out
@@ -39,14 +40,6 @@ async function node(opts: { prefix?: string; dataDir?: string; nodeId: string })
 const signIn = async (t: TestHub): Promise<string> => (await t.app.inject({ method: 'POST', url: '/v1/session', payload: { key: TEAM_ENV.BOB_KEY } })).cookies.find((c) => c.name === SESSION_COOKIE)!.value;
 const status = async (t: TestHub, cookie: string): Promise<number> => (await t.app.inject({ url: '/v1/presence/alice', cookies: { [SESSION_COOKIE]: cookie } })).statusCode;
 const signOut = async (t: TestHub, cookie: string) => expect((await t.app.inject({ method: 'DELETE', url: '/v1/session', cookies: { [SESSION_COOKIE]: cookie } })).statusCode).toBe(204);
-async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('finding 7: logout is durable and shared', () => {
   it('Redis mode: signed out on node A, refused on node B and on a node started afterwards', async () => {
     const prefix = freshPrefix('logout');

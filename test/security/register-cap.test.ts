@@ -4,6 +4,7 @@ import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Issue 13, finding 10: registers per person are capped (limits.registersPerPerson, default 64).
@@ -18,14 +19,6 @@ afterEach(async () => {
   for (const t of open) await t.close();
   open = [];
 });
-
-async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 for (const mode of ['embedded', 'redis'] as const) {
   describe(`${mode} mode`, () => {

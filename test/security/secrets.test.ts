@@ -10,6 +10,7 @@ import { startHub, type RunningHub } from '../../api/server.ts';
 import { teamConfig } from '../support/hub.ts';
 import { captureStream, type CapturedLine } from '../support/log-capture.ts';
 import { liveRoutes } from '../support/routes.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * No configured secret ever leaves the hub: not in a log line (any level), not in an API answer's
@@ -101,8 +102,7 @@ async function call(method: string, path: string, key: string | undefined, body?
 describe('configured secrets never leave the hub', () => {
   it('exercises every route with every kind of caller, errors included, while the connectors fail against the hostile upstream', async () => {
     // Let the connectors fail and retry a few times, so their errors are logged and shown.
-    const until = Date.now() + 4000;
-    while (Date.now() < until && !running.hub.supervisors.get('teams')?.health().lastError) await new Promise((r) => setTimeout(r, 100));
+    await until('the teams connector shows an error', () => running.hub.supervisors.get('teams')?.health().lastError, 4000);
     expect(running.hub.supervisors.get('teams')?.health().lastError).toBeDefined();
 
     const keys = [undefined, 'wrong-key', `${ENV.ADMIN_KEY}x`, ENV.ADMIN_KEY, ENV.PUB_KEY, ENV.BOB_KEY, ENV.PUBLIC_KEY, ENV.MALLORY_KEY];

@@ -6,6 +6,7 @@ import { ManualClock, systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Issue 13, finding 8: the webhook destination policy (core/watch/destination-policy.ts) through
@@ -50,14 +51,6 @@ beforeAll(async () => {
   port = (receiver.address() as AddressInfo).port;
 });
 afterAll(async () => new Promise((r) => receiver.close(r)));
-
-async function until(what: string, ok: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('refused at creation', () => {
   const always = [

@@ -18,6 +18,7 @@ import { sipPresenceConfigSchema } from '../../connectors/sip-presence/config.ts
 import { SimPhone, SimPresenceServer } from '../../connectors/sip-presence/simulator.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../support/connector-harness.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * XML from any system: document type declarations, external entities (XXE) and entity expansion
@@ -141,14 +142,6 @@ describe('nothing was fetched', () => {
     expect(dtdRequests).toEqual([]);
   });
 });
-
-const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('the SIP connectors receive hostile XML in a NOTIFY and keep running', () => {
   let server: SimPresenceServer;
