@@ -15,6 +15,7 @@ import { sipConnectionSchema } from '../sip-core/config.ts';
 import { buildPidf } from '../sip-core/pidf.ts';
 import { SipSession } from '../sip-core/session.ts';
 import { startKamailio, type KamailioPeer } from '../sip-core/testing/kamailio-peer.ts';
+import { until } from '../../test/support/wait.ts';
 
 const KEY = 'publisher-secret-0011';
 const ALICE = 'sip:alice@example.com';
@@ -59,14 +60,6 @@ class Watcher {
     await this.s.close();
   }
 }
-
-const until = async (what: string, cond: () => boolean | Promise<boolean>, ms: number): Promise<void> => {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 const phoneBody = (aor: string, activity: string): string => buildPidf({ entity: aor, tupleId: 'phone-t1', personId: 'phone-p1', basic: 'open', activities: [activity] });
 

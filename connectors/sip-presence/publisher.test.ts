@@ -8,15 +8,9 @@ import { freePort } from '../sip-core/testing/kamailio-peer.ts';
 import { sipPresenceConfigSchema } from './config.ts';
 import { sipPresenceManifest } from './manifest.ts';
 import { SimPresenceServer } from './simulator.ts';
+import { until } from '../../test/support/wait.ts';
 
 const log = silentLogger();
-const until = async (cond: () => boolean, ms = 8000): Promise<void> => {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 const people = ['alice', 'bob', 'carol', 'dave', 'erin'].map((id) => ({ id, name: id, identities: [`sip:${id}@example.com`] }));
 let version = 0;
 const presence = (person: string, cls: 'busy' | 'away' | 'available', extra: Partial<Presence> = {}): Presence => ({
@@ -32,7 +26,9 @@ const presence = (person: string, cls: 'busy' | 'away' | 'available', extra: Par
 
 /** The hub's publications the server holds for an AOR (its tuple ids start with hub-t-). */
 /** Waits until the reconciliation has nothing pending (every write confirmed). */
-const settled = async (h: { reconciler: { stats(): { pending: number } } | undefined }, ms = 5000): Promise<void> => until(() => h.reconciler !== undefined && h.reconciler.stats().pending === 0, ms);
+const settled = async (h: { reconciler: { stats(): { pending: number } } | undefined }, ms = 5000): Promise<void> => {
+  await until(() => h.reconciler !== undefined && h.reconciler.stats().pending === 0, ms);
+};
 const hubPubs = (s: SimPresenceServer, aor: string): { body: string }[] => [...s.pubs.values()].filter((p) => p.aor === aor && p.body.includes('hub-t-'));
 const publishes = (s: SimPresenceServer, aor: string): SipRequest[] => s.received.filter((r) => r.method === 'PUBLISH' && r.uri === aor);
 
