@@ -239,6 +239,12 @@ describe('admin', () => {
     expect(metrics.body).toMatch(/presence_hub_signals_accepted_total\{via="api"\} 1/);
     expect(metrics.body).toMatch(/presence_hub_presence_changes_total 1/);
     const openapi = (await t.app.inject({ method: 'GET', url: '/openapi.json', headers: ADMIN })).json();
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/signals', '/v1/presence/{person}', '/v1/stream', '/v1/webhooks']));
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/signals', '/v1/presence/{person}', '/v1/stream', '/v1/webhooks', '/v1/degraded']));
+    // The explanation in plain words and the failing feeds are part of the documented answer.
+    const explain = openapi.paths['/v1/presence/{person}/explain'].get.responses['200'].content['application/json'].schema;
+    expect(explain.required).toEqual(expect.arrayContaining(['summary', 'summaryParts', 'degraded', 'registers', 'rule']));
+    expect(explain.properties.summaryParts.items.properties.template.description).toMatch(/\{until\}/);
+    const degraded = openapi.paths['/v1/degraded'].get.responses['200'].content['application/json'].schema;
+    expect(degraded.properties.connectors.items.required).toEqual(expect.arrayContaining(['id', 'kind', 'state', 'people']));
   });
 });

@@ -138,10 +138,15 @@ describe('a board of 5,000 people in 40 teams (chromium, 1366x800)', () => {
     expect(await page.evaluate(() => document.activeElement?.className)).toBe('rows');
     expect(await page.getAttribute('.rows', 'aria-activedescendant')).toBe(`row-${target}`);
     expect(await page.getAttribute(`[data-person=${target}]`, 'aria-selected')).toBe('true');
-    // The keyboard goes on from there.
+    // The keyboard goes on from there; the page's own "← Board" link brings the list back the same way.
     await page.keyboard.press('Enter');
     await page.waitForSelector('#person-name');
     expect(page.url()).toBe(`${url}/person/${target}`);
+    await page.click('main >> text=← Board');
+    await page.waitForSelector(`[data-person=${target}]`);
+    expect(page.url()).toBe(`${url}/?dir=desc`);
+    expect(await page.$eval('.rows', (el) => el.scrollTop)).toBe(40_000);
+    expect(await page.getAttribute('.rows', 'aria-activedescendant')).toBe(`row-${target}`);
     await page.context().close();
   }, 60_000);
 });

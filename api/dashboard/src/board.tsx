@@ -282,7 +282,7 @@ function VirtualList({ rows, views, store, now, restore }: { rows: Entry[]; view
     const p = rows[i];
     if (p === undefined) return;
     remember({ scroll: ref.current!.scrollTop, focus: p.id });
-    navigate(`/person/${encodeURIComponent(p.id)}`);
+    navigate(`/person/${encodeURIComponent(p.id)}`, { fromBoard: true });
   };
   const move = (i: number): void => {
     const n = Math.max(0, Math.min(rows.length - 1, i));

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, canExplain, enc, type Entry, type View, type Who } from './api.ts';
 import { useStore } from './hooks.ts';
 import { activityText, duration, FeedMark, fmtTime, Indicator, Likely } from './presence.tsx';
+import { backToBoard } from './router.ts';
 import type { PresenceStore } from './store.ts';
 
 interface SummaryPart {
@@ -137,7 +138,9 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
           <Retry what="this person" f={error} onRetry={() => setAttempt(attempt + 1)} />
         )}
         <p>
-          <a href="/">← Back to the board</a>
+          <a href="/" onClick={backToBoard}>
+            ← Back to the board
+          </a>
         </p>
       </section>
     );
@@ -148,7 +151,9 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
   return (
     <section class="person" aria-labelledby="person-name">
       <p>
-        <a href="/">← Board</a>
+        <a href="/" onClick={backToBoard}>
+          ← Board
+        </a>
       </p>
       <h2 id="person-name">{entry?.name ?? id}</h2>
       <div class="card current" aria-live="polite">

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** History-API routing: the hub serves index.html for every client path. */
-export function navigate(path: string): void {
+export function navigate(path: string, state: unknown = null): void {
   if (path === location.pathname + location.search) return;
-  history.pushState(null, '', path);
+  history.pushState(state, '', path);
   dispatchEvent(new PopStateEvent('popstate'));
 }
 
@@ -15,6 +15,16 @@ export function usePath(): string {
     return () => removeEventListener('popstate', on);
   }, []);
   return path;
+}
+
+/** Whether this history entry was opened from the board (its "back to the board" can be the browser's Back). */
+export const fromBoard = (): boolean => (history.state as { fromBoard?: boolean } | null)?.fromBoard === true;
+
+/** A link back to the board: the browser's Back when the board opened this page, so that its scroll and focus come back. */
+export function backToBoard(e: MouseEvent): void {
+  if (!fromBoard() || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  e.preventDefault();
+  history.back();
 }
 
 /** A same-origin link that navigates without a reload (ctrl/middle click still open a tab). */
