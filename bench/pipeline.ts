@@ -9,6 +9,8 @@
  *   whole Presence Manager (the naive design, not an engine limit);
  * - redis.throughput: signals/s ingested and aggregated by one node with batched jobs, load in
  *   bursts of 10 signals per person (20 000 people, 400 000 signals);
+ * - redis.node_cpu_us_per_signal / redis.server_cpu_us_per_signal: CPU time of this process and of
+ *   redis-server during redis.throughput, per signal (load generator included in the first);
  * - redis.throughput_diffuse: the same with no two consecutive signals for one person (one
  *   recomputation per signal: the floor);
  * - redis.throughput_ratio: redis.throughput / baseline.bullmq_noop_jobs_per_s (goal >= 8);
@@ -19,6 +21,7 @@
  * - pipeline.rss_mb (this process) and redis.used_memory_mb after the storm.
  * Run alone: `npx tsx bench/pipeline.ts`.
  */
+import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PresenceManager } from '../core/manager/presence-manager.ts';
@@ -65,6 +68,12 @@ export function load(n: number, people: number, burst = 1): Signal[] {
     }
   }
   return out;
+}
+
+/** CPU time (user + system) of a process so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | 'self'): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /** Counts signals through the manager's handler. */
@@ -238,7 +247,14 @@ export async function run(): Promise<Figure[]> {
     const base = await jobPerSignal(redis.url, load(20_000, 20_000));
     // Bursts of 10 signals per person (a poll or reconnect reporting a person's devices and lines).
     const rp = await redisPipeline({ url: redis.url, prefix: 'bench-tp', log, concurrency: 4 });
-    const rate = await throughput(rp, load(400_000, 20_000, 10));
+    const tpLoad = load(400_000, 20_000, 10);
+    // CPU time per signal of this node and of redis-server: what the figure costs, whatever the machine's load.
+    const admin = new Redis(redis.url);
+    const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+    await admin.quit();
+    const cpu0 = { node: cpuMs('self'), redis: cpuMs(redisPid) };
+    const rate = await throughput(rp, tpLoad);
+    const cpuUs = { node: ((cpuMs('self') - cpu0.node) * 1000) / tpLoad.length, redis: ((cpuMs(redisPid) - cpu0.redis) * 1000) / tpLoad.length };
     await rp.close();
     // No two consecutive signals for one person: one recomputation per signal, the worst case.
     const rd = await redisPipeline({ url: redis.url, prefix: 'bench-diffuse', log, concurrency: 4 });
@@ -253,6 +269,8 @@ export async function run(): Promise<Figure[]> {
       { name: 'baseline.redis_ops_per_s', value: Math.round(ops), unit: 'ops/s' },
       { name: 'baseline.bullmq_job_per_signal', value: Math.round(base), unit: 'signals/s' },
       { name: 'redis.throughput', value: Math.round(rate), unit: 'signals/s' },
+      { name: 'redis.node_cpu_us_per_signal', value: Math.round(cpuUs.node * 10) / 10, unit: 'us' },
+      { name: 'redis.server_cpu_us_per_signal', value: Math.round(cpuUs.redis * 10) / 10, unit: 'us' },
       { name: 'redis.throughput_ratio', value: Math.round((rate / noop.processed) * 10) / 10, unit: 'x' },
       { name: 'redis.throughput_diffuse', value: Math.round(diffuse), unit: 'signals/s' },
       { name: 'embedded.throughput', value: Math.round(emb), unit: 'signals/s' },
