@@ -46,10 +46,10 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         }
         const triggerIds = req.query.triggers?.split(',').map((s) => s.trim()).filter(Boolean);
         if (triggerIds !== undefined) {
-          const caller = callerOf(principal);
-          for (const id of triggerIds) {
-            if ((await hub.triggers.get(id, caller)) === undefined) throw new HubError('HUB_ERR_NOT_FOUND', `triggers: no trigger ${id}`, { status: 404 });
-          }
+          // Someone else's trigger is answered as one that does not exist.
+          const visible = new Set((await hub.triggers.list(callerOf(principal))).map((t) => t.id));
+          const missing = triggerIds.find((id) => !visible.has(id));
+          if (missing !== undefined) throw new HubError('HUB_ERR_NOT_FOUND', `triggers: no trigger ${missing}`, { status: 404 });
         }
         const open = perKey.get(principal.name) ?? 0;
         if (open >= cfg.maxStreamsPerKey) {
