@@ -181,6 +181,10 @@ describe('the helpdesk and a calendar connector that fails (chromium)', () => {
     // A meeting decided by a calendar is a judgement: a faint "likely"; a state Bob set is not.
     await page.waitForSelector('[data-person=alice] .likely');
     expect(await page.locator('[data-person=bob] .likely').count()).toBe(0);
+    // Nor on Offline (carol has sent nothing: the least confidence, but "Offline likely" says nothing).
+    expect(await page.locator('[data-person=carol] [data-class=offline]').count()).toBe(1);
+    expect(await page.locator('[data-person=carol] .likely').count()).toBe(0);
+    expect(Number(await page.getAttribute('[data-person=alice] .likely', 'data-confidence'))).toBeLessThan(0.6);
     await page.click('[data-person=alice]');
     await page.waitForSelector('.why-summary');
     const local = await page.evaluate((iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }), new Date(end).toISOString());

@@ -340,7 +340,7 @@ function VirtualList({ rows, views, store, now, restore }: { rows: Entry[]; view
             >
               <span class="status-cell">
                 <Indicator cls={v?.class ?? 'unknown'} />
-                {v !== undefined && <Likely confidence={store.confidence.get(p.id)} />}
+                {v !== undefined && <Likely confidence={store.confidence.get(p.id)} cls={v.class} />}
               </span>
               <span class="who">
                 <span class="name">{p.name ?? p.id}</span>

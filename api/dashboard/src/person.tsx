@@ -163,7 +163,7 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
           <dl>
             <dt>Status</dt>
             <dd>
-              <Indicator cls={view.class} /> <Likely confidence={confidence} />
+              <Indicator cls={view.class} /> <Likely confidence={confidence} cls={view.class} />
             </dd>
             {activityText(view) !== '' && [<dt>Activity</dt>, <dd class="activity">{activityText(view)}</dd>]}
             <dt>In this state for</dt>

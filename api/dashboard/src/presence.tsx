@@ -48,9 +48,13 @@ export const fmtTime = (iso: string | null | undefined): string => (iso == null 
 /** Below this confidence (docs/confidence.md) a view is shown as "likely": the hub is judging, not sure. */
 export const LIKELY_BELOW = 0.6;
 
-/** A faint "likely" after the state when the hub is not sure of it; nothing otherwise. */
-export function Likely({ confidence }: { confidence: number | undefined }) {
-  if (confidence === undefined || confidence >= LIKELY_BELOW) return null;
+/**
+ * A faint "likely" after the state when the hub is not sure of it; nothing otherwise. Not on
+ * Offline: a person nobody has heard of is offline with the least confidence, and a board full of
+ * "Offline likely" would say nothing.
+ */
+export function Likely({ confidence, cls }: { confidence: number | undefined; cls: AvailabilityClass }) {
+  if (confidence === undefined || confidence >= LIKELY_BELOW || cls === 'offline') return null;
   return (
     <span class="likely" title={`The hub is not sure of this state (confidence ${Math.round(confidence * 100)}%)`} data-confidence={confidence}>
       likely
