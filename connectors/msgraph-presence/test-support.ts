@@ -1,6 +1,11 @@
-import { CLASS_LABEL, classOf } from '../../core/model/availability.ts';
 import type { Presence } from '../../core/model/presence.ts';
-import type { SignalInput } from '../../core/model/signal.ts';
+import type { Register } from '../../core/model/register.ts';
+import { judgeIncoming, registerOf } from '../../core/model/register.ts';
+import { registerKey, type SignalInput } from '../../core/model/signal.ts';
+import { normalize } from '../../core/manager/ingest.ts';
+import { draftOf, fingerprint } from '../../core/manager/presence-manager.ts';
+import { aggregate } from '../../core/rules/aggregate.ts';
+import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { connectorHarness, type Harness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
@@ -27,29 +32,30 @@ export async function setup(n: number, config: Record<string, unknown> = {}, clo
 }
 
 /**
- * A miniature of the hub around the connector: the latest signal per source endpoint (registers),
- * the least available wins, and every change is published back. Enough to close the loop.
+ * A miniature of the hub around the connector, for one person: every signal becomes a register as
+ * the store makes it (normalize, judgeIncoming, registerOf with a store stamp), the real
+ * `aggregate()` with the default rules judges, and a change is handed back only when the judgement
+ * changed (the manager's draft fingerprint). Enough to close the loop without a pipeline.
  */
 export function miniHub(person: string) {
-  const registers = new Map<string, SignalInput>();
+  const registers = new Map<string, Register>();
   let version = 0;
-  let last: Presence | undefined;
+  let stamp = 0;
+  let last: string | undefined;
+  const now = (): number => (stamp = Math.max(stamp + 1, Date.now()));
   return {
-    put(s: SignalInput) {
-      // Re-inserted so that the Map's order is the publication order (the latest wins a tie).
-      registers.delete(`${s.source}/${s.endpoint}`);
-      registers.set(`${s.source}/${s.endpoint}`, s);
+    put(input: SignalInput) {
+      const s = normalize(input, person, Date.now());
+      const key = registerKey(s);
+      if (judgeIncoming(registers.get(key), s) === 'applied') registers.set(key, registerOf(s, now()));
     },
     judge(): Presence | undefined {
-      let best: SignalInput | undefined;
-      for (const s of registers.values()) if (best === undefined || Number(s.availability) >= Number(best.availability)) best = s;
-      if (best === undefined) return undefined;
-      const cls = classOf(Number(best.availability));
-      const token = typeof best.activity === 'string' ? best.activity : (best.activity?.token ?? cls);
-      const p: Presence = { person, availability: Number(best.availability), class: cls, activity: { token, text: CLASS_LABEL[cls] }, decidedBy: best.source, since: Date.now(), version: ++version };
-      if (last !== undefined && last.class === p.class && last.activity.token === p.activity.token && last.decidedBy === p.decidedBy) return undefined;
-      last = p;
-      return p;
+      const at = now();
+      const draft = draftOf(person, aggregate([...registers.values()], at, DEFAULT_RULES));
+      const fp = fingerprint(draft);
+      if (fp === last) return undefined;
+      last = fp;
+      return { ...draft, since: at, version: ++version };
     },
   };
 }
