@@ -37,8 +37,8 @@ function setup(over: Record<string, unknown> = {}, state?: ConnectorStore) {
   clockNow = () => clock.now();
   const config = directoryWebhookConfigSchema.parse({ url: rx.url, secret: SECRET, interval: '0s', ...over });
   const h = connectorHarness({ id: 'dirsync', config, clock, people: PEOPLE, ...(state !== undefined ? { state } : {}) });
-  const sup = h.supervisor(directoryWebhookManifest);
-  const connector = sup['connector'] as DirectoryWebhookConnector;
+  const connector = directoryWebhookManifest.create(h.ctx) as DirectoryWebhookConnector;
+  const sup = h.supervisor(directoryWebhookManifest, connector);
   /** Lets the clock pass (retries wait on it), then sends what is due and waits for it. */
   const pass = async (ms: number): Promise<void> => {
     clock.advance(ms);

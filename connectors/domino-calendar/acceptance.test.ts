@@ -3,25 +3,18 @@
  * with a `domino-calendar` connector against the Domino simulator. Time as the hub judges it is
  * the injected clock; the connector polls every 150 ms of real time, each poll reading that clock.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryBoundaries } from '../../core/pipeline/embedded/boundaries.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { ADMIN, advance, at, BOB, closeAfterEach, everythingAbout, presenceOf, skippedBy, userAvailable } from '../../test/support/calendar-acceptance.ts';
 import { DominoSimulator } from './simulator.ts';
 import { until } from '../../test/support/wait.ts';
 
-const at = (hhmmss: string): number => Date.parse(`2026-11-23T${hhmmss}Z`);
-const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
-const BOB = auth(TEAM_ENV.BOB_KEY); // team container: sees activity and text
 const ACCOUNT = { username: 'svc-presence', password: 'domino-secret-0042' };
 
 let t: TestHub | undefined;
 let sim: DominoSimulator | undefined;
-afterEach(async () => {
-  await t?.close();
-  await sim?.stop();
-  t = sim = undefined;
-});
+closeAfterEach(() => [t, sim], () => (t = sim = undefined));
 
 async function hubWith(clock: ManualClock, connector: Record<string, unknown> = {}, more: { id: string; identities: string[] }[] = []): Promise<TestHub> {
   const config = teamConfig({ connectors: [{ id: 'domino', kind: 'domino-calendar', url: sim!.url, api: 'drapi', username: ACCOUNT.username, password: '${DOMINO_PASSWORD}', pollInterval: '150ms', details: 'subject', ...connector }] });
@@ -35,14 +28,8 @@ async function hubWith(clock: ManualClock, connector: Record<string, unknown> = 
   return testHub({ config, env: { ...TEAM_ENV, DOMINO_PASSWORD: ACCOUNT.password }, clock });
 }
 
-async function view(person: string, headers = BOB): Promise<Record<string, unknown>> {
-  return (await t!.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers })).json();
-}
-async function tick(clock: ManualClock, ms: number): Promise<void> {
-  clock.set(ms);
-  await (t!.hub.pipeline.boundaries as MemoryBoundaries).fire();
-  await t!.settle();
-}
+const view = (person: string, headers = BOB): Promise<Record<string, unknown>> => presenceOf(t!, person, headers);
+const tick = (clock: ManualClock, ms: number): Promise<void> => advance(t!, clock, ms);
 async function health(): Promise<Record<string, unknown>> {
   return (await t!.app.inject({ method: 'GET', url: '/v1/connectors', headers: ADMIN })).json().connectors[0];
 }
@@ -65,7 +52,7 @@ describe('domino-calendar acceptance (issue 18), Domino REST API', () => {
     sim.addPerson(['hank@corp.example'], { entries: [], homeServer: 'http://domino2.corp.example:8880' });
     const clock = new ManualClock(at('09:55:00'));
     t = await hubWith(clock);
-    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    await userAvailable(t, 'alice', '09:54:00');
     await polled();
 
     await tick(clock, at('09:59:59'));
@@ -82,18 +69,16 @@ describe('domino-calendar acceptance (issue 18), Domino REST API', () => {
     expect(await view('erin')).not.toMatchObject({ class: 'busy' });
 
     // The private title reached no container, nor the admin's explanation.
-    const everything = JSON.stringify([await view('erin'), await view('erin', ADMIN), (await t.app.inject({ method: 'GET', url: '/v1/presence/erin/explain', headers: ADMIN })).json()]);
-    expect(everything).not.toContain('Salary');
+    expect(await everythingAbout(t, 'erin')).not.toContain('Salary');
 
-    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
-    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
-    expect(mine.skipped).toEqual(
+    const skipped = await skippedBy(t, 'domino');
+    expect(skipped).toEqual(
       expect.arrayContaining([
         { entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/no ACL access.*HTTP 403/) },
         { entry: 'mailto:hank@corp.example', reason: expect.stringMatching(/domino2\.corp\.example:8880.*302/) },
       ]),
     );
-    expect(mine.skipped).toHaveLength(2);
+    expect(skipped).toHaveLength(2);
     expect(await health()).toMatchObject({ id: 'domino', state: 'running' });
   });
 
@@ -159,7 +144,7 @@ describe('domino-calendar acceptance (issue 18), Domino Access Services', () => 
     sim.addPerson(['cn=erin example/o=corp'], { entries: [] });
     const clock = new ManualClock(at('09:55:00'));
     t = await hubWith(clock, { api: 'das' });
-    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    await userAvailable(t, 'alice', '09:54:00');
     const busytime = (): number => sim!.requests.filter((r) => r.path === '/api/freebusy/busytime' && r.status === 200).length;
     await until('two polls', () => busytime() >= 4);
     await t.settle();
@@ -169,10 +154,9 @@ describe('domino-calendar acceptance (issue 18), Domino Access Services', () => 
     expect(await view('alice')).toMatchObject({ class: 'busy', activity: { token: 'in-a-meeting', text: 'In a meeting' } });
     await tick(clock, at('10:30:00'));
     expect(await view('alice')).toMatchObject({ class: 'available' });
-    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
-    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
-    expect(mine.skipped).toEqual(expect.arrayContaining([{ entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/not found \(HTTP 400\)/) }]));
-    expect(mine.skipped.map((s: { entry: string }) => s.entry)).not.toContain('domino:cn=erin example/o=corp');
+    const skipped = await skippedBy(t, 'domino');
+    expect(skipped).toEqual(expect.arrayContaining([{ entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/not found \(HTTP 400\)/) }]));
+    expect(skipped.map((s: { entry: string }) => s.entry)).not.toContain('domino:cn=erin example/o=corp');
     expect(await health()).toMatchObject({ state: 'running' });
   });
 
@@ -201,7 +185,7 @@ describe('domino-calendar acceptance (issue 18), Domino Access Services', () => 
       { id: 'ivan', identities: ['mailto:ivan@corp.example'] },
       { id: 'judy', identities: ['mailto:judy@corp.example'] },
     ]);
-    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    await userAvailable(t, 'alice', '09:54:00');
     const pages = (file: string): number => sim!.requests.filter((r) => r.path === `/mail/${file}/api/calendar/events` && r.status === 200).length;
     await until('two polls of alice (three pages each)', () => pages('alice.nsf') >= 6);
     await t.settle();
@@ -231,18 +215,16 @@ describe('domino-calendar acceptance (issue 18), Domino Access Services', () => 
     expect(await view('judy')).not.toMatchObject({ class: 'busy' });
 
     // The private title reached no container, nor the admin's explanation.
-    const everything = JSON.stringify([await view('erin'), await view('erin', ADMIN), (await t.app.inject({ method: 'GET', url: '/v1/presence/erin/explain', headers: ADMIN })).json()]);
-    expect(everything).not.toContain('Salary');
+    expect(await everythingAbout(t, 'erin')).not.toContain('Salary');
 
-    const report = (await t.app.inject({ method: 'GET', url: '/v1/directory/report', headers: ADMIN })).json();
-    const mine = report.connectors.find((c: { connector: string }) => c.connector === 'domino');
-    expect(mine.skipped).toEqual(
+    const skipped = await skippedBy(t, 'domino');
+    expect(skipped).toEqual(
       expect.arrayContaining([
         { entry: 'mailto:gary@corp.example', reason: expect.stringMatching(/cannot read mail\/gary\.nsf \(HTTP 401/) },
         { entry: 'mailto:hank@corp.example', reason: expect.stringMatching(/not found \(HTTP 404\)/) },
       ]),
     );
-    expect(mine.skipped.map((x: { entry: string }) => x.entry).sort()).toEqual(['mailto:gary@corp.example', 'mailto:hank@corp.example']);
+    expect(skipped.map((x: { entry: string }) => x.entry).sort()).toEqual(['mailto:gary@corp.example', 'mailto:hank@corp.example']);
     expect(await health()).toMatchObject({ id: 'domino', state: 'running' });
   });
 });

@@ -8,49 +8,31 @@
  *   npx tsx connectors/domino-calendar/simulator-demo.ts [port]
  *   DOMINO_PASSWORD=demo HUB_ADMIN_KEY=$(openssl rand -hex 16) presence-hub start --config examples/domino-calendar.yaml
  */
-import { fileURLToPath } from 'node:url';
+import { planMeetings, runWhenMain, type DemoMeeting, type DemoServer } from '../calendar-common/demo-meetings.ts';
 import type { DrapiEntry } from './map.ts';
 import { DominoSimulator } from './simulator.ts';
 
 export const DEMO_USER = 'presence';
-const TITLES = ['Stand-up', 'Customer call', 'Design review', 'One to one'];
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const entries = (list: DemoMeeting[]): DrapiEntry[] => list.map((m) => ({ start: iso(m.from), duration: `PT${Math.round((m.until - m.from) / 1000)}S`, title: m.subject, privacy: 'public' }));
 
-/** JSEvent entries of `slotMs` each from `from` for a day: alice in the even slots (the first one now), bob in the odd ones. */
-function meetings(from: number, slotMs: number, odd: boolean): DrapiEntry[] {
-  const out: DrapiEntry[] = [];
-  const slots = Math.min(2000, Math.ceil((24 * 3600_000) / slotMs));
-  for (let i = odd ? 1 : 0; i < slots; i += 2) out.push({ start: iso(from + i * slotMs), duration: `PT${Math.round(slotMs / 1000)}S`, title: TITLES[i % TITLES.length]!, privacy: 'public' });
-  return out;
-}
-
-export async function runDemo(port: number, password: string, log: (line: string) => void, slotMs = 120_000, now: () => number = Date.now): Promise<{ url: string; stop(): Promise<void> }> {
+export async function runDemo(port: number, password: string, log: (line: string) => void, slotMs = 120_000, now: () => number = Date.now): Promise<DemoServer> {
   const sim = new DominoSimulator({ username: DEMO_USER, password });
   await sim.start(port);
-  // DRAPI lists entries starting on the days asked: the first meeting began a little before now,
-  // but not before today (UTC), so the very first read shows alice in it.
-  const plan = (): void => {
-    const t = now();
-    const from = Math.max(t - Math.floor(slotMs / 4), t - (t % 86_400_000));
-    sim.addPerson(['alice@corp.example'], { entries: meetings(from, slotMs, false) });
-    sim.addPerson(['bob@corp.example'], { entries: meetings(from, slotMs, true) });
-  };
-  plan();
-  log(`Domino (DRAPI simulator) on ${sim.url}, account ${DEMO_USER}, mailboxes alice@corp.example and bob@corp.example, a meeting every ${Math.round(slotMs / 1000)}s`);
-  // A new day of meetings every 12 hours keeps the demo going.
-  const timer = setInterval(plan, 12 * 3600_000);
-  timer.unref?.();
-  return {
-    url: sim.url,
-    async stop() {
-      clearInterval(timer);
-      await sim.stop();
+  const demo = planMeetings({
+    server: { url: sim.url, stop: () => sim.stop() },
+    slotMs,
+    now,
+    // DRAPI lists entries starting on the days asked: the first meeting began a little before now,
+    // but not before today (UTC), so the very first read shows alice in it.
+    firstFrom: (t) => Math.max(t - Math.floor(slotMs / 4), t - (t % 86_400_000)),
+    put: (alice, bob) => {
+      sim.addPerson(['alice@corp.example'], { entries: entries(alice) });
+      sim.addPerson(['bob@corp.example'], { entries: entries(bob) });
     },
-  };
+  });
+  log(`Domino (DRAPI simulator) on ${sim.url}, account ${DEMO_USER}, mailboxes alice@corp.example and bob@corp.example, a meeting every ${Math.round(slotMs / 1000)}s`);
+  return demo;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const demo = await runDemo(Number(process.argv[2] ?? 14880), process.env.DOMINO_PASSWORD ?? 'demo', (l) => console.log(l));
-  setInterval(() => undefined, 1 << 30);
-  process.on('SIGINT', () => void demo.stop().then(() => process.exit(0)));
-}
+await runWhenMain(import.meta.url, 14880, 'DOMINO_PASSWORD', runDemo);

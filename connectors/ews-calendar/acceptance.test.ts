@@ -2,25 +2,18 @@
  * Issue 15's acceptance, as a user sees it: the hub (real ingest, aggregation, boundaries, HTTP API)
  * with an `ews-calendar` connector against the EWS simulator, on the injected clock.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import type { MemoryBoundaries } from '../../core/pipeline/embedded/boundaries.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/util/clock.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { ADMIN, advance, at, BOB, closeAfterEach, everythingAbout, presenceOf, skippedBy, userAvailable } from '../../test/support/calendar-acceptance.ts';
 import { EwsSimulator } from './simulator.ts';
 import { until } from '../../test/support/wait.ts';
 
-const at = (hhmmss: string): number => Date.parse(`2026-11-23T${hhmmss}Z`);
-const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
-const BOB = auth(TEAM_ENV.BOB_KEY); // team container: sees activity and text
 const BASIC = { username: 'svc-presence', password: 'ews-secret-0042' };
 
 let t: TestHub | undefined;
 let sim: EwsSimulator | undefined;
-afterEach(async () => {
-  await t?.close();
-  await sim?.stop();
-  t = sim = undefined;
-});
+closeAfterEach(() => [t, sim], () => (t = sim = undefined));
 
 async function hubWith(clock: ManualClock, connector: Record<string, unknown>, password = BASIC.password): Promise<TestHub> {
   const config = teamConfig({ connectors: [{ id: 'exchange', kind: 'ews-calendar', url: sim!.url, auth: { type: 'basic', username: BASIC.username, password: '${EWS_PASSWORD}' }, pollInterval: '1h', ...connector }] });
@@ -28,14 +21,8 @@ async function hubWith(clock: ManualClock, connector: Record<string, unknown>, p
   return testHub({ config, env: { ...TEAM_ENV, EWS_PASSWORD: password }, clock });
 }
 
-async function view(person: string, headers = BOB): Promise<Record<string, unknown>> {
-  return (await t!.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers })).json();
-}
-async function tick(clock: ManualClock, ms: number): Promise<void> {
-  clock.set(ms);
-  await (t!.hub.pipeline.boundaries as MemoryBoundaries).fire();
-  await t!.settle();
-}
+const view = (person: string, headers = BOB): Promise<Record<string, unknown>> => presenceOf(t!, person, headers);
+const tick = (clock: ManualClock, ms: number): Promise<void> => advance(t!, clock, ms);
 const reads = (): number => sim!.requests.filter((r) => r.op === 'GetUserAvailabilityRequest').length;
 
 describe('ews-calendar acceptance (issue 15)', () => {
@@ -46,7 +33,7 @@ describe('ews-calendar acceptance (issue 15)', () => {
     sim.addMailbox('erin@corp.example', { oof: { state: 'Enabled' } });
     const clock = new ManualClock(at('09:55:00'));
     t = await hubWith(clock, { impersonation: true, streaming: true, details: 'subject', debounce: '20ms' });
-    await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'alice', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'available', sourceTime: new Date(at('09:54:00')).toISOString() } });
+    await userAvailable(t, 'alice', '09:54:00');
     // The probe and one poll (three mailboxes), then the streams.
     await until('the first poll and the subscriptions', () => reads() === 2 && sim!.subscribedMailboxes().length === 2 && sim!.openStreams().length === 1);
     await t.settle();

@@ -8,45 +8,28 @@
  *   npx tsx connectors/ews-calendar/simulator-demo.ts [port]
  *   EWS_USER=svc-presence EWS_PASSWORD=demo presence-hub start --config examples/ews-calendar.yaml
  */
-import { fileURLToPath } from 'node:url';
-import { EwsSimulator, type SimEvent } from './simulator.ts';
+import { planMeetings, runWhenMain, type DemoServer } from '../calendar-common/demo-meetings.ts';
+import { EwsSimulator } from './simulator.ts';
 
 export const DEMO_USER = 'svc-presence';
-const SUBJECTS = ['Stand-up', 'Customer call', 'Design review', 'One to one'];
 
-/** Meetings of `slotMs` each from `from` for a day: alice in the even slots (the first one now), bob in the odd ones. */
-function meetings(from: number, slotMs: number, odd: boolean): SimEvent[] {
-  const out: SimEvent[] = [];
-  const slots = Math.min(2000, Math.ceil((24 * 3600_000) / slotMs));
-  for (let i = odd ? 1 : 0; i < slots; i += 2) out.push({ start: from + i * slotMs, end: from + (i + 1) * slotMs, busyType: 'Busy', subject: SUBJECTS[i % SUBJECTS.length]! });
-  return out;
-}
-
-export async function runDemo(port: number, password: string, log: (line: string) => void, slotMs = 120_000, now: () => number = Date.now): Promise<{ url: string; stop(): Promise<void> }> {
+export async function runDemo(port: number, password: string, log: (line: string) => void, slotMs = 120_000, now: () => number = Date.now): Promise<DemoServer> {
   const sim = new EwsSimulator({ basic: { username: DEMO_USER, password } });
   await sim.start(port);
-  // The first meeting began a little before now, so the very first read shows someone in a meeting.
-  const plan = (): void => {
-    const from = now() - Math.floor(slotMs / 4);
-    sim.addMailbox('alice@corp.example', { events: meetings(from, slotMs, false) });
-    sim.addMailbox('bob@corp.example', { events: meetings(from, slotMs, true) });
-  };
-  plan();
-  log(`Exchange (EWS simulator) on ${sim.url}, user ${DEMO_USER}, mailboxes alice@corp.example and bob@corp.example, a meeting every ${Math.round(slotMs / 1000)}s`);
-  // A new day of meetings every 12 hours keeps the demo going.
-  const timer = setInterval(plan, 12 * 3600_000);
-  timer.unref?.();
-  return {
-    url: sim.url,
-    async stop() {
-      clearInterval(timer);
-      await sim.stop();
+  const demo = planMeetings({
+    server: { url: sim.url, stop: () => sim.stop() },
+    slotMs,
+    now,
+    // The first meeting began a little before now, so the very first read shows someone in a meeting.
+    firstFrom: (t) => t - Math.floor(slotMs / 4),
+    put: (alice, bob) => {
+      for (const [mailbox, list] of [['alice@corp.example', alice], ['bob@corp.example', bob]] as const) {
+        sim.addMailbox(mailbox, { events: list.map((m) => ({ start: m.from, end: m.until, busyType: 'Busy', subject: m.subject })) });
+      }
     },
-  };
+  });
+  log(`Exchange (EWS simulator) on ${sim.url}, user ${DEMO_USER}, mailboxes alice@corp.example and bob@corp.example, a meeting every ${Math.round(slotMs / 1000)}s`);
+  return demo;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const demo = await runDemo(Number(process.argv[2] ?? 14780), process.env.EWS_PASSWORD ?? 'demo', (l) => console.log(l));
-  setInterval(() => undefined, 1 << 30);
-  process.on('SIGINT', () => void demo.stop().then(() => process.exit(0)));
-}
+await runWhenMain(import.meta.url, 14780, 'EWS_PASSWORD', runDemo);

@@ -10,7 +10,7 @@ import type { Presence } from '../../core/model/presence.ts';
 import { classActivity } from '../../core/model/presence.ts';
 import type { AvailabilityClass } from '../../core/model/availability.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd.ts';
+import { asRootOf, freePort, startSlapd, type Slapd } from '../../test/support/peers/slapd.ts';
 import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapConfigSchema, type LdapConfigInput } from './config.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
@@ -55,15 +55,7 @@ function setup(over: Partial<LdapConfigInput> = {}) {
   return { h, connector };
 }
 
-async function asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ url: slapd.url });
-  try {
-    await c.bind(slapd.rootDn, slapd.rootPassword);
-    return await fn(c);
-  } finally {
-    await c.unbind();
-  }
-}
+const asRoot = <T>(fn: (c: Client) => Promise<T>): Promise<T> => asRootOf(slapd, fn);
 
 function presence(person: string, cls: AvailabilityClass, availability: number): Presence {
   return { person, availability, class: cls, activity: classActivity(cls), since: Date.now(), version: 1 };

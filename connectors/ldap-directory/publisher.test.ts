@@ -11,7 +11,7 @@ import type { AvailabilityClass } from '../../core/model/availability.ts';
 import { classActivity, type Presence } from '../../core/model/presence.ts';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import type { Slapd } from '../../test/support/peers/slapd.ts';
+import { asRootOf, type Slapd } from '../../test/support/peers/slapd.ts';
 import { ldapConfigSchema } from './config.ts';
 import type { LdapDirectoryConnector } from './connector.ts';
 import { ldapDirectoryManifest } from './manifest.ts';
@@ -37,15 +37,7 @@ afterAll(async () => {
   await slapd?.stop();
 });
 
-async function asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ url: slapd.url });
-  try {
-    await c.bind(slapd.rootDn, slapd.rootPassword);
-    return await fn(c);
-  } finally {
-    await c.unbind();
-  }
-}
+const asRoot = <T>(fn: (c: Client) => Promise<T>): Promise<T> => asRootOf(slapd, fn);
 
 const setAttr = (uid: string, value: string | null): Promise<void> =>
   asRoot((c) => c.modify(dnOf(uid), new Change({ operation: 'replace', modification: new Attribute({ type: 'description', values: value === null ? [] : [value] }) })));
@@ -76,8 +68,9 @@ function setup(state?: ConnectorStore) {
     publish: { attribute: 'description', values: { dnd: 'Do not disturb' }, interval: '0s', batchSize: 50 },
   });
   const h = connectorHarness({ id: 'corp-ldap', config, ...(state !== undefined ? { state } : {}) });
-  const sup = h.supervisor(ldapDirectoryManifest);
-  const connector = (): LdapDirectoryConnector => sup['connector'] as LdapDirectoryConnector;
+  const instance = ldapDirectoryManifest.create(h.ctx) as LdapDirectoryConnector;
+  const sup = h.supervisor(ldapDirectoryManifest, instance);
+  const connector = (): LdapDirectoryConnector => instance;
   const start = async (): Promise<void> => {
     await sup.start();
     await until('the publisher attached after the first sync', async () => (await connector().published()) !== undefined);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'ldapts';
 import { PeerProcess } from './process.ts';
 import { freePort } from '../ports.ts';
 export { freePort };
@@ -152,4 +153,15 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     kill: halt,
     start: launch,
   };
+}
+
+/** Runs `fn` on a session bound as the server's rootdn (the test's own edits of the directory); always unbinds. */
+export async function asRootOf<T>(slapd: Slapd, fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ url: slapd.url });
+  try {
+    await c.bind(slapd.rootDn, slapd.rootPassword);
+    return await fn(c);
+  } finally {
+    await c.unbind();
+  }
 }
