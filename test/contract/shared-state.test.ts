@@ -98,6 +98,23 @@ describe.each([
     expect(carol.class).toBe('busy');
   }, 20_000);
 
+  it('a trigger created through node 1 is known on node 2, with its owner, state and firings', async () => {
+    cluster = makeCluster();
+    const one = await cluster.first();
+    const created = await one.app.inject({ method: 'POST', url: '/v1/triggers', headers: auth(TEAM_ENV.BOB_KEY), payload: { people: ['alice'], hysteresis: 0, action: { type: 'sse' } } });
+    expect(created.statusCode).toBe(201);
+    const id = (created.json() as { id: string }).id;
+    await one.app.inject({ method: 'POST', url: '/v1/signals', headers: ADMIN, payload: { person: 'alice', source: 'api', category: 'user', availability: 'available' } });
+    await until(async () => ((await one.app.inject({ method: 'GET', url: `/v1/triggers/${id}`, headers: ADMIN })).json() as { fired: number }).fired === 1, 'the trigger fired on node 1', 5000);
+    const two = await cluster.second();
+    const seen = await two.app.inject({ method: 'GET', url: `/v1/triggers/${id}`, headers: auth(TEAM_ENV.BOB_KEY) });
+    expect(seen.statusCode).toBe(200);
+    // (After an embedded restart Alice is offline again until her sources report: `met` follows, the firings stay.)
+    expect(seen.json()).toMatchObject({ id, owner: 'bob', people: ['alice'], fired: 1 });
+    // Still Bob's only.
+    expect((await two.app.inject({ method: 'GET', url: `/v1/triggers/${id}`, headers: auth(TEAM_ENV.CAROL_KEY) })).statusCode).toBe(404);
+  }, 20_000);
+
   it('a cookie signed out on node 1 is refused by node 2', async () => {
     cluster = makeCluster();
     const one = await cluster.first();
