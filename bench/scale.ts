@@ -87,6 +87,8 @@ export async function run(): Promise<Figure[]> {
       });
       const c = JSON.parse(text.trim().split('\n').pop()!) as Case;
       const at = `scale.${mode}.${label(n)}`;
+      // Progress as each case ends (the table comes at the end of the whole run).
+      process.stderr.write(`${at}: ${JSON.stringify(c)}\n`);
       out.push(
         { name: `${at}.bytes_per_person`, value: Math.round(c.bytesPerPerson), unit: mode === 'embedded' ? 'bytes of heap per person' : 'bytes of Redis used_memory per person' },
         { name: `${at}.storm_ms_per_10k`, value: Math.round((c.settleMs / c.transitions) * 10_000), unit: `ms per 10 000 transitions (${c.transitions} at one instant, settled in ${Math.round(c.settleMs)} ms)` },
