@@ -86,6 +86,21 @@ const cpuMs = (pid: number): number => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 };
+/**
+ * A stream whose connection was reset before it was answered (a loaded machine overflows the
+ * listen backlog when 500 connect at once) is opened again, up to 5 times; nothing was received on it.
+ */
+async function streamRetrying(url: string, agent: http.Agent, onEvent: (data: string) => void): Promise<http.ClientRequest> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await stream(url, agent, onEvent);
+    } catch (e) {
+      if (attempt >= 5 || (e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const pct = (xs: number[], p: number): number => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -202,7 +217,7 @@ async function memory(dir: string, redisUrl: string): Promise<Figure[]> {
     // 10 000 open streams, one person each.
     let got = 0;
     for (let i = 0; i < 10_000; i += 500) {
-      const opened = await Promise.all(Array.from({ length: 500 }, (_, k) => stream(`${node.url}/v1/stream?people=p${i + k}`, agent, () => void got++)));
+      const opened = await Promise.all(Array.from({ length: 500 }, (_, k) => streamRetrying(`${node.url}/v1/stream?people=p${i + k}`, agent, () => void got++)));
       reqs.push(...opened);
     }
     while (got < 10_000) await new Promise((r) => setTimeout(r, 100));

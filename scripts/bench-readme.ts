@@ -1,7 +1,8 @@
 /**
  * `npm run bench:readme`: rewrites the README's performance table (between the `bench:table`
- * markers) from bench/results.json: every figure with its unit, its goal (bench/goals.ts) and
- * whether the goal is met, the date of the run and the machine (cores, CPU model, load average).
+ * markers) from bench/results.json: every figure with its unit, its goal (bench/goals.ts),
+ * whether the goal is met and the 1-minute load average when its module started, the date of the
+ * run and the machine (cores, CPU model).
  * Run `npm run bench` (or some of its modules) first; nothing is measured here.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,14 +24,14 @@ export function table(figures: readonly Figure[]): string {
       (loads.length > 0 ? `, 1-minute load average ${Math.min(...loads)}-${Math.max(...loads)} when the modules started.` : '.'),
   );
   lines.push('');
-  lines.push('| figure | value | goal | met |');
-  lines.push('| --- | --- | --- | --- |');
+  lines.push('| figure | value | goal | met | load |');
+  lines.push('| --- | --- | --- | --- | --- |');
   for (const f of figures) {
     const g = goals.get(f.name);
-    lines.push(`| \`${f.name}\` | ${num(f.value)} ${f.unit} | ${g === undefined ? '' : goalText(g)} | ${g === undefined ? '' : met(g, f.value) ? 'yes' : '**no**'} |`);
+    lines.push(`| \`${f.name}\` | ${num(f.value)} ${f.unit} | ${g === undefined ? '' : goalText(g)} | ${g === undefined ? '' : met(g, f.value) ? 'yes' : '**no**'} | ${f.load1 ?? ''} |`);
   }
   const missing = GOALS.filter((g) => !figures.some((f) => f.name === g.figure));
-  for (const g of missing) lines.push(`| \`${g.figure}\` | not measured | ${goalText(g)} | not measured |`);
+  for (const g of missing) lines.push(`| \`${g.figure}\` | not measured | ${goalText(g)} | not measured | |`);
   return lines.join('\n');
 }
 

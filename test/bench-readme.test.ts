@@ -27,10 +27,10 @@ describe('bench goals and the README performance table', () => {
     expect(out.endsWith(`${END}\nafter the table\n`)).toBe(true);
     expect(out).not.toContain('| old | table |');
     expect(out).toContain('Measured on 2026-12-01 on 2 cores, Test CPU, 1-minute load average 0.7-1.5');
-    expect(out).toContain('| `redis.throughput` | 61 234 signals/s | >= 100 000 | **no** |');
-    expect(out).toContain('| `memory.rss_mb` | 700 MB | <= 1 024 | yes |');
-    expect(out).toContain('| `baseline.redis_ops_per_s` | 250 000 ops/s |  |  |');
-    expect(out).toContain('| `latency.p99_ms` | not measured | <= 20 | not measured |');
+    expect(out).toContain('| `redis.throughput` | 61 234 signals/s | >= 100 000 | **no** | 1.5 |');
+    expect(out).toContain('| `memory.rss_mb` | 700 MB | <= 1 024 | yes | 0.7 |');
+    expect(out).toContain('| `baseline.redis_ops_per_s` | 250 000 ops/s |  |  | 1.5 |');
+    expect(out).toContain('| `latency.p99_ms` | not measured | <= 20 | not measured | |');
     // Idempotent: a second run over its own output changes nothing.
     expect(rewrite(out, figures)).toBe(out);
   });
