@@ -7,13 +7,17 @@ import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hu
 const PUB = auth(TEAM_ENV.PUB_KEY);
 /** The default limit: 100 000 levels of nesting fit under it, so the parser, not the limit, must refuse them. */
 const BODY_LIMIT = 1_048_576;
+/** server.requestTimeout below: the hub cuts a connection idle or unfinished that long. */
+const REQUEST_TIMEOUT_MS = 1000;
+/** How long a test waits for the hub to close a connection: the request timeout, with room for a loaded machine (not a bound on the hub). */
+const CLOSE_WAIT_MS = 20_000;
 let t: TestHub;
 let base: string;
 let port: number;
 
 beforeAll(async () => {
   t = await testHub({
-    config: teamConfig({ server: { bodyLimit: BODY_LIMIT, requestTimeout: '1s', maxStreamsPerKey: 2, rateLimit: 0 } }),
+    config: teamConfig({ server: { bodyLimit: BODY_LIMIT, requestTimeout: `${REQUEST_TIMEOUT_MS}ms`, maxStreamsPerKey: 2, rateLimit: 0 } }),
     env: TEAM_ENV,
     clock: systemClock,
   });
@@ -126,8 +130,8 @@ function trickle(parts: string[], gapMs: number): Promise<{ closedAfterMs: numbe
     setTimeout(() => {
       clearInterval(timer);
       sock.destroy();
-      reject(new Error('the hub kept a trickling client for 20 s'));
-    }, 20_000).unref();
+      reject(new Error(`the hub kept a trickling client for ${CLOSE_WAIT_MS} ms (its request timeout is ${REQUEST_TIMEOUT_MS} ms)`));
+    }, CLOSE_WAIT_MS).unref();
   });
 }
 
@@ -152,9 +156,13 @@ describe('slow clients', () => {
     await healthy();
   });
 
-  it('closes a connection that sends nothing', async () => {
+  it('closes a connection that sends nothing', { timeout: CLOSE_WAIT_MS + 10_000 }, async () => {
     const r = await trickle([], 1000);
+    // The hub closed it (trickle rejects if it had to), answering nothing to a request never made,
+    // and by its idle timeout: not before the connection had been quiet for requestTimeout (a
+    // loaded machine can only make the close later, never earlier; 50 ms for timer granularity).
     expect(r.answer).toBe('');
+    expect(r.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     await healthy();
   });
 });
