@@ -15,6 +15,7 @@ import { openModeRefusal } from './open-mode.ts';
 import { errorHandler, sendProblem } from './problem.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { timelineRoutes } from './routes/timeline.ts';
 import { explainRoutes } from './routes/explain.ts';
 import { healthRoutes } from './routes/health.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -169,6 +170,7 @@ async function build(deps: AppDeps) {
   await app.register(explainRoutes(ctx));
   await app.register(pipelineRoutes(ctx));
   await app.register(auditRoutes(ctx));
+  await app.register(timelineRoutes(ctx));
   for (const p of deps.plugins ?? []) await app.register(p);
   return app;
 }

@@ -19,6 +19,8 @@ import { HubError, isHubError } from './errors.ts';
 import type { Logger } from './util/logger.ts';
 import { PresenceCache } from './watch/presence-cache.ts';
 import { Webhooks } from './watch/webhooks.ts';
+import { Timeline } from './watch/timeline.ts';
+import { MemoryTimelineStore } from './pipeline/embedded/timeline-store.ts';
 import { DirectoryReport } from './directory/report.ts';
 import { ComposedDirectory } from './directory/composed-directory.ts';
 import { Publishers } from './publish/publishers.ts';
@@ -65,6 +67,8 @@ export class Hub {
   private unsubscribe: (() => void) | undefined;
   /** Fan-out to publishing connectors and their reconciliation (core/publish). */
   readonly publishers: Publishers;
+  /** Each person's last changes and signals (GET /v1/presence/{person}/timeline), fed by this node's manager. */
+  readonly timeline: Timeline;
   private started = false;
 
   constructor(readonly deps: HubDeps) {
@@ -103,6 +107,9 @@ export class Hub {
     this.audit = new AuditLog({ store: shared('hub:audit'), clock, log });
     this.switches = new ConnectorSwitches({ store: shared('hub:connectors'), ...notices, log, apply: (wanted) => this.applySwitches(wanted) });
     this.manager = new PresenceManager({ pipeline: this.pipeline, rules: this.rules, log, metrics: this.metrics });
+    this.timeline = new Timeline({ store: this.pipeline.timeline ?? new MemoryTimelineStore(), now: () => clock.now(), log });
+    this.manager.onChanges((changes) => this.timeline.changes(changes));
+    this.manager.onSignals((items) => this.timeline.signals(items));
     this.ingest = new Ingest({
       queue: this.pipeline.queue,
       directory: () => this.directory,

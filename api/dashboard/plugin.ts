@@ -2,8 +2,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MemoryTimelineStore } from '../../core/pipeline/embedded/timeline-store.ts';
-import { Timeline } from '../../core/watch/timeline.ts';
 import type { RouteContext } from '../app.ts';
 import { sendProblem } from '../problem.ts';
 import { dashboardAdminRoutes } from '../routes/dashboard-admin.ts';
@@ -16,23 +14,14 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-
 
 /**
  * The helpdesk dashboard and admin console (issue 7): the built page from `dist/` at `/`, client
- * routes falling back to `index.html`, plus the session, console and timeline calls it uses.
+ * routes falling back to `index.html`, plus the session and console calls it uses (the timeline is
+ * an API route, api/routes/timeline.ts).
  */
-export function dashboard(ctx: RouteContext, opts: { dist?: string; timeline?: { perPerson: number; people: number } } = {}) {
+export function dashboard(ctx: RouteContext, opts: { dist?: string } = {}) {
   const dist = opts.dist ?? DIST;
   return async (app: FastifyInstance): Promise<void> => {
-    const { hub, clock } = ctx;
-    const store = hub.pipeline.timeline ?? new MemoryTimelineStore({ perPerson: opts.timeline?.perPerson ?? 50, people: opts.timeline?.people ?? 20_000 });
-    const timeline = new Timeline({ store, now: () => clock.now(), log: ctx.log });
-    const offChange = hub.manager.onChanges((changes) => timeline.changes(changes));
-    const offSignals = hub.manager.onSignals((items) => timeline.signals(items));
-    app.addHook('onClose', async () => {
-      offChange();
-      offSignals();
-    });
-
     await app.register(sessionRoutes(ctx));
-    await app.register(dashboardAdminRoutes(ctx, { timeline }));
+    await app.register(dashboardAdminRoutes(ctx));
     await app.register(fastifyStatic, { root: dist, serve: false });
 
     const page = async (req: FastifyRequest, reply: FastifyReply) => {

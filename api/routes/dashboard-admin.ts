@@ -4,9 +4,7 @@ import { z } from 'zod';
 import type { ConnectorManifest } from '../../core/connector/contract.ts';
 import type { HubConfig } from '../../core/config/schema.ts';
 import type { LoadedConfig } from '../../core/config/load.ts';
-import { viewFor } from '../../core/model/presence.ts';
 import { HubError } from '../../core/errors.ts';
-import type { Timeline, TimelineEntry } from '../../core/watch/timeline.ts';
 import type { RouteContext } from '../app.ts';
 import { connectorJson } from './admin.ts';
 import { actor } from './audit.ts';
@@ -72,25 +70,8 @@ export function effectiveConfig(
   return { ...out, mode: running.mode, overrides };
 }
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-function entryJson(e: TimelineEntry, baseline: number): Record<string, unknown> {
-  if (e.type === 'change') return { at: iso(e.at), type: 'change', presence: viewFor(e.presence, 'personal', baseline) };
-  const s = e.signal;
-  const signal: Record<string, unknown> = { source: s.source, endpoint: s.endpoint, category: s.category, expireType: s.expireType };
-  if (s.availability !== undefined) signal.availability = s.availability;
-  if (s.activity !== undefined) signal.activity = s.activity;
-  if (s.machineState !== undefined) signal.machineState = s.machineState;
-  if (s.from !== undefined) signal.from = iso(s.from);
-  if (s.until !== undefined) signal.until = iso(s.until);
-  if (s.sourceTime !== undefined) signal.sourceTime = iso(s.sourceTime);
-  if (s.sourceVersion !== undefined) signal.sourceVersion = s.sourceVersion;
-  if (s.id !== undefined) signal.id = s.id;
-  return { at: iso(e.at), type: 'signal', outcome: e.outcome, signal };
-}
-
-/** Admin calls the console needs beyond the contract: enable/disable, the masked configuration, the timeline. */
-export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { timeline: Timeline }) {
+/** Admin calls the console needs beyond the contract: enable/disable, the masked configuration. */
+export function dashboardAdminRoutes({ hub, loaded }: RouteContext) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const idParams = z.object({ id: z.string().min(1).max(64) });
@@ -124,22 +105,6 @@ export function dashboardAdminRoutes({ hub, loaded }: RouteContext, deps: { time
       async () => {
         const addr = app.server.address();
         return effectiveConfig(loaded, hub.deps.manifests, { ...(addr !== null && typeof addr === 'object' ? { port: addr.port } : {}), nodeId: hub.nodeId, mode: hub.pipeline.mode });
-      },
-    );
-
-    r.get(
-      '/v1/presence/:person/timeline',
-      {
-        config: { access: ['admin', 'helpdesk'] },
-        schema: {
-          summary: 'The last presence changes and signals of a person, newest first (bounded per person, kept in the store)',
-          params: z.object({ person: z.string().min(1).max(128) }),
-        },
-      },
-      async (req) => {
-        const dir = hub.directory;
-        if (!dir.has(req.params.person)) throw new HubError('HUB_ERR_NOT_FOUND', `person: unknown person ${req.params.person}`, { status: 404 });
-        return { person: req.params.person, entries: (await deps.timeline.entries(req.params.person)).map((e) => entryJson(e, dir.loadedAt)) };
       },
     );
   };
