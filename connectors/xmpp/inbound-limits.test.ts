@@ -42,6 +42,8 @@ async function scriptedServer(): Promise<Scripted> {
         const ok = hs[1] === createHash('sha1').update(id + SECRET).digest('hex');
         sock.write(ok ? '<handshake/>' : '<stream:error><not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-streams"/></stream:error>');
       }
+      // RFC 6120 section 4.4: a peer that receives the closing tag sends its own and closes the connection.
+      if (text.includes('</stream:stream>') && !sock.writableEnded) sock.end('</stream:stream>');
     });
     sock.on('error', () => undefined);
   });
