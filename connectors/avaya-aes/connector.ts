@@ -38,7 +38,6 @@ export class AvayaAesConnector implements Connector {
   requestsSent = 0;
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `avaya-aes ${this.ctx.id} is already running`);
     this.running = true;
     this.attempt = 0;
     await this.connect(); // unreachable (transient) or refused (permanent): the supervisor decides
@@ -269,13 +268,12 @@ export class AvayaAesConnector implements Connector {
   async testConnection(): Promise<TestResult> {
     const noop = { onUnsolicited: () => undefined, onBadMessage: () => undefined, onClose: () => undefined };
     let client: DmccClient | undefined;
+    // A rejection is the failed result (the supervisor's connectionTest turns it into one).
     try {
       client = await DmccClient.connect(this.ctx.config, noop, this.ctx.log);
       const s = await DmccSession.start(client, { config: this.ctx.config, log: this.ctx.log, onKeepAliveFailed: () => undefined });
       await s.stop();
       return { ok: true, message: `AE Services ${this.ctx.config.host} accepted a DMCC session (${s.protocol}, ${s.duration} s)` };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_AES_SESSION', message: errorMessage(e) };
     } finally {
       if (client !== undefined) {
         this.countRequests(client);

@@ -4,6 +4,7 @@ import { aesConfigSchema, portOf } from './config.ts';
 import { avayaAesManifest } from './manifest.ts';
 import { AesSimulator } from './simulator.ts';
 import { selfSignedCertificate } from './test-support.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 // TLS on the DMCC secure port: the server certificate checked against a CA file, or pinned by its
 // SHA-256 fingerprint; anything else is refused as permanent (retrying cannot fix a certificate).
@@ -19,7 +20,7 @@ afterAll(async () => {
 });
 
 const test = (extra: Record<string, unknown>) =>
-  avayaAesManifest.create(connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, username: 'hub', password: 'secret', switchName: 'CM1', requestTimeout: '2s', ...extra }) }).ctx).testConnection();
+  connectionTest(avayaAesManifest.create(connectorHarness({ id: 'aes', config: aesConfigSchema.parse({ host: '127.0.0.1', port, username: 'hub', password: 'secret', switchName: 'CM1', requestTimeout: '2s', ...extra }) }).ctx));
 
 describe('avaya-aes TLS', () => {
   it('accepts the server certificate signed by the configured CA', async () => {

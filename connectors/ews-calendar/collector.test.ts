@@ -3,6 +3,7 @@ import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
 import { EwsCalendarConnector } from './connector.ts';
 import { EwsSimulator } from './simulator.ts';
+import { connectionTest } from '../../core/connector/test-connection.ts';
 
 const BASIC = { username: 'svc-presence', password: 'ews-secret' };
 let sims: EwsSimulator[] = [];
@@ -138,7 +139,7 @@ describe('ews-calendar against the EWS simulator', () => {
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...oauth, auth: { ...oauth.auth, clientSecret: 'wrong-client-secret' } } });
     conns.push(bad);
     await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent' });
-    expect(await bad.testConnection()).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
+    expect(await connectionTest(bad)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
   });
 
   it('the FreeBusyMerged view: runs of the merged string as blocks, no subjects', async () => {
@@ -159,7 +160,7 @@ describe('ews-calendar against the EWS simulator', () => {
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, auth: { type: 'basic', username: BASIC.username, password: 'wrong-password' } } });
     conns.push(bad);
     await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent', message: expect.stringContaining('401') });
-    const t = await bad.testConnection();
+    const t = await connectionTest(bad);
     expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
     expect(t.message).not.toContain('wrong-password');
   });

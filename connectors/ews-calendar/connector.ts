@@ -61,7 +61,6 @@ export class EwsCalendarConnector implements Connector {
   }
 
   async start(): Promise<void> {
-    if (this.running) throw new HubError('HUB_ERR_CONNECTOR_RUNNING', `connector ${this.ctx.id} is already running`);
     this.running = true;
     // Credentials and endpoint first: a refusal here is permanent and stops the connector with its cause.
     await this.client.probe(mailboxesOf(this.ctx)[0]);
@@ -264,12 +263,9 @@ export class EwsCalendarConnector implements Connector {
   }
 
   async testConnection(): Promise<TestResult> {
-    try {
-      this.client.invalidateToken();
-      await this.client.probe(mailboxesOf(this.ctx)[0]);
-      return { ok: true, message: 'EWS answered GetUserAvailability with these credentials' };
-    } catch (e) {
-      return { ok: false, kind: failureKind(e), code: isHubError(e) ? e.code : 'HUB_ERR_EWS_UNREACHABLE', message: errorMessage(e) };
-    }
+    // A rejection is the failed result (the supervisor's connectionTest turns it into one).
+    this.client.invalidateToken();
+    await this.client.probe(mailboxesOf(this.ctx)[0]);
+    return { ok: true, message: 'EWS answered GetUserAvailability with these credentials' };
   }
 }
