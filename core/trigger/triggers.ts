@@ -13,6 +13,7 @@ import { DestinationPolicy } from '../watch/destination-policy.ts';
 import { deliverSigned } from '../watch/webhooks.ts';
 import { INITIAL, satisfied, step, type TriggerState } from './condition.ts';
 import type { TriggerRequest, TriggersConfig } from './trigger-config.ts';
+import { parseStored } from '../util/stored-json.ts';
 
 /**
  * Presence triggers (docs/triggers.md): a quorum condition over people or a team, evaluated on
@@ -181,7 +182,7 @@ export class Triggers {
   /** Follows the firings (for this node's streams) and the registry; call once at hub start. */
   async start(): Promise<void> {
     for (const [k, v] of await this.deps.store.entries('last:')) {
-      const f = parse(firingSchema, v);
+      const f = parseStored(firingSchema, v);
       if (f !== undefined) this.seenFiring.set(k.slice(5), f.firing);
     }
     if (this.deps.notices !== undefined) {
@@ -280,7 +281,7 @@ export class Triggers {
     if (this.subscribers.size === 0) return;
     try {
       for (const [k, v] of await this.deps.store.entries('last:')) {
-        const f = parse(firingSchema, v);
+        const f = parseStored(firingSchema, v);
         const id = k.slice(5);
         if (f === undefined || f.firing === this.seenFiring.get(id)) continue;
         this.seenFiring.set(id, f.firing);
@@ -296,8 +297,8 @@ export class Triggers {
     const entries = await this.deps.store.entries('');
     const now = this.deps.clock.now();
     const out: Live[] = [];
-    const stateOf = (id: string) => parse(stateSchema, entries.get(`state:${id}`));
-    const statusOf = (id: string) => parse(statusSchema, entries.get(`status:${id}`)) ?? NEW_STATUS;
+    const stateOf = (id: string) => parseStored(stateSchema, entries.get(`state:${id}`));
+    const statusOf = (id: string) => parseStored(statusSchema, entries.get(`status:${id}`)) ?? NEW_STATUS;
     for (const def of this.config) {
       const st = stateOf(def.id);
       out.push({ def, ...(this.configSecrets.has(def.id) ? { secret: this.configSecrets.get(def.id)! } : {}), state: st ?? { met: false, fp: fingerprint(def), fired: 0 }, fresh: st === undefined, status: statusOf(def.id) });
@@ -305,7 +306,7 @@ export class Triggers {
     const api: Live[] = [];
     for (const [k, v] of entries) {
       if (!k.startsWith('def:')) continue;
-      const raw = parse(defSchema, v);
+      const raw = parseStored(defSchema, v);
       if (raw === undefined || (raw.expiresAt !== undefined && raw.expiresAt <= now)) continue;
       const { secret, ...rest } = raw;
       const def = { ...rest, origin: 'api' } as TriggerDef;
@@ -357,7 +358,7 @@ export class Triggers {
     this.lastDir = this.deps.directory();
     await this.sync();
     for (const [k, v] of await this.deps.store.entries('out:')) {
-      const f = parse(firingSchema, v);
+      const f = parseStored(firingSchema, v);
       const t = f === undefined ? undefined : this.live.get(f.trigger);
       if (f !== undefined && t !== undefined) this.deliver(t, f, k, 0);
       else await this.deps.store.delete([k]);
@@ -572,14 +573,4 @@ export interface Caller {
 
 function mayUse(d: TriggerDef, c: Caller): boolean {
   return c.admin || (d.owner !== undefined && d.owner === c.key);
-}
-
-function parse<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

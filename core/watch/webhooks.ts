@@ -10,6 +10,7 @@ import type { Logger } from '../util/logger.ts';
 import { postWebhook } from './deliver.ts';
 import { DestinationPolicy } from './destination-policy.ts';
 import { viewKey } from './watchers.ts';
+import { parseStored } from '../util/stored-json.ts';
 
 export interface WebhookSpec {
   readonly url: string;
@@ -168,8 +169,8 @@ export class Webhooks {
     // The registry decides whether it exists (another node may have removed it); the deliverer's
     // own state, when this is the deliverer, is the freshest.
     const got = await this.deps.store.get([`hook:${id}`, `status:${id}`]);
-    const h = parse(storedHook, got.get(`hook:${id}`));
-    return h === undefined ? undefined : this.statusOf(h, local ?? parse(storedStatus, got.get(`status:${id}`)) ?? NEW_STATUS);
+    const h = parseStored(storedHook, got.get(`hook:${id}`));
+    return h === undefined ? undefined : this.statusOf(h, local ?? parseStored(storedStatus, got.get(`status:${id}`)) ?? NEW_STATUS);
   }
 
   async list(): Promise<WebhookStatus[]> {
@@ -235,10 +236,10 @@ export class Webhooks {
   private async loadAll(): Promise<{ hooks: StoredHook[]; statuses: Map<string, StoredStatus> }> {
     const store = this.deps.store!;
     const [hookEntries, statusEntries] = await Promise.all([store.entries('hook:'), store.entries('status:')]);
-    const hooks = [...hookEntries.values()].map((v) => parse(storedHook, v)).filter((h): h is StoredHook => h !== undefined);
+    const hooks = [...hookEntries.values()].map((v) => parseStored(storedHook, v)).filter((h): h is StoredHook => h !== undefined);
     const statuses = new Map<string, StoredStatus>();
     for (const [k, v] of statusEntries) {
-      const s = parse(storedStatus, v);
+      const s = parseStored(storedStatus, v);
       if (s !== undefined) statuses.set(k.slice('status:'.length), s);
     }
     return { hooks: hooks.sort((a, b) => a.createdAt - b.createdAt), statuses };
@@ -351,15 +352,5 @@ export class Webhooks {
   close(): void {
     if (this.poller !== undefined) clearInterval(this.poller);
     for (const h of this.hooks.values()) if (h.timer !== undefined) clearTimeout(h.timer);
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, raw: string | undefined): T | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : undefined;
-  } catch {
-    return undefined;
   }
 }

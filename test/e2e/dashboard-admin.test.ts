@@ -16,9 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { startHub, type RunningHub } from '../../api/server.ts';
-import { HubError } from '../../core/errors.ts';
 import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
-import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { axeViolations, formatViolations } from '../support/axe.ts';
@@ -26,6 +24,7 @@ import { launchChromium } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { freePort } from '../support/ports.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
+import { injecting } from '../support/poisoned-store.ts';
 
 const ART = 'test-artifacts';
 const XMPP_PW = 'xmpp-service-password-4711';
@@ -233,26 +232,6 @@ describe('admin console end to end (chromium)', () => {
     expect(a11y, a11y.join('\n\n')).toEqual([]);
   });
 });
-
-/** The store refuses, while `poisoned`, any batch holding a signal for Dave (as test/e2e/dead-letters.test.ts). */
-function injecting(p: Pipeline): { pipeline: Pipeline; heal: () => void } {
-  let poisoned = true;
-  const inner = p.store;
-  const store: PresenceStore = {
-    now: () => inner.now(),
-    async applySignals(signals) {
-      if (poisoned && signals.some((s) => s.person === 'dave')) throw new HubError('HUB_ERR_SIGNAL_INVALID', 'injected handler failure for this batch', { kind: 'permanent' });
-      return inner.applySignals(signals);
-    },
-    getRegisters: (people) => inner.getRegisters(people),
-    registerCensus: (entries) => inner.registerCensus(entries),
-    getPresence: (people) => inner.getPresence(people),
-    commitPresence: (entries) => inner.commitPresence(entries),
-    forget: (people) => inner.forget(people),
-    close: () => inner.close(),
-  };
-  return { pipeline: { ...p, store, ready: () => p.ready(), close: () => p.close() }, heal: () => (poisoned = false) };
-}
 
 describe('admin console pipeline page (chromium)', () => {
   let t: TestHub;

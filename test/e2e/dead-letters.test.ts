@@ -5,36 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
-import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
-import { HubError } from '../../core/errors.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { until } from '../support/wait.ts';
 import { auth, TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { injecting } from '../support/poisoned-store.ts';
 
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
-
-/** The pipeline with a store that refuses, while `poisoned`, any batch holding a signal for Dave. */
-function injecting(p: Pipeline): { pipeline: Pipeline; heal: () => void } {
-  let poisoned = true;
-  const inner = p.store;
-  const store: PresenceStore = {
-    now: () => inner.now(),
-    async applySignals(signals) {
-      if (poisoned && signals.some((s) => s.person === 'dave')) throw new HubError('HUB_ERR_SIGNAL_INVALID', 'injected handler failure for this batch', { kind: 'permanent' });
-      return inner.applySignals(signals);
-    },
-    getRegisters: (people) => inner.getRegisters(people),
-    registerCensus: (entries) => inner.registerCensus(entries),
-    getPresence: (people) => inner.getPresence(people),
-    commitPresence: (entries) => inner.commitPresence(entries),
-    forget: (people) => inner.forget(people),
-    close: () => inner.close(),
-  };
-  return { pipeline: { ...p, store, ready: () => p.ready(), close: () => p.close() }, heal: () => (poisoned = false) };
-}
 
 describe.each([
   ['embedded', async () => embeddedPipeline({ clock: systemClock, log: silentLogger() })],
