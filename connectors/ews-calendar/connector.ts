@@ -1,8 +1,7 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
-import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage, failureKind, isHubError } from '../../core/errors.ts';
-import { CalendarEngine, type OofReading } from '../calendar-common/engine.ts';
+import { errorMessage } from '../../core/errors.ts';
 import { EwsClient } from './client.ts';
+import { EwsCalendarCollector } from './collector.ts';
 import type { EwsCalendarConfig } from './config.ts';
 import { CalendarStreams } from './streaming.ts';
 
@@ -27,13 +26,8 @@ export class EwsCalendarConnector implements Connector {
   private timer: NodeJS.Timeout | undefined;
   private cycle: Promise<void> | undefined;
   private readonly client: EwsClient;
-  private readonly engine: CalendarEngine;
+  private readonly collector: EwsCalendarCollector;
   private streams: CalendarStreams | undefined;
-  /** Per mailbox: the last error that concerned it alone, for the directory report. */
-  private readonly problems = new Map<string, { reason: string; at: number }>();
-  private readonly oofReadAt = new Map<string, number>();
-  /** Mailboxes that could not be impersonated: not used to anchor a free/busy request. */
-  private readonly badAnchors = new Set<string>();
   private readonly pending = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
   private reread: Promise<void> = Promise.resolve();
@@ -41,23 +35,10 @@ export class EwsCalendarConnector implements Connector {
   /** The mailboxes the streams were set up for. */
   private streamedKey = '';
   private polling = false;
-  /** Mailboxes per GetUserAvailability: batchSize, lowered when the server refuses that many. */
-  private batchSize: number;
 
   constructor(private readonly ctx: ConnectorContext<EwsCalendarConfig>) {
-    const c = ctx.config;
-    this.batchSize = c.batchSize;
-    this.client = new EwsClient({ config: c, clock: ctx.clock, onRequest: () => ctx.report.count('requests'), onBusy: () => ctx.report.count('throttled') });
-    const map = Object.fromEntries(Object.entries(c.statusMap).filter(([, v]) => v !== undefined));
-    this.engine = new CalendarEngine({
-      source: ctx.id,
-      details: c.details,
-      lookahead: c.lookahead,
-      interval: c.pollInterval,
-      statusMap: map,
-      workingHours: c.workingHours ? { outsideAvailability: c.outsideWorkingHours } : undefined,
-      count: (name, n) => ctx.report.count(name, n),
-    });
+    this.client = new EwsClient({ config: ctx.config, clock: ctx.clock, onRequest: () => ctx.report.count('requests'), onBusy: () => ctx.report.count('throttled') });
+    this.collector = new EwsCalendarCollector({ ctx, client: this.client, active: () => this.running });
   }
 
   async start(): Promise<void> {
@@ -83,7 +64,7 @@ export class EwsCalendarConnector implements Connector {
       log: this.ctx.log,
       report: this.ctx.report,
       onChange: (list) => this.queue(list),
-      onMailboxError: (mbx, e) => this.problem(mbx, e.message),
+      onMailboxError: (mbx, e) => this.collector.problem(mbx, e.message),
     });
     const list = mailboxesOf(this.ctx);
     this.streamedKey = list.join(',');
@@ -125,107 +106,11 @@ export class EwsCalendarConnector implements Connector {
 
   private async poll(): Promise<void> {
     const list = mailboxesOf(this.ctx);
-    this.engine.retain(list.map((m) => `mailto:${m}`));
+    this.collector.retain(list);
     // The directory changed (people joined or left): the streams follow at this poll.
     if (this.streams !== undefined && this.streamedKey !== list.join(',')) await this.restartStreams();
-    if ((await this.read(list, true)) === 0) this.ctx.report.ok();
+    if ((await this.collector.read(list, true)) === 0) this.ctx.report.ok();
     this.lastCycleAt = this.ctx.clock.now();
-  }
-
-  /** Reads `list` in batches and emits what changed; returns the number of failed batches. */
-  private async read(list: readonly string[], withOof: boolean): Promise<number> {
-    const { ctx } = this;
-    const c = ctx.config;
-    const now = ctx.clock.now();
-    const { start, end } = this.engine.window(now);
-    let failed = 0;
-    for (let i = 0; i < list.length && this.running; ) {
-      const batch = list.slice(i, i + this.batchSize);
-      i += batch.length;
-      const applied: string[] = [];
-      try {
-        const results = await this.availability(batch, start, end);
-        const out: SignalInput[] = [];
-        for (const r of results) {
-          if (!this.running) return failed;
-          if (!r.ok) {
-            this.problem(r.mailbox, `${r.code}: ${r.message}`);
-            continue;
-          }
-          // Read fine as an attendee: it stays on the report only while it cannot be impersonated.
-          if (!this.badAnchors.has(r.mailbox)) this.problems.delete(r.mailbox);
-          const oof = withOof ? await this.readOof(r.mailbox, now) : undefined;
-          const identity = `mailto:${r.mailbox}`;
-          applied.push(identity);
-          out.push(...this.engine.apply(identity, { blocks: r.blocks, oof, workingHours: c.workingHours ? r.workingHours : undefined }, now));
-        }
-        if (out.length > 0 && this.running) {
-          const res = await ctx.emit(out);
-          ctx.report.count('signals', res.accepted);
-        }
-      } catch (e) {
-        for (const id of applied) this.engine.forget(id);
-        // The server allows fewer mailboxes a request than batchSize: halve it and read this batch again.
-        if (isHubError(e) && e.message.startsWith('ErrorMailboxDataArrayTooBig') && batch.length > 1) {
-          this.batchSize = Math.ceil(batch.length / 2);
-          ctx.log.warn({ batchSize: this.batchSize }, `EWS refused ${batch.length} mailboxes in one request: batches of ${this.batchSize} from now on (set batchSize)`);
-          ctx.report.count('batch_size_lowered');
-          i -= batch.length;
-          continue;
-        }
-        failed++;
-        ctx.log.warn({ code: (e as HubError).code, mailboxes: batch.length }, `EWS free/busy batch failed: ${errorMessage(e)}`);
-        ctx.report.error(e);
-        // Bad credentials now: every further batch would be refused the same way.
-        if (failureKind(e) === 'permanent' && !(isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX')) break;
-      }
-    }
-    return failed;
-  }
-
-  /**
-   * GetUserAvailability impersonates one mailbox of the batch (with impersonation, and always with
-   * app-only OAuth): one that cannot be impersonated (gone, denied) fails the whole request, so it is
-   * reported and the next one anchors the request; it is still asked about, as an attendee.
-   */
-  private async availability(batch: readonly string[], start: number, end: number) {
-    for (const anchor of batch) {
-      if (this.badAnchors.has(anchor) && anchor !== batch.at(-1)) continue;
-      try {
-        return await this.client.availability(batch, start, end, anchor);
-      } catch (e) {
-        if (!(isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX')) throw e;
-        this.badAnchors.add(anchor);
-        this.problem(anchor, e.message);
-      }
-    }
-    throw new HubError('HUB_ERR_EWS_MAILBOX', `no mailbox of this batch of ${batch.length} can be impersonated`, { kind: 'transient' });
-  }
-
-  /** Out of office with impersonation, at most every oofInterval per mailbox; undefined: not read now (what was said stands). */
-  private async readOof(mbx: string, now: number): Promise<OofReading | undefined> {
-    const c = this.ctx.config;
-    if (!c.impersonation) return undefined;
-    const last = this.oofReadAt.get(mbx);
-    if (last !== undefined && now - last < c.oofInterval && now >= last) return undefined;
-    try {
-      const oof = await this.client.oof(mbx);
-      this.oofReadAt.set(mbx, now);
-      if (this.badAnchors.delete(mbx)) this.problems.delete(mbx);
-      return oof;
-    } catch (e) {
-      if (isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX') {
-        this.problem(mbx, e.message);
-        return undefined;
-      }
-      throw e;
-    }
-  }
-
-  private problem(mbx: string, reason: string): void {
-    if (!this.problems.has(mbx)) this.ctx.log.warn({ mailbox: mbx }, `EWS mailbox skipped: ${reason}`);
-    this.problems.set(mbx, { reason, at: this.ctx.clock.now() });
-    this.ctx.report.count('mailbox_errors');
   }
 
   /** Stream events: the named mailboxes are read again together after `debounce`. */
@@ -238,7 +123,7 @@ export class EwsCalendarConnector implements Connector {
       this.pending.clear();
       this.reread = this.reread.then(async () => {
         if (!this.running) return;
-        if ((await this.read(batch, false)) === 0) this.ctx.report.ok();
+        if ((await this.collector.read(batch, false)) === 0) this.ctx.report.ok();
         this.ctx.report.count('resyncs');
       });
     }, this.ctx.config.debounce);
@@ -246,7 +131,7 @@ export class EwsCalendarConnector implements Connector {
   }
 
   report(): ConnectorReport {
-    const r: { skipped: { entry: string; reason: string }[]; at?: number } = { skipped: [...this.problems].map(([m, p]) => ({ entry: `mailto:${m}`, reason: p.reason })) };
+    const r: { skipped: { entry: string; reason: string }[]; at?: number } = { skipped: this.collector.skipped() };
     if (this.lastCycleAt !== undefined) r.at = this.lastCycleAt;
     return r;
   }
