@@ -70,6 +70,15 @@ export class Hub {
   /** Each person's last changes and signals (GET /v1/presence/{person}/timeline), fed by this node's manager. */
   readonly timeline: Timeline;
   private started = false;
+  /** Connectors configured with `enabled: false`, shown but not run. */
+  readonly disabled = new Map<string, ConnectorSupervisor>();
+  private readonly runners = new Map<string, LeasedRunner>();
+  private webhookRunner: LeasedRunner | undefined;
+  private triggerRunner: LeasedRunner | undefined;
+  private readonly switches: ConnectorSwitches;
+  private unforget: (() => void) | undefined;
+  /** True once start() has run the enabled connectors; switches before that only sort them. */
+  private launched = false;
 
   constructor(readonly deps: HubDeps) {
     const { loaded, clock, log } = deps;
@@ -152,9 +161,6 @@ export class Hub {
       } else this.disabled.set(entry.id, supervisor);
     }
   }
-
-  /** Connectors configured with `enabled: false`, shown but not run. */
-  readonly disabled = new Map<string, ConnectorSupervisor>();
 
   get directory(): Directory {
     return this.people.current;
@@ -283,11 +289,6 @@ export class Hub {
     }
   }
 
-  private webhookRunner: LeasedRunner | undefined;
-  private triggerRunner: LeasedRunner | undefined;
-
-  private readonly runners = new Map<string, LeasedRunner>();
-
   /** Runs a connector: at once in embedded mode, under its lease in Redis mode. */
   private async run(id: string, s: ConnectorSupervisor): Promise<void> {
     const lease = this.deps.lease;
@@ -374,11 +375,6 @@ export class Hub {
     await this.switches.set(id, false);
     return true;
   }
-
-  private readonly switches: ConnectorSwitches;
-  private unforget: (() => void) | undefined;
-  /** True once start() has run the enabled connectors; switches before that only sort them. */
-  private launched = false;
 
   /** Brings this node in line with the switches (from this node's call or another node's notice). */
   private async applySwitches(wanted: ReadonlyMap<string, boolean>): Promise<void> {
