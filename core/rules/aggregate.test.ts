@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Register } from '../model/register.ts';
-import type { Signal } from '../model/signal.ts';
+import { reg } from '../../test/support/registers.ts';
 import { aggregate } from './aggregate.ts';
 import { compileRules, DEFAULT_RULES } from './rules-config.ts';
 
 const T0 = Date.parse('2026-11-22T09:00:00Z');
 const MIN = 60_000;
 
-function reg(p: Partial<Signal> & Pick<Signal, 'category'>, publishedAt: number): Register {
-  return {
-    person: 'alice',
-    source: p.source ?? 'test',
-    endpoint: p.endpoint ?? 'default',
-    expireType: p.expireType ?? (p.category === 'calendar' ? 'time' : p.category === 'user' ? 'user' : 'device'),
-    ...p,
-    publishedAt,
-  } as Register;
-}
 
 describe('aggregate: the six worked examples of the aggregation document', () => {
   // Example 1: only Communicator Mobile, no input for more than 15 minutes -> Away.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Register } from '../model/register.ts';
-import type { Signal } from '../model/signal.ts';
+import { reg } from '../../test/support/registers.ts';
 import { aggregate } from './aggregate.ts';
 import { DEFAULT_RULES } from './rules-config.ts';
 import { ago, summarize } from './summary.ts';
@@ -8,16 +8,6 @@ import { ago, summarize } from './summary.ts';
 const at = (hhmm: string): number => Date.parse(`2026-11-22T${hhmm}:00Z`);
 const MIN = 60_000;
 
-function reg(p: Partial<Signal> & Pick<Signal, 'category'>, publishedAt: number): Register {
-  return {
-    person: 'alice',
-    source: p.source ?? 'test',
-    endpoint: p.endpoint ?? 'default',
-    expireType: p.expireType ?? (p.category === 'calendar' ? 'time' : p.category === 'user' ? 'user' : 'device'),
-    ...p,
-    publishedAt,
-  } as Register;
-}
 
 /** The summary of aggregate()'s real judgement of these registers at `now`. */
 const explain = (regs: Register[], now: number) => summarize(aggregate(regs, now, DEFAULT_RULES), now, DEFAULT_RULES);
