@@ -6,7 +6,7 @@ import type { Clock } from './util/clock.ts';
 import type { Logger } from './util/logger.ts';
 
 /** What an administrator did through the API that the audit list records. */
-export const AUDIT_ACTIONS = ['connector.enable', 'connector.disable', 'connector.test', 'webhook.create', 'webhook.delete', 'dead-letter.replay'] as const;
+export const AUDIT_ACTIONS = ['connector.enable', 'connector.disable', 'connector.test', 'webhook.create', 'webhook.delete', 'dead-letter.replay', 'trigger.create', 'trigger.delete'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** The newest entries kept; older ones are removed as new ones arrive. */
@@ -17,7 +17,7 @@ export interface AuditEntry {
   /** The key's name and roles as configured: never the key itself. */
   readonly by: { readonly name: string; readonly roles: readonly string[] };
   readonly action: AuditAction;
-  /** What it was done to: a connector id, a webhook id, a dead letter id. */
+  /** What it was done to: a connector id, a webhook id, a dead letter id, a trigger id. */
   readonly target: string;
   /** For a connection test: whether it worked. */
   readonly outcome?: 'ok' | 'failed';

@@ -6,6 +6,7 @@ import { AVAILABILITY_CLASSES } from '../../core/model/availability.ts';
 import { triggerRequestSchema } from '../../core/trigger/trigger-config.ts';
 import type { Caller } from '../../core/trigger/triggers.ts';
 import type { RouteContext } from '../app.ts';
+import { actor } from './audit.ts';
 import type { Principal } from '../auth.ts';
 
 export const triggerStatusSchema = z.object({
@@ -71,6 +72,7 @@ export function triggerRoutes({ hub }: RouteContext) {
           }
         }
         const { status, secret } = await hub.triggers.create(body, caller);
+        await hub.audit.record({ by: actor(req), action: 'trigger.create', target: status.id, detail: `${status.action.type} action` });
         return reply.code(201).send({ ...status, ...(secret !== undefined ? { secret } : {}) });
       },
     );
@@ -100,6 +102,7 @@ export function triggerRoutes({ hub }: RouteContext) {
           throw new HubError('HUB_ERR_FORBIDDEN', `id: trigger ${req.params.id} is in the configuration file; remove it there`, { status: 403 });
         }
         if (!(await hub.triggers.delete(req.params.id, caller))) throw new HubError('HUB_ERR_NOT_FOUND', `id: no trigger ${req.params.id}`, { status: 404 });
+        await hub.audit.record({ by: actor(req), action: 'trigger.delete', target: req.params.id });
         return reply.code(204).send();
       },
     );

@@ -135,6 +135,10 @@ describe('triggers through the API', () => {
     expect((await call('POST', '/v1/triggers', TEAM_ENV.ADMIN_KEY, { id: 'dave-free', people: ['dave'], action: { type: 'sse' } })).body.code).toBe('HUB_ERR_TRIGGER_EXISTS');
     expect((await call('DELETE', '/v1/triggers/dave-free', TEAM_ENV.ADMIN_KEY)).status).toBe(204);
     expect((await call('GET', '/v1/triggers/dave-free', TEAM_ENV.ADMIN_KEY)).status).toBe(404);
+    // The audit list names who created and removed it (the key's name, never the key).
+    const audit = (await call('GET', '/v1/audit?limit=10', TEAM_ENV.ADMIN_KEY)).body as { entries: { action: string; target: string; by: { name: string } }[] };
+    expect(audit.entries.filter((e) => e.target === 'dave-free').map((e) => e.action)).toEqual(['trigger.delete', 'trigger.create']);
+    expect(JSON.stringify(audit)).not.toContain(TEAM_ENV.ADMIN_KEY);
     // The configured webhook secret never leaves the hub (GET /v1/config, the admin console's).
     const shown = maskedConfig(t.loaded.config, t.hub.deps.manifests) as { triggers: { rules: { action: unknown }[] } };
     expect(JSON.stringify(shown)).not.toContain(CONF_SECRET);

@@ -586,6 +586,8 @@ const ACTIONS: Record<string, string> = {
   'connector.disable': 'disabled connector',
   'connector.test': 'tested connector',
   'webhook.create': 'created webhook',
+  'trigger.create': 'created trigger',
+  'trigger.delete': 'deleted trigger',
   'webhook.delete': 'deleted webhook',
   'dead-letter.replay': 'replayed dead letter',
 };
