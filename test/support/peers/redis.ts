@@ -1,6 +1,6 @@
 /**
- * A private redis-server for tests and benchmarks (recipe: /work/shared/reference/test-peers.md
- * "Redis 7 for BullMQ"): a free loopback port, a throwaway directory, no persistence, in the
+ * A private redis-server for tests and benchmarks (docs/connectors.md, "Test tiers" and adding a
+ * peer): a free loopback port, a throwaway directory, no persistence, in the
  * foreground; `restart()` stops it and starts it again on the same port (data lost, as after a
  * crash without AOF), for the reconnect tests. Never the Redis on the standard port.
  */

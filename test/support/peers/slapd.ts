@@ -1,5 +1,5 @@
 /**
- * A private OpenLDAP server for tests (recipe: /work/shared/reference/test-peers.md "OpenLDAP"): a
+ * A private OpenLDAP server for tests (docs/connectors.md, "Test tiers" and adding a peer): a
  * throwaway slapd.conf with the core, cosine and inetorgperson schemas, an mdb database seeded
  * offline with slapadd, slapd in the foreground (`-d 0`) on a free loopback port, stopped by pid.
  */
