@@ -164,6 +164,8 @@ describe('dashboard end to end (chromium)', () => {
     await page.fill('#search', 'example');
     await page.fill('#team', 'sales');
     await page.waitForFunction(() => document.querySelectorAll('.row').length === 2);
+    // The URL follows the filters in an effect that runs after the rows render.
+    await page.waitForFunction(() => location.search === '?q=example&team=sales');
     expect(page.url()).toBe(`${url}/?q=example&team=sales`);
     await page.reload();
     await page.waitForSelector('.link-live');
