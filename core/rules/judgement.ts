@@ -1,7 +1,6 @@
-import type { AvailabilityClass, MachineState } from '../model/availability.ts';
-import type { PresenceActivity } from '../model/presence.ts';
+import type { MachineState } from '../model/availability.ts';
+import type { Presence } from '../model/presence.ts';
 import type { Register } from '../model/register.ts';
-import type { Category } from '../model/signal.ts';
 
 /** What `aggregate()` says of one register (the `explain` route shows it). */
 export type Verdict =
@@ -32,17 +31,12 @@ export interface Explanation {
   readonly rule: string;
 }
 
-/** The judgement of `aggregate()`: everything of a presence but its person, version and since. */
-export interface Judgement {
-  readonly availability: number;
-  readonly class: AvailabilityClass;
-  readonly activity: PresenceActivity;
-  readonly machineState?: MachineState;
-  readonly lastActive?: number;
-  /** The source of the register that decided the availability. */
-  readonly decidedBy?: string;
-  /** The category of that register (what kind of evidence decided: core/model/confidence.ts). */
-  readonly decidedCategory?: Category;
+/**
+ * The judgement of `aggregate()`: what a presence says (availability, class, activity, machine
+ * state, last activity, the deciding source and its category; documented on Presence), without
+ * its person, version, since and view stamps.
+ */
+export interface Judgement extends Pick<Presence, 'availability' | 'class' | 'activity' | 'machineState' | 'lastActive' | 'decidedBy' | 'decidedCategory'> {
   /** The next instant at which the result can change without a new signal. */
   readonly nextBoundary?: number;
   readonly explanation: Explanation;
