@@ -7,35 +7,24 @@
  * mid-batch); `{"lease"}` when it starts holding the connector. SIGTERM stops it cleanly.
  */
 import { redisPipeline } from '../../core/pipeline/redis/index.ts';
-import type { Pipeline, PresenceStore } from '../../core/pipeline/ports.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { TEAM_ENV, teamConfig, testHub } from '../support/hub.ts';
+import { withApplySignals } from '../support/wrap-store.ts';
 
 const hold = Number(process.env.PH_HOLD_MS ?? '0');
 const nodeId = process.env.PH_NODE_ID ?? `node-${process.pid}`;
 const say = (o: object): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
 
 const p = await redisPipeline({ url: process.env.PH_REDIS_URL!, prefix: process.env.PH_PREFIX!, log: silentLogger(), nodeId });
-const inner = p.store;
-const store: PresenceStore = {
-  now: () => inner.now(),
-  async applySignals(signals) {
-    const r = await inner.applySignals(signals);
-    if (hold > 0) {
-      say({ holding: signals.length });
-      await new Promise((res) => setTimeout(res, hold));
-    }
-    return r;
-  },
-  getRegisters: (people) => inner.getRegisters(people),
-  registerCensus: (entries) => inner.registerCensus(entries),
-  getPresence: (people) => inner.getPresence(people),
-  commitPresence: (entries) => inner.commitPresence(entries),
-  forget: (people) => inner.forget(people),
-  close: () => inner.close(),
-};
-const pipeline: Pipeline = { ...p, store, ready: () => p.ready(), close: () => p.close() };
+const pipeline = withApplySignals(p, async (inner, signals) => {
+  const r = await inner.applySignals(signals);
+  if (hold > 0) {
+    say({ holding: signals.length });
+    await new Promise((res) => setTimeout(res, hold));
+  }
+  return r;
+});
 const t = await testHub({
   // The failover test gives each person 100 endpoints in one batch: above the default register cap.
   config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }], limits: { registersPerPerson: 1000 } }),
