@@ -60,19 +60,24 @@ export class PresenceCollector {
       if (samePair(this.emitted.get(r.id), pair)) continue;
       changed.push(r.id);
       const n = graphToNeutral(r.availability, r.activity);
-      if (n.availability === undefined) {
-        ctx.report.count('unknown_presence');
-        continue;
-      }
       sent.push([r.id, pair]);
       const s: SignalInput = {
         identity: `entra:${r.id}`,
         source: ctx.id,
         endpoint: 'teams',
         category: 'device',
-        availability: CLASS_MIDPOINT[n.availability],
+        availability: CLASS_MIDPOINT[n.availability ?? 'offline'],
         sourceTime: new Date(now).toISOString(),
       };
+      if (n.availability === undefined) {
+        // PresenceUnknown (a documented value: no Teams presence to report), or values this map
+        // cannot read: Teams no longer says what it said before. The reading replaces the last
+        // one and expires at once, so an earlier Busy or In a call does not stay behind for ever.
+        ctx.report.count('unknown_presence');
+        s.until = s.sourceTime!;
+        out.push(s);
+        continue;
+      }
       if (n.activityToken !== undefined) s.activity = n.unknown === undefined ? n.activityToken : { token: n.activityToken, text: `Teams: ${n.unknown}`.slice(0, 256) };
       // Offline with no activity of the user's choosing means no Teams client is signed in: Teams
       // then knows nothing, it does not know the person is unreachable. The register expires at

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { msgraphPresenceManifest } from './manifest.ts';
-import { guid, setup } from './test-support.ts';
+import { guid, miniHub, setup } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
@@ -68,6 +68,32 @@ describe('msgraph-presence polling against the simulator through the Graph clien
     const after = polls.filter((r) => r.at > first429.at && r.status === 200);
     expect(after.every((r) => r.at - first429.at >= 900)).toBe(true);
     await sup.stop();
+  });
+
+  it('PresenceUnknown (or values the map cannot read) withdraws what Teams said before instead of leaving it', async () => {
+    const { sim, h } = await setup(1, { poll: { interval: '1h' } });
+    sims.push(sim);
+    const c = new MsGraphPresenceConnector(h.ctx);
+    conns.push(c);
+    await c.start();
+    await c.firstCycle();
+    const hub = miniHub('user0');
+    const cycle = async (): Promise<ReturnType<typeof hub.judge>> => {
+      const n = h.signals.length;
+      await c.runCycle(false);
+      for (const s of h.signals.slice(n)) hub.put(s);
+      return hub.judge();
+    };
+    sim.presence.setClient(guid(0), { availability: 'Busy', activity: 'InACall' });
+    expect(await cycle()).toMatchObject({ class: 'busy', activity: { token: 'on-the-phone' } });
+    // The presence resource documents PresenceUnknown for both fields: Teams knows nothing now.
+    sim.presence.setClient(guid(0), { availability: 'PresenceUnknown', activity: 'PresenceUnknown' });
+    expect(await cycle()).toMatchObject({ class: 'offline' });
+    expect(h.signals.at(-1)).toMatchObject({ until: h.signals.at(-1)!.sourceTime });
+    sim.presence.setClient(guid(0), { availability: 'Busy', activity: 'InACall' });
+    expect(await cycle()).toMatchObject({ class: 'busy' });
+    sim.presence.setClient(guid(0), { availability: 'Sleeping', activity: 'Dreaming' });
+    expect(await cycle()).toMatchObject({ class: 'offline' });
   });
 
   it('drops out-of-order readings by sequenceNumber', async () => {
