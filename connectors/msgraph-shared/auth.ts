@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError } from '../../core/errors.ts';
+import { parseRetryAfter } from '../../core/util/retry-after.ts';
 import { parseGraph, tokenErrorSchema, tokenResponseSchema } from './schemas.ts';
 
 /** What the Graph client asks for before every request. */
@@ -20,8 +21,14 @@ export function defaultScope(graphBaseUrl: string): string {
   return `${new URL(graphBaseUrl).origin}/.default`;
 }
 
-/** Errors the token endpoint returns for credentials that will not work by retrying (RFC 6749 section 5.2). */
-const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_grant', 'invalid_scope', 'unsupported_grant_type', 'invalid_request']);
+/**
+ * Errors the token endpoint returns for credentials that will not work by retrying: RFC 6749
+ * section 5.2, plus what Entra adds (reference-aadsts-error-codes "Handling error codes"):
+ * `invalid_resource` (no such API in the tenant), and for a refresh token `interaction_required`,
+ * `consent_required`, `login_required` (MFA, Conditional Access or consent: someone must sign the
+ * account in again). `temporarily_unavailable` (and anything unknown) is transient.
+ */
+const PERMANENT_OAUTH_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'invalid_grant', 'invalid_scope', 'unsupported_grant_type', 'invalid_request', 'invalid_resource', 'interaction_required', 'consent_required', 'login_required']);
 
 type TokenReply = { accessToken: string; expiresAt: number; refreshToken?: string; refreshExpiresAt?: number };
 
@@ -46,12 +53,13 @@ async function requestToken(endpoint: string, form: Record<string, string>, cloc
     body = undefined;
   }
   if (res.status === 429) {
-    const ra = Number(res.headers.get('retry-after') ?? '5');
-    throw new HubError('HUB_ERR_GRAPH_THROTTLED', 'token endpoint throttled', { kind: 'throttled', retryAfterMs: (Number.isFinite(ra) ? ra : 5) * 1000, status: 429 });
+    throw new HubError('HUB_ERR_GRAPH_THROTTLED', 'token endpoint throttled', { kind: 'throttled', retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), clock.now()) ?? 5000, status: 429 });
   }
   if (!res.ok) {
     const err = tokenErrorSchema.safeParse(body);
-    const code = err.success ? err.data.error : `http ${res.status}`;
+    // The AADSTS numbers name the cause; error_description is left out (trace ids, and free text).
+    const aadsts = err.success && err.data.error_codes !== undefined && err.data.error_codes.length > 0 ? ` (${err.data.error_codes.map((n) => `AADSTS${n}`).join(', ')})` : '';
+    const code = err.success ? `${err.data.error}${aadsts}` : `http ${res.status}`;
     const permanent = (err.success && PERMANENT_OAUTH_ERRORS.has(err.data.error)) || res.status === 401 || res.status === 403;
     throw new HubError(permanent ? 'HUB_ERR_GRAPH_AUTH' : 'HUB_ERR_GRAPH_UNREACHABLE', `token endpoint refused: ${code}`, {
       kind: permanent ? 'permanent' : 'transient',

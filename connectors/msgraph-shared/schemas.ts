@@ -32,7 +32,16 @@ export const tokenResponseSchema = z.object({
   refresh_token: z.string().min(1).optional(),
   refresh_token_expires_in: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number).optional(),
 });
-export const tokenErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() });
+/**
+ * OAuth 2.0 error response (RFC 6749 section 5.2) as Entra sends it: `error_codes` carries the
+ * AADSTS numbers (reference-aadsts-error-codes), the one thing that tells an administrator which
+ * of the many `invalid_client` or `invalid_grant` causes it is.
+ */
+export const tokenErrorSchema = z.object({
+  error: z.string(),
+  error_description: z.string().optional(),
+  error_codes: z.array(z.number().int().nonnegative()).max(16).optional().catch(undefined),
+});
 
 /** subscription resource (Graph "subscription resource type"). */
 export const subscriptionSchema = z.object({

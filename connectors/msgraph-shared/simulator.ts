@@ -70,6 +70,7 @@ export class GraphSimulator {
   private readonly apps = new Map<string, SimApp>();
   private readonly tokens = new Map<string, { clientId: string; delegatedUser?: string }>();
   private readonly refreshTokens = new Map<string, { clientId: string; user: string }>();
+  private readonly tokenRefusals: { status: number; error: string; aadsts: number; description: string; retryAfter?: string }[] = [];
   private throttleLeft = 0;
   private throttleRetryAfter = 1;
   private readonly malformed: { match: string; body: string }[] = [];
@@ -251,26 +252,41 @@ export class GraphSimulator {
     }
   }
 
-  private token(form: URLSearchParams, send: (s: number, b?: unknown) => void): void {
+  /** The next `count` token requests are refused as the token endpoint does (e.g. 400 interaction_required, AADSTS50076). */
+  refuseTokens(r: { status: number; error: string; aadsts: number; description: string; retryAfter?: string }, count = 1): void {
+    this.tokenRefusals.push(...Array.from({ length: count }, () => r));
+  }
+
+  /** An error of the token endpoint in its documented shape (fixtures/token-error.response.json). */
+  private tokenError(send: (s: number, b?: unknown, h?: Record<string, string>) => void, status: number, error: string, aadsts: number, description: string, headers: Record<string, string> = {}): void {
+    const at = new Date(this.clock.now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const trace = randomUUID();
+    const correlation = randomUUID();
+    send(status, { error, error_description: `AADSTS${aadsts}: ${description}\r\nTrace ID: ${trace}\r\nCorrelation ID: ${correlation}\r\nTimestamp: ${at}`, error_codes: [aadsts], timestamp: at, trace_id: trace, correlation_id: correlation }, headers);
+  }
+
+  private token(form: URLSearchParams, send: (s: number, b?: unknown, h?: Record<string, string>) => void): void {
     const clientId = form.get('client_id') ?? '';
     const app = this.apps.get(clientId);
     const grant = form.get('grant_type');
-    if (app === undefined) return send(400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${clientId}' was not found.` });
+    const refusal = this.tokenRefusals.shift();
+    if (refusal !== undefined) return this.tokenError(send, refusal.status, refusal.error, refusal.aadsts, refusal.description, refusal.retryAfter !== undefined ? { 'Retry-After': refusal.retryAfter } : {});
+    if (app === undefined) return this.tokenError(send, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory.`);
     if (grant === 'client_credentials') {
-      if (form.get('client_secret') !== app.clientSecret) return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      if (form.get('client_secret') !== app.clientSecret) return this.tokenError(send, 401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
       const t = `sim-at-${randomUUID()}`;
       this.tokens.set(t, { clientId });
       return send(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: t });
     }
     if (grant === 'refresh_token') {
       const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
-      if (rt === undefined || rt.clientId !== clientId) return send(400, { error: 'invalid_grant', error_description: 'AADSTS70000: The provided grant has expired or was revoked.' });
+      if (rt === undefined || rt.clientId !== clientId) return this.tokenError(send, 400, 'invalid_grant', 70000, 'The provided grant has expired or was revoked.');
       this.refreshTokens.delete(form.get('refresh_token')!);
       const t = `sim-at-${randomUUID()}`;
       this.tokens.set(t, { clientId, delegatedUser: rt.user });
       return send(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, access_token: t, refresh_token: this.issueRefreshToken(clientId, rt.user) });
     }
-    return send(400, { error: 'unsupported_grant_type' });
+    return this.tokenError(send, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   }
 
   private async graph(
