@@ -3,6 +3,8 @@ import type { SignalInput } from '../../core/model/signal.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { aesConfigSchema } from './config.ts';
 import { avayaAesManifest } from './manifest.ts';
+import { encodeFrame } from './framing.ts';
+import { NS_CSTA } from './requests.ts';
 import { AesSimulator } from './simulator.ts';
 import { until } from '../../test/support/wait.ts';
 
@@ -19,10 +21,11 @@ afterEach(async () => {
   for (const s of sims.splice(0)) await s.stop();
 });
 
-async function setup(opts: { fragment?: boolean; config?: Record<string, unknown>; licences?: number; monitors?: number } = {}) {
-  const sim = new AesSimulator({ stations: ['4750', '4751', '4752'], users: { hub: 'secret' }, ...(opts.fragment !== undefined ? { fragment: opts.fragment } : {}), ...(opts.licences !== undefined ? { licences: opts.licences } : {}) });
+async function setup(opts: { fragment?: boolean; config?: Record<string, unknown>; licences?: number; monitors?: number; snapshotState?: 'compound' | 'simple'; before?: (sim: AesSimulator) => void } = {}) {
+  const sim = new AesSimulator({ stations: ['4750', '4751', '4752'], users: { hub: 'secret' }, ...(opts.fragment !== undefined ? { fragment: opts.fragment } : {}), ...(opts.licences !== undefined ? { licences: opts.licences } : {}), ...(opts.snapshotState !== undefined ? { snapshotState: opts.snapshotState } : {}) });
   sims.push(sim);
   const port = await sim.start();
+  opts.before?.(sim);
   const config = aesConfigSchema.parse({ host: '127.0.0.1', port, tls: false, username: 'hub', password: 'secret', switchName: 'CM1', retry: { base: '20ms', max: '200ms' }, lapseAfter: '5s', ...opts.config });
   const h = connectorHarness({ id: 'aes', config, people: PEOPLE });
   const sup = h.supervisor(avayaAesManifest);
@@ -239,6 +242,54 @@ describe('avaya-aes against the DMCC simulator', () => {
     const next = sim.dial('+15559990009', '4750');
     await until('ringing', () => lineOf(h.signals, 'alice') === 'available/ringing');
     sim.hangup(next, '4750');
+  });
+
+  it('SnapshotDevice answered with simpleCallState (ECMA-323): calls already there ring and dial, none shows as a call in progress', async () => {
+    const { h } = await setup({
+      snapshotState: 'simple',
+      before: (sim) => {
+        sim.dial('+15559990010', '4750'); // alice: callReceived
+        sim.dial('4751', '4752'); // bob: callDelivered, carol: callReceived
+      },
+    });
+    await until('ringing and dialing from the snapshot', () => lineOf(h.signals, 'alice') === 'available/ringing' && lineOf(h.signals, 'bob') === 'available/dialing' && lineOf(h.signals, 'carol') === 'available/ringing');
+    expect(h.signals.filter((s) => s.activity === 'on-the-phone')).toEqual([]);
+  });
+
+  it('messages it cannot use: an unknown event is ignored, empty and unreadable ones are counted and named, frames of one read and frames cut over reads are all read', async () => {
+    const { sim, h, sup } = await setup();
+    await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
+    const [x] = sim.monitorIdsOf('4750');
+    const delivered = `<?xml version="1.0" encoding="UTF-8"?><csta:DeliveredEvent xmlns:csta="${NS_CSTA}"><csta:monitorCrossRefID>${x}</csta:monitorCrossRefID><csta:connection><csta:callID>900</csta:callID><csta:deviceID>4750:CM1::0</csta:deviceID></csta:connection><csta:alertingDevice><csta:deviceIdentifier>4750:CM1::0</csta:deviceIdentifier></csta:alertingDevice><csta:localConnectionInfo>alerting</csta:localConnectionInfo><csta:cause>newCall</csta:cause></csta:DeliveredEvent>`;
+    const bytes = Buffer.concat([
+      encodeFrame(9999, `<CallInformationEvent xmlns="${NS_CSTA}"><monitorCrossRefID>${x}</monitorCrossRefID></CallInformationEvent>`),
+      encodeFrame(9999, ''),
+      encodeFrame(9999, ' \r\n'),
+      encodeFrame(9999, '<DeliveredEvent><monitorCrossRefID>'),
+      encodeFrame(9999, delivered),
+    ]);
+    sim.sendRaw(bytes.subarray(0, bytes.length - 40));
+    await sleep(20);
+    sim.sendRaw(bytes.subarray(bytes.length - 40));
+    await until('ringing from the event after the bad ones', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    expect(sup.health().counts.badMessages).toBe(3);
+    const errors = sup.health().recent.filter((r) => r.code === 'HUB_ERR_AES_BAD_MESSAGE').map((r) => r.message ?? '');
+    expect(errors.some((m) => /empty message/.test(m))).toBe(true);
+    expect(errors.some((m) => /white space/.test(m))).toBe(true);
+    expect(errors.some((m) => /malformed XML/.test(m))).toBe(true);
+    expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1); // the connection was kept
+  });
+
+  it('a frame header that cannot be one: the connection is dropped and started again, the cause in health', async () => {
+    const { sim, h, sup } = await setup();
+    await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
+    sim.sendRaw(Buffer.from('GET / HTTP/1.1\r\n\r\n', 'latin1'));
+    await until('a new session', () => sim.requests.filter((r) => r.name === 'StartApplicationSession').length === 2);
+    await until('monitors back', () => sim.monitorCount === 3);
+    expect(sup.health().recent.some((r) => r.code === 'HUB_ERR_AES_BAD_MESSAGE' && /invoke id/.test(r.message ?? ''))).toBe(true);
+    const call = sim.dial('+15559990011', '4750');
+    await until('ringing on the new session', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    sim.hangup(call, '+15559990011');
   });
 
   it('maxMonitors is respected: the lines beyond it are on the report, not monitored', async () => {

@@ -18,6 +18,7 @@ describe('DMCC messages from the published shapes (fixtures/README.md)', () => {
     ['csta-error-invalid-device.xml', { kind: 'csta-error', category: 'operation', value: 'invalidDeviceID' }],
     ['csta-error-monitor-limit.xml', { kind: 'csta-error', category: 'subscribedResourceAvailability', value: 'objectMonitorLimitExceeded' }],
     ['snapshot-device-response.xml', { kind: 'snapshot', calls: [{ callId: '500', state: 'hold' }, { callId: '504', state: 'connected' }] }],
+    ['snapshot-device-response-simple.xml', { kind: 'snapshot', calls: [{ callId: '510', state: 'alerting' }, { callId: '511', state: 'initiated' }, { callId: '512', state: 'hold' }] }],
   ] as const)('%s', (file, expected) => {
     expect(parseIncoming(fixture(file))).toEqual(expected);
   });
@@ -67,6 +68,8 @@ describe('DMCC messages from the published shapes (fixtures/README.md)', () => {
     ['deep nesting', `${'<a>'.repeat(100)}${'</a>'.repeat(100)}`, /nested/],
     ['a snapshot without its data', '<SnapshotDeviceResponse/>', /without <snapshotData>/],
     ['a snapshot whose data would follow', '<SnapshotDeviceResponse><crossRefIDorSnapshotData><serviceCrossRefID>7</serviceCrossRefID></crossRefIDorSnapshotData></SnapshotDeviceResponse>', /serviceCrossRefID/],
+    ['an empty message', '', /empty message/],
+    ['a message of only white space', ' \r\n\t', /white space/],
     ['an over-long field', `<MonitorStartResponse><monitorCrossRefID>${'9'.repeat(300)}</monitorCrossRefID></MonitorStartResponse>`, /longer/],
   ])('refuses %s, naming what is wrong', (_n, xml, re) => {
     expect(() => parseIncoming(xml)).toThrow(XmlError);
@@ -92,7 +95,8 @@ describe("the simulator's answers read like the published ones", () => {
     ['get-third-party-device-id-response.xml', reply.deviceId('GetThirdPartyDeviceId', '4750::111.2.33.444:0')],
     ['monitor-start-response.xml', reply.monitorStarted('1')],
     ['csta-error-invalid-device.xml', reply.cstaError('operation', 'invalidDeviceID')],
-    ['snapshot-device-response.xml', reply.snapshot('4750:CM1::0', [{ callId: '500', state: 'hold' }, { callId: '504', state: 'connected' }])],
+    ['snapshot-device-response.xml', reply.snapshot('4750:CM1::0', [{ callId: '500', state: 'hold', remote: 'connected' }, { callId: '504', state: 'connected', remote: 'connected' }])],
+    ['snapshot-device-response-simple.xml', reply.snapshot('4750:CM1::0', [{ callId: '510', state: 'alerting', remote: 'connected' }, { callId: '511', state: 'connected', remote: 'alerting' }, { callId: '512', state: 'hold', remote: 'connected' }], 'simple')],
   ])('%s', (file, ours) => {
     expect(parseIncoming(ours)).toEqual(parseIncoming(fixture(file)));
   });

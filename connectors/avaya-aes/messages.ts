@@ -81,6 +81,35 @@ function localState(v: string | undefined): LocalState | undefined {
   return v !== undefined && (LOCAL_STATES as readonly string[]).includes(v) ? (v as LocalState) : undefined;
 }
 
+/**
+ * ECMA-269 SimpleCallState (ECMA-323 `localCallState/simpleCallState`, the other choice beside
+ * compoundCallState): each names the far end's connection state, then the device's own
+ * (callDelivered = far end alerting, this device connected). Read as the device's own state, with
+ * a call still being set up (originated, delivered, queued or failed at the far end) as
+ * `initiated`, so that it shows as dialing, not as a call in progress.
+ */
+export const SIMPLE_CALL_STATES: Readonly<Record<string, LocalState>> = {
+  callNull: 'null',
+  callPending: 'initiated',
+  callOriginated: 'initiated',
+  callDelivered: 'initiated',
+  callDeliveredHeld: 'hold',
+  callReceived: 'alerting',
+  callEstablished: 'connected',
+  callEstablishedHeld: 'hold',
+  callReceivedOnHold: 'alerting',
+  callEstablishedOnHold: 'connected',
+  callQueued: 'queued',
+  callQueuedHeld: 'hold',
+  callFailed: 'fail',
+  callFailedHeld: 'hold',
+  callBlocked: 'fail',
+};
+
+function simpleState(v: string | undefined): LocalState | undefined {
+  return v !== undefined && Object.hasOwn(SIMPLE_CALL_STATES, v) ? SIMPLE_CALL_STATES[v] : undefined;
+}
+
 /** A ConnectionID: `<x><callID>..</callID><deviceID>..</deviceID></x>`. */
 function connection(node: XmlNode | undefined, what: string): Connection | undefined {
   if (node === undefined) return undefined;
@@ -187,8 +216,9 @@ function snapshot(node: XmlNode): Incoming {
   const calls = infos.map((i) => {
     const c = connection(child(i, 'connectionIdentifier'), 'connectionIdentifier');
     if (c === undefined) throw new XmlError('<snapshotDeviceResponseInfo> without <connectionIdentifier><callID>');
-    // compoundCallState lists the device's connection state in the call (ECMA-269 12.2.3).
-    const state = localState(text(i, 'localCallState', 'compoundCallState', 'localConnectionState'));
+    // compoundCallState lists the device's connection state in the call (ECMA-269 12.2.3);
+    // simpleCallState names the pair of the far end's and the device's in one token.
+    const state = localState(text(i, 'localCallState', 'compoundCallState', 'localConnectionState')) ?? simpleState(text(i, 'localCallState', 'simpleCallState')?.trim());
     return state !== undefined ? { callId: c.callId, state } : { callId: c.callId };
   });
   return { kind: 'snapshot', calls };

@@ -14,6 +14,14 @@ export interface Party {
   state: LocalState;
 }
 
+export interface SnapshotCall {
+  readonly callId: string;
+  /** The station's own connection state. */
+  readonly state: LocalState;
+  /** The far end's ('null' when there is none yet). */
+  readonly remote: LocalState;
+}
+
 export interface Notice {
   /** The station whose monitors get it. */
   readonly station: string;
@@ -138,11 +146,15 @@ export class CallModel {
     return this.notices(heldCall, (l) => this.event('ConferencedEvent', body, l, 'conference'));
   }
 
-  /** The calls at a station and its state in each (SnapshotDevice). */
-  at(ext: string): { callId: string; state: LocalState }[] {
+  /** The calls at a station, its state in each and the far end's (another party's; SnapshotDevice). */
+  at(ext: string): SnapshotCall[] {
     const d = this.deviceOf(ext);
-    const out: { callId: string; state: LocalState }[] = [];
-    for (const [callId, parties] of this.calls) for (const p of parties) if (p.device === d) out.push({ callId, state: p.state });
+    const out: SnapshotCall[] = [];
+    for (const [callId, parties] of this.calls) {
+      const others = parties.filter((p) => p.device !== d);
+      const remote = others.find((p) => p.state === 'connected')?.state ?? others[0]?.state ?? 'null';
+      for (const p of parties) if (p.device === d) out.push({ callId, state: p.state, remote });
+    }
     return out;
   }
 

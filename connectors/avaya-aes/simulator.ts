@@ -23,6 +23,8 @@ export interface SimulatorOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Frames written in two pieces and several frames per write (a TCP reader must cope). */
   readonly fragment?: boolean;
+  /** How SnapshotDevice states a call: ECMA-323 compoundCallState (default) or simpleCallState. */
+  readonly snapshotState?: 'compound' | 'simple';
 }
 
 interface Session {
@@ -229,7 +231,7 @@ export class AesSimulator {
         const ext = (text(node, 'snapshotObject') ?? '').split(':')[0]!;
         if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidDeviceID'));
         if (this.refuseSnapshots) return answer(reply.cstaError('systemResourceAvailibility', 'resourceBusy'));
-        return answer(reply.snapshot(this.deviceOf(ext), this.calls.at(ext)));
+        return answer(reply.snapshot(this.deviceOf(ext), this.calls.at(ext), this.opts.snapshotState));
       }
       default:
         return answer(reply.cstaError('operation', 'generic'));
@@ -256,9 +258,24 @@ export class AesSimulator {
     }
   }
 
+  /**
+   * Bytes written as they are to every connection with a session (tests: several frames in one
+   * write, a frame cut over writes, a frame header that cannot be one, messages no monitor asked for).
+   */
+  sendRaw(bytes: Buffer): void {
+    for (const s of this.sessions.values()) if (!s.socket.destroyed) s.socket.write(bytes);
+  }
+
   /** A station administered on the switch from now on. */
   addStation(ext: string): void {
     this.stations.add(ext);
+  }
+
+  /** The monitor cross-reference ids of a station's monitors (tests that write events by hand). */
+  monitorIdsOf(ext: string): string[] {
+    const out: string[] = [];
+    for (const s of this.sessions.values()) for (const [x, e] of s.monitors) if (e === ext) out.push(x);
+    return out;
   }
 
   /** Monitors of a station (tests). */

@@ -38,6 +38,7 @@ function depthOk(text: string): boolean {
 /** Parses one message; returns its root element's local name and node. */
 export function parseMessageXml(text: string): { name: string; node: XmlNode } {
   if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) throw new XmlError(`XML larger than ${MAX_FRAME_BYTES} bytes`);
+  if (text.trim() === '') throw new XmlError(text === '' ? 'empty message: no XML after the frame header' : 'message of only white space: no XML after the frame header');
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
   if (!depthOk(text)) throw new XmlError(`XML nested deeper than ${MAX_DEPTH} elements`);
   const valid = XMLValidator.validate(text);
