@@ -17,6 +17,8 @@
  * - embedded.throughput: the same load on the embedded pipeline;
  * - storm.settle_ms: 100 000 people, 60 000 of them with a calendar window starting at the same
  *   instant: time from that instant until the last of the 60 000 changes reached the bus;
+ * - storm.node_cpu_us_per_transition / storm.server_cpu_us_per_transition: CPU time of this process
+ *   and of redis-server over that time, per transition (what the storm costs, whatever the load);
  * - pipeline.latency.p50_ms / p99_ms: enqueue of one signal to its change on the bus, light load;
  * - pipeline.rss_mb (this process) and redis.used_memory_mb after the storm.
  * Run alone: `npx tsx bench/pipeline.ts`.
@@ -206,17 +208,22 @@ export async function redisOps(url: string, ops = 400_000): Promise<number> {
 }
 
 /** 100 000 people; 60 000 get a calendar window starting at the same instant S (bench/lib/storm.ts). */
-async function storm(url: string): Promise<{ settleMs: number; redisMb: number }> {
+async function storm(url: string, redisPid: number): Promise<{ settleMs: number; redisMb: number; nodeUs: number; redisUs: number }> {
   // A clean server, so that the memory figure is the storm's 100 000 people alone.
   const admin = new Redis(url);
   await admin.flushall();
   const p = await redisPipeline({ url, prefix: 'bench-storm', log, boundaries: { pollMs: 100 } });
-  const { settleMs } = await stormOf(p, { people: 100_000, transitions: 60_000 });
+  const transitions = 60_000;
+  // CPU of this node and of redis-server from the instant S until the last change arrived.
+  let cpu0 = { node: 0, redis: 0 };
+  const { settleMs } = await stormOf(p, { people: 100_000, transitions, onInstant: () => (cpu0 = { node: cpuMs('self'), redis: cpuMs(redisPid) }) });
+  const nodeUs = ((cpuMs('self') - cpu0.node) * 1000) / transitions;
+  const redisUs = ((cpuMs(redisPid) - cpu0.redis) * 1000) / transitions;
   await p.close();
   const info = await admin.info('memory');
   const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
   admin.disconnect();
-  return { settleMs, redisMb: used / 2 ** 20 };
+  return { settleMs, redisMb: used / 2 ** 20, nodeUs, redisUs };
 }
 
 async function latency(url: string): Promise<{ p50: number; p99: number }> {
@@ -262,7 +269,7 @@ export async function run(): Promise<Figure[]> {
     await rd.close();
     const emb = await throughput(embeddedPipeline({ clock: systemClock, log }), load(400_000, 20_000, 10));
     const lat = await latency(redis.url);
-    const st = await storm(redis.url);
+    const st = await storm(redis.url, redisPid);
     return [
       { name: 'baseline.bullmq_noop_jobs_per_s', value: Math.round(noop.processed), unit: 'jobs/s' },
       { name: 'baseline.bullmq_noop_add_per_s', value: Math.round(noop.added), unit: 'jobs/s' },
@@ -277,6 +284,8 @@ export async function run(): Promise<Figure[]> {
       { name: 'pipeline.latency.p50_ms', value: Math.round(lat.p50 * 10) / 10, unit: 'ms' },
       { name: 'pipeline.latency.p99_ms', value: Math.round(lat.p99 * 10) / 10, unit: 'ms' },
       { name: 'storm.settle_ms', value: Math.round(st.settleMs), unit: 'ms' },
+      { name: 'storm.node_cpu_us_per_transition', value: Math.round(st.nodeUs * 10) / 10, unit: 'us' },
+      { name: 'storm.server_cpu_us_per_transition', value: Math.round(st.redisUs * 10) / 10, unit: 'us' },
       { name: 'pipeline.rss_mb', value: Math.round(process.memoryUsage().rss / 2 ** 20), unit: 'MB' },
       { name: 'redis.used_memory_mb', value: Math.round(st.redisMb), unit: 'MB' },
     ];

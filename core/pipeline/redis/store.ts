@@ -124,14 +124,18 @@ export class RedisStore implements PresenceStore {
       for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft), stateKey(e.draft), fullViewKey(e.draft), limitedViewKey(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
-    const replies = ((await execOrThrow(pipe)) as (number | string)[][][]).flat();
-    return replies.map(([code, v, since, fv, lv, ls], i) => {
-      if (Number(code) === 0) return { accepted: false, changed: false };
-      if (v === undefined) return { accepted: true, changed: false };
-      const views = stampsOf(fv, lv, ls);
-      const presence: Presence = Object.freeze({ ...entries[i]!.draft, since: Number(since), version: Number(v), ...(views !== undefined ? { views } : {}) });
-      return { accepted: true, changed: Number(code) === 2, presence };
-    });
+    const out: CommitResult[] = [];
+    let i = 0;
+    // Indexed reads, no destructuring or spread per person: this loop runs for every person of a storm.
+    for (const reply of (await execOrThrow(pipe)) as (number | string)[][][]) {
+      for (const r of reply) {
+        const draft = entries[i++]!.draft;
+        if (Number(r[0]) === 0) out.push(REFUSED);
+        else if (r[1] === undefined) out.push(UNCHANGED);
+        else out.push({ accepted: true, changed: Number(r[0]) === 2, presence: presenceFrom(draft, Number(r[2]), Number(r[1]), stampsOf(r[3], r[4], r[5])) });
+      }
+    }
+    return out;
   }
 
   async forget(people: readonly string[]): Promise<void> {
@@ -164,9 +168,29 @@ class Applied implements ApplyResult {
   }
 }
 
+const REFUSED: CommitResult = Object.freeze({ accepted: false, changed: false });
+const UNCHANGED: CommitResult = Object.freeze({ accepted: true, changed: false });
+
 function presenceOf(draft: string, since: string, version: string, views: ViewStamps | undefined): Presence {
-  const d = JSON.parse(draft) as PresenceDraft;
-  return Object.freeze({ ...d, activity: Object.freeze(d.activity), since: Number(since), version: Number(version), ...(views !== undefined ? { views } : {}) });
+  const d = JSON.parse(draft) as { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] };
+  d.activity = Object.freeze(d.activity);
+  return presenceFrom(d, Number(since), Number(version), views);
+}
+
+/**
+ * The presence of a draft with its stamps, built field by field (no spread): the draft's fields in
+ * their order (draftOf), then since, version and views, the order a presence's JSON has always had.
+ */
+function presenceFrom(d: PresenceDraft, since: number, version: number, views: ViewStamps | undefined): Presence {
+  const p: { -readonly [K in keyof Presence]: Presence[K] } = { person: d.person, availability: d.availability, class: d.class, activity: d.activity } as Presence;
+  if (d.machineState !== undefined) p.machineState = d.machineState;
+  if (d.lastActive !== undefined) p.lastActive = d.lastActive;
+  if (d.decidedBy !== undefined) p.decidedBy = d.decidedBy;
+  if (d.decidedCategory !== undefined) p.decidedCategory = d.decidedCategory;
+  p.since = since;
+  p.version = version;
+  if (views !== undefined) p.views = views;
+  return Object.freeze(p);
 }
 
 /** The view stamps of a hash (absent on one written before they existed: see COMMIT). */
