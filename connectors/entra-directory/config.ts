@@ -41,7 +41,7 @@ export const entraConfigInputSchema = z.strictObject({
   incrementalInterval: durationSchema.prefault('5m'),
   /** Wait before retrying a failed sync (doubles up to 10 minutes). */
   retryDelay: durationSchema.prefault('30s'),
-  /** Own pacing, below Graph's identity throttling limits; 429/503 Retry-After is honoured besides. */
+  /** Own pacing, below Graph's identity throttling limits; 429/503/504 Retry-After is honoured besides. */
   requests: z.strictObject({ perWindow: z.number().int().min(1).default(200), window: durationSchema.prefault('10s') }).prefault({}),
 });
 export type EntraConfigInput = z.input<typeof entraConfigInputSchema>;

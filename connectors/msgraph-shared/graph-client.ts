@@ -5,8 +5,15 @@ import type { TokenSource } from './auth.ts';
 import { realSleep, type RequestPacer, type Sleep } from './pacer.ts';
 import { parseRetryAfter } from '../../core/util/retry-after.ts';
 
+/**
+ * The statuses Graph asks to be retried after Retry-After (or a backoff without one): 429, and the
+ * 503 and 504 the service answers when overloaded (throttling guidance; the SDK's own RetryHandler
+ * retries the same three).
+ */
+const RETRY_STATUSES = new Set([429, 503, 504]);
+
 export interface ThrottleEvents {
-  /** A 429/503 was answered; the request waits `retryAfterMs` and is sent again. */
+  /** A 429/503/504 was answered; the request waits `retryAfterMs` and is sent again. */
   onThrottled?(retryAfterMs: number): void;
 }
 
@@ -19,7 +26,7 @@ export function retryAfterMs(header: string | null, now: number, fallbackMs: num
  * One middleware in front of the SDK's HTTP handler: waits for the budget, adds the bearer token
  * (the SDK's own AuthenticationHandler only does so for graph.microsoft.com and https custom hosts,
  * while the base URL here is configured: national clouds, the simulator), renews the token once
- * on 401, and honours 429/503 Retry-After by waiting and sending the same request again, so a
+ * on 401, and honours 429/503/504 Retry-After by waiting and sending the same request again, so a
  * throttled poll cycle is delayed, never lost (Graph throttling guidance).
  */
 class HubGraphMiddleware implements Middleware {
@@ -46,7 +53,7 @@ class HubGraphMiddleware implements Middleware {
         this.o.tokens.invalidate();
         continue;
       }
-      if ((res.status === 429 || res.status === 503) && attempt < this.o.maxRetries) {
+      if (RETRY_STATUSES.has(res.status) && attempt < this.o.maxRetries) {
         const now = this.o.clock.now();
         const wait = Math.min(this.o.maxWaitMs, retryAfterMs(res.headers.get('retry-after'), now, 2 ** attempt * 1000));
         this.o.pacer?.pause(now + wait);
@@ -101,19 +108,26 @@ export function toHubError(e: unknown, what: string): HubError {
   if (e instanceof GraphError) {
     // A 2xx the SDK could not read: the body was not JSON (a read; writes go through graphWrite).
     if (e.statusCode >= 200 && e.statusCode < 300) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient', status: e.statusCode });
-    return statusError(e.statusCode, what, e.code ?? undefined, e.message);
+    return statusError(e.statusCode, what, e.code ?? undefined, e.message, e.headers?.get('retry-after'));
   }
   if (e instanceof SyntaxError) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient' });
   const name = e instanceof Error ? e.name : 'error';
   return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${name}`, { kind: 'transient', cause: e });
 }
 
-/** The HubError for a Graph answer that is not a 2xx (or no answer: status -1/0). */
-export function statusError(s: number, what: string, code?: string, message = ''): HubError {
+/**
+ * The HubError for a Graph answer that is not a 2xx (or no answer: status -1/0). A 429 that is
+ * still there after the client's own retries keeps its Retry-After, so whoever retries later
+ * (the publisher's reconciliation) waits as long as Graph asked.
+ */
+export function statusError(s: number, what: string, code?: string, message = '', retryAfter?: string | null): HubError {
   const detail = `${what}: HTTP ${s}${code ? ` ${code}` : ''}`;
   if (s === 401) return new HubError('HUB_ERR_GRAPH_AUTH', `Graph refused the credentials, ${detail}`, { kind: 'permanent', status: s });
   if (s === 403) return new HubError('HUB_ERR_GRAPH_FORBIDDEN', `Graph refused the permission, ${detail}`, { kind: 'permanent', status: s });
-  if (s === 429) return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s });
+  if (s === 429) {
+    const wait = parseRetryAfter(retryAfter, Date.now());
+    return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
+  }
   if (s === 404) return new HubError('HUB_ERR_GRAPH_NOT_FOUND', `Graph ${detail}`, { kind: 'permanent', status: s });
   if (s === -1 || s === 0 || s >= 500) return new HubError('HUB_ERR_GRAPH_UNREACHABLE', `Graph unreachable, ${what}: ${s <= 0 ? message.slice(0, 120) : `HTTP ${s}`}`, { kind: 'transient', status: s });
   return new HubError('HUB_ERR_GRAPH_REQUEST', `Graph refused ${detail}`, { kind: 'permanent', status: s });
@@ -143,7 +157,7 @@ export async function graphWrite(what: string, call: () => Promise<Response>): P
   } catch {
     // An error without a Graph error body: the status says enough.
   }
-  throw statusError(res.status, what, code);
+  throw statusError(res.status, what, code, '', res.headers.get('retry-after'));
 }
 
 /** Runs one Graph call, translating failures. */
