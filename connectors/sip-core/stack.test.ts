@@ -69,6 +69,43 @@ describe.each<Protocol>(['udp', 'tcp'])('SIP stack over %s against the simulator
   });
 });
 
+describe('Subscription-State reasons are tokens, compared without regard to case (RFC 3261 section 7.3.1, RFC 6665 section 4.1.3)', () => {
+  let server: SimPresenceServer;
+  let ua: UserAgent;
+  const set = new SubscriptionSet();
+  beforeAll(async () => {
+    server = await SimPresenceServer.start({ log });
+    ua = await UserAgent.create({ host: '127.0.0.1', protocols: ['udp'], log });
+    ua.onRequest((req, _peer, respond) => {
+      if (req.method !== 'NOTIFY' || !set.route(req, respond)) respond(481, 'Subscription Does Not Exist');
+    });
+  });
+  afterAll(async () => {
+    await ua.close();
+    await server.close();
+  });
+
+  it('"Deactivated" re-subscribes at once, "NoResource" ends the subscription for good', async () => {
+    const aor = 'sip:case@example.com';
+    const downs: { reason: string; ended: boolean }[] = [];
+    // A backoff far longer than the test: only an immediate re-subscription can bring it back.
+    const sub = new Subscription({ ua, target: aor, from: 'sip:hub@example.com', event: 'presence', accept: ['application/pidf+xml'], expires: 600, protocol: 'udp', proxy: server.uri('udp'), log, backoff: { baseMs: 600_000, maxMs: 600_000 }, onNotify: () => undefined, onDown: (reason, _p, ended) => downs.push({ reason, ended: ended === true }) }, set);
+    sub.start();
+    try {
+      await until(() => sub.active && server.subscribersOf(aor, 'presence') === 1);
+      await server.terminate(aor, 'Deactivated');
+      await until(() => downs.length === 1 && sub.active && server.subscribersOf(aor, 'presence') === 1);
+      expect(downs[0]).toEqual({ reason: 'terminated (deactivated)', ended: false });
+      await server.terminate(aor, 'NoResource');
+      await until(() => downs.length === 2);
+      expect(downs[1]!.ended).toBe(true);
+      expect(downs[1]!.reason).toMatch(/noresource/);
+    } finally {
+      await sub.stop();
+    }
+  });
+});
+
 describe('UDP retransmission and bad input', () => {
   it('retransmits a request until a response arrives (Timer E) and logs refused datagrams', async () => {
     const lines: string[] = [];

@@ -251,12 +251,14 @@ export class Subscription {
       this.o.log.info({ target: this.o.target, cseq: cseq.seq }, 'notifier CSeq restarted (server restart); NOTIFY accepted');
       this.o.onLost?.('the notifier CSeq went back (a restart)');
     }
+    // Reason values are tokens, and SIP compares tokens without regard to case (RFC 3261 section 7.3.1).
+    const givenReason = ss.params.reason?.toLowerCase();
     const n: Notification = {
       body: req.body,
       contentType: req.headers.get('Content-Type') ?? '',
       state: ss.value,
       restarted,
-      ...(ss.params.reason !== undefined ? { reason: ss.params.reason } : {}),
+      ...(givenReason !== undefined ? { reason: givenReason } : {}),
     };
     if (ss.value !== 'terminated') {
       if (!this.up) {
@@ -275,7 +277,7 @@ export class Subscription {
     // noresource and invariant mean the subscriber SHOULD NOT re-subscribe. An unknown or missing
     // reason may re-subscribe (after retry-after).
     const retryAfter = Number.parseInt(ss.params['retry-after'] ?? '', 10);
-    const reason = ss.params.reason ?? 'unspecified';
+    const reason = givenReason ?? 'unspecified';
     if (FINAL_REASONS.has(reason)) return this.fail(`terminated (${reason}): RFC 6665 section 4.1.3 says not to re-subscribe`, true);
     const immediate = reason === 'deactivated' || reason === 'timeout';
     this.down(`terminated (${reason})`, immediate ? 0 : !Number.isNaN(retryAfter) ? retryAfter * 1000 : this.backoffMs(), true);

@@ -11,11 +11,12 @@ export { SipSession } from '../sip-core/session.ts';
 
 export const DIALOG_ACCEPT = ['application/dialog-info+xml'];
 
-/** The dialog-info document of a NOTIFY, or undefined for an empty body. */
+/** The dialog-info document of a NOTIFY, or undefined for a body that is empty or only white space (no document). */
 export function dialogDocument(n: Notification): DialogInfo | undefined {
-  if (n.body.length === 0) return undefined;
+  const body = n.body.toString('utf8');
+  if (body.trim() === '') return undefined;
   try {
-    return parseDialogInfo(n.body.toString('utf8'));
+    return parseDialogInfo(body);
   } catch (e) {
     if (e instanceof XmlError) throw new HubError('HUB_ERR_SIP_BODY', `NOTIFY body refused: ${e.message}`, { kind: 'transient' });
     throw e;

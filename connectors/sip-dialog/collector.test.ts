@@ -70,6 +70,28 @@ describe.each(['udp', 'tcp'] as const)('sip-dialog against the simulator (%s)', 
     await until(() => server.subscribersOf(line, 'dialog') === 0);
   });
 
+  it('a NOTIFY whose body is only white space is no document: the line is idle, no body refused', async () => {
+    const line = 'sip:102@example.com';
+    const config = sipDialogConfigSchema.parse({ server: server.uri(transport), transport, lines: [{ uri: line, identity: 'tel:+15550102' }], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const h = connectorHarness({ id: 'blf-ws', config, people: [{ id: 'carol', name: 'Carol', identities: ['tel:+15550102'] }] });
+    const sup = h.supervisor(sipDialogManifest);
+    await sup.start();
+    try {
+      await until(() => server.subscribersOf(line, 'dialog') === 1);
+      await h.waitForSignals(1);
+      server.setState(line, 'dialog', buildDialogInfo({ version: 0, state: 'full', entity: line, dialogs: [{ id: 'w1', state: 'confirmed', direction: 'initiator' }] }));
+      await h.waitForSignals(2);
+      expect(h.signals[1]).toMatchObject({ person: 'carol', availability: 'busy' });
+      server.setState(line, 'dialog', ' \r\n');
+      await h.waitForSignals(3);
+      expect(h.signals[2]).toMatchObject({ person: 'carol', availability: 'available' });
+      expect(sup.health().recent.filter((r) => r.code === 'HUB_ERR_SIP_BODY')).toEqual([]);
+    } finally {
+      await sup.stop();
+      server.setState(line, 'dialog', undefined);
+    }
+  });
+
   it('a version gap in partial NOTIFYs makes the hub re-SUBSCRIBE in the dialog for a full state (RFC 4235 section 4.1)', async () => {
     const line = 'sip:101@example.com';
     const config = sipDialogConfigSchema.parse({ server: server.uri(transport), transport, lines: [{ uri: line, identity: 'tel:+15550101' }], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });

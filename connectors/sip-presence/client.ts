@@ -13,10 +13,10 @@ export { SipSession } from '../sip-core/session.ts';
 
 export const PRESENCE_ACCEPT = ['application/pidf+xml', 'multipart/related', 'application/rlmi+xml'];
 
-/** The PIDF documents of a NOTIFY: one for a single presentity, several for a resource list. */
+/** The PIDF documents of a NOTIFY: one for a single presentity, several for a resource list, none for a body that is empty or only white space. */
 export function presenceDocuments(n: Notification): PidfDocument[] {
-  if (n.body.length === 0) return [];
   const body = n.body.toString('utf8');
+  if (body.trim() === '') return [];
   try {
     return partsOfType(body, n.contentType || 'application/pidf+xml', 'application/pidf+xml').map((p) => parsePidf(p.body));
   } catch (e) {

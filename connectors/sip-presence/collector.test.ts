@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { silentLogger } from '../../core/util/logger.ts';
@@ -78,6 +79,29 @@ describe('sip-presence against the simulator (udp)', () => {
     await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 0);
     // The hub's publication stays (until its Expires): the next start reconciles it.
     expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(true);
+  });
+
+  it('reads PIDF as published, whatever its prefixes: several tuples and persons, activities it does not know; a NOTIFY of only white space says nothing is known', async () => {
+    const dave = 'sip:dave@example.com';
+    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: [dave], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const h = connectorHarness({ id: 'sip-ns', config, people: [{ id: 'dave', name: 'Dave', identities: [dave] }] });
+    const sup = h.supervisor(sipPresenceManifest);
+    await sup.start();
+    try {
+      await until(() => server.subscribersOf(dave, 'presence') === 1);
+      // RFC 3863 / RFC 4479 / RFC 4480 namespaces under other prefixes than ours, an element of a foreign namespace.
+      server.setState(dave, 'presence', readFileSync(new URL('./fixtures/prefixed-several-tuples-persons.xml', import.meta.url), 'utf8'));
+      await until(() => h.signals.some((s) => s.person === 'dave'));
+      expect(h.signals.at(-1)).toMatchObject({ person: 'dave', availability: 'busy', activity: { token: 'in-a-meeting' } });
+      // Content-Type and Content-Length, but only white space: no document, the state lapses (not a refused body).
+      server.setState(dave, 'presence', ' \r\n');
+      await until(() => h.signals.at(-1)?.until !== undefined);
+      expect(sup.health().recent.filter((r) => r.code === 'HUB_ERR_SIP_BODY')).toEqual([]);
+      expect(h.refused).toEqual([]);
+    } finally {
+      await sup.stop();
+      server.setState(dave, 'presence', undefined);
+    }
   });
 
   it('maps RFC 4480 user-input to the machine state through the real ingest: idle with its last input, active, gone', async () => {
