@@ -30,7 +30,7 @@ const CHUNK = 2000;
  * - each view is the watcher's container's view (watchers.ts), and its id is that view's version,
  *   so a blocked watcher gets version 0 for ever, exactly what it gets for someone who never
  *   signed in, and a company watcher's ids do not count hidden activity changes;
- * - a change is sent only when the watcher's view differs (viewChange);
+ * - a change is sent only when the watcher's view differs (sharedViewChange);
  * - changes that arrive while the current views are being sent wait, then go only if newer than
  *   the view already sent, so ids never go back for a person.
  */
