@@ -348,6 +348,9 @@ export class Hub {
     this.unsubscribe?.();
     this.unforget?.();
     this.webhooks.close();
+    // What the timeline gathered is written now, and the last batches' entries at once (not awaited:
+    // a Redis that is away would hold the stop; the pipeline's close ends it).
+    void this.timeline.close();
     // The queue waits for batches in hand, which has no bound of its own: give it one.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 15_000)));
