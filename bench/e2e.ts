@@ -12,7 +12,7 @@
  *   10 000 open streams.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,9 @@ async function startNode(dir: string, redisUrl: string, people: number, prefix: 
   writeFileSync(file, `${lines.join('\n')}\n`);
   // BENCH_CPU_PROF=<dir>: the hub node writes a CPU profile there when it stops (node --cpu-prof).
   const prof = process.env.BENCH_CPU_PROF !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, '--max-old-space-size=2048', BIN, 'start', '--config', file], {
+  // BENCH_HUB_FLAGS="--trace-gc ...": more node flags for the hub node; BENCH_HUB_OUT=<file>: its stdout (logs, GC trace) kept there.
+  const flags = (process.env.BENCH_HUB_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...prof, ...flags, '--max-old-space-size=2048', BIN, 'start', '--config', file], {
     env: { ...process.env, REDIS_URL: redisUrl, PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -45,7 +47,8 @@ async function startNode(dir: string, redisUrl: string, people: number, prefix: 
     });
     child.once('exit', (c) => reject(new Error(`hub exited ${c}: ${out.slice(-500)}`)));
   });
-  child.stdout!.resume();
+  if (process.env.BENCH_HUB_OUT !== undefined) child.stdout!.pipe(createWriteStream(`${process.env.BENCH_HUB_OUT}.${prefix}`));
+  else child.stdout!.resume();
   return { url, child };
 }
 
