@@ -63,7 +63,9 @@ export async function fuzz(iterations: number, seed: number): Promise<{ cases: n
       answer = { status: r() < 0.8 ? (which === 2 ? 500 : 200) : [500, 401, 503, 302][Math.floor(r() * 4)]!, body };
       client.pace.until = 0;
       const call = which === 1 ? client.oof('a@corp.example') : client.availability(['a@corp.example', 'b@corp.example'], 0, 86_400_000);
-      const outcome = await Promise.race([call.then(() => 'ok', (e: unknown) => e), new Promise((ok) => setTimeout(() => ok('hang'), 10_000))]);
+      let hang: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([call.then(() => 'ok', (e: unknown) => e), new Promise((ok) => (hang = setTimeout(() => ok('hang'), 10_000)))]);
+      clearTimeout(hang); // no 10 s timer left behind per case (the unit tier shares its process between files)
       if (outcome === 'hang') throw new Error(`ews fuzz case ${i} (seed ${seed}) hung`);
       if (outcome !== 'ok') {
         if (!isHubError(outcome) || !outcome.code.startsWith('HUB_ERR_EWS_')) throw new Error(`ews fuzz case ${i} (seed ${seed}) threw ${String(outcome)}`);
