@@ -80,6 +80,16 @@ describe('msgraph-calendar against the simulator', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('runs one cycle at a time: a cycle held back by Retry-After is not joined by one per interval', async () => {
+    const { sim, c } = await setup(1, { interval: '100ms', mailboxSettings: false });
+    sim.throttle(1, 1);
+    await c.start();
+    await c.firstCycle();
+    // The throttled getSchedule and its resend after the second of Retry-After; the ten intervals
+    // that passed meanwhile started no cycle of their own.
+    expect(sim.requests.filter((r) => r.path.endsWith('/calendar/getSchedule')).map((r) => r.status)).toEqual([429, 200]);
+  });
+
   it('testConnection tells bad credentials from an unreachable endpoint', async () => {
     const { h } = await setup(1);
     const bad = await connectionTest(new MsGraphCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, clientSecret: 'nope' } }));

@@ -31,6 +31,7 @@ export class MsGraphCalendarConnector implements Connector {
   private readonly tokens: ClientCredentialsProvider;
   private readonly collector: CalendarCollector;
   private cycle: Promise<void> | undefined;
+  private cycling = 0;
   private listener: NotificationListener | undefined;
   private subs: EventSubscriptions | undefined;
   private maintenance: NodeJS.Timeout | undefined;
@@ -72,7 +73,9 @@ export class MsGraphCalendarConnector implements Connector {
       await this.runCycle();
     })();
     this.timer = setInterval(() => {
-      if (this.running) this.cycle = this.runCycle();
+      // One cycle at a time: a cycle held back by throttling (or a slow upstream) is not joined by
+      // a new one every interval, piling requests up behind the pause.
+      if (this.running && this.cycling === 0) this.cycle = this.runCycle();
     }, this.ctx.config.interval);
     this.timer.unref?.();
   }
@@ -82,7 +85,12 @@ export class MsGraphCalendarConnector implements Connector {
   }
 
   async runCycle(): Promise<void> {
-    if ((await this.collector.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
+    this.cycling++;
+    try {
+      if ((await this.collector.read(mailboxes(this.ctx))) === 0) this.ctx.report.ok();
+    } finally {
+      this.cycling--;
+    }
   }
 
   /** Mailbox -> its event subscription (admin and tests); empty without subscriptions. */

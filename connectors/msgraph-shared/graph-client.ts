@@ -13,7 +13,7 @@ import { parseRetryAfter } from '../../core/util/retry-after.ts';
 const RETRY_STATUSES = new Set([429, 503, 504]);
 
 export interface ThrottleEvents {
-  /** A 429/503/504 was answered; the request waits `retryAfterMs` and is sent again. */
+  /** A 429/503/504 was answered; every request of the app waits `retryAfterMs` (this one is sent again when retries are left). */
   onThrottled?(retryAfterMs: number): void;
 }
 
@@ -26,8 +26,9 @@ export function retryAfterMs(header: string | null, now: number, fallbackMs: num
  * One middleware in front of the SDK's HTTP handler: waits for the budget, adds the bearer token
  * (the SDK's own AuthenticationHandler only does so for graph.microsoft.com and https custom hosts,
  * while the base URL here is configured: national clouds, the simulator), renews the token once
- * on 401, and honours 429/503/504 Retry-After by waiting and sending the same request again, so a
- * throttled poll cycle is delayed, never lost (Graph throttling guidance).
+ * on 401, and honours 429/503/504 Retry-After by pausing every request of the app (the pacer) and
+ * sending the same request again, so a throttled poll cycle is delayed, never lost (Graph
+ * throttling guidance: wait the Retry-After seconds, then retry).
  */
 class HubGraphMiddleware implements Middleware {
   private next: Middleware | undefined;
@@ -38,14 +39,18 @@ class HubGraphMiddleware implements Middleware {
   async execute(context: Context): Promise<void> {
     let authRetried = false;
     for (let attempt = 0; ; attempt++) {
-      await this.o.pacer?.acquire();
+      // The token first: the pacer's check and the request going out are one synchronous step
+      // (RequestPacer.send), so a 429 answered meanwhile holds this request back too.
       const token = await this.o.tokens.getToken();
-      const headers = new Headers((context.options?.headers as HeadersInit | undefined) ?? {});
-      headers.set('Authorization', `Bearer ${token}`);
-      // Each attempt has its own deadline: an upstream that accepts the connection and never
-      // answers would otherwise hold the poll cycle (and every later one) forever.
-      context.options = { ...(context.options ?? {}), headers, signal: AbortSignal.timeout(this.o.timeoutMs) };
-      await this.next!.execute(context);
+      const issue = (): Promise<void> => {
+        const headers = new Headers((context.options?.headers as HeadersInit | undefined) ?? {});
+        headers.set('Authorization', `Bearer ${token}`);
+        // Each attempt has its own deadline: an upstream that accepts the connection and never
+        // answers would otherwise hold the poll cycle (and every later one) forever.
+        context.options = { ...(context.options ?? {}), headers, signal: AbortSignal.timeout(this.o.timeoutMs) };
+        return this.next!.execute(context);
+      };
+      await (this.o.pacer !== undefined ? this.o.pacer.send(issue) : issue());
       const res = context.response;
       if (res === undefined) return;
       if (res.status === 401 && !authRetried) {
@@ -53,14 +58,19 @@ class HubGraphMiddleware implements Middleware {
         this.o.tokens.invalidate();
         continue;
       }
-      if (RETRY_STATUSES.has(res.status) && attempt < this.o.maxRetries) {
+      if (RETRY_STATUSES.has(res.status)) {
         const now = this.o.clock.now();
-        const wait = Math.min(this.o.maxWaitMs, retryAfterMs(res.headers.get('retry-after'), now, 2 ** attempt * 1000));
+        const wait = retryAfterMs(res.headers.get('retry-after'), now, 2 ** attempt * 1000);
+        // The pause covers the whole app and every request, whether or not this one is sent
+        // again: Graph's Retry-After is honoured in full, also on the last attempt and beyond
+        // maxWaitMs (then this request fails as throttled and the next cycle reads again).
         this.o.pacer?.pause(now + wait);
         this.o.events.onThrottled?.(wait);
-        await res.body?.cancel().catch(() => undefined);
-        await this.o.sleep(wait);
-        continue;
+        if (attempt < this.o.maxRetries && wait <= this.o.maxWaitMs) {
+          await res.body?.cancel().catch(() => undefined);
+          await this.o.sleep(wait);
+          continue;
+        }
       }
       return;
     }

@@ -18,8 +18,14 @@ export class RequestPacer {
     return this.o.limit;
   }
 
-  /** Resolves when one more request fits the budget; records it as sent. */
-  async acquire(): Promise<void> {
+  /**
+   * Waits until one more request fits the budget and no Retry-After pause holds, then records it
+   * and calls `issue` in the same synchronous step, so nothing (a 429 coming back for another
+   * request) can slip between the check and the request going out: a request issued after a 429
+   * arrived always waits out its Retry-After. Only a request already on the wire when the 429
+   * arrives is beyond any client's control.
+   */
+  async send<T>(issue: () => Promise<T>): Promise<T> {
     const sleep = this.o.sleep ?? realSleep;
     for (;;) {
       const now = this.o.clock.now();
@@ -34,11 +40,16 @@ export class RequestPacer {
       }
       if (this.sent.length - this.head < this.o.limit) {
         this.sent.push(now);
-        return;
+        return issue();
       }
       const oldest = this.sent[this.head] ?? now;
       await sleep(oldest + this.o.windowMs - now + 1);
     }
+  }
+
+  /** Resolves when one more request fits the budget; records it as sent. */
+  async acquire(): Promise<void> {
+    await this.send(() => Promise.resolve());
   }
 
   /** Graph said 429 + Retry-After: nobody sends before `until`. */

@@ -1,9 +1,11 @@
 /**
  * The Graph simulator behind a TCP proxy, shared by the Graph kinds' contract fixtures: the proxy
  * plays the outage (connections cut, port closed), the simulator plays throttling (429 with
- * Retry-After on the next Graph request).
+ * Retry-After on the next Graph request), and the throttling check reads the Graph requests from
+ * the client's side (test/support/fetch-log.ts): when each was issued and when its answer arrived.
  */
 import { GraphSimulator } from '../../../connectors/msgraph-shared/simulator.ts';
+import { FetchLog } from '../../support/fetch-log.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 import type { ContractThrottle, ContractUpstream } from '../connector-contract.ts';
 
@@ -15,6 +17,7 @@ export const OFFLINE_CONNECTION = { tenantId: 'contoso.onmicrosoft.com', clientI
 export class GraphUpstream {
   sim = new GraphSimulator();
   private proxy: TcpProxy | undefined;
+  private fetches: FetchLog | undefined;
 
   async start(seed: (sim: GraphSimulator) => void): Promise<void> {
     this.sim.addApp(APP);
@@ -23,9 +26,11 @@ export class GraphUpstream {
     this.proxy = await TcpProxy.start({ port: Number(new URL(this.sim.url).port) });
     // The simulator writes absolute links (delta, nextLink) from its url: they must point at the proxy too.
     this.sim.url = `http://127.0.0.1:${this.proxy.port}`;
+    this.fetches = new FetchLog(this.sim.url);
   }
 
   async stop(): Promise<void> {
+    this.fetches?.stop();
     await this.proxy?.close();
     await this.sim.stop();
   }
@@ -42,6 +47,9 @@ export class GraphUpstream {
 
   readonly throttle: ContractThrottle = {
     arm: (s) => this.sim.throttle(1, s),
-    requests: () => this.sim.requests.map((r) => ({ at: r.at, throttled: r.status === 429 })),
+    requests: () =>
+      (this.fetches?.records ?? [])
+        .filter((r) => r.path.startsWith('/v1.0/'))
+        .map((r) => ({ at: r.issuedAt, throttled: r.status === 429, order: r.order, ...(r.answeredAt !== undefined ? { answeredAt: r.answeredAt } : {}) })),
   };
 }
