@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AVAILABILITY_CLASSES, MACHINE_STATES } from '../model/availability.ts';
 import { registerOf } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
-import { fullViewKey, limitedViewKey, nextViewStamps, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, sameFullView, sameLimitedView, sameState, stateKey } from './fingerprint.ts';
+import { fullViewKey, limitedViewKey, nextViewStamps, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, OFFLINE_VIEW_KEYS, packedViewKeys, sameFullView, sameLimitedView, sameState, stateKey } from './fingerprint.ts';
 import type { PresenceDraft } from './ports.ts';
 
 // Few values per field, so that equal and unequal pairs both come up often.
@@ -51,6 +51,43 @@ describe('field-by-field view comparisons', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('packedViewKeys', () => {
+  /** The three keys back out of the packed string, as the Redis commit script reads them. */
+  const unpack = (packed: string): { limited: string; state: string; full: string } => {
+    const m = /^(\d+)\|(\d+)\|(.*)$/s.exec(packed)!;
+    const body = m[3]!;
+    return { limited: `${body.slice(0, Number(m[1]))}]`, state: `${body.slice(0, Number(m[2]))}]`, full: `${body}]` };
+  };
+  // Any text, separators and quotes included, and numbers JSON writes in other forms.
+  const wild: fc.Arbitrary<PresenceDraft> = fc
+    .record({
+      availability: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.double(), fc.constantFrom(-0, 1e21, 5e-7)),
+      class: fc.constantFrom(...AVAILABILITY_CLASSES),
+      token: fc.string(),
+      text: fc.oneof(fc.string(), fc.constantFrom('a|b', '"]', '\\', '\n', 'é ✓')),
+      machineState: fc.option(fc.constantFrom(...MACHINE_STATES), { nil: undefined }),
+      lastActive: fc.option(fc.oneof(fc.double(), fc.integer()), { nil: undefined }),
+    })
+    .map((r) => ({
+      person: 'p',
+      availability: r.availability,
+      class: r.class,
+      activity: { token: r.token, text: r.text },
+      ...(r.machineState !== undefined ? { machineState: r.machineState } : {}),
+      ...(r.lastActive !== undefined ? { lastActive: r.lastActive } : {}),
+    }));
+
+  it('holds the limited, state and full view keys, character for character', () => {
+    fc.assert(
+      fc.property(fc.oneof(draftArb, wild), (d) => {
+        expect(unpack(packedViewKeys(d))).toEqual({ limited: limitedViewKey(d), state: stateKey(d), full: fullViewKey(d) });
+      }),
+      { numRuns: 3000 },
+    );
+    expect(unpack(OFFLINE_VIEW_KEYS)).toMatchObject({ limited: OFFLINE_LIMITED_KEY, full: OFFLINE_FULL_KEY });
   });
 });
 

@@ -36,6 +36,25 @@ export function limitedViewKey(d: PresenceDraft): string {
 }
 
 /**
+ * The three view keys in one string, for the Redis commit script: `<a>|<b>|<body>` where `body` is
+ * fullViewKey(d) without its closing `]`, and its first `a` (`b`) characters followed by `]` are
+ * limitedViewKey(d) (stateKey(d)): the limited key and the state key are prefixes of the full key's
+ * array. Built as text, the same characters JSON.stringify writes.
+ */
+export function packedViewKeys(d: PresenceDraft): string {
+  const q = JSON.stringify;
+  const limited = `[${num(d.availability)},${q(d.class)}`;
+  const state = `${limited},${q(d.activity.token)},${d.activity.text === undefined ? 'null' : q(d.activity.text)}`;
+  const body = `${state},${d.machineState === undefined ? 'null' : q(d.machineState)},${d.lastActive === undefined ? 'null' : num(d.lastActive)}`;
+  return `${limited.length}|${state.length}|${body}`;
+}
+
+/** A number as JSON.stringify writes it. */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/**
  * The same comparisons as the keys above, field by field (no string built): `stateKey(a) ===
  * stateKey(b)` exactly when `sameState(a, b)`, and likewise for the two views. For the in-process
  * store and the stamps; the Redis scripts compare the key strings.
@@ -56,6 +75,7 @@ const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.
 /** The view keys of a person with nothing stored: the offline baseline, version 0 of each view. */
 export const OFFLINE_FULL_KEY = fullViewKey(OFFLINE_DRAFT);
 export const OFFLINE_LIMITED_KEY = limitedViewKey(OFFLINE_DRAFT);
+export const OFFLINE_VIEW_KEYS = packedViewKeys(OFFLINE_DRAFT);
 
 /**
  * The view stamps of a change from `prev` (undefined: nothing stored) to `draft` committed at `at`:

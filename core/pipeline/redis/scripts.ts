@@ -117,46 +117,104 @@ end
 return out`;
 
 /**
- * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence, ARGV[2] and ARGV[3] its
- * full and limited view keys; then 7 per entry: basis rev, basis at, fingerprint, draft JSON, state
- * key (fingerprint.ts stateKey), full view key, limited view key. Refuses (0) a basis older than the
- * stored one (rev first, then evaluation instant); accepts without change (1, version, since, full
- * view version, limited view version, limited since) when the fingerprint is the stored one, a
- * person with nothing stored counting as offline (then just {1}); otherwise bumps the version and
- * sets since to the basis instant, or keeps it when the state key is the stored one, and bumps
- * each view's version whose key changed (a limited change also sets its since): (2, ...). A hash
- * written before view versions existed (no fk) counts as changed from its own version. Mirrors
- * MemoryStore.commitPresence and fingerprint.ts nextViewStamps. The draft is not sent back: equal
- * fingerprints mean equal view fields, so the caller builds the presence from the draft it sent.
+ * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence, ARGV[2] its packed view
+ * keys (fingerprint.ts packedViewKeys); then 4 per entry: basis `rev|at`, fingerprint, packed view
+ * keys, draft JSON. Refuses (0) a basis older than the stored one (rev first, then evaluation
+ * instant); accepts without change (1, version, since, full view version, limited view version,
+ * limited since) when the fingerprint is the stored one, a person with nothing stored counting as
+ * offline (then just {1}); otherwise bumps the version and sets since to the basis instant, or keeps
+ * it when the state key is the stored one, and bumps each view's version whose key changed (a
+ * limited change also sets its since): (2, ...). Mirrors MemoryStore.commitPresence and
+ * fingerprint.ts nextViewStamps. The draft is not sent back: equal fingerprints mean equal view
+ * fields, so the caller builds the presence from the draft it sent.
+ *
+ * The hash holds four fields (keys.ts): `b` the basis as sent, `f` the fingerprint, `m`
+ * `version|since|full view version|limited view version|limited since|packed view keys`, `d` the
+ * draft; a commit reads two or three and writes one (no change) or four. A hash written by an
+ * earlier version holds one field each (rev, at, fp, v, since, d, sk, fk, lk, fv, lv, ls): it is
+ * read as such, keeps that form while nothing changes, and is rewritten in the packed form (its
+ * old fields deleted) at its first change. One written before view versions existed (no fk) counts
+ * as changed from its own version.
  */
 export const COMMIT = `local out = {}
+local LEGACY = {'rev', 'at', 'fp', 'v', 'since', 'sk', 'fk', 'lk', 'fv', 'lv', 'ls'}
+local function unpackKeys(vk)
+  local a, b, body = string.match(vk, '^(%d+)|(%d+)|(.*)$')
+  return tonumber(a), tonumber(b), body
+end
+local OL, OS, OB = unpackKeys(ARGV[2])
 for i = 1, #KEYS do
-  local b = 3 + (i - 1) * 7
+  local b = 2 + (i - 1) * 4
   local key = KEYS[i]
-  local rev = tonumber(ARGV[b + 1])
-  local at = tonumber(ARGV[b + 2])
-  local cur = redis.call('HMGET', key, 'rev', 'at', 'fp', 'v', 'since', 'd', 'sk', 'fk', 'lk', 'fv', 'lv', 'ls')
-  local crev = tonumber(cur[1])
-  if crev and (rev < crev or (rev == crev and at < tonumber(cur[2]))) then
-    out[i] = {0}
-  elseif (cur[3] or ARGV[1]) == ARGV[b + 3] then
-    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2])
-    if cur[4] then out[i] = {1, cur[4], cur[5], cur[10] or '', cur[11] or '', cur[12] or ''} else out[i] = {1} end
+  local basis = ARGV[b + 1]
+  local fp = ARGV[b + 2]
+  local bar = string.find(basis, '|', 1, true)
+  local revText = string.sub(basis, 1, bar - 1)
+  local atText = string.sub(basis, bar + 1)
+  local rev = tonumber(revText)
+  local at = tonumber(atText)
+  local cur = redis.call('HMGET', key, 'b', 'f', 'm')
+  local crev, cat, cfp, v, since, fv, lv, ls, cvk, sk, fk, lk
+  local legacy = false
+  if cur[1] then
+    local p = string.find(cur[1], '|', 1, true)
+    crev = tonumber(string.sub(cur[1], 1, p - 1))
+    cat = tonumber(string.sub(cur[1], p + 1))
+    cfp = cur[2]
+    if cur[3] then v, since, fv, lv, ls, cvk = string.match(cur[3], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$') end
   else
-    local v = tostring((tonumber(cur[4]) or 0) + 1)
-    local since = ARGV[b + 2]
-    if cur[7] and cur[5] and cur[7] == ARGV[b + 5] then since = cur[5] end
-    local fk, lk, fv, lv, ls = ARGV[2], ARGV[3], 0, 0, cur[12] or ''
-    if cur[4] then
-      if cur[8] then fk, lk, fv, lv = cur[8], cur[9], tonumber(cur[10]), tonumber(cur[11])
-      else fk, lk, fv, lv = '', '', tonumber(cur[4]), tonumber(cur[4]) end
+    local o = redis.call('HMGET', key, unpack(LEGACY))
+    if o[1] then
+      legacy = true
+      crev, cat, cfp, v, since, sk, fk, lk, fv, lv, ls = tonumber(o[1]), tonumber(o[2]), o[3], o[4], o[5], o[6], o[7], o[8], o[9], o[10], o[11]
     end
-    if fk ~= ARGV[b + 6] then fv = fv + 1 end
-    if lk ~= ARGV[b + 7] then lv = lv + 1; ls = ARGV[b + 2] end
-    fv = tostring(fv)
-    lv = tostring(lv)
-    redis.call('HSET', key, 'rev', ARGV[b + 1], 'at', ARGV[b + 2], 'fp', ARGV[b + 3], 'v', v, 'since', since, 'd', ARGV[b + 4], 'sk', ARGV[b + 5], 'fk', ARGV[b + 6], 'lk', ARGV[b + 7], 'fv', fv, 'lv', lv, 'ls', ls)
-    out[i] = {2, v, since, fv, lv, ls}
+  end
+  if crev and (rev < crev or (rev == crev and at < cat)) then
+    out[i] = {0}
+  elseif (cfp or ARGV[1]) == fp then
+    if legacy then redis.call('HSET', key, 'rev', revText, 'at', atText) else redis.call('HSET', key, 'b', basis) end
+    if v then out[i] = {1, v, since, fv or '', lv or '', ls or ''} else out[i] = {1} end
+  else
+    local vk = ARGV[b + 3]
+    local nl, ns, nb = unpackKeys(vk)
+    local fullChanged, limitedChanged, sameState, fvn, lvn
+    if cvk then
+      local l, s, body = unpackKeys(cvk)
+      fullChanged = body ~= nb
+      limitedChanged = not (l == nl and string.sub(body, 1, l) == string.sub(nb, 1, nl))
+      sameState = s == ns and string.sub(body, 1, s) == string.sub(nb, 1, ns)
+      fvn, lvn = tonumber(fv), tonumber(lv)
+    elseif v then
+      sameState = sk ~= nil and sk == string.sub(nb, 1, ns) .. ']'
+      if fk then
+        fullChanged = fk ~= nb .. ']'
+        limitedChanged = lk ~= string.sub(nb, 1, nl) .. ']'
+        fvn, lvn = tonumber(fv), tonumber(lv)
+      else
+        fullChanged, limitedChanged = true, true
+        fvn, lvn = tonumber(v), tonumber(v)
+      end
+    else
+      -- Nothing stored: the offline baseline, version 0 of each view.
+      fullChanged = OB ~= nb
+      limitedChanged = not (OL == nl and string.sub(OB, 1, OL) == string.sub(nb, 1, nl))
+      sameState = false
+      fvn, lvn = 0, 0
+    end
+    local nv = tostring((tonumber(v) or 0) + 1)
+    local nsince = atText
+    if sameState and since then nsince = since end
+    ls = ls or ''
+    if fullChanged then fvn = fvn + 1 end
+    if limitedChanged then
+      lvn = lvn + 1
+      ls = atText
+    end
+    fvn = tostring(fvn)
+    lvn = tostring(lvn)
+    if legacy then redis.call('HDEL', key, unpack(LEGACY)) end
+    redis.call('HSET', key, 'b', basis, 'f', fp, 'm', nv .. '|' .. nsince .. '|' .. fvn .. '|' .. lvn .. '|' .. ls .. '|' .. vk, 'd', ARGV[b + 4])
+    out[i] = {2, nv, nsince, fvn, lvn, ls}
   end
 end
 return out`;

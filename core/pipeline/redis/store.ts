@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence, ViewStamps } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
-import { fullViewKey, limitedViewKey, OFFLINE_FINGERPRINT, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, stateKey } from '../fingerprint.ts';
+import { OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS, packedViewKeys } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
@@ -105,11 +105,19 @@ export class RedisStore implements PresenceStore {
     const out = new Map<string, Presence>();
     if (people.length === 0) return out;
     const pipe = this.deps.redis.pipeline();
-    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'v', 'since', 'd', 'fv', 'lv', 'ls');
+    // The packed meta and the draft, and the fields of a hash written by an earlier version (scripts.ts COMMIT).
+    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'm', 'd', 'v', 'since', 'fv', 'lv', 'ls');
     const replies = (await execOrThrow(pipe)) as (string | null)[][];
     people.forEach((p, i) => {
-      const [v, since, d, fv, lv, ls] = replies[i] ?? [];
-      if (v != null && since != null && d != null) out.set(p, presenceOf(d, since, v, stampsOf(fv, lv, ls)));
+      const r = replies[i] ?? [];
+      const d = r[1];
+      if (d == null) return;
+      const m = r[0];
+      if (m != null) {
+        // version|since|full view version|limited view version|limited since|view keys
+        const [v, since, fv, lv, ls] = m.split('|', 5);
+        if (v !== undefined && since !== undefined) out.set(p, presenceOf(d, since, v, stampsOf(fv, lv, ls)));
+      } else if (r[2] != null && r[3] != null) out.set(p, presenceOf(d, r[3], r[2], stampsOf(r[4], r[5], r[6])));
     });
     return out;
   }
@@ -120,8 +128,8 @@ export class RedisStore implements PresenceStore {
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
-      const args: (string | number)[] = [OFFLINE_FINGERPRINT, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY];
-      for (const e of chunk) args.push(e.basis.rev, String(e.basis.at), e.fingerprint, JSON.stringify(e.draft), stateKey(e.draft), fullViewKey(e.draft), limitedViewKey(e.draft));
+      const args: string[] = [OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS];
+      for (const e of chunk) args.push(`${e.basis.rev}|${e.basis.at}`, e.fingerprint, packedViewKeys(e.draft), JSON.stringify(e.draft));
       pipe.phCommit(k.length, ...k, ...args);
     }
     const out: CommitResult[] = [];
