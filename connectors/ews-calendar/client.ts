@@ -7,7 +7,7 @@ import type { WorkingHours } from '../calendar-common/working-hours.ts';
 import { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import type { EwsCalendarConfig } from './config.ts';
 import { dayWindow, eventToBlock, mergedToBlocks, oofOf, workingHoursOf, type EwsZoneTime } from './map.ts';
-import { EwsTransport, type Pace } from './transport.ts';
+import { EwsTransport, type Affinity, type Pace } from './transport.ts';
 
 /** One mailbox of a GetUserAvailability answer: its reading, or the error that concerns only it. */
 export type AvailabilityResult =
@@ -70,6 +70,8 @@ function readable<T>(what: string, read: () => T): T {
 export class EwsClient {
   readonly pace: Pace = { until: 0 };
   private readonly tokens: ClientCredentialsProvider | undefined;
+  /** Affinity cookies of streaming groups, by anchor mailbox. */
+  private readonly affinities = new Map<string, Affinity>();
 
   constructor(private readonly o: { config: EwsCalendarConfig; clock: Clock; onRequest?: () => void; onBusy?: (ms: number) => void }) {
     const a = o.config.auth;
@@ -78,8 +80,15 @@ export class EwsClient {
     }
   }
 
-  /** A fresh ExchangeService for one call: UTC, the configured version, credentials, impersonation. */
-  private async service(impersonate: string | undefined): Promise<{ svc: ews.ExchangeService; transport: EwsTransport }> {
+  /**
+   * A fresh ExchangeService for one call: UTC, the configured version, credentials, impersonation.
+   * `group`: the anchor mailbox of a group of streaming subscriptions: X-AnchorMailbox names it
+   * (not the impersonated mailbox), X-PreferServerAffinity asks for affinity, and the group's
+   * X-BackEndOverrideCookie goes along, so that every subscription of the group and its
+   * GetStreamingEvents reach the same mailbox server (how-to-maintain-affinity-between-group-of-
+   * subscriptions-and-mailbox-server; without it: ErrorSubscriptionNotFound).
+   */
+  private async service(impersonate: string | undefined, group?: string): Promise<{ svc: ews.ExchangeService; transport: EwsTransport }> {
     const c = this.o.config;
     const { ews, XhrApi } = await library();
     const svc = new ews.ExchangeService(ews.ExchangeVersion[c.version], ews.TimeZoneInfo.Utc);
@@ -98,19 +107,24 @@ export class EwsClient {
       inner.useNtlmAuthentication(`${a.domain}\\${a.username}`, a.password);
       svc.Credentials = new ews.WebCredentials(`${a.domain}\\${a.username}`, a.password);
     } else svc.Credentials = new ews.WebCredentials(a.username, a.password);
-    if (impersonate !== undefined) {
-      svc.ImpersonatedUserId = new ews.ImpersonatedUserId(ews.ConnectingIdType.SmtpAddress, impersonate);
-      svc.HttpHeaders.Add('X-AnchorMailbox', impersonate);
+    if (impersonate !== undefined) svc.ImpersonatedUserId = new ews.ImpersonatedUserId(ews.ConnectingIdType.SmtpAddress, impersonate);
+    const anchor = group ?? impersonate;
+    if (anchor !== undefined) svc.HttpHeaders.Add('X-AnchorMailbox', anchor);
+    let affinity: Affinity | undefined;
+    if (group !== undefined) {
+      svc.HttpHeaders.Add('X-PreferServerAffinity', 'true');
+      affinity = this.affinities.get(group) ?? {};
+      this.affinities.set(group, affinity);
     }
-    const transport = new EwsTransport({ inner, pace: this.pace, timeoutMs: c.timeout, ...(this.o.onRequest !== undefined ? { onRequest: this.o.onRequest } : {}), ...(this.o.onBusy !== undefined ? { onBusy: this.o.onBusy } : {}) });
+    const transport = new EwsTransport({ inner, pace: this.pace, timeoutMs: c.timeout, ...(affinity !== undefined ? { affinity } : {}), ...(this.o.onRequest !== undefined ? { onRequest: this.o.onRequest } : {}), ...(this.o.onBusy !== undefined ? { onBusy: this.o.onBusy } : {}) });
     svc.XHRApi = transport;
     return { svc, transport };
   }
 
   /** One library call with ErrorServerBusy waited out (the transport holds the next request until BackOffMilliseconds). */
-  private async call<T>(impersonate: string | undefined, what: string, fn: (svc: ews.ExchangeService) => Promise<T>): Promise<T> {
+  private async call<T>(impersonate: string | undefined, what: string, fn: (svc: ews.ExchangeService) => Promise<T>, group?: string): Promise<T> {
     for (let waits = 0; ; waits++) {
-      const { svc, transport } = await this.service(impersonate);
+      const { svc, transport } = await this.service(impersonate, group);
       try {
         return await fn(svc);
       } catch (e) {
@@ -169,15 +183,20 @@ export class EwsClient {
     return readable('GetUserOofSettings', () => oofOf({ state: ews.OofState[s.State] ?? 'Disabled', start: ms(s.Duration?.StartTime), end: ms(s.Duration?.EndTime) }));
   }
 
-  /** A streaming subscription on the mailbox's calendar folder (created, modified, deleted items). */
-  async subscribe(mailbox: string): Promise<ews.StreamingSubscription> {
+  /** A streaming subscription on the mailbox's calendar folder (created, modified, deleted items), in the group anchored at `anchor`. */
+  async subscribe(mailbox: string, anchor: string): Promise<ews.StreamingSubscription> {
     const { ews } = await library();
-    return this.call(mailbox, 'Subscribe', (svc) => svc.SubscribeToStreamingNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted));
+    return this.call(mailbox, 'Subscribe', (svc) => svc.SubscribeToStreamingNotifications([new ews.FolderId(ews.WellKnownFolderName.Calendar)], ews.EventType.Created, ews.EventType.Modified, ews.EventType.Deleted), anchor);
   }
 
-  /** A StreamingSubscriptionConnection (lifetime 1-30 minutes) on a service anchored at the group's first mailbox. */
+  /** The group anchored at `anchor` subscribes anew: its old affinity cookie (maybe of a server that failed over) is dropped. */
+  resetAffinity(anchor: string): void {
+    this.affinities.delete(anchor);
+  }
+
+  /** A StreamingSubscriptionConnection (lifetime 1-30 minutes) on a service anchored at the group's anchor mailbox, with the group's affinity. */
   async connection(anchor: string, lifetimeMinutes: number): Promise<{ conn: ews.StreamingSubscriptionConnection; transport: EwsTransport }> {
-    const { svc, transport } = await this.service(anchor);
+    const { svc, transport } = await this.service(anchor, anchor);
     const { ews } = await library();
     return { conn: new ews.StreamingSubscriptionConnection(svc, lifetimeMinutes), transport };
   }

@@ -17,6 +17,12 @@ import { availabilityResponse, fault, oofResponse, streamingFrame, subscribeResp
  * ExchangeImpersonation checked (ErrorNonExistentMailbox, ErrorImpersonateUserDenied); app-only
  * tokens must impersonate (ErrorInvalidExchangeImpersonationHeaderData). A client-credentials token
  * endpoint issues JWT-shaped tokens.
+ * Mailboxes live on mailbox servers (`placeMailbox`, default one server). A request reaches the
+ * server its X-BackEndOverrideCookie names, else the server of its X-AnchorMailbox, else that of
+ * the impersonated mailbox; a subscription lives on the server its Subscribe reached, and a
+ * GetStreamingEvents that reaches another server does not find it (ErrorSubscriptionNotFound).
+ * A Subscribe with X-PreferServerAffinity: true is answered with the X-BackEndOverrideCookie
+ * (how-to-maintain-affinity-between-group-of-subscriptions-and-mailbox-server).
  */
 export interface SimEvent {
   readonly start: number;
@@ -47,6 +53,10 @@ export interface SimRequest {
   readonly mailboxes: readonly string[];
   readonly impersonated?: string;
   readonly status: number;
+  /** The X-AnchorMailbox, X-PreferServerAffinity and affinity cookie the request carried. */
+  readonly anchor?: string;
+  readonly preferAffinity?: boolean;
+  readonly cookie?: string;
 }
 
 const FAR = Date.UTC(2099, 0, 1);
@@ -57,6 +67,12 @@ export class EwsSimulator {
   private readonly mailboxes = new Map<string, Mailbox>();
   /** subscription id -> mailbox address. */
   private readonly subscriptions = new Map<string, string>();
+  /** subscription id -> the mailbox server it lives on. */
+  private readonly subscriptionServer = new Map<string, string>();
+  /** mailbox address -> its mailbox server (absent: MBX01). */
+  private readonly servers = new Map<string, string>();
+  /** Headers of the request being handled (recorded with it). */
+  private routing: { server: string; anchor?: string; preferAffinity?: boolean; cookie?: string } = { server: 'MBX01' };
   private readonly streams = new Set<Stream>();
   private readonly tokens = new Set<string>();
   private readonly denied = new Set<string>();
@@ -95,6 +111,13 @@ export class EwsSimulator {
   }
   setOof(address: string, oof: SimOof): void {
     this.mailbox(address).oof = oof;
+  }
+  /** The mailbox lives on `server` (a database on another mailbox server). */
+  placeMailbox(address: string, server: string): void {
+    this.servers.set(address.toLowerCase(), server);
+  }
+  private serverOf(address: string | undefined): string {
+    return (address === undefined ? undefined : this.servers.get(address.toLowerCase())) ?? 'MBX01';
   }
   /** The service account may not impersonate this mailbox. */
   denyImpersonation(address: string): void {
@@ -151,6 +174,7 @@ export class EwsSimulator {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
+    this.routing = { server: 'MBX01' };
     const path = (req.url ?? '').split('?')[0]!;
     if (req.method === 'POST' && path === `/${this.tenantId}/oauth2/v2.0/token`) return this.token(body, res);
     if (req.method !== 'POST' || path.toLowerCase() !== '/ews/exchange.asmx') return void res.writeHead(404).end();
@@ -168,6 +192,19 @@ export class EwsSimulator {
     const op = Object.keys(child(env, 'Body') ?? {}).find((k) => !k.startsWith('@_') && !k.startsWith('#')) ?? 'Unknown';
     const reqNode = child(child(env, 'Body'), op);
     const impersonated = text(child(child(child(header, 'ExchangeImpersonation'), 'ConnectingSID'), 'SmtpAddress'))?.toLowerCase();
+    const h = (n: string): string | undefined => {
+      const v = req.headers[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const cookie = /(?:^|;\s*)X-BackEndOverrideCookie=([^;]+)/i.exec(h('cookie') ?? '')?.[1];
+    const anchor = h('x-anchormailbox')?.toLowerCase();
+    const preferAffinity = h('x-preferserveraffinity')?.toLowerCase() === 'true';
+    this.routing = {
+      server: cookie?.split('~')[0] ?? this.serverOf(anchor ?? impersonated),
+      ...(anchor !== undefined ? { anchor } : {}),
+      ...(preferAffinity ? { preferAffinity } : {}),
+      ...(cookie !== undefined ? { cookie } : {}),
+    };
     if (!basicOk && !bearer) {
       res.setHeader('www-authenticate', this.o.oauth !== undefined ? 'Bearer error="invalid_token"' : 'Basic realm="mail.corp.example"');
       return this.reply(res, 401, op, [], impersonated, '');
@@ -199,6 +236,8 @@ export class EwsSimulator {
         if (impersonated === undefined || folder !== 'calendar') return this.reply(res, 500, op, [], impersonated, fault('ErrorInvalidRequest', 'The request is invalid.'));
         const id = randomUUID();
         this.subscriptions.set(id, impersonated);
+        this.subscriptionServer.set(id, this.routing.server);
+        if (this.routing.preferAffinity === true) res.setHeader('set-cookie', `X-BackEndOverrideCookie=${this.routing.server}~${Buffer.from(this.routing.anchor ?? impersonated).toString('hex')}; path=/; secure; HttpOnly`);
         return this.reply(res, 200, op, [impersonated], impersonated, subscribeResponse(id));
       }
       case 'Unsubscribe':
@@ -247,9 +286,10 @@ export class EwsSimulator {
   private stream(reqNode: XmlNode | undefined, res: ServerResponse, impersonated: string | undefined): void {
     const ids = children(child(reqNode, 'SubscriptionIds'), 'SubscriptionId').map((n) => text(n) ?? '');
     const minutes = Math.min(30, Math.max(1, Number(text(child(reqNode, 'ConnectionTimeout')) ?? '30')));
-    this.requests.push({ at: Date.now(), op: 'GetStreamingEvents', mailboxes: ids.map((i) => this.subscriptions.get(i) ?? '?'), ...(impersonated !== undefined ? { impersonated } : {}), status: 200 });
+    this.requests.push({ at: Date.now(), op: 'GetStreamingEvents', mailboxes: ids.map((i) => this.subscriptions.get(i) ?? '?'), ...(impersonated !== undefined ? { impersonated } : {}), status: 200, ...this.headersSeen() });
     res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'transfer-encoding': 'chunked' });
-    const unknown = ids.filter((i) => !this.subscriptions.has(i));
+    // A subscription on another mailbox server is not found here (no affinity).
+    const unknown = ids.filter((i) => !this.subscriptions.has(i) || this.subscriptionServer.get(i) !== this.routing.server);
     if (unknown.length > 0) {
       res.end(streamingFrame({ error: { code: 'ErrorSubscriptionNotFound', message: 'The specified subscription was not found.', subscriptionIds: unknown } }));
       return;
@@ -282,6 +322,11 @@ export class EwsSimulator {
     else s.res.destroy();
   }
 
+  private headersSeen(): Pick<SimRequest, 'anchor' | 'preferAffinity' | 'cookie'> {
+    const { anchor, preferAffinity, cookie } = this.routing;
+    return { ...(anchor !== undefined ? { anchor } : {}), ...(preferAffinity !== undefined ? { preferAffinity } : {}), ...(cookie !== undefined ? { cookie } : {}) };
+  }
+
   private token(body: string, res: ServerResponse): void {
     const f = new URLSearchParams(body);
     const ok = this.o.oauth !== undefined && f.get('grant_type') === 'client_credentials' && f.get('client_id') === this.o.oauth.clientId && f.get('client_secret') === this.o.oauth.clientSecret;
@@ -295,7 +340,7 @@ export class EwsSimulator {
   }
 
   private reply(res: ServerResponse, status: number, op: string, mailboxes: readonly string[], impersonated: string | undefined, body: string, throttled = false): void {
-    this.requests.push({ at: Date.now(), op: throttled ? `${op} (ErrorServerBusy)` : op, mailboxes, ...(impersonated !== undefined ? { impersonated } : {}), status });
+    this.requests.push({ at: Date.now(), op: throttled ? `${op} (ErrorServerBusy)` : op, mailboxes, ...(impersonated !== undefined ? { impersonated } : {}), status, ...this.headersSeen() });
     res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8' }).end(body);
   }
 }

@@ -16,13 +16,14 @@ afterEach(async () => {
 });
 
 /** Streaming on; the simulator's "minute" is 400 ms so a 1-minute connection ends within the test. */
-async function streaming(n: number, extra: Record<string, unknown> = {}) {
+async function streaming(n: number, extra: Record<string, unknown> = {}, place?: (i: number) => string) {
   const sim = new EwsSimulator({ basic: BASIC, minuteMs: 400 });
   await sim.start();
   sims.push(sim);
   const people = [];
   for (let i = 0; i < n; i++) {
     sim.addMailbox(`user${i}@corp.example`);
+    if (place !== undefined) sim.placeMailbox(`user${i}@corp.example`, place(i));
     people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
   }
   const config = ewsCalendarConfigSchema.parse({ url: sim.url, auth: { type: 'basic', ...BASIC }, impersonation: true, streaming: true, streamLifetime: 1, pollInterval: '1h', debounce: '50ms', ...extra });
@@ -43,6 +44,25 @@ describe('ews-calendar streaming notifications', () => {
     expect(ops(sim, 'Subscribe').map((r) => r.impersonated).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `user${i}@corp.example`));
     expect(sim.openStreams().map((s) => s.length).sort()).toEqual([1, 2, 2]);
     expect(c.streamed().sort()).toEqual(sim.subscribedMailboxes().sort());
+  });
+
+  it('keeps a group of subscriptions on the anchor mailbox server, wherever its mailboxes live (affinity)', async () => {
+    // user2 sorts after user0 and user1, and lives on another mailbox server: without affinity its
+    // subscription would be made there and the group's GetStreamingEvents would not find it.
+    const { sim, h } = await streaming(3, {}, (i) => `MBX0${i + 1}`);
+    await until('one connection with the three subscriptions', () => sim.openStreams().some((s) => s.length === 3));
+    const subscribes = ops(sim, 'Subscribe');
+    expect(subscribes.map((r) => r.anchor)).toEqual(['user0@corp.example', 'user0@corp.example', 'user0@corp.example']);
+    expect(subscribes.every((r) => r.preferAffinity === true)).toBe(true);
+    // The first answer set the X-BackEndOverrideCookie; every later request of the group sends it.
+    const cookie = subscribes[1]!.cookie;
+    expect(cookie).toMatch(/^MBX01~/);
+    expect(subscribes[2]!.cookie).toBe(cookie);
+    expect(ops(sim, 'GetStreamingEvents').at(-1)).toMatchObject({ anchor: 'user0@corp.example', preferAffinity: true, cookie });
+    const start = Math.ceil(Date.now() / 1000) * 1000 + 60_000;
+    sim.setEvents('user2@corp.example', [{ start, end: start + 1_800_000, busyType: 'Busy' }]);
+    const [s] = await h.waitForSignals(1);
+    expect(s).toMatchObject({ person: 'user2', availability: 'busy' });
   });
 
   it('follows the directory: a mailbox added to the list is subscribed at the next poll', async () => {

@@ -7,6 +7,11 @@ import type { EwsTransport } from './transport.ts';
 
 interface Group {
   readonly mailboxes: string[];
+  /**
+   * The first of the group's mailboxes in alphabetical order that could be subscribed: the
+   * X-AnchorMailbox of every later Subscribe and of the group's GetStreamingEvents.
+   */
+  anchor?: string | undefined;
   /** subscription id -> its mailbox and the library's subscription object. */
   subs: Map<string, { mailbox: string; sub: ews.StreamingSubscription }>;
   conn?: ews.StreamingSubscriptionConnection | undefined;
@@ -20,7 +25,9 @@ interface Group {
 /**
  * Streaming notifications (notification-subscriptions-mailbox-events-and-ews-in-exchange): one
  * streaming subscription per mailbox on its calendar folder (impersonating it), grouped
- * `groupSize` to a StreamingSubscriptionConnection anchored at the group's first mailbox. A
+ * `groupSize` to a StreamingSubscriptionConnection, with affinity to the mailbox server of the
+ * group's anchor (its alphabetically first mailbox: X-AnchorMailbox, X-PreferServerAffinity and the
+ * X-BackEndOverrideCookie on every Subscribe and GetStreamingEvents of the group). A
  * connection lives `lifetime` minutes (at most 30, ConnectionTimeout); when the server closes it
  * cleanly it is opened again at once, and a watchdog re-opens one that outlived its lifetime
  * without closing. Each event names a mailbox to read again (`onChange`). After a subscription
@@ -48,7 +55,8 @@ export class CalendarStreams {
   async start(mailboxes: readonly string[]): Promise<void> {
     this.running = true;
     for (let i = 0; i < mailboxes.length; i += this.o.groupSize) {
-      const g: Group = { mailboxes: mailboxes.slice(i, i + this.o.groupSize), subs: new Map(), generation: 0, failures: 0 };
+      const list = mailboxes.slice(i, i + this.o.groupSize);
+      const g: Group = { mailboxes: list, subs: new Map(), generation: 0, failures: 0 };
       this.groups.push(g);
       await this.connect(g, false);
     }
@@ -65,10 +73,13 @@ export class CalendarStreams {
     this.close(g);
     try {
       if (g.subs.size === 0) {
-        for (const mbx of g.mailboxes) {
+        if (g.anchor !== undefined) this.o.client.resetAffinity(g.anchor);
+        g.anchor = undefined;
+        for (const mbx of [...g.mailboxes].sort()) {
           try {
-            const s = await this.o.client.subscribe(mbx);
+            const s = await this.o.client.subscribe(mbx, g.anchor ?? mbx);
             g.subs.set(s.Id, { mailbox: mbx, sub: s });
+            g.anchor ??= mbx;
           } catch (e) {
             // One mailbox that cannot be subscribed (unknown, impersonation denied) is its own problem.
             if (isHubError(e) && e.code === 'HUB_ERR_EWS_MAILBOX') this.o.onMailboxError(mbx, e);
@@ -77,8 +88,8 @@ export class CalendarStreams {
           if (!this.running || gen !== g.generation) return;
         }
       }
-      if (g.subs.size === 0) return;
-      const { conn, transport } = await this.o.client.connection(g.mailboxes[0]!, this.o.lifetime);
+      if (g.subs.size === 0 || g.anchor === undefined) return;
+      const { conn, transport } = await this.o.client.connection(g.anchor, this.o.lifetime);
       if (!this.running || gen !== g.generation) return;
       for (const { sub } of g.subs.values()) conn.AddSubscription(sub);
       conn.OnNotificationEvent.push((_c, args) => {

@@ -23,6 +23,27 @@ export interface Pace {
   until: number;
 }
 
+/**
+ * Affinity of a group of streaming subscriptions with its mailbox server
+ * (how-to-maintain-affinity-between-group-of-subscriptions-and-mailbox-server): the
+ * X-BackEndOverrideCookie the first Subscribe answer set, sent with every later request of the group.
+ */
+export interface Affinity {
+  cookie?: string | undefined;
+}
+
+const AFFINITY_COOKIE = 'X-BackEndOverrideCookie';
+
+/** `X-BackEndOverrideCookie=value` out of Set-Cookie header(s), without its attributes. */
+export function affinityCookie(setCookie: unknown): string | undefined {
+  const all = Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : [];
+  for (const c of all) {
+    const pair = String(c).split(';')[0]!.trim();
+    if (pair.toLowerCase().startsWith(`${AFFINITY_COOKIE.toLowerCase()}=`) && pair.length <= 4096) return pair;
+  }
+  return undefined;
+}
+
 export interface FaultInfo {
   readonly code: string;
   readonly message: string;
@@ -78,7 +99,22 @@ export class EwsTransport implements IXHRApi {
   private abort: AbortController | undefined;
   readonly apiName = 'presence-hub';
 
-  constructor(private readonly o: { inner: XhrApi; pace: Pace; timeoutMs: number; onRequest?: () => void; onBusy?: (ms: number) => void }) {}
+  constructor(private readonly o: { inner: XhrApi; pace: Pace; timeoutMs: number; affinity?: Affinity; onRequest?: () => void; onBusy?: (ms: number) => void }) {}
+
+  /** The group's affinity cookie on the request (added to what the server already set for it, if anything). */
+  private withAffinity(options: IXHROptions): IXHROptions {
+    const cookie = this.o.affinity?.cookie;
+    if (cookie === undefined) return options;
+    return { ...options, headers: { ...(options.headers ?? {}), Cookie: cookie } };
+  }
+
+  private keepAffinity(headers: unknown): void {
+    if (this.o.affinity === undefined || headers == null) return;
+    const h = headers as Record<string, unknown> & { get?: (n: string) => string | null; getSetCookie?: () => string[] };
+    const set = typeof h.getSetCookie === 'function' ? h.getSetCookie() : h['set-cookie'];
+    const cookie = affinityCookie(set);
+    if (cookie !== undefined) this.o.affinity.cookie = cookie;
+  }
 
   private async waitPace(): Promise<void> {
     for (let wait = this.o.pace.until - Date.now(); wait > 0; wait = this.o.pace.until - Date.now()) await sleep(wait);
@@ -99,7 +135,9 @@ export class EwsTransport implements IXHRApi {
     this.lastFailure = undefined;
     this.o.onRequest?.();
     try {
-      return await this.o.inner.xhr(options);
+      const r = await this.o.inner.xhr(this.withAffinity(options));
+      this.keepAffinity((r as unknown as { headers?: unknown }).headers);
+      return r;
     } catch (e) {
       const r = e as { status?: number; responseText?: string };
       throw digestible(this.fail(r.status, typeof r.responseText === 'string' ? r.responseText : '', e));
@@ -114,7 +152,8 @@ export class EwsTransport implements IXHRApi {
     this.abort = abort;
     let res: Response;
     try {
-      res = await fetch(options.url, { method: options.type ?? 'POST', headers: options.headers as Record<string, string>, body: options.data as string, signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.o.timeoutMs)]) });
+      const o = this.withAffinity(options);
+      res = await fetch(o.url, { method: o.type ?? 'POST', headers: o.headers as Record<string, string>, body: o.data as string, signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.o.timeoutMs)]) });
     } catch (e) {
       throw digestible(this.fail(undefined, '', e));
     }
