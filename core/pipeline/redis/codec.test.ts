@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Signal } from '../../model/signal.ts';
-import { canonicalSignal } from './codec.ts';
+import { canonicalSignal, idTail } from './codec.ts';
 
 /** The canonical text by its definition: an object with the fields in this order given to JSON.stringify. */
 function byDefinition(s: Signal): string {
@@ -57,5 +57,14 @@ describe('canonicalSignal (the register text the Redis scripts compare)', () => 
     const s = { person: 'alice', source: 'teams', endpoint: 'client', category: 'user', expireType: 'user', availability: 6500, activity: { token: 'in-a-call', text: 'In a "call"' }, sourceVersion: 7, receivedAt: 5 } as const;
     const { receivedAt: _r, ...rest } = s;
     expect(JSON.parse(canonicalSignal(s as unknown as Signal))).toEqual(rest);
+  });
+});
+
+describe('idTail (how the APPLY script finds a repeated id without decoding JSON)', () => {
+  it('ends the canonical text of a signal with that id, and of no signal with another id or none', () => {
+    fc.assert(fc.property(signal, text, (s, other) => {
+        if (s.id !== undefined) expect(canonicalSignal(s).endsWith(idTail(s.id))).toBe(true);
+        if (other !== s.id) expect(canonicalSignal(s).endsWith(idTail(other))).toBe(false);
+      }), { numRuns: 5000 });
   });
 });

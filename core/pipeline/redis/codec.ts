@@ -30,6 +30,14 @@ export function canonicalSignal(s: Signal): string {
   return `${t}}`;
 }
 
+/**
+ * The end of canonicalSignal's text for a signal with this id (`id` is its last field): what the
+ * APPLY script compares a register's stored text against to find a repeated id without decoding.
+ */
+export function idTail(id: string): string {
+  return `,"id":${JSON.stringify(id)}}`;
+}
+
 /** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
 function num(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';

@@ -11,108 +11,143 @@ local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
 
 /**
  * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 3 per signal: `<index into KEYS>|<register
- * field>`, id or '', `<sourceVersion or ''>|<sourceTime or ''>|<canonical JSON>`. Returns per signal
- * the stamp (applied), 's' (stale) or 'd' (duplicate). Mirrors judgeIncoming() in
- * core/model/register.ts: the stored signal's `id` repeated is a duplicate; versions decide when
- * both sides carry one, else source times; then an identical observation carrying the same
- * sourceVersion or sourceTime is a duplicate that changes nothing, not even the stamp (without
- * either it is a new observation, stamped again). Stamps strictly increase (by 1 microsecond
- * when the clock has not moved) and are formatted with %.3f because Lua's tostring keeps only 14
- * significant digits.
+ * field>`, the id's tail of the canonical JSON (`,"id":"<id>"}`, codec.ts idTail) or '',
+ * `<sourceVersion or ''>|<sourceTime or ''>|<canonical JSON>`. Returns the call's base instant in
+ * integer microseconds, then per signal the stamp's offset from it in microseconds (>= 0: applied),
+ * -1 (stale) or -2 (duplicate); integers, so neither side formats or parses a decimal per signal.
+ * Mirrors judgeIncoming() in core/model/register.ts: the stored signal's `id` repeated is a
+ * duplicate; versions decide when both sides carry one, else source times; then an identical
+ * observation carrying the same sourceVersion or sourceTime is a duplicate that changes nothing,
+ * not even the stamp (without either it is a new observation, stamped again). Stamps strictly
+ * increase (by 1 microsecond when the clock has not moved); stored as epoch ms with 3 decimals.
+ * The stored id is found without decoding JSON: canonicalSignal writes `id` last, so a register
+ * holds that id exactly when its JSON ends with the same tail (a quote inside a JSON text is
+ * escaped, so `,"id":"` cannot end a register that has no id).
  * Each signal is judged against the register as the signals before it in the call left it: the
- * registers are read once per call (HGET of a field the first time it is met) and written once at
- * the end (one HSET per person with its last value of every field written, one HINCRBY of the
- * revision by the number applied). The script is atomic, so nobody sees the difference from one
- * write per signal; a burst for one register costs one read and one write, not one per signal.
+ * registers are read once per call (one HMGET per person of the fields met and the revision) and
+ * written once at the end (one HSET per person with its last value of every field written and
+ * the revision raised by the number applied). The script is atomic, so nobody sees the difference
+ * from one write per signal; a burst for one register costs one read and one write, not one per
+ * signal, and a stored value is built once per register and call, not once per signal.
  */
-export const APPLY = `${NOW}
-local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-local out = {}
-local n = #ARGV / 3
-local stamped = false
-local cur = {}
-local keyOf = {}
-local fieldOf = {}
-local order = {}
-local queued = {}
-local bumps = {}
-for i = 0, n - 1 do
-  local b = i * 3
-  local ref = ARGV[b + 1]
-  local iid = ARGV[b + 2]
-  local payload = ARGV[b + 3]
-  local c = cur[ref]
-  if c == nil then
-    local bar = string.find(ref, '|', 1, true)
-    keyOf[ref] = KEYS[tonumber(string.sub(ref, 1, bar - 1))]
-    fieldOf[ref] = string.sub(ref, bar + 1)
-    c = redis.call('HGET', keyOf[ref], fieldOf[ref]) or false
-    cur[ref] = c
-  end
-  local q1 = string.find(payload, '|', 1, true)
-  local q2 = string.find(payload, '|', q1 + 1, true)
-  local isv = string.sub(payload, 1, q1 - 1)
-  local ist = string.sub(payload, q1 + 1, q2 - 1)
-  local outcome = 'a'
-  if c then
-    local p1 = string.find(c, '|', 1, true)
-    local p2 = string.find(c, '|', p1 + 1, true)
-    local p3 = string.find(c, '|', p2 + 1, true)
-    local csv = string.sub(c, 1, p1 - 1)
-    local cst = string.sub(c, p1 + 1, p2 - 1)
-    if iid ~= '' then
-      local ok, d = pcall(cjson.decode, string.sub(c, p3 + 1))
-      if ok and type(d) == 'table' and d.id == iid then outcome = 'd' end
+export const APPLY = `local t = redis.call('TIME')
+local base = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local clock = redis.call('GET', KEYS[1])
+local last = 0
+if clock then last = math.floor(tonumber(clock) * 1000 + 0.5) end
+local find, sub = string.find, string.sub
+-- Pass 1: the fields met per person, read with its revision in one HMGET.
+local keyOf, fieldOf, fieldsOf, refsOf, keyOrder = {}, {}, {}, {}, {}
+for i = 1, #ARGV, 3 do
+  local ref = ARGV[i]
+  if keyOf[ref] == nil then
+    local bar = find(ref, '|', 1, true)
+    local key = KEYS[tonumber(sub(ref, 1, bar - 1))]
+    local field = sub(ref, bar + 1)
+    keyOf[ref] = key
+    fieldOf[ref] = field
+    local f = fieldsOf[key]
+    if f == nil then
+      f = {'#rev'}
+      fieldsOf[key] = f
+      refsOf[key] = {}
+      keyOrder[#keyOrder + 1] = key
     end
-    if outcome == 'a' then
-      if isv ~= '' and csv ~= '' then
-        if tonumber(isv) < tonumber(csv) then outcome = 's' end
-      elseif ist ~= '' and cst ~= '' and tonumber(ist) < tonumber(cst) then
-        outcome = 's'
-      end
-    end
-    if outcome == 'a' and ((isv ~= '' and isv == csv) or (ist ~= '' and ist == cst)) and string.sub(c, p3 + 1) == string.sub(payload, q2 + 1) then outcome = 'd' end
-  end
-  if outcome == 'a' then
-    local stamp = now
-    if stamp <= last then stamp = last + 0.001 end
-    local s = string.format('%.3f', stamp)
-    last = tonumber(s)
-    stamped = true
-    local key = keyOf[ref]
-    if not bumps[key] then bumps[key] = 0 end
-    bumps[key] = bumps[key] + 1
-    -- A field written for the first time in this call joins the write list, in the order met.
-    if not queued[ref] then
-      queued[ref] = true
-      order[#order + 1] = ref
-    end
-    c = string.sub(payload, 1, q2) .. s .. '|' .. string.sub(payload, q2 + 1)
-    cur[ref] = c
-    out[i + 1] = s
-  else
-    out[i + 1] = outcome
+    f[#f + 1] = field
+    refsOf[key][#f] = ref
   end
 end
-if stamped then redis.call('SET', KEYS[1], string.format('%.3f', last)) end
-local hset = {}
-local keyOrder = {}
+-- Per register: the text holding its JSON (stored value or applied payload), where the JSON
+-- starts, and its sourceVersion and sourceTime ('' when absent); src false when empty.
+local src, jpos, csv, cst = {}, {}, {}, {}
+local rev = {}
+for _, key in ipairs(keyOrder) do
+  local got = redis.call('HMGET', key, unpack(fieldsOf[key]))
+  rev[key] = tonumber(got[1]) or 0
+  local refs = refsOf[key]
+  for j = 2, #got do
+    local c = got[j]
+    local ref = refs[j]
+    if c then
+      local p1 = find(c, '|', 1, true)
+      local p2 = find(c, '|', p1 + 1, true)
+      local p3 = find(c, '|', p2 + 1, true)
+      src[ref] = c
+      jpos[ref] = p3 + 1
+      csv[ref] = sub(c, 1, p1 - 1)
+      cst[ref] = sub(c, p1 + 1, p2 - 1)
+    else
+      src[ref] = false
+    end
+  end
+end
+local out = {base}
+local stampOf, q2Of, order, bumps = {}, {}, {}, {}
+local stamped = false
+for i = 1, #ARGV, 3 do
+  local ref = ARGV[i]
+  local iid = ARGV[i + 1]
+  local payload = ARGV[i + 2]
+  local q1 = find(payload, '|', 1, true)
+  local q2 = find(payload, '|', q1 + 1, true)
+  local isv = sub(payload, 1, q1 - 1)
+  local ist = sub(payload, q1 + 1, q2 - 1)
+  local outcome = 0
+  local c = src[ref]
+  if c then
+    local csvr, cstr = csv[ref], cst[ref]
+    if iid ~= '' and #c - jpos[ref] + 1 >= #iid and sub(c, -#iid) == iid then outcome = -2 end
+    if outcome == 0 then
+      if isv ~= '' and csvr ~= '' then
+        if tonumber(isv) < tonumber(csvr) then outcome = -1 end
+      elseif ist ~= '' and cstr ~= '' and tonumber(ist) < tonumber(cstr) then
+        outcome = -1
+      end
+    end
+    if outcome == 0 and ((isv ~= '' and isv == csvr) or (ist ~= '' and ist == cstr)) and sub(c, jpos[ref]) == sub(payload, q2 + 1) then outcome = -2 end
+  end
+  if outcome == 0 then
+    local stamp = base
+    if stamp <= last then stamp = last + 1 end
+    last = stamp
+    stamped = true
+    local key = keyOf[ref]
+    bumps[key] = (bumps[key] or 0) + 1
+    -- A field written for the first time in this call joins the write list, in the order met.
+    if stampOf[ref] == nil then order[#order + 1] = ref end
+    stampOf[ref] = stamp
+    q2Of[ref] = q2
+    src[ref] = payload
+    jpos[ref] = q2 + 1
+    csv[ref] = isv
+    cst[ref] = ist
+    out[#out + 1] = stamp - base
+  else
+    out[#out + 1] = outcome
+  end
+end
+local function ms(us) return string.format('%d.%03d', math.floor(us / 1000), us % 1000) end
+if stamped then redis.call('SET', KEYS[1], ms(last)) end
+local hset, hkeys = {}, {}
 for _, ref in ipairs(order) do
   local key = keyOf[ref]
   local h = hset[key]
   if h == nil then
     h = {}
     hset[key] = h
-    keyOrder[#keyOrder + 1] = key
+    hkeys[#hkeys + 1] = key
   end
+  local p, q2 = src[ref], q2Of[ref]
   h[#h + 1] = fieldOf[ref]
-  h[#h + 1] = cur[ref]
+  h[#h + 1] = sub(p, 1, q2) .. ms(stampOf[ref]) .. '|' .. sub(p, q2 + 1)
 end
--- One HSET per person (its last value of each field written), then one revision bump per person
--- by the number of signals applied to it.
-for _, key in ipairs(keyOrder) do
-  redis.call('HSET', key, unpack(hset[key]))
-  redis.call('HINCRBY', key, '#rev', bumps[key])
+-- One HSET per person: its last value of each field written and the revision raised by the
+-- number of signals applied to it.
+for _, key in ipairs(hkeys) do
+  local h = hset[key]
+  h[#h + 1] = '#rev'
+  h[#h + 1] = string.format('%d', rev[key] + bumps[key])
+  redis.call('HSET', key, unpack(h))
 end
 return out`;
 

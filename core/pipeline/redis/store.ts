@@ -4,7 +4,7 @@ import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import { OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS, packedViewKeys } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
-import { appliedRegister, canonicalSignal, decodeRegister } from './codec.ts';
+import { appliedRegister, canonicalSignal, decodeRegister, idTail } from './codec.ts';
 import type { Keys } from './keys.ts';
 
 /** Signals per script call: long enough to amortize the round trip, short enough not to stall Redis. */
@@ -43,19 +43,24 @@ export class RedisStore implements PresenceStore {
           idx = k.length;
           keyIndex.set(s.person, idx);
         }
-        args.push(`${idx}|${registerKey(s)}`, s.id ?? '', `${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}`);
+        args.push(`${idx}|${registerKey(s)}`, s.id === undefined ? '' : idTail(s.id), `${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}`);
       }
       pipe.phApply(k.length, k, args);
     }
     const replies = await execOrThrow(pipe);
     const out: ApplyResult[] = [];
     let i = 0;
-    for (const reply of replies as string[][]) {
-      for (const r of reply) {
+    // Per call: the base instant (integer microseconds), then per signal the stamp's offset from
+    // it, -1 (stale) or -2 (duplicate). (base + offset) / 1000 is the same number as the stored
+    // decimal text of the stamp: both are the nearest double to the same count of microseconds.
+    for (const reply of replies as number[][]) {
+      const base = Number(reply[0]);
+      for (let j = 1; j < reply.length; j++) {
+        const r = Number(reply[j]);
         const s = signals[i++]!;
-        if (r === 's') out.push({ outcome: 'stale' });
-        else if (r === 'd') out.push({ outcome: 'duplicate' });
-        else out.push(new Applied(s, Number(r)));
+        if (r === -1) out.push(STALE);
+        else if (r === -2) out.push(DUPLICATE);
+        else out.push(new Applied(s, (base + r) / 1000));
       }
     }
     return out;
@@ -161,6 +166,9 @@ export class RedisStore implements PresenceStore {
   /** The connection belongs to the pipeline, which closes it. */
   async close(): Promise<void> {}
 }
+
+const STALE: ApplyResult = Object.freeze({ outcome: 'stale' });
+const DUPLICATE: ApplyResult = Object.freeze({ outcome: 'duplicate' });
 
 /** An applied outcome whose register is only built when someone looks at it (the manager does not). */
 class Applied implements ApplyResult {
