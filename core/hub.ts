@@ -6,6 +6,7 @@ import { LeasedRunner } from './connector/leased-runner.ts';
 import { ConnectorSwitches } from './connector/switches.ts';
 import { Directory } from './directory/directory.ts';
 import { Ingest } from './manager/ingest.ts';
+import { KnownRegisters } from './manager/register-cap.ts';
 import { PresenceManager } from './manager/presence-manager.ts';
 import { HubMetrics } from './metrics.ts';
 import type { Person } from './model/person.ts';
@@ -63,6 +64,8 @@ export class Hub {
   readonly nodeId: string;
   private readonly people: ComposedDirectory;
   private readonly cache = new PresenceCache();
+  /** Registers known to be stored, so that news for them passes the register cap without a census (core/manager/register-cap.ts). */
+  private readonly knownRegisters = new KnownRegisters();
   private readonly listeners = new Set<ChangeListener>();
   private unsubscribe: (() => void) | undefined;
   /** Fan-out to publishing connectors and their reconciliation (core/publish). */
@@ -102,6 +105,7 @@ export class Hub {
       }),
       onRetired: (gone) => {
         for (const id of gone) this.cache.delete(id);
+        this.knownRegisters.forget(gone);
         // The bus forgets with the store: their versions start again at 1 (on every node).
         this.pipeline.store
           .forget(gone)
@@ -119,13 +123,14 @@ export class Hub {
     this.timeline = new Timeline({ store: this.pipeline.timeline ?? new MemoryTimelineStore(), now: () => clock.now(), log });
     this.manager.onChanges((changes) => this.timeline.changes(changes));
     this.manager.onSignals((items) => this.timeline.signals(items));
+    this.manager.onSignals((items) => this.knownRegisters.note(items.map((i) => i.signal)));
     this.ingest = new Ingest({
       queue: this.pipeline.queue,
       directory: () => this.directory,
       rules: () => this.rules,
       clock,
       report: { unknown: (source, subject, reason) => this.report.unknown(source, subject, clock.now(), reason) },
-      registerCap: { max: () => loaded.config.limits.registersPerPerson, census: (entries) => this.pipeline.store.registerCensus(entries) },
+      registerCap: { max: () => loaded.config.limits.registersPerPerson, census: (entries) => this.pipeline.store.registerCensus(entries), known: this.knownRegisters },
     });
     this.webhooks = new Webhooks({
       directory: () => this.directory,
@@ -254,6 +259,7 @@ export class Hub {
     this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.unforget = this.pipeline.bus.onForget((people) => {
       for (const id of people) this.cache.delete(id);
+      this.knownRegisters.forget(people);
     });
     this.manager.start();
     // People synced earlier by another node are known before this node serves or collects.
