@@ -11,7 +11,7 @@ import {
 import type { SignalQueue } from '../pipeline/ports.ts';
 import { effectiveAvailability, type Rules } from '../rules/rules-config.ts';
 import { HubError } from '../errors.ts';
-import { overCap, type CensusReader } from './register-cap.ts';
+import { overCap, type CensusReader, type KnownRegisters } from './register-cap.ts';
 
 export interface Refusal {
   readonly index: number;
@@ -23,6 +23,15 @@ export interface Refusal {
 export interface IngestReport {
   /** A signal for someone the directory cannot place; `reason` says why when it is not "unknown". */
   unknown(source: string, subject: string, reason?: string): void;
+}
+
+/**
+ * A single signal's fields are named plainly, a batch item's with its index: `[2].person`. A
+ * function of its own, not a closure per item: the loader names every closure it creates
+ * (keepNames), which cost more than the rest of an item's resolution.
+ */
+function fieldName(single: boolean | undefined, index: number, name: string): string {
+  return single === true ? name : `[${index}].${name}`;
 }
 
 function issuePath(index: number | undefined, issue: z.core.$ZodIssue): string {
@@ -43,7 +52,7 @@ export class Ingest {
       clock: { now(): number };
       report?: IngestReport;
       /** The registers-per-person cap and the store's census for it (register-cap.ts). */
-      registerCap?: { max: () => number; census: CensusReader };
+      registerCap?: { max: () => number; census: CensusReader; known?: KnownRegisters };
     },
   ) {}
 
@@ -57,8 +66,6 @@ export class Ingest {
     const now = this.deps.clock.now();
     items.forEach((item, index) => {
       const at = opts.single ? undefined : index;
-      // A single signal's fields are named plainly, a batch item's with its index: `[2].person`.
-      const field = (name: string): string => (opts.single ? name : `[${index}].${name}`);
       const parsed = signalInputSchema.safeParse(item);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -71,13 +78,13 @@ export class Ingest {
         person = dir.has(s.person) ? s.person : undefined;
         if (person === undefined) {
           this.deps.report?.unknown(s.source, `person ${s.person}`);
-          const f = field('person');
+          const f = fieldName(opts.single, index, 'person');
           refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown person ${s.person}` });
           return;
         }
         const found = s.identity === undefined ? undefined : dir.lookup(s.identity);
         if (s.identity !== undefined && (found === undefined || !('person' in found) || found.person !== person)) {
-          const f = field('identity');
+          const f = fieldName(opts.single, index, 'identity');
           // A conflict is named as one: "does not belong" would send the operator looking for the wrong fix.
           const conflict = found !== undefined && 'conflict' in found;
           const why = conflict ? `${sharedBy(found.conflict.people)}; it resolves to nobody until the directory is fixed` : `does not belong to person ${s.person}`;
@@ -87,7 +94,7 @@ export class Ingest {
       } else {
         const found = dir.lookup(s.identity!);
         if (found === undefined || 'conflict' in found) {
-          const f = field('identity');
+          const f = fieldName(opts.single, index, 'identity');
           if (found === undefined) {
             this.deps.report?.unknown(s.source, `identity ${s.identity}`);
             refusals.push({ index, code: 'HUB_ERR_UNKNOWN_PERSON', field: f, detail: `${f}: unknown identity ${s.identity}` });
@@ -102,7 +109,7 @@ export class Ingest {
       }
       const sig = normalize(s, person, now);
       if (sig.category !== 'machine' && effectiveAvailability(sig, rules) === undefined) {
-        const f = field('availability');
+        const f = fieldName(opts.single, index, 'availability');
         refusals.push({
           index,
           code: 'HUB_ERR_SIGNAL_INVALID',
@@ -124,7 +131,7 @@ export class Ingest {
     const max = cap.max();
     let over;
     try {
-      over = await overCap(signals, max, cap.census);
+      over = await overCap(signals, max, cap.census, cap.known);
     } catch (e) {
       // The store cannot be read: nothing can be queued durably either (the queue says the same).
       if (e instanceof HubError) throw e;
