@@ -62,6 +62,21 @@ export function classify(kind: LinkKind, e: unknown): HubError {
   return new HubError('HUB_ERR_XMPP_UNREACHABLE', `XMPP server unreachable or the stream failed: ${msg}`, { kind: 'transient' });
 }
 
+/** Redirects followed in a row without coming online before the attempt counts as failed (a loop between servers). */
+export const MAX_REDIRECTS = 5;
+
+/**
+ * The service a see-other-host stream error names (RFC 6120 section 4.9.3.19: a domain name, an
+ * IPv4 address or a bracketed IPv6 address, optionally `:port`), with the scheme of the current
+ * service (so TLS stays as configured); undefined for anything else.
+ */
+export function redirectTarget(current: string, host: string | null | undefined): string | undefined {
+  const h = host?.trim() ?? '';
+  if (h.length === 0 || h.length > 300 || !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$/.test(h)) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(current)?.[1] ?? 'xmpp:';
+  return `${scheme}//${h}`;
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -81,6 +96,10 @@ export class XmppLink {
   private isOnline = false;
   /** The server offered XEP-0198 in its last stream features. */
   private smOffered = false;
+  /** A see-other-host stream error named this service: the next connection goes there. */
+  private redirect: string | undefined;
+  /** Redirects followed since the link was last online. */
+  private redirects = 0;
 
   constructor(
     private readonly o: LinkOptions,
@@ -95,25 +114,49 @@ export class XmppLink {
   async start(): Promise<void> {
     this.stopping = false;
     this.permanent = undefined;
-    const e = this.create();
-    try {
-      await withTimeout(e.start(), this.o.timeoutMs, `connecting to ${this.o.service}`);
-    } catch (err) {
-      const hub = classify(this.o.kind, this.lastError ?? err);
-      await this.stop();
-      throw hub;
+    this.redirects = 0;
+    let service = this.o.service;
+    for (;;) {
+      const e = this.create(service);
+      try {
+        await withTimeout(e.start(), this.o.timeoutMs, `connecting to ${service}`);
+        break;
+      } catch (err) {
+        // Redirected before coming online (a component's handshake fails on the stream error): the named server next.
+        const to = this.redirect;
+        this.redirect = undefined;
+        if (to !== undefined && this.redirects < MAX_REDIRECTS) {
+          this.redirects++;
+          if (this.timer !== undefined) clearTimeout(this.timer);
+          this.timer = undefined;
+          this.lastError = undefined;
+          this.o.log.info({ to }, 'XMPP server redirected the connection (see-other-host)');
+          await this.discard(e);
+          service = to;
+          continue;
+        }
+        const hub = to !== undefined ? new HubError('HUB_ERR_XMPP_UNREACHABLE', `XMPP servers redirected the connection more than ${MAX_REDIRECTS} times (see-other-host); the last named ${to}`, { kind: 'transient' }) : classify(this.o.kind, this.lastError ?? err);
+        await this.stop();
+        throw hub;
+      }
     }
     this.attempt = 0;
   }
 
-  private create(): XmppEntity {
+  private create(service: string): XmppEntity {
     const o = this.o;
     const e: XmppEntity =
       o.kind === 'client'
-        ? client({ service: o.service, domain: o.domain, username: o.username!, password: o.password, resource: o.resource!, timeout: o.timeoutMs })
-        : component({ service: o.service, domain: o.domain, password: o.password });
+        ? client({ service, domain: o.domain, username: o.username!, password: o.password, resource: o.resource!, timeout: o.timeoutMs })
+        : component({ service, domain: o.domain, password: o.password });
     e.timeout = o.timeoutMs;
     e.reconnect.stop();
+    // RFC 6120 section 4.9.3.19: the stream is closed and the connection made again to the server
+    // named. xmpp.js's own redirect gives up when an error comes between (a component's handshake
+    // always fails on the stream error), so the link follows it itself: the next connection goes there.
+    e._onSeeOtherHost = async (err) => {
+      this.redirect = redirectTarget(e.options.service, err.element?.getChildText('see-other-host', 'urn:ietf:params:xml:ns:xmpp-streams'));
+    };
     guardEntity(e, o.maxStanzaBytes, (r: InputRefusal) => {
       o.log.warn({ condition: r.condition }, `XMPP input refused: ${r.reason}`);
       this.lastError = new HubError('HUB_ERR_XMPP_INPUT', r.reason, { kind: 'transient' });
@@ -158,6 +201,7 @@ export class XmppLink {
     if (e !== this.entity || e.status !== 'online') return;
     this.isOnline = true;
     this.attempt = 0;
+    this.redirects = 0;
     this.lastError = undefined;
     this.h.online(false);
   }
@@ -167,6 +211,20 @@ export class XmppLink {
     const wasOnline = this.isOnline;
     this.isOnline = false;
     if (this.stopping || this.entity === undefined) return;
+    if (this.redirect !== undefined && this.permanent === undefined && this.redirects < MAX_REDIRECTS) {
+      // Not a failure: the server sent the link elsewhere; it connects there at once.
+      this.lastError = undefined;
+      this.o.log.info({ to: this.redirect }, 'XMPP server redirected the connection (see-other-host)');
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.reconnect();
+      }, 0);
+      this.timer.unref?.();
+      return;
+    }
+    if (this.redirect !== undefined) this.lastError = new Error(`redirected more than ${MAX_REDIRECTS} times (see-other-host); the last named ${this.redirect}`);
+    this.redirect = undefined;
     const err = this.permanent ?? classify(this.o.kind, this.lastError ?? new Error(wasOnline ? 'connection closed' : 'reconnect failed'));
     this.lastError = undefined;
     this.h.down(err);
@@ -191,6 +249,10 @@ export class XmppLink {
   private async reconnect(): Promise<void> {
     const e = this.entity;
     if (e === undefined || this.stopping || e.status !== 'disconnect') return;
+    // The server a see-other-host named, for this connection only; the configured one otherwise.
+    if (this.redirect !== undefined) this.redirects++;
+    e.options.service = this.redirect ?? this.o.service;
+    this.redirect = undefined;
     try {
       await withTimeout(e.reconnect.reconnect(), this.o.timeoutMs, `reconnecting to ${this.o.service}`);
     } catch (err) {
@@ -222,6 +284,12 @@ export class XmppLink {
     const e = this.entity;
     this.entity = undefined;
     if (e === undefined) return;
+    await this.discard(e);
+  }
+
+  /** Closes one connection for good: its stream (in time, else cut), its socket, its listeners. */
+  private async discard(e: XmppEntity): Promise<void> {
+    if (this.entity === e) this.entity = undefined;
     try {
       if (e.status !== 'offline') await withTimeout(e.stop(), Math.min(this.o.timeoutMs, 3000), 'closing the XMPP stream');
     } catch {

@@ -2,75 +2,42 @@
  * Bad input from the server, on a live connection: a loopback XEP-0114 server (Prosody never sends
  * such things, so this one is scripted) sends a malformed presence, then an oversized stanza, then
  * a DTD. The connector refuses each with a clear reason, stores nothing of it, shows it in its
- * health, and keeps running (reconnecting after the stream errors it sends).
+ * health, and keeps running (reconnecting after the stream errors it sends). And stream errors
+ * from the server: see-other-host, at start and while running, and a loop of them.
  */
-import { createHash } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import type { XmppConfig } from './config.ts';
 import { xmppManifest } from './manifest.ts';
+import { scriptedServer, type Scripted } from './scripted-server.ts';
 import { until } from '../../test/support/wait.ts';
 
 const DOMAIN = 'presence.corp.example';
 const SECRET = 'scripted-secret-0001';
 
-interface Scripted {
-  server: Server;
-  port: number;
-  /** Everything the hub sent, per connection. */
-  received: string[];
-  sockets: Socket[];
-}
-
-/** Accepts the component (XEP-0114 section 3: stream header with an id, handshake = sha1(id + secret)). */
-async function scriptedServer(): Promise<Scripted> {
-  const s: Scripted = { server: createServer(), port: 0, received: [], sockets: [] };
-  s.server.on('connection', (sock) => {
-    const i = s.received.push('') - 1;
-    s.sockets.push(sock);
-    const id = `s${i}`;
-    sock.on('data', (d) => {
-      s.received[i] += d.toString();
-      const text = s.received[i]!;
-      if (text.includes('<stream:stream') && !text.includes('<handshake')) {
-        if (!text.includes(`id='${id}'`)) sock.write(`<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='${id}' from='${DOMAIN}'>`);
-      }
-      const hs = /<handshake>([0-9a-f]+)<\/handshake>/.exec(text);
-      if (hs !== null && !text.includes('<!--answered-->')) {
-        s.received[i] += '<!--answered-->';
-        const ok = hs[1] === createHash('sha1').update(id + SECRET).digest('hex');
-        sock.write(ok ? '<handshake/>' : '<stream:error><not-authorized xmlns="urn:ietf:params:xml:ns:xmpp-streams"/></stream:error>');
-      }
-      // RFC 6120 section 4.4: a peer that receives the closing tag sends its own and closes the connection.
-      if (text.includes('</stream:stream>') && !sock.writableEnded) sock.end('</stream:stream>');
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-  s.port = (s.server.address() as { port: number }).port;
-  return s;
-}
-
 let open: { stop(): Promise<unknown> }[] = [];
 let server: Scripted | undefined;
 afterEach(async () => {
   for (const o of open.splice(0)) await o.stop().catch(() => undefined);
-  for (const sock of server?.sockets ?? []) sock.destroy();
-  await new Promise((r) => server?.server.close(r));
+  await server?.close();
   server = undefined;
   open = [];
 });
 
-async function running() {
-  server = await scriptedServer();
-  const config = xmppManifest.configSchema.parse({
+/** The connector collecting via the component from the scripted server on `port`. */
+function configFor(port: number): XmppConfig {
+  return xmppManifest.configSchema.parse({
     maxStanzaBytes: 4096,
     reconnect: { base: '50ms', max: '200ms' },
     collect: { via: 'component', settle: '5s' },
-    component: { service: `xmpp://127.0.0.1:${server.port}`, domain: DOMAIN, secret: SECRET, publish: false },
+    component: { service: `xmpp://127.0.0.1:${port}`, domain: DOMAIN, secret: SECRET, publish: false },
   });
-  const h = connectorHarness<XmppConfig>({ id: 'xmpp', config, people: [{ id: 'bob', identities: ['xmpp:bob@corp.example'] }] });
+}
+
+async function running() {
+  server = await scriptedServer({ domain: DOMAIN, secret: SECRET });
+  const h = connectorHarness<XmppConfig>({ id: 'xmpp', config: configFor(server.port), people: [{ id: 'bob', identities: ['xmpp:bob@corp.example'] }] });
   const sup = h.supervisor(xmppManifest);
   open.push(sup);
   await sup.start();
@@ -105,5 +72,47 @@ describe('inbound XML from a live server', () => {
     presence('<show>away</show>');
     await until('read after the reconnect', () => h.signals.some((s) => s.availability === 12500));
     expect(h.signals.every((s) => s.activity === undefined)).toBe(true);
+  });
+});
+
+describe('stream errors from the server (RFC 6120 section 4.9)', () => {
+  it('see-other-host: the component connects to the server named, and its presence is read there', async () => {
+    const other = await scriptedServer({ domain: DOMAIN, secret: SECRET });
+    open.push({ stop: () => other.close() });
+    server = await scriptedServer({ domain: DOMAIN, secret: SECRET, seeOtherHost: `127.0.0.1:${other.port}` });
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config: configFor(server.port), people: [{ id: 'bob', identities: ['xmpp:bob@corp.example'] }] });
+    const sup = h.supervisor(xmppManifest);
+    open.unshift(sup);
+    await sup.start();
+    await until('running', () => sup.health().state === 'running');
+    await until('the handshake on the other server', () => other.received.some((r) => r.includes('<!--answered-->')));
+    other.sockets.at(-1)!.write(`<presence from='bob@corp.example/laptop' to='${DOMAIN}'><show>dnd</show></presence>`);
+    await until('read from the other server', () => h.signals.some((s) => s.person === 'bob' && s.availability === 9500));
+    expect(server.sockets.length).toBe(1);
+    expect(sup.health().recent.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('see-other-host on a running stream: the link moves to the server named at once, not counted as a failure', async () => {
+    const { h, sup, last } = await running();
+    const other = await scriptedServer({ domain: DOMAIN, secret: SECRET });
+    open.push({ stop: () => other.close() });
+    last().end(`<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>127.0.0.1:${other.port}</see-other-host></stream:error></stream:stream>`);
+    await until('the handshake on the other server', () => other.received.some((r) => r.includes('<!--answered-->')));
+    await until('online there', () => sup.health().state === 'running');
+    other.sockets.at(-1)!.write(`<presence from='bob@corp.example/laptop' to='${DOMAIN}'><show>away</show></presence>`);
+    await until('read from the other server', () => h.signals.some((s) => s.person === 'bob' && s.availability === 12500));
+    expect(sup.health().recent.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it('a server that keeps redirecting: given up after a few redirects, with a clear error', async () => {
+    // Two servers that send every connection to each other.
+    let self: Scripted | undefined;
+    server = await scriptedServer({ domain: DOMAIN, secret: SECRET, seeOtherHost: () => `127.0.0.1:${self!.port}` });
+    self = await scriptedServer({ domain: DOMAIN, secret: SECRET, seeOtherHost: `127.0.0.1:${server.port}` });
+    open.push({ stop: () => self.close() });
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config: configFor(self.port), people: [] });
+    const c = xmppManifest.create(h.ctx);
+    open.unshift(c);
+    await expect(c.start()).rejects.toMatchObject({ code: 'HUB_ERR_XMPP_UNREACHABLE', message: expect.stringMatching(/redirected the connection more than \d+ times/) });
   });
 });

@@ -35,6 +35,10 @@ declare module '@xmpp/client' {
     _onData(data: Buffer | string): void;
     _attachParser(parser: EventEmitter): void;
     _streamError(condition: string): Promise<unknown>;
+    /** What the connection was created with; `service` is read again by each (re)connect. */
+    options: { service: string; domain?: string; lang?: string };
+    /** xmpp.js's own handling of a see-other-host stream error (replaced by the link: client.ts). */
+    _onSeeOtherHost(error: { element?: XmlElement }): Promise<void>;
   }
 
   export interface ClientOptions {
