@@ -64,6 +64,8 @@ export class EntraSync {
   private known = new Map<string, Known>();
   /** Person id -> object id, to refuse two users claiming one person id. */
   private owners = new Map<string, string>();
+  /** Every user of the directory as last read (people or not), by object id: what a partial update is read over. */
+  private raw = new Map<string, GraphUser>();
   private deltaLink: string | undefined;
   private lastReport: DirectorySyncReport = EMPTY_REPORT;
   private groupTeams: ReadonlyMap<string, readonly string[]> = new Map();
@@ -177,12 +179,24 @@ export class EntraSync {
     await sink.replaceAll(people);
     this.known = known;
     this.owners = owners;
+    this.raw = users;
     this.deltaLink = r.deltaLink;
     this.lastReport = buildReport({ people, entryOf: (id) => { const o = owners.get(id); return o === undefined ? undefined : entryName(known.get(o)!.user); }, skipped, unusable, truncated, at: clock.now() });
     sink.progress(users.size, users.size);
     const ms = clock.now() - started;
     log.info({ users: users.size, people: people.length, excluded, pages: r.pages, conflicts: this.lastReport.conflicts.length, ms }, 'entra-directory: full sync complete');
     return { kind: 'full', entries: r.entries, pages: r.pages, people: people.length, skipped: users.size - people.length, changed: people.length, removed: 0, ms };
+  }
+
+  /**
+   * What an incremental round's entry is read over: an updated user is "its id with at least the
+   * updated properties" (delta-query-overview "Resource representation"; user-delta with
+   * `Prefer: return=minimal`), so a property the entry leaves out keeps its known value, and one it
+   * sets to null is cleared. Under user-delta's default every selected property comes back anyway.
+   */
+  private lastKnown(u: GraphUser | undefined): Partial<GraphUser> {
+    if (u === undefined || u['@removed'] !== undefined) return {};
+    return u;
   }
 
   /** The changes since the stored deltaLink; without one, or with a stale one, a full sync. */
@@ -194,7 +208,10 @@ export class EntraSync {
     let r: { deltaLink: string; entries: number; pages: number };
     try {
       r = await this.round(this.deltaLink, (page) => {
-        for (const u of page) changes.set(u.id.toLowerCase(), u);
+        for (const u of page) {
+          const id = u.id.toLowerCase();
+          changes.set(id, u['@removed'] !== undefined ? u : { ...this.lastKnown(changes.get(id) ?? this.raw.get(id)), ...u });
+        }
       });
     } catch (e) {
       if (!isHubError(e) || e.code !== 'HUB_ERR_GRAPH_DELTA_RESET') throw e;
@@ -256,6 +273,10 @@ export class EntraSync {
     // Only now: a failure above replays this round next time (Graph allows replays, delta-query-overview "Replays").
     this.known = known;
     this.owners = owners;
+    for (const [oid, u] of changes) {
+      if (u['@removed'] !== undefined) this.raw.delete(oid);
+      else this.raw.set(oid, u);
+    }
     this.deltaLink = r.deltaLink;
     const ms = clock.now() - started;
     if (upserts.size + removals.size > 0) log.info({ entries: r.entries, changed: upserts.size, removed: removals.size, ms }, 'entra-directory: incremental sync applied changes');

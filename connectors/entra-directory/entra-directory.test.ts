@@ -111,6 +111,26 @@ describe('entra-directory against the Graph simulator', () => {
     expect(h.directory.upserted.at(-1)).toMatchObject({ id: 'grace.hopper', identities: expect.arrayContaining([`entra:${oid(9)}`]) });
   });
 
+  it('an update that carries only the changed properties (delta-query-overview) keeps what it leaves out', async () => {
+    const { sim, h, connector } = await setup({ teamsFrom: 'department' });
+    await connector.fullSync();
+    sim.directory.updatesOnlyChanged = true;
+    // bob's new phone comes as {id, businessPhones}: his UPN, name, mail and department stay.
+    sim.directory.updateUser(oid(2), { businessPhones: ['+1 555 010 0102'] });
+    // erin (disabled, not a person) enabled again: {id, accountEnabled} alone.
+    sim.directory.updateUser(oid(5), { accountEnabled: true });
+    // alice's mail cleared: {id, mail: null} drops her mailto: identity, nothing else.
+    sim.directory.updateUser(oid(1), { mail: null, proxyAddresses: [] });
+    const r = await connector.incrementalSync();
+    expect(r).toMatchObject({ kind: 'incremental', entries: 3, changed: 3, removed: 0 });
+    expect(h.directory.removed).toEqual([]);
+    const up = byId(h.directory.upserted);
+    expect(up.get('bob')).toMatchObject({ name: 'Bob', teams: ['support'], identities: expect.arrayContaining(['mailto:bob@corp.example', 'tel:+15550100102', `entra:${oid(2)}`]) });
+    expect(up.get('erin')).toMatchObject({ name: 'Erin', identities: expect.arrayContaining(['mailto:erin@corp.example']) });
+    expect(up.get('alice')!.identities).not.toContain('mailto:alice@corp.example');
+    expect(up.get('alice')).toMatchObject({ name: 'Alice', teams: ['sales'], identities: expect.arrayContaining(['tel:+15550100101', `upn:alice@corp.example`]) });
+  });
+
   it('teams from group members (paged, transitive) and membership changes in incremental rounds', async () => {
     const { sim, h, connector } = await setup({ groups: [gid(1), gid(2)], transitiveMembers: true });
     sim.directory.membersPageSize = 1;

@@ -13,6 +13,10 @@ import type { Clock } from '../../core/util/clock.ts';
  *   representation");
  * - `$select` limits the properties (id always returned); properties never set are left out, null
  *   values are returned as null (user-delta "Default: return the same properties");
+ * - with `Prefer: return=minimal` on a deltaLink round (user-delta "Alternative: return only the
+ *   changed properties"), or always with `updatesOnlyChanged` (delta-query-overview "Resource
+ *   representation": an updated instance is its id "with at least the updated properties"), an
+ *   updated user carries only the properties changed since the token (a new one all of them);
  * - `$filter` accepts only `id eq '...'` joined with `or`, at most 50 (user-delta "Query parameters");
  * - a token older than seven days, or any token after `resetDeltaTokens()`, answers 410 Gone with a
  *   Location header and error code `syncStateNotFound` (delta-query-overview "Synchronization reset",
@@ -41,6 +45,8 @@ export interface SimGroup {
 interface Rec {
   user: SimDirUser;
   version: number;
+  /** The version at which each property last changed. */
+  changedAt: Record<string, number>;
   removed?: 'changed' | 'deleted';
 }
 interface Round {
@@ -78,6 +84,8 @@ export class SimDirectory {
   membersPageSize = 999;
   /** Also list soft-deleted users (as @removed) in initial rounds, like the published example does. */
   removedInInitialRound = false;
+  /** deltaLink rounds return only the properties changed since the token, as if every request said `Prefer: return=minimal`. */
+  updatesOnlyChanged = false;
   private version = 0;
   private readonly rounds = new Map<string, Round>();
   private readonly deltaTokens = new Map<string, DeltaState>();
@@ -85,18 +93,21 @@ export class SimDirectory {
   constructor(private readonly clock: Clock) {}
 
   addUser(u: SimDirUser): void {
-    this.users.set(u.id, { user: { accountEnabled: true, userType: 'Member', ...u }, version: ++this.version });
+    const version = ++this.version;
+    const user = { accountEnabled: true, userType: 'Member', ...u };
+    this.users.set(u.id, { user, version, changedAt: Object.fromEntries(Object.keys(user).map((k) => [k, version])) });
   }
   updateUser(id: string, patch: Partial<Omit<SimDirUser, 'id'>>): void {
     const r = this.users.get(id);
     if (r === undefined || r.removed !== undefined) throw new Error(`no simulated directory user ${id}`);
-    this.users.set(id, { user: { ...r.user, ...patch }, version: ++this.version });
+    const version = ++this.version;
+    this.users.set(id, { user: { ...r.user, ...patch }, version, changedAt: { ...r.changedAt, ...Object.fromEntries(Object.keys(patch).map((k) => [k, version])) } });
   }
   /** `permanent`: hard delete (`reason: deleted`); otherwise soft delete into deletedItems (`reason: changed`). */
   deleteUser(id: string, permanent = false): void {
     const r = this.users.get(id);
     if (r === undefined) throw new Error(`no simulated directory user ${id}`);
-    this.users.set(id, { user: r.user, version: ++this.version, removed: permanent ? 'deleted' : 'changed' });
+    this.users.set(id, { user: r.user, version: ++this.version, changedAt: r.changedAt, removed: permanent ? 'deleted' : 'changed' });
     for (const g of this.groups.values()) g.members = g.members.filter((m) => m !== id);
   }
   addGroup(g: SimGroup): void {
@@ -107,18 +118,21 @@ export class SimDirectory {
     this.deltaTokens.clear();
   }
 
-  private project(u: SimDirUser, select: string[] | undefined): Record<string, unknown> {
+  /** The user's `select`ed properties; with `since`, only those changed after that version (a property cleared since: null). */
+  private project(u: SimDirUser, select: string[] | undefined, since?: { version: number; changedAt: Record<string, number> }): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const k of select ?? DEFAULT_SELECT) {
+      if (since !== undefined && !((since.changedAt[k] ?? 0) > since.version)) continue;
       const v = (u as unknown as Record<string, unknown>)[k];
       if (v !== undefined) out[k] = v;
+      else if (since !== undefined) out[k] = null;
     }
     out.id = u.id;
     return out;
   }
 
-  /** GET /users/delta with the query of the request; `base` is the simulator's URL. */
-  delta(q: URLSearchParams, base: string): SimReply {
+  /** GET /users/delta with the query of the request; `base` is the simulator's URL; `prefer` the Prefer header. */
+  delta(q: URLSearchParams, base: string, prefer?: string): SimReply {
     const link = (k: 'skiptoken' | 'deltatoken', t: string): string => `${base}/v1.0/users/delta?$${k}=${t}`;
     const skip = q.get('$skiptoken') ?? q.get('$skipToken');
     const dtoken = q.get('$deltatoken') ?? q.get('$deltaToken');
@@ -136,7 +150,8 @@ export class SimDirectory {
       const items: Record<string, unknown>[] = [];
       for (const r of [...this.users.values()].sort((a, b) => a.version - b.version)) {
         if (r.version <= s.version || (s.ids !== undefined && !s.ids.has(r.user.id))) continue;
-        items.push(r.removed !== undefined ? { id: r.user.id, '@removed': { reason: r.removed } } : this.project(r.user, s.select));
+        const minimal = this.updatesOnlyChanged || /\breturn=minimal\b/i.test(prefer ?? '');
+        items.push(r.removed !== undefined ? { id: r.user.id, '@removed': { reason: r.removed } } : this.project(r.user, s.select, minimal ? { version: s.version, changedAt: r.changedAt } : undefined));
       }
       round = { items, offset: 0, version: this.version, select: s.select, ids: s.ids };
     } else {

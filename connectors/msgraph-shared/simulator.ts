@@ -231,7 +231,7 @@ export class GraphSimulator {
         return void res.end(body);
       }
       if (req.method === 'GET') {
-        const dir = path === '/users/delta' || path === '/users/microsoft.graph.delta' ? this.directory.delta(url.searchParams, this.url) : this.directory.group(path, url.searchParams, this.url);
+        const dir = path === '/users/delta' || path === '/users/microsoft.graph.delta' ? this.directory.delta(url.searchParams, this.url, typeof req.headers.prefer === 'string' ? req.headers.prefer : undefined) : this.directory.group(path, url.searchParams, this.url);
         if (dir !== undefined) return reply(dir.status, dir.body, dir.headers);
       }
       const body: any = raw === '' ? undefined : JSON.parse(raw);
