@@ -130,7 +130,10 @@ describe('configured secrets never leave the hub', () => {
     const first = await reader.read();
     answers.push({ label: 'stream', text: `${JSON.stringify([...res.headers])}\n${new TextDecoder().decode(first.value)}` });
     ac.abort();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Every connector still enabled (the route loop may have disabled some) has failed and been retried,
+    // its errors logged and in health, before the logs are read.
+    const retried = (): boolean => [...running.hub.supervisors.values()].every((s) => s.health().recent.filter((r) => !r.ok).length >= 2);
+    await until('each enabled connector failed and retried', retried, 15_000);
     expect(answers.length).toBeGreaterThan(200);
   }, 60_000);
 
