@@ -39,10 +39,11 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   it('keeps inside the budget the simulator enforces (no 429 for a paced cycle)', async () => {
     // The client paces at half the budget the simulator enforces: on a loaded machine requests can
     // arrive bunched, and the margin keeps that from looking like a pacing failure. Twelve requests
-    // sent without pacing would still pass the simulator's limit of six a second at once.
-    const { sim, h } = await setup(120, { poll: { interval: '1h', batchSize: 10, budget: { requests: 6, window: '1s', share: 0.5 } } });
+    // sent without pacing would not pass the simulator's limit of six per half second. (A half-second
+    // window: the pacing is the same at any window, and the cycle takes 1.5 s instead of 3.)
+    const { sim, h } = await setup(120, { poll: { interval: '1h', batchSize: 10, budget: { requests: 6, window: '500ms', share: 0.5 } } });
     sims.push(sim);
-    sim.presenceBudget = { limit: 6, windowMs: 1000 };
+    sim.presenceBudget = { limit: 6, windowMs: 500 };
     const c = new MsGraphPresenceConnector(h.ctx);
     conns.push(c);
     await c.start();
