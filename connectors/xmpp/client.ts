@@ -161,6 +161,16 @@ export class XmppLink {
       o.log.warn({ condition: r.condition }, `XMPP input refused: ${r.reason}`);
       this.lastError = new HubError('HUB_ERR_XMPP_INPUT', r.reason, { kind: 'transient' });
     });
+    if (o.kind === 'client') {
+      // RFC 6121 section 2.1.6: a roster push (the server telling of a change to the roster) is
+      // answered with a result; the roster is read again at each fresh session, and the presence
+      // the change brings comes by itself. A push from anyone but the account itself is a spoof:
+      // not taken (xmpp.js answers service-unavailable).
+      e.iqCallee?.set('jabber:iq:roster', 'query', ({ stanza }) => {
+        const from = stanza.attrs.from;
+        return from === undefined || from.toLowerCase() === `${o.username ?? ''}@${o.domain}`.toLowerCase() ? true : undefined;
+      });
+    }
     e.on('error', (err: unknown) => {
       this.lastError = err;
       const c = classify(o.kind, err);

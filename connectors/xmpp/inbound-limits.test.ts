@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import type { XmppConfig } from './config.ts';
 import { xmppManifest } from './manifest.ts';
-import { scriptedServer, type Scripted } from './scripted-server.ts';
+import { scriptedClientServer, scriptedServer, type Scripted } from './scripted-server.ts';
 import { until } from '../../test/support/wait.ts';
 
 const DOMAIN = 'presence.corp.example';
@@ -114,5 +114,28 @@ describe('stream errors from the server (RFC 6120 section 4.9)', () => {
     const c = xmppManifest.create(h.ctx);
     open.unshift(c);
     await expect(c.start()).rejects.toMatchObject({ code: 'HUB_ERR_XMPP_UNREACHABLE', message: expect.stringMatching(/redirected the connection more than \d+ times/) });
+  });
+});
+
+describe('roster pushes to the service account (RFC 6121 section 2.1.6)', () => {
+  it('are answered with a result; one from anyone but the account itself is refused', async () => {
+    const srv = await scriptedClientServer({ domain: 'corp.example', password: 'pw-0001' });
+    open.push({ stop: () => srv.close() });
+    const config = xmppManifest.configSchema.parse({ service: `xmpp://127.0.0.1:${srv.port}`, jid: 'presence-hub@corp.example', password: 'pw-0001', reconnect: { base: '50ms', max: '200ms' }, collect: { settle: '1s' } });
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config, people: [{ id: 'bob', identities: ['xmpp:bob@corp.example'] }] });
+    const sup = h.supervisor(xmppManifest);
+    open.unshift(sup);
+    await sup.start();
+    await until('running', () => sup.health().state === 'running');
+    srv.send("<iq type='set' id='push1'><query xmlns='jabber:iq:roster'><item jid='bob@corp.example' subscription='to'/></query></iq>");
+    srv.send("<iq type='set' id='push2' from='presence-hub@corp.example'><query xmlns='jabber:iq:roster'><item jid='bob@corp.example' subscription='both'/></query></iq>");
+    srv.send("<iq type='set' id='push3' from='mallory@evil.example'><query xmlns='jabber:iq:roster'><item jid='mallory@evil.example' subscription='both'/></query></iq>");
+    await until('three answers', () => srv.answers.length >= 3);
+    expect(srv.answers).toEqual([
+      { type: 'result', id: 'push1' },
+      { type: 'result', id: 'push2' },
+      { type: 'error', id: 'push3' },
+    ]);
+    expect(sup.health().state).toBe('running');
   });
 });

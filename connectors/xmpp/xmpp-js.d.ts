@@ -30,6 +30,8 @@ declare module '@xmpp/client' {
     send(el: XmlElement): Promise<void>;
     reconnect: { stop(): void; reconnect(): Promise<void> };
     iqCaller: { request(el: XmlElement, timeout?: number): Promise<XmlElement> };
+    /** Handlers of inbound IQs; one that returns nothing makes xmpp.js answer service-unavailable. */
+    iqCallee?: { set(ns: string, name: string, handler: (ctx: { stanza: XmlElement }) => XmlElement | true | undefined): void };
     streamManagement?: EventEmitter & { enabled: boolean; id: string };
     /** Internal hooks the inbound guard wraps (xml-guard.ts). */
     _onData(data: Buffer | string): void;
