@@ -33,6 +33,21 @@ async function setup(n: number, extra: Record<string, unknown> = {}) {
 }
 
 describe('msgraph-calendar against the simulator', () => {
+  it('reads times in the zone Graph names: a getSchedule answered in Pacific time, automatic replies scheduled in Berlin time', async () => {
+    const { sim, h, c } = await setup(2);
+    // As Microsoft's published getSchedule example answers, whatever the Prefer header asked.
+    sim.scheduleTimeZone = 'Pacific Standard Time';
+    const start = Math.ceil(Date.now() / 60_000) * 60_000 + 60 * 60_000;
+    sim.calendars.set('00000000-0000-4000-9000-000000000000', [{ start, end: start + 30 * 60_000, status: 'busy' }]);
+    const oofFrom = start - 30 * 60_000;
+    const oofUntil = start + 86_400_000;
+    sim.automaticReplies.set('00000000-0000-4000-9000-000000000001', { status: 'scheduled', start: oofFrom, end: oofUntil, timeZone: 'W. Europe Standard Time' });
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals.find((s) => s.person === 'user0')).toMatchObject({ availability: 'busy', from: new Date(start).toISOString(), until: new Date(start + 30 * 60_000).toISOString() });
+    expect(h.signals.find((s) => s.person === 'user1')).toMatchObject({ availability: 'away', activity: 'out-of-office', from: new Date(oofFrom).toISOString(), until: new Date(oofUntil).toISOString() });
+  });
+
   it('emits a meeting with its start and end, so presence changes on time without a poll then', async () => {
     const { sim, h, c } = await setup(45);
     const start = Math.ceil(Date.now() / 1000) * 1000 + 60_000;

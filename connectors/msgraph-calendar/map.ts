@@ -1,7 +1,8 @@
 import type { BusyBlock } from '../calendar-common/blocks.ts';
 import { busyStatusOf } from '../calendar-common/blocks.ts';
 import type { OofReading } from '../calendar-common/engine.ts';
-import { minutesOf, type WindowsTimeZone } from '../calendar-common/time-zone.ts';
+import { DateTime } from 'luxon';
+import { minutesOf, resolveZone, type WindowsTimeZone } from '../calendar-common/time-zone.ts';
 import type { WorkingHours } from '../calendar-common/working-hours.ts';
 import type { ScheduleInformation, ScheduleItem } from '../msgraph-shared/schemas.ts';
 
@@ -12,15 +13,26 @@ import type { ScheduleInformation, ScheduleItem } from '../msgraph-shared/schema
  * office. What a block means for presence (mapping, privacy, de-duplication) is the engine's.
  */
 
-/** dateTimeTimeZone in UTC (we ask for UTC: Prefer outlook.timezone="UTC") to epoch ms. */
-export function utcMs(d: { dateTime: string; timeZone?: string | undefined }): number | undefined {
-  const tz = (d.timeZone ?? 'UTC').toUpperCase();
-  if (tz !== 'UTC' && tz !== 'COORDINATED UNIVERSAL TIME') return undefined;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(d.dateTime) ? d.dateTime : `${d.dateTime}Z`);
-  return Number.isFinite(ms) ? ms : undefined;
+/**
+ * dateTimeTimeZone to epoch ms. getSchedule is asked for UTC (Prefer outlook.timezone="UTC"), but
+ * a dateTimeTimeZone names its own zone and Graph's answers are not all in UTC: getSchedule's own
+ * published example answers in "Pacific Standard Time", and automaticRepliesSetting's scheduled
+ * times come in the zone they were set in. So the wall time is read in the zone it names (a
+ * Windows or IANA name, windowsZones as calendar-common maps it); undefined for a zone nothing
+ * knows or a time that is not one.
+ */
+export function utcMs(d: { dateTime: string; timeZone?: string | null | undefined }): number | undefined {
+  if (/[zZ]|[+-]\d\d:\d\d$/.test(d.dateTime)) {
+    const ms = Date.parse(d.dateTime);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  const zone = resolveZone({ name: d.timeZone == null || d.timeZone.trim() === '' ? 'UTC' : d.timeZone });
+  if (zone === undefined) return undefined;
+  const t = DateTime.fromISO(d.dateTime, { zone });
+  return t.isValid ? t.toMillis() : undefined;
 }
 
-/** A scheduleItem as a busy block; undefined for an unknown status or a time that is not UTC. */
+/** A scheduleItem as a busy block; undefined for an unknown status or a time in no known zone. */
 export function scheduleItemToBlock(item: ScheduleItem): BusyBlock | undefined {
   const status = busyStatusOf(item.status);
   const from = utcMs(item.start);

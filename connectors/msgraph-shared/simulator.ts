@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DateTime } from 'luxon';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
+import { resolveZone } from '../calendar-common/time-zone.ts';
 import { SimDirectory } from './sim-directory.ts';
 import { SimTokenIssuer } from './sim-jwks.ts';
 import { SimPresenceStore } from './sim-presence.ts';
@@ -51,7 +53,12 @@ export interface SimApp {
 }
 
 const GRAPH_CHANGE_TRACKING_TENANT = '00000000-0000-0000-0000-00000000beef';
-const iso7 = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000').replace(/\.(\d{3})0000$/, '.$10000');
+/** A dateTimeTimeZone: the wall time of `ms` in the Windows (or IANA) zone `timeZone`, seven fractional digits like Graph's. */
+function wallTime(ms: number, timeZone: string): { dateTime: string; timeZone: string } {
+  const zone = resolveZone({ name: timeZone });
+  if (zone === undefined) throw new Error(`simulator: unknown time zone ${timeZone}`);
+  return { dateTime: `${DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS")}0000`, timeZone };
+}
 
 export class GraphSimulator {
   readonly presence: SimPresenceStore;
@@ -63,7 +70,13 @@ export class GraphSimulator {
   readonly workingHours = new Map<string, unknown>();
   /** Signs the validationTokens of rich notifications; its public key is served at jwksUrl(). */
   readonly tokenIssuer = new SimTokenIssuer();
-  readonly automaticReplies = new Map<string, { status: string; start?: number; end?: number }>();
+  /** Per user id; `timeZone`: the zone the scheduled times were set in (and are answered in). */
+  readonly automaticReplies = new Map<string, { status: string; start?: number; end?: number; timeZone?: string }>();
+  /**
+   * The zone getSchedule answers in whatever Prefer asks (undefined: the Prefer outlook.timezone
+   * zone, else UTC), as Microsoft's published getSchedule example answers in Pacific Standard Time.
+   */
+  scheduleTimeZone: string | undefined;
   /** Every Graph request: time, method, path (for budget assertions). */
   readonly requests: { at: number; method: string; path: string; status: number; delegated: boolean }[] = [];
   readonly tenantId = GRAPH_CHANGE_TRACKING_TENANT;
@@ -246,7 +259,7 @@ export class GraphSimulator {
           res.end();
         },
       };
-      return await this.graph(req.method ?? 'GET', path, body, caller, reply, wire);
+      return await this.graph(req.method ?? 'GET', path, body, caller, reply, wire, typeof req.headers.prefer === 'string' ? req.headers.prefer : undefined);
     } catch {
       if (!res.headersSent) graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
     }
@@ -296,6 +309,7 @@ export class GraphSimulator {
     caller: { clientId: string; delegatedUser?: string },
     reply: (s: number, b?: unknown, h?: Record<string, string>) => void,
     wire: { hold: () => void; emptyJson: () => void },
+    prefer?: string,
   ): Promise<void> {
     const err = (s: number, code: string, message: string): void => reply(s, { error: { code, message } });
     const now = this.clock.now();
@@ -347,12 +361,12 @@ export class GraphSimulator {
       if (wf?.kind === 'empty-json') return wire.emptyJson();
       return reply(200);
     }
-    if ((m = /^\/users\/([^/]+)\/calendar\/getSchedule$/.exec(path)) !== null && method === 'POST') return this.schedule(body, reply, err);
+    if ((m = /^\/users\/([^/]+)\/calendar\/getSchedule$/.exec(path)) !== null && method === 'POST') return this.schedule(body, reply, err, prefer);
     if ((m = /^\/users\/([^/]+)\/mailboxSettings\/automaticRepliesSetting$/.exec(path)) !== null && method === 'GET') {
       const u = this.presence.find(decodeURIComponent(m[1]!));
       if (u === undefined) return err(404, 'ErrorItemNotFound', 'mailbox not found');
       const a = this.automaticReplies.get(u.id) ?? { status: 'disabled' };
-      const dt = (ms: number | undefined) => (ms === undefined ? undefined : { dateTime: iso7(ms).replace('Z', ''), timeZone: 'UTC' });
+      const dt = (ms: number | undefined) => (ms === undefined ? undefined : wallTime(ms, a.timeZone ?? 'UTC'));
       return reply(200, { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${u.id}')/mailboxSettings/automaticRepliesSetting`, status: a.status, externalAudience: 'all', scheduledStartDateTime: dt(a.start), scheduledEndDateTime: dt(a.end), internalReplyMessage: '', externalReplyMessage: '' });
     }
     if (path === '/subscriptions' && method === 'POST') return this.subscribe(body, caller, reply, err);
@@ -414,7 +428,8 @@ export class GraphSimulator {
     return reply(201, this.subJson(sub));
   }
 
-  private schedule(body: any, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void): void {
+  private schedule(body: any, reply: (s: number, b?: unknown) => void, err: (s: number, c: string, m: string) => void, prefer?: string): void {
+    const answerZone = this.scheduleTimeZone ?? /outlook\.timezone="([^"]+)"/i.exec(prefer ?? '')?.[1] ?? 'UTC';
     const schedules: unknown = body?.schedules;
     if (!Array.isArray(schedules)) return err(400, 'ErrorInvalidRequest', 'schedules is required');
     if (schedules.length > 100) return err(400, 'ErrorMailboxDataArrayTooBig', `The data array has exceeded the allowed size = 100`);
@@ -431,7 +446,7 @@ export class GraphSimulator {
       const events = (this.calendars.get(u.id) ?? []).filter((e) => e.end > start && e.start < end);
       let view = '';
       for (let t = start; t < end; t += interval) view += String(Math.max(0, ...events.filter((e) => e.end > t && e.start < t + interval).map((e) => digit[e.status])));
-      const dt = (ms: number) => ({ dateTime: iso7(ms).replace('Z', ''), timeZone: 'UTC' });
+      const dt = (ms: number) => wallTime(ms, answerZone);
       return {
         scheduleId: String(addr),
         availabilityView: view,
