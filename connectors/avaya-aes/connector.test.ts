@@ -6,6 +6,7 @@ import { avayaAesManifest } from './manifest.ts';
 import { encodeFrame } from './framing.ts';
 import { NS_CSTA } from './requests.ts';
 import { AesSimulator } from './simulator.ts';
+import { reply } from './simulator-replies.ts';
 import { until } from '../../test/support/wait.ts';
 
 const PEOPLE = [
@@ -286,6 +287,17 @@ describe('avaya-aes against the DMCC simulator', () => {
     expect(errors.some((m) => /white space/.test(m))).toBe(true);
     expect(errors.some((m) => /malformed XML/.test(m))).toBe(true);
     expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1); // the connection was kept
+  });
+
+  it('ApplicationSessionTerminated naming another session (an earlier one) leaves the current session alone', async () => {
+    const { sim, h, sup } = await setup();
+    await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');
+    sim.sendRaw(encodeFrame(9999, reply.terminated('469421A9364D46D6444524AE41BEAD72-0')));
+    const call = sim.dial('+15559990012', '4750');
+    await until('ringing on the same session', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1);
+    expect(sup.health().recent.filter((r) => !r.ok)).toEqual([]);
+    sim.hangup(call, '+15559990012');
   });
 
   it('a frame header that cannot be one: the connection is dropped and started again, the cause in health', async () => {

@@ -170,6 +170,11 @@ export class AvayaAesConnector implements Connector {
         return;
       }
       case 'session-terminated':
+        // A notice naming another session (an earlier one, released at reconnect) does not end this one.
+        if (m.sessionId !== undefined && this.session !== undefined && m.sessionId !== this.session.id) {
+          this.ctx.log.info({ session: m.sessionId.slice(0, 8), reason: m.reason }, 'AE Services ended an earlier application session');
+          return;
+        }
         this.ctx.report.error(new HubError('HUB_ERR_AES_SESSION', `AE Services terminated the application session (${m.reason}); reconnecting`, { kind: 'transient' }));
         this.client?.close();
         return;
