@@ -128,6 +128,21 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect((await p.store.getRegisters(['fay'])).get('fay')?.rev).toBe(5);
     });
 
+    it('texts holding separators, newlines, quotes and non-ASCII are judged and stored like any other', async () => {
+      // The Redis store sends a batch as one string of newline-ended records (codec.ts applyArgs).
+      const odd = { person: 'ünï|co\nde', source: 's|1\n2', endpoint: 'e"|\n', category: 'user' as const };
+      const a = sig({ ...odd, sourceVersion: 2, id: 'k|"\n,"id":"x"}', activity: { token: 'busy', text: 'line 1\nline|2 "q" ✓' } });
+      const b = sig({ ...odd, endpoint: 'e2', sourceTime: 5, activity: { token: 'away', text: ',"id":"k"}' } });
+      const res = await p.store.applySignals([a, b, { ...a, availability: 9500 }, { ...b, sourceTime: 4 }, { ...a, id: 'other', sourceVersion: 1 }]);
+      expect(res.map((r) => r.outcome)).toEqual(['applied', 'applied', 'duplicate', 'stale', 'stale']);
+      const regs = (await p.store.getRegisters([odd.person])).get(odd.person);
+      expect(regs?.rev).toBe(2);
+      expect([...(regs?.registers ?? [])].sort((x, y) => x.endpoint.localeCompare(y.endpoint))).toEqual([res[0]!.register, res[1]!.register]);
+      // An id only in the activity text is no id: the same observation at a newer time is applied.
+      expect((await p.store.applySignals([{ ...b, sourceTime: 6, id: 'k' }]))[0]?.outcome).toBe('applied');
+      expect((await p.store.applySignals([{ ...a, sourceVersion: 3 }]))[0]?.outcome).toBe('duplicate');
+    });
+
     it('stamps strictly increase with the store clock', async () => {
       const before = await p.store.now();
       const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));

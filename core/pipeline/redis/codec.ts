@@ -1,5 +1,5 @@
 import type { Register } from '../../model/register.ts';
-import type { Signal } from '../../model/signal.ts';
+import { registerKey, type Signal } from '../../model/signal.ts';
 
 /**
  * The canonical text of a signal as stored in a register: fixed field order, absent fields left
@@ -31,11 +31,36 @@ export function canonicalSignal(s: Signal): string {
 }
 
 /**
- * The end of canonicalSignal's text for a signal with this id (`id` is its last field): what the
- * APPLY script compares a register's stored text against to find a repeated id without decoding.
+ * The arguments of one APPLY call (scripts.ts) for signals[from, to): the keys (the clock, then
+ * each person's register hash once) and ARGV (the records string, then each register's reference
+ * once). A record is `<ref>|<sourceVersion>|<sourceTime>|<canonical JSON>` and a newline; ref is
+ * negative when the signal carries an id, so that the script looks for the id's tail only then.
  */
-export function idTail(id: string): string {
-  return `,"id":${JSON.stringify(id)}}`;
+export function applyArgs(signals: readonly Signal[], from: number, to: number, clock: string, registers: (person: string) => string): { keys: string[]; argv: string[] } {
+  const keys = [clock];
+  const argv = [''];
+  const keyIndex = new Map<string, number>();
+  const refIndex = new Map<string, number>();
+  let records = '';
+  for (let j = from; j < to; j++) {
+    const s = signals[j]!;
+    let k = keyIndex.get(s.person);
+    if (k === undefined) {
+      keys.push(registers(s.person));
+      k = keys.length;
+      keyIndex.set(s.person, k);
+    }
+    const ref = `${k}|${registerKey(s)}`;
+    let r = refIndex.get(ref);
+    if (r === undefined) {
+      r = argv.length;
+      argv.push(ref);
+      refIndex.set(ref, r);
+    }
+    records += `${s.id === undefined ? r : -r}|${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}\n`;
+  }
+  argv[0] = records;
+  return { keys, argv };
 }
 
 /** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */

@@ -4,7 +4,7 @@ import { CLAIM, COMMIT, APPLY, READ_REGISTERS, CENSUS, TIMELINE_APPEND, LEASE_AC
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    phApply(numKeys: number, keys: readonly string[], args: readonly string[]): Result<string[], Context>;
+    phApply(numKeys: number, keys: readonly string[], args: readonly string[]): Result<number[], Context>;
     phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
     phRead(numKeys: number, ...keys: string[]): Result<string[][], Context>;
     phCensus(numKeys: number, keys: readonly string[], thresholds: readonly number[]): Result<(number | string)[][], Context>;

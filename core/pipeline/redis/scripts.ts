@@ -10,19 +10,24 @@ const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000`;
 
 /**
- * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV, 3 per signal: `<index into KEYS>|<register
- * field>`, the id's tail of the canonical JSON (`,"id":"<id>"}`, codec.ts idTail) or '',
- * `<sourceVersion or ''>|<sourceTime or ''>|<canonical JSON>`. Returns the call's base instant in
- * integer microseconds, then per signal the stamp's offset from it in microseconds (>= 0: applied),
- * -1 (stale) or -2 (duplicate); integers, so neither side formats or parses a decimal per signal.
+ * KEYS[1] = clock, KEYS[2..] = register hashes. ARGV[1] = the signals, one record each ended by a
+ * newline: `<ref>|<sourceVersion or ''>|<sourceTime or ''>|<canonical JSON>`, where ref is the
+ * index of the register's reference among ARGV[2..], negative when the signal carries an id
+ * (codec.ts applyArgs); ARGV[2..] = the references, `<index into KEYS>|<register field>`, each
+ * register once. One string for all signals, not three arguments per signal: Redis and ioredis
+ * handle one argument instead of 1 500, and canonical JSON never holds a raw newline.
+ * Returns the call's base instant in integer microseconds, then per signal the stamp's offset from
+ * it in microseconds (>= 0: applied), -1 (stale) or -2 (duplicate); integers, so neither side
+ * formats or parses a decimal per signal.
  * Mirrors judgeIncoming() in core/model/register.ts: the stored signal's `id` repeated is a
  * duplicate; versions decide when both sides carry one, else source times; then an identical
  * observation carrying the same sourceVersion or sourceTime is a duplicate that changes nothing,
  * not even the stamp (without either it is a new observation, stamped again). Stamps strictly
  * increase (by 1 microsecond when the clock has not moved); stored as epoch ms with 3 decimals.
  * The stored id is found without decoding JSON: canonicalSignal writes `id` last, so a register
- * holds that id exactly when its JSON ends with the same tail (a quote inside a JSON text is
- * escaped, so `,"id":"` cannot end a register that has no id).
+ * holds that id exactly when its JSON ends with the same tail `,"id":"..."}` (a quote inside a
+ * JSON text is escaped, so that tail starts at the only `,"id":"` of a record, and cannot end a
+ * register that has no id).
  * Each signal is judged against the register as the signals before it in the call left it: the
  * registers are read once per call (one HMGET per person of the fields met and the revision) and
  * written once at the end (one HSET per person with its last value of every field written and
@@ -36,30 +41,29 @@ local clock = redis.call('GET', KEYS[1])
 local last = 0
 if clock then last = math.floor(tonumber(clock) * 1000 + 0.5) end
 local find, sub = string.find, string.sub
--- Pass 1: the fields met per person, read with its revision in one HMGET.
+local rec = ARGV[1]
+-- The registers met, by reference number; their fields read with the revision, one HMGET per person.
 local keyOf, fieldOf, fieldsOf, refsOf, keyOrder = {}, {}, {}, {}, {}
-for i = 1, #ARGV, 3 do
-  local ref = ARGV[i]
-  if keyOf[ref] == nil then
-    local bar = find(ref, '|', 1, true)
-    local key = KEYS[tonumber(sub(ref, 1, bar - 1))]
-    local field = sub(ref, bar + 1)
-    keyOf[ref] = key
-    fieldOf[ref] = field
-    local f = fieldsOf[key]
-    if f == nil then
-      f = {'#rev'}
-      fieldsOf[key] = f
-      refsOf[key] = {}
-      keyOrder[#keyOrder + 1] = key
-    end
-    f[#f + 1] = field
-    refsOf[key][#f] = ref
+for r = 1, #ARGV - 1 do
+  local ref = ARGV[r + 1]
+  local bar = find(ref, '|', 1, true)
+  local key = KEYS[tonumber(sub(ref, 1, bar - 1))]
+  local field = sub(ref, bar + 1)
+  keyOf[r] = key
+  fieldOf[r] = field
+  local f = fieldsOf[key]
+  if f == nil then
+    f = {'#rev'}
+    fieldsOf[key] = f
+    refsOf[key] = {}
+    keyOrder[#keyOrder + 1] = key
   end
+  f[#f + 1] = field
+  refsOf[key][#f] = r
 end
--- Per register: the text holding its JSON (stored value or applied payload), where the JSON
--- starts, and its sourceVersion and sourceTime ('' when absent); src false when empty.
-local src, jpos, csv, cst = {}, {}, {}, {}
+-- Per register: the text holding its JSON (stored value, or the records once applied), where the
+-- JSON starts and ends in it, its sourceVersion and sourceTime ('' when absent); false when empty.
+local src, js, je, csv, cst = {}, {}, {}, {}, {}
 local rev = {}
 for _, key in ipairs(keyOrder) do
   local got = redis.call('HMGET', key, unpack(fieldsOf[key]))
@@ -67,36 +71,47 @@ for _, key in ipairs(keyOrder) do
   local refs = refsOf[key]
   for j = 2, #got do
     local c = got[j]
-    local ref = refs[j]
+    local r = refs[j]
     if c then
       local p1 = find(c, '|', 1, true)
       local p2 = find(c, '|', p1 + 1, true)
       local p3 = find(c, '|', p2 + 1, true)
-      src[ref] = c
-      jpos[ref] = p3 + 1
-      csv[ref] = sub(c, 1, p1 - 1)
-      cst[ref] = sub(c, p1 + 1, p2 - 1)
+      src[r] = c
+      js[r] = p3 + 1
+      je[r] = #c
+      csv[r] = sub(c, 1, p1 - 1)
+      cst[r] = sub(c, p1 + 1, p2 - 1)
     else
-      src[ref] = false
+      src[r] = false
     end
   end
 end
 local out = {base}
-local stampOf, q2Of, order, bumps = {}, {}, {}, {}
+local stampOf, preOf, order, bumps = {}, {}, {}, {}
 local stamped = false
-for i = 1, #ARGV, 3 do
-  local ref = ARGV[i]
-  local iid = ARGV[i + 1]
-  local payload = ARGV[i + 2]
-  local q1 = find(payload, '|', 1, true)
-  local q2 = find(payload, '|', q1 + 1, true)
-  local isv = sub(payload, 1, q1 - 1)
-  local ist = sub(payload, q1 + 1, q2 - 1)
+local pos, len = 1, #rec
+while pos <= len do
+  local e = find(rec, '\\n', pos, true)
+  local a = find(rec, '|', pos, true)
+  local b = find(rec, '|', a + 1, true)
+  local d = find(rec, '|', b + 1, true)
+  local r = tonumber(sub(rec, pos, a - 1))
+  local withId = r < 0
+  if withId then r = -r end
+  local isv = sub(rec, a + 1, b - 1)
+  local ist = sub(rec, b + 1, d - 1)
+  local j0, j1 = d + 1, e - 1
   local outcome = 0
-  local c = src[ref]
+  local c = src[r]
   if c then
-    local csvr, cstr = csv[ref], cst[ref]
-    if iid ~= '' and #c - jpos[ref] + 1 >= #iid and sub(c, -#iid) == iid then outcome = -2 end
+    local csvr, cstr, cjs, cje = csv[r], cst[r], js[r], je[r]
+    if withId then
+      local ts = find(rec, ',"id":"', j0, true)
+      if ts and ts < j1 then
+        local tl = j1 - ts + 1
+        if cje - cjs + 1 >= tl and sub(c, cje - tl + 1, cje) == sub(rec, ts, j1) then outcome = -2 end
+      end
+    end
     if outcome == 0 then
       if isv ~= '' and csvr ~= '' then
         if tonumber(isv) < tonumber(csvr) then outcome = -1 end
@@ -104,42 +119,44 @@ for i = 1, #ARGV, 3 do
         outcome = -1
       end
     end
-    if outcome == 0 and ((isv ~= '' and isv == csvr) or (ist ~= '' and ist == cstr)) and sub(c, jpos[ref]) == sub(payload, q2 + 1) then outcome = -2 end
+    if outcome == 0 and ((isv ~= '' and isv == csvr) or (ist ~= '' and ist == cstr)) and cje - cjs == j1 - j0 and sub(c, cjs, cje) == sub(rec, j0, j1) then outcome = -2 end
   end
   if outcome == 0 then
     local stamp = base
     if stamp <= last then stamp = last + 1 end
     last = stamp
     stamped = true
-    local key = keyOf[ref]
+    local key = keyOf[r]
     bumps[key] = (bumps[key] or 0) + 1
     -- A field written for the first time in this call joins the write list, in the order met.
-    if stampOf[ref] == nil then order[#order + 1] = ref end
-    stampOf[ref] = stamp
-    q2Of[ref] = q2
-    src[ref] = payload
-    jpos[ref] = q2 + 1
-    csv[ref] = isv
-    cst[ref] = ist
+    if stampOf[r] == nil then order[#order + 1] = r end
+    stampOf[r] = stamp
+    preOf[r] = a + 1
+    src[r] = rec
+    js[r] = j0
+    je[r] = j1
+    csv[r] = isv
+    cst[r] = ist
     out[#out + 1] = stamp - base
   else
     out[#out + 1] = outcome
   end
+  pos = e + 1
 end
 local function ms(us) return string.format('%d.%03d', math.floor(us / 1000), us % 1000) end
 if stamped then redis.call('SET', KEYS[1], ms(last)) end
 local hset, hkeys = {}, {}
-for _, ref in ipairs(order) do
-  local key = keyOf[ref]
+for _, r in ipairs(order) do
+  local key = keyOf[r]
   local h = hset[key]
   if h == nil then
     h = {}
     hset[key] = h
     hkeys[#hkeys + 1] = key
   end
-  local p, q2 = src[ref], q2Of[ref]
-  h[#h + 1] = fieldOf[ref]
-  h[#h + 1] = sub(p, 1, q2) .. ms(stampOf[ref]) .. '|' .. sub(p, q2 + 1)
+  h[#h + 1] = fieldOf[r]
+  -- sourceVersion|sourceTime|stamp|JSON, the stored form (codec.ts decodeRegister).
+  h[#h + 1] = sub(rec, preOf[r], js[r] - 1) .. ms(stampOf[r]) .. '|' .. sub(rec, js[r], je[r])
 end
 -- One HSET per person: its last value of each field written and the revision raised by the
 -- number of signals applied to it.

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { Presence, ViewStamps } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
-import { registerKey, type Signal } from '../../model/signal.ts';
+import type { Signal } from '../../model/signal.ts';
 import { OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS, packedViewKeys } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
-import { appliedRegister, canonicalSignal, decodeRegister, idTail } from './codec.ts';
+import { appliedRegister, applyArgs, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
 
 /** Signals per script call: long enough to amortize the round trip, short enough not to stall Redis. */
@@ -30,22 +30,8 @@ export class RedisStore implements PresenceStore {
     const { redis, keys } = this.deps;
     const pipe = redis.pipeline();
     for (let i = 0; i < signals.length; i += APPLY_CHUNK) {
-      const end = Math.min(signals.length, i + APPLY_CHUNK);
-      const keyIndex = new Map<string, number>();
-      // [numKeys, clock, register hashes..., then 3 per signal] (scripts.ts APPLY).
-      const k: string[] = [keys.clock];
-      const args: string[] = [];
-      for (let j = i; j < end; j++) {
-        const s = signals[j]!;
-        let idx = keyIndex.get(s.person);
-        if (idx === undefined) {
-          k.push(keys.registers(s.person));
-          idx = k.length;
-          keyIndex.set(s.person, idx);
-        }
-        args.push(`${idx}|${registerKey(s)}`, s.id === undefined ? '' : idTail(s.id), `${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}`);
-      }
-      pipe.phApply(k.length, k, args);
+      const { keys: k, argv } = applyArgs(signals, i, Math.min(signals.length, i + APPLY_CHUNK), keys.clock, keys.registers);
+      pipe.phApply(k.length, k, argv);
     }
     const replies = await execOrThrow(pipe);
     const out: ApplyResult[] = [];
