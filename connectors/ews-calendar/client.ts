@@ -121,8 +121,14 @@ export class EwsClient {
     return { svc, transport };
   }
 
-  /** One library call with ErrorServerBusy waited out (the transport holds the next request until BackOffMilliseconds). */
+  /**
+   * One library call with ErrorServerBusy waited out (the transport holds the next request until
+   * BackOffMilliseconds). With OAuth, a 401 is answered once with a fresh token: Exchange Online
+   * refuses a token that expired or was revoked before the cache renewed it (WWW-Authenticate
+   * error="invalid_token"); only a second 401 is the credentials' fault.
+   */
   private async call<T>(impersonate: string | undefined, what: string, fn: (svc: ews.ExchangeService) => Promise<T>, group?: string): Promise<T> {
+    let renewed = false;
     for (let waits = 0; ; waits++) {
       const { svc, transport } = await this.service(impersonate, group);
       try {
@@ -130,6 +136,11 @@ export class EwsClient {
       } catch (e) {
         const failure = transport.lastFailure ?? (isHubError(e) ? e : new HubError('HUB_ERR_EWS_MALFORMED', `${what}: ${errorMessage(e)}`, { kind: 'transient' }));
         if (failure.kind === 'throttled' && waits < this.o.config.maxBusyWaits) continue;
+        if (failure.status === 401 && this.tokens !== undefined && !renewed) {
+          renewed = true;
+          this.tokens.invalidate();
+          continue;
+        }
         throw failure;
       }
     }

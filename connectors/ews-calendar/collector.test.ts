@@ -136,6 +136,12 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(h.signals.map((s) => s.person)).toEqual(['user1']);
     expect(sim.requests.filter((r) => r.op === 'GetUserAvailabilityRequest').every((r) => r.impersonated === 'user0@corp.example')).toBe(true);
     expect(sim.requests.filter((r) => r.op === 'token')).toHaveLength(1);
+    // A token Exchange refuses before the cache renewed it (expired early, revoked): one fresh token, the cycle goes on.
+    sim.invalidateTokens();
+    sim.setEvents('user0@corp.example', [{ start, end: start + 600_000, busyType: 'OOF' }]);
+    await ok.runCycle();
+    expect(h.signals.map((s) => s.person)).toEqual(['user1', 'user0']);
+    expect(sim.requests.filter((r) => r.op === 'token')).toHaveLength(2);
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...oauth, auth: { ...oauth.auth, clientSecret: 'wrong-client-secret' } } });
     conns.push(bad);
     await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent' });

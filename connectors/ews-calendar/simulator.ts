@@ -119,6 +119,10 @@ export class EwsSimulator {
   private serverOf(address: string | undefined): string {
     return (address === undefined ? undefined : this.servers.get(address.toLowerCase())) ?? 'MBX01';
   }
+  /** Every access token issued so far is refused from now on (expired early, revoked): 401 with WWW-Authenticate error="invalid_token". */
+  invalidateTokens(): void {
+    this.tokens.clear();
+  }
   /** The service account may not impersonate this mailbox. */
   denyImpersonation(address: string): void {
     this.denied.add(address.toLowerCase());
