@@ -23,6 +23,22 @@ export interface PersonReading {
 }
 
 const DAY = 86_400_000;
+
+/**
+ * What Domino says of a refusal, for the error text: DRAPI's ErrorMessage and DAS's errorResponse
+ * both carry `message` (e.g. "Invalid credentials or account locked", "Name not found"). Bounded
+ * and on one line; '' when the body has none.
+ */
+async function serverSays(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const m = (JSON.parse(text.slice(0, 65_536)) as { message?: unknown } | null)?.message;
+    if (typeof m === 'string' && m.trim() !== '') return `: Domino says "${m.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200)}"`;
+  } catch {
+    // not JSON: nothing to add
+  }
+  return '';
+}
 /** Pages of DAS events read per person and poll at most (100 pages of up to 100 events). */
 const MAX_DAS_PAGES = 100;
 
@@ -39,7 +55,14 @@ export class DominoClient {
       await this.bearer();
       return;
     }
-    await this.request('/api/freebusy/directories', { headers: { authorization: this.basic() } }, 'the free/busy directories');
+    // Every DAS resource is behind Basic (freebusy.yaml `security: basic`): the answer tells the account's fate.
+    const res = await this.request('/api/freebusy/directories', { headers: { authorization: this.basic() } }, 'the free/busy directories');
+    if (res.status === 401 || res.status === 403) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino Access Services refused the account (HTTP ${res.status})${await serverSays(res)}`, { status: res.status });
+    if (res.status !== 200) {
+      const says = await serverSays(res);
+      throw new HubError(res.status >= 500 || res.status === 429 ? 'HUB_ERR_DOMINO_UNREACHABLE' : 'HUB_ERR_DOMINO_MALFORMED', `Domino Access Services answered HTTP ${res.status} for the free/busy directories${says}`, { status: res.status });
+    }
+    await res.arrayBuffer().catch(() => undefined);
   }
 
   invalidateToken(): void {
@@ -74,11 +97,8 @@ export class DominoClient {
       if (page >= MAX_DAS_PAGES) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `calendar of ${who}: more than ${MAX_DAS_PAGES * das.pageSize} events in the window`);
       const q = new URLSearchParams({ since: dasDate(start), before: dasDate(end), count: String(das.pageSize), start: String(from) });
       const res = await this.request(`${path}?${q}`, { headers: { authorization: this.basic() } }, who);
-      if (res.status === 401 || res.status === 403) {
-        await res.arrayBuffer().catch(() => undefined);
-        throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: the account cannot read ${file} (HTTP ${res.status}: not in its ACL)`, { status: res.status });
-      }
-      this.personErrors(res, who, [404]);
+      if (res.status === 401 || res.status === 403) throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: the account cannot read ${file} (HTTP ${res.status}: not in its ACL)${await serverSays(res)}`, { status: res.status });
+      await this.personErrors(res, who, [404]);
       const text = await res.text();
       if (text.trim() === '') break; // an empty page: 200, no body, no content type
       let body: { events?: unknown; timezones?: unknown };
@@ -116,9 +136,9 @@ export class DominoClient {
         this.o.onReauth?.();
       }
       res = await this.request(path, { headers: { authorization: `Bearer ${await this.bearer()}` } }, who);
-      if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', 'Domino REST API refused a fresh bearer token (HTTP 401)', { status: 401 });
+      if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino REST API refused a fresh bearer token (HTTP 401)${await serverSays(res)}`, { status: 401 });
     }
-    this.personErrors(res, who, [403, 404]);
+    await this.personErrors(res, who, [403, 404]);
     const body = await this.json(res, who);
     if (!Array.isArray(body)) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `calendar of ${who}: the answer is not an array of entries`);
     const blocks: BusyBlock[] = [];
@@ -134,16 +154,18 @@ export class DominoClient {
   private async readDas(who: string, start: number, end: number): Promise<PersonReading> {
     const q = new URLSearchParams({ name: who, since: dasDate(start), before: dasDate(end) });
     const res = await this.request(`/api/freebusy/busytime?${q}`, { headers: { authorization: this.basic() } }, who);
-    if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', 'Domino Access Services refused the account (HTTP 401)', { status: 401 });
+    if (res.status === 401) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino Access Services refused the account (HTTP 401)${await serverSays(res)}`, { status: 401 });
     // DAS answers 400 for a name it cannot find (freebusy.yaml).
-    this.personErrors(res, who, [400, 403, 404]);
+    await this.personErrors(res, who, [400, 403, 404]);
     const blocks = dasBusyTimesToBlocks(await this.json(res, who));
     if (typeof blocks === 'string') throw new HubError('HUB_ERR_DOMINO_MALFORMED', `free/busy of ${who}: ${blocks}`);
     return { blocks, unreadable: 0 };
   }
 
-  private personErrors(res: Response, who: string, codes: number[]): void {
+  private async personErrors(res: Response, who: string, codes: number[]): Promise<void> {
+    if (res.status === 200) return;
     if (res.status >= 300 && res.status < 400) {
+      await res.arrayBuffer().catch(() => undefined);
       const where = res.headers.get('location') ?? '';
       let host = 'another server';
       try {
@@ -153,9 +175,10 @@ export class DominoClient {
       }
       throw new HubError('HUB_ERR_DOMINO_PERSON', `the mail database of ${who} is on ${host} (HTTP ${res.status} redirect): configure a connector for that server`, { status: res.status });
     }
-    if (codes.includes(res.status)) throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: ${res.status === 403 ? 'the account has no ACL access to the mail database' : 'not found'} (HTTP ${res.status})`, { status: res.status });
-    if (res.status >= 500 || res.status === 429) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino answered HTTP ${res.status}`, { status: res.status });
-    if (res.status !== 200) throw new HubError('HUB_ERR_DOMINO_MALFORMED', `Domino answered HTTP ${res.status} for ${who}`, { status: res.status });
+    const says = await serverSays(res);
+    if (codes.includes(res.status)) throw new HubError('HUB_ERR_DOMINO_PERSON', `${who}: ${res.status === 403 ? 'the account has no ACL access to the mail database' : 'not found'} (HTTP ${res.status})${says}`, { status: res.status });
+    if (res.status >= 500 || res.status === 429) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino answered HTTP ${res.status}${says}`, { status: res.status });
+    throw new HubError('HUB_ERR_DOMINO_MALFORMED', `Domino answered HTTP ${res.status} for ${who}${says}`, { status: res.status });
   }
 
   /** An empty 200 (DAS sends no body and no content type when there is nothing) is an empty list. */
@@ -186,8 +209,8 @@ export class DominoClient {
     const c = this.o.config;
     const at = this.o.clock.now();
     const res = await this.request('/api/v1/auth', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: c.username, password: c.password }) }, 'sign-in');
-    if (res.status === 401 || res.status === 403) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino REST API refused the credentials of ${c.username} (HTTP ${res.status})`, { status: res.status });
-    if (res.status !== 200) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino REST API sign-in answered HTTP ${res.status}`, { status: res.status });
+    if (res.status === 401 || res.status === 403) throw new HubError('HUB_ERR_DOMINO_AUTH', `Domino REST API refused the credentials of ${c.username} (HTTP ${res.status})${await serverSays(res)}`, { status: res.status });
+    if (res.status !== 200) throw new HubError('HUB_ERR_DOMINO_UNREACHABLE', `Domino REST API sign-in answered HTTP ${res.status}${await serverSays(res)}`, { status: res.status });
     const body = (await this.json(res, 'sign-in')) as { bearer?: unknown; expSeconds?: unknown };
     if (typeof body?.bearer !== 'string' || body.bearer === '') throw new HubError('HUB_ERR_DOMINO_MALFORMED', 'sign-in answer has no bearer');
     // expSeconds is the token's lifetime (the built-in IdP's default is 3600).
