@@ -7,7 +7,7 @@ import type { WorkingHours } from '../calendar-common/working-hours.ts';
 import { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import type { EwsCalendarConfig } from './config.ts';
 import { dayWindow, eventToBlock, mergedToBlocks, oofOf, workingHoursOf, type EwsZoneTime } from './map.ts';
-import { EwsTransport, type Affinity, type Pace } from './transport.ts';
+import { classifyCode, EwsTransport, type Affinity, type Pace } from './transport.ts';
 
 /** One mailbox of a GetUserAvailability answer: its reading, or the error that concerns only it. */
 export type AvailabilityResult =
@@ -47,6 +47,21 @@ let loading: Promise<Library> | undefined;
 export function library(): Promise<Library> {
   loading ??= Promise.all([import('ews-javascript-api'), import('@ewsjs/xhr')]).then(([lib, xhr]) => ({ ews: lib, XhrApi: xhr.XhrApi }));
   return loading;
+}
+
+/**
+ * An error response message (HTTP 200, ResponseClass="Error") the library threw as a
+ * ServiceResponseException, classified by its ResponseCode like a fault (transport.ts classifyCode);
+ * undefined for anything else.
+ */
+async function responseError(e: unknown): Promise<HubError | undefined> {
+  const r = (e as { Response?: { ErrorCode?: unknown; ErrorMessage?: unknown; ErrorDetails?: { get?: (k: string) => unknown; containsKey?: (k: string) => boolean } } } | null)?.Response;
+  if (r == null || typeof r.ErrorCode !== 'number') return undefined;
+  const { ews } = await library();
+  const code = ews.ServiceError[r.ErrorCode] ?? String(r.ErrorCode);
+  const details = r.ErrorDetails;
+  const backOff = details?.containsKey?.('BackOffMilliseconds') === true ? Number(details.get?.('BackOffMilliseconds')) : Number.NaN;
+  return classifyCode(code, typeof r.ErrorMessage === 'string' ? r.ErrorMessage.slice(0, 300) : code, 200, Number.isFinite(backOff) && backOff >= 0 ? backOff : undefined);
 }
 
 /** What the library handed over, read: anything it left half-built (found by scripts/fuzz/ews.ts) is a malformed answer. */
@@ -134,7 +149,7 @@ export class EwsClient {
       try {
         return await fn(svc);
       } catch (e) {
-        const failure = transport.lastFailure ?? (isHubError(e) ? e : new HubError('HUB_ERR_EWS_MALFORMED', `${what}: ${errorMessage(e)}`, { kind: 'transient' }));
+        const failure = transport.lastFailure ?? (await responseError(e)) ?? (isHubError(e) ? e : new HubError('HUB_ERR_EWS_MALFORMED', `${what}: ${errorMessage(e)}`, { kind: 'transient' }));
         if (failure.kind === 'throttled' && waits < this.o.config.maxBusyWaits) continue;
         if (failure.status === 401 && this.tokens !== undefined && !renewed) {
           renewed = true;

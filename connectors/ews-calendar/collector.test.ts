@@ -123,6 +123,38 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(errors).toEqual([]);
   });
 
+  it('HTTP 503 (EWS requests queuing in IIS) is waited out like ErrorServerBusy, Retry-After honoured, without a failure', async () => {
+    const { sim, h, c } = await setup(2);
+    const errors: unknown[] = [];
+    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    await c.start();
+    await c.firstCycle();
+    const from = sim.requests.length;
+    sim.answerNext('GetUserAvailabilityRequest', { http: 503, retryAfter: '0' });
+    const start = Date.now() + 600_000;
+    sim.setEvents('user1@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
+    await c.runCycle();
+    expect(sim.requests.slice(from).map((r) => r.op)).toEqual(['GetUserAvailabilityRequest (503)', 'GetUserAvailabilityRequest']);
+    expect(h.signals.map((s) => s.person)).toEqual(['user1']);
+    expect(errors).toEqual([]);
+  });
+
+  it('errors in an HTTP 200 response message are read by their ResponseCode: ErrorServerBusy waited out, a mailbox error is that mailbox\'s', async () => {
+    const { sim, h, c } = await setup(3, { impersonation: true });
+    const errors: unknown[] = [];
+    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    sim.answerNext('GetUserOofSettingsRequest', { http: 200, code: 'ErrorServerBusy', message: 'The server cannot service this request right now. Try again later.', values: { BackOffMilliseconds: '50' } });
+    sim.answerNext('GetUserOofSettingsRequest', { http: 200, code: 'ErrorMailRecipientNotFound', message: 'The recipient was not found.' });
+    sim.setOof('user2@corp.example', { state: 'Enabled' });
+    await c.start();
+    await c.firstCycle();
+    const oofs = sim.requests.filter((r) => r.op.startsWith('GetUserOofSettingsRequest')).map((r) => r.op);
+    expect(oofs.slice(0, 3)).toEqual(['GetUserOofSettingsRequest (ErrorServerBusy)', 'GetUserOofSettingsRequest (ErrorMailRecipientNotFound)', 'GetUserOofSettingsRequest']);
+    expect(c.report().skipped).toEqual([{ entry: expect.stringMatching(/^mailto:user\d@corp\.example$/), reason: expect.stringContaining('ErrorMailRecipientNotFound') }]);
+    expect(h.signals.find((s) => s.person === 'user2')).toMatchObject({ availability: 'away', activity: 'out-of-office' });
+    expect(errors).toEqual([]);
+  });
+
   it('app-only OAuth: a client-credentials token, every request impersonating with X-AnchorMailbox; a wrong secret is permanent', async () => {
     const OAUTH = { clientId: '0e5c1a2b-0000-4000-8000-00000000e005', clientSecret: 'oauth-client-secret' };
     const { sim, h } = await setup(2, {}, { oauth: OAUTH });

@@ -74,6 +74,22 @@ export function oofResponse(o: { state: 'Disabled' | 'Enabled' | 'Scheduled'; st
   );
 }
 
+/** The MessageText, ResponseCode, DescriptiveLinkKey and MessageXml of a ResponseMessage with ResponseClass="Error" (prefix m:). */
+function errorMessageXml(code: string, message: string, values: Record<string, string>): string {
+  const xml = Object.entries(values).map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`).join('');
+  return `<m:MessageText>${esc(message)}</m:MessageText><m:ResponseCode>${esc(code)}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>${xml === '' ? '' : `<m:MessageXml>${xml}</m:MessageXml>`}`;
+}
+
+/** A SubscribeResponse with an error response message (HTTP 200; ews-throttling-in-exchange table 4). */
+export function subscribeError(code: string, message: string, values: Record<string, string> = {}): string {
+  return envelope(`<m:SubscribeResponse xmlns:m="${NS.m}" xmlns:t="${NS.t}"><m:ResponseMessages><m:SubscribeResponseMessage ResponseClass="Error">${errorMessageXml(code, message, values)}</m:SubscribeResponseMessage></m:ResponseMessages></m:SubscribeResponse>`);
+}
+
+/** A GetUserOofSettingsResponse with an error ResponseMessage (HTTP 200). */
+export function oofError(code: string, message: string, values: Record<string, string> = {}): string {
+  return envelope(`<m:GetUserOofSettingsResponse xmlns:m="${NS.m}" xmlns:t="${NS.t}"><m:ResponseMessage ResponseClass="Error">${errorMessageXml(code, message, values)}</m:ResponseMessage></m:GetUserOofSettingsResponse>`);
+}
+
 export function subscribeResponse(id: string): string {
   return envelope(`<m:SubscribeResponse xmlns:m="${NS.m}" xmlns:t="${NS.t}"><m:ResponseMessages><m:SubscribeResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:SubscriptionId>${esc(id)}</m:SubscriptionId></m:SubscribeResponseMessage></m:ResponseMessages></m:SubscribeResponse>`);
 }

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
 import { resolveZone } from '../calendar-common/time-zone.ts';
 import { attr, child, children, parseXml, text, type XmlNode } from '../sip-core/xml.ts';
-import { availabilityResponse, fault, oofResponse, streamingFrame, subscribeResponse, unsubscribeResponse, workingHoursXml, type FreeBusyXml } from './sim-xml.ts';
+import { availabilityResponse, fault, oofError, oofResponse, streamingFrame, subscribeError, subscribeResponse, unsubscribeResponse, workingHoursXml, type FreeBusyXml } from './sim-xml.ts';
 
 /**
  * A loopback stand-in for Exchange Web Services (POST /EWS/Exchange.asmx, SOAP 1.1), built from
@@ -32,6 +32,7 @@ export interface SimEvent {
   readonly location?: string;
   readonly isPrivate?: boolean;
 }
+export type SimAnswer = { readonly http: 503; readonly retryAfter?: string } | { readonly http: 200; readonly code: string; readonly message: string; readonly values?: Record<string, string> };
 export interface SimOof {
   readonly state: 'Disabled' | 'Enabled' | 'Scheduled';
   readonly start?: number;
@@ -77,6 +78,7 @@ export class EwsSimulator {
   private readonly tokens = new Set<string>();
   private readonly denied = new Set<string>();
   private busy: { ms: number; left: number } | undefined;
+  private readonly answers: { op: string; answer: SimAnswer }[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private port = 0;
@@ -126,6 +128,15 @@ export class EwsSimulator {
   /** The service account may not impersonate this mailbox. */
   denyImpersonation(address: string): void {
     this.denied.add(address.toLowerCase());
+  }
+  /**
+   * The next request of `op` (`Subscribe`, `GetUserOofSettingsRequest`, or any operation for a 503)
+   * is answered as ews-throttling-in-exchange table 4 describes: HTTP 503 (IIS queuing, optional
+   * Retry-After), or HTTP 200 with a ResponseClass="Error" response message (Subscribe and
+   * GetUserOofSettings), e.g. ErrorServerBusy with BackOffMilliseconds.
+   */
+  answerNext(op: string, answer: SimAnswer): void {
+    this.answers.push({ op, answer });
   }
   /** The next `count` requests are answered ErrorServerBusy with BackOffMilliseconds = ms. */
   throttleNext(ms: number, count = 1): void {
@@ -212,6 +223,16 @@ export class EwsSimulator {
     if (!basicOk && !bearer) {
       res.setHeader('www-authenticate', this.o.oauth !== undefined ? 'Bearer error="invalid_token"' : 'Basic realm="mail.corp.example"');
       return this.reply(res, 401, op, [], impersonated, '');
+    }
+    const planned = this.answers.findIndex((a) => a.op === op);
+    if (planned >= 0) {
+      const { answer } = this.answers.splice(planned, 1)[0]!;
+      if (answer.http === 503) {
+        this.requests.push({ at: Date.now(), op: `${op} (503)`, mailboxes: [], ...(impersonated !== undefined ? { impersonated } : {}), status: 503, ...this.headersSeen() });
+        return void res.writeHead(503, answer.retryAfter !== undefined ? { 'retry-after': answer.retryAfter } : {}).end();
+      }
+      const xml = op === 'Subscribe' ? subscribeError(answer.code, answer.message, answer.values) : oofError(answer.code, answer.message, answer.values);
+      return this.reply(res, 200, `${op} (${answer.code})`, [], impersonated, xml);
     }
     if (this.busy !== undefined && this.busy.left > 0) {
       this.busy.left--;

@@ -1,6 +1,7 @@
 import type { IXHRApi, IXHROptions, IXHRProgress } from 'ews-javascript-api';
 import type { XhrApi } from '@ewsjs/xhr';
 import { HubError } from '../../core/errors.ts';
+import { parseRetryAfter } from '../../core/util/retry-after.ts';
 import { child, parseXml, text, children, attr } from '../sip-core/xml.ts';
 
 /**
@@ -72,16 +73,35 @@ export const MAILBOX_CODES = new Set(['ErrorNonExistentMailbox', 'ErrorImpersona
 /** Configuration or permission problems no retry fixes. */
 const PERMANENT_CODES = new Set(['ErrorInvalidExchangeImpersonationHeaderData', 'ErrorMailboxDataArrayTooBig', 'ErrorTimeIntervalTooBig', 'ErrorInvalidServerVersion', 'ErrorImpersonationDenied', 'ErrorInvalidLicense']);
 
-export function classify(status: number | undefined, body: string, cause: unknown): HubError {
+/** Back-off when Exchange asks for one without saying how long (ErrorServerBusy without BackOffMilliseconds, HTTP 503). */
+const DEFAULT_BACKOFF_MS = 30_000;
+/** EWSMaxConcurrency exceeded: the next request fits once one of ours has been answered. */
+const CONNECTION_COUNT_BACKOFF_MS = 5_000;
+
+/**
+ * The HubError for an EWS error code, whether it came in a SOAP fault (HTTP 500) or in a response
+ * message with ResponseClass="Error" (HTTP 200): ews-throttling-in-exchange tables 3 and 4 name
+ * ErrorServerBusy (with BackOffMilliseconds), ErrorExceededConnectionCount, and an HTTP 200
+ * ErrorInternalServerError with an inner ErrorServerBusy as "delay sending additional requests".
+ */
+export function classifyCode(code: string, message: string, status: number, backOffMs?: number): HubError {
+  const innerBusy = code === 'ErrorInternalServerError' && /ErrorServerBusy/.test(message);
+  if (code === 'ErrorServerBusy' || innerBusy) return new HubError('HUB_ERR_EWS_BUSY', `EWS is throttling (${code === 'ErrorServerBusy' ? code : `${code}, inner ErrorServerBusy`}): back off ${backOffMs ?? 'unknown'} ms`, { kind: 'throttled', retryAfterMs: backOffMs ?? DEFAULT_BACKOFF_MS, status });
+  if (code === 'ErrorExceededConnectionCount') return new HubError('HUB_ERR_EWS_BUSY', `EWS is throttling (${code}: more concurrent requests than EWSMaxConcurrency allows)`, { kind: 'throttled', retryAfterMs: backOffMs ?? CONNECTION_COUNT_BACKOFF_MS, status });
+  if (MAILBOX_CODES.has(code)) return new HubError('HUB_ERR_EWS_MAILBOX', `${code}: ${message}`, { kind: 'permanent', status });
+  if (PERMANENT_CODES.has(code)) return new HubError('HUB_ERR_EWS_REFUSED', `${code}: ${message}`, { kind: 'permanent', status });
+  return new HubError('HUB_ERR_EWS_FAULT', `${code}: ${message}`, { kind: 'transient', status });
+}
+
+export function classify(status: number | undefined, body: string, cause: unknown, retryAfter?: string | null): HubError {
   if (status === 401 || status === 403) return new HubError('HUB_ERR_EWS_AUTH', `EWS refused the credentials (HTTP ${status}): check auth.username/password or the app's consent and role`, { kind: 'permanent', status });
   if (status === 500) {
     const f = readFault(body);
-    if (f?.code === 'ErrorServerBusy') return new HubError('HUB_ERR_EWS_BUSY', `EWS is throttling (ErrorServerBusy): back off ${f.backOffMs ?? 'unknown'} ms`, { kind: 'throttled', retryAfterMs: f.backOffMs ?? 30_000, status });
-    if (f !== undefined && MAILBOX_CODES.has(f.code)) return new HubError('HUB_ERR_EWS_MAILBOX', `${f.code}: ${f.message}`, { kind: 'permanent', status });
-    if (f !== undefined && PERMANENT_CODES.has(f.code)) return new HubError('HUB_ERR_EWS_REFUSED', `${f.code}: ${f.message}`, { kind: 'permanent', status });
-    if (f !== undefined) return new HubError('HUB_ERR_EWS_FAULT', `${f.code}: ${f.message}`, { kind: 'transient', status });
+    if (f !== undefined) return classifyCode(f.code, f.message, status, f.backOffMs);
     return new HubError('HUB_ERR_EWS_FAULT', 'EWS answered HTTP 500 without a SOAP fault', { kind: 'transient', status });
   }
+  // ews-throttling-in-exchange table 4: "EWS requests are queuing with IIS. The client should delay sending additional requests."
+  if (status === 503) return new HubError('HUB_ERR_EWS_BUSY', 'EWS is throttling (HTTP 503: requests queuing)', { kind: 'throttled', retryAfterMs: parseRetryAfter(retryAfter, Date.now()) ?? DEFAULT_BACKOFF_MS, status });
   if (status === undefined || status === 0) return new HubError('HUB_ERR_EWS_UNREACHABLE', `EWS unreachable: ${(cause as { code?: string; message?: string })?.code ?? (cause as Error)?.message ?? 'no answer'}`, { kind: 'transient' });
   return new HubError('HUB_ERR_EWS_UNREACHABLE', `EWS answered HTTP ${status}`, { kind: 'transient', status });
 }
@@ -120,8 +140,8 @@ export class EwsTransport implements IXHRApi {
     for (let wait = this.o.pace.until - Date.now(); wait > 0; wait = this.o.pace.until - Date.now()) await sleep(wait);
   }
 
-  private fail(status: number | undefined, body: string, cause: unknown): HubError {
-    const e = classify(status, body, cause);
+  private fail(status: number | undefined, body: string, cause: unknown, retryAfter?: string | null): HubError {
+    const e = classify(status, body, cause, retryAfter);
     if (e.kind === 'throttled') {
       this.o.pace.until = Math.max(this.o.pace.until, Date.now() + (e.retryAfterMs ?? 0));
       this.o.onBusy?.(e.retryAfterMs ?? 0);
@@ -139,8 +159,9 @@ export class EwsTransport implements IXHRApi {
       this.keepAffinity((r as unknown as { headers?: unknown }).headers);
       return r;
     } catch (e) {
-      const r = e as { status?: number; responseText?: string };
-      throw digestible(this.fail(r.status, typeof r.responseText === 'string' ? r.responseText : '', e));
+      const r = e as { status?: number; responseText?: string; headers?: Record<string, unknown> };
+      const ra = r.headers?.['retry-after'];
+      throw digestible(this.fail(r.status, typeof r.responseText === 'string' ? r.responseText : '', e, typeof ra === 'string' ? ra : undefined));
     }
   }
 
@@ -157,7 +178,7 @@ export class EwsTransport implements IXHRApi {
     } catch (e) {
       throw digestible(this.fail(undefined, '', e));
     }
-    if (res.status !== 200) throw digestible(this.fail(res.status, await res.text().catch(() => ''), undefined));
+    if (res.status !== 200) throw digestible(this.fail(res.status, await res.text().catch(() => ''), undefined, res.headers.get('retry-after')));
     // The answer lives up to ConnectionTimeout minutes: only the connect is bounded by the timeout above.
     let buffer = '';
     const decoder = new TextDecoder();
