@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseIncoming } from './messages.ts';
 import { CALL_EVENTS, getDeviceId, monitorStart, snapshotDevice, startApplicationSession } from './requests.ts';
 import { reply } from './simulator-replies.ts';
-import { XmlError, parseMessageXml, text } from './xml.ts';
+import { XmlError, child, parseMessageXml, text } from './xml.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -47,6 +47,10 @@ describe('DMCC messages from the published shapes (fixtures/README.md)', () => {
     for (const path of [['applicationInfo', 'applicationID'], ['applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo', 'userName'], ['applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo', 'sessionCleanupDelay'], ['requestedProtocolVersions', 'protocolVersion'], ['requestedSessionDuration']]) {
       expect(text(ours.node, ...path), path.join('/')).toBe(text(published.node, ...path));
     }
+    // The login info says its type (xsi:type, prefix dropped by the reader), as the published request does.
+    const typeOf = (n: typeof ours.node): unknown => child(n, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo')?.['@_type'];
+    expect(typeOf(ours.node)).toBe('ns1:SessionLoginInfo');
+    expect(typeOf(ours.node)).toBe(typeOf(published.node));
   });
 
   it('escapes what it writes and names the filter it asks for', () => {

@@ -25,11 +25,16 @@ export interface StartSessionArgs {
   readonly sessionDuration: number;
 }
 
-/** ECMA-354 StartApplicationSession with Avaya's SessionLoginInfo in applicationSpecificInfo. */
+export const NS_XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+
+/**
+ * ECMA-354 StartApplicationSession with Avaya's SessionLoginInfo in applicationSpecificInfo, typed
+ * with `xsi:type` as Avaya's DMCC XML samples write it (applicationSpecificInfo may hold any type).
+ */
 export function startApplicationSession(a: StartSessionArgs): string {
   return (
     `${DECL}<StartApplicationSession xmlns="${NS_SESSION}"><applicationInfo><applicationID>${e(a.applicationId)}</applicationID>` +
-    `<applicationSpecificInfo><ns1:SessionLoginInfo xmlns:ns1="${NS_AVAYA}"><ns1:userName>${e(a.userName)}</ns1:userName><ns1:password>${e(a.password)}</ns1:password>` +
+    `<applicationSpecificInfo><ns1:SessionLoginInfo xsi:type="ns1:SessionLoginInfo" xmlns:ns1="${NS_AVAYA}" xmlns:xsi="${NS_XSI}"><ns1:userName>${e(a.userName)}</ns1:userName><ns1:password>${e(a.password)}</ns1:password>` +
     `<ns1:sessionCleanupDelay>${a.sessionCleanupDelay}</ns1:sessionCleanupDelay></ns1:SessionLoginInfo></applicationSpecificInfo></applicationInfo>` +
     `<requestedProtocolVersions><protocolVersion>${e(a.protocolVersion)}</protocolVersion></requestedProtocolVersions>` +
     `<requestedSessionDuration>${a.sessionDuration}</requestedSessionDuration></StartApplicationSession>`

@@ -184,7 +184,10 @@ export class AesSimulator {
       case 'StartApplicationSession': {
         const login = child(node, 'applicationInfo', 'applicationSpecificInfo', 'SessionLoginInfo');
         const user = text(login, 'userName') ?? '';
-        if (!this.users.has(user) || this.users.get(user) !== text(login, 'password')) {
+        // applicationSpecificInfo holds any type: the login info is read as one only when it says so
+        // (xsi:type="...:SessionLoginInfo", as Avaya's own DMCC XML samples and every published client send it).
+        const typed = typeof login?.['@_type'] === 'string' && /(^|:)SessionLoginInfo$/.test(login['@_type']);
+        if (!typed || !this.users.has(user) || this.users.get(user) !== text(login, 'password')) {
           return answer(reply.sessionRefused('invalidApplicationInfo'));
         }
         const protocol = text(node, 'requestedProtocolVersions', 'protocolVersion') ?? '';
