@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { Attribute, Change, Client, ResultCodeError, type Entry } from 'ldapts';
+import { Attribute, BerWriter, Change, Client, Control, EqualityFilter, type Filter, NotFilter, OrFilter, PresenceFilter, ResultCodeError, UnknownStatusCodeError, type Entry } from 'ldapts';
 import { HubError } from '../../core/errors.ts';
 import type { LdapConfig } from './config.ts';
 import type { LdapEntry } from './map.ts';
@@ -15,12 +15,42 @@ export interface LdapSession {
   /**
    * Replaces all values of one attribute of one entry (RFC 4511 section 4.6, operation replace);
    * `null` replaces them with none, which deletes the attribute if it exists and is ignored if not.
+   * With `expected` (values, null for none), the replace is applied only while the entry holds one
+   * of them, else it fails with result 122 (assertionFailed) and changes nothing: in one operation
+   * with the assertion control (RFC 4528) where the server offers it, else (Active Directory) by a
+   * base read of the attribute first.
    * A failure is thrown as the ldapts error itself (its result code decides the write's outcome).
    */
-  replace(dn: string, attribute: string, value: string | null): Promise<void>;
+  replace(dn: string, attribute: string, value: string | null, expected?: readonly (string | null)[]): Promise<void>;
+}
+
+/** RFC 4511 result code 122 (RFC 4528): the assertion of an assertion control did not hold; nothing was changed. */
+export const ASSERTION_FAILED = 122;
+
+/**
+ * The LDAP assertion control (RFC 4528, OID 1.3.6.1.1.12): the server applies the operation only if
+ * the entry matches the filter, else answers assertionFailed (122) and changes nothing. Sent
+ * critical, so a server without it refuses (unavailableCriticalExtension) instead of ignoring it.
+ */
+class AssertionControl extends Control {
+  constructor(private readonly filter: Filter) {
+    super(ASSERTION_OID, { critical: true });
+  }
+  protected override writeControl(writer: BerWriter): void {
+    const w = new BerWriter();
+    this.filter.write(w);
+    writer.writeBuffer(w.buffer, 0x04);
+  }
+}
+
+/** The filter "the attribute holds this value" (or "holds none" for null), or any of several. */
+function holds(attribute: string, values: readonly (string | null)[]): Filter {
+  const one = (value: string | null): Filter => (value === null ? new NotFilter({ filter: new PresenceFilter({ attribute }) }) : new EqualityFilter({ attribute, value }));
+  return values.length === 1 ? one(values[0]!) : new OrFilter({ filters: values.map(one) });
 }
 
 const PAGED_RESULTS_OID = '1.2.840.113556.1.4.319';
+const ASSERTION_OID = '1.3.6.1.1.12';
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
@@ -89,22 +119,37 @@ export class LdapClient {
   }
 
   /**
-   * Whether the server lists the simple paged results control (RFC 2696, OID 1.2.840.113556.1.4.319)
-   * in its root DSE `supportedControl` (RFC 4512 section 5.1): asked once per client. A root DSE
-   * that cannot be read counts as offering it (the control is sent non-critical either way).
+   * The controls the server lists in its root DSE `supportedControl` (RFC 4512 section 5.1), asked
+   * once per client; undefined when the root DSE cannot be read.
    */
-  private paging: boolean | undefined;
+  private controls: Promise<Set<string> | undefined> | undefined;
+  private supportedControls(client: Client): Promise<Set<string> | undefined> {
+    this.controls ??= (async () => {
+      try {
+        const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['supportedControl'] });
+        const ctl = searchEntries[0]?.supportedControl;
+        return new Set((Array.isArray(ctl) ? ctl : ctl === undefined ? [] : [ctl]).map(String));
+      } catch {
+        this.controls = undefined; // asked again next session
+        return undefined;
+      }
+    })();
+    return this.controls;
+  }
+
+  /**
+   * Whether the server offers simple paged results (RFC 2696, OID 1.2.840.113556.1.4.319). A root
+   * DSE that cannot be read, or lists no control at all, counts as offering it (the control is
+   * sent non-critical either way).
+   */
   private async pagingOffered(client: Client): Promise<boolean> {
-    if (this.paging !== undefined) return this.paging;
-    try {
-      const { searchEntries } = await client.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['supportedControl'] });
-      const ctl = searchEntries[0]?.supportedControl;
-      const list = (Array.isArray(ctl) ? ctl : ctl === undefined ? [] : [ctl]).map(String);
-      this.paging = list.length === 0 || list.includes(PAGED_RESULTS_OID);
-    } catch {
-      this.paging = true;
-    }
-    return this.paging;
+    const list = await this.supportedControls(client);
+    return list === undefined || list.size === 0 || list.has(PAGED_RESULTS_OID);
+  }
+
+  /** Whether the server offers the assertion control (RFC 4528), which is sent critical: only when listed. */
+  private async assertionOffered(client: Client): Promise<boolean> {
+    return (await this.supportedControls(client))?.has(ASSERTION_OID) === true;
   }
 
   /** Runs `fn` on a bound session and always unbinds. */
@@ -134,8 +179,16 @@ export class LdapClient {
             throw classifyLdapError(e, `search under ${o.base}`);
           }
         },
-        replace: async (dn, attribute, value) => {
-          await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: value === null ? [] : [value] }) }));
+        replace: async (dn, attribute, value, expected) => {
+          const change = new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: value === null ? [] : [value] }) });
+          if (expected === undefined || expected.length === 0) return client.modify(dn, change);
+          if (await this.assertionOffered(client)) return client.modify(dn, change, new AssertionControl(holds(attribute, expected)));
+          const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
+          const entry = searchEntries[0] ?? {};
+          const found = Object.entries(entry).find(([k]) => k.toLowerCase() === attribute.toLowerCase())?.[1];
+          const values = (found === undefined ? [] : Array.isArray(found) ? found : [found]).map(String);
+          if (!expected.some((x) => (x === null ? values.length === 0 : values.length === 1 && values[0] === x))) throw new UnknownStatusCodeError(ASSERTION_FAILED, 'the attribute does not hold the expected value');
+          return client.modify(dn, change);
         },
       });
     } finally {

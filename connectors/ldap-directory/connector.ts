@@ -31,7 +31,7 @@ export class LdapDirectoryConnector implements Connector {
     this.publisher =
       pub === undefined
         ? undefined
-        : new LdapPresenceTarget({ config: pub, client: this.client, dnOf: (p) => this.sync.dnOf(p), people: () => this.sync.people(), clock: ctx.clock, report: ctx.report });
+        : new LdapPresenceTarget({ config: pub, client: this.client, dnOf: (p) => this.sync.dnOf(p), people: () => this.sync.people(), mayHold: (p) => this.handle?.mayHold(p), clock: ctx.clock, report: ctx.report, log: ctx.log });
     this.schedule = new SyncSchedule({
       name: 'ldap-directory',
       job: this.sync,
@@ -112,6 +112,11 @@ export class LdapDirectoryConnector implements Connector {
       }),
     );
     return { ok: true, message: `bound to ${this.ctx.config.url} and read ${this.ctx.config.baseDn} (${found} entry)` };
+  }
+
+  /** The entry a person's presence value is written to: their DN in the last sync (undefined: not in this directory). */
+  entryOf(person: string): string | undefined {
+    return this.sync.dnOf(person);
   }
 
   /** What the last complete sync could not use (GET /v1/directory/report). */

@@ -262,9 +262,9 @@ describe('ldap-directory incremental sync and the stable id (entryUUID)', () => 
     expect(judith.identities).toEqual(judy.identities);
     expect(c.report().conflicts).toEqual([]);
     // The publisher now writes to the entries' new DNs.
-    expect(c['sync'].dnOf('judith')).toBe('uid=judith,ou=People,dc=corp,dc=example');
-    expect(c['sync'].dnOf('mike')).toBe('uid=mike,ou=Former,dc=corp,dc=example');
-    expect(c['sync'].dnOf('judy')).toBeUndefined();
+    expect(c.entryOf('judith')).toBe('uid=judith,ou=People,dc=corp,dc=example');
+    expect(c.entryOf('mike')).toBe('uid=mike,ou=Former,dc=corp,dc=example');
+    expect(c.entryOf('judy')).toBeUndefined();
     // Nothing more to do on the next round.
     expect((await c.incrementalSync()).changed).toBe(0);
   });

@@ -12,6 +12,12 @@
  * out are unknown (the server may have applied it); any other result code is failed; a connection
  * or bind that fails before the modify is sent is failed (nothing reached the entry). Both are
  * retried by the reconciliation until the directory confirms or the class changes.
+ *
+ * The attribute is the hub's (README "Presence write-back"): where the reconciliation knows what the
+ * entry shows from the hub, the modify is applied only while the entry still holds it (client.ts
+ * `replace` with `expected`). When someone else changed it meanwhile (an operator's hand edit, a
+ * second writer), the hub's answer still replaces it, but not silently: a warning naming the entry
+ * and the attribute (never a value) and the `overwrittenEdits` count.
  */
 import { ResultCodeError } from 'ldapts';
 import type { Presence } from '../../core/model/presence.ts';
@@ -19,10 +25,13 @@ import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/pub
 import type { Clock } from '../../core/util/clock.ts';
 import type { HealthReporter } from '../../core/connector/contract.ts';
 import { WriteBatches } from '../directory-common/write-batches.ts';
-import { classifyLdapError, type LdapClient } from './client.ts';
+import type { Logger } from '../../core/util/logger.ts';
+import { ASSERTION_FAILED, classifyLdapError, type LdapClient, type LdapSession } from './client.ts';
 import type { LdapConfig } from './config.ts';
 
 type PublishConfig = NonNullable<LdapConfig['publish']>;
+/** One write: the value wanted (null: none) and what the entry may hold from the hub (empty: not known). */
+type Item = { person: string; value: string | null; expected: readonly (string | null)[] };
 
 /** The attribute value the directory should hold for a person. */
 export type LdapValue = string;
@@ -33,7 +42,7 @@ const NO_SUCH_OBJECT = 32;
 
 export class LdapPresenceTarget implements PublishTarget<LdapValue> {
   readonly concurrency: number;
-  readonly batches: WriteBatches<{ person: string; value: string | null }>;
+  readonly batches: WriteBatches<Item>;
 
   constructor(
     private readonly deps: {
@@ -43,8 +52,11 @@ export class LdapPresenceTarget implements PublishTarget<LdapValue> {
       dnOf: (person: string) => string | undefined;
       /** Every person of the last sync. */
       people: () => Iterable<string>;
+      /** What the hub may have left in a person's entry (the reconciliation's mayHold). */
+      mayHold: (person: string) => readonly (LdapValue | null)[] | undefined;
       clock: Clock;
       report: HealthReporter;
+      log: Logger;
     },
   ) {
     // Every write of a batch is in flight at once, so the reconciliation can fill a whole batch.
@@ -61,16 +73,37 @@ export class LdapPresenceTarget implements PublishTarget<LdapValue> {
     return this.deps.people();
   }
 
-  write(person: string, desired: LdapValue): Promise<WriteOutcome> {
-    return this.batches.submit({ person, value: desired });
+  write(person: string, desired: LdapValue, shown: LdapValue | null | undefined): Promise<WriteOutcome> {
+    return this.batches.submit({ person, value: desired, expected: this.expected(person, shown) });
   }
 
-  clear(person: string): Promise<WriteOutcome> {
-    return this.batches.submit({ person, value: null });
+  clear(person: string, shown: LdapValue | null | undefined): Promise<WriteOutcome> {
+    return this.batches.submit({ person, value: null, expected: this.expected(person, shown) });
+  }
+
+  /** What the entry may hold from the hub (docs/publishing.md `mayHold`); nothing known is no expectation. */
+  private expected(person: string, shown: LdapValue | null | undefined): readonly (string | null)[] {
+    return shown !== undefined ? [shown] : (this.deps.mayHold(person) ?? []);
+  }
+
+  /**
+   * Replaces the attribute, expecting what the hub last wrote there; a value someone else put there
+   * meanwhile is replaced too, warned about and counted. Throws what the directory answered.
+   */
+  private async replace(s: LdapSession, dn: string, it: Item): Promise<void> {
+    const { attribute } = this.deps.config;
+    try {
+      await s.replace(dn, attribute, it.value, it.expected);
+    } catch (e) {
+      if (!(e instanceof ResultCodeError) || e.code !== ASSERTION_FAILED) throw e;
+      this.deps.report.count('overwrittenEdits');
+      this.deps.log.warn({ person: it.person, entry: dn, attribute }, `ldap-directory: ${attribute} of ${dn} was changed outside the hub since the hub wrote it; the hub's answer replaces it (the attribute is the hub's: see the connector README)`);
+      await s.replace(dn, attribute, it.value);
+    }
   }
 
   /** One bound session for the batch; one modify per person. */
-  private async send(items: readonly { person: string; value: string | null }[]): Promise<WriteOutcome[]> {
+  private async send(items: readonly Item[]): Promise<WriteOutcome[]> {
     const { config, client, dnOf } = this.deps;
     const outs: (WriteOutcome | undefined)[] = items.map(() => undefined);
     let written = 0;
@@ -84,7 +117,7 @@ export class LdapPresenceTarget implements PublishTarget<LdapValue> {
             continue;
           }
           try {
-            await s.replace(dn, config.attribute, it.value);
+            await this.replace(s, dn, it);
             outs[i] = CONFIRMED;
             if (it.value !== null) written++;
           } catch (e) {

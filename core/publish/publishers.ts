@@ -41,6 +41,7 @@ export class Publishers {
           resync: (reason: string) => r.resync(reason),
           replan: (people?: readonly string[]) => r.replan(people),
           mayShow: (person: string) => r.mayShow(person),
+          mayHold: (person: string) => r.mayHold(person),
           stats: () => r.stats(),
           detach: async () => {
             if (this.reconcilers.get(id) === (r as Reconciler<unknown>)) this.reconcilers.delete(id);

@@ -151,6 +151,16 @@ export class Reconciler<D> implements PublishHandle<D> {
     return out;
   }
 
+  mayHold(person: string): readonly (D | null)[] | undefined {
+    const last = this.entries.get(person)?.last;
+    if (last === undefined) return undefined;
+    if (last.outcome !== 'unknown') return [last.d];
+    const out: (D | null)[] = [...this.mayShow(person)];
+    if (last.d !== null && !out.some((x) => x !== null && stateKey(x) === last.key)) out.push(last.d);
+    out.push(null);
+    return out;
+  }
+
   stats(): PublishStats {
     const now = this.deps.clock.now();
     let oldest = 0;

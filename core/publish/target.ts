@@ -94,6 +94,14 @@ export interface PublishHandle<D> {
    * write whose outcome is unknown. A loop guard treats a reading equal to one of them as the hub's own.
    */
   mayShow(person: string): readonly D[];
+  /**
+   * What the system may hold from the hub for this person when the last outcome is not known (an
+   * unknown write, or every write after an outage): the last state written, every possibly applied
+   * one, and `null` (nothing); `[shown]` when it is known; undefined when the record knows nothing
+   * (no record: first run, embedded restart). A target that checks for someone else's change of
+   * its value before overwriting it (ldap-directory) compares against this.
+   */
+  mayHold(person: string): readonly (D | null)[] | undefined;
   stats(): PublishStats;
   /** Stops the reconciliation (the connector stops); writes already in the system stay there. */
   detach(): Promise<void>;

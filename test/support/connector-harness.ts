@@ -96,6 +96,7 @@ export function connectorHarness<C>(opts: {
           resync: (why: string) => r.resync(why),
           replan: (people?: readonly string[]) => r.replan(people),
           mayShow: (person: string) => r.mayShow(person),
+          mayHold: (person: string) => r.mayHold(person),
           stats: () => r.stats(),
           detach: async () => {
             if (reconciler === (r as Reconciler<unknown>)) reconciler = undefined;

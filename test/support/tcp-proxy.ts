@@ -48,7 +48,20 @@ export class TcpProxy {
       upstream.on('error', cut);
       client.on('close', cut);
       upstream.on('close', cut);
-      client.pipe(upstream);
+      client.on('data', (chunk: Buffer) => {
+        if (!upstream.write(chunk)) client.pause();
+        const armed = this.cutAfterMarker;
+        if (armed !== undefined && chunk.includes(armed.marker)) {
+          this.cutAfterMarker = undefined;
+          // Once the bytes are handed to the upstream's socket: it gets the request, the client never its answer.
+          upstream.write(Buffer.alloc(0), () => {
+            cut();
+            armed.done();
+          });
+        }
+      });
+      upstream.on('drain', () => client.resume());
+      client.on('end', () => upstream.end());
       upstream.pipe(client);
     });
     // The port was just released by down(); another process could take it in between (rare).
@@ -70,6 +83,19 @@ export class TcpProxy {
     const addr = server.address();
     this.port = typeof addr === 'object' && addr !== null ? addr.port : port;
     this.server = server;
+  }
+
+  private cutAfterMarker: { marker: Buffer; done: () => void } | undefined;
+
+  /**
+   * The next time a client sends bytes containing `marker`, they are forwarded and then that
+   * client's connection is cut (a request that reached the upstream, whose answer never comes
+   * back: the client cannot know whether it was applied). Resolves when it was cut.
+   */
+  cutAfter(marker: string): Promise<void> {
+    return new Promise((done) => {
+      this.cutAfterMarker = { marker: Buffer.from(marker), done };
+    });
   }
 
   /** The upstream goes away: no new connections, open ones cut. */

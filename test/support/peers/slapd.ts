@@ -24,8 +24,10 @@ export interface SlapdOptions {
   ldif?: string;
   /** Extra schema text (attributetype / objectclass lines) loaded after the standard schemas. */
   schema?: string;
-  /** Extra slapd.conf lines for the database (ACLs, limits, indexes). */
+  /** Extra slapd.conf lines for the database (ACLs, limits, indexes, overlays). */
   databaseConfig?: string;
+  /** Extra modules to load from /usr/lib/ldap (e.g. `retcode`, for an overlay in `databaseConfig`). */
+  modules?: readonly string[];
   /** slapadd quick mode (`-q`): much faster for large seeds. */
   quick?: boolean;
   /** Serve StartTLS with a fresh self-signed certificate for 127.0.0.1 (needs openssl); its path is `Slapd.certFile`. */
@@ -96,6 +98,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     ...tlsLines,
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
+    ...(opts.modules ?? []).map((m) => `moduleload ${m}`),
     `pidfile ${join(dir, 'slapd.pid')}`,
     `argsfile ${join(dir, 'slapd.args')}`,
     'sizelimit unlimited',
