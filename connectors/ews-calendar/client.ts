@@ -55,9 +55,14 @@ export function library(): Promise<Library> {
  * undefined for anything else.
  */
 async function responseError(e: unknown): Promise<HubError | undefined> {
-  const r = (e as { Response?: { ErrorCode?: unknown; ErrorMessage?: unknown; ErrorDetails?: { get?: (k: string) => unknown; containsKey?: (k: string) => boolean } } } | null)?.Response;
-  if (r == null || typeof r.ErrorCode !== 'number') return undefined;
-  const { ews } = await library();
+  const r = (e as { Response?: unknown } | null)?.Response;
+  return r == null ? undefined : serviceResponseError(r, (await library()).ews);
+}
+
+/** A library ServiceResponse (a response message, or one FreeBusyResponse) with its error classified; undefined without one. */
+function serviceResponseError(response: unknown, ews: Library['ews']): HubError | undefined {
+  const r = response as { ErrorCode?: unknown; ErrorMessage?: unknown; ErrorDetails?: { get?: (k: string) => unknown; containsKey?: (k: string) => boolean } };
+  if (typeof r.ErrorCode !== 'number' || r.ErrorCode === ews.ServiceError.NoError) return undefined;
   const code = ews.ServiceError[r.ErrorCode] ?? String(r.ErrorCode);
   const details = r.ErrorDetails;
   const backOff = details?.containsKey?.('BackOffMilliseconds') === true ? Number(details.get?.('BackOffMilliseconds')) : Number.NaN;
@@ -150,6 +155,11 @@ export class EwsClient {
         return await fn(svc);
       } catch (e) {
         const failure = transport.lastFailure ?? (await responseError(e)) ?? (isHubError(e) ? e : new HubError('HUB_ERR_EWS_MALFORMED', `${what}: ${errorMessage(e)}`, { kind: 'transient' }));
+        if (failure.kind === 'throttled' && transport.lastFailure === undefined) {
+          // Throttled in a response message (HTTP 200): the transport saw a success, so the hold is set here.
+          this.pace.until = Math.max(this.pace.until, Date.now() + (failure.retryAfterMs ?? 0));
+          this.o.onBusy?.(failure.retryAfterMs ?? 0);
+        }
         if (failure.kind === 'throttled' && waits < this.o.config.maxBusyWaits) continue;
         if (failure.status === 401 && this.tokens !== undefined && !renewed) {
           renewed = true;
@@ -174,14 +184,20 @@ export class EwsClient {
     const options = new ews.AvailabilityOptions();
     options.RequestedFreeBusyView = c.view === 'Detailed' ? ews.FreeBusyViewType.Detailed : ews.FreeBusyViewType.FreeBusyMerged;
     options.MergedFreeBusyInterval = c.mergedInterval;
-    const results = await this.call(this.actAs(anchor), 'GetUserAvailability', (svc) =>
-      svc.GetUserAvailability(
+    const results = await this.call(this.actAs(anchor), 'GetUserAvailability', async (svc) => {
+      const r = await svc.GetUserAvailability(
         mailboxes.map((m) => new ews.AttendeeInfo(m)),
         new ews.TimeWindow(new ews.DateTime(w.start), new ews.DateTime(w.end)),
         ews.AvailabilityData.FreeBusy,
         options,
-      ),
-    );
+      );
+      // A FreeBusyResponse that says the server is busy is about the request, not that mailbox: back off and ask again.
+      for (const a of r?.AttendeesAvailability?.Responses ?? []) {
+        const busy = serviceResponseError(a, ews);
+        if (busy?.kind === 'throttled') throw busy;
+      }
+      return r;
+    });
     return readable('GetUserAvailability', () => this.readAvailability(ews, results, mailboxes, w.start));
   }
 

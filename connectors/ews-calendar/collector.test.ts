@@ -153,6 +153,15 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(c.report().skipped).toEqual([{ entry: expect.stringMatching(/^mailto:user\d@corp\.example$/), reason: expect.stringContaining('ErrorMailRecipientNotFound') }]);
     expect(h.signals.find((s) => s.person === 'user2')).toMatchObject({ availability: 'away', activity: 'out-of-office' });
     expect(errors).toEqual([]);
+    // ErrorServerBusy in the FreeBusyResponses of GetUserAvailability: the request is held back BackOffMilliseconds and sent again.
+    const from = sim.requests.length;
+    sim.answerNext('GetUserAvailabilityRequest', { http: 200, code: 'ErrorServerBusy', message: 'The server cannot service this request right now. Try again later.', values: { BackOffMilliseconds: '300' } });
+    await c.runCycle();
+    const reads = sim.requests.slice(from).filter((r) => r.op.startsWith('GetUserAvailabilityRequest'));
+    expect(reads.map((r) => r.op)).toEqual(['GetUserAvailabilityRequest (ErrorServerBusy)', 'GetUserAvailabilityRequest']);
+    expect(reads[1]!.at - reads[0]!.at).toBeGreaterThanOrEqual(300 - 2);
+    expect(JSON.stringify(c.report().skipped)).not.toContain('ErrorServerBusy');
+    expect(errors).toEqual([]);
   });
 
   it('app-only OAuth: a client-credentials token, every request impersonating with X-AnchorMailbox; a wrong secret is permanent', async () => {

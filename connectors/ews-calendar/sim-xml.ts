@@ -34,7 +34,7 @@ export interface SimEventXml {
 }
 
 export type FreeBusyXml =
-  | { readonly error: { code: string; message: string } }
+  | { readonly error: { code: string; message: string; values?: Record<string, string> | undefined } }
   | { readonly view: 'Detailed' | 'FreeBusyMerged'; readonly merged?: string | undefined; readonly events: readonly SimEventXml[]; readonly workingHours?: string | undefined };
 
 function calendarEvent(e: SimEventXml): string {
@@ -50,7 +50,8 @@ function calendarEvent(e: SimEventXml): string {
 export function availabilityResponse(items: readonly FreeBusyXml[]): string {
   const responses = items.map((r) => {
     if ('error' in r) {
-      return `<FreeBusyResponse><ResponseMessage ResponseClass="Error"><MessageText>${esc(r.error.message)}</MessageText><ResponseCode>${esc(r.error.code)}</ResponseCode><DescriptiveLinkKey>0</DescriptiveLinkKey></ResponseMessage><FreeBusyView><FreeBusyViewType xmlns="${NS.t}">None</FreeBusyViewType></FreeBusyView></FreeBusyResponse>`;
+      const xml = Object.entries(r.error.values ?? {}).map(([k, v]) => `<Value xmlns="${NS.t}" Name="${esc(k)}">${esc(v)}</Value>`).join('');
+      return `<FreeBusyResponse><ResponseMessage ResponseClass="Error"><MessageText>${esc(r.error.message)}</MessageText><ResponseCode>${esc(r.error.code)}</ResponseCode><DescriptiveLinkKey>0</DescriptiveLinkKey>${xml === '' ? '' : `<MessageXml>${xml}</MessageXml>`}</ResponseMessage><FreeBusyView><FreeBusyViewType xmlns="${NS.t}">None</FreeBusyViewType></FreeBusyView></FreeBusyResponse>`;
     }
     const merged = r.merged !== undefined ? `<MergedFreeBusy xmlns="${NS.t}">${r.merged}</MergedFreeBusy>` : '';
     const events = r.events.length > 0 ? `<CalendarEventArray xmlns="${NS.t}">${r.events.map(calendarEvent).join('')}</CalendarEventArray>` : '';

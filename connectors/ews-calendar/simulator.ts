@@ -132,8 +132,9 @@ export class EwsSimulator {
   /**
    * The next request of `op` (`Subscribe`, `GetUserOofSettingsRequest`, or any operation for a 503)
    * is answered as ews-throttling-in-exchange table 4 describes: HTTP 503 (IIS queuing, optional
-   * Retry-After), or HTTP 200 with a ResponseClass="Error" response message (Subscribe and
-   * GetUserOofSettings), e.g. ErrorServerBusy with BackOffMilliseconds.
+   * Retry-After), or HTTP 200 with a ResponseClass="Error" response message (Subscribe,
+   * GetUserOofSettings, and every FreeBusyResponse of GetUserAvailability), e.g. ErrorServerBusy
+   * with BackOffMilliseconds.
    */
   answerNext(op: string, answer: SimAnswer): void {
     this.answers.push({ op, answer });
@@ -231,7 +232,9 @@ export class EwsSimulator {
         this.requests.push({ at: Date.now(), op: `${op} (503)`, mailboxes: [], ...(impersonated !== undefined ? { impersonated } : {}), status: 503, ...this.headersSeen() });
         return void res.writeHead(503, answer.retryAfter !== undefined ? { 'retry-after': answer.retryAfter } : {}).end();
       }
-      const xml = op === 'Subscribe' ? subscribeError(answer.code, answer.message, answer.values) : oofError(answer.code, answer.message, answer.values);
+      const each = () => ({ error: { code: answer.code, message: answer.message, values: answer.values } });
+      const asked = children(child(reqNode, 'MailboxDataArray'), 'MailboxData');
+      const xml = op === 'Subscribe' ? subscribeError(answer.code, answer.message, answer.values) : op === 'GetUserAvailabilityRequest' ? availabilityResponse(asked.map(each)) : oofError(answer.code, answer.message, answer.values);
       return this.reply(res, 200, `${op} (${answer.code})`, [], impersonated, xml);
     }
     if (this.busy !== undefined && this.busy.left > 0) {
