@@ -33,7 +33,7 @@ describe('field-by-field view comparisons', () => {
         expect(sameFullView(a, b)).toBe(fullViewKey(a) === fullViewKey(b));
         expect(sameLimitedView(a, b)).toBe(limitedViewKey(a) === limitedViewKey(b));
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
@@ -49,7 +49,7 @@ describe('field-by-field view comparisons', () => {
         expect(v.limited).toBe(before.limited + (limitedChanged ? 1 : 0));
         expect(v.limitedSince).toBe(limitedChanged ? 99 : prev?.views?.limitedSince);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 });
@@ -85,7 +85,7 @@ describe('packedViewKeys', () => {
       fc.property(fc.oneof(draftArb, wild), (d) => {
         expect(unpack(packedViewKeys(d))).toEqual({ limited: limitedViewKey(d), state: stateKey(d), full: fullViewKey(d) });
       }),
-      { numRuns: 3000 },
+      { numRuns: 1000 },
     );
     expect(unpack(OFFLINE_VIEW_KEYS)).toMatchObject({ limited: OFFLINE_LIMITED_KEY, full: OFFLINE_FULL_KEY });
   });
