@@ -65,6 +65,8 @@ describe('dashboard end to end (chromium)', () => {
       const name = el.querySelector('.row .name');
       return getComputedStyle(el).filter.includes('grayscale') && name !== null && getComputedStyle(name).color === muted;
     });
+  /** Bob on a call: the change the stream case pushes, and the busy row the filter case selects. */
+  const BOB_ON_THE_PHONE = { person: 'bob', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'busy', activity: { token: 'in-a-call', text: 'On the phone' } };
   const shown = (page: Page): Promise<string[]> => page.$$eval('.row', (rows) => rows.map((r) => (r as HTMLElement).dataset.person!).sort());
 
   it('refuses a wrong key, then signs in with a cookie the page cannot read', async () => {
@@ -125,7 +127,7 @@ describe('dashboard end to end (chromium)', () => {
       const what = `${r.method()} ${new URL(r.url()).pathname}`;
       if ((/\/v1\/(stream|presence|people)/.test(what) && what !== 'POST /v1/presence/query') || r.isNavigationRequest()) asked.push(what);
     });
-    await post({ person: 'bob', source: 'webhook', endpoint: 'desk', category: 'user', availability: 'busy', activity: { token: 'in-a-call', text: 'On the phone' } });
+    await post(BOB_ON_THE_PHONE);
     await page.waitForSelector('[data-person=bob] [data-class=busy]', { timeout: 20_000 });
     expect(asked).toEqual([]);
     expect(await page.textContent('[data-person=bob] .activity')).toBe('On the phone');
@@ -135,7 +137,10 @@ describe('dashboard end to end (chromium)', () => {
   });
 
   it('search and filters narrow the board; per-team counts', async () => {
+    // Its own set-up (the case before leaves bob busy too, but this one also runs alone, with -t).
+    await post(BOB_ON_THE_PHONE);
     const page = await signIn(TEAM_ENV.ADMIN_KEY);
+    await page.waitForSelector('[data-person=bob] [data-class=busy]', { timeout: 20_000 });
     await page.fill('#search', 'carol');
     await page.waitForFunction(() => document.querySelectorAll('.row').length === 1);
     expect(await shown(page)).toEqual(['carol']);
