@@ -10,7 +10,6 @@ import { registerKey, type Signal } from '../../model/signal.ts';
 export function canonicalSignal(s: Signal): string {
   // Built as text, not as an object given to JSON.stringify: the same string (JSON.stringify
   // quotes each text and writes each number), without an object and a key walk per signal.
-  const q = JSON.stringify;
   let t = `{"person":${q(s.person)},"source":${q(s.source)},"endpoint":${q(s.endpoint)},"category":${q(s.category)}`;
   if (s.availability !== undefined) t += `,"availability":${num(s.availability)}`;
   const act = s.activity;
@@ -61,6 +60,14 @@ export function applyArgs(signals: readonly Signal[], from: number, to: number, 
   }
   argv[0] = records;
   return { keys, argv };
+}
+
+/** What JSON.stringify escapes in a text: quote, backslash, control characters, surrogates (lone ones; paired ones go the slow way too). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A text as JSON.stringify writes it; one that needs no escape (nearly all) without calling it. */
+function q(t: string): string {
+  return NEEDS_ESCAPE.test(t) ? JSON.stringify(t) : `"${t}"`;
 }
 
 /** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
