@@ -117,6 +117,24 @@ describe('stream errors from the server (RFC 6120 section 4.9)', () => {
   });
 });
 
+describe('the service account redirected (RFC 6120 section 4.9.3.19)', () => {
+  it('see-other-host before the features: it logs in at the server named and is online there', async () => {
+    const other = await scriptedClientServer({ domain: 'corp.example', password: 'pw-0001' });
+    open.push({ stop: () => other.close() });
+    const first = await scriptedClientServer({ domain: 'corp.example', password: 'pw-0001', seeOtherHost: `127.0.0.1:${other.port}` });
+    open.push({ stop: () => first.close() });
+    const config = xmppManifest.configSchema.parse({ service: `xmpp://127.0.0.1:${first.port}`, jid: 'presence-hub@corp.example', password: 'pw-0001', reconnect: { base: '50ms', max: '200ms' }, collect: { settle: '1s' } });
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config, people: [] });
+    const sup = h.supervisor(xmppManifest);
+    open.unshift(sup);
+    await sup.start();
+    await until('running', () => sup.health().state === 'running');
+    await until('bound at the other server', () => other.received.some((r) => r.includes('urn:ietf:params:xml:ns:xmpp-bind')));
+    expect(first.sockets).toHaveLength(1);
+    expect(sup.health().recent.filter((r) => !r.ok)).toEqual([]);
+  });
+});
+
 describe('roster pushes to the service account (RFC 6121 section 2.1.6)', () => {
   it('are answered with a result; one from anyone but the account itself is refused', async () => {
     const srv = await scriptedClientServer({ domain: 'corp.example', password: 'pw-0001' });

@@ -82,9 +82,10 @@ const attr = (attrs: string, name: string): string | undefined => new RegExp(`\\
  * A loopback client-to-server stream (RFC 6120) written by hand, for what a real server is not made
  * to send: SASL SCRAM-SHA-1 (RFC 5802; xmpp.js offers PLAIN only over TLS) with the given password,
  * resource binding, an empty roster; every IQ get/set of the hub answered with a result; the hub's
- * answers to the server's own IQs recorded.
+ * answers to the server's own IQs recorded. With `seeOtherHost`, the stream header is answered with
+ * that redirect instead.
  */
-export async function scriptedClientServer(o: { domain: string; password: string }): Promise<ScriptedClientServer> {
+export async function scriptedClientServer(o: { domain: string; password: string; seeOtherHost?: string }): Promise<ScriptedClientServer> {
   const answers: { type: string; id: string }[] = [];
   const sockets: Socket[] = [];
   return listen({ answers, send: (xml: string) => void sockets.at(-1)?.write(xml) }, (sock, i, s) => {
@@ -145,6 +146,10 @@ export async function scriptedClientServer(o: { domain: string; password: string
         if ((m = /^<\?xml[^>]*\?>/.exec(pending)) !== null) {
           // the declaration
         } else if ((m = /^<stream:stream\b[^>]*>/.exec(pending)) !== null) {
+          if (o.seeOtherHost !== undefined) {
+            sock.end(`${header()}<stream:error><see-other-host xmlns='urn:ietf:params:xml:ns:xmpp-streams'>${o.seeOtherHost}</see-other-host></stream:error></stream:stream>`);
+            return;
+          }
           sock.write(header() + features());
         } else if ((m = /^<\/stream:stream>/.exec(pending)) !== null) {
           if (!sock.writableEnded) sock.end('</stream:stream>');
