@@ -125,6 +125,23 @@ describe('triggers configuration', () => {
     expect(failure({ people, triggers: { watchers: { expiry: '2d', maxExpiry: '1d' } } })).toContain('triggers.watchers.expiry: expiry is longer than maxExpiry');
   });
 
+  it("refuses a trigger whose webhook the destination policy forbids, naming the trigger and the rule (the same policy as at delivery)", () => {
+    const to = (url: string) => ({ id: 'standup', people: ['p1'], action: { ...hook, url } });
+    expect(failure({ people, triggers: { rules: [to('http://169.254.169.254/latest/meta-data')] } }, env)).toContain(
+      'triggers.rules[0].action.url: trigger standup: destination refused: 169.254.169.254 is a cloud metadata address',
+    );
+    expect(failure({ people, triggers: { rules: [{ ...to('https://conf.example/x'), id: 'ok' }, to('http://metadata.google.internal/')] } }, env)).toContain(
+      'triggers.rules[1].action.url: trigger standup: destination refused: metadata.google.internal is a cloud metadata service',
+    );
+    const loopback = to('http://127.0.0.1:9000/start');
+    expect(failure({ people, triggers: { rules: [loopback] } }, env)).toContain(
+      'triggers.rules[0].action.url: trigger standup: destination refused: 127.0.0.1 is a loopback address; list it in webhooks.allowPrivateTargets to allow it',
+    );
+    // Allowed by the policy: loads. A host name is resolved and checked at creation and delivery, not at load.
+    expect(parse({ people, webhooks: { allowPrivateTargets: ['127.0.0.1'] }, triggers: { rules: [loopback] } }, env).config.triggers.rules).toHaveLength(1);
+    expect(parse({ people, triggers: { rules: [to('https://intranet.invalid/x')] } }, env).config.triggers.rules).toHaveLength(1);
+  });
+
   it('refuses a literal webhook secret and a person nobody knows', () => {
     expect(failure({ people, triggers: { rules: [{ id: 'a', people: ['p1'], action: { ...hook, secret: 'literal-secret-0000001' } }] } })).toContain(
       'triggers.rules[0].action.secret: a secret must come from the environment',

@@ -141,11 +141,19 @@ export function parseConfig(
       if (ids.has(p.id)) errors.push(`people[${i}].id: duplicate person ${p.id}`);
       ids.add(p.id);
     });
+    let policy: DestinationPolicy | undefined;
     try {
-      new DestinationPolicy(cfg.webhooks.allowPrivateTargets);
+      policy = new DestinationPolicy(cfg.webhooks.allowPrivateTargets);
     } catch (e) {
       errors.push((e as Error).message);
     }
+    // A trigger's webhook goes through the same destination policy as at delivery (which checks
+    // again, after resolving names): what can be told without DNS is refused at load.
+    cfg.triggers.rules.forEach((t, i) => {
+      if (t.action.type !== 'webhook' || policy === undefined) return;
+      const v = policy.checkLiteral(t.action.url);
+      if (v !== undefined && !v.ok) errors.push(`triggers.rules[${i}].action.url: trigger ${t.id}: destination refused: ${v.reason}`);
+    });
     // Without a directory connector the people are all known now: a trigger naming someone else is a mistake.
     const directoryKinds = cfg.connectors.some((c) => opts.manifests.get(c.kind)?.capabilities.includes('directory'));
     if (!directoryKinds) {

@@ -208,7 +208,7 @@ export class Triggers {
    * the evaluating node adopts it. The route has checked who may name whom.
    */
   async create(req: TriggerRequest, caller: Caller): Promise<{ status: TriggerStatus; secret?: string }> {
-    if (req.action.type === 'webhook') await this.policy.checkUrl(req.action.url);
+    if (req.action.type === 'webhook') await this.policy.checkUrl(req.action.url, req.id !== undefined ? `action.url: trigger ${req.id}` : 'action.url');
     const now = this.deps.clock.now();
     const w = this.deps.config.watchers;
     const all = await this.load();

@@ -67,12 +67,26 @@ export class DestinationPolicy {
     return { ok: false, reason: `${text} is a ${range} address; list it in webhooks.allowPrivateTargets to allow it` };
   }
 
+  /**
+   * What can be told of a URL without a name lookup: a metadata name, or a literal address in it,
+   * checked as `check` does; undefined for a host name (resolved and checked at creation and at
+   * every delivery). For the configuration, checked at load without depending on DNS then.
+   */
+  checkLiteral(url: string): Verdict | undefined {
+    const host = new URL(url).hostname;
+    const bare = host.replace(/^\[|\]$/g, '');
+    if (METADATA_NAMES.has(bare.toLowerCase().replace(/\.$/, ''))) return { ok: false, reason: `${bare} is a cloud metadata service` };
+    return isIP(bare) !== 0 ? this.check(host, bare) : undefined;
+  }
+
   /** Resolves a URL's host and checks every address (at creation). Throws a HubError naming the URL. */
   async checkUrl(url: string, field = 'url'): Promise<void> {
     const host = new URL(url).hostname;
     const bare = host.replace(/^\[|\]$/g, '');
-    // A metadata name is refused before it is looked up (it may not resolve from here, and must not be tried).
-    if (METADATA_NAMES.has(bare.toLowerCase().replace(/\.$/, ''))) throw new HubError('HUB_ERR_WEBHOOK_DESTINATION', `${field}: destination refused: ${bare} is a cloud metadata service`, { status: 400 });
+    // A metadata name or a literal address is judged before any lookup (a metadata name may not
+    // resolve from here, and must not be tried).
+    const literal = this.checkLiteral(url);
+    if (literal !== undefined && !literal.ok) throw new HubError('HUB_ERR_WEBHOOK_DESTINATION', `${field}: destination refused: ${literal.reason}`, { status: 400 });
     let addresses: string[];
     if (isIP(bare) !== 0) addresses = [bare];
     else {

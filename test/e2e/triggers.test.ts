@@ -158,6 +158,9 @@ describe('triggers through the API', () => {
     expect((await call('POST', '/v1/triggers', TEAM_ENV.ADMIN_KEY, { people: ['nobody'], action: { type: 'sse' } })).body.code).toBe('HUB_ERR_UNKNOWN_PERSON');
     const dest = await call('POST', '/v1/triggers', TEAM_ENV.ADMIN_KEY, { people: ['p1'], action: { type: 'webhook', url: 'http://169.254.169.254/latest' } });
     expect(dest.body.code).toBe('HUB_ERR_WEBHOOK_DESTINATION');
+    expect(dest.body.detail).toBe('action.url: destination refused: 169.254.169.254 is a cloud metadata address');
+    const named = await call('POST', '/v1/triggers', TEAM_ENV.ADMIN_KEY, { id: 'to-lan', people: ['p1'], action: { type: 'webhook', url: 'http://10.1.2.3/hook' } });
+    expect(named.body).toMatchObject({ code: 'HUB_ERR_WEBHOOK_DESTINATION', detail: 'action.url: trigger to-lan: destination refused: 10.1.2.3 is a private address; list it in webhooks.allowPrivateTargets to allow it' });
     expect((await call('GET', '/v1/triggers', TEAM_ENV.ADMIN_KEY)).body.triggers).toHaveLength(before);
   });
 
