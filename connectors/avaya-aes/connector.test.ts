@@ -301,6 +301,17 @@ describe('avaya-aes against the DMCC simulator', () => {
     sim.hangup(call, '+15559990012');
   });
 
+  it('an answer for one station that cannot be read: that line is on the report, the others are monitored, the connection stays', async () => {
+    const { sim, h, sup } = await setup({ monitors: 2, before: (s) => s.unreadableMonitorStart.add('4752') });
+    await until('carol on the report', () => (sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol')));
+    expect(sup.report()!.skipped.find((x) => x.entry.startsWith('carol'))!.reason).toMatch(/extension 4752: unreadable answer to MonitorStart 4752.*monitorCrossRefID/);
+    expect(sup.health().counts.badMessages).toBe(1);
+    const call = sim.dial('+15559990013', '4750');
+    await until('alice rings', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1);
+    sim.hangup(call, '+15559990013');
+  });
+
   it('a frame header that cannot be one: the connection is dropped and started again, the cause in health', async () => {
     const { sim, h, sup } = await setup();
     await until('idle baseline', () => lineOf(h.signals, 'alice') === 'available/-');

@@ -150,6 +150,13 @@ export class AvayaAesConnector implements Connector {
         this.lines.lapse([line]);
         return;
       }
+      // An answer for this station that cannot be read (counted and in health already) concerns this
+      // line only: it is on the report and tried again at the next rescan; the other lines go on.
+      if (isHubError(e) && e.code === 'HUB_ERR_AES_BAD_MESSAGE' && !client.isClosed) {
+        this.lines.refused(line, 'HUB_ERR_AES_MONITOR', `extension ${line.extension}: ${e.message}`);
+        this.lines.lapse([line]);
+        return;
+      }
       throw e;
     }
   }

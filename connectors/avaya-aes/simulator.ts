@@ -52,6 +52,8 @@ export class AesSimulator {
   ignoreResets = false;
   /** When set, SnapshotDevice is refused (a CSTA error), as a switch that cannot say may do. */
   refuseSnapshots = false;
+  /** Stations whose MonitorStart is answered without its monitorCrossRefID (an answer that cannot be used; tests). */
+  readonly unreadableMonitorStart = new Set<string>();
   expired = 0;
 
   private readonly stations: Set<string>;
@@ -223,6 +225,7 @@ export class AesSimulator {
         const ext = device.split(':')[0]!;
         if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidMonitorObject'));
         if (this.monitorCount >= (this.opts.licences ?? 8000)) return answer(reply.cstaError('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
+        if (this.unreadableMonitorStart.has(ext)) return answer(reply.monitorStarted('').replace('<monitorCrossRefID></monitorCrossRefID>', ''));
         const x = String(this.nextMonitor++);
         session!.monitors.set(x, ext);
         return answer(reply.monitorStarted(x));
