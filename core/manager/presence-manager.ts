@@ -61,7 +61,7 @@ export class PresenceManager {
     return () => this.signalListeners.delete(listener);
   }
 
-  /** Watch the changes this node's workers commit (each change is seen by exactly one node). */
+  /** Watch the changes this node's workers commit (each change is seen by exactly one node), as soon as they are committed and sent to the bus. */
   onChanges(listener: (changes: readonly Presence[]) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
@@ -130,7 +130,9 @@ export class PresenceManager {
     const scheduled = boundaries.schedule(schedule);
     if (changes.length > 0) {
       this.deps.metrics?.changes(changes.length);
-      await Promise.all([scheduled, bus.publish(changes)]);
+      // Sent to every node now; this node's listeners hear them at once, not one bus round trip
+      // later (core/hub.ts streams them from here and drops the bus's copy as already seen).
+      const published = bus.publish(changes);
       for (const l of this.changeListeners) {
         try {
           l(changes);
@@ -138,6 +140,7 @@ export class PresenceManager {
           this.deps.log.error({ err: e }, 'change listener failed');
         }
       }
+      await Promise.all([scheduled, published]);
     } else await scheduled;
     return changes;
   }
