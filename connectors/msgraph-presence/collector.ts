@@ -10,6 +10,24 @@ import type { LoopGuard } from './loop-guard.ts';
 import { graphToNeutral, samePair, type GraphPair } from './map.ts';
 import type { SubscriptionManager } from './subscriptions.ts';
 
+/**
+ * The user id a notification's `resource` names when it carries no `resourceData.id`, in the forms
+ * Microsoft publishes: `communications/presences('{id}')`, `communications/presences/{id}`
+ * (changenotifications-for-presence), `users/{id}/presence`, and a one-id filter
+ * `communications/presences?$filter=id+in+(%27{id}%27)` (the 2024 basic notification example).
+ */
+export function idOfResource(resource: string | undefined): string | undefined {
+  if (resource === undefined) return undefined;
+  let r = resource.replace(/\+/g, ' ');
+  try {
+    r = decodeURIComponent(r);
+  } catch {
+    // Not percent-encoded after all: read as it is.
+  }
+  const m = /presences\('?([^')/]+)'?\)/.exec(r) ?? /presences\/([^/?')]+)\/?$/.exec(r) ?? /users\/([^/?]+)\/presence\/?$/.exec(r) ?? /\bid\s+in\s*\(\s*'([^',)]+)'\s*\)/i.exec(r);
+  return m?.[1];
+}
+
 export interface Reading {
   id: string;
   availability: string;
@@ -141,7 +159,7 @@ export class PresenceCollector {
           rich.push(parseGraph(richPresenceSchema, decryptNotificationContent(n.encryptedContent, key), 'rich presence notification'));
         } else {
           // Basic notifications carry only the id since 2024: fetch the presence.
-          const id = n.resourceData?.id ?? /presences\('?([^')]+)'?\)/.exec(n.resource ?? '')?.[1];
+          const id = n.resourceData?.id ?? idOfResource(n.resource);
           if (id === undefined) throw new HubError('HUB_ERR_GRAPH_MALFORMED', 'change notification without a resource id', { kind: 'transient' });
           fetchIds.add(id);
         }

@@ -83,6 +83,26 @@ describe('msgraph-presence change notifications', () => {
     await until(() => sim.requests.filter((r) => r.method === 'PATCH').length === 2);
   });
 
+  it('a basic notification without resourceData is read by its resource, in each form Microsoft publishes', async () => {
+    const { sim, h, c, port } = await start(4);
+    await c.start();
+    await c.firstCycle();
+    const sub = [...sim.subscriptions.subs.values()][0]!;
+    const forms = [`communications/presences/${guid(1)}`, `communications/presences('${guid(2)}')`, `communications/presences?$filter=id+in+(%27${guid(3)}%27)`];
+    for (const [i, resource] of forms.entries()) {
+      sim.presence.setClient(guid(i + 1), { availability: 'Busy', activity: 'InACall' });
+      const before = h.signals.length;
+      const res = await fetch(`http://127.0.0.1:${port}/graph/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ value: [{ subscriptionId: sub.id, clientState: CLIENT_STATE, changeType: 'updated', tenantId: sim.tenantId, resource, subscriptionExpirationDateTime: new Date(sub.expirationDateTime).toISOString() }] }),
+      });
+      expect(res.status).toBe(202);
+      await h.waitForSignals(before + 1);
+      expect(h.signals.at(-1)).toMatchObject({ person: `user${i + 1}`, availability: 6500, activity: 'on-the-phone' });
+    }
+  });
+
   it('refuses a notification whose clientState does not match', async () => {
     const { sim, h, c, port } = await start(2);
     await c.start();
