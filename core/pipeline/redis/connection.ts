@@ -5,8 +5,8 @@ import { CLAIM, COMMIT, APPLY, READ_REGISTERS, CENSUS, TIMELINE_APPEND, LEASE_AC
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     phApply(numKeys: number, keys: readonly string[], args: readonly string[]): Result<number[], Context>;
-    phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<(number | string)[][], Context>;
-    phRead(numKeys: number, ...keys: string[]): Result<string[][], Context>;
+    phCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Result<string[], Context>;
+    phRead(numKeys: number, ...keys: string[]): Result<(string | number)[], Context>;
     phCensus(numKeys: number, keys: readonly string[], thresholds: readonly number[]): Result<(number | string)[][], Context>;
     phTimeline(numKeys: number, keys: readonly string[], args: readonly (string | number)[]): Result<number, Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;

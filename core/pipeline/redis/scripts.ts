@@ -171,12 +171,13 @@ return out`;
 /**
  * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence, ARGV[2] its packed view
  * keys (fingerprint.ts packedViewKeys); then 4 per entry: basis `rev|at`, fingerprint, packed view
- * keys, draft JSON. Refuses (0) a basis older than the stored one (rev first, then evaluation
- * instant); accepts without change (1, version, since, full view version, limited view version,
- * limited since) when the fingerprint is the stored one, a person with nothing stored counting as
- * offline (then just {1}); otherwise bumps the version and sets since to the basis instant, or keeps
- * it when the state key is the stored one, and bumps each view's version whose key changed (a
- * limited change also sets its since): (2, ...). Mirrors MemoryStore.commitPresence and
+ * keys, draft JSON. Returns one string per entry (one reply element, not a nested array: cheaper
+ * for Redis and the node). Refuses ('0') a basis older than the stored one (rev first, then
+ * evaluation instant); accepts without change ('1|version|since|full view version|limited view
+ * version|limited since') when the fingerprint is the stored one, a person with nothing stored
+ * counting as offline (then just '1'); otherwise bumps the version and sets since to the basis
+ * instant, or keeps it when the state key is the stored one, and bumps each view's version whose
+ * key changed (a limited change also sets its since): '2|...'. Mirrors MemoryStore.commitPresence and
  * fingerprint.ts nextViewStamps. The draft is not sent back: equal fingerprints mean equal view
  * fields, so the caller builds the presence from the draft it sent.
  *
@@ -222,10 +223,10 @@ for i = 1, #KEYS do
     end
   end
   if crev and (rev < crev or (rev == crev and at < cat)) then
-    out[i] = {0}
+    out[i] = '0'
   elseif (cfp or ARGV[1]) == fp then
     if legacy then redis.call('HSET', key, 'rev', revText, 'at', atText) else redis.call('HSET', key, 'b', basis) end
-    if v then out[i] = {1, v, since, fv or '', lv or '', ls or ''} else out[i] = {1} end
+    if v then out[i] = '1|' .. v .. '|' .. since .. '|' .. (fv or '') .. '|' .. (lv or '') .. '|' .. (ls or '') else out[i] = '1' end
   else
     local vk = ARGV[b + 3]
     local nl, ns, nb = unpackKeys(vk)
@@ -266,7 +267,7 @@ for i = 1, #KEYS do
     lvn = tostring(lvn)
     if legacy then redis.call('HDEL', key, unpack(LEGACY)) end
     redis.call('HSET', key, 'b', basis, 'f', fp, 'm', nv .. '|' .. nsince .. '|' .. fvn .. '|' .. lvn .. '|' .. ls .. '|' .. vk, 'd', ARGV[b + 4])
-    out[i] = {2, nv, nsince, fvn, lvn, ls}
+    out[i] = '2|' .. nv .. '|' .. nsince .. '|' .. fvn .. '|' .. lvn .. '|' .. ls
   end
 end
 return out`;
@@ -313,9 +314,26 @@ for i = 1, #KEYS do
 end
 return #KEYS`;
 
-/** KEYS = register hashes; returns each one's HGETALL: one command for many people. */
+/**
+ * KEYS = register hashes; returns one flat array: per hash its revision (`#rev`, '0' when absent),
+ * the number of its registers, then their values. One command for many people, no field names sent
+ * back (the values hold all a register is) and no nested array per person.
+ */
 export const READ_REGISTERS = `local out = {}
-for i = 1, #KEYS do out[i] = redis.call('HGETALL', KEYS[i]) end
+local n = 0
+for i = 1, #KEYS do
+  local h = redis.call('HGETALL', KEYS[i])
+  local at = n + 1
+  out[at] = '0'
+  n = n + 2
+  for j = 1, #h, 2 do
+    if h[j] == '#rev' then out[at] = h[j + 1] else
+      n = n + 1
+      out[n] = h[j + 1]
+    end
+  end
+  out[at + 1] = n - at - 1
+end
 return out`;
 
 /**

@@ -78,17 +78,18 @@ export class RedisStore implements PresenceStore {
       const k = people.slice(i, i + READ_CHUNK).map((p) => this.deps.keys.registers(p));
       pipe.phRead(k.length, ...k);
     }
-    const replies = ((await execOrThrow(pipe)) as string[][][]).flat();
-    people.forEach((p, i) => {
-      const h = replies[i] ?? [];
-      let rev = 0;
-      const registers: Register[] = [];
-      for (let j = 0; j < h.length; j += 2) {
-        if (h[j] === '#rev') rev = Number(h[j + 1]);
-        else registers.push(decodeRegister(h[j + 1]!));
+    let i = 0;
+    for (const reply of (await execOrThrow(pipe)) as (string | number)[][]) {
+      // Per person: the revision, the number of registers, their values (scripts.ts READ_REGISTERS).
+      for (let at = 0; at < reply.length; ) {
+        const rev = Number(reply[at]);
+        const n = reply[at + 1] as number;
+        const registers: Register[] = new Array(n);
+        for (let j = 0; j < n; j++) registers[j] = decodeRegister(reply[at + 2 + j] as string);
+        out.set(people[i++]!, { rev, registers });
+        at += 2 + n;
       }
-      out.set(p, { rev, registers });
-    });
+    }
     return out;
   }
 
@@ -126,12 +127,17 @@ export class RedisStore implements PresenceStore {
     const out: CommitResult[] = [];
     let i = 0;
     // Indexed reads, no destructuring or spread per person: this loop runs for every person of a storm.
-    for (const reply of (await execOrThrow(pipe)) as (number | string)[][][]) {
+    for (const reply of (await execOrThrow(pipe)) as string[][]) {
       for (const r of reply) {
         const draft = entries[i++]!.draft;
-        if (Number(r[0]) === 0) out.push(REFUSED);
-        else if (r[1] === undefined) out.push(UNCHANGED);
-        else out.push({ accepted: true, changed: Number(r[0]) === 2, presence: presenceFrom(draft, Number(r[2]), Number(r[1]), stampsOf(r[3], r[4], r[5])) });
+        // '0', '1', or `1|...` / `2|...` with version, since and the view stamps (scripts.ts COMMIT).
+        const code = r.charCodeAt(0);
+        if (code === 0x30) out.push(REFUSED);
+        else if (r.length === 1) out.push(UNCHANGED);
+        else {
+          const f = r.split('|', 6);
+          out.push({ accepted: true, changed: code === 0x32, presence: presenceFrom(draft, Number(f[2]), Number(f[1]), stampsOf(f[3], f[4], f[5])) });
+        }
       }
     }
     return out;
