@@ -17,7 +17,7 @@ describe('avaya-aes demo', () => {
     const demo = await runDemo(0, 'demo', () => undefined, 50);
     stops.push(() => demo.stop());
     const file = new URL('../../examples/avaya-aes.yaml', import.meta.url).pathname;
-    const loaded = loadConfigFile(file, { env: { AES_USER: 'hub', AES_PASSWORD: 'demo', HUB_ADMIN_KEY: 'demo-admin-key-0123456789abcdef' }, manifests: manifestsByKind });
+    const loaded = loadConfigFile(file, { env: { AES_USER: 'hubuser', AES_PASSWORD: 'demo', HUB_ADMIN_KEY: 'demo-admin-key-0123456789abcdef' }, manifests: manifestsByKind });
     const config = loaded.connectorConfigs.get('pbx') as AesConfig;
     expect(config).toMatchObject({ host: '127.0.0.1', port: 14721, switchName: 'CM1', tls: false });
     const h = connectorHarness({ id: 'pbx', config: { ...config, port: demo.port }, people: [...loaded.config.people] });

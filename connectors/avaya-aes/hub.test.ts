@@ -16,12 +16,12 @@ async function presence(person: string): Promise<{ class: string; activity?: { t
   return (await t.app.inject({ method: 'GET', url: `/v1/presence/${person}`, headers: ADMIN })).json();
 }
 beforeAll(async () => {
-  sim = new AesSimulator({ stations: ['0101', '4751'], users: { hub: 'secret' } });
+  sim = new AesSimulator({ stations: ['0101', '4751'], users: { hubuser: 'secret' } });
   const port = await sim.start();
   const base = teamConfig();
   t = await testHub({
     clock: systemClock,
-    env: { ...TEAM_ENV, AES_USER: 'hub', AES_PASSWORD: 'secret' },
+    env: { ...TEAM_ENV, AES_USER: 'hubuser', AES_PASSWORD: 'secret' },
     config: {
       ...base,
       // alice's desk phone is her tel: number's last 4 digits; bob's ext: is not on the switch

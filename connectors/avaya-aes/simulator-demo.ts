@@ -1,19 +1,19 @@
 /**
  * The DMCC simulator as a stand-alone AE Services for the demo: plain TCP on 127.0.0.1 (default
- * port 14721), the CTI user `hub` with the password in AES_PASSWORD (default `demo`), switch
+ * port 14721), the CTI user `hubuser` with the password in AES_PASSWORD (default `demo`), switch
  * connection `CM1`, stations 0101 and 0102 (alice's and bob's tel: numbers in
  * examples/avaya-aes.yaml), and a telephone that makes calls: inbound calls that ring and are
  * answered, put on hold, taken back and cleared.
  *
  *   npx tsx connectors/avaya-aes/simulator-demo.ts [port]
- *   AES_USER=hub AES_PASSWORD=demo presence-hub start --config examples/avaya-aes.yaml
+ *   AES_USER=hubuser AES_PASSWORD=demo presence-hub start --config examples/avaya-aes.yaml
  */
 import { fileURLToPath } from 'node:url';
 import { AesSimulator } from './simulator.ts';
 
 export async function runDemo(port: number, password: string, log: (line: string) => void, everyMs = 4000): Promise<{ port: number; stop(): Promise<void> }> {
   const stations = ['0101', '0102'];
-  const sim = new AesSimulator({ stations, users: { hub: password } });
+  const sim = new AesSimulator({ stations, users: { hubuser: password } });
   await sim.start(port);
   log(`AE Services (DMCC simulator) on 127.0.0.1:${sim.port}, switch CM1, stations ${stations.join(', ')}`);
   let step = 0;

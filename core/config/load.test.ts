@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manifestsByKind } from '../../connectors/index.ts';
+import { capturingLogger } from '../../test/support/log-capture.ts';
 import { loadConfigFile, parseConfig } from './load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ph-config-'));
@@ -53,6 +54,21 @@ describe('configuration', () => {
     const msg = failure(raw, { K: 'some-key-value' });
     expect(msg).toMatch(message);
     expect(msg).not.toContain('literal-secret');
+  });
+
+  it('refuses a secret too short to be told apart from ordinary text, naming the field and the variable, never the value', () => {
+    const ldap = (pw: string) => ({ connectors: [{ id: 'corp', kind: 'ldap-directory', url: 'ldap://ldap.corp.example', bindDn: 'cn=hub,dc=corp', bindPassword: `\${${pw}}`, baseDn: 'dc=corp' }] });
+    const msg = failure(ldap('LDAP_PW'), { LDAP_PW: 'q7z' });
+    expect(msg).toContain('connectors[0].bindPassword: the secret in LDAP_PW has 3 characters; a secret needs at least 4');
+    expect(msg).not.toContain('q7z');
+    expect(failure({ auth: { keys: [{ name: 'k', secret: '${K}', roles: ['admin'] }] } }, { K: 'x' })).toContain('auth.keys[0].secret: the secret in K has 1 character;');
+    // The shortest accepted secret is redacted wherever text leaves the hub (here a log line).
+    const loaded = parse(ldap('LDAP_PW'), { LDAP_PW: 'q7zk' });
+    expect(loaded.secrets).toEqual(['q7zk']);
+    const { log, lines } = capturingLogger('info', loaded.secrets);
+    log.warn({ err: 'bind as cn=hub with q7zk refused' }, 'upstream said: q7zk is wrong');
+    expect(lines.map((l) => l.raw).join('\n')).not.toContain('q7zk');
+    expect(lines[0]!.raw).toContain('upstream said: [redacted] is wrong');
   });
 
   it('refuses a connector configuration with the path of the bad field', () => {

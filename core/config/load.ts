@@ -1,4 +1,5 @@
 import { DestinationPolicy } from '../watch/destination-policy.ts';
+import { MIN_SECRET_LENGTH } from '../util/redact.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -55,7 +56,11 @@ function substitute(node: unknown, env: NodeJS.ProcessEnv, path: Path, secrets: 
         errors.push(`${formatPath(path)}: environment variable ${name} is not set`);
         return '';
       }
-      if (isSecret) secrets.add(v);
+      if (isSecret) {
+        // Never the value: its length and where it came from only.
+        if (v.length < MIN_SECRET_LENGTH) errors.push(`${formatPath(path)}: the secret in ${name} has ${v.length} character${v.length === 1 ? '' : 's'}; a secret needs at least ${MIN_SECRET_LENGTH} (a shorter one cannot be told apart from ordinary text, so it could not be kept out of logs and answers)`);
+        secrets.add(v);
+      }
       return v;
     });
     return out;
