@@ -1,6 +1,6 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import { graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
-import { parseGraph, presenceCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
+import { parseGraph, presenceCollectionSchema, subscriptionCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
 import type { GraphPair } from './map.ts';
 
 /** ISO 8601 duration for setPresence (PT5M..PT4H). */
@@ -50,6 +50,11 @@ export class SubscriptionClient {
   async create(body: Record<string, unknown>): Promise<GraphSubscription> {
     const r = await graphCall('create subscription', () => this.delegated.api('/subscriptions').post(body));
     return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  /** The subscriptions this app holds for the service account (subscription-list, first page: one account holds one presence subscription). */
+  async list(): Promise<GraphSubscription[]> {
+    const r = await graphCall('list subscriptions', () => this.delegated.api('/subscriptions').get());
+    return parseGraph(subscriptionCollectionSchema, r, 'subscriptions').value;
   }
   async renew(id: string, expiration: number): Promise<GraphSubscription> {
     const r = await graphCall('renew subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { SubscriptionClient } from './client.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
@@ -60,6 +61,26 @@ describe('msgraph-presence change notifications', () => {
     const change = sim.subscriptions.deliveries.find((d) => d.kind === 'change')!;
     expect(change.status).toBe(202);
     expect(JSON.parse(change.body!).value[0].resourceData).toEqual({ '@odata.type': '#Microsoft.Graph.presence', '@odata.id': `users/${guid(2)}/presence`, id: guid(2) });
+  });
+
+  it('a presence subscription left by a run that did not stop cleanly is deleted and made again, not polled for an hour', async () => {
+    const { sim, h, c } = await start(3);
+    // A crashed run (or the node that lost the lease) left the service account's subscription behind.
+    sim.subscriptions.subs.set('left-over', { id: 'left-over', kind: 'presence', resource: SubscriptionClient.resourceFor([guid(0), guid(1), guid(2)]), ids: [guid(0), guid(1), guid(2)], changeType: 'updated', notificationUrl: h.ctx.config.subscriptions!.notificationUrl, expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId, clientState: CLIENT_STATE });
+    const errors: unknown[] = [];
+    const report = h.ctx.report;
+    (h.ctx as { report: typeof report }).report = { ...report, error: (e) => errors.push(e) };
+    await c.start();
+    await c.firstCycle();
+    expect([...sim.subscriptions.subs.keys()]).toHaveLength(1);
+    expect(sim.subscriptions.subs.has('left-over')).toBe(false);
+    expect(c.subscriptionShards()[0]).toMatchObject({ subscriptionId: [...sim.subscriptions.subs.keys()][0] });
+    expect(errors).toEqual([]);
+    const before = h.signals.length;
+    sim.presence.setClient(guid(1), { availability: 'Busy', activity: 'InACall' });
+    await sim.tick();
+    await h.waitForSignals(before + 1);
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user1', activity: 'on-the-phone' });
   });
 
   it('renews ahead of expiry and answers reauthorizationRequired', async () => {

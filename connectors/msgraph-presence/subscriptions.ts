@@ -27,6 +27,8 @@ export interface Shard {
 export class SubscriptionManager {
   readonly shards: Shard[] = [];
   private warnedUncovered = false;
+  /** Shards whose service account was cleared of left-over subscriptions in this run. */
+  private readonly cleaned = new Set<number>();
   constructor(
     private readonly o: {
       clients: readonly SubscriptionClient[];
@@ -89,13 +91,37 @@ export class SubscriptionManager {
       }
       return;
     }
+    // One presence subscription per user per app (changenotifications-for-presence): a run that
+    // ended without deleting its own (a crash, a lease taken over) leaves it for up to an hour, and
+    // the account cannot make another. So the first time in this run, and again if Graph refuses
+    // with a conflict, the account's subscriptions to this notificationUrl are deleted first.
+    if (!this.cleaned.has(shard.index)) {
+      this.cleaned.add(shard.index);
+      await this.removeLeftovers(client).catch((e: unknown) => this.o.log.warn({ shard: shard.index }, `presence subscription shard ${shard.index}: left-over subscriptions not read: ${errorMessage(e)}`));
+    }
     const now = this.o.clock.now();
-    const s = await client.create(this.body(shard, now + this.o.config.lifetime));
+    const body = this.body(shard, now + this.o.config.lifetime);
+    let s;
+    try {
+      s = await client.create(body);
+    } catch (e) {
+      if ((e as HubError).status !== 409 || !(await this.removeLeftovers(client))) throw e;
+      s = await client.create(body);
+    }
     shard.sub = { id: s.id, expiresAt: Date.parse(s.expirationDateTime) };
     shard.stalled = false;
     shard.lastNotificationAt = now;
     this.schedule(shard, Date.parse(s.expirationDateTime));
     this.o.report.count('subscriptions_created');
+  }
+
+  /** Deletes this connector's presence subscriptions the account still holds; true when there was one. */
+  private async removeLeftovers(client: SubscriptionClient): Promise<boolean> {
+    const known = new Set(this.shards.flatMap((x) => (x.sub === undefined ? [] : [x.sub.id])));
+    const left = (await client.list()).filter((x) => /^\/?communications\/presences\b/i.test(x.resource) && x.notificationUrl === this.o.config.notificationUrl && !known.has(x.id));
+    for (const x of left) await client.remove(x.id);
+    if (left.length > 0) this.o.report.count('subscriptions_left_over_removed', left.length);
+    return left.length > 0;
   }
 
   /** Creates, renews and heals subscriptions; called at start and on every maintenance tick. */

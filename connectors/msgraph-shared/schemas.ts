@@ -53,6 +53,8 @@ export const subscriptionSchema = z.object({
   notificationUrl: z.string().optional(),
 });
 export type GraphSubscription = z.infer<typeof subscriptionSchema>;
+/** GET /subscriptions (subscription-list), one page. */
+export const subscriptionCollectionSchema = z.object({ value: z.array(subscriptionSchema).max(10_000), '@odata.nextLink': z.string().max(16_384).optional() });
 
 const encryptedContentSchema = z.object({
   data: z.string().min(1),

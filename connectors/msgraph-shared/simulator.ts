@@ -370,6 +370,11 @@ export class GraphSimulator {
       return reply(200, { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${u.id}')/mailboxSettings/automaticRepliesSetting`, status: a.status, externalAudience: 'all', scheduledStartDateTime: dt(a.start), scheduledEndDateTime: dt(a.end), internalReplyMessage: '', externalReplyMessage: '' });
     }
     if (path === '/subscriptions' && method === 'POST') return this.subscribe(body, caller, reply, err);
+    // subscription-list: with a delegated token, the subscriptions this app made for the signed-in user; app-only, the app's.
+    if (path === '/subscriptions' && method === 'GET') {
+      const mine = [...this.subscriptions.subs.values()].filter((s) => s.appId === caller.clientId && s.owner === (caller.delegatedUser ?? caller.clientId) && s.expirationDateTime > now);
+      return reply(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions', value: mine.map((s) => this.subJson(s)) });
+    }
     if ((m = /^\/subscriptions\/([^/]+)(\/reauthorize)?$/.exec(path)) !== null) {
       const sub = this.subscriptions.subs.get(m[1]!);
       if (sub === undefined) return err(404, 'ResourceNotFound', 'subscription not found');
