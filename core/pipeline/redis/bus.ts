@@ -59,7 +59,9 @@ export class RedisBus implements ChangeBus {
       const last = this.seen.get(p.person);
       if (last !== undefined && p.version <= last) continue;
       this.seen.set(p.person, p.version);
-      const frozen = Object.freeze({ ...p, activity: Object.freeze(p.activity) });
+      // A fresh object of JSON.parse: frozen as it is, not copied first.
+      Object.freeze(p.activity);
+      const frozen = Object.freeze(p);
       for (const l of this.listeners) {
         try {
           l(frozen);
