@@ -116,7 +116,7 @@ const CATALOGUE = {
 
   // --- Exchange Web Services (ews-calendar)
   HUB_ERR_EWS_AUTH: ['permanent', 502, 'EWS credentials refused', 'Exchange refused the credentials; check auth.username and auth.password.'],
-  HUB_ERR_EWS_BUSY: ['throttled', 502, 'EWS throttling', 'Exchange answered ErrorServerBusy; the hub backs off as told.'],
+  HUB_ERR_EWS_BUSY: ['throttled', 502, 'EWS throttling', 'Exchange is throttling the account (ErrorServerBusy with its BackOffMilliseconds, ErrorExceededConnectionCount, or HTTP 503); the hub holds its EWS requests back for the time given, then retries. Persisting: raise the account\'s EWS throttling policy or lower the number of mailboxes per request.'],
   HUB_ERR_EWS_FAULT: ['transient', 502, 'EWS fault', 'Exchange answered a SOAP fault; the message has its code. Retried.'],
   HUB_ERR_EWS_MAILBOX: ['permanent', 502, 'EWS mailbox refused', 'A mailbox does not exist or the account may not read it; check mailboxes and impersonation rights.'],
   HUB_ERR_EWS_MALFORMED: ['transient', 502, 'Unreadable EWS answer', 'Exchange sent an answer that cannot be read; retried.'],
