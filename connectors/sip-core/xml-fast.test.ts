@@ -71,17 +71,17 @@ describe('the plain XML reader (the fast path of parseXml)', () => {
     expect(() => parseXml('<!DOCTYPE a><a/>')).toThrow(/document type declaration is refused/);
   });
 
-  it('agrees with the hardened parser on 5 000 mutated PIDF and dialog-info documents', () => {
+  it('agrees with the hardened parser on 2 000 mutated PIDF and dialog-info documents', () => {
     const r = seededRandom(7);
     const { xml } = seeds();
     let plain = 0;
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 2000; i++) {
       const input = mutate(Buffer.from(xml[Math.floor(r() * xml.length)]!), r).toString('utf8');
       // plainAgrees throws on any disagreement, or on a document only the plain reader accepts.
       if (plainAgrees(input)) plain++;
     }
     // Mutations break most documents; some stay plain, and those are compared.
-    expect(plain).toBeGreaterThan(50);
+    expect(plain).toBeGreaterThan(20);
   });
 
   it('agrees with the hardened parser on generated documents of awkward names, values and text', () => {
@@ -92,7 +92,7 @@ describe('the plain XML reader (the fast path of parseXml)', () => {
         total++;
         if (plainAgrees(xml)) plain++;
       }),
-      { numRuns: 3000, seed: 11 },
+      { numRuns: 1000, seed: 11 },
     );
     // Mixed content, odd names and the awkward pieces send most elsewhere; a few hundred are compared.
     expect(plain / total).toBeGreaterThan(0.08);
