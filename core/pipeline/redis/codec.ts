@@ -38,23 +38,33 @@ export function canonicalSignal(s: Signal): string {
 export function applyArgs(signals: readonly Signal[], from: number, to: number, clock: string, registers: (person: string) => string): { keys: string[]; argv: string[] } {
   const keys = [clock];
   const argv = [''];
-  const keyIndex = new Map<string, number>();
-  const refIndex = new Map<string, number>();
+  // Per person its key's index and its registers' reference numbers by source, endpoint and
+  // category: lookups by the signal's own strings, no register key built per signal.
+  const people = new Map<string, { readonly k: number; readonly refs: Map<string, Map<string, Map<string, number>>> }>();
   let records = '';
   for (let j = from; j < to; j++) {
     const s = signals[j]!;
-    let k = keyIndex.get(s.person);
-    if (k === undefined) {
+    let p = people.get(s.person);
+    if (p === undefined) {
       keys.push(registers(s.person));
-      k = keys.length;
-      keyIndex.set(s.person, k);
+      p = { k: keys.length, refs: new Map() };
+      people.set(s.person, p);
     }
-    const ref = `${k}|${registerKey(s)}`;
-    let r = refIndex.get(ref);
+    let bySource = p.refs.get(s.source);
+    if (bySource === undefined) {
+      bySource = new Map();
+      p.refs.set(s.source, bySource);
+    }
+    let byEndpoint = bySource.get(s.endpoint);
+    if (byEndpoint === undefined) {
+      byEndpoint = new Map();
+      bySource.set(s.endpoint, byEndpoint);
+    }
+    let r = byEndpoint.get(s.category);
     if (r === undefined) {
       r = argv.length;
-      argv.push(ref);
-      refIndex.set(ref, r);
+      argv.push(`${p.k}|${registerKey(s)}`);
+      byEndpoint.set(s.category, r);
     }
     records += `${s.id === undefined ? r : -r}|${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}\n`;
   }
