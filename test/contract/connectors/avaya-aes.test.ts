@@ -6,9 +6,9 @@ import { connectorContract } from '../connector-contract.ts';
 // The DMCC simulator over TLS, its self-signed certificate pinned by fingerprint (as an AE Services
 // server with its default certificate would be).
 const tls = selfSignedCertificate();
-const sim = new AesSimulator({ stations: ['4750'], users: { hub: 'secret' }, tls: { cert: tls.cert, key: tls.key } });
+const sim = new AesSimulator({ stations: ['4750'], users: { 'hub-cti': 'secret' }, tls: { cert: tls.cert, key: tls.key } });
 let port = 0;
-const base = (password: string) => ({ host: '127.0.0.1', port, tls: true, fingerprint: tls.fingerprint, username: 'hub', password, switchName: 'CM1', requestTimeout: '2s', retry: { base: '20ms', max: '200ms' } });
+const base = (password: string) => ({ host: '127.0.0.1', port, tls: true, fingerprint: tls.fingerprint, username: 'hub-cti', password, switchName: 'CM1', requestTimeout: '2s', retry: { base: '20ms', max: '200ms' } });
 
 connectorContract('avaya-aes', {
   manifest: avayaAesManifest,
