@@ -6,6 +6,18 @@ import type { Signal } from '../model/signal.ts';
 import { fullViewKey, limitedViewKey, nextViewStamps, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, OFFLINE_VIEW_KEYS, packedViewKeys, sameFullView, sameLimitedView, sameState, stateKey } from './fingerprint.ts';
 import type { PresenceDraft } from './ports.ts';
 
+/** A draft of generated fields, the optional ones absent when not generated. */
+function draftOfFields(r: { availability: number; class: PresenceDraft['class']; token: string; text: string; machineState: PresenceDraft['machineState']; lastActive: number | undefined }): PresenceDraft {
+  return {
+    person: 'p',
+    availability: r.availability,
+    class: r.class,
+    activity: { token: r.token, text: r.text },
+    ...(r.machineState !== undefined ? { machineState: r.machineState } : {}),
+    ...(r.lastActive !== undefined ? { lastActive: r.lastActive } : {}),
+  };
+}
+
 // Few values per field, so that equal and unequal pairs both come up often.
 const draftArb: fc.Arbitrary<PresenceDraft> = fc
   .record({
@@ -16,14 +28,7 @@ const draftArb: fc.Arbitrary<PresenceDraft> = fc
     machineState: fc.option(fc.constantFrom(...MACHINE_STATES.slice(0, 2)), { nil: undefined }),
     lastActive: fc.option(fc.constantFrom(1_700_000_000_000, 1_700_000_000_000.001), { nil: undefined }),
   })
-  .map((r) => ({
-    person: 'p',
-    availability: r.availability,
-    class: r.class,
-    activity: { token: r.token, text: r.text },
-    ...(r.machineState !== undefined ? { machineState: r.machineState } : {}),
-    ...(r.lastActive !== undefined ? { lastActive: r.lastActive } : {}),
-  }));
+  .map(draftOfFields);
 
 describe('field-by-field view comparisons', () => {
   it('agree with the key strings the Redis scripts compare', () => {
@@ -71,14 +76,7 @@ describe('packedViewKeys', () => {
       machineState: fc.option(fc.constantFrom(...MACHINE_STATES), { nil: undefined }),
       lastActive: fc.option(fc.oneof(fc.double(), fc.integer()), { nil: undefined }),
     })
-    .map((r) => ({
-      person: 'p',
-      availability: r.availability,
-      class: r.class,
-      activity: { token: r.token, text: r.text },
-      ...(r.machineState !== undefined ? { machineState: r.machineState } : {}),
-      ...(r.lastActive !== undefined ? { lastActive: r.lastActive } : {}),
-    }));
+    .map(draftOfFields);
 
   it('holds the limited, state and full view keys, character for character', () => {
     fc.assert(
