@@ -60,7 +60,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
         remove: async () => undefined,
         progress: () => undefined,
       },
-      report: { ok: () => undefined, error: () => undefined, count: () => undefined },
+      report: { ok: () => undefined, error: () => undefined, count: () => undefined, retryAt: () => undefined },
       state: memoryConnectorStore(),
     };
     const connector = ldapDirectoryManifest.create(ctx) as LdapDirectoryConnector;

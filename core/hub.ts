@@ -179,6 +179,7 @@ export class Hub {
       ok: () => supervisor?.reporter.ok(),
       error: (e: unknown) => supervisor?.reporter.error(e),
       count: (name: string, n?: number) => supervisor?.reporter.count(name, n),
+      retryAt: (at: number | undefined) => supervisor?.reporter.retryAt(at),
     };
     const sink = this.people.sink(id, (done, total) => {
       supervisor?.setProgress(done, total);

@@ -30,6 +30,11 @@ export class AvayaAesConnector implements Connector {
   private up = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
+  /** The configured `retry`: reconnects after a drop and the supervisor's retries of a failed start follow it. */
+  get backoff(): { baseMs: number; maxMs: number } {
+    return { baseMs: this.ctx.config.retry.base, maxMs: this.ctx.config.retry.max };
+  }
+
   constructor(private readonly ctx: ConnectorContext<AesConfig>) {
     this.lines = new LineCollector(ctx);
   }
@@ -213,8 +218,8 @@ export class AvayaAesConnector implements Connector {
   }
 
   private scheduleReconnect(): void {
-    const { base, max } = this.ctx.config.retry;
-    const delay = backoffDelay(++this.attempt, { baseMs: base, maxMs: max });
+    const delay = backoffDelay(++this.attempt, this.backoff);
+    this.ctx.report.retryAt(this.ctx.clock.now() + delay);
     const t = setTimeout(() => {
       this.timers.delete(t);
       if (!this.running) return;
@@ -222,11 +227,13 @@ export class AvayaAesConnector implements Connector {
         this.connect().then(
           () => {
             this.attempt = 0;
+            this.ctx.report.retryAt(undefined);
           },
           (e: unknown) => {
             if (!this.running) return;
             this.ctx.report.error(e);
             if (failureKind(e) === 'permanent') {
+              this.ctx.report.retryAt(undefined);
               this.ctx.log.error({ code: isHubError(e) ? e.code : undefined }, `avaya-aes ${this.ctx.id} stops reconnecting: ${errorMessage(e)}`);
               return;
             }

@@ -16,7 +16,7 @@ function make(store: ConnectorStore = memoryConnectorStore()) {
     guard,
     store,
     log: silentLogger(),
-    report: { ok: () => undefined, error: () => undefined, count: (n, k = 1) => void (counts[n] = (counts[n] ?? 0) + k) },
+    report: { ok: () => undefined, error: () => undefined, count: (n, k = 1) => void (counts[n] = (counts[n] ?? 0) + k), retryAt: () => undefined },
     lifetime: { session: HOUR, preferred: 4 * HOUR },
   });
   return { guard, gs, counts, store };

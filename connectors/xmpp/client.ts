@@ -36,6 +36,8 @@ export interface LinkHandlers {
   online(resumed: boolean): void;
   /** The connection went down, or an attempt to bring it back failed. */
   down(err: HubError): void;
+  /** The next reconnect attempt is due in `delayMs` (undefined: none will be made, the login was refused). */
+  retrying(delayMs: number | undefined): void;
   stanza(el: XmlElement): void;
 }
 
@@ -240,6 +242,7 @@ export class XmppLink {
     this.h.down(err);
     if (this.permanent !== undefined) {
       this.o.log.warn({ code: this.permanent.code }, 'XMPP login refused: not retried until the connector restarts');
+      this.h.retrying(undefined);
       return;
     }
     this.schedule();
@@ -249,6 +252,7 @@ export class XmppLink {
     if (this.timer !== undefined || this.stopping) return;
     this.attempt++;
     const delay = backoffDelay(this.attempt, this.o.backoff);
+    this.h.retrying(delay);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.reconnect();

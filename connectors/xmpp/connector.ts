@@ -55,6 +55,7 @@ export class XmppConnector implements Connector {
     return {
       online: (resumed) => {
         this.ctx.log.info({ link: kind, resumed }, `XMPP ${kind} online`);
+        if (this.reconnects.delete(kind)) this.reportRetry();
         if (this.allOnline()) this.ctx.report.ok();
         if (resumed) {
           if (collects) this.collector.sessionResumed();
@@ -70,8 +71,25 @@ export class XmppConnector implements Connector {
         this.ctx.report.error(err);
         if (collects) this.collector.connectionLost();
       },
+      retrying: (delayMs) => {
+        if (delayMs === undefined) this.reconnects.delete(kind);
+        else this.reconnects.set(kind, this.ctx.clock.now() + delayMs);
+        this.reportRetry();
+      },
       stanza: (el) => this.route(kind, el),
     };
+  }
+
+  /** When each link that is down tries again: health shows the first (docs/connectors.md "Lifecycle, errors, health"). */
+  private readonly reconnects = new Map<LinkKind, number>();
+  private reportRetry(): void {
+    const next = Math.min(...this.reconnects.values());
+    this.ctx.report.retryAt(Number.isFinite(next) ? next : undefined);
+  }
+
+  /** The configured `reconnect`: a failed start is retried like a dropped link. */
+  get backoff(): { baseMs: number; maxMs: number } {
+    return { baseMs: this.ctx.config.reconnect.base, maxMs: this.ctx.config.reconnect.max };
   }
 
   private allOnline(): boolean {
@@ -185,7 +203,7 @@ export class XmppConnector implements Connector {
     for (const kind of kinds) {
       const running = kind === 'component' ? this.component : this.client;
       if (running?.online === true) continue;
-      const link = new XmppLink(this.options(kind, `${this.ctx.config.resource}-test`), { online: () => undefined, down: () => undefined, stanza: () => undefined });
+      const link = new XmppLink(this.options(kind, `${this.ctx.config.resource}-test`), { online: () => undefined, down: () => undefined, retrying: () => undefined, stanza: () => undefined });
       try {
         await link.start();
       } catch (e) {

@@ -157,3 +157,38 @@ describe('roster pushes to the service account (RFC 6121 section 2.1.6)', () => 
     expect(sup.health().state).toBe('running');
   });
 });
+
+describe('the next retry health shows is the one the reconnect settings make', () => {
+  const slow = (port: number): XmppConfig => ({ ...configFor(port), reconnect: { base: 10_000, max: 40_000 } });
+
+  it('a failed start: retried after reconnect.base (between half and all of it), not the supervisor default', async () => {
+    const srv = await scriptedServer({ domain: DOMAIN, secret: SECRET });
+    const port = srv.port;
+    await srv.close(); // nothing listens there now
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config: slow(port) });
+    const sup = h.supervisor(xmppManifest);
+    open.push(sup);
+    const t = Date.now();
+    await sup.start();
+    const { state, nextRetryAt } = sup.health();
+    expect(state).toBe('degraded');
+    expect(nextRetryAt! - t).toBeGreaterThanOrEqual(5000);
+    expect(nextRetryAt! - Date.now()).toBeLessThanOrEqual(10_000);
+  });
+
+  it('a link lost while running: the connector reconnects after reconnect.base, and health shows when', async () => {
+    server = await scriptedServer({ domain: DOMAIN, secret: SECRET });
+    const h = connectorHarness<XmppConfig>({ id: 'xmpp', config: slow(server.port) });
+    const sup = h.supervisor(xmppManifest);
+    open.push(sup);
+    await sup.start();
+    await until('running', () => sup.health().state === 'running');
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    const t = Date.now();
+    await server.close();
+    server = undefined;
+    await until('degraded with a next retry', () => sup.health().state === 'degraded' && sup.health().nextRetryAt !== undefined);
+    expect(sup.health().nextRetryAt! - t).toBeGreaterThanOrEqual(5000);
+    expect(sup.health().nextRetryAt! - Date.now()).toBeLessThanOrEqual(10_000);
+  });
+});

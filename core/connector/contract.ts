@@ -6,6 +6,7 @@ import type { PublishingPort, PublishStats } from '../publish/target.ts';
 import type { SignalInput } from '../model/signal.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
+import type { BackoffOptions } from './backoff.ts';
 
 /**
  * The connector contract (docs/architecture.md "Connectors"). A connector kind is one folder under
@@ -111,6 +112,12 @@ export interface HealthReporter {
   ok(): void;
   error(err: unknown): void;
   count(name: string, n?: number): void;
+  /**
+   * A connector that reconnects by itself while running (its own reconnect policy) says when its
+   * next attempt is due, or undefined when none waits (connected again, or it gave up): health's
+   * `nextRetryAt` shows it. `ok()` clears it too.
+   */
+  retryAt(at: number | undefined): void;
 }
 
 export interface Health {
@@ -121,7 +128,11 @@ export interface Health {
   readonly recent: readonly { readonly at: number; readonly ok: boolean; readonly code?: string; readonly message?: string }[];
   /** When the current run of failures began (the first failure after the last success); absent while healthy. */
   readonly failingSince?: number;
-  /** When the supervisor tries the next start of a failed connector; absent when no retry is waiting. */
+  /**
+   * When the next attempt really happens: the supervisor's next start of a failed connector (with
+   * the connector's own `backoff` where it has one), or the connector's own next reconnect while it
+   * runs (`HealthReporter.retryAt`); absent when no retry is waiting.
+   */
   readonly nextRetryAt?: number;
   readonly counts: Readonly<Record<string, number>>;
   /** Signals ingest refused, by reason (HUB_ERR_SIGNAL_INVALID, HUB_ERR_UNKNOWN_PERSON). */
@@ -166,6 +177,12 @@ export interface Connector {
   stop(): Promise<void>;
   /** Checks reachability and credentials; may reject with the HubError that says why. */
   testConnection(): Promise<TestResult>;
+  /**
+   * The connector's own reconnect policy (its configuration's `reconnect` / `retry`), where it has
+   * one: the supervisor retries a failed start with it instead of its default, so the next retry
+   * health shows is the one that happens, and a start that fails is retried like a dropped link.
+   */
+  readonly backoff?: BackoffOptions;
   /** For `publish` connectors: the merged presence of people that changed (full view). */
   publish?(changes: readonly Presence[]): Promise<void>;
   /** For `directory` connectors: entries not synced and why. */

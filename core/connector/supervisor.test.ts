@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { capturingLogger, type CapturedLine } from '../../test/support/log-capture.ts';
 import { HubError } from '../errors.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import type { Connector, ConnectorManifest, TestResult } from './contract.ts';
 import { ConnectorSupervisor } from './supervisor.ts';
 
@@ -26,6 +26,8 @@ class FakeConnector implements Connector {
   stopGate: Promise<void> | undefined;
   stopThrows = false;
   testResult: TestResult | Error = { ok: true, message: 'fine' };
+  /** Its own reconnect policy, when set. */
+  backoff: BackoffOptions | undefined;
 
   async start(): Promise<void> {
     this.startedAt.push(Date.now());
@@ -303,6 +305,40 @@ describe('ConnectorSupervisor', () => {
     expect(sup.health()).toMatchObject({ state: 'degraded', failingSince: Date.now() });
     expect(sup.health().nextRetryAt).toBeUndefined();
     await sup.stop();
+  });
+
+  it("a connector with its own reconnect policy: failed starts are retried with it, and health shows that retry", async () => {
+    const { sup, connector } = make({ random: () => 1 });
+    connector.backoff = { baseMs: 5000, maxMs: 20_000 };
+    connector.script = [transient('first'), transient('second')];
+    const t0 = Date.now();
+    await sup.start();
+    expect(sup.health().nextRetryAt).toBe(t0 + 5000);
+    await vi.advanceTimersByTimeAsync(4999);
+    expect(connector.startedAt).toEqual([t0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(connector.startedAt).toEqual([t0, t0 + 5000]);
+    expect(sup.health().nextRetryAt).toBe(t0 + 5000 + 10_000);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(connector.startedAt).toEqual([t0, t0 + 5000, t0 + 15_000]);
+    expect(sup.health()).toMatchObject({ state: 'running' });
+    await sup.stop();
+  });
+
+  it("a running connector's own next reconnect is shown until it is connected again (ok) or stopped", async () => {
+    const { sup } = make();
+    await sup.start();
+    sup.reporter.error(transient('link down'));
+    sup.reporter.retryAt(Date.now() + 7000);
+    expect(sup.health()).toMatchObject({ state: 'degraded', nextRetryAt: Date.now() + 7000 });
+    sup.reporter.ok();
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    sup.reporter.retryAt(Date.now() + 3000);
+    sup.reporter.retryAt(undefined);
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    sup.reporter.retryAt(Date.now() + 3000);
+    await sup.stop();
+    expect(sup.health().nextRetryAt).toBeUndefined();
   });
 
   it('a permanent failure keeps its failing-since and has no next retry; stop clears a waiting retry', async () => {

@@ -24,6 +24,8 @@ export class ConnectorSupervisor {
   /** The first failure after the last success (cleared when the connector is healthy again). */
   private failingSince: number | undefined;
   private nextRetryAt: number | undefined;
+  /** The running connector's own next reconnect (HealthReporter.retryAt). */
+  private reconnectAt: number | undefined;
   private readonly counts: Record<string, number> = {};
   private readonly refusedBy: Record<string, number> = {};
   private refusalStreak = 0;
@@ -46,6 +48,9 @@ export class ConnectorSupervisor {
       error: (e) => this.onError(e),
       count: (name, n = 1) => {
         this.counts[name] = (this.counts[name] ?? 0) + n;
+      },
+      retryAt: (at) => {
+        this.reconnectAt = at;
       },
     };
   }
@@ -95,7 +100,7 @@ export class ConnectorSupervisor {
       const waitOut = kind === 'throttled' && isHubError(e) && e.retryAfterMs !== undefined ? e.retryAfterMs : undefined;
       // Honouring Retry-After burns no attempt (docs/connectors.md "Lifecycle, errors, health"): the next transient failure's backoff does not grow.
       if (waitOut !== undefined) this.attempt -= 1;
-      const delay = waitOut ?? backoffDelay(this.attempt, this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
+      const delay = waitOut ?? backoffDelay(this.attempt, this.connector.backoff ?? this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
       this.state = 'degraded';
       this.nextRetryAt = this.deps.clock.now() + delay;
       this.retryTimer = setTimeout(() => {
@@ -112,6 +117,7 @@ export class ConnectorSupervisor {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.nextRetryAt = undefined;
+    this.reconnectAt = undefined;
     if (this.state === 'stopped') return;
     if (this.stopping) return this.stopping;
     this.state = 'stopping';
@@ -188,7 +194,8 @@ export class ConnectorSupervisor {
     if (this.lastOkAt !== undefined) h.lastOkAt = this.lastOkAt;
     if (this.lastError !== undefined) h.lastError = this.lastError;
     if (this.failingSince !== undefined) h.failingSince = this.failingSince;
-    if (this.nextRetryAt !== undefined) h.nextRetryAt = this.nextRetryAt;
+    const next = this.nextRetryAt ?? (this.state === 'running' || this.state === 'degraded' ? this.reconnectAt : undefined);
+    if (next !== undefined) h.nextRetryAt = next;
     if (this.progressValue !== undefined) h.progress = this.progressValue;
     const pub = this.deps.publishStats?.();
     if (pub !== undefined) h.publishing = pub;
@@ -203,6 +210,7 @@ export class ConnectorSupervisor {
   private onOk(): void {
     const at = this.deps.clock.now();
     this.lastOkAt = at;
+    this.reconnectAt = undefined;
     this.push({ at, ok: true });
     // Repeated refusals keep it degraded: the upstream answers, but what the connector makes of it is refused.
     if (this.state === 'degraded' && this.refusalStreak < REFUSALS_DEGRADE) this.state = 'running';

@@ -46,7 +46,7 @@ function reconciler(sys: ReturnType<typeof system>, stored: Map<string, Presence
     store,
     clock,
     log: silentLogger(),
-    report: { ok: () => undefined, error: (e) => errors.push(e), count: (n, k = 1) => void (counts[n] = (counts[n] ?? 0) + k) },
+    report: { ok: () => undefined, error: (e) => errors.push(e), count: (n, k = 1) => void (counts[n] = (counts[n] ?? 0) + k), retryAt: () => undefined },
     presence: async (ids) => ids.map((id) => stored.get(id) ?? presence(id, 'offline', 0)),
     random: () => 0.5,
     ...(o.probeEvery !== undefined ? { probeEvery: o.probeEvery } : {}),

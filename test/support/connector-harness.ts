@@ -63,6 +63,7 @@ export function connectorHarness<C>(opts: {
     ok: () => sup?.reporter.ok(),
     error: (e: unknown) => sup?.reporter.error(e),
     count: (name: string, n?: number) => sup?.reporter.count(name, n),
+    retryAt: (at: number | undefined) => sup?.reporter.retryAt(at),
   };
   const state = opts.state ?? memoryConnectorStore();
   const ctx: ConnectorContext<C> = {
