@@ -1,0 +1,67 @@
+/**
+ * Delivering a firing as a signed webhook (docs/triggers.md; the signing and the destination policy
+ * of core/watch/webhooks.ts): retried with backoff up to `maxAttempts`, the outbox entry removed
+ * once delivered or dropped, the delivery status stored for every node to show.
+ */
+import type { ConnectorStore } from '../connector/contract.ts';
+import { backoffDelay } from '../connector/backoff.ts';
+import { errorMessage } from '../errors.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import type { DestinationPolicy } from '../watch/destination-policy.ts';
+import { deliverSigned } from '../watch/webhooks.ts';
+import type { Firing, Live } from './model.ts';
+
+export class TriggerDelivery {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly deps: {
+      store: ConnectorStore;
+      policy: DestinationPolicy;
+      clock: Clock;
+      log: Logger;
+      timeoutMs: number;
+      maxAttempts: number;
+      backoff?: { baseMs: number; maxMs: number };
+      /** Whether this node still evaluates `t` (a retry of a trigger removed or handed over is not sent). */
+      current: (t: Live) => boolean;
+    },
+  ) {}
+
+  deliver(t: Live, f: Firing, outKey: string, attempt: number): void {
+    if (t.def.action.type !== 'webhook' || t.secret === undefined) return;
+    const url = t.def.action.url;
+    const body = JSON.stringify({ trigger: f.trigger, firing: f.firing, at: f.at, people: f.people });
+    void (async () => {
+      try {
+        await deliverSigned(url, t.secret!, body, { timeoutMs: this.deps.timeoutMs, policy: this.deps.policy, clock: this.deps.clock, log: this.deps.log.child({ trigger: t.def.id }), what: `trigger ${t.def.id} webhook` });
+        t.status = { delivered: t.status.delivered + 1, failures: t.status.failures };
+        await this.deps.store.delete([outKey]);
+        await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]);
+      } catch (e) {
+        const lastError = errorMessage(e);
+        t.status = { delivered: t.status.delivered, failures: t.status.failures + 1, lastError };
+        await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]).catch(() => undefined);
+        if (!this.deps.current(t)) return;
+        if (attempt + 1 >= this.deps.maxAttempts) {
+          this.deps.log.warn({ trigger: t.def.id, firing: f.firing }, `trigger ${t.def.id}: firing ${f.firing} dropped after ${attempt + 1} failed deliveries: ${lastError}`);
+          await this.deps.store.delete([outKey]).catch(() => undefined);
+          return;
+        }
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (this.deps.current(t)) this.deliver(t, f, outKey, attempt + 1);
+        }, backoffDelay(attempt + 1, this.deps.backoff ?? { baseMs: 1000, maxMs: 300_000 }));
+        timer.unref?.();
+        this.timers.add(timer);
+      }
+    })();
+  }
+
+  /** Cancels the waiting retries (this node stops evaluating); their firings stay in the outbox. */
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * What a trigger is (docs/triggers.md): its definition, the status the API shows, a firing, and the
+ * shapes stored for them in the triggers' shared store (registry.ts). No behaviour beyond the
+ * pure mappings between them.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { AVAILABILITY_CLASSES, type AvailabilityClass } from '../model/availability.ts';
+
+export interface TriggerDef {
+  readonly id: string;
+  readonly origin: 'config' | 'api';
+  readonly people?: readonly string[];
+  readonly team?: string;
+  readonly atLeast: number;
+  readonly classes: readonly AvailabilityClass[];
+  readonly hysteresis: number;
+  readonly action: { readonly type: 'webhook'; readonly url: string } | { readonly type: 'sse' };
+  /** The API key that created it when a watcher did: only it (and admins) list, stream and delete it. */
+  readonly owner?: string;
+  /** A watcher's trigger sees as this person (undefined: as nobody, the public container). */
+  readonly watcher?: string;
+  readonly watcherOwned: boolean;
+  readonly createdAt: number;
+  readonly expiresAt?: number;
+}
+
+/** What GET /v1/triggers shows of a trigger. */
+export interface TriggerStatus {
+  readonly id: string;
+  readonly origin: 'config' | 'api';
+  readonly people?: string[];
+  readonly team?: string;
+  readonly atLeast: number;
+  readonly classes: AvailabilityClass[];
+  /** Seconds. */
+  readonly hysteresis: number;
+  readonly action: { type: 'webhook'; url: string } | { type: 'sse' };
+  readonly owner?: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  /** Whether the condition held at the last evaluation. */
+  readonly met: boolean;
+  readonly fired: number;
+  readonly lastFiredAt?: string;
+  readonly delivered: number;
+  readonly failures: number;
+  readonly lastError?: string;
+}
+
+/** One firing: the webhook body's fields and the SSE event's data. */
+export interface Firing {
+  readonly trigger: string;
+  /** Unique per firing: a receiver drops a repeat it already saw. */
+  readonly firing: string;
+  readonly at: string;
+  /** Who counted towards the condition at that moment (as the trigger's owner sees them). */
+  readonly people: string[];
+  /** The firing's number for this trigger (1, 2, ...): the SSE event id. */
+  readonly seq: number;
+}
+
+export const defSchema = z.object({
+  id: z.string(),
+  people: z.array(z.string()).optional(),
+  team: z.string().optional(),
+  atLeast: z.number(),
+  classes: z.array(z.enum(AVAILABILITY_CLASSES)),
+  hysteresis: z.number(),
+  action: z.union([z.object({ type: z.literal('webhook'), url: z.string() }), z.object({ type: z.literal('sse') })]),
+  owner: z.string().optional(),
+  watcher: z.string().optional(),
+  watcherOwned: z.boolean(),
+  createdAt: z.number(),
+  expiresAt: z.number().optional(),
+  secret: z.string().optional(),
+});
+export const stateSchema = z.object({ met: z.boolean(), falseSince: z.number().optional(), fp: z.string(), fired: z.number(), lastFiredAt: z.number().optional() });
+export const statusSchema = z.object({ delivered: z.number(), failures: z.number(), lastError: z.string().optional() });
+export const firingSchema = z.object({ trigger: z.string(), firing: z.string(), at: z.string(), people: z.array(z.string()), seq: z.number() });
+export type StoredState = z.infer<typeof stateSchema>;
+export type StoredStatus = z.infer<typeof statusSchema>;
+
+/** A trigger as a node holds it: definition, secret, condition state and delivery status. */
+export interface Live {
+  def: TriggerDef;
+  secret?: string;
+  state: StoredState;
+  /** No state was stored for it yet (a configured trigger's first start). */
+  fresh: boolean;
+  status: StoredStatus;
+}
+
+export const NEW_STATUS: StoredStatus = { delivered: 0, failures: 0 };
+
+/** Changes when what decides the condition changes: stored state of another condition is not reused. */
+export function fingerprint(d: TriggerDef): string {
+  return createHash('sha256')
+    .update(JSON.stringify([d.people ?? null, d.team ?? null, d.atLeast, d.classes, d.watcher ?? null, d.watcherOwned]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+/** What GET /v1/triggers shows of a trigger. */
+export function statusOf(t: Live): TriggerStatus {
+  const d = t.def;
+  const s: { -readonly [K in keyof TriggerStatus]: TriggerStatus[K] } = {
+    id: d.id,
+    origin: d.origin,
+    atLeast: d.atLeast,
+    classes: [...d.classes],
+    hysteresis: d.hysteresis / 1000,
+    action: d.action.type === 'webhook' ? { type: 'webhook', url: d.action.url } : { type: 'sse' },
+    createdAt: new Date(d.createdAt).toISOString(),
+    met: t.state.met,
+    fired: t.state.fired,
+    delivered: t.status.delivered,
+    failures: t.status.failures,
+  };
+  if (d.people !== undefined) s.people = [...d.people];
+  if (d.team !== undefined) s.team = d.team;
+  if (d.owner !== undefined) s.owner = d.owner;
+  if (d.expiresAt !== undefined) s.expiresAt = new Date(d.expiresAt).toISOString();
+  if (t.state.lastFiredAt !== undefined) s.lastFiredAt = new Date(t.state.lastFiredAt).toISOString();
+  if (t.status.lastError !== undefined) s.lastError = t.status.lastError;
+  return s;
+}
+
+/** Who calls: an admin (every trigger) or a watcher key (its own). */
+export interface Caller {
+  readonly admin: boolean;
+  readonly key: string;
+  readonly person?: string;
+}
+
+export function mayUse(d: TriggerDef, c: Caller): boolean {
+  return c.admin || (d.owner !== undefined && d.owner === c.key);
+}

@@ -1,0 +1,104 @@
+/**
+ * Where triggers live (docs/triggers.md "Several nodes (Redis mode)"): the configured ones, and the shared
+ * store every node reads: the API triggers (`def:`), each trigger's condition state (`state:`),
+ * firings whose webhook is not delivered yet (`out:`, the outbox the next lease holder delivers),
+ * the latest firing (`last:`, read by every node's streams) and the delivery status (`status:`),
+ * with a `version` that changes whenever the set of triggers does.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ConnectorStore } from '../connector/contract.ts';
+import { errorMessage } from '../errors.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import { parseStored } from '../util/stored-json.ts';
+import { defSchema, fingerprint, firingSchema, NEW_STATUS, stateSchema, statusSchema, type Firing, type Live, type StoredState, type TriggerDef } from './model.ts';
+
+export class TriggerRegistry {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: {
+      store: ConnectorStore;
+      clock: Clock;
+      log: Logger;
+      /** The configured triggers and their webhook secrets. */
+      config: readonly TriggerDef[];
+      configSecrets: ReadonlyMap<string, string>;
+    },
+  ) {}
+
+  /** Config triggers and the stored API ones, expired ones left out. */
+  async load(): Promise<Live[]> {
+    const entries = await this.deps.store.entries('');
+    const now = this.deps.clock.now();
+    const out: Live[] = [];
+    const stateOf = (id: string) => parseStored(stateSchema, entries.get(`state:${id}`));
+    const statusOf = (id: string) => parseStored(statusSchema, entries.get(`status:${id}`)) ?? NEW_STATUS;
+    for (const def of this.deps.config) {
+      const st = stateOf(def.id);
+      const secret = this.deps.configSecrets.get(def.id);
+      out.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? { met: false, fp: fingerprint(def), fired: 0 }, fresh: st === undefined, status: statusOf(def.id) });
+    }
+    const api: Live[] = [];
+    for (const [k, v] of entries) {
+      if (!k.startsWith('def:')) continue;
+      const raw = parseStored(defSchema, v);
+      if (raw === undefined || (raw.expiresAt !== undefined && raw.expiresAt <= now)) continue;
+      const { secret, ...rest } = raw;
+      const def = { ...rest, origin: 'api' } as TriggerDef;
+      const st = stateOf(def.id);
+      api.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? { met: false, fp: fingerprint(def), fired: 0 }, fresh: st === undefined, status: statusOf(def.id) });
+    }
+    return [...out, ...api.sort((a, b) => a.def.createdAt - b.def.createdAt)];
+  }
+
+  /** Stores a new API trigger with its first state and status. */
+  async add(def: TriggerDef, secret: string | undefined, state: StoredState, status: Live['status']): Promise<void> {
+    await this.deps.store.set([
+      [`def:${def.id}`, JSON.stringify({ ...def, ...(secret !== undefined ? { secret } : {}) })],
+      [`state:${def.id}`, JSON.stringify(state)],
+      [`status:${def.id}`, JSON.stringify(status)],
+      ['version', randomUUID()],
+    ]);
+  }
+
+  /** Removes an API trigger and everything stored for it (its outbox included). */
+  async remove(id: string): Promise<void> {
+    const outs = [...(await this.deps.store.entries(`out:${id}:`)).keys()];
+    await this.deps.store.delete([`def:${id}`, `state:${id}`, `status:${id}`, `last:${id}`, ...outs]);
+    await this.deps.store.set([['version', randomUUID()]]);
+  }
+
+  async version(): Promise<string | undefined> {
+    return (await this.deps.store.get(['version'])).get('version');
+  }
+
+  /** The latest firing of each trigger, by trigger id. */
+  async latest(): Promise<Map<string, Firing>> {
+    const out = new Map<string, Firing>();
+    for (const [k, v] of await this.deps.store.entries('last:')) {
+      const f = parseStored(firingSchema, v);
+      if (f !== undefined) out.set(k.slice(5), f);
+    }
+    return out;
+  }
+
+  /** The outbox: firings not delivered yet, by key (undefined: unreadable). */
+  async outbox(): Promise<Map<string, Firing | undefined>> {
+    const out = new Map<string, Firing | undefined>();
+    for (const [k, v] of await this.deps.store.entries('out:')) out.set(k, parseStored(firingSchema, v));
+    return out;
+  }
+
+  async drop(keys: readonly string[]): Promise<void> {
+    await this.deps.store.delete([...keys]);
+  }
+
+  /** Writes in order; `then` runs once the write is stored. */
+  persist(entries: [string, string][], then?: () => Promise<void>): void {
+    this.chain = this.chain
+      .then(() => this.deps.store.set(entries))
+      .then(() => then?.())
+      .catch((e: unknown) => this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored'));
+  }
+}
