@@ -141,6 +141,17 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('lapsed', () => lineOf(h.signals, 'alice') === 'lapsed');
   });
 
+  it('while AE Services is away, health shows the next reconnect the retry settings make', async () => {
+    const { sim, sup } = await setup({ config: { retry: { base: '10s', max: '40s' } } });
+    expect(sup.health().nextRetryAt).toBeUndefined();
+    const t = Date.now();
+    await sim.stop();
+    await until('degraded with a next retry', () => sup.health().state === 'degraded' && sup.health().nextRetryAt !== undefined);
+    // retry.base 10 s with jitter: 5-10 s out (the supervisor's default would say 0.5-1 s).
+    expect(sup.health().nextRetryAt! - t).toBeGreaterThanOrEqual(5000);
+    expect(sup.health().nextRetryAt! - Date.now()).toBeLessThanOrEqual(10_000);
+  });
+
   it('keeps the session alive: with a 1 s session nothing expires over several durations', async () => {
     const { sim, sup } = await setup({ config: { sessionDuration: 1 } });
     // Reset at a third of the duration: seven resets span more than two durations of the session.

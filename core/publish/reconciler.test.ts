@@ -209,10 +209,15 @@ describe('Reconciler', () => {
     r.offer([presence('a', 'dnd', 3)]);
     await r.tick();
     expect([...r.mayShow('a')].sort()).toEqual(['busy', 'dnd']);
+    // What the system may hold from the hub: either, or nothing (for a target that checks for someone else's value).
+    expect(r.mayHold('a')).toEqual(expect.arrayContaining(['busy', 'dnd', null]));
+    expect(r.mayHold('a')).toHaveLength(3);
     // The retry is confirmed: only dnd can be there now.
     clock.advance(2000);
     await r.tick();
     expect(r.mayShow('a')).toEqual(['dnd']);
+    expect(r.mayHold('a')).toEqual(['dnd']);
+    expect(r.mayHold('nobody')).toBeUndefined();
   });
 
   it('coalesces writes to one per minInterval; a clear goes at once', async () => {
