@@ -15,14 +15,20 @@ afterEach(async () => {
   conns = [];
 });
 
+/** A connector on a simulator of `people` users, started, its first cycle done; both stopped after the case. */
+async function started(people: number, config: Record<string, unknown>): Promise<Awaited<ReturnType<typeof setup>> & { c: MsGraphPresenceConnector }> {
+  const s = await setup(people, config);
+  sims.push(s.sim);
+  const c = new MsGraphPresenceConnector(s.h.ctx);
+  conns.push(c);
+  await c.start();
+  await c.firstCycle();
+  return { ...s, c };
+}
+
 describe('msgraph-presence polling against the simulator through the Graph client', () => {
   it('polls 2 000 users in batches of at most 650 inside the budget and emits device signals', async () => {
-    const { sim, h } = await setup(2000, { poll: { interval: '1h' } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
-    await c.start();
-    await c.firstCycle();
+    const { sim, h, c } = await started(2000, { poll: { interval: '1h' } });
     const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
     expect(polls).toHaveLength(4);
     expect(polls.every((r) => r.status === 200)).toBe(true);
@@ -72,12 +78,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('PresenceUnknown (or values the map cannot read) withdraws what Teams said before instead of leaving it', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
-    await c.start();
-    await c.firstCycle();
+    const { sim, h, c } = await started(1, { poll: { interval: '1h' } });
     const hub = miniHub('user0');
     const cycle = async (): Promise<ReturnType<typeof hub.judge>> => {
       const n = h.signals.length;
@@ -98,12 +99,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('drops out-of-order readings by sequenceNumber', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
-    await c.start();
-    await c.firstCycle();
+    const { sim, h, c } = await started(1, { poll: { interval: '1h' } });
     // Graph answers two polls with readings out of order: the later poll carries an older sequenceNumber.
     const reading = (availability: string, activity: string, seq: number) => JSON.stringify({ value: [{ id: guid(0), availability, activity, sequenceNumber: String(seq).padStart(20, '0') }] });
     sim.malformNext('getPresencesByUserId', reading('Busy', 'InACall', 9));
