@@ -18,10 +18,10 @@ export default defineConfig({
       // Unit files share their fork's module cache (isolate: false): each fork imports fastify, BullMQ,
       // the Graph and EWS clients once instead of once per file, which was most of test:unit's CPU.
       // So a unit test leaves no state behind: it restores fake timers and env vars it changes.
-      // Four forks on two cores: unit tests mostly wait (simulators, timers, sockets), and a fork that
+      // Six forks on two cores: unit tests mostly wait (simulators, timers, sockets), and a fork that
       // waits leaves its core to another. Vitest runs projects with their own maxWorkers in their own
       // group (groupOrder): `npm test` runs the unit tier first, then integration and e2e together.
-      { extends: true, test: { name: 'unit', include: t.unit, isolate: false, maxWorkers: 4, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'unit', include: t.unit, isolate: false, maxWorkers: 6, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'integration', include: t.integration, ...peers, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'e2e', include: t.e2e, ...peers, sequence: { groupOrder: 1 } } },
     ],
