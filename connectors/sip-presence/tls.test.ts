@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/util/logger.ts';
@@ -11,23 +9,19 @@ import { SimPhone, SimPresenceServer } from './simulator.ts';
 
 const log = silentLogger();
 
-describe('sip-presence over TLS (self-signed certificate made with openssl)', () => {
-  let dir: string;
+// A self-signed certificate for localhost and 127.0.0.1, committed for this test (fixtures/README.md),
+// so that the unit tier needs no openssl binary.
+const cert = join(import.meta.dirname, 'fixtures/test-only-localhost-cert.pem');
+const key = join(import.meta.dirname, 'fixtures/test-only-localhost-key.pem');
+
+describe('sip-presence over TLS (self-signed certificate)', () => {
   let server: SimPresenceServer;
-  let cert: string;
-  let key: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hub-sip-tls-'));
-    cert = join(dir, 'cert.pem');
-    key = join(dir, 'key.pem');
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
-    if (r.error !== undefined || r.status !== 0) throw new Error(`openssl failed (apt-get install -y openssl): ${r.stderr?.toString()}`);
     const tls = { key: readFileSync(key), cert: readFileSync(cert), ca: readFileSync(cert) };
     server = await SimPresenceServer.start({ log, protocols: ['udp', 'tls'], tls });
   });
   afterAll(async () => {
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('subscribes and receives NOTIFYs over TLS, verifying the peer certificate', async () => {
