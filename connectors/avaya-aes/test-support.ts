@@ -1,15 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** A throwaway self-signed certificate for 127.0.0.1 made with openssl, and its SHA-256 fingerprint. */
-export function selfSignedCertificate(): { cert: string; key: string; certFile: string; fingerprint: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'aes-tls-'));
-  const keyFile = join(dir, 'key.pem');
-  const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=aes.test', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:aes.test'], { stdio: 'ignore' });
-  const out = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
-  const fingerprint = out.trim().split('=')[1]!;
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, fingerprint, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+/**
+ * A self-signed certificate for 127.0.0.1 and aes.test, committed for the tests (fixtures/README.md:
+ * test only, so that the unit tier needs no openssl binary), and its SHA-256 fingerprint as
+ * `openssl x509 -fingerprint -sha256` prints it (colon-separated upper-case hex).
+ */
+export function selfSignedCertificate(): { cert: string; key: string; certFile: string; fingerprint: string } {
+  const certFile = join(import.meta.dirname, 'fixtures/test-only-aes-cert.pem');
+  const cert = readFileSync(certFile, 'utf8');
+  const key = readFileSync(join(import.meta.dirname, 'fixtures/test-only-aes-key.pem'), 'utf8');
+  return { cert, key, certFile, fingerprint: new X509Certificate(cert).fingerprint256 };
 }

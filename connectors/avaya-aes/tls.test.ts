@@ -16,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim.stop();
-  cert.cleanup();
 });
 
 const test = (extra: Record<string, unknown>) =>

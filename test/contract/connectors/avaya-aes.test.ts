@@ -17,7 +17,6 @@ connectorContract('avaya-aes', {
   },
   teardown: async () => {
     await sim.stop();
-    tls.cleanup();
   },
   people: [{ id: 'alice', identities: ['ext:4750'] }],
   goodConfig: () => base('secret'),
