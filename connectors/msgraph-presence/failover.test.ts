@@ -1,26 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-store.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
-import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import type { PresenceConfig } from './config.ts';
-import { guid, miniHub, setup } from './test-support.ts';
+import { guid, miniHub, pollAndPublish, stopAfterEach } from './test-support.ts';
 
-let sims: GraphSimulator[] = [];
-let conns: MsGraphPresenceConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
+const t = stopAfterEach();
 
 describe('msgraph-presence: the loop guard survives the connector moving to another node (docs/architecture.md invariant 4)', () => {
   it('node B, taking over while the hub session shows Busy/InACall, drops it as an echo and clears it when the call ends', async () => {
     const state = memoryConnectorStore(); // the shared connector state (a Redis hash in Redis mode)
     const cfg = { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } };
-    const { sim, config } = await setup(1, cfg);
-    sims.push(sim);
+    const { sim, config } = await t.setup(1, cfg);
     const people = [{ id: 'user0', identities: [`entra:${guid(0)}`, 'mailto:user0@corp.example'] }];
     const hubA = connectorHarness<PresenceConfig>({ id: 'teams', config, people, state });
     const hub = miniHub('user0');
@@ -28,8 +19,7 @@ describe('msgraph-presence: the loop guard survives the connector moving to anot
     const writes = () => sim.requests.filter((r) => /setPresence|clearPresence/.test(r.path)).map((r) => r.path.split('/').pop());
 
     // Node A: reads Available, then a PBX call is written into Teams as Busy/InACall.
-    const a = new MsGraphPresenceConnector(hubA.ctx);
-    conns.push(a);
+    const a = t.connector(new MsGraphPresenceConnector(hubA.ctx));
     await a.start();
     await a.firstCycle();
     for (const s of hubA.signals) hub.put(s);
@@ -43,20 +33,13 @@ describe('msgraph-presence: the loop guard survives the connector moving to anot
     // Node A dies. Its stop does not clear sessions (they are left to expire), so stopping it is a kill
     // as far as Teams is concerned; what it kept in memory is gone with the instance.
     await a.stop();
-    conns = conns.filter((c) => c !== a);
+    t.forget(a);
     expect(teams()).toMatchObject({ availability: 'Busy', activity: 'InACall' });
 
     // Node B takes the connector over: a new instance with the same shared state.
     const hubB = connectorHarness<PresenceConfig>({ id: 'teams', config, people, state });
-    const b = new MsGraphPresenceConnector(hubB.ctx);
-    conns.push(b);
-    const cycleB = async () => {
-      const n = hubB.signals.length;
-      await b.runCycle(false);
-      for (const s of hubB.signals.slice(n)) hub.put(s);
-      const p = hub.judge();
-      if (p !== undefined) await hubB.publish([p]);
-    };
+    const b = t.connector(new MsGraphPresenceConnector(hubB.ctx));
+    const cycleB = () => pollAndPublish(b, hubB, hub);
     await b.start();
     await b.firstCycle();
     for (const s of hubB.signals) hub.put(s);

@@ -3,23 +3,16 @@
  * that never answers, answers 5xx or drops the connection; a hub that cannot take a signal; two
  * changes while a write is in flight.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import type { Presence } from '../../core/model/presence.ts';
 import { HubError } from '../../core/errors.ts';
-import type { GraphFault, GraphSimulator } from '../msgraph-shared/simulator.ts';
+import type { GraphFault } from '../msgraph-shared/simulator.ts';
 import type { PresenceConfig } from './config.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
-import { guid, setup } from './test-support.ts';
+import { guid, stopAfterEach } from './test-support.ts';
 
-let sims: GraphSimulator[] = [];
-let conns: MsGraphPresenceConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
+const t = stopAfterEach();
 
 /**
  * The connector's requestTimeout here: short enough that the hang case is quick, long enough that a
@@ -28,15 +21,7 @@ afterEach(async () => {
  */
 const REQUEST_TIMEOUT_MS = 2000;
 
-async function connector(n: number, config: Record<string, unknown> = {}) {
-  const s = await setup(n, { poll: { interval: '1h' }, requestTimeout: `${REQUEST_TIMEOUT_MS}ms`, ...config });
-  sims.push(s.sim);
-  const c = new MsGraphPresenceConnector(s.h.ctx);
-  conns.push(c);
-  await c.start();
-  await c.firstCycle();
-  return { ...s, c };
-}
+const connector = (n: number, config: Record<string, unknown> = {}) => t.started(n, { poll: { interval: '1h' }, requestTimeout: `${REQUEST_TIMEOUT_MS}ms`, ...config });
 
 describe('msgraph-presence under upstream faults', () => {
   const cases: [string, GraphFault][] = [

@@ -1,28 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Presence } from '../../core/model/presence.ts';
-import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { MsGraphPresenceConnector } from './connector.ts';
-import { guid, miniHub, pollAndPublish, setup } from './test-support.ts';
+import { guid, miniHub, pollAndPublish, stopAfterEach } from './test-support.ts';
 
-let sims: GraphSimulator[] = [];
-let conns: MsGraphPresenceConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
+const t = stopAfterEach();
+const PUBLISHING = { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } };
 
 describe('msgraph-presence: no loops between reading and writing Teams (docs/architecture.md invariant 4)', () => {
   it('a phone call shows Busy/InACall in Teams and Teams returns to the real state within one cycle after it', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
+    const { sim, h, c } = await t.started(1, PUBLISHING);
     const hub = miniHub('user0');
     const cycle = () => pollAndPublish(c, h, hub);
-    await c.start();
-    await c.firstCycle();
     for (const s of h.signals) hub.put(s);
     await h.publish([hub.judge()!]);
     const teams = () => sim.presence.snapshot(sim.presence.users.get(guid(0))!);
@@ -51,14 +38,9 @@ describe('msgraph-presence: no loops between reading and writing Teams (docs/arc
   });
 
   it('a call made in Teams itself is never written back, so it cannot outlive the call (no ghost presence)', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
+    const { sim, h, c } = await t.started(1, PUBLISHING);
     const hub = miniHub('user0');
     const cycle = () => pollAndPublish(c, h, hub);
-    await c.start();
-    await c.firstCycle();
     for (const s of h.signals) hub.put(s);
     sim.presence.setClient(guid(0), { availability: 'Busy', activity: 'InACall' });
     await cycle();
@@ -72,12 +54,7 @@ describe('msgraph-presence: no loops between reading and writing Teams (docs/arc
   });
 
   it('never writes back a presence that Teams itself decided, even while the hub holds a session', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
-    await c.start();
-    await c.firstCycle();
+    const { sim, h, c } = await t.started(1, PUBLISHING);
     const busy = (decidedBy: string, version: number): Presence => ({
       person: 'user0',
       availability: 6500,
@@ -100,12 +77,7 @@ describe('msgraph-presence: no loops between reading and writing Teams (docs/arc
   });
 
   it('explains what Teams cannot show (In a meeting) and leaves it to Teams', async () => {
-    const { sim, h } = await setup(1, { poll: { interval: '1h' }, publish: { enabled: true, minInterval: 0 } });
-    sims.push(sim);
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
-    await c.start();
-    await c.firstCycle();
+    const { sim, h, c } = await t.started(1, PUBLISHING);
     await h.publish([{ person: 'user0', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'In a meeting' }, since: 0, version: 1 }]);
     expect(c.explainTeams(guid(0))).toContain('an app cannot set it');
     expect(sim.requests.filter((r) => r.path.endsWith('/setPresence'))).toHaveLength(0);

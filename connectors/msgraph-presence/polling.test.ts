@@ -1,34 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { describe, expect, it } from 'vitest';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { msgraphPresenceManifest } from './manifest.ts';
-import { guid, miniHub, setup } from './test-support.ts';
+import { guid, miniHub, stopAfterEach } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
-let sims: GraphSimulator[] = [];
-let conns: MsGraphPresenceConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
-
-/** A connector on a simulator of `people` users, started, its first cycle done; both stopped after the case. */
-async function started(people: number, config: Record<string, unknown>): Promise<Awaited<ReturnType<typeof setup>> & { c: MsGraphPresenceConnector }> {
-  const s = await setup(people, config);
-  sims.push(s.sim);
-  const c = new MsGraphPresenceConnector(s.h.ctx);
-  conns.push(c);
-  await c.start();
-  await c.firstCycle();
-  return { ...s, c };
-}
+const t = stopAfterEach();
 
 describe('msgraph-presence polling against the simulator through the Graph client', () => {
   it('polls 2 000 users in batches of at most 650 inside the budget and emits device signals', async () => {
-    const { sim, h, c } = await started(2000, { poll: { interval: '1h' } });
+    const { sim, h, c } = await t.started(2000, { poll: { interval: '1h' } });
     const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
     expect(polls).toHaveLength(4);
     expect(polls.every((r) => r.status === 200)).toBe(true);
@@ -47,11 +28,9 @@ describe('msgraph-presence polling against the simulator through the Graph clien
     // arrive bunched, and the margin keeps that from looking like a pacing failure. Twelve requests
     // sent without pacing would not pass the simulator's limit of six per half second. (A half-second
     // window: the pacing is the same at any window, and the cycle takes 1.5 s instead of 3.)
-    const { sim, h } = await setup(120, { poll: { interval: '1h', batchSize: 10, budget: { requests: 6, window: '500ms', share: 0.5 } } });
-    sims.push(sim);
+    const { sim, h } = await t.setup(120, { poll: { interval: '1h', batchSize: 10, budget: { requests: 6, window: '500ms', share: 0.5 } } });
     sim.presenceBudget = { limit: 6, windowMs: 500 };
-    const c = new MsGraphPresenceConnector(h.ctx);
-    conns.push(c);
+    const c = t.connector(new MsGraphPresenceConnector(h.ctx));
     await c.start();
     await c.firstCycle();
     const polls = sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId');
@@ -61,8 +40,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('survives a 429 storm without losing the cycle (Retry-After honoured)', async () => {
-    const { sim, h } = await setup(1300, { poll: { interval: '1h' } });
-    sims.push(sim);
+    const { sim, h } = await t.setup(1300, { poll: { interval: '1h' } });
     sim.throttle(4, 1);
     const sup = h.supervisor(msgraphPresenceManifest);
     await sup.start();
@@ -78,7 +56,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('PresenceUnknown (or values the map cannot read) withdraws what Teams said before instead of leaving it', async () => {
-    const { sim, h, c } = await started(1, { poll: { interval: '1h' } });
+    const { sim, h, c } = await t.started(1, { poll: { interval: '1h' } });
     const hub = miniHub('user0');
     const cycle = async (): Promise<ReturnType<typeof hub.judge>> => {
       const n = h.signals.length;
@@ -99,7 +77,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('drops out-of-order readings by sequenceNumber', async () => {
-    const { sim, h, c } = await started(1, { poll: { interval: '1h' } });
+    const { sim, h, c } = await t.started(1, { poll: { interval: '1h' } });
     // Graph answers two polls with readings out of order: the later poll carries an older sequenceNumber.
     const reading = (availability: string, activity: string, seq: number) => JSON.stringify({ value: [{ id: guid(0), availability, activity, sequenceNumber: String(seq).padStart(20, '0') }] });
     sim.malformNext('getPresencesByUserId', reading('Busy', 'InACall', 9));
@@ -113,8 +91,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('refuses a malformed Graph response with a clear health error and keeps running', async () => {
-    const { sim, h } = await setup(3, { poll: { interval: '1h' } });
-    sims.push(sim);
+    const { sim, h } = await t.setup(3, { poll: { interval: '1h' } });
     sim.malformNext('getPresencesByUserId', JSON.stringify({ value: [{ id: guid(0), availability: 42 }] }));
     const c = new MsGraphPresenceConnector(h.ctx);
     const sup = h.supervisor(msgraphPresenceManifest, c);
@@ -132,8 +109,7 @@ describe('msgraph-presence polling against the simulator through the Graph clien
   });
 
   it('testConnection tells bad credentials (permanent) from an unreachable endpoint (transient)', async () => {
-    const { sim, h, config } = await setup(1);
-    sims.push(sim);
+    const { sim, h, config } = await t.setup(1);
     const good = await connectionTest(new MsGraphPresenceConnector(h.ctx));
     expect(good.ok).toBe(true);
     const bad = await connectionTest(new MsGraphPresenceConnector({ ...h.ctx, config: { ...config, clientSecret: 'wrong' } }));

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
-import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { SubscriptionClient } from './client.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
-import { APP, guid, setup } from './test-support.ts';
+import { APP, guid, setup, stopAfterEach } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { OffsetClock } from '../../core/util/clock.ts';
@@ -14,32 +13,23 @@ const CLIENT_STATE = 'a-client-state-secret-0123456789';
 const cert = readFileSync(new URL('../msgraph-shared/fixtures/test-only-cert.pem', import.meta.url), 'utf8');
 const key = readFileSync(new URL('../msgraph-shared/fixtures/test-only-key.pem', import.meta.url), 'utf8');
 
-let sims: GraphSimulator[] = [];
-let conns: MsGraphPresenceConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
+const t = stopAfterEach();
 
 async function start(n: number, extra: Record<string, unknown> = {}) {
   const port = await freePort();
   const base = await setup(0);
   await base.sim.stop();
   const clock = new OffsetClock();
-  const { sim, h } = await setup(n, {
+  const { sim, h } = await t.setup(n, {
     poll: { enabled: false, interval: '1h' },
     subscriptions: { enabled: true, notificationUrl: `http://127.0.0.1:${port}/graph/notify`, listen: { port }, clientState: CLIENT_STATE, refreshTokens: 'placeholder', ...extra },
   }, clock);
-  sims.push(sim);
   // The admin consented the service account; its refresh token goes into the configuration.
   const rt = sim.issueRefreshToken(APP.clientId, 'svc-presence@corp.example');
   (h.ctx.config.subscriptions as { refreshTokens: string }).refreshTokens = rt;
   // Validation tokens of rich notifications are signed by the simulator's key, served as its JWKS.
   (h.ctx.config.subscriptions as { validationTokens: { jwksUrl: string } }).validationTokens = { jwksUrl: sim.jwksUrl() };
-  const c = new MsGraphPresenceConnector(h.ctx);
-  conns.push(c);
+  const c = t.connector(new MsGraphPresenceConnector(h.ctx));
   return { sim, h, c, port, clock };
 }
 

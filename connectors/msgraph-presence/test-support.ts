@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import type { Presence } from '../../core/model/presence.ts';
 import type { Register } from '../../core/model/register.ts';
 import { judgeIncoming, registerOf } from '../../core/model/register.ts';
@@ -10,7 +11,7 @@ import type { Clock } from '../../core/util/clock.ts';
 import { connectorHarness, type Harness } from '../../test/support/connector-harness.ts';
 import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { presenceConfigSchema, type PresenceConfig } from './config.ts';
-import type { MsGraphPresenceConnector } from './connector.ts';
+import { MsGraphPresenceConnector } from './connector.ts';
 import { until } from '../../test/support/wait.ts';
 
 export const APP = { clientId: '22553876-f5ab-4529-bffb-cfe50aa89f87', clientSecret: 'sim-secret-value' };
@@ -29,6 +30,47 @@ export async function setup(n: number, config: Record<string, unknown> = {}, clo
   const parsed = presenceConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), ...config });
   const h = connectorHarness<PresenceConfig>({ id: 'teams', config: parsed, people, ...(clock !== undefined ? { clock } : {}) });
   return { sim, h, config: parsed };
+}
+
+/**
+ * For a test file (call once, at module level): after each case, stops every connector and then every
+ * simulator the case handed over. `setup()` and `started()` hand theirs over themselves.
+ */
+export function stopAfterEach() {
+  let sims: GraphSimulator[] = [];
+  let conns: MsGraphPresenceConnector[] = [];
+  afterEach(async () => {
+    for (const c of conns) await c.stop();
+    for (const s of sims) await s.stop();
+    sims = [];
+    conns = [];
+  });
+  const tracked = {
+    /** A connector to stop after the case. */
+    connector(c: MsGraphPresenceConnector): MsGraphPresenceConnector {
+      conns.push(c);
+      return c;
+    },
+    /** A connector the case stopped itself (one that "dies"): not stopped again. */
+    forget(c: MsGraphPresenceConnector): void {
+      conns = conns.filter((x) => x !== c);
+    },
+    /** `setup()`, its simulator stopped after the case. */
+    async setup(...args: Parameters<typeof setup>): ReturnType<typeof setup> {
+      const s = await setup(...args);
+      sims.push(s.sim);
+      return s;
+    },
+    /** A connector on a simulator of `people` users, started, its first cycle done; both stopped after the case. */
+    async started(people: number, config: Record<string, unknown> = {}): Promise<Awaited<ReturnType<typeof setup>> & { c: MsGraphPresenceConnector }> {
+      const s = await tracked.setup(people, config);
+      const c = tracked.connector(new MsGraphPresenceConnector(s.h.ctx));
+      await c.start();
+      await c.firstCycle();
+      return { ...s, c };
+    },
+  };
+  return tracked;
 }
 
 /**
