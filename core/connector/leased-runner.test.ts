@@ -61,13 +61,17 @@ describe('LeasedRunner', () => {
     for (const r of runners.splice(0)) await r.stop();
     vi.useRealTimers();
   });
+  /** A runner on `lease`, started, after its first ask (it holds when the lease grants it); stopped after the test. */
+  async function started<L extends LeasePort>(lease: L) {
+    const made = make(lease);
+    runners.push(made.runner);
+    made.runner.start();
+    await advance(0);
+    return { lease, ...made };
+  }
 
   it('stops the task when renewal says the lease is gone: at the first renewal, long before the deadline', async () => {
-    const lease = new FakeLease();
-    const { runner, events } = make(lease);
-    runners.push(runner);
-    runner.start();
-    await advance(0);
+    const { lease, runner, events } = await started(new FakeLease());
     expect(runner.holding).toBe(true);
     expect(events).toEqual(['start']);
     lease.renewal = 'lost';
@@ -85,11 +89,7 @@ describe('LeasedRunner', () => {
   });
 
   it('stops the task when renewal keeps failing: not while the lease still holds, but before its local deadline', async () => {
-    const lease = new FakeLease();
-    const { runner, events } = make(lease);
-    runners.push(runner);
-    runner.start();
-    await advance(0);
+    const { lease, runner, events } = await started(new FakeLease());
     expect(runner.holding).toBe(true);
     lease.renewal = 'error';
     // Renewals at ttl/3 and 2ttl/3 fail; the lease (taken at 0) still holds in Redis, so the task runs on.
@@ -104,11 +104,7 @@ describe('LeasedRunner', () => {
   });
 
   it('a renewal that fails once, then succeeds, keeps the task running', async () => {
-    const lease = new FakeLease();
-    const { runner, events } = make(lease);
-    runners.push(runner);
-    runner.start();
-    await advance(0);
+    const { lease, runner, events } = await started(new FakeLease());
     lease.renewal = 'error';
     await advance(RENEW_EVERY);
     lease.renewal = 'ok';
@@ -148,10 +144,7 @@ describe('LeasedRunner', () => {
   });
 
   it('always runs in embedded mode', async () => {
-    const { runner, events } = make(new EmbeddedLease());
-    runners.push(runner);
-    runner.start();
-    await advance(0);
+    const { runner, events } = await started(new EmbeddedLease());
     expect(events).toEqual(['start']);
     await advance(TTL * 10);
     expect(events).toEqual(['start']);

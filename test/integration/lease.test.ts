@@ -67,14 +67,19 @@ describe('connector leases on Redis', () => {
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
   });
+  /** Both nodes started, A first: A holds the lease, B waits; both are stopped after the test. */
+  async function aHoldsBWaits(runs: Run[]) {
+    const n = await nodes(freshPrefix('lease'), runs);
+    cleanups.push(n.close, () => n.a.runner.stop(), () => n.b.runner.stop());
+    n.a.runner.start();
+    await until(() => n.a.runner.holding, 'a holds');
+    n.b.runner.start();
+    return n;
+  }
 
   it('runs on one node only; a clean stop hands over at once', async () => {
     const runs: Run[] = [];
-    const { a, b, close } = await nodes(freshPrefix('lease'), runs);
-    cleanups.push(close, () => a.runner.stop(), () => b.runner.stop());
-    a.runner.start();
-    await until(() => a.runner.holding, 'a holds');
-    b.runner.start();
+    const { a, b } = await aHoldsBWaits(runs);
     await new Promise((r) => setTimeout(r, TTL * 2));
     expect(runs.map((r) => r.node)).toEqual(['node-a']);
     expect(b.runner.holding).toBe(false);
@@ -88,11 +93,7 @@ describe('connector leases on Redis', () => {
 
   it('when the holder dies another node takes over within the TTL, and the dead one has stopped first', async () => {
     const runs: Run[] = [];
-    const { a, b, close } = await nodes(freshPrefix('lease'), runs);
-    cleanups.push(close, () => a.runner.stop(), () => b.runner.stop());
-    a.runner.start();
-    await until(() => a.runner.holding, 'a holds');
-    b.runner.start();
+    const { a, b } = await aHoldsBWaits(runs);
     // Node A loses Redis for good (crash, partition): it can renew no more.
     const diedAt = Date.now();
     a.redis.disconnect();

@@ -9,11 +9,10 @@
  * presence to the component and answers its probes).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PeerProcess } from './process.ts';
+import { canConnect, launchInDir, PeerProcess } from './process.ts';
 import { freePort } from '../ports.ts';
 
 export const PROSODY_INSTALL = 'apt-get install -y prosody';
@@ -56,17 +55,6 @@ export interface Prosody {
 
 export function requireProsody(): void {
   if (!existsSync(PROSODY) || !existsSync(PROSODYCTL)) throw new Error(`prosody is not installed; install it with: ${PROSODY_INSTALL}`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 const lua = (s: string): string => JSON.stringify(s);
@@ -134,14 +122,13 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
     args: () => ['-F', '--config', file],
     ready: async () => (await canConnect(c2sPort)) && (await canConnect(componentPort)),
   });
-  try {
-    for (const [u, p] of Object.entries(opts.users ?? {})) register(u, p);
-    await proc.start();
-  } catch (e) {
-    const tail = readLog();
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${tail}`);
-  }
+  const peer = await launchInDir(proc, dir, {
+    prepare: () => {
+      for (const [u, p] of Object.entries(opts.users ?? {})) register(u, p);
+    },
+    detail: readLog,
+    keep: () => process.env.KEEP_PROSODY !== undefined,
+  });
   return {
     domain,
     component,
@@ -153,12 +140,6 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<Prosody> 
     dir,
     register,
     log: readLog,
-    kill: (signal: NodeJS.Signals = 'SIGTERM') => proc.stop(signal),
-    start: () => proc.start(),
-    async stop() {
-      await proc.stop('SIGTERM');
-      if (process.env.KEEP_PROSODY !== undefined) return;
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...peer,
   };
 }

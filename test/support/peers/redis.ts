@@ -5,11 +5,11 @@
  * crash without AOF), for the reconnect tests. Never the Redis on the standard port.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PeerProcess } from './process.ts';
+import { launchInDir, PeerProcess } from './process.ts';
 import { freePort } from '../ports.ts';
 export { freePort };
 
@@ -68,29 +68,16 @@ export async function startRedis(opts: { args?: readonly string[] } = {}): Promi
     args: () => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--maxmemory-policy', 'noeviction', ...(opts.args ?? [])],
     ready: () => pong(port),
   });
-  const launch = (): Promise<void> => proc.start();
-  const halt = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => proc.stop(signal);
-
-  try {
-    await launch();
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const peer = await launchInDir(proc, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
-    async stop() {
-      await halt('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...peer,
     async restart(opts = {}) {
-      await halt('SIGTERM');
+      await peer.kill('SIGTERM');
       if (opts.downMs !== undefined) await new Promise((r) => setTimeout(r, opts.downMs));
-      await launch();
+      await peer.start();
     },
-    kill: halt,
-    start: launch,
   };
 }

@@ -5,11 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
-import { PeerProcess } from './process.ts';
+import { canConnect, launchInDir, PeerProcess } from './process.ts';
 import { freePort } from '../ports.ts';
 export { freePort };
 
@@ -54,17 +53,6 @@ export function requireSlapd(): void {
   if (!existsSync(SLAPD) || !existsSync(SLAPADD)) {
     throw new Error(`slapd is not installed; install it with: ${SLAPD_INSTALL}`);
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
@@ -133,14 +121,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     ready: () => canConnect(port),
     stdout: false,
   });
-  const launch = (): Promise<void> => proc.start();
-  const halt = (signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => proc.stop(signal);
-  try {
-    await launch();
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  const peer = await launchInDir(proc, dir);
   return {
     url: `ldap://127.0.0.1:${port}`,
     port,
@@ -149,12 +130,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     rootPassword,
     dir,
     ...(opts.tls ? { certFile } : {}),
-    async stop() {
-      await halt('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-    kill: halt,
-    start: launch,
+    ...peer,
   };
 }
 
