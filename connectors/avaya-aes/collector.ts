@@ -1,4 +1,5 @@
 import type { ConnectorContext, ConnectorReport } from '../../core/connector/contract.ts';
+import { emitSignals } from '../../core/connector/emit-signals.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import type { AesConfig } from './config.ts';
 import { extensionFromIdentity, lineSignal, LineTracker, type LineState } from './map.ts';
@@ -166,14 +167,7 @@ export class LineCollector {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH);
-      try {
-        const r = await this.ctx.emit(batch);
-        this.ctx.report.count('signals', r.accepted);
-        for (const x of r.refused) this.ctx.log.warn({ code: x.code, detail: x.detail }, 'signal refused by the hub');
-      } catch (e) {
-        this.ctx.report.error(e);
-      }
+      await emitSignals(this.ctx, this.queue.splice(0, BATCH));
     }
     this.flushing = undefined;
   }

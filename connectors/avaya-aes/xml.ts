@@ -1,6 +1,5 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_FRAME_BYTES } from './framing.ts';
-import { decodeEntities, SAFE_XML_PARSER_OPTIONS } from '../../core/util/xml-text.ts';
+import { decodeEntities, validateAndParseXml } from '../../core/util/xml-text.ts';
 
 export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
 
@@ -22,8 +21,6 @@ export interface XmlNode {
 
 const MAX_DEPTH = 64;
 
-const parser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
-
 function depthOk(text: string): boolean {
   // A cheap upper bound on nesting before the parser recurses: opening tags minus closing ones.
   let depth = 0;
@@ -41,14 +38,7 @@ export function parseMessageXml(text: string): { name: string; node: XmlNode } {
   if (text.trim() === '') throw new XmlError(text === '' ? 'empty message: no XML after the frame header' : 'message of only white space: no XML after the frame header');
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
   if (!depthOk(text)) throw new XmlError(`XML nested deeper than ${MAX_DEPTH} elements`);
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  let doc: unknown;
-  try {
-    doc = parser.parse(text);
-  } catch (e) {
-    throw new XmlError(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const doc = validateAndParseXml(text, (m) => new XmlError(m));
   const names = doc !== null && typeof doc === 'object' ? elementNames(doc as XmlNode) : [];
   if (names.length !== 1) throw new XmlError(names.length === 0 ? 'XML without a root element' : `XML with ${names.length} root elements`);
   const name = names[0]!;

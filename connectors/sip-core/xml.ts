@@ -1,5 +1,4 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeEntities, SAFE_XML_PARSER_OPTIONS } from '../../core/util/xml-text.ts';
+import { decodeEntities, validateAndParseXml } from '../../core/util/xml-text.ts';
 import { parsePlainXml } from './xml-fast.ts';
 
 export { decodeEntities, escapeXml } from '../../core/util/xml-text.ts';
@@ -22,8 +21,6 @@ export interface XmlNode {
 
 export const MAX_XML_BYTES = 262_144;
 
-const parser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
-
 export function parseXml(text: string, maxBytes = MAX_XML_BYTES): XmlNode {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw new XmlError(`XML body larger than ${maxBytes} bytes`);
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('XML with a document type declaration is refused (no DTDs, no entities)');
@@ -33,14 +30,7 @@ export function parseXml(text: string, maxBytes = MAX_XML_BYTES): XmlNode {
 
 /** The validator and fast-xml-parser with the hardened options: what decides every document that is not plain. */
 export function parseXmlHardened(text: string): XmlNode {
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlError(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  let doc: unknown;
-  try {
-    doc = parser.parse(text);
-  } catch (e) {
-    throw new XmlError(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const doc = validateAndParseXml(text, (m) => new XmlError(m));
   if (doc === null || typeof doc !== 'object') throw new XmlError('XML without a root element');
   return doc as XmlNode;
 }

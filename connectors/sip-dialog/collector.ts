@@ -1,4 +1,5 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
+import { emitSignals } from '../../core/connector/emit-signals.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
@@ -113,12 +114,6 @@ export class SipDialogCollector {
   }
 
   private async send(batch: SignalInput[]): Promise<void> {
-    try {
-      const r = await this.ctx.emit(batch);
-      this.ctx.report.count('signals', r.accepted);
-      for (const x of r.refused) this.ctx.log.warn({ code: x.code, detail: x.detail }, 'signal refused by the hub');
-    } catch (e) {
-      this.ctx.report.error(e);
-    }
+    await emitSignals(this.ctx, batch);
   }
 }

@@ -1,3 +1,5 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
 /**
  * XML character data, both ways, for the hand-written protocol readers (SIP bodies, DMCC): the five
  * predefined entities and numeric character references of XML 1.0 section 4.1. Nothing else is
@@ -41,3 +43,19 @@ export const SAFE_XML_PARSER_OPTIONS = {
   textNodeName: '#text',
   isArray: (_name: string, _jpath: unknown, _leaf: boolean, isAttribute: boolean): boolean => !isAttribute,
 } as const;
+
+const safeParser = new XMLParser(SAFE_XML_PARSER_OPTIONS);
+
+/**
+ * Validates `text` and parses it with the hardened options: the step both protocol readers share
+ * after their own checks (size, DTDs). `fail` builds the reader's own error from the message.
+ */
+export function validateAndParseXml(text: string, fail: (message: string) => Error): unknown {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw fail(`malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  try {
+    return safeParser.parse(text);
+  } catch (e) {
+    throw fail(`malformed XML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

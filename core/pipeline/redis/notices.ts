@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../util/logger.ts';
 import type { Notices } from '../ports.ts';
+import { TopicListeners } from '../topic-listeners.ts';
 
 /**
  * Notices over Redis pub/sub (channel `<prefix>:notice`, the topic as the message), on the
@@ -9,15 +10,15 @@ import type { Notices } from '../ports.ts';
  * once: each re-reads its state.
  */
 export class RedisNotices implements Notices {
-  private readonly listeners = new Map<string, Set<() => void>>();
+  private readonly listeners = new TopicListeners();
   private connectedBefore = false;
 
   constructor(private readonly deps: { redis: Redis; sub: Redis; channel: string; log: Logger }) {
     deps.sub.on('message', (channel: string, topic: string) => {
-      if (channel === deps.channel) this.fire(this.listeners.get(topic) ?? []);
+      if (channel === deps.channel) this.fire(this.listeners.of(topic));
     });
     deps.sub.on('ready', () => {
-      if (this.connectedBefore) this.fire([...this.listeners.values()].flatMap((s) => [...s]));
+      if (this.connectedBefore) this.fire(this.listeners.all());
       this.connectedBefore = true;
     });
   }
@@ -42,12 +43,6 @@ export class RedisNotices implements Notices {
   }
 
   subscribe(topic: string, listener: () => void): () => void {
-    let set = this.listeners.get(topic);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(topic, set);
-    }
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.listeners.add(topic, listener);
   }
 }
