@@ -1,35 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
+import { describe, expect, it } from 'vitest';
 import { EwsCalendarConnector } from './connector.ts';
-import { EwsSimulator } from './simulator.ts';
+import type { EwsSimulator } from './simulator.ts';
+import { BASIC, ewsCases } from './test-support.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
-const BASIC = { username: 'svc-presence', password: 'ews-secret' };
-let sims: EwsSimulator[] = [];
-let conns: EwsCalendarConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
-
-async function setup(n: number, extra: Record<string, unknown> = {}, simOpts: ConstructorParameters<typeof EwsSimulator>[0] = {}) {
-  const sim = new EwsSimulator({ basic: BASIC, ...simOpts });
-  await sim.start();
-  sims.push(sim);
-  const people = [];
-  for (let i = 0; i < n; i++) {
-    sim.addMailbox(`user${i}@corp.example`);
-    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
-  }
-  const config = ewsCalendarConfigSchema.parse({ url: sim.url, auth: { type: 'basic', ...BASIC }, pollInterval: '1h', ...extra });
-  const h = connectorHarness<EwsCalendarConfig>({ id: 'exchange', config, people });
-  const c = new EwsCalendarConnector(h.ctx);
-  conns.push(c);
-  return { sim, h, c };
-}
+const cases = ewsCases();
+const { setup } = cases;
 const availability = (sim: EwsSimulator) => sim.requests.filter((r) => r.op === 'GetUserAvailabilityRequest');
 
 describe('ews-calendar against the EWS simulator', () => {
@@ -171,7 +147,7 @@ describe('ews-calendar against the EWS simulator', () => {
     sim.setEvents('user1@corp.example', [{ start, end: start + 600_000, busyType: 'Busy' }]);
     const oauth = { ...h.ctx.config, auth: { type: 'oauth' as const, tenantId: sim.tenantId, tokenEndpoint: sim.tokenEndpoint, ...OAUTH } };
     const ok = new EwsCalendarConnector({ ...h.ctx, config: oauth });
-    conns.push(ok);
+    cases.connector(ok);
     await ok.start();
     await ok.firstCycle();
     expect(h.signals.map((s) => s.person)).toEqual(['user1']);
@@ -184,7 +160,7 @@ describe('ews-calendar against the EWS simulator', () => {
     expect(h.signals.map((s) => s.person)).toEqual(['user1', 'user0']);
     expect(sim.requests.filter((r) => r.op === 'token')).toHaveLength(2);
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...oauth, auth: { ...oauth.auth, clientSecret: 'wrong-client-secret' } } });
-    conns.push(bad);
+    cases.connector(bad);
     await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent' });
     expect(await connectionTest(bad)).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });
   });
@@ -205,7 +181,7 @@ describe('ews-calendar against the EWS simulator', () => {
   it('bad credentials: start fails permanently naming the cause, testConnection says so without the secret', async () => {
     const { h } = await setup(1);
     const bad = new EwsCalendarConnector({ ...h.ctx, config: { ...h.ctx.config, auth: { type: 'basic', username: BASIC.username, password: 'wrong-password' } } });
-    conns.push(bad);
+    cases.connector(bad);
     await expect(bad.start()).rejects.toMatchObject({ code: 'HUB_ERR_EWS_AUTH', kind: 'permanent', message: expect.stringContaining('401') });
     const t = await connectionTest(bad);
     expect(t).toMatchObject({ ok: false, kind: 'permanent', code: 'HUB_ERR_EWS_AUTH' });

@@ -1,35 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { ewsCalendarConfigSchema, type EwsCalendarConfig } from './config.ts';
-import { EwsCalendarConnector } from './connector.ts';
-import { EwsSimulator } from './simulator.ts';
+import { describe, expect, it } from 'vitest';
+import type { EwsSimulator } from './simulator.ts';
+import { ewsCases } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
 
-const BASIC = { username: 'svc-presence', password: 'ews-secret' };
-let sims: EwsSimulator[] = [];
-let conns: EwsCalendarConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
+const cases = ewsCases();
 
 /** Streaming on; the simulator's "minute" is 400 ms so a 1-minute connection ends within the test. */
 async function streaming(n: number, extra: Record<string, unknown> = {}, place?: (i: number) => string) {
-  const sim = new EwsSimulator({ basic: BASIC, minuteMs: 400 });
-  await sim.start();
-  sims.push(sim);
-  const people = [];
-  for (let i = 0; i < n; i++) {
-    sim.addMailbox(`user${i}@corp.example`);
-    if (place !== undefined) sim.placeMailbox(`user${i}@corp.example`, place(i));
-    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
-  }
-  const config = ewsCalendarConfigSchema.parse({ url: sim.url, auth: { type: 'basic', ...BASIC }, impersonation: true, streaming: true, streamLifetime: 1, pollInterval: '1h', debounce: '50ms', ...extra });
-  const h = connectorHarness<EwsCalendarConfig>({ id: 'exchange', config, people });
-  const c = new EwsCalendarConnector(h.ctx);
-  conns.push(c);
+  const { sim, h, c } = await cases.setup(n, { impersonation: true, streaming: true, streamLifetime: 1, debounce: '50ms', ...extra }, { minuteMs: 400 }, place);
   await c.start();
   await c.firstCycle();
   await until('a stream open', () => sim.openStreams().length > 0);

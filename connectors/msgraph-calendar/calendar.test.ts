@@ -1,36 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { describe, expect, it } from 'vitest';
 import { MsGraphCalendarConnector } from './connector.ts';
-import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+import { calendarCases } from './test-support.ts';
 import { connectionTest } from '../../core/connector/test-connection.ts';
 
-const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
-let sims: GraphSimulator[] = [];
-let conns: MsGraphCalendarConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
-
-async function setup(n: number, extra: Record<string, unknown> = {}) {
-  const sim = new GraphSimulator();
-  sim.addApp(APP);
-  await sim.start();
-  sims.push(sim);
-  const people = [];
-  for (let i = 0; i < n; i++) {
-    sim.presence.addUser({ id: `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`, upn: `user${i}@corp.example` });
-    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
-  }
-  const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', ...extra });
-  const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people });
-  const c = new MsGraphCalendarConnector(h.ctx);
-  conns.push(c);
-  return { sim, h, c };
-}
+const { setup } = calendarCases();
 
 describe('msgraph-calendar against the simulator', () => {
   it('reads times in the zone Graph names: a getSchedule answered in Pacific time, automatic replies scheduled in Berlin time', async () => {

@@ -1,40 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, OffsetClock, type Clock } from '../../core/util/clock.ts';
-import { connectorHarness } from '../../test/support/connector-harness.ts';
-import { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { MsGraphCalendarConnector } from './connector.ts';
-import { calendarConfigSchema, type CalendarConfig } from './config.ts';
+import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
+import { calendarCases, id } from './test-support.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { until } from '../../test/support/wait.ts';
 
-const APP = { clientId: '11111111-2222-3333-4444-555555555555', clientSecret: 'calendar-secret' };
 const CLIENT_STATE = 'calendar-client-state-0123456789';
-const id = (i: number) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
-let sims: GraphSimulator[] = [];
-let conns: MsGraphCalendarConnector[] = [];
-afterEach(async () => {
-  for (const c of conns) await c.stop();
-  for (const s of sims) await s.stop();
-  sims = [];
-  conns = [];
-});
-
-async function setup(n: number, extra: Record<string, unknown>, clock?: Clock) {
-  const sim = new GraphSimulator();
-  sim.addApp(APP);
-  await sim.start();
-  sims.push(sim);
-  const people = [];
-  for (let i = 0; i < n; i++) {
-    sim.presence.addUser({ id: id(i), upn: `user${i}@corp.example` });
-    people.push({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] });
-  }
-  const config = calendarConfigSchema.parse({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint(), interval: '1h', mailboxSettings: false, ...extra });
-  const h = connectorHarness<CalendarConfig>({ id: 'exchange', config, people, ...(clock !== undefined ? { clock } : {}) });
-  const c = new MsGraphCalendarConnector(h.ctx);
-  conns.push(c);
-  return { sim, h, c };
-}
+const cases = calendarCases();
+/** The case's simulator and connector; events tests read no mailbox settings. */
+const setup = (n: number, extra: Record<string, unknown>, clock?: Clock) => cases.setup(n, { mailboxSettings: false, ...extra }, clock);
 
 describe('msgraph-calendar working hours', () => {
   // Friday 15 March 2019, 10:00 in Redmond (PDT): the weekend starts at 17:00 local.

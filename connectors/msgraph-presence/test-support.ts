@@ -1,4 +1,3 @@
-import { afterEach } from 'vitest';
 import type { Presence } from '../../core/model/presence.ts';
 import type { Register } from '../../core/model/register.ts';
 import { judgeIncoming, registerOf } from '../../core/model/register.ts';
@@ -13,6 +12,7 @@ import { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { presenceConfigSchema, type PresenceConfig } from './config.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { until } from '../../test/support/wait.ts';
+import { stopAfterEach as stopAll } from '../../test/support/stop-after-each.ts';
 
 export const APP = { clientId: '22553876-f5ab-4529-bffb-cfe50aa89f87', clientSecret: 'sim-secret-value' };
 export const guid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
@@ -37,34 +37,19 @@ export async function setup(n: number, config: Record<string, unknown> = {}, clo
  * simulator the case handed over. `setup()` and `started()` hand theirs over themselves.
  */
 export function stopAfterEach() {
-  let sims: GraphSimulator[] = [];
-  let conns: MsGraphPresenceConnector[] = [];
-  afterEach(async () => {
-    for (const c of conns) await c.stop();
-    for (const s of sims) await s.stop();
-    sims = [];
-    conns = [];
-  });
+  const stop = stopAll<MsGraphPresenceConnector, GraphSimulator>();
   const tracked = {
-    /** A connector to stop after the case. */
-    connector(c: MsGraphPresenceConnector): MsGraphPresenceConnector {
-      conns.push(c);
-      return c;
-    },
-    /** A connector the case stopped itself (one that "dies"): not stopped again. */
-    forget(c: MsGraphPresenceConnector): void {
-      conns = conns.filter((x) => x !== c);
-    },
+    ...stop,
     /** `setup()`, its simulator stopped after the case. */
     async setup(...args: Parameters<typeof setup>): ReturnType<typeof setup> {
       const s = await setup(...args);
-      sims.push(s.sim);
+      stop.simulator(s.sim);
       return s;
     },
     /** A connector on a simulator of `people` users, started, its first cycle done; both stopped after the case. */
     async started(people: number, config: Record<string, unknown> = {}): Promise<Awaited<ReturnType<typeof setup>> & { c: MsGraphPresenceConnector }> {
       const s = await tracked.setup(people, config);
-      const c = tracked.connector(new MsGraphPresenceConnector(s.h.ctx));
+      const c = stop.connector(new MsGraphPresenceConnector(s.h.ctx));
       await c.start();
       await c.firstCycle();
       return { ...s, c };
