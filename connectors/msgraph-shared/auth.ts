@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError } from '../../core/errors.ts';
-import { parseRetryAfter } from '../../core/util/retry-after.ts';
+import { boundedRetryAfter } from './graph-client.ts';
 import { parseGraph, tokenErrorSchema, tokenResponseSchema } from './schemas.ts';
 
 /** What the Graph client asks for before every request. */
@@ -53,7 +53,7 @@ async function requestToken(endpoint: string, form: Record<string, string>, cloc
     body = undefined;
   }
   if (res.status === 429) {
-    throw new HubError('HUB_ERR_GRAPH_THROTTLED', 'token endpoint throttled', { kind: 'throttled', retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), clock.now()) ?? 5000, status: 429 });
+    throw new HubError('HUB_ERR_GRAPH_THROTTLED', 'token endpoint throttled', { kind: 'throttled', retryAfterMs: boundedRetryAfter(res.headers.get('retry-after'), clock.now()) ?? 5000, status: 429 });
   }
   if (!res.ok) {
     const err = tokenErrorSchema.safeParse(body);

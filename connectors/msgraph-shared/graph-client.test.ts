@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/util/clock.ts';
 import { FetchLog, type FetchRecord } from '../../test/support/fetch-log.ts';
 import { appTokens } from './app.ts';
-import { createGraphClient, graphCall } from './graph-client.ts';
+import { boundedRetryAfter, createGraphClient, graphCall, MAX_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS, statusError } from './graph-client.ts';
 import { RequestPacer } from './pacer.ts';
 import { GraphSimulator } from './simulator.ts';
 
@@ -77,5 +77,26 @@ describe('Graph client and Retry-After', () => {
     await expect(read(g)).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_THROTTLED' });
     await read(g);
     expectHeldBack(from, 1000);
+  });
+});
+
+describe('Retry-After bounds', () => {
+  const now = Date.parse('2026-12-01T10:00:00Z');
+  it.each([
+    ['0', MIN_RETRY_AFTER_MS],
+    ['0.2', MIN_RETRY_AFTER_MS],
+    ['Tue, 01 Dec 2026 09:59:00 GMT', MIN_RETRY_AFTER_MS],
+    ['7', 7000],
+    ['Tue, 01 Dec 2026 10:00:30 GMT', 30_000],
+    ['86400', MAX_RETRY_AFTER_MS],
+    ['Wed, 02 Dec 2026 10:00:00 GMT', MAX_RETRY_AFTER_MS],
+  ])('Retry-After %s waits %d ms: no tight loop on 0 or a past date, no day-long silence', (header, ms) => {
+    expect(boundedRetryAfter(header, now)).toBe(ms);
+  });
+  it('an absent or unreadable Retry-After stays absent (the caller backs off its own way)', () => {
+    expect(boundedRetryAfter(null, now)).toBeUndefined();
+    expect(boundedRetryAfter('soon', now)).toBeUndefined();
+    expect(statusError(429, 'poll', undefined, '', '0').retryAfterMs).toBe(MIN_RETRY_AFTER_MS);
+    expect(statusError(429, 'poll', undefined, '', undefined).retryAfterMs).toBeUndefined();
   });
 });

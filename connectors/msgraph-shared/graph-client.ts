@@ -18,8 +18,19 @@ export interface ThrottleEvents {
 }
 
 /** Retry-After (core/util/retry-after.ts), or `fallbackMs` when Graph sent none. */
+/** The least wait a Retry-After stands for: `0` or a date already past would retry at once, in a tight loop against a throttling Graph. */
+export const MIN_RETRY_AFTER_MS = 1000;
+/** The longest: a gateway's "come back tomorrow" must not hold every request of the app (renewals, connection tests) for a day. */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/** Graph's Retry-After (seconds or an HTTP date) in ms, within MIN/MAX_RETRY_AFTER_MS; undefined when absent or unreadable. */
+export function boundedRetryAfter(header: string | null | undefined, now: number): number | undefined {
+  const v = parseRetryAfter(header, now);
+  return v === undefined ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, v));
+}
+
 export function retryAfterMs(header: string | null, now: number, fallbackMs: number): number {
-  return parseRetryAfter(header, now) ?? fallbackMs;
+  return boundedRetryAfter(header, now) ?? fallbackMs;
 }
 
 /**
@@ -135,7 +146,7 @@ export function statusError(s: number, what: string, code?: string, message = ''
   if (s === 401) return new HubError('HUB_ERR_GRAPH_AUTH', `Graph refused the credentials, ${detail}`, { kind: 'permanent', status: s });
   if (s === 403) return new HubError('HUB_ERR_GRAPH_FORBIDDEN', `Graph refused the permission, ${detail}`, { kind: 'permanent', status: s });
   if (s === 429) {
-    const wait = parseRetryAfter(retryAfter, Date.now());
+    const wait = boundedRetryAfter(retryAfter, Date.now());
     return new HubError('HUB_ERR_GRAPH_THROTTLED', `Graph throttled ${detail}`, { kind: 'throttled', status: s, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
   }
   if (s === 404) return new HubError('HUB_ERR_GRAPH_NOT_FOUND', `Graph ${detail}`, { kind: 'permanent', status: s });

@@ -24,7 +24,7 @@ describe('RequestPacer', () => {
 describe('retryAfterMs', () => {
   it.each([
     ['5', 0, 5000],
-    ['0', 0, 0],
+    ['0', 0, 1000], // at least MIN_RETRY_AFTER_MS: no tight loop
     [null, 0, 1000],
     ['garbage', 0, 1000],
     ['Thu, 01 Jan 1970 00:00:10 GMT', 4000, 6000],

@@ -268,7 +268,7 @@ export class XmppLink {
     e.options.service = this.redirect ?? this.o.service;
     this.redirect = undefined;
     try {
-      await withTimeout(e.reconnect.reconnect(), this.o.timeoutMs, `reconnecting to ${this.o.service}`);
+      await withTimeout(e.reconnect.reconnect(), this.o.timeoutMs, `reconnecting to ${String(e.options.service)}`);
     } catch (err) {
       this.lastError ??= err;
       // Still connecting (a server that does not answer): cut it; the disconnect schedules the next try.
