@@ -125,7 +125,11 @@ export class EwsTransport implements IXHRApi {
   private withAffinity(options: IXHROptions): IXHROptions {
     const cookie = this.o.affinity?.cookie;
     if (cookie === undefined) return options;
-    return { ...options, headers: { ...(options.headers ?? {}), Cookie: cookie } };
+    const headers: Record<string, string> = { ...((options.headers ?? {}) as Record<string, string>) };
+    const name = Object.keys(headers).find((k) => k.toLowerCase() === 'cookie');
+    const kept = name === undefined ? [] : headers[name]!.split(/;\s*/).filter((c) => c !== '' && !c.toLowerCase().startsWith(`${AFFINITY_COOKIE.toLowerCase()}=`));
+    if (name !== undefined) delete headers[name];
+    return { ...options, headers: { ...headers, Cookie: [...kept, cookie].join('; ') } };
   }
 
   private keepAffinity(headers: unknown): void {
