@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../../core/model/duration.ts';
 import { graphAppSchema } from '../msgraph-shared/app.ts';
+import { notificationEndpointShape } from '../msgraph-shared/notification-config.ts';
 
 export const calendarConfigSchema = z.strictObject({
   ...graphAppSchema.shape,
@@ -27,13 +28,7 @@ export const calendarConfigSchema = z.strictObject({
   /** Change notifications on /users/{mailbox}/events: a change re-reads that mailbox soon instead of at the next poll. */
   subscriptions: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      /** The public HTTPS URL Graph posts to; it must reach the listener below (reverse proxy). */
-      notificationUrl: z.url(),
-      lifecycleNotificationUrl: z.url().optional(),
-      listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
-      /** Secret sent with each subscription and checked on every notification (max 128 chars). */
-      clientState: z.string().min(16).max(128),
+      ...notificationEndpointShape,
       /** Outlook event subscriptions live at most 10 080 minutes (under 7 days); Graph's answer is what counts. */
       lifetime: durationSchema.prefault('2d'),
       renewBefore: durationSchema.prefault('6h'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AVAILABILITY_CLASSES } from '../../core/model/availability.ts';
 import { durationSchema } from '../../core/model/duration.ts';
 import { graphAppSchema } from '../msgraph-shared/app.ts';
+import { notificationEndpointShape } from '../msgraph-shared/notification-config.ts';
 import { DEFAULT_JWKS_URL } from '../msgraph-shared/validation-tokens.ts';
 
 /** Connection settings shared by the Graph connectors (national clouds and the simulator set their own URLs). */
@@ -28,13 +29,7 @@ export const presenceConfigSchema = z.strictObject({
     .prefault({}),
   subscriptions: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      /** The public HTTPS URL Graph posts to; it must reach the listener below (reverse proxy). */
-      notificationUrl: z.url(),
-      lifecycleNotificationUrl: z.url().optional(),
-      listen: z.strictObject({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
-      /** Secret sent with each subscription and checked on every notification (max 128 chars). */
-      clientState: z.string().min(16).max(128),
+      ...notificationEndpointShape,
       /** Refresh tokens of service accounts, separated by spaces: one account per shard of 650 users. */
       refreshTokens: z.string().min(1),
       /** Where rotated refresh tokens are kept (a 0600 file); default memory only. */
