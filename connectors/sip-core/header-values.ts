@@ -35,18 +35,10 @@ export function formatParams(p: Params): string {
 
 function splitOutsideQuotes(s: string, sep: string): string[] {
   const out: string[] = [];
-  let quoted = false;
   let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === sep) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
+  for (let i = indexOutsideQuotes(s, sep); i >= 0; i = indexOutsideQuotes(s, sep, start)) {
+    out.push(s.slice(start, i));
+    start = i + 1;
   }
   out.push(s.slice(start));
   return out;
@@ -81,9 +73,10 @@ export function parseNameAddr(s: string): NameAddr | undefined {
   return { uri, params: semi < 0 ? {} : parseParams(v.slice(semi + 1)) };
 }
 
-function indexOutsideQuotes(s: string, ch: string): number {
+/** The first `ch` at or after `from` (which must be outside quotes) that is not inside a quoted string; -1 if none. */
+function indexOutsideQuotes(s: string, ch: string, from = 0): number {
   let quoted = false;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < s.length; i++) {
     const c = s[i];
     if (quoted) {
       if (c === '\\') i++;

@@ -13,6 +13,7 @@ import { LineTracker } from '../../connectors/avaya-aes/map.ts';
 import { parseIncoming } from '../../connectors/avaya-aes/messages.ts';
 import { XmlError } from '../../connectors/avaya-aes/xml.ts';
 import { seededRandom as rng } from '../../core/util/random.ts';
+import { mutate, runCases, type Mutation } from '../fuzz-harness.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../connectors/avaya-aes/fixtures/', import.meta.url));
 
@@ -23,37 +24,13 @@ const DICTIONARY = [
   '\u0000\u0000\u00ff\u00ff', '\u0000\u0000\u0000\u0004',
 ];
 
-function mutate(input: Buffer, r: () => number): Buffer {
-  let b = Buffer.from(input);
-  const n = 1 + Math.floor(r() * 6);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 7)) {
-      case 0:
-        if (b.length > 0) b[Math.min(at, b.length - 1)] = Math.floor(r() * 256);
-        break;
-      case 1:
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at + Math.floor(r() * 32))]);
-        break;
-      case 2:
-        b = Buffer.concat([b.subarray(0, at), Buffer.from(DICTIONARY[Math.floor(r() * DICTIONARY.length)]!, 'latin1'), b.subarray(at)]);
-        break;
-      case 3:
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + Math.floor(r() * 512)), b.subarray(at)]);
-        break;
-      case 4:
-        b = b.subarray(0, at);
-        break;
-      case 5:
-        b = Buffer.concat([b.subarray(0, at), Buffer.from((r() < 0.5 ? '<a>' : '<connectionListItem><newConnection><callID>1</callID></newConnection></connectionListItem>').repeat(Math.floor(r() * 200))), b.subarray(at)]);
-        break;
-      default:
-        b = Buffer.from(b.toString('latin1').replace(/[a-z]/g, (c) => (r() < 0.1 ? c.toUpperCase() : c)), 'latin1');
-    }
-    if (b.length > 100_000) b = b.subarray(0, 100_000);
-  }
-  return b;
-}
+const MUTATION: Mutation = {
+  dictionary: DICTIONARY,
+  encoding: 'latin1',
+  repeat: '<connectionListItem><newConnection><callID>1</callID></newConnection></connectionListItem>',
+  maxRepeat: 200,
+  maxBytes: 100_000,
+};
 
 function allowed(e: unknown): boolean {
   return e instanceof XmlError || e instanceof FramingError;
@@ -94,22 +71,12 @@ export function fuzz(iterations: number, seed: number): { cases: number } {
     .filter((f) => f.endsWith('.xml'))
     .map((f) => readFileSync(FIXTURES + f));
   const streams = xml.map((x, i) => Buffer.concat([encodeFrame(i + 1, x.toString('utf8')), encodeFrame(9999, xml[(i + 1) % xml.length]!.toString('utf8'))]));
-  const heapStart = process.memoryUsage().heapUsed;
-  for (let i = 0; i < iterations; i++) {
+  return runCases(iterations, seed, allowed, () => {
     const kind = Math.floor(r() * 2);
     const base = kind === 0 ? xml[Math.floor(r() * xml.length)]! : streams[Math.floor(r() * streams.length)]!;
-    const input = mutate(base, r);
-    const t0 = performance.now();
-    try {
-      one(kind, input, r);
-    } catch (e) {
-      if (!allowed(e)) throw new Error(`fuzz case ${i} (seed ${seed}, kind ${kind}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${input.toString('base64')}`);
-    }
-    const ms = performance.now() - t0;
-    if (ms > 1000) throw new Error(`fuzz case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms\ninput (base64): ${input.toString('base64')}`);
-    if (i % 1000 === 999 && process.memoryUsage().heapUsed - heapStart > 512 * 1024 * 1024) throw new Error(`heap grew by more than 512 MB after ${i} cases`);
-  }
-  return { cases: iterations };
+    const input = mutate(base, r, MUTATION);
+    return { kind, input, run: () => one(kind, input, r) };
+  });
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -18,6 +18,7 @@ import { parsePidf } from '../../connectors/sip-core/pidf.ts';
 import { parseXmlHardened, XmlError } from '../../connectors/sip-core/xml.ts';
 import { parsePlainXml } from '../../connectors/sip-core/xml-fast.ts';
 import { seededRandom as rng } from '../../core/util/random.ts';
+import { mutate as mutateWith, runCases, type Mutation } from '../fuzz-harness.ts';
 
 /** The documented examples of the SIP family: messages (sip-core), PIDF (sip-presence), dialog-info (sip-dialog). */
 const FIXTURES = ['sip-core', 'sip-presence', 'sip-dialog'].map((kind) => fileURLToPath(new URL(`../../connectors/${kind}/fixtures/`, import.meta.url)));
@@ -40,36 +41,10 @@ export function seeds(): { sip: Buffer[]; xml: string[] } {
   return { sip, xml };
 }
 
+const MUTATION: Mutation = { dictionary: DICTIONARY, encoding: 'utf8', repeat: 'X-H: 1\r\n', maxRepeat: 300, maxBytes: 200_000 };
+
 export function mutate(input: Buffer, r: () => number): Buffer {
-  let b = Buffer.from(input);
-  const n = 1 + Math.floor(r() * 6);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    switch (Math.floor(r() * 7)) {
-      case 0: // flip a byte
-        if (b.length > 0) b[Math.min(at, b.length - 1)] = Math.floor(r() * 256);
-        break;
-      case 1: // delete a run
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at + Math.floor(r() * 32))]);
-        break;
-      case 2: // insert a dictionary token
-        b = Buffer.concat([b.subarray(0, at), Buffer.from(DICTIONARY[Math.floor(r() * DICTIONARY.length)]!), b.subarray(at)]);
-        break;
-      case 3: // duplicate a slice (bounded, so inputs stay near the limits, not beyond memory)
-        b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + Math.floor(r() * 512)), b.subarray(at)]);
-        break;
-      case 4: // truncate
-        b = b.subarray(0, at);
-        break;
-      case 5: // repeat a small token many times (deep nesting, many headers)
-        b = Buffer.concat([b.subarray(0, at), Buffer.from((r() < 0.5 ? '<a>' : 'X-H: 1\r\n').repeat(Math.floor(r() * 300))), b.subarray(at)]);
-        break;
-      default: // swap case
-        b = Buffer.from(b.toString('latin1').replace(/[a-z]/g, (c) => (r() < 0.1 ? c.toUpperCase() : c)), 'latin1');
-    }
-    if (b.length > 200_000) b = b.subarray(0, 200_000);
-  }
-  return b;
+  return mutateWith(input, r, MUTATION);
 }
 
 function allowed(e: unknown): boolean {
@@ -128,24 +103,12 @@ export function plainAgrees(xml: string): boolean {
 export function fuzz(iterations: number, seed: number): { cases: number } {
   const r = rng(seed);
   const { sip, xml } = seeds();
-  const heapStart = process.memoryUsage().heapUsed;
-  for (let i = 0; i < iterations; i++) {
+  return runCases(iterations, seed, allowed, () => {
     const kind = Math.floor(r() * 5);
     const base = kind <= 1 ? sip[Math.floor(r() * sip.length)]! : Buffer.from(kind === 4 ? `--boundary\r\nContent-Type: application/pidf+xml\r\n\r\n${xml[0]}\r\n--boundary--` : xml[Math.floor(r() * xml.length)]!);
     const input = mutate(base, r);
-    const t0 = performance.now();
-    try {
-      one(kind, input);
-    } catch (e) {
-      if (!allowed(e)) {
-        throw new Error(`fuzz case ${i} (seed ${seed}, kind ${kind}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${input.toString('base64')}`);
-      }
-    }
-    const ms = performance.now() - t0;
-    if (ms > 1000) throw new Error(`fuzz case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms\ninput (base64): ${input.toString('base64')}`);
-    if (i % 1000 === 999 && process.memoryUsage().heapUsed - heapStart > 512 * 1024 * 1024) throw new Error(`heap grew by more than 512 MB after ${i} cases`);
-  }
-  return { cases: iterations };
+    return { kind, input, run: () => one(kind, input) };
+  });
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
