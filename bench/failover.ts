@@ -10,23 +10,14 @@
  *   stalled check, 3 s leases) and with BullMQ's defaults and the old 15 s lease.
  */
 import { Redis } from 'ioredis';
-import { redisPipeline } from '../core/pipeline/redis/index.ts';
-import { systemClock } from '../core/util/clock.ts';
-import { silentLogger } from '../core/util/logger.ts';
-import { spawnNode } from '../test/support/hub-process.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../test/support/hub.ts';
+import { killHoldingBatch, spawnNode } from '../test/support/hub-process.ts';
+import { auth, TEAM_ENV } from '../test/support/hub.ts';
 import { startRedis } from '../test/support/peers/redis.ts';
+import { redisHubNode, type RedisHubNode } from '../test/support/redis-hub.ts';
 
 type Figure = { name: string; value: number; unit: string };
 const KILLS = 20;
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
-const CONNECTORS = { connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] };
-
-async function localNode(url: string, prefix: string, nodeId: string, o: { lockDurationMs?: number; stalledIntervalMs?: number; leaseTtlMs?: number } = {}) {
-  const pipeline = await redisPipeline({ url, prefix, log: silentLogger(), nodeId, ...(o.lockDurationMs !== undefined ? { lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs! } : {}) });
-  const t = await testHub({ config: teamConfig(CONNECTORS), env: TEAM_ENV, clock: systemClock, pipeline, lease: pipeline.lease, nodeId, ...(o.leaseTtlMs !== undefined ? { leaseTtlMs: o.leaseTtlMs } : {}) });
-  return Object.assign(t, { pipeline });
-}
 
 async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -39,20 +30,13 @@ async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number, 
 async function oneKill(url: string, round: number): Promise<{ signalsMs: number; leaseMs: number }> {
   const prefix = `bench-failover-${process.pid}-${round}`;
   const a = await spawnNode({ redisUrl: url, prefix, nodeId: `doomed-${round}`, holdMs: 120_000 });
-  let b: (TestHub & { pipeline: Awaited<ReturnType<typeof redisPipeline>> }) | undefined;
+  let b: RedisHubNode | undefined;
   try {
     await a.waitFor((l) => l.lease !== undefined, 'node A holding the connector');
-    b = await localNode(url, prefix, `survivor-${round}`);
+    b = await redisHubNode({ url, prefix, nodeId: `survivor-${round}` });
     await b.pipeline.queue.pause();
     const availability = round % 2 === 0 ? 'dnd' : 'busy';
-    const signals = Array.from({ length: 300 }, (_, i) => ({ person: ['alice', 'bob', 'carol'][i % 3], source: 'api', endpoint: `e${i}`, category: 'user', availability }));
-    const res = await fetch(`${a.url}/v1/signals`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(signals) });
-    if (res.status !== 202) throw new Error(`POST /v1/signals: ${res.status}`);
-    const acceptedAt = Date.now();
-    await a.waitFor((l) => l.holding !== undefined, 'node A holding the batch');
-    await new Promise((r) => setTimeout(r, Math.max(0, acceptedAt + 200 - Date.now())));
-    await a.kill('SIGKILL');
-    const killedAt = Date.now();
+    const killedAt = await killHoldingBatch(a, availability, ADMIN);
     b.pipeline.queue.resume();
     let signalsMs = 0;
     let leaseMs = 0;
@@ -71,7 +55,7 @@ async function oneKill(url: string, round: number): Promise<{ signalsMs: number;
 /** Redis commands per second of an idle two-node cluster with one connector. */
 async function idleCost(url: string, o: { lockDurationMs?: number; stalledIntervalMs?: number; leaseTtlMs?: number }, tag: string): Promise<number> {
   const prefix = `bench-cost-${tag}-${process.pid}`;
-  const nodes = [await localNode(url, prefix, `${tag}-1`, o), await localNode(url, prefix, `${tag}-2`, o)];
+  const nodes = [await redisHubNode({ url, prefix, nodeId: `${tag}-1`, ...o }), await redisHubNode({ url, prefix, nodeId: `${tag}-2`, ...o })];
   const admin = new Redis(url);
   try {
     await new Promise((r) => setTimeout(r, 2000));

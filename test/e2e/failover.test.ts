@@ -6,28 +6,13 @@
  * measured by `npm run bench` (bench/failover.ts), not here.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/index.ts';
-import { systemClock } from '../../core/util/clock.ts';
-import { silentLogger } from '../../core/util/logger.ts';
 import { until } from '../support/wait.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
-import { spawnNode, type NodeProcess } from '../support/hub-process.ts';
+import { auth, TEAM_ENV } from '../support/hub.ts';
+import { killHoldingBatch, spawnNode, type NodeProcess } from '../support/hub-process.ts';
+import { redisHubNode } from '../support/redis-hub.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 
 const ADMIN = auth(TEAM_ENV.ADMIN_KEY);
-
-async function localNode(prefix: string, nodeId: string): Promise<TestHub & { pipeline: RedisPipeline }> {
-  const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
-  const t = await testHub({
-    config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] }),
-    env: TEAM_ENV,
-    clock: systemClock,
-    pipeline,
-    lease: pipeline.lease,
-    nodeId,
-  });
-  return Object.assign(t, { pipeline });
-}
 
 describe('failover between hub processes', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -37,20 +22,13 @@ describe('failover between hub processes', () => {
 
   it('a batch held by a node SIGKILLed 200 ms after its 202 is applied by the other node within 5 s', async () => {
     const prefix = freshPrefix('failover');
-    const b = await localNode(prefix, 'survivor');
+    const b = await redisHubNode({ prefix, nodeId: 'survivor' });
     cleanup.push(() => b.close());
     // Node A takes the batch: B only starts taking batches once A holds it.
     await b.pipeline.queue.pause();
     const a: NodeProcess = await spawnNode({ redisUrl: redisUrl(), prefix, nodeId: 'doomed', holdMs: 120_000 });
     cleanup.push(() => a.kill('SIGKILL'));
-    const signals = Array.from({ length: 300 }, (_, i) => ({ person: ['alice', 'bob', 'carol'][i % 3], source: 'api', endpoint: `e${i}`, category: 'user', availability: 'dnd' }));
-    const res = await fetch(`${a.url}/v1/signals`, { method: 'POST', headers: { ...ADMIN, 'content-type': 'application/json' }, body: JSON.stringify(signals) });
-    expect(res.status).toBe(202);
-    const acceptedAt = Date.now();
-    await a.waitFor((l) => l.holding !== undefined, 'node A holding the batch');
-    await new Promise((r) => setTimeout(r, Math.max(0, acceptedAt + 200 - Date.now())));
-    await a.kill('SIGKILL');
-    const killedAt = Date.now();
+    const killedAt = await killHoldingBatch(a, 'dnd', ADMIN);
     b.pipeline.queue.resume();
     const view = async () => (await b.app.inject({ method: 'GET', url: '/v1/presence/carol', headers: ADMIN })).json() as { class: string };
     await until(async () => (await view()).class === 'dnd', 'node B serving the batch', 5000);
@@ -66,7 +44,7 @@ describe('failover between hub processes', () => {
     const a = await spawnNode({ redisUrl: redisUrl(), prefix, nodeId: 'holder-a' });
     cleanup.push(() => a.kill('SIGKILL'));
     await a.waitFor((l) => l.lease !== undefined, 'node A holding the connector');
-    const b = await localNode(prefix, 'taker-b');
+    const b = await redisHubNode({ prefix, nodeId: 'taker-b' });
     cleanup.push(() => b.close());
     const runs = (): boolean => b.hub.supervisors.get('demo')?.health().state === 'running';
     expect(runs()).toBe(false);
@@ -82,7 +60,7 @@ describe('failover between hub processes', () => {
     const c = await spawnNode({ redisUrl: redisUrl(), prefix, nodeId: 'holder-c' });
     cleanup.push(() => c.kill('SIGKILL'));
     await c.waitFor((l) => l.lease !== undefined, 'node C holding the connector');
-    const d = await localNode(prefix, 'taker-d');
+    const d = await redisHubNode({ prefix, nodeId: 'taker-d' });
     cleanup.push(() => d.close());
     const stoppedAt = Date.now();
     await c.kill('SIGTERM');

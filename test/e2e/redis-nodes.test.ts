@@ -1,25 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisPipeline } from '../../core/pipeline/redis/index.ts';
-import { systemClock } from '../../core/util/clock.ts';
-import { silentLogger } from '../../core/util/logger.ts';
 import { startRedis, type RedisPeer } from '../support/peers/redis.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { redisHubNode } from '../support/redis-hub.ts';
+import { auth, TEAM_ENV, teamConfig, type TestHub } from '../support/hub.ts';
 import { sseClient } from '../support/sse.ts';
 import { until } from '../support/wait.ts';
 
 /** Two hub nodes on one Redis, in-process: the topology of compose.yaml. */
 async function node(url: string, prefix: string, nodeId: string): Promise<TestHub & { base: string }> {
-  const pipeline = await redisPipeline({ url, prefix, log: silentLogger(), nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000 });
-  const t = await testHub({
-    config: teamConfig({ connectors: [{ id: 'demo', kind: 'demo', interval: 3600, perTick: 1 }] }),
-    env: TEAM_ENV,
-    clock: systemClock,
-    pipeline,
-    lease: pipeline.lease,
-    leaseTtlMs: 1500,
-    nodeId,
-  });
+  const t = await redisHubNode({ url, prefix, nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000, leaseTtlMs: 1500 });
   const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   return Object.assign(t, { base });
 }
@@ -117,19 +106,8 @@ describe('a directory connector on one node, people on every node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ph-shared-dir-'));
     writeFileSync(join(dir, 'people.csv'), 'id,name,identities,teams\nzara,Zara Example,sip:zara@corp.example,support\n');
     const prefix = freshPrefix('shared-dir');
-    const make = async (nodeId: string) => {
-      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
-      const t = await testHub({
-        config: teamConfig({ connectors: [{ id: 'people', kind: 'file-directory', path: join(dir, 'people.csv') }] }),
-        env: TEAM_ENV,
-        clock: systemClock,
-        pipeline,
-        lease: pipeline.lease,
-        leaseTtlMs: 1500,
-        nodeId,
-      });
-      return t;
-    };
+    const make = (nodeId: string) =>
+      redisHubNode({ prefix, nodeId, config: teamConfig({ connectors: [{ id: 'people', kind: 'file-directory', path: join(dir, 'people.csv') }] }), leaseTtlMs: 1500 });
     const a = await make('dir-a');
     const b = await make('dir-b');
     try {
@@ -161,18 +139,14 @@ describe('a publisher taken over by another node', () => {
     const secret = 'directory-sync-secret-0001';
     const receiver = await startWebhookReceiver({ secret });
     const prefix = freshPrefix('republish');
-    const make = async (nodeId: string, withConnector = true) => {
-      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
-      return testHub({
+    const make = (nodeId: string, withConnector = true) =>
+      redisHubNode({
+        prefix,
+        nodeId,
         config: teamConfig({ connectors: withConnector ? [{ id: 'dirsync', kind: 'directory-webhook', url: receiver.url, secret: '${SYNC_SECRET}', interval: '100ms' }] : [] }),
         env: { ...TEAM_ENV, SYNC_SECRET: secret },
-        clock: systemClock,
-        pipeline,
-        lease: pipeline.lease,
         leaseTtlMs: 1500,
-        nodeId,
       });
-    };
     const a = await make('pub-a');
     try {
       const deadline = Date.now() + 5000;
@@ -218,8 +192,7 @@ describe('webhooks across nodes', () => {
     const url = `http://127.0.0.1:${(receiver.address() as import('node:net').AddressInfo).port}/hook`;
     const prefix = freshPrefix('hooks');
     const make = async (nodeId: string) => {
-      const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId });
-      const t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, pipeline, lease: pipeline.lease, leaseTtlMs: 1500, nodeId });
+      const t = await redisHubNode({ prefix, nodeId, config: teamConfig(), leaseTtlMs: 1500 });
       return Object.assign(t, { base: await t.app.listen({ host: '127.0.0.1', port: 0 }) });
     };
     const a = await make('hook-a');

@@ -1,12 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisPipeline } from '../../core/pipeline/redis/index.ts';
-import { systemClock } from '../../core/util/clock.ts';
-import { silentLogger } from '../../core/util/logger.ts';
 import { signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../core/watch/webhooks.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
-import { freshPrefix, redisUrl } from '../support/redis-url.ts';
+import { auth, TEAM_ENV, teamConfig } from '../support/hub.ts';
+import { freshPrefix } from '../support/redis-url.ts';
+import { redisHubNode, type RedisHubNode } from '../support/redis-hub.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
 import { until } from '../support/wait.ts';
 
@@ -19,26 +17,25 @@ const CONF_SECRET = 'conference-secret-0001';
 const P = ['p1', 'p2', 'p3', 'p4', 'p5'];
 const HYSTERESIS_MS = 1000;
 
-type Node = TestHub & { base: string; lease: NonNullable<Awaited<ReturnType<typeof redisPipeline>>['lease']> };
+type Node = RedisHubNode & { base: string; lease: RedisHubNode['pipeline']['lease'] };
 
 async function node(prefix: string, nodeId: string, rx: { url: string }): Promise<Node> {
-  const pipeline = await redisPipeline({ url: redisUrl(), prefix, log: silentLogger(), nodeId, lockDurationMs: 5000, stalledIntervalMs: 2000 });
   const cfg = teamConfig();
-  const t = await testHub({
+  const t = await redisHubNode({
+    prefix,
+    nodeId,
     config: {
       ...cfg,
       people: [...(cfg.people ?? []), ...P.map((id) => ({ id, teams: ['conf'] }))],
       triggers: { rules: [{ id: 'conference', people: P, atLeast: 3, hysteresis: `${HYSTERESIS_MS}ms`, action: { type: 'webhook', url: `${rx.url}/conference`, secret: '${CONF_SECRET}' } }] },
     },
     env: { ...TEAM_ENV, CONF_SECRET },
-    clock: systemClock,
-    pipeline,
-    lease: pipeline.lease,
+    lockDurationMs: 5000,
+    stalledIntervalMs: 2000,
     leaseTtlMs: 1500,
-    nodeId,
   });
   const base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-  return Object.assign(t, { base, lease: pipeline.lease! });
+  return Object.assign(t, { base, lease: t.pipeline.lease });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

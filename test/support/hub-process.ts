@@ -75,3 +75,19 @@ export async function spawnNode(o: { redisUrl: string; prefix: string; nodeId: s
     },
   };
 }
+
+/**
+ * The failover case of docs/architecture.md invariant 8: posts 300 signals (alice, bob and carol at
+ * `availability`) to node `a`, waits until it holds the batch mid-apply and SIGKILLs it 200 ms after
+ * its 202. Resolves with the time of the kill.
+ */
+export async function killHoldingBatch(a: NodeProcess, availability: string, headers: Record<string, string>): Promise<number> {
+  const signals = Array.from({ length: 300 }, (_, i) => ({ person: ['alice', 'bob', 'carol'][i % 3], source: 'api', endpoint: `e${i}`, category: 'user', availability }));
+  const res = await fetch(`${a.url}/v1/signals`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(signals) });
+  if (res.status !== 202) throw new Error(`POST /v1/signals to node A: ${res.status}, not 202`);
+  const acceptedAt = Date.now();
+  await a.waitFor((l) => l.holding !== undefined, 'node A holding the batch');
+  await new Promise((r) => setTimeout(r, Math.max(0, acceptedAt + 200 - Date.now())));
+  await a.kill('SIGKILL');
+  return Date.now();
+}
