@@ -1,12 +1,12 @@
 import { dominoCalendarManifest } from '../../../connectors/domino-calendar/manifest.ts';
 import { DominoSimulator } from '../../../connectors/domino-calendar/simulator.ts';
-import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { connectorContract } from '../connector-contract.ts';
+import { MAIL_PEOPLE, ProxiedUpstream } from './proxied-upstream.ts';
 
 const ACCOUNT = { username: 'svc-presence', password: 'contract-domino-secret' };
 const sim = new DominoSimulator(ACCOUNT);
-let proxy: TcpProxy | undefined;
-const url = (): string => `http://127.0.0.1:${proxy!.port}`;
+const up = new ProxiedUpstream(sim);
+const url = (): string => up.url();
 const timers = { pollInterval: '250ms', timeout: '2s' };
 const OFFLINE = { url: 'http://127.0.0.1:9', ...ACCOUNT };
 
@@ -14,14 +14,10 @@ connectorContract('domino-calendar', {
   manifest: dominoCalendarManifest,
   setup: async () => {
     for (let i = 0; i < 2; i++) sim.addPerson([`user${i}@corp.example`, `CN=User ${i}/O=Corp`], { entries: [] });
-    await sim.start();
-    proxy = await TcpProxy.start({ port: Number(new URL(sim.url).port) });
+    await up.start();
   },
-  teardown: async () => {
-    await proxy?.close();
-    await sim.stop();
-  },
-  people: [0, 1].map((i) => ({ id: `user${i}`, identities: [`mailto:user${i}@corp.example`] })),
+  teardown: () => up.stop(),
+  people: MAIL_PEOPLE,
   goodConfig: () => ({ url: url(), ...ACCOUNT, ...timers }),
   badCredentialsConfig: () => ({ url: url(), username: ACCOUNT.username, password: 'wrong-domino-password', ...timers }),
   invalidConfigs: [
@@ -31,7 +27,7 @@ connectorContract('domino-calendar', {
     { config: { ...OFFLINE, details: 'everything' }, field: 'details' },
     { config: { ...OFFLINE, surprise: 1 }, field: '' },
   ],
-  upstream: { drop: () => proxy!.down(), restore: () => proxy!.up() },
+  upstream: up.upstream,
   skip: { throttle: 'Domino (DRAPI, DAS) documents no throttling answer or Retry-After; a 429 or 503 is treated as the server unavailable' },
   upstreamRequests: () => sim.requests.length,
 });
