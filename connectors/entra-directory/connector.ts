@@ -4,7 +4,7 @@
  * shared client of the Microsoft 365 connectors (token, pacing, Retry-After).
  */
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
-import type { DirectorySyncReport } from '../directory-common/report.ts';
+import { ScheduledDirectory } from '../directory-common/scheduled-directory.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
@@ -12,13 +12,14 @@ import { EntraClient } from './client.ts';
 import type { EntraConfig } from './config.ts';
 import { EntraSync, type SyncResult } from './collector.ts';
 
-export class EntraDirectoryConnector implements Connector {
+export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> implements Connector {
   private readonly tokens: ClientCredentialsProvider;
   private readonly client: EntraClient;
-  private readonly sync: EntraSync;
-  private readonly schedule: SyncSchedule<SyncResult>;
+  protected readonly sync: EntraSync;
+  protected readonly schedule: SyncSchedule<SyncResult>;
 
   constructor(private readonly ctx: ConnectorContext<EntraConfig>) {
+    super();
     const c = ctx.config;
     const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
     this.tokens = app.tokens;
@@ -65,19 +66,5 @@ export class EntraDirectoryConnector implements Connector {
       return { ok: false, kind: 'permanent', code: 'HUB_ERR_GRAPH_NOT_FOUND', message: `users readable, but group ${g} was not found` };
     }
     return { ok: true, message: `token obtained and users readable${g !== undefined ? ', groups readable' : ''}` };
-  }
-
-  /** What the last complete sync could not use (GET /v1/directory/report). */
-  report(): DirectorySyncReport {
-    return this.sync.report();
-  }
-
-  /** Runs a full sync now (or after the one running) and returns its result; rejects on failure. */
-  fullSync(): Promise<SyncResult> {
-    return this.schedule.run('full');
-  }
-
-  incrementalSync(): Promise<SyncResult> {
-    return this.schedule.run('incremental');
   }
 }

@@ -9,22 +9,23 @@ import type { Connector, ConnectorContext, TestResult } from '../../core/connect
 import { errorMessage, HubError } from '../../core/errors.ts';
 import type { PublishHandle } from '../../core/publish/target.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
-import type { DirectorySyncReport } from '../directory-common/report.ts';
+import { ScheduledDirectory } from '../directory-common/scheduled-directory.ts';
 import { LdapClient } from './client.ts';
 import type { LdapConfig } from './config.ts';
 import { LdapPresenceTarget, type LdapValue } from './publisher.ts';
 import { LdapSync, type SyncResult } from './collector.ts';
 
-export class LdapDirectoryConnector implements Connector {
+export class LdapDirectoryConnector extends ScheduledDirectory<SyncResult> implements Connector {
   private readonly client: LdapClient;
-  private readonly sync: LdapSync;
+  protected readonly sync: LdapSync;
   readonly publisher: LdapPresenceTarget | undefined;
-  private readonly schedule: SyncSchedule<SyncResult>;
+  protected readonly schedule: SyncSchedule<SyncResult>;
   private handle: PublishHandle<LdapValue> | undefined;
   private attaching: Promise<void> | undefined;
   private running = false;
 
   constructor(private readonly ctx: ConnectorContext<LdapConfig>) {
+    super();
     this.client = new LdapClient(ctx.config);
     this.sync = new LdapSync({ config: ctx.config, client: this.client, sink: ctx.directorySink, log: ctx.log, clock: ctx.clock });
     const pub = ctx.config.publish;
@@ -117,19 +118,5 @@ export class LdapDirectoryConnector implements Connector {
   /** The entry a person's presence value is written to: their DN in the last sync (undefined: not in this directory). */
   entryOf(person: string): string | undefined {
     return this.sync.dnOf(person);
-  }
-
-  /** What the last complete sync could not use (GET /v1/directory/report). */
-  report(): DirectorySyncReport {
-    return this.sync.report();
-  }
-
-  /** Runs a full sync now (or waits for the one running) and returns its result; rejects on failure. */
-  fullSync(): Promise<SyncResult> {
-    return this.schedule.run('full');
-  }
-
-  incrementalSync(): Promise<SyncResult> {
-    return this.schedule.run('incremental');
   }
 }
