@@ -16,7 +16,7 @@ import { DominoSimulator } from '../../connectors/domino-calendar/simulator.ts';
 import type { HubConfigInput } from '../../core/config/schema.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { expectNoAxeViolations } from '../support/axe.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signInDashboard } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
@@ -38,12 +38,7 @@ afterAll(async () => {
 
 async function signIn(url: string, key: string, opts: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Page> {
   const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 800 }, ...(opts.timezoneId !== undefined ? { timezoneId: opts.timezoneId } : {}) });
-  const page = await ctx.newPage();
-  await page.goto(url);
-  await page.fill('#key', key);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('.link-live');
-  return page;
+  return signInDashboard(await ctx.newPage(), url, key);
 }
 
 /** Rows wholly inside the list's visible box. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { axeViolations, formatViolations } from '../support/axe.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signInDashboard } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
@@ -43,12 +43,7 @@ describe('dashboard end to end (chromium)', () => {
   async function signIn(key: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
     const ctx = await browser.newContext({ viewport });
     contexts.push(ctx);
-    const page = await ctx.newPage();
-    await page.goto(url);
-    await page.fill('#key', key);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.link-live');
-    return page;
+    return signInDashboard(await ctx.newPage(), url, key);
   }
 
   const post = async (body: unknown): Promise<void> => {

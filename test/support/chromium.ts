@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -12,4 +12,13 @@ export async function launchChromium(): Promise<Browser> {
   const args = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
   if (process.getuid?.() === 0) args.unshift('--no-sandbox');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/** Opens the dashboard at `url` on `page` and signs in with the API key `key`; resolves once its live link is up. */
+export async function signInDashboard(page: Page, url: string, key: string): Promise<Page> {
+  await page.goto(url);
+  await page.fill('#key', key);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('.link-live');
+  return page;
 }
