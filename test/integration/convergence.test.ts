@@ -16,6 +16,7 @@ import { redisPipeline, type RedisPipeline } from '../../core/pipeline/redis/ind
 import { aggregate } from '../../core/rules/aggregate.ts';
 import { DEFAULT_RULES } from '../../core/rules/rules-config.ts';
 import { silentLogger } from '../../core/util/logger.ts';
+import { onLines } from '../support/hub-process.ts';
 import { freshPrefix, redisUrl } from '../support/redis-url.ts';
 import { until } from '../support/wait.ts';
 
@@ -37,18 +38,11 @@ function startWorker(url: string, prefix: string): Worker {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
-  let buf = '';
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        lines.push(line);
-        if (line === 'ready') resolve();
-      }
+    onLines(child.stdout!, (line) => {
+      lines.push(line);
+      if (line === 'ready') resolve();
     });
   });
   ready.catch(() => undefined);

@@ -1,5 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+
+/** Calls `f` with each whole line (without its newline) that `stream` yields, e.g. a child's stdout. */
+export function onLines(stream: Readable, f: (line: string) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      f(line);
+    }
+  });
+}
 
 const NODE = fileURLToPath(new URL('../e2e/hub-node.ts', import.meta.url));
 
@@ -20,22 +35,15 @@ export async function spawnNode(o: { redisUrl: string; prefix: string; nodeId: s
   });
   const lines: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
-  let buf = '';
   let err = '';
   let exited = false;
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        /* not one of ours */
-      }
-      for (const w of waiters) w();
+  onLines(child.stdout!, (line) => {
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* not one of ours */
     }
+    for (const w of waiters) w();
   });
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
