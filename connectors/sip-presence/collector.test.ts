@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { silentLogger } from '../../core/util/logger.ts';
 import { UserAgent } from '../sip-core/ua.ts';
 import { connectorHarness } from '../../test/support/connector-harness.ts';
 import { sipPresenceConfigSchema } from './config.ts';
 import { sipPresenceManifest } from './manifest.ts';
-import { SimPhone, SimPresenceServer } from './simulator.ts';
+import { SimPresenceServer } from './simulator.ts';
+import { simulatedServerAndPhone } from './test-support.ts';
 import type { Presence } from '../../core/model/presence.ts';
 import type { Signal } from '../../core/model/signal.ts';
 import { SipSession } from '../sip-core/session.ts';
@@ -21,33 +22,24 @@ const people = [
 ];
 
 describe('sip-presence against the simulator (udp)', () => {
-  let server: SimPresenceServer;
-  let phone: SimPhone;
-  beforeAll(async () => {
-    server = await SimPresenceServer.start({ log });
-    phone = await SimPhone.start({ server: server.uri(), log });
-  });
-  afterAll(async () => {
-    await phone.close();
-    await server.close();
-  });
+  const sim = simulatedServerAndPhone(log);
 
   it('watches, maps, lapses on termination, re-subscribes, publishes with the loop guard, and survives a malformed NOTIFY', async () => {
     const lines: string[] = [];
-    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: ['sip:alice@example.com'], watchDirectory: true, retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const config = sipPresenceConfigSchema.parse({ server: sim.server.uri(), presentities: ['sip:alice@example.com'], watchDirectory: true, retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
     const h = connectorHarness({ id: 'sip1', config, people, log: pino({ level: 'warn' }, { write: (s: string) => lines.push(s) }) });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
-    await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 1 && server.subscribersOf('sip:bob@example.com', 'presence') === 1);
+    await until(() => sim.server.subscribersOf('sip:alice@example.com', 'presence') === 1 && sim.server.subscribersOf('sip:bob@example.com', 'presence') === 1);
 
-    // The phone publishes: the hub sees Alice on the phone.
-    await phone.presence('sip:alice@example.com', 'open', ['on-the-phone'], 'Call with Bob');
+    // The phone publishes: the hub sees Alice on the sim.phone.
+    await sim.phone.presence('sip:alice@example.com', 'open', ['on-the-phone'], 'Call with Bob');
     await h.waitForSignals(1);
     expect(h.signals[0]).toMatchObject({ person: 'alice', identity: 'sip:alice@example.com', source: 'sip1', endpoint: 'sip-presence', category: 'user', availability: 'busy', activity: { token: 'on-the-phone', text: 'Call with Bob' } });
 
     // The server ends the subscription (deactivated: re-subscribe at once, RFC 6665 section 4.1.3):
     // the state lapses, then the subscription is re-created and the state returns.
-    await server.terminate('sip:alice@example.com', 'deactivated');
+    await sim.server.terminate('sip:alice@example.com', 'deactivated');
     await h.waitForSignals(3);
     expect(h.signals[1]).toMatchObject({ person: 'alice', until: expect.any(String) });
     expect(h.signals[2]).toMatchObject({ person: 'alice', availability: 'busy' });
@@ -55,89 +47,89 @@ describe('sip-presence against the simulator (udp)', () => {
     // The hub publishes Bob's merged presence; the NOTIFY that comes back is not a signal.
     const bob: Presence = { person: 'bob', availability: 6500, class: 'busy', activity: { token: 'in-a-meeting', text: 'Weekly sync' }, since: Date.now(), version: 3 };
     await h.publish([bob]);
-    await until(() => [...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('rpid:meeting')));
+    await until(() => [...sim.server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('rpid:meeting')));
     await h.publish([{ ...bob, version: 4 }]); // the same state: no second PUBLISH
-    expect(server.received.filter((r) => r.method === 'PUBLISH' && r.uri === 'sip:bob@example.com')).toHaveLength(1);
+    expect(sim.server.received.filter((r) => r.method === 'PUBLISH' && r.uri === 'sip:bob@example.com')).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 200));
     expect(h.signals.filter((s) => s.person === 'bob')).toHaveLength(0);
 
     // Bob's own phone publishes too: only the phone's part counts.
-    await phone.presence('sip:bob@example.com', 'open', ['away']);
+    await sim.phone.presence('sip:bob@example.com', 'open', ['away']);
     await until(() => h.signals.some((s) => s.person === 'bob'));
     expect(h.signals.find((s) => s.person === 'bob')).toMatchObject({ availability: 'away' });
 
     // A malformed NOTIFY body: one clear log line, the connector keeps working.
-    server.setState('sip:alice@example.com', 'presence', '<presence entity="sip:alice@example.com"><tuple>');
+    sim.server.setState('sip:alice@example.com', 'presence', '<presence entity="sip:alice@example.com"><tuple>');
     await until(() => lines.some((l) => l.includes('NOTIFY body refused')));
     expect(lines.find((l) => l.includes('NOTIFY body refused'))).toMatch(/malformed XML/);
-    server.setState('sip:alice@example.com', 'presence', undefined);
-    await phone.presence('sip:alice@example.com', 'open', ['vacation']);
+    sim.server.setState('sip:alice@example.com', 'presence', undefined);
+    await sim.phone.presence('sip:alice@example.com', 'open', ['vacation']);
     await until(() => h.signals.some((s) => s.person === 'alice' && s.availability === 'away'));
 
     expect(h.refused).toEqual([]);
     await sup.stop();
-    await until(() => server.subscribersOf('sip:alice@example.com', 'presence') === 0);
+    await until(() => sim.server.subscribersOf('sip:alice@example.com', 'presence') === 0);
     // The hub's publication stays (until its Expires): the next start reconciles it.
-    expect([...server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(true);
+    expect([...sim.server.pubs.values()].some((p) => p.aor === 'sip:bob@example.com' && p.body.includes('hub-t-'))).toBe(true);
   });
 
   it('reads PIDF as published, whatever its prefixes: several tuples and persons, activities it does not know; a NOTIFY of only white space says nothing is known', async () => {
     const dave = 'sip:dave@example.com';
-    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: [dave], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const config = sipPresenceConfigSchema.parse({ server: sim.server.uri(), presentities: [dave], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
     const h = connectorHarness({ id: 'sip-ns', config, people: [{ id: 'dave', name: 'Dave', identities: [dave] }] });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
     try {
-      await until(() => server.subscribersOf(dave, 'presence') === 1);
+      await until(() => sim.server.subscribersOf(dave, 'presence') === 1);
       // RFC 3863 / RFC 4479 / RFC 4480 namespaces under other prefixes than ours, an element of a foreign namespace.
-      server.setState(dave, 'presence', readFileSync(new URL('./fixtures/prefixed-several-tuples-persons.xml', import.meta.url), 'utf8'));
+      sim.server.setState(dave, 'presence', readFileSync(new URL('./fixtures/prefixed-several-tuples-persons.xml', import.meta.url), 'utf8'));
       await until(() => h.signals.some((s) => s.person === 'dave'));
       expect(h.signals.at(-1)).toMatchObject({ person: 'dave', availability: 'busy', activity: { token: 'in-a-meeting' } });
       // Content-Type and Content-Length, but only white space: no document, the state lapses (not a refused body).
-      server.setState(dave, 'presence', ' \r\n');
+      sim.server.setState(dave, 'presence', ' \r\n');
       await until(() => h.signals.at(-1)?.until !== undefined);
       expect(sup.health().recent.filter((r) => r.code === 'HUB_ERR_SIP_BODY')).toEqual([]);
       expect(h.refused).toEqual([]);
     } finally {
       await sup.stop();
-      server.setState(dave, 'presence', undefined);
+      sim.server.setState(dave, 'presence', undefined);
     }
   });
 
   it('maps RFC 4480 user-input to the machine state through the real ingest: idle with its last input, active, gone', async () => {
-    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: ['sip:carol@example.com'], publish: { enabled: false }, t1: '50ms' });
+    const config = sipPresenceConfigSchema.parse({ server: sim.server.uri(), presentities: ['sip:carol@example.com'], publish: { enabled: false }, t1: '50ms' });
     const h = connectorHarness({ id: 'ui', config, people: [{ id: 'carol', name: 'Carol', identities: ['sip:carol@example.com'] }], log });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
     try {
-      await until(() => server.subscribersOf('sip:carol@example.com', 'presence') === 1);
+      await until(() => sim.server.subscribersOf('sip:carol@example.com', 'presence') === 1);
       const doc = (ui: string): string =>
         `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:carol@example.com"><tuple id="pc-t"><status><basic>open</basic></status></tuple><dm:person id="pc-p">${ui}</dm:person></presence>`;
-      server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input idle-threshold="600" last-input="2026-11-22T09:41:00Z">idle</rpid:user-input>'));
+      sim.server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input idle-threshold="600" last-input="2026-11-22T09:41:00Z">idle</rpid:user-input>'));
       await until(() => h.queued.some((s) => s.category === 'machine'));
       expect(h.queued.find((s) => s.category === 'machine')).toMatchObject({ person: 'carol', source: 'ui', endpoint: 'sip-presence', category: 'machine', machineState: 'inactive', sourceTime: Date.parse('2026-11-22T09:41:00Z') });
       // The person state stays what the document says (open, no activity: available).
       expect(h.queued.find((s) => s.category === 'user')).toMatchObject({ person: 'carol', availability: 3500 });
 
-      server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input>active</rpid:user-input>'));
+      sim.server.setState('sip:carol@example.com', 'presence', doc('<rpid:user-input>active</rpid:user-input>'));
       await until(() => h.queued.filter((s) => s.category === 'machine').length === 2);
       const active = h.queued.filter((s) => s.category === 'machine')[1]!;
       expect(active).toMatchObject({ machineState: 'active' });
       expect(active.sourceTime).toBeUndefined(); // stamped by the hub: fresh input now
 
       // user-input disappears from the document: the machine register lapses (an already-expired signal).
-      server.setState('sip:carol@example.com', 'presence', doc(''));
+      sim.server.setState('sip:carol@example.com', 'presence', doc(''));
       await until(() => h.queued.filter((s) => s.category === 'machine').length === 3);
       expect(h.queued.filter((s) => s.category === 'machine')[2]).toMatchObject({ machineState: 'unknown', until: expect.any(Number) });
       expect(h.refused).toEqual([]);
     } finally {
       await sup.stop();
-      server.setState('sip:carol@example.com', 'presence', undefined);
+      sim.server.setState('sip:carol@example.com', 'presence', undefined);
     }
   });
 
   it('testConnection tells a reachable server from an unreachable one', async () => {
-    const ok = sipPresenceManifest.create(connectorHarness({ id: 's', config: sipPresenceConfigSchema.parse({ server: server.uri() }), people }).ctx);
+    const ok = sipPresenceManifest.create(connectorHarness({ id: 's', config: sipPresenceConfigSchema.parse({ server: sim.server.uri() }), people }).ctx);
     expect(await ok.testConnection()).toMatchObject({ ok: true });
     // A UDP port with nobody behind it: OPTIONS times out (short T1).
     const dead = await UserAgent.create({ host: '127.0.0.1', protocols: ['udp'], log });

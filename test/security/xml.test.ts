@@ -15,7 +15,7 @@ import { sipDialogManifest } from '../../connectors/sip-dialog/manifest.ts';
 import { sipDialogConfigSchema } from '../../connectors/sip-dialog/config.ts';
 import { sipPresenceManifest } from '../../connectors/sip-presence/manifest.ts';
 import { sipPresenceConfigSchema } from '../../connectors/sip-presence/config.ts';
-import { SimPhone, SimPresenceServer } from '../../connectors/sip-presence/simulator.ts';
+import { simulatedServerAndPhone } from '../../connectors/sip-presence/test-support.ts';
 import { silentLogger } from '../../core/util/logger.ts';
 import { connectorHarness } from '../support/connector-harness.ts';
 import { until } from '../support/wait.ts';
@@ -144,35 +144,26 @@ describe('nothing was fetched', () => {
 });
 
 describe('the SIP connectors receive hostile XML in a NOTIFY and keep running', () => {
-  let server: SimPresenceServer;
-  let phone: SimPhone;
   const log = silentLogger();
-  beforeAll(async () => {
-    server = await SimPresenceServer.start({ log });
-    phone = await SimPhone.start({ server: server.uri(), log });
-  });
-  afterAll(async () => {
-    await phone.close();
-    await server.close();
-  });
+  const sim = simulatedServerAndPhone(log);
 
   it('sip-presence: XXE and billion laughs refused with one clear log line each, the next state is taken', async () => {
     const lines: string[] = [];
     const aor = 'sip:alice@example.com';
-    const config = sipPresenceConfigSchema.parse({ server: server.uri(), presentities: [aor], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const config = sipPresenceConfigSchema.parse({ server: sim.server.uri(), presentities: [aor], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
     const h = connectorHarness({ id: 'sip1', config, people: [{ id: 'alice', name: 'Alice', identities: [aor] }], log: pino({ level: 'warn' }, { write: (s: string) => lines.push(s) }) });
     const sup = h.supervisor(sipPresenceManifest);
     await sup.start();
     try {
-      await until(() => server.subscribersOf(aor, 'presence') === 1);
+      await until(() => sim.server.subscribersOf(aor, 'presence') === 1);
       for (const [name, xml] of attacks(PIDF).filter(([n]) => /XXE|billion/.test(n))) {
         const before = lines.length;
-        server.setState(aor, 'presence', xml);
+        sim.server.setState(aor, 'presence', xml);
         await until(() => lines.slice(before).some((l) => l.includes('NOTIFY body refused')));
         expect(lines.slice(before).join('\n'), name).toMatch(/document type declaration is refused/);
       }
-      server.setState(aor, 'presence', undefined);
-      await phone.presence(aor, 'open', ['vacation']);
+      sim.server.setState(aor, 'presence', undefined);
+      await sim.phone.presence(aor, 'open', ['vacation']);
       await until(() => h.signals.some((s) => s.person === 'alice' && s.availability === 'away'));
       expect(sup.health().state).toBe('running');
       expect(JSON.stringify(h.signals)).not.toMatch(/root:|lol|xxe/);
@@ -184,19 +175,19 @@ describe('the SIP connectors receive hostile XML in a NOTIFY and keep running', 
 
   it('sip-dialog: the same for dialog-info', async () => {
     const line = 'sip:100@example.com';
-    const config = sipDialogConfigSchema.parse({ server: server.uri(), lines: [{ uri: line, identity: 'tel:+15550100', endpoint: 'desk-100' }], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
+    const config = sipDialogConfigSchema.parse({ server: sim.server.uri(), lines: [{ uri: line, identity: 'tel:+15550100', endpoint: 'desk-100' }], retry: { base: '50ms', max: '200ms' }, t1: '50ms' });
     const h = connectorHarness({ id: 'blf', config, people: [{ id: 'alice', name: 'Alice', identities: ['tel:+15550100'] }] });
     const sup = h.supervisor(sipDialogManifest);
     await sup.start();
     try {
-      await until(() => server.subscribersOf(line, 'dialog') === 1);
+      await until(() => sim.server.subscribersOf(line, 'dialog') === 1);
       await h.waitForSignals(1);
       for (const [, xml] of attacks(DIALOG).filter(([n]) => /XXE|billion/.test(n))) {
-        server.setState(line, 'dialog', xml);
+        sim.server.setState(line, 'dialog', xml);
         await new Promise((r) => setTimeout(r, 100));
       }
-      server.setState(line, 'dialog', undefined);
-      await phone.dialogs(line, [{ id: 'd1', state: 'confirmed', direction: 'initiator', remoteIdentity: 'sip:200@example.com' }]);
+      sim.server.setState(line, 'dialog', undefined);
+      await sim.phone.dialogs(line, [{ id: 'd1', state: 'confirmed', direction: 'initiator', remoteIdentity: 'sip:200@example.com' }]);
       await until(() => h.signals.some((s) => s.availability === 'busy'));
       expect(sup.health().state).toBe('running');
       expect(JSON.stringify(h.signals)).not.toMatch(/root:|lol|xxe/);
