@@ -29,13 +29,14 @@ export interface CapRefusal {
  */
 export async function overCap(signals: readonly Signal[], max: number, census: CensusReader, seen?: KnownRegisters): Promise<CapRefusal[]> {
   const batchKeys = new Map<string, Set<string>>();
-  // A signal for a register known to be stored passes: only the others are counted.
-  const existing = seen === undefined ? undefined : signals.map((s) => seen.has(s));
+  // Each signal's register key once; a signal for a register known to be stored passes: only the others are counted.
+  const regKeys = signals.map(registerKey);
+  const existing = seen === undefined ? undefined : signals.map((s, at) => seen.hasKey(s.person, regKeys[at]!));
   signals.forEach((s, at) => {
     if (existing?.[at] === true) return;
     let k = batchKeys.get(s.person);
     if (k === undefined) batchKeys.set(s.person, (k = new Set()));
-    k.add(registerKey(s));
+    k.add(regKeys[at]!);
   });
   if (batchKeys.size === 0) return [];
   const stored = await census([...batchKeys].map(([person, keys]) => ({ person, keysAbove: max - keys.size })));
@@ -48,7 +49,7 @@ export async function overCap(signals: readonly Signal[], max: number, census: C
     if (c === undefined || c.keys === undefined) return;
     let k = known.get(s.person);
     if (k === undefined) known.set(s.person, (k = new Set(c.keys)));
-    const key = registerKey(s);
+    const key = regKeys[at]!;
     if (k.has(key)) return;
     if (k.size < max) k.add(key);
     else refused.push({ at, person: s.person, source: s.source });
@@ -69,8 +70,9 @@ export class KnownRegisters {
 
   constructor(private readonly maxPeople = 20_000) {}
 
-  has(s: Signal): boolean {
-    return this.byPerson.get(s.person)?.has(registerKey(s)) ?? false;
+  /** Whether `person`'s register `key` (registerKey) is known to be stored. */
+  hasKey(person: string, key: string): boolean {
+    return this.byPerson.get(person)?.has(key) ?? false;
   }
 
   /** The signals a worker of this node applied to the store (any outcome). */
