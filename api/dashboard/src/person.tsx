@@ -4,6 +4,7 @@ import { useStore } from './hooks.ts';
 import { activityText, duration, FeedMark, fmtTime, Indicator, Likely } from './presence.tsx';
 import { backToBoard } from './router.ts';
 import type { PresenceStore } from './store.ts';
+import { localTime } from './time.ts';
 
 interface SummaryPart {
   kind: string;
@@ -44,12 +45,6 @@ type Failure = { status?: number; message: string };
 
 const MACHINE_WORDS: Record<string, string> = { active: 'In use', inactive: 'Idle', away: 'Away', unknown: 'Unknown', off: 'Signed off' };
 
-/** A clock time in the reader's zone: "10:30", with the date when it is not today. */
-export function localTime(iso: string, now: number): string {
-  const d = new Date(iso);
-  const sameDay = d.toDateString() === new Date(now).toDateString();
-  return sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-}
 
 /** "just now", "40 s ago", "2 min ago", "3 h ago", "2 d ago" (as the hub words it). */
 function ago(iso: string, now: number): string {
