@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { localTime } from './time.ts';
 
-// The reader's zone is the process's: Node re-reads TZ when it is assigned.
+// The reader's zone is the process's: Node re-reads TZ when it is assigned. (This folder's
+// tsconfig is the browser's, without Node's types: the one global the test needs, declared.)
+declare const process: { env: Record<string, string | undefined> };
 const saved = process.env.TZ;
 afterEach(() => {
   if (saved === undefined) delete process.env.TZ;
