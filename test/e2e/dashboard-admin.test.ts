@@ -141,6 +141,15 @@ describe('admin console end to end (chromium)', () => {
     const before = await order();
     expect(before).toEqual(['chat', 'people-file']);
     const boxBefore = await actionsBox();
+    // Disabling asks first; saying no changes nothing (the audit list below has one disable, the accepted one).
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.dismiss();
+    });
+    await page.click('[data-connector=chat] >> button:has-text("Disable")');
+    expect(asked).toEqual([expect.stringMatching(/^Disable chat on every node\? It stays off until it is enabled again/)]);
+    expect(await page.locator('[data-connector=chat] .state').textContent()).toBe('degraded');
     page.once('dialog', (d) => void d.accept());
     await page.click('[data-connector=chat] >> button:has-text("Disable")');
     await page.waitForFunction(() => document.querySelector('[data-connector=chat] .state')?.textContent === 'disabled');
@@ -164,6 +173,7 @@ describe('admin console end to end (chromium)', () => {
     await page.waitForSelector('tr[data-action="connector.disable"][data-target=chat]');
     const row = await page.textContent('tr[data-action="connector.disable"][data-target=chat]');
     expect(row).toMatch(/admin \(admin\)disabled connector chat/);
+    expect(await page.locator('tr[data-action="connector.disable"][data-target=chat]').count()).toBe(1);
     expect(await page.content()).not.toContain(TEAM_ENV.ADMIN_KEY);
     await audit(page, 'audit');
     // Back on: the summary counts it again as what it is.

@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, enc } from './api.ts';
+import { usePoll } from './hooks.ts';
 import { fmtTime } from './presence.tsx';
+import { ActionButton, ActionsCell, PlainRows, Table } from './table.tsx';
 
 interface Connector {
   id: string;
@@ -135,18 +137,9 @@ function Overview() {
       setError('');
     }, (e: Error) => setError(e.message));
   };
-  const refreshReport = (): void => void api<Report>('/v1/directory/report').then(setReport, () => undefined);
-  useEffect(() => {
-    refresh();
-    refreshReport();
-    const t = setInterval(refresh, 5000);
-    // The report reads every person's registers: less often.
-    const r = setInterval(refreshReport, 20_000);
-    return () => {
-      clearInterval(t);
-      clearInterval(r);
-    };
-  }, []);
+  usePoll(refresh, 5000);
+  // The report reads every person's registers: less often.
+  usePoll(() => void api<Report>('/v1/directory/report').then(setReport, () => undefined), 20_000);
 
   const test = async (id: string): Promise<void> => {
     setTests((t) => ({ ...t, [id]: 'running' }));
@@ -154,8 +147,6 @@ function Overview() {
     setTests((t) => ({ ...t, [id]: r }));
   };
   const toggle = async (c: Connector): Promise<void> => {
-    // Disabling stops a feed for everyone: ask first, and say how long it lasts.
-    if (c.enabled && !confirm(`Disable ${c.id} on every node? It stays off until it is enabled again (across restarts in Redis mode or with dataDir; otherwise until the hub restarts).`)) return;
     await api(`/v1/connectors/${enc(c.id)}/${c.enabled ? 'disable' : 'enable'}`, { method: 'POST' }).catch((e: Error) => setError(e.message));
     refresh();
   };
@@ -170,120 +161,104 @@ function Overview() {
         </p>
       )}
       {error !== '' && <p role="alert">{error}</p>}
-      <div class="scroll">
-        <table class="connectors">
-          <caption class="sr">Connectors, in the order of the configuration</caption>
-          <thead>
-            <tr>
-              <th scope="col">Connector</th>
-              <th scope="col">State</th>
-              <th scope="col">Last success</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Counts</th>
-              <th scope="col">Lease holder</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          {(connectors ?? []).map((c) => {
-            const t = tests[c.id];
-            const state = shownState(c);
-            const u = unsynced.get(c.id);
-            const failing = c.enabled && c.failingSince !== null;
-            return (
-              // One tbody per connector: its row and its details stay together, whatever the state.
-              <tbody data-connector={c.id} key={c.id}>
-                <tr>
-                  <th scope="row">
-                    <strong>{c.id}</strong>
-                    <br />
-                    <span class="sub">{c.kind}</span>
-                  </th>
-                  <td>
-                    <span class={`state state-${state}`}>{state}</span>
-                    {failing && (
-                      <span class="sub failing-since">
-                        <br />
-                        failing since {fmtTime(c.failingSince)}
-                      </span>
-                    )}
-                    {c.enabled && c.nextRetryAt !== null && (
-                      <span class="sub next-retry">
-                        <br />
-                        next retry {fmtTime(c.nextRetryAt)}
-                      </span>
-                    )}
-                  </td>
-                  <td>{fmtTime(c.lastSuccess)}</td>
-                  <td class="error">{c.lastError === null ? '—' : <><code>{c.lastError.code}</code> {c.lastError.message} <span class="sub">({fmtTime(c.lastError.at)})</span></>}</td>
-                  <td>{Object.entries(c.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}</td>
-                  <td>{c.node ?? '—'}</td>
-                  <td class="actions">
-                    <div class="action-buttons">
-                      <button type="button" onClick={() => void test(c.id)} disabled={t === 'running'}>
-                        Test connection
-                      </button>
-                      <button type="button" class="toggle" onClick={() => void toggle(c)}>
-                        {c.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                    </div>
-                    {t !== undefined && t !== 'running' && (
+      <Table class="connectors" caption="Connectors, in the order of the configuration" hiddenCaption scroll columns={['Connector', 'State', 'Last success', 'Last error', 'Counts', 'Lease holder', 'Actions']}>
+        {(connectors ?? []).map((c) => {
+          const t = tests[c.id];
+          const state = shownState(c);
+          const u = unsynced.get(c.id);
+          const failing = c.enabled && c.failingSince !== null;
+          return (
+            // One tbody per connector: its row and its details stay together, whatever the state.
+            <tbody data-connector={c.id} key={c.id}>
+              <tr>
+                <th scope="row">
+                  <strong>{c.id}</strong>
+                  <br />
+                  <span class="sub">{c.kind}</span>
+                </th>
+                <td>
+                  <span class={`state state-${state}`}>{state}</span>
+                  {failing && (
+                    <span class="sub failing-since">
+                      <br />
+                      failing since {fmtTime(c.failingSince)}
+                    </span>
+                  )}
+                  {c.enabled && c.nextRetryAt !== null && (
+                    <span class="sub next-retry">
+                      <br />
+                      next retry {fmtTime(c.nextRetryAt)}
+                    </span>
+                  )}
+                </td>
+                <td>{fmtTime(c.lastSuccess)}</td>
+                <td class="error">{c.lastError === null ? '—' : <><code>{c.lastError.code}</code> {c.lastError.message} <span class="sub">({fmtTime(c.lastError.at)})</span></>}</td>
+                <td>{Object.entries(c.counts).map(([k, v]) => `${k} ${v}`).join(', ') || '—'}</td>
+                <td>{c.node ?? '—'}</td>
+                <ActionsCell
+                  after={
+                    t !== undefined &&
+                    t !== 'running' && (
                       <p class={`test ${t.ok ? 'ok' : 'failed'}`} role="status">
                         {t.ok ? '✔ Connection works' : `✘ ${t.code ?? ''} ${t.message ?? 'failed'}`}
                       </p>
+                    )
+                  }
+                >
+                  <ActionButton label="Test connection" onAction={() => test(c.id)} disabled={t === 'running'} />
+                  {/* Disabling stops a feed for everyone: ask first, and say how long it lasts. */}
+                  <ActionButton
+                    label={c.enabled ? 'Disable' : 'Enable'}
+                    class="toggle"
+                    onAction={() => toggle(c)}
+                    confirm={c.enabled ? `Disable ${c.id} on every node? It stays off until it is enabled again (across restarts in Redis mode or with dataDir; otherwise until the hub restarts).` : undefined}
+                  />
+                </ActionsCell>
+              </tr>
+              <tr class="connector-detail">
+                <td colSpan={7}>
+                  <details class="history" open={failing}>
+                    <summary>
+                      History: {c.recent.filter((r) => !r.ok).length} of the last {c.recent.length} outcomes failed
+                    </summary>
+                    {c.recent.length === 0 ? (
+                      <p class="note">Nothing yet.</p>
+                    ) : (
+                      <ol>
+                        {c.recent.map((r) => (
+                          <li class={r.ok ? 'ok' : 'failed'}>
+                            <time dateTime={r.at}>{fmtTime(r.at)}</time> {r.ok ? '✔ ok' : <>✘ <code>{r.code}</code> {r.message ?? ''}</>}
+                          </li>
+                        ))}
+                      </ol>
                     )}
-                  </td>
-                </tr>
-                <tr class="connector-detail">
-                  <td colSpan={7}>
-                    <details class="history" open={failing}>
-                      <summary>
-                        History: {c.recent.filter((r) => !r.ok).length} of the last {c.recent.length} outcomes failed
-                      </summary>
-                      {c.recent.length === 0 ? (
-                        <p class="note">Nothing yet.</p>
-                      ) : (
-                        <ol>
-                          {c.recent.map((r) => (
-                            <li class={r.ok ? 'ok' : 'failed'}>
-                              <time dateTime={r.at}>{fmtTime(r.at)}</time> {r.ok ? '✔ ok' : <>✘ <code>{r.code}</code> {r.message ?? ''}</>}
-                            </li>
-                          ))}
-                        </ol>
-                      )}
-                    </details>
-                    {u !== undefined && <UnsyncedPeople u={u} />}
-                  </td>
-                </tr>
-              </tbody>
-            );
-          })}
-        </table>
-      </div>
+                  </details>
+                  {u !== undefined && <UnsyncedPeople u={u} />}
+                </td>
+              </tr>
+            </tbody>
+          );
+        })}
+      </Table>
       <h2>Directory report</h2>
       {report !== undefined && (
         <div class="card report">
           <p>{report.people} people in the directory.</p>
           {report.conflicts.length + report.unknown.length + notUsed(report).length === 0 && <p>Everyone is synced.</p>}
           {report.conflicts.length > 0 && (
-            <table>
-              <caption>Identities claimed by more than one person</caption>
-              <thead><tr><th>Identity</th><th>People</th><th>Why</th></tr></thead>
-              <tbody>{report.conflicts.map((c) => <tr><td>{c.identity}</td><td>{c.people.join(', ')}</td><td>{c.reason}</td></tr>)}</tbody>
-            </table>
+            <Table caption="Identities claimed by more than one person" columns={['Identity', 'People', 'Why']}>
+              <PlainRows rows={report.conflicts.map((c) => [c.identity, c.people.join(', '), c.reason])} />
+            </Table>
           )}
           {report.unknown.length > 0 && (
-            <table>
-              <caption>Signals for people the directory does not know</caption>
-              <thead><tr><th>Source</th><th>Subject</th><th>Signals</th><th>Last seen</th><th>Why</th></tr></thead>
-              <tbody>{report.unknown.map((u) => <tr><td>{u.source}</td><td>{u.subject}</td><td>{u.count}</td><td>{fmtTime(u.lastSeen)}</td><td>{u.reason}</td></tr>)}</tbody>
-            </table>
+            <Table caption="Signals for people the directory does not know" columns={['Source', 'Subject', 'Signals', 'Last seen', 'Why']}>
+              <PlainRows rows={report.unknown.map((u) => [u.source, u.subject, u.count, fmtTime(u.lastSeen), u.reason])} />
+            </Table>
           )}
           {notUsed(report).length > 0 && (
-            <table class="not-used">
-              <caption>Directory entries and values not used as read</caption>
-              <thead><tr><th>Connector</th><th>Entry</th><th>What</th><th>Why</th></tr></thead>
-              <tbody>{notUsed(report).slice(0, 500).map((n) => <tr><td>{n.connector}</td><td>{n.entry}</td><td>{n.what}</td><td>{n.why}</td></tr>)}</tbody>
-            </table>
+            <Table class="not-used" caption="Directory entries and values not used as read" columns={['Connector', 'Entry', 'What', 'Why']}>
+              <PlainRows rows={notUsed(report).slice(0, 500).map((n) => [n.connector, n.entry, n.what, n.why])} />
+            </Table>
           )}
         </div>
       )}
@@ -327,11 +302,7 @@ function Webhooks() {
   const refresh = (): void => {
     api<{ webhooks: Webhook[] }>('/v1/webhooks').then((r) => setHooks(r.webhooks), (e: Error) => setError(e.message));
   };
-  useEffect(() => {
-    refresh();
-    const t = setInterval(refresh, 5000);
-    return () => clearInterval(t);
-  }, []);
+  usePoll(refresh, 5000);
   const create = async (e: Event): Promise<void> => {
     e.preventDefault();
     setError('');
@@ -347,7 +318,6 @@ function Webhooks() {
     }
   };
   const remove = async (h: Webhook): Promise<void> => {
-    if (!confirm(`Delete the webhook to ${h.url}? Deliveries stop at once.`)) return;
     await api(`/v1/webhooks/${enc(h.id)}`, { method: 'DELETE' }).catch((e: Error) => setError(e.message));
     if (created?.id === h.id) setCreated(undefined);
     refresh();
@@ -380,57 +350,40 @@ function Webhooks() {
       )}
       {hooks !== undefined && hooks.length === 0 && <p class="note">No webhooks.</p>}
       {hooks !== undefined && hooks.length > 0 && (
-        <div class="scroll">
-          <table class="webhooks">
-            <caption class="sr">Webhooks</caption>
-            <thead>
-              <tr>
-                <th scope="col">URL</th>
-                <th scope="col">People</th>
-                <th scope="col">State</th>
-                <th scope="col">Delivered / failed</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Actions</th>
+        <Table class="webhooks" caption="Webhooks" hiddenCaption scroll columns={['URL', 'People', 'State', 'Delivered / failed', 'Last delivery', 'Actions']}>
+          <tbody>
+            {hooks.map((h) => (
+              <tr data-webhook={h.id} key={h.id}>
+                <th scope="row" class="url">
+                  {h.url}
+                  <br />
+                  <span class="sub">created {fmtTime(h.createdAt)}</span>
+                </th>
+                <td>
+                  {names(h.people, h.people.length, 5)}
+                  <br />
+                  <span class="sub">{h.watcher !== undefined ? `as ${h.watcher}` : `${h.container ?? 'company'} view`}</span>
+                </td>
+                <td class={`state state-wh-${h.state}`}>{h.state}</td>
+                <td class="delivered">
+                  {h.delivered} / {h.failures}
+                </td>
+                <td class="last-delivery">
+                  {h.lastDelivery === undefined ? (
+                    'none yet'
+                  ) : (
+                    <>
+                      {h.lastDelivery.outcome === 'delivered' ? '✔ delivered' : `✘ failed: ${h.lastDelivery.error ?? ''}`} <span class="sub">{fmtTime(h.lastDelivery.at)}</span>
+                    </>
+                  )}
+                </td>
+                <ActionsCell>
+                  <ActionButton label="Delete" onAction={() => remove(h)} aria-label={`Delete the webhook to ${h.url}`} confirm={`Delete the webhook to ${h.url}? Deliveries stop at once.`} />
+                </ActionsCell>
               </tr>
-            </thead>
-            <tbody>
-              {hooks.map((h) => (
-                <tr data-webhook={h.id} key={h.id}>
-                  <th scope="row" class="url">
-                    {h.url}
-                    <br />
-                    <span class="sub">created {fmtTime(h.createdAt)}</span>
-                  </th>
-                  <td>
-                    {names(h.people, h.people.length, 5)}
-                    <br />
-                    <span class="sub">{h.watcher !== undefined ? `as ${h.watcher}` : `${h.container ?? 'company'} view`}</span>
-                  </td>
-                  <td class={`state state-wh-${h.state}`}>{h.state}</td>
-                  <td class="delivered">
-                    {h.delivered} / {h.failures}
-                  </td>
-                  <td class="last-delivery">
-                    {h.lastDelivery === undefined ? (
-                      'none yet'
-                    ) : (
-                      <>
-                        {h.lastDelivery.outcome === 'delivered' ? '✔ delivered' : `✘ failed: ${h.lastDelivery.error ?? ''}`} <span class="sub">{fmtTime(h.lastDelivery.at)}</span>
-                      </>
-                    )}
-                  </td>
-                  <td class="actions">
-                    <div class="action-buttons">
-                      <button type="button" onClick={() => void remove(h)} aria-label={`Delete the webhook to ${h.url}`}>
-                        Delete
-                      </button>
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </Table>
       )}
     </>
   );
@@ -443,11 +396,7 @@ function PipelineView() {
   const refresh = (): void => {
     api<Pipeline>('/v1/pipeline').then(setP, (e: Error) => setError(e.message));
   };
-  useEffect(() => {
-    refresh();
-    const t = setInterval(refresh, 5000);
-    return () => clearInterval(t);
-  }, []);
+  usePoll(refresh, 5000);
   const replay = async (id: string): Promise<void> => {
     setError('');
     try {
@@ -484,43 +433,27 @@ function PipelineView() {
             </p>
           )}
           {p.deadLetters.length > 0 && (
-            <div class="scroll">
-              <table class="dead-letters">
-                <caption>Dead letters (batches the queue gave up on), oldest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Failed</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Signals</th>
-                    <th scope="col">Attempts</th>
-                    <th scope="col">Actions</th>
+            <Table class="dead-letters" caption="Dead letters (batches the queue gave up on), oldest first" scroll columns={['Failed', 'Reason', 'Signals', 'Attempts', 'Actions']}>
+              <tbody>
+                {p.deadLetters.map((d) => (
+                  <tr data-dead-letter={d.id} key={d.id}>
+                    <td>
+                      {fmtTime(d.failedAt)}
+                      <br />
+                      <span class="sub">accepted {fmtTime(d.acceptedAt)}</span>
+                    </td>
+                    <td>
+                      <code>{d.code}</code> {d.reason}
+                    </td>
+                    <td>{d.signals}</td>
+                    <td>{d.attempts}</td>
+                    <ActionsCell>
+                      <ActionButton label="Replay" onAction={() => replay(d.id)} aria-label={`Replay dead letter ${d.id}`} />
+                    </ActionsCell>
                   </tr>
-                </thead>
-                <tbody>
-                  {p.deadLetters.map((d) => (
-                    <tr data-dead-letter={d.id} key={d.id}>
-                      <td>
-                        {fmtTime(d.failedAt)}
-                        <br />
-                        <span class="sub">accepted {fmtTime(d.acceptedAt)}</span>
-                      </td>
-                      <td>
-                        <code>{d.code}</code> {d.reason}
-                      </td>
-                      <td>{d.signals}</td>
-                      <td>{d.attempts}</td>
-                      <td class="actions">
-                        <div class="action-buttons">
-                          <button type="button" onClick={() => void replay(d.id)} aria-label={`Replay dead letter ${d.id}`}>
-                            Replay
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                ))}
+              </tbody>
+            </Table>
           )}
         </>
       )}
@@ -542,15 +475,7 @@ function Config() {
       <p class="note">The configuration file with the environment's overrides applied, as this node runs it ({String(mode ?? '…')} mode). Every secret is masked.</p>
       {error !== '' && <p role="alert">{error}</p>}
       {config !== undefined && (
-        <table class="overrides card">
-          <caption>Set by the environment</caption>
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Value</th>
-              <th scope="col">From</th>
-            </tr>
-          </thead>
+        <Table class="overrides card" caption="Set by the environment" columns={['Key', 'Value', 'From']}>
           <tbody>
             {overrides.length === 0 ? (
               <tr>
@@ -572,7 +497,7 @@ function Config() {
               ))
             )}
           </tbody>
-        </table>
+        </Table>
       )}
       <pre class="card config" tabIndex={0} aria-label="The configuration in force">
         {config === undefined ? '…' : JSON.stringify(rest, null, 2)}
@@ -595,12 +520,7 @@ const ACTIONS: Record<string, string> = {
 function Audit() {
   const [entries, setEntries] = useState<AuditEntry[] | undefined>();
   const [error, setError] = useState('');
-  useEffect(() => {
-    const load = (): void => void api<{ entries: AuditEntry[] }>('/v1/audit?limit=200').then((r) => setEntries(r.entries), (e: Error) => setError(e.message));
-    load();
-    const t = setInterval(load, 10_000);
-    return () => clearInterval(t);
-  }, []);
+  usePoll(() => void api<{ entries: AuditEntry[] }>('/v1/audit?limit=200').then((r) => setEntries(r.entries), (e: Error) => setError(e.message)), 10_000);
   return (
     <>
       <h2>Audit</h2>
@@ -608,37 +528,26 @@ function Audit() {
       {error !== '' && <p role="alert">{error}</p>}
       {entries !== undefined && entries.length === 0 && <p class="note">Nothing recorded yet.</p>}
       {entries !== undefined && entries.length > 0 && (
-        <div class="scroll">
-          <table class="audit">
-            <caption class="sr">Audit list</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Outcome</th>
+        <Table class="audit" caption="Audit list" hiddenCaption scroll columns={['When', 'Who', 'What', 'Outcome']}>
+          <tbody>
+            {entries.map((e) => (
+              <tr data-action={e.action} data-target={e.target}>
+                <td>
+                  <time dateTime={e.at}>{fmtTime(e.at)}</time>
+                </td>
+                <td>
+                  {e.by.name} <span class="sub">({e.by.roles.join(', ')})</span>
+                </td>
+                <td>
+                  {ACTIONS[e.action] ?? e.action} <code>{e.target}</code>
+                </td>
+                <td>
+                  {e.outcome === undefined ? '' : e.outcome === 'ok' ? '✔ ok' : '✘ failed'} {e.detail !== undefined && <span class="sub">{e.detail}</span>}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr data-action={e.action} data-target={e.target}>
-                  <td>
-                    <time dateTime={e.at}>{fmtTime(e.at)}</time>
-                  </td>
-                  <td>
-                    {e.by.name} <span class="sub">({e.by.roles.join(', ')})</span>
-                  </td>
-                  <td>
-                    {ACTIONS[e.action] ?? e.action} <code>{e.target}</code>
-                  </td>
-                  <td>
-                    {e.outcome === undefined ? '' : e.outcome === 'ok' ? '✔ ok' : '✘ failed'} {e.detail !== undefined && <span class="sub">{e.detail}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </Table>
       )}
     </>
   );

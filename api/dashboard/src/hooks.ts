@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PresenceStore } from './store.ts';
 
 /** Re-renders on each batch the store announces; returns its revision. */
@@ -28,4 +28,15 @@ export function useNow(ms: number): number {
     return () => clearInterval(t);
   }, [ms]);
   return now;
+}
+
+/** Calls `load` at once and then every `ms` while the component is shown (the latest `load` given). */
+export function usePoll(load: () => void, ms: number): void {
+  const latest = useRef(load);
+  latest.current = load;
+  useEffect(() => {
+    latest.current();
+    const t = setInterval(() => latest.current(), ms);
+    return () => clearInterval(t);
+  }, [ms]);
 }

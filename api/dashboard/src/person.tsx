@@ -4,6 +4,7 @@ import { useStore } from './hooks.ts';
 import { activityText, duration, FeedMark, fmtTime, Indicator, Likely } from './presence.tsx';
 import { backToBoard } from './router.ts';
 import type { PresenceStore } from './store.ts';
+import { Table } from './table.tsx';
 import { localTime } from './time.ts';
 
 interface SummaryPart {
@@ -198,34 +199,23 @@ export function Person({ id, who, store, now }: { id: string; who: Who; store: P
               Rule: <strong class="rule">{explain.rule}</strong>
               {explain.judgement.nextBoundary !== null && <> · re-evaluated at {fmtTime(explain.judgement.nextBoundary)}</>}
             </p>
-            <div class="scroll">
-              <table>
-                <caption class="sr">Signals seen and what became of them</caption>
-                <thead>
-                  <tr>
-                    <th>Source / endpoint</th>
-                    <th>Category</th>
-                    <th>State</th>
-                    <th>What the rules did</th>
+            <Table caption="Signals seen and what became of them" hiddenCaption scroll columns={['Source / endpoint', 'Category', 'State', 'What the rules did']}>
+              <tbody>
+                {explain.registers.map((r) => (
+                  <tr class={r.verdict}>
+                    <td>
+                      {r.source} / {r.endpoint}
+                    </td>
+                    <td>{r.category}</td>
+                    <td>{[r.availability, r.machineState, r.activity?.token, r.activity?.text].filter((x) => x !== undefined).join(' · ')}</td>
+                    <td>
+                      <code>{r.verdict}</code>: {r.reason}
+                      {r.decided.length > 0 && <strong> (decided {r.decided.join(' and ')})</strong>}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {explain.registers.map((r) => (
-                    <tr class={r.verdict}>
-                      <td>
-                        {r.source} / {r.endpoint}
-                      </td>
-                      <td>{r.category}</td>
-                      <td>{[r.availability, r.machineState, r.activity?.token, r.activity?.text].filter((x) => x !== undefined).join(' · ')}</td>
-                      <td>
-                        <code>{r.verdict}</code>: {r.reason}
-                        {r.decided.length > 0 && <strong> (decided {r.decided.join(' and ')})</strong>}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                ))}
+              </tbody>
+            </Table>
             {explain.registers.length === 0 && <p>No signals: the person is offline.</p>}
             {signals.length > 0 && (
               <>
