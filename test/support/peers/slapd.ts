@@ -25,6 +25,8 @@ export interface SlapdOptions {
   schema?: string;
   /** Extra slapd.conf lines for the database (ACLs, limits, indexes, overlays). */
   databaseConfig?: string;
+  /** Extra global slapd.conf lines, before the database: the frontend's ACLs, which also govern the root DSE. */
+  frontendConfig?: string;
   /** Extra modules to load from /usr/lib/ldap (e.g. `retcode`, for an overlay in `databaseConfig`). */
   modules?: readonly string[];
   /** slapadd quick mode (`-q`): much faster for large seeds. */
@@ -90,6 +92,7 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     `pidfile ${join(dir, 'slapd.pid')}`,
     `argsfile ${join(dir, 'slapd.args')}`,
     'sizelimit unlimited',
+    opts.frontendConfig ?? '',
     'database mdb',
     'maxsize 4294967296',
     `suffix "${suffix}"`,
