@@ -18,7 +18,9 @@ export interface LdapSession {
    * With `expected` (values, null for none), the replace is applied only while the entry holds one
    * of them, else it fails with result 122 (assertionFailed) and changes nothing: in one operation
    * with the assertion control (RFC 4528) where the server offers it, else (Active Directory) by a
-   * base read of the attribute first.
+   * base read of the attribute first, compared as caseIgnoreMatch does (`sameValue`).
+   * An attribute the server cannot evaluate the assertion on (see `LdapClient.replace`) is checked by
+   * the read from then on.
    * A failure is thrown as the ldapts error itself (its result code decides the write's outcome).
    */
   replace(dn: string, attribute: string, value: string | null, expected?: readonly (string | null)[]): Promise<void>;
@@ -26,6 +28,36 @@ export interface LdapSession {
 
 /** RFC 4511 result code 122 (RFC 4528): the assertion of an assertion control did not hold; nothing was changed. */
 export const ASSERTION_FAILED = 122;
+/** RFC 4511 appendix A: undefinedAttributeType (17), inappropriateMatching (18). */
+const UNDEFINED_ATTRIBUTE_TYPE = 17;
+const INAPPROPRIATE_MATCHING = 18;
+
+/**
+ * Whether two values of the presence attribute are the same as caseIgnoreMatch (RFC 4517 section
+ * 4.2.3) judges them after the string preparation of RFC 4518 (case folded, insignificant spaces:
+ * none at either end, one for each inner run): the EQUALITY rule of the directory-string
+ * attributes the hub writes (OpenLDAP's `description`; Active Directory compares its Unicode
+ * String attributes, `description`, `info`, `extensionAttribute1`..15, without regard to case). A
+ * value that differs only so is what the hub wrote, not someone else's edit.
+ */
+export function sameValue(a: string, b: string): boolean {
+  const prep = (v: string): string => v.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+  return prep(a) === prep(b);
+}
+
+/** Whether the values read from an entry are one of the expected states (null: no value). */
+function holdsOneOf(values: readonly string[], expected: readonly (string | null)[], same: (a: string, b: string) => boolean): boolean {
+  return expected.some((x) => (x === null ? values.length === 0 : values.length === 1 && same(values[0]!, x)));
+}
+const identical = (a: string, b: string): boolean => a === b;
+
+export interface LdapClientHooks {
+  /**
+   * The server cannot evaluate the assertion on this attribute (no EQUALITY matching rule, or the
+   * bind account may not compare it): told once per attribute, which is checked by a read from then on.
+   */
+  assertionUnusable?(attribute: string, reason: string): void;
+}
 
 /**
  * The LDAP assertion control (RFC 4528, OID 1.3.6.1.1.12): the server applies the operation only if
@@ -112,7 +144,13 @@ export class LdapClient {
   private readonly tlsOptions: { rejectUnauthorized: boolean; ca?: Buffer };
   private readonly host: string;
 
-  constructor(private readonly cfg: LdapConfig) {
+  /** Attributes (lower case) whose assertion the server cannot evaluate: checked by a read instead. */
+  private readonly noAssertion = new Set<string>();
+
+  constructor(
+    private readonly cfg: LdapConfig,
+    private readonly hooks: LdapClientHooks = {},
+  ) {
     this.tlsOptions = { rejectUnauthorized: cfg.tls.rejectUnauthorized };
     if (cfg.tls.caFile !== undefined) this.tlsOptions.ca = readFileSync(cfg.tls.caFile);
     this.host = new URL(cfg.url).hostname.replace(/^\[(.*)\]$/, '$1');
@@ -152,6 +190,13 @@ export class LdapClient {
     return (await this.supportedControls(client))?.has(ASSERTION_OID) === true;
   }
 
+  private assertionUnusable(attribute: string, reason: string): void {
+    const key = attribute.toLowerCase();
+    if (this.noAssertion.has(key)) return;
+    this.noAssertion.add(key);
+    this.hooks.assertionUnusable?.(attribute, reason);
+  }
+
   /** Runs `fn` on a bound session and always unbinds. */
   async session<T>(fn: (s: LdapSession) => Promise<T>): Promise<T> {
     // ldapts treats any tlsOptions as "connect with TLS": pass them only for ldaps:// (StartTLS gets them at upgrade).
@@ -182,12 +227,28 @@ export class LdapClient {
         replace: async (dn, attribute, value, expected) => {
           const change = new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: value === null ? [] : [value] }) });
           if (expected === undefined || expected.length === 0) return client.modify(dn, change);
-          if (await this.assertionOffered(client)) return client.modify(dn, change, new AssertionControl(holds(attribute, expected)));
-          const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
-          const entry = searchEntries[0] ?? {};
-          const found = Object.entries(entry).find(([k]) => k.toLowerCase() === attribute.toLowerCase())?.[1];
-          const values = (found === undefined ? [] : Array.isArray(found) ? found : [found]).map(String);
-          if (!expected.some((x) => (x === null ? values.length === 0 : values.length === 1 && values[0] === x))) throw new UnknownStatusCodeError(ASSERTION_FAILED, 'the attribute does not hold the expected value');
+          const read = async (): Promise<string[]> => {
+            const { searchEntries } = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: [attribute] });
+            const entry = searchEntries[0] ?? {};
+            const found = Object.entries(entry).find(([k]) => k.toLowerCase() === attribute.toLowerCase())?.[1];
+            return (found === undefined ? [] : Array.isArray(found) ? found : [found]).map(String);
+          };
+          if (!this.noAssertion.has(attribute.toLowerCase()) && (await this.assertionOffered(client))) {
+            try {
+              return await client.modify(dn, change, new AssertionControl(holds(attribute, expected)));
+            } catch (e) {
+              if (!(e instanceof ResultCodeError) || ![ASSERTION_FAILED, INAPPROPRIATE_MATCHING, UNDEFINED_ATTRIBUTE_TYPE].includes(e.code)) throw e;
+              // RFC 4528 section 3: a filter that evaluates to Undefined fails the assertion too, as it
+              // does for an attribute without an EQUALITY matching rule or one the bind account may
+              // not compare (slapd: 122); some servers refuse such a filter (18, 17). The entry then
+              // says which it is: holding exactly what the hub wrote, the assertion cannot work here.
+              const values = e.code === ASSERTION_FAILED ? await read() : undefined;
+              if (values !== undefined && !holdsOneOf(values, expected, identical)) throw e; // a real change by someone else
+              this.assertionUnusable(attribute, e.code === ASSERTION_FAILED ? 'the assertion failed on an entry holding what the hub wrote (no EQUALITY matching rule, or no compare access)' : `the server refused the assertion filter (result ${e.code})`);
+              if (values !== undefined) return client.modify(dn, change);
+            }
+          }
+          if (!holdsOneOf(await read(), expected, sameValue)) throw new UnknownStatusCodeError(ASSERTION_FAILED, 'the attribute does not hold the expected value');
           return client.modify(dn, change);
         },
       });

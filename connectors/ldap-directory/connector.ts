@@ -26,7 +26,13 @@ export class LdapDirectoryConnector extends ScheduledDirectory<SyncResult> imple
 
   constructor(private readonly ctx: ConnectorContext<LdapConfig>) {
     super();
-    this.client = new LdapClient(ctx.config);
+    this.client = new LdapClient(ctx.config, {
+      // Once per attribute: its writes are checked by a read from now on (README "Presence write-back").
+      assertionUnusable: (attribute, reason) => {
+        ctx.report.count('assertionUnusable');
+        ctx.log.warn({ attribute }, `ldap-directory: the directory cannot check ${attribute} with the assertion control (${reason}); each write of it is checked by reading the attribute first`);
+      },
+    });
     this.sync = new LdapSync({ config: ctx.config, client: this.client, sink: ctx.directorySink, log: ctx.log, clock: ctx.clock });
     const pub = ctx.config.publish;
     this.publisher =
