@@ -257,16 +257,9 @@ export class Hub {
     if (this.pipeline.mode === 'embedded' && this.pipeline.durable !== true) {
       this.deps.log.warn('embedded mode without dataDir: webhooks, relationships, sign-outs, connector switches and the audit list set through the API are kept in memory only and lost at restart');
     }
-    const fromBus = this.pipeline.bus.subscribe((p) => this.dispatch(p));
-    // This node's own changes go to its watchers as soon as they are committed; their copy from
-    // the bus comes a round trip later and is dropped by the cache (same version).
-    const own = this.manager.onChanges((changes) => {
-      for (const p of changes) this.dispatch(p);
-    });
-    this.unsubscribe = () => {
-      fromBus();
-      own();
-    };
+    // Every change once, this node's own as soon as it is committed (the bus delivers them at
+    // once and skips its own messages when they come back; core/pipeline/redis/bus.ts).
+    this.unsubscribe = this.pipeline.bus.subscribe((p) => this.dispatch(p));
     this.unforget = this.pipeline.bus.onForget((people) => {
       for (const id of people) this.cache.delete(id);
       this.knownRegisters.forget(people);

@@ -130,8 +130,8 @@ export class PresenceManager {
     const scheduled = boundaries.schedule(schedule);
     if (changes.length > 0) {
       this.deps.metrics?.changes(changes.length);
-      // Sent to every node now; this node's listeners hear them at once, not one bus round trip
-      // later (core/hub.ts streams them from here and drops the bus's copy as already seen).
+      // Sent to every node now; the bus delivers them to this node's listeners at once, not one
+      // round trip later (core/pipeline/redis/bus.ts).
       const published = bus.publish(changes);
       for (const l of this.changeListeners) {
         try {

@@ -273,6 +273,41 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(got).toHaveLength(1);
     });
 
+    it("a node's own change reaches its listeners at once and once, a peer's once, each person's in version order", async () => {
+      const other = opts.sibling !== undefined ? await opts.sibling() : p;
+      const two = other !== p;
+      try {
+        const here: string[] = [];
+        const there: string[] = [];
+        p.bus.subscribe((x) => here.push(`${x.person}@${x.version}`));
+        if (two) other.bus.subscribe((x) => there.push(`${x.person}@${x.version}`));
+        const pr = (person: string, version: number): Presence => ({ ...draft(person, 6500), since: 1, version });
+        const count = (xs: string[], x: string): number => xs.filter((y) => y === x).length;
+        // At once: before publish has sent anything.
+        const sent = p.bus.publish([pr('own', 1), pr('own', 2)]);
+        expect(here).toEqual(['own@1', 'own@2']);
+        await sent;
+        // An older version published after a newer one (two workers finishing out of order) is dropped.
+        await p.bus.publish([pr('own', 4), pr('own', 3)]);
+        if (two) await until(() => there.includes('own@4'), 'own@4 on the peer');
+        // A peer's changes, with its older version of a person this node published newer.
+        await other.bus.publish([pr('peer', 1), pr('own', 3), pr('peer', 2)]);
+        await until(() => here.includes('peer@2'), "the peer's changes on this node");
+        // Forgotten, a person starts again at 1, on this node at once. The forget and the change
+        // after it come back to this node from Redis: taken for a peer's, they would deliver own@1 twice.
+        await p.bus.forget(['own']);
+        await p.bus.publish([pr('own', 1)]);
+        if (two) await until(() => count(there, 'own@1') === 2, 'own@1 again on the peer');
+        // Sent after everything above reached Redis: when it arrives here, all of that has too.
+        await other.bus.publish([pr('mark', 1)]);
+        await until(() => here.includes('mark@1'), 'the mark on this node');
+        expect(here).toEqual(['own@1', 'own@2', 'own@4', 'peer@1', 'peer@2', 'own@1', 'mark@1']);
+        if (two) expect(there).toEqual(['own@1', 'own@2', 'own@4', 'peer@1', 'peer@2', 'own@1', 'mark@1']);
+      } finally {
+        if (two) await other.close();
+      }
+    });
+
     it('the bus forgets with the store: a person retired and re-added is seen again from version 1, on every node', async () => {
       const other = opts.sibling !== undefined ? await opts.sibling() : p;
       try {

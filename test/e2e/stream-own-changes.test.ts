@@ -1,58 +1,66 @@
 /**
- * A change committed by this node reaches this node's streams as soon as it is committed, not
- * after its trip through the change bus (core/hub.ts); the bus's copy, when it comes, is not sent
- * again. The bus here is the real in-process one with its deliveries held back, standing for a
- * Redis round trip that has not come back yet.
+ * Two hub nodes on one real Redis (test/support/redis-hub.ts): a change committed by a node reaches
+ * that node's streams from its change bus at once (core/pipeline/redis/bus.ts delivers its own
+ * changes when they are published and skips its own messages coming back from Redis), and a peer's
+ * change arrives over Redis. Each stream sees every change once, in version order, whichever node
+ * committed it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Presence } from '../../core/model/presence.ts';
-import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
-import type { ChangeBus } from '../../core/pipeline/ports.ts';
-import { systemClock } from '../../core/util/clock.ts';
-import { silentLogger } from '../../core/util/logger.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
+import { auth, TEAM_ENV, teamConfig } from '../support/hub.ts';
+import { redisHubNode, type RedisHubNode } from '../support/redis-hub.ts';
+import { freshPrefix } from '../support/redis-url.ts';
 import { sseClient } from '../support/sse.ts';
 
-let t: TestHub;
-let base: string;
-const held: (readonly Presence[])[] = [];
-let real: ChangeBus;
+type Node = RedisHubNode & { base: string };
+let a: Node;
+let b: Node;
+
+const node = async (prefix: string, nodeId: string): Promise<Node> => {
+  const t = await redisHubNode({ prefix, nodeId, config: teamConfig() });
+  return Object.assign(t, { base: await t.app.listen({ host: '127.0.0.1', port: 0 }) });
+};
 
 beforeAll(async () => {
-  const pipeline = embeddedPipeline({ clock: systemClock, log: silentLogger() });
-  real = pipeline.bus;
-  const bus: ChangeBus = {
-    publish: async (changes) => void held.push(changes),
-    subscribe: (l) => real.subscribe(l),
-    forget: (people) => real.forget(people),
-    onForget: (l) => real.onForget(l),
-    close: () => real.close(),
-  };
-  t = await testHub({ config: teamConfig(), env: TEAM_ENV, clock: systemClock, pipeline: { ...pipeline, bus } });
-  base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+  const prefix = freshPrefix('own');
+  a = await node(prefix, 'own-a');
+  b = await node(prefix, 'own-b');
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
 
-const post = async (payload: object): Promise<number> => (await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload })).statusCode;
+const post = async (to: Node, availability: string, text: string): Promise<number> =>
+  (await fetch(`${to.base}/v1/signals`, {
+    method: 'POST',
+    headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' },
+    body: JSON.stringify({ person: 'bob', source: 'api', category: 'user', availability, activity: { token: availability, text } }),
+  })).status;
 
-describe("this node's own changes", () => {
-  it('are streamed before the bus delivers them, and once', async () => {
-    const s = await sseClient(`${base}/v1/stream?people=bob`, auth(TEAM_ENV.ADMIN_KEY));
+describe("a node's own changes and its peer's, on a real Redis bus", () => {
+  it('reach the streams of both nodes once each, in version order', async () => {
+    const onA = await sseClient(`${a.base}/v1/stream?people=bob`, auth(TEAM_ENV.ADMIN_KEY));
+    const onB = await sseClient(`${b.base}/v1/stream?people=bob`, auth(TEAM_ENV.ADMIN_KEY));
     try {
-      expect((await s.next()).class).toBe('offline');
-      expect(await post({ person: 'bob', source: 'api', category: 'user', availability: 'busy', activity: { token: 'busy', text: 'first' } })).toBe(202);
-      const first = await s.next();
-      expect(first).toMatchObject({ person: 'bob', class: 'busy', activity: { text: 'first' } });
-      // The bus still holds that change: the stream had it from the commit.
-      expect(held.flat().map((p) => p.activity.text)).toContain('first');
-      for (const changes of held.splice(0)) await real.publish(changes);
-      expect(await post({ person: 'bob', source: 'api', category: 'user', availability: 'available', activity: { token: 'available', text: 'second' } })).toBe(202);
-      // The next event is the second change: the bus's copy of the first was not sent again.
-      const second = await s.next();
-      expect(second).toMatchObject({ class: 'available', activity: { text: 'second' } });
-      expect(second.version).toBe(first.version + 1);
+      const first = await onA.next();
+      expect(first.class).toBe('offline');
+      expect((await onB.next()).version).toBe(first.version);
+      // Alternately through A and B; each node's workers take batches from the one queue, so either
+      // node may commit any of them. The next event on each stream is always the newest change: a
+      // second copy of an earlier one (its own message back from Redis) would come first.
+      const states = ['busy', 'available', 'dnd', 'away', 'busy', 'available'];
+      for (const [i, availability] of states.entries()) {
+        const text = `change ${i + 1}`;
+        expect(await post(i % 2 === 0 ? a : b, availability, text)).toBe(202);
+        for (const s of [onA, onB]) {
+          const ev = await s.next(10_000);
+          expect(ev).toMatchObject({ person: 'bob', activity: { text } });
+          expect(ev.version).toBe(first.version + i + 1);
+        }
+      }
     } finally {
-      s.close();
+      onA.close();
+      onB.close();
     }
   });
 });

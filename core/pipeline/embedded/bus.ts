@@ -1,26 +1,29 @@
 import type { Presence } from '../../model/presence.ts';
+import { ChangeListeners } from '../change-listeners.ts';
 import type { ChangeBus } from '../ports.ts';
 
+/**
+ * The change bus of one embedded node: `publish` delivers to the listeners at once, each person's
+ * changes once and in version order (an older version published after a newer one is dropped), as
+ * the Redis bus does for a node's own changes (redis/bus.ts).
+ */
 export class MemoryBus implements ChangeBus {
-  private readonly listeners = new Set<(p: Presence) => void>();
-  private readonly forgetListeners = new Set<(people: readonly string[]) => void>();
+  private readonly local = new ChangeListeners();
   async publish(changes: readonly Presence[]): Promise<void> {
-    for (const p of changes) for (const l of this.listeners) l(p);
+    if (this.local.size === 0) return;
+    for (const p of changes) this.local.deliver(p);
   }
   subscribe(listener: (p: Presence) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.local.subscribe(listener);
   }
   async forget(people: readonly string[]): Promise<void> {
     if (people.length === 0) return;
-    for (const l of this.forgetListeners) l(people);
+    this.local.forgotten(people);
   }
   onForget(listener: (people: readonly string[]) => void): () => void {
-    this.forgetListeners.add(listener);
-    return () => this.forgetListeners.delete(listener);
+    return this.local.onForget(listener);
   }
   async close(): Promise<void> {
-    this.listeners.clear();
-    this.forgetListeners.clear();
+    this.local.clear();
   }
 }

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Presence } from '../../model/presence.ts';
 import type { Logger } from '../../util/logger.ts';
+import { ChangeListeners } from '../change-listeners.ts';
 import type { ChangeBus } from '../ports.ts';
 import type { Keys } from './keys.ts';
 import { execOrThrow } from './store.ts';
@@ -9,26 +11,36 @@ const CHUNK = 1000;
 
 /**
  * Presence changes to the watchers of every node over Redis pub/sub: a watcher on node B sees a
- * change caused by a signal posted to node A. Every change goes through Redis, also to the node that
- * made it, so all nodes see one path. Two workers may publish one person's versions out of order
- * (each commits, then publishes); the subscriber keeps the highest version seen per person and drops
- * older ones, so listeners see each person's changes in version order. Pub/sub does not replay what
- * was sent while a node was disconnected: a watcher that needs the state after an outage fetches it
- * (the stream sends the current view first).
- * `forget` goes over the same channel (`{"forget": [...]}`), so every node drops the versions it
- * saw of people the store forgot, in order with the changes around it.
+ * change caused by a signal posted to node A. `publish` delivers to this node's own listeners at
+ * once (not one Redis round trip later) and sends the changes to the channel for the other nodes.
+ * Each message starts with the origin tag of the bus that sent it (random, 8 characters, then a
+ * space, then the JSON), so a node skips its own messages without parsing them.
+ * Two workers may publish one person's versions out of order (each commits, then publishes), on
+ * one node or on two; the bus keeps the highest version delivered per person and drops older ones
+ * (core/pipeline/change-listeners.ts), so listeners see each person's changes once and in version
+ * order. Pub/sub does not replay what was sent while a node was disconnected: a watcher that needs
+ * the state after an outage fetches it (the stream sends the current view first).
+ * `forget` acts on this node at once and goes to the others over the same channel
+ * (`<origin> {"forget": [...]}`), so every node drops the versions it saw of people the store
+ * forgot, in order with the changes around it. A message without an origin tag comes from a node
+ * of an earlier version (which sent bare JSON): it is dropped with a warning, since the nodes of one
+ * hub must run one version (core/pipeline/redis/README.md).
  */
 export class RedisBus implements ChangeBus {
-  private readonly listeners = new Set<(p: Presence) => void>();
-  private readonly forgetListeners = new Set<(people: readonly string[]) => void>();
-  private readonly seen = new Map<string, number>();
+  private readonly local: ChangeListeners;
+  /** This bus's origin tag and the space after it: the head of every message it sends. */
+  private readonly origin = `${randomBytes(6).toString('base64url')} `;
   private subscribed: Promise<unknown> | undefined;
   private readonly unsent = new Map<string, Presence>();
+  private warnedUntagged = false;
   private readonly onReady = (): void => this.flushUnsent();
 
   constructor(private readonly deps: { redis: Redis; sub: Redis; keys: Keys; log: Logger }) {
+    this.local = new ChangeListeners(deps.log);
     deps.sub.on('message', (channel: string, message: string) => {
       if (channel !== deps.keys.bus) return;
+      // This node's own message: delivered when it was published.
+      if (message.startsWith(this.origin)) return;
       this.deliver(message);
     });
     deps.redis.on('ready', this.onReady);
@@ -41,44 +53,49 @@ export class RedisBus implements ChangeBus {
   }
 
   private deliver(message: string): void {
+    const space = message.indexOf(' ');
+    const head = message.charCodeAt(0);
+    // '[' or '{' first: bare JSON of a node of an earlier version.
+    if (space !== this.origin.length - 1 || head === 0x5b || head === 0x7b) {
+      if (!this.warnedUntagged) {
+        this.warnedUntagged = true;
+        this.deps.log.warn('change message without an origin tag dropped: a node of an earlier version shares this Redis and prefix; run one version on all nodes (core/pipeline/redis/README.md)');
+      }
+      return;
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(message);
+      parsed = JSON.parse(message.slice(space + 1));
     } catch (e) {
       this.deps.log.warn({ err: e }, 'unreadable change message dropped');
       return;
     }
     if (!Array.isArray(parsed)) {
       const forget = (parsed as { forget?: unknown }).forget;
-      if (Array.isArray(forget)) this.forgotten(forget.filter((p): p is string => typeof p === 'string'));
+      if (Array.isArray(forget)) this.local.forgotten(forget.filter((p): p is string => typeof p === 'string'));
       return;
     }
-    if (this.listeners.size === 0) return;
-    const changes = parsed as Presence[];
-    for (const p of changes) {
-      const last = this.seen.get(p.person);
-      if (last !== undefined && p.version <= last) continue;
-      this.seen.set(p.person, p.version);
+    if (this.local.size === 0) return;
+    for (const p of parsed as Presence[]) {
       // A fresh object of JSON.parse: frozen as it is, not copied first.
       Object.freeze(p.activity);
-      const frozen = Object.freeze(p);
-      for (const l of this.listeners) {
-        try {
-          l(frozen);
-        } catch (e) {
-          this.deps.log.error({ err: e }, 'change listener threw');
-        }
-      }
+      this.local.deliver(Object.freeze(p));
     }
   }
 
   /**
-   * Never throws: the presence is already committed, and failing the batch would only make its
-   * re-run find no change to publish. What cannot be sent while Redis is away is kept (the latest
-   * change per person) and sent when the connection is ready again.
+   * Delivers to this node's listeners at once, then sends to the other nodes. Never throws: the
+   * presence is already committed, and failing the batch would only make its re-run find no change
+   * to publish. What cannot be sent while Redis is away is kept (the latest change per person) and
+   * sent when the connection is ready again.
    */
   async publish(changes: readonly Presence[]): Promise<void> {
     if (changes.length === 0) return;
+    if (this.local.size > 0) for (const p of changes) this.local.deliver(p);
+    await this.sendOrKeep(changes);
+  }
+
+  private async sendOrKeep(changes: readonly Presence[]): Promise<void> {
     try {
       await this.send(changes);
     } catch (e) {
@@ -92,7 +109,7 @@ export class RedisBus implements ChangeBus {
 
   private async send(changes: readonly Presence[]): Promise<void> {
     const pipe = this.deps.redis.pipeline();
-    for (let i = 0; i < changes.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify(changes.slice(i, i + CHUNK)));
+    for (let i = 0; i < changes.length; i += CHUNK) pipe.publish(this.deps.keys.bus, this.origin + JSON.stringify(changes.slice(i, i + CHUNK)));
     await execOrThrow(pipe);
   }
 
@@ -100,43 +117,30 @@ export class RedisBus implements ChangeBus {
     if (this.unsent.size === 0) return;
     const changes = [...this.unsent.values()];
     this.unsent.clear();
-    void this.publish(changes);
+    // Delivered here when they were published: only the other nodes still need them.
+    void this.sendOrKeep(changes);
   }
 
   subscribe(listener: (p: Presence) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.local.subscribe(listener);
   }
 
   /** Every node forgets the version seen for people removed from the store, so that they can start again at 1. */
   async forget(people: readonly string[]): Promise<void> {
     if (people.length === 0) return;
-    // This node at once (a change for them may follow before the message comes back), every node on delivery.
-    this.forgotten(people);
+    // This node at once (a change for them may follow before the message reaches the others).
+    this.local.forgotten(people);
     const pipe = this.deps.redis.pipeline();
-    for (let i = 0; i < people.length; i += CHUNK) pipe.publish(this.deps.keys.bus, JSON.stringify({ forget: people.slice(i, i + CHUNK) }));
+    for (let i = 0; i < people.length; i += CHUNK) pipe.publish(this.deps.keys.bus, this.origin + JSON.stringify({ forget: people.slice(i, i + CHUNK) }));
     await execOrThrow(pipe);
   }
 
-  private forgotten(people: readonly string[]): void {
-    for (const p of people) this.seen.delete(p);
-    for (const l of this.forgetListeners) {
-      try {
-        l(people);
-      } catch (e) {
-        this.deps.log.error({ err: e }, 'forget listener threw');
-      }
-    }
-  }
-
   onForget(listener: (people: readonly string[]) => void): () => void {
-    this.forgetListeners.add(listener);
-    return () => this.forgetListeners.delete(listener);
+    return this.local.onForget(listener);
   }
 
   async close(): Promise<void> {
     this.deps.redis.off('ready', this.onReady);
-    this.listeners.clear();
-    this.forgetListeners.clear();
+    this.local.clear();
   }
 }
