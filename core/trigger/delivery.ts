@@ -1,7 +1,9 @@
 /**
  * Delivering a firing as a signed webhook (docs/triggers.md; the signing and the destination policy
  * of core/watch/webhooks.ts): retried with backoff up to `maxAttempts`, the outbox entry removed
- * once delivered or dropped, the delivery status stored for every node to show.
+ * once delivered or dropped, the delivery status stored for every node to show. At least once: a
+ * node that dies after the receiver answered and before the outbox entry is removed leaves it for
+ * the next holder, which delivers it again with the same id (FIRING_HEADER).
  */
 import type { ConnectorStore } from '../connector/contract.ts';
 import { backoffDelay } from '../connector/backoff.ts';
@@ -11,6 +13,9 @@ import type { Logger } from '../util/logger.ts';
 import type { DestinationPolicy } from '../watch/destination-policy.ts';
 import { deliverSigned } from '../watch/webhooks.ts';
 import type { Firing, Live } from './model.ts';
+
+/** The firing's id on every delivery of it (also `firing` in the body): the receiver's key to drop a repeat. */
+export const FIRING_HEADER = 'x-presence-hub-firing';
 
 export class TriggerDelivery {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -35,7 +40,14 @@ export class TriggerDelivery {
     const body = JSON.stringify({ trigger: f.trigger, firing: f.firing, at: f.at, people: f.people });
     void (async () => {
       try {
-        await deliverSigned(url, t.secret!, body, { timeoutMs: this.deps.timeoutMs, policy: this.deps.policy, clock: this.deps.clock, log: this.deps.log.child({ trigger: t.def.id }), what: `trigger ${t.def.id} webhook` });
+        await deliverSigned(url, t.secret!, body, {
+          headers: { [FIRING_HEADER]: f.firing },
+          timeoutMs: this.deps.timeoutMs,
+          policy: this.deps.policy,
+          clock: this.deps.clock,
+          log: this.deps.log.child({ trigger: t.def.id }),
+          what: `trigger ${t.def.id} webhook`,
+        });
         t.status = { delivered: t.status.delivered + 1, failures: t.status.failures };
         await this.deps.store.delete([outKey]);
         await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]);

@@ -3,7 +3,7 @@
  * shapes stored for them in the triggers' shared store (registry.ts). No behaviour beyond the
  * pure mappings between them.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AVAILABILITY_CLASSES, type AvailabilityClass } from '../model/availability.ts';
 
@@ -51,7 +51,11 @@ export interface TriggerStatus {
 /** One firing: the webhook body's fields and the SSE event's data. */
 export interface Firing {
   readonly trigger: string;
-  /** Unique per firing: a receiver drops a repeat it already saw. */
+  /**
+   * Unique per firing and stable: derived from the trigger's episode and `seq` (firingId), so a
+   * firing delivered again (a node died before recording the delivery) or recorded by two nodes
+   * at once carries the same id; the receiver drops a repeat it already saw.
+   */
   readonly firing: string;
   readonly at: string;
   /** Who counted towards the condition at that moment (as the trigger's owner sees them). */
@@ -75,7 +79,12 @@ export const defSchema = z.object({
   expiresAt: z.number().optional(),
   secret: z.string().optional(),
 });
-export const stateSchema = z.object({ met: z.boolean(), falseSince: z.number().optional(), fp: z.string(), fired: z.number(), lastFiredAt: z.number().optional() });
+/**
+ * `epoch`: random, made when the count of firings starts (a new trigger, a changed condition), so
+ * that firing ids (firingId) never repeat across a trigger deleted and made again under its id.
+ * Absent in states stored before it existed: the trigger id and fingerprint stand in.
+ */
+export const stateSchema = z.object({ met: z.boolean(), falseSince: z.number().optional(), fp: z.string(), fired: z.number(), lastFiredAt: z.number().optional(), epoch: z.string().optional() });
 export const statusSchema = z.object({ delivered: z.number(), failures: z.number(), lastError: z.string().optional() });
 export const firingSchema = z.object({ trigger: z.string(), firing: z.string(), at: z.string(), people: z.array(z.string()), seq: z.number() });
 export type StoredState = z.infer<typeof stateSchema>;
@@ -99,6 +108,22 @@ export function fingerprint(d: TriggerDef): string {
     .update(JSON.stringify([d.people ?? null, d.team ?? null, d.atLeast, d.classes, d.watcher ?? null, d.watcherOwned]))
     .digest('base64url')
     .slice(0, 16);
+}
+
+/** A stored state that starts counting firings again (fired 0, a new epoch). */
+export function freshState(d: TriggerDef, met: boolean): StoredState {
+  return { met, fp: fingerprint(d), fired: 0, epoch: randomUUID() };
+}
+
+/**
+ * The id of firing `seq` of a trigger in state `s`: a UUID-shaped digest of the state's epoch and
+ * the firing's number. Every node computes the same id for the same firing, so the outbox holds
+ * one entry per firing (two nodes evaluating at once during a lease handover record the same
+ * key) and a repeated delivery carries the id of the first.
+ */
+export function firingId(id: string, s: Pick<StoredState, 'epoch' | 'fp'>, seq: number): string {
+  const h = createHash('sha256').update(`${s.epoch ?? `${id}/${s.fp}`}:${seq}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** What GET /v1/triggers shows of a trigger. */

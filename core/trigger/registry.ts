@@ -11,7 +11,7 @@ import { errorMessage } from '../errors.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseStored } from '../util/stored-json.ts';
-import { defSchema, fingerprint, firingSchema, NEW_STATUS, stateSchema, statusSchema, type Firing, type Live, type StoredState, type TriggerDef } from './model.ts';
+import { defSchema, firingSchema, freshState, NEW_STATUS, stateSchema, statusSchema, type Firing, type Live, type StoredState, type TriggerDef } from './model.ts';
 
 export class TriggerRegistry {
   private chain: Promise<void> = Promise.resolve();
@@ -37,7 +37,7 @@ export class TriggerRegistry {
     for (const def of this.deps.config) {
       const st = stateOf(def.id);
       const secret = this.deps.configSecrets.get(def.id);
-      out.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? { met: false, fp: fingerprint(def), fired: 0 }, fresh: st === undefined, status: statusOf(def.id) });
+      out.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id) });
     }
     const api: Live[] = [];
     for (const [k, v] of entries) {
@@ -47,7 +47,7 @@ export class TriggerRegistry {
       const { secret, ...rest } = raw;
       const def = { ...rest, origin: 'api' } as TriggerDef;
       const st = stateOf(def.id);
-      api.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? { met: false, fp: fingerprint(def), fired: 0 }, fresh: st === undefined, status: statusOf(def.id) });
+      api.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id) });
     }
     return [...out, ...api.sort((a, b) => a.def.createdAt - b.def.createdAt)];
   }

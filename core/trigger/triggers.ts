@@ -9,7 +9,7 @@ import type { Logger } from '../util/logger.ts';
 import { DestinationPolicy } from '../watch/destination-policy.ts';
 import { TriggerDelivery } from './delivery.ts';
 import { TriggerEvaluation } from './evaluation.ts';
-import { fingerprint, mayUse, NEW_STATUS, statusOf, type Caller, type Firing, type Live, type StoredState, type TriggerDef, type TriggerStatus } from './model.ts';
+import { fingerprint, firingId, freshState, mayUse, NEW_STATUS, statusOf, type Caller, type Firing, type Live, type StoredState, type TriggerDef, type TriggerStatus } from './model.ts';
 import { TriggerRegistry } from './registry.ts';
 import type { TriggerRequest, TriggersConfig } from './trigger-config.ts';
 
@@ -23,9 +23,12 @@ export type { Caller, Firing, TriggerDef, TriggerStatus } from './model.ts';
  *
  * One node evaluates: the one the hub makes active (embedded mode: the only one; Redis mode: the
  * holder of the `hub:triggers` lease). Everything another node needs is in the shared store
- * (registry.ts). A firing is stored before it is delivered, so a handover neither loses nor
- * repeats it; only a holder dying between the receiver's answer and the outbox removal repeats
- * one, with the same `firing` id, which receivers use to drop the repeat. This file is the API,
+ * (registry.ts). A firing is stored before it is delivered, so a handover does not lose it. The
+ * promise is at least once with a stable id (docs/triggers.md "Delivery: at least once"): a holder
+ * dying between the receiver's answer and the outbox removal makes the next holder deliver the
+ * firing again, with the same `firing` id (also in the x-presence-hub-firing header), which
+ * receivers use to drop the repeat; the id is derived from the stored state (model.ts firingId),
+ * so two nodes recording one transition during a handover record one outbox entry. This file is the API,
  * the streams of this node and the evaluating node's lifecycle (activate / deactivate).
  */
 
@@ -156,7 +159,7 @@ export class Triggers {
     const secret = def.action.type === 'webhook' ? randomBytes(32).toString('base64url') : undefined;
     // The condition now, from the stored presence (this node may not be the one evaluating).
     const current = new Map((await this.deps.presence(this.evaluation.members(def))).map((p) => [p.person, p]));
-    const state: StoredState = { met: this.evaluation.evaluate(def, current).met, fp: fingerprint(def), fired: 0 };
+    const state: StoredState = freshState(def, this.evaluation.evaluate(def, current).met);
     if (this.active) await this.evaluation.ensurePresence(def);
     await this.registry.add(def, secret, state, NEW_STATUS);
     const t: Live = { def, ...(secret !== undefined ? { secret } : {}), state, fresh: false, status: NEW_STATUS };
@@ -287,7 +290,8 @@ export class Triggers {
     const stored = t.state;
     this.live.set(t.def.id, t);
     if (t.fresh || stored.fp !== fp) {
-      t.state = { met: this.evaluation.evaluate(t.def).met, fp, fired: stored.fp === fp ? stored.fired : 0 };
+      const met = this.evaluation.evaluate(t.def).met;
+      t.state = stored.fp === fp ? { met, fp, fired: stored.fired, ...(stored.epoch !== undefined ? { epoch: stored.epoch } : {}) } : freshState(t.def, met);
       t.fresh = false;
       this.registry.persist([[`state:${t.def.id}`, JSON.stringify(t.state)]]);
       return;
@@ -305,7 +309,7 @@ export class Triggers {
       this.registry.persist([[`state:${t.def.id}`, JSON.stringify(next)]]);
       return;
     }
-    const f: Firing = { trigger: t.def.id, firing: randomUUID(), at: new Date(at).toISOString(), people: counted, seq: next.fired };
+    const f: Firing = { trigger: t.def.id, firing: firingId(t.def.id, next, next.fired), at: new Date(at).toISOString(), people: counted, seq: next.fired };
     const outKey = `out:${t.def.id}:${f.firing}`;
     const entries: [string, string][] = [
       [`state:${t.def.id}`, JSON.stringify(next)],

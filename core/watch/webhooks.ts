@@ -86,12 +86,12 @@ export async function deliverSigned(
   url: string,
   secret: string,
   body: string,
-  opts: { timeoutMs: number; policy: DestinationPolicy; clock: Clock; log: Logger; what: string },
+  opts: { timeoutMs: number; policy: DestinationPolicy; clock: Clock; log: Logger; what: string; headers?: Readonly<Record<string, string>> },
 ): Promise<void> {
   const timestamp = String(Math.floor(opts.clock.now() / 1000));
   let status: number;
   try {
-    status = await postWebhook(url, { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp }, body, {
+    status = await postWebhook(url, { ...opts.headers, 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(secret, timestamp, body), [TIMESTAMP_HEADER]: timestamp }, body, {
       timeoutMs: opts.timeoutMs,
       policy: opts.policy,
     });

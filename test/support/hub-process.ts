@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { HubConfigInput } from '../../core/config/schema.ts';
+import { teamConfig } from './hub.ts';
 
 /** Calls `f` with each whole line (without its newline) that `stream` yields, e.g. a child's stdout. */
 export function onLines(stream: Readable, f: (line: string) => void): void {
@@ -18,6 +20,22 @@ export function onLines(stream: Readable, f: (line: string) => void): void {
 
 const NODE = fileURLToPath(new URL('../e2e/hub-node.ts', import.meta.url));
 
+/** The webhook secret of the trigger a node started with `triggerUrl` runs (CONF_SECRET). */
+export const TRIGGER_NODE_SECRET = 'conference-secret-0001';
+
+/**
+ * What a node started with `triggerUrl` adds to the team configuration: people p1-p5 and the
+ * quorum trigger `conference` (3 of them available, 1 s hysteresis, a webhook to `url/conference`).
+ * An in-process node of the same cluster uses the same (TRIGGER_NODE_SECRET as CONF_SECRET).
+ */
+export function triggerNodeConfig(url: string): Pick<HubConfigInput, 'people' | 'triggers'> {
+  const P = ['p1', 'p2', 'p3', 'p4', 'p5'];
+  return {
+    people: [...(teamConfig().people ?? []), ...P.map((id) => ({ id, teams: ['conf'] }))],
+    triggers: { rules: [{ id: 'conference', people: P, atLeast: 3, hysteresis: '1000ms', action: { type: 'webhook', url: `${url}/conference`, secret: '${CONF_SECRET}' } }] },
+  };
+}
+
 export interface NodeProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -28,9 +46,16 @@ export interface NodeProcess {
 }
 
 /** Starts test/e2e/hub-node.ts in its own process and waits until it serves. */
-export async function spawnNode(o: { redisUrl: string; prefix: string; nodeId: string; holdMs?: number }): Promise<NodeProcess> {
+export async function spawnNode(o: { redisUrl: string; prefix: string; nodeId: string; holdMs?: number; triggerUrl?: string }): Promise<NodeProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', NODE], {
-    env: { ...process.env, PH_REDIS_URL: o.redisUrl, PH_PREFIX: o.prefix, PH_NODE_ID: o.nodeId, ...(o.holdMs !== undefined ? { PH_HOLD_MS: String(o.holdMs) } : {}) },
+    env: {
+      ...process.env,
+      PH_REDIS_URL: o.redisUrl,
+      PH_PREFIX: o.prefix,
+      PH_NODE_ID: o.nodeId,
+      ...(o.holdMs !== undefined ? { PH_HOLD_MS: String(o.holdMs) } : {}),
+      ...(o.triggerUrl !== undefined ? { PH_TRIGGER_URL: o.triggerUrl } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
