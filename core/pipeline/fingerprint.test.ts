@@ -1,9 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AVAILABILITY_CLASSES, MACHINE_STATES } from '../model/availability.ts';
+import { AVAILABILITY_CLASSES, CLASS_MIDPOINT, MACHINE_STATES } from '../model/availability.ts';
+import { classActivity } from '../model/presence.ts';
 import { registerOf } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
-import { fullViewKey, limitedViewKey, nextViewStamps, OFFLINE_FULL_KEY, OFFLINE_LIMITED_KEY, OFFLINE_VIEW_KEYS, packedViewKeys, sameFullView, sameLimitedView, sameState, stateKey } from './fingerprint.ts';
+import {
+  draftOfFingerprint,
+  fingerprint,
+  fullViewKey,
+  limitedViewKey,
+  nextViewStamps,
+  OFFLINE_FINGERPRINT,
+  OFFLINE_FULL_KEY,
+  OFFLINE_LIMITED_KEY,
+  OFFLINE_PACKED_FINGERPRINT,
+  packFingerprint,
+  sameFullView,
+  sameLimitedView,
+  sameState,
+  stateKey,
+} from './fingerprint.ts';
 import type { PresenceDraft } from './ports.ts';
 
 /** A draft of generated fields, the optional ones absent when not generated. */
@@ -59,33 +75,71 @@ describe('field-by-field view comparisons', () => {
   });
 });
 
-describe('packedViewKeys', () => {
-  /** The three keys back out of the packed string, as the Redis commit script reads them. */
-  const unpack = (packed: string): { limited: string; state: string; full: string } => {
-    const m = /^(\d+)\|(\d+)\|(.*)$/s.exec(packed)!;
-    const body = m[3]!;
-    return { limited: `${body.slice(0, Number(m[1]))}]`, state: `${body.slice(0, Number(m[2]))}]`, full: `${body}]` };
+describe('packFingerprint', () => {
+  /** The three keys back out of the packed fingerprint, as the Redis commit script reads them. */
+  const unpack = (packed: string): { limited: string; state: string; full: string; fingerprint: string } => {
+    const m = /^(\d+)\|(\d+)\|(\d+)\|(.*)$/s.exec(packed)!;
+    const fp = m[4]!;
+    return { limited: `${fp.slice(0, Number(m[1]))}]`, state: `${fp.slice(0, Number(m[2]))}]`, full: `${fp.slice(0, Number(m[3]))}]`, fingerprint: fp };
   };
-  // Any text, separators and quotes included, and numbers JSON writes in other forms.
+  const deciding = fc.record({
+    decidedBy: fc.option(fc.oneof(fc.string(), fc.constantFrom('a,b', '","', '\\",')), { nil: undefined }),
+    decidedCategory: fc.option(fc.constantFrom('calendar', 'user', 'phone') as fc.Arbitrary<PresenceDraft['decidedCategory']>, { nil: undefined }),
+  });
+  const withDeciding = (d: PresenceDraft, x: { decidedBy: string | undefined; decidedCategory: PresenceDraft['decidedCategory'] }): PresenceDraft => ({
+    ...d,
+    ...(x.decidedBy !== undefined ? { decidedBy: x.decidedBy } : {}),
+    ...(x.decidedCategory !== undefined ? { decidedCategory: x.decidedCategory } : {}),
+  });
+  // Any text, separators, quotes, commas and escapes included, and numbers JSON writes in other forms.
   const wild: fc.Arbitrary<PresenceDraft> = fc
     .record({
       availability: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.double(), fc.constantFrom(-0, 1e21, 5e-7)),
       class: fc.constantFrom(...AVAILABILITY_CLASSES),
-      token: fc.string(),
-      text: fc.oneof(fc.string(), fc.constantFrom('a|b', '"]', '\\', '\n', 'é ✓')),
+      token: fc.oneof(fc.string(), fc.constantFrom('a,b', '"', ',",')),
+      text: fc.oneof(fc.string(), fc.constantFrom('a|b', '"]', '\\', '\n', 'é ✓', 'x,y', '\\",', '\u2028')),
       machineState: fc.option(fc.constantFrom(...MACHINE_STATES), { nil: undefined }),
       lastActive: fc.option(fc.oneof(fc.double(), fc.integer()), { nil: undefined }),
     })
     .map(draftOfFields);
 
-  it('holds the limited, state and full view keys, character for character', () => {
+  it('holds the limited, state and full view keys and the fingerprint, character for character', () => {
     fc.assert(
-      fc.property(fc.oneof(draftArb, wild), (d) => {
-        expect(unpack(packedViewKeys(d))).toEqual({ limited: limitedViewKey(d), state: stateKey(d), full: fullViewKey(d) });
+      fc.property(fc.oneof(draftArb, wild), deciding, (plain, x) => {
+        const d = withDeciding(plain, x);
+        expect(unpack(packFingerprint(fingerprint(d)))).toEqual({ limited: limitedViewKey(d), state: stateKey(d), full: fullViewKey(d), fingerprint: fingerprint(d) });
+      }),
+      { numRuns: 2000 },
+    );
+    const offline: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
+    expect(unpack(OFFLINE_PACKED_FINGERPRINT)).toEqual({ limited: OFFLINE_LIMITED_KEY, state: stateKey(offline), full: OFFLINE_FULL_KEY, fingerprint: OFFLINE_FINGERPRINT });
+  });
+
+  it('refuses what is not a fingerprint', () => {
+    expect(() => packFingerprint('[1,"busy"]')).toThrow(/not a fingerprint of eight elements/);
+  });
+
+  it('draftOfFingerprint gives back the draft the fingerprint was made of', () => {
+    const finite = fc
+      .record({
+        availability: fc.integer({ min: 0, max: 20_000 }),
+        class: fc.constantFrom(...AVAILABILITY_CLASSES),
+        token: fc.string(),
+        text: fc.oneof(fc.string(), fc.constantFrom('a|b', '"]', ',', '\\')),
+        machineState: fc.option(fc.constantFrom(...MACHINE_STATES), { nil: undefined }),
+        lastActive: fc.option(fc.double({ min: 1, max: 4e12, noNaN: true }), { nil: undefined }),
+      })
+      .map(draftOfFields);
+    fc.assert(
+      fc.property(fc.oneof(draftArb, finite), deciding, fc.string(), (plain, x, person) => {
+        const d = { ...withDeciding(plain, x), person };
+        const back = draftOfFingerprint(person, fingerprint(d));
+        expect(back).toStrictEqual(d);
+        expect(Object.keys(back)).toEqual(Object.keys(d));
+        expect(Object.isFrozen(back.activity)).toBe(true);
       }),
       { numRuns: 1000 },
     );
-    expect(unpack(OFFLINE_VIEW_KEYS)).toMatchObject({ limited: OFFLINE_LIMITED_KEY, full: OFFLINE_FULL_KEY });
   });
 });
 

@@ -36,22 +36,54 @@ export function limitedViewKey(d: PresenceDraft): string {
 }
 
 /**
- * The three view keys in one string, for the Redis commit script: `<a>|<b>|<body>` where `body` is
- * fullViewKey(d) without its closing `]`, and its first `a` (`b`) characters followed by `]` are
- * limitedViewKey(d) (stateKey(d)): the limited key and the state key are prefixes of the full key's
- * array. Built as text, the same characters JSON.stringify writes.
+ * The fingerprint with the lengths of the view keys it holds, for the Redis commit script:
+ * `<L>|<S>|<B>|<fingerprint>`, where the fingerprint's first L characters followed by `]` are
+ * limitedViewKey(d), its first S stateKey(d) and its first B fullViewKey(d): those keys are JSON
+ * arrays of the fingerprint's first two, four and six elements, written the same way. L, S and B
+ * are where the fingerprint's second, fourth and sixth top-level commas are (its elements are
+ * numbers, texts and null: a comma inside a text is skipped with the text). A function of the
+ * fingerprint alone, so equal fingerprints pack to equal strings; it depends on fingerprint()'s
+ * form above (tested in fingerprint.test.ts).
  */
-export function packedViewKeys(d: PresenceDraft): string {
-  const q = JSON.stringify;
-  const limited = `[${num(d.availability)},${q(d.class)}`;
-  const state = `${limited},${q(d.activity.token)},${d.activity.text === undefined ? 'null' : q(d.activity.text)}`;
-  const body = `${state},${d.machineState === undefined ? 'null' : q(d.machineState)},${d.lastActive === undefined ? 'null' : num(d.lastActive)}`;
-  return `${limited.length}|${state.length}|${body}`;
+export function packFingerprint(fp: string): string {
+  let commas = 0;
+  let limited = 0;
+  let state = 0;
+  let inText = false;
+  for (let i = 1; i < fp.length; i++) {
+    const c = fp.charCodeAt(i);
+    if (inText) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inText = false;
+    } else if (c === 0x22) inText = true;
+    else if (c === 0x2c /* , */) {
+      commas++;
+      if (commas === 2) limited = i;
+      else if (commas === 4) state = i;
+      else if (commas === 6) return `${limited}|${state}|${i}|${fp}`;
+    }
+  }
+  throw new Error(`not a fingerprint of eight elements: ${fp.slice(0, 80)}`);
 }
 
-/** A number as JSON.stringify writes it. */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
+/**
+ * The draft a fingerprint was made of (the inverse of fingerprint() for one person): the Redis
+ * store keeps the fingerprint and rebuilds the draft from it instead of storing both.
+ */
+export function draftOfFingerprint(person: string, fp: string): PresenceDraft {
+  const [availability, cls, token, text, machineState, lastActive, decidedBy, decidedCategory] = JSON.parse(fp) as unknown[];
+  const d: { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] } = {
+    person,
+    availability: availability as number,
+    class: cls as PresenceDraft['class'],
+    // A draft's activity always has both texts; one built without (tests) comes back as it was.
+    activity: Object.freeze(text === null ? ({ token } as PresenceDraft['activity']) : { token: token as string, text: text as string }),
+  };
+  if (machineState !== null) d.machineState = machineState as PresenceDraft['machineState'];
+  if (lastActive !== null) d.lastActive = lastActive as number;
+  if (decidedBy !== null) d.decidedBy = decidedBy as string;
+  if (decidedCategory !== null) d.decidedCategory = decidedCategory as PresenceDraft['decidedCategory'];
+  return d;
 }
 
 /**
@@ -75,7 +107,8 @@ const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.
 /** The view keys of a person with nothing stored: the offline baseline, version 0 of each view. */
 export const OFFLINE_FULL_KEY = fullViewKey(OFFLINE_DRAFT);
 export const OFFLINE_LIMITED_KEY = limitedViewKey(OFFLINE_DRAFT);
-export const OFFLINE_VIEW_KEYS = packedViewKeys(OFFLINE_DRAFT);
+/** The packed fingerprint of an offline presence (packFingerprint), the Redis commit's baseline. */
+export const OFFLINE_PACKED_FINGERPRINT = packFingerprint(OFFLINE_FINGERPRINT);
 
 /**
  * The view stamps of a change from `prev` (undefined: nothing stored) to `draft` committed at `at`:

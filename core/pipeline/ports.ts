@@ -59,9 +59,11 @@ export interface PresenceStore {
   registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>>;
   getPresence(people: readonly string[]): Promise<Map<string, Presence>>;
   /**
-   * Compare-and-set per person on the basis; `fingerprint` is the view-relevant part of the draft.
-   * A person with nothing stored compares as OFFLINE_FINGERPRINT (fingerprint.ts): an offline draft
-   * for them is accepted as no change (no version, nothing published).
+   * Compare-and-set per person on the basis; `fingerprint` is fingerprint(draft) (fingerprint.ts),
+   * the view-relevant part of the draft, which the Redis store keeps instead of the draft and
+   * rebuilds the draft from (draftOfFingerprint). A person with nothing stored compares as
+   * OFFLINE_FINGERPRINT: an offline draft for them is accepted as no change (no version, nothing
+   * published).
    */
   commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]>;
   /** Removes all registers and the presence of people no longer in the directory. */

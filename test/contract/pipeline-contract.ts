@@ -170,16 +170,16 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
 
     it('commit is a compare-and-set on the basis; the version moves only when the fingerprint changes', async () => {
       const t = await p.store.now();
-      const [c1] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t }, fingerprint: 'busy' }]);
+      const [c1] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t }, fingerprint: fingerprint(draft('erin', 6500)) }]);
       expect(c1).toMatchObject({ accepted: true, changed: true, presence: { person: 'erin', availability: 6500, version: 1, since: t } });
       const older = await p.store.commitPresence([
-        { draft: draft('erin', 3500), basis: { rev: 1, at: t + 10 }, fingerprint: 'av' },
-        { draft: draft('erin', 3500), basis: { rev: 2, at: t - 1 }, fingerprint: 'av' },
+        { draft: draft('erin', 3500), basis: { rev: 1, at: t + 10 }, fingerprint: fingerprint(draft('erin', 3500)) },
+        { draft: draft('erin', 3500), basis: { rev: 2, at: t - 1 }, fingerprint: fingerprint(draft('erin', 3500)) },
       ]);
       expect(older.map((c) => c.accepted)).toEqual([false, false]);
-      const [same] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t + 5 }, fingerprint: 'busy' }]);
+      const [same] = await p.store.commitPresence([{ draft: draft('erin', 6500), basis: { rev: 2, at: t + 5 }, fingerprint: fingerprint(draft('erin', 6500)) }]);
       expect(same).toMatchObject({ accepted: true, changed: false, presence: { version: 1, since: t } });
-      const [next] = await p.store.commitPresence([{ draft: draft('erin', 3500), basis: { rev: 3, at: t + 6 }, fingerprint: 'av' }]);
+      const [next] = await p.store.commitPresence([{ draft: draft('erin', 3500), basis: { rev: 3, at: t + 6 }, fingerprint: fingerprint(draft('erin', 3500)) }]);
       expect(next).toMatchObject({ accepted: true, changed: true, presence: { availability: 3500, version: 2, since: t + 6 } });
       const stored = (await p.store.getPresence(['erin', 'nobody'])).get('erin');
       expect(stored).toEqual(next?.presence);
@@ -222,13 +222,13 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(c).toEqual({ accepted: true, changed: false });
       expect((await p.store.getPresence(['olga'])).size).toBe(0);
       // The basis was stored all the same: an older one is refused.
-      const [old] = await p.store.commitPresence([{ draft: draft('olga', 6500), basis: { rev: 0, at: t - 1 }, fingerprint: 'busy' }]);
+      const [old] = await p.store.commitPresence([{ draft: draft('olga', 6500), basis: { rev: 0, at: t - 1 }, fingerprint: fingerprint(draft('olga', 6500)) }]);
       expect(old?.accepted).toBe(false);
     });
 
     it('forget removes registers and presence', async () => {
       await p.store.applySignals([sig({ person: 'gone' })]);
-      await p.store.commitPresence([{ draft: draft('gone', 3500), basis: { rev: 1, at: await p.store.now() }, fingerprint: 'x' }]);
+      await p.store.commitPresence([{ draft: draft('gone', 3500), basis: { rev: 1, at: await p.store.now() }, fingerprint: fingerprint(draft('gone', 3500)) }]);
       await p.store.forget(['gone']);
       expect((await p.store.getRegisters(['gone'])).get('gone')).toEqual({ rev: 0, registers: [] });
       expect((await p.store.getPresence(['gone'])).size).toBe(0);

@@ -6,7 +6,7 @@ export interface Keys {
   readonly prefix: string;
   /** Hash: register key -> `sourceVersion|sourceTime|stamp|canonical JSON`, plus `#rev`. */
   registers(person: string): string;
-  /** Hash: b (the basis rev|at), f (fingerprint), m (version, since, view versions, view keys), d (draft JSON); scripts.ts COMMIT. */
+  /** Hash: b (the basis rev|at), f (the fingerprint with its view key lengths), m (version, since, view versions); scripts.ts COMMIT. */
   presence(person: string): string;
   /** String: the last publication stamp handed out (strictly increasing). */
   readonly clock: string;

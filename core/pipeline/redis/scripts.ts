@@ -169,90 +169,107 @@ end
 return out`;
 
 /**
- * KEYS = presence hashes. ARGV[1] = the fingerprint of an offline presence, ARGV[2] its packed view
- * keys (fingerprint.ts packedViewKeys); then 4 per entry: basis `rev|at`, fingerprint, packed view
- * keys, draft JSON. Returns one string per entry (one reply element, not a nested array: cheaper
- * for Redis and the node). Refuses ('0') a basis older than the stored one (rev first, then
- * evaluation instant); accepts without change ('1|version|since|full view version|limited view
- * version|limited since') when the fingerprint is the stored one, a person with nothing stored
- * counting as offline (then just '1'); otherwise bumps the version and sets since to the basis
- * instant, or keeps it when the state key is the stored one, and bumps each view's version whose
- * key changed (a limited change also sets its since): '2|...'. Mirrors MemoryStore.commitPresence and
- * fingerprint.ts nextViewStamps. The draft is not sent back: equal fingerprints mean equal view
- * fields, so the caller builds the presence from the draft it sent.
+ * KEYS = presence hashes. ARGV[1] = the packed fingerprint of an offline presence (fingerprint.ts
+ * packFingerprint: `L|S|B|fingerprint`, the fingerprint's first L, S and B characters being the
+ * limited view key, the state key and the full view key without their closing `]`); then 2 per
+ * entry: basis `rev|at`, packed fingerprint. Returns one string per entry (one reply element, not
+ * a nested array: cheaper for Redis and the node). Refuses ('0') a basis older than the stored one
+ * (rev first, then evaluation instant); accepts without change ('1|version|since|full view
+ * version|limited view version|limited since') when the fingerprint is the stored one, a person
+ * with nothing stored counting as offline (then just '1'); otherwise bumps the version and sets
+ * since to the basis instant, or keeps it when the state key is the stored one, and bumps each
+ * view's version whose key changed (a limited change also sets its since): '2|...'. Mirrors
+ * MemoryStore.commitPresence and fingerprint.ts nextViewStamps. No draft is sent or stored: a
+ * draft is its person and its fingerprint (fingerprint.ts draftOfFingerprint), so the caller
+ * builds the presence from the draft it sent, and a read rebuilds it from `f`.
  *
- * The hash holds four fields (keys.ts): `b` the basis as sent, `f` the fingerprint, `m`
- * `version|since|full view version|limited view version|limited since|packed view keys`, `d` the
- * draft; a commit reads two or three and writes one (no change) or four. A hash written by an
- * earlier version holds one field each (rev, at, fp, v, since, d, sk, fk, lk, fv, lv, ls): it is
- * read as such, keeps that form while nothing changes, and is rewritten in the packed form (its
- * old fields deleted) at its first change. One written before view versions existed (no fk) counts
- * as changed from its own version.
+ * The hash holds three fields (keys.ts): `b` the basis as sent, `f` the packed fingerprint, `m`
+ * `version|since|full view version|limited view version|limited since`; a commit reads three
+ * and writes one (no change) or three. Two earlier forms are read as they are, keep their form
+ * while nothing changes, and are rewritten in this one (their other fields deleted) at their
+ * first change: the four-field form (`b`; `f` the plain fingerprint, starting with `[`; `m` with
+ * the packed view keys `L|S|body` after the limited since; `d` the draft JSON), and the form of
+ * one field per value (rev, at, fp, v, since, d, sk, fk, lk, fv, lv, ls). One of the latter
+ * written before view versions existed (no fk) counts as changed from its own version.
  */
 export const COMMIT = `local out = {}
-local LEGACY = {'rev', 'at', 'fp', 'v', 'since', 'sk', 'fk', 'lk', 'fv', 'lv', 'ls'}
-local function unpackKeys(vk)
-  local a, b, body = string.match(vk, '^(%d+)|(%d+)|(.*)$')
-  return tonumber(a), tonumber(b), body
+local LEGACY = {'rev', 'at', 'fp', 'v', 'since', 'sk', 'fk', 'lk', 'fv', 'lv', 'ls', 'd'}
+local find, sub, match, byte = string.find, string.sub, string.match, string.byte
+-- A packed fingerprint: the three key lengths and where the fingerprint starts in it.
+local function lengths(pf)
+  local l, s, f, at = match(pf, '^(%d+)|(%d+)|(%d+)|()')
+  return tonumber(l), tonumber(s), tonumber(f), at
 end
-local OL, OS, OB = unpackKeys(ARGV[2])
+local OL, OS, OF, OAT = lengths(ARGV[1])
 for i = 1, #KEYS do
-  local b = 2 + (i - 1) * 4
   local key = KEYS[i]
-  local basis = ARGV[b + 1]
-  local fp = ARGV[b + 2]
-  local bar = string.find(basis, '|', 1, true)
-  local revText = string.sub(basis, 1, bar - 1)
-  local atText = string.sub(basis, bar + 1)
-  local rev = tonumber(revText)
+  local basis = ARGV[i * 2]
+  local pf = ARGV[i * 2 + 1]
+  local bar = find(basis, '|', 1, true)
+  local atText = sub(basis, bar + 1)
+  local rev = tonumber(sub(basis, 1, bar - 1))
   local at = tonumber(atText)
+  local nl, ns, nf, nat = lengths(pf)
   local cur = redis.call('HMGET', key, 'b', 'f', 'm')
-  local crev, cat, cfp, v, since, fv, lv, ls, cvk, sk, fk, lk
-  local legacy = false
+  -- The stored keys as text, where they start in it and their lengths (ct false: the per-value form's sk, fk, lk).
+  local crev, cat, same, v, since, fv, lv, ls, ct, cst, cl, cs, cf, sk, fk, lk
+  local form = 0
   if cur[1] then
-    local p = string.find(cur[1], '|', 1, true)
-    crev = tonumber(string.sub(cur[1], 1, p - 1))
-    cat = tonumber(string.sub(cur[1], p + 1))
-    cfp = cur[2]
-    if cur[3] then v, since, fv, lv, ls, cvk = string.match(cur[3], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$') end
+    local p = find(cur[1], '|', 1, true)
+    crev = tonumber(sub(cur[1], 1, p - 1))
+    cat = tonumber(sub(cur[1], p + 1))
   else
     local o = redis.call('HMGET', key, unpack(LEGACY))
     if o[1] then
-      legacy = true
-      crev, cat, cfp, v, since, sk, fk, lk, fv, lv, ls = tonumber(o[1]), tonumber(o[2]), o[3], o[4], o[5], o[6], o[7], o[8], o[9], o[10], o[11]
+      form = 1
+      crev, cat, v, since, sk, fk, lk, fv, lv, ls = tonumber(o[1]), tonumber(o[2]), o[4], o[5], o[6], o[7], o[8], o[9], o[10], o[11]
+      same = o[3] == sub(pf, nat)
     end
+  end
+  if form == 1 and v then
+    -- read above
+  elseif not cur[2] then
+    -- Nothing stored (or only the basis of an offline commit that changed nothing, in either
+    -- form): the offline baseline, version 0 of each view.
+    same = ARGV[1] == pf
+    ct, cst, cl, cs, cf = ARGV[1], OAT, OL, OS, OF
+    fv, lv = '0', '0'
+  elseif byte(cur[2], 1) == 91 then
+    -- The four-field form: a plain fingerprint, the view keys packed at the end of m.
+    form = 4
+    same = cur[2] == sub(pf, nat)
+    local vk
+    v, since, fv, lv, ls, vk = match(cur[3], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    local l, s, body = match(vk, '^(%d+)|(%d+)|()')
+    ct, cst, cl, cs, cf = vk, body, tonumber(l), tonumber(s), #vk - body + 1
+  else
+    form = 3
+    same = cur[2] == pf
+    v, since, fv, lv, ls = match(cur[3], '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    ct = cur[2]
+    cl, cs, cf, cst = lengths(ct)
   end
   if crev and (rev < crev or (rev == crev and at < cat)) then
     out[i] = '0'
-  elseif (cfp or ARGV[1]) == fp then
-    if legacy then redis.call('HSET', key, 'rev', revText, 'at', atText) else redis.call('HSET', key, 'b', basis) end
+  elseif same then
+    if form == 1 then redis.call('HSET', key, 'rev', sub(basis, 1, bar - 1), 'at', atText) else redis.call('HSET', key, 'b', basis) end
     if v then out[i] = '1|' .. v .. '|' .. since .. '|' .. (fv or '') .. '|' .. (lv or '') .. '|' .. (ls or '') else out[i] = '1' end
   else
-    local vk = ARGV[b + 3]
-    local nl, ns, nb = unpackKeys(vk)
-    local fullChanged, limitedChanged, sameState, fvn, lvn
-    if cvk then
-      local l, s, body = unpackKeys(cvk)
-      fullChanged = body ~= nb
-      limitedChanged = not (l == nl and string.sub(body, 1, l) == string.sub(nb, 1, nl))
-      sameState = s == ns and string.sub(body, 1, s) == string.sub(nb, 1, ns)
-      fvn, lvn = tonumber(fv), tonumber(lv)
-    elseif v then
-      sameState = sk ~= nil and sk == string.sub(nb, 1, ns) .. ']'
+    local fullChanged, limitedChanged, sameState
+    local fvn, lvn = tonumber(fv), tonumber(lv)
+    if ct then
+      fullChanged = not (cf == nf and sub(ct, cst, cst + cf - 1) == sub(pf, nat, nat + nf - 1))
+      limitedChanged = not (cl == nl and sub(ct, cst, cst + cl - 1) == sub(pf, nat, nat + nl - 1))
+      sameState = v ~= nil and cs == ns and sub(ct, cst, cst + cs - 1) == sub(pf, nat, nat + ns - 1)
+    else
+      sameState = sk ~= nil and sk == sub(pf, nat, nat + ns - 1) .. ']'
       if fk then
-        fullChanged = fk ~= nb .. ']'
-        limitedChanged = lk ~= string.sub(nb, 1, nl) .. ']'
-        fvn, lvn = tonumber(fv), tonumber(lv)
+        fullChanged = fk ~= sub(pf, nat, nat + nf - 1) .. ']'
+        limitedChanged = lk ~= sub(pf, nat, nat + nl - 1) .. ']'
       else
         fullChanged, limitedChanged = true, true
         fvn, lvn = tonumber(v), tonumber(v)
       end
-    else
-      -- Nothing stored: the offline baseline, version 0 of each view.
-      fullChanged = OB ~= nb
-      limitedChanged = not (OL == nl and string.sub(OB, 1, OL) == string.sub(nb, 1, nl))
-      sameState = false
-      fvn, lvn = 0, 0
     end
     local nv = tostring((tonumber(v) or 0) + 1)
     local nsince = atText
@@ -263,11 +280,10 @@ for i = 1, #KEYS do
       lvn = lvn + 1
       ls = atText
     end
-    fvn = tostring(fvn)
-    lvn = tostring(lvn)
-    if legacy then redis.call('HDEL', key, unpack(LEGACY)) end
-    redis.call('HSET', key, 'b', basis, 'f', fp, 'm', nv .. '|' .. nsince .. '|' .. fvn .. '|' .. lvn .. '|' .. ls .. '|' .. vk, 'd', ARGV[b + 4])
-    out[i] = '2|' .. nv .. '|' .. nsince .. '|' .. fvn .. '|' .. lvn .. '|' .. ls
+    local m = nv .. '|' .. nsince .. '|' .. tostring(fvn) .. '|' .. tostring(lvn) .. '|' .. ls
+    if form == 1 then redis.call('HDEL', key, unpack(LEGACY)) elseif form == 4 then redis.call('HDEL', key, 'd') end
+    redis.call('HSET', key, 'b', basis, 'f', pf, 'm', m)
+    out[i] = '2|' .. m
   end
 end
 return out`;

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence, ViewStamps } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import type { Signal } from '../../model/signal.ts';
-import { OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS, packedViewKeys } from '../fingerprint.ts';
+import { draftOfFingerprint, OFFLINE_PACKED_FINGERPRINT, packFingerprint } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { appliedRegister, applyArgs, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
@@ -97,19 +97,20 @@ export class RedisStore implements PresenceStore {
     const out = new Map<string, Presence>();
     if (people.length === 0) return out;
     const pipe = this.deps.redis.pipeline();
-    // The packed meta and the draft, and the fields of a hash written by an earlier version (scripts.ts COMMIT).
-    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'm', 'd', 'v', 'since', 'fv', 'lv', 'ls');
+    // The packed meta and fingerprint, the draft of the four-field form, and the fields of the
+    // form of one field per value (scripts.ts COMMIT).
+    for (const p of people) pipe.hmget(this.deps.keys.presence(p), 'm', 'f', 'd', 'v', 'since', 'fv', 'lv', 'ls');
     const replies = (await execOrThrow(pipe)) as (string | null)[][];
     people.forEach((p, i) => {
       const r = replies[i] ?? [];
-      const d = r[1];
-      if (d == null) return;
-      const m = r[0];
-      if (m != null) {
-        // version|since|full view version|limited view version|limited since|view keys
+      const [m, f, d] = r;
+      if (m != null && f != null) {
+        // version|since|full view version|limited view version|limited since (then the view keys in the four-field form)
         const [v, since, fv, lv, ls] = m.split('|', 5);
-        if (v !== undefined && since !== undefined) out.set(p, presenceOf(d, since, v, stampsOf(fv, lv, ls)));
-      } else if (r[2] != null && r[3] != null) out.set(p, presenceOf(d, r[3], r[2], stampsOf(r[4], r[5], r[6])));
+        if (v === undefined || since === undefined) return;
+        const draft = d != null ? parseDraft(d) : draftOfFingerprint(p, f.slice(f.indexOf('|', f.indexOf('|', f.indexOf('|') + 1) + 1) + 1));
+        out.set(p, presenceFrom(draft, Number(since), Number(v), stampsOf(fv, lv, ls)));
+      } else if (d != null && r[3] != null && r[4] != null) out.set(p, presenceFrom(parseDraft(d), Number(r[4]), Number(r[3]), stampsOf(r[5], r[6], r[7])));
     });
     return out;
   }
@@ -120,8 +121,9 @@ export class RedisStore implements PresenceStore {
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
-      const args: string[] = [OFFLINE_FINGERPRINT, OFFLINE_VIEW_KEYS];
-      for (const e of chunk) args.push(`${e.basis.rev}|${e.basis.at}`, e.fingerprint, packedViewKeys(e.draft), JSON.stringify(e.draft));
+      // Per person its basis and packed fingerprint: the draft is not sent (the fingerprint holds it).
+      const args: string[] = [OFFLINE_PACKED_FINGERPRINT];
+      for (const e of chunk) args.push(`${e.basis.rev}|${e.basis.at}`, packFingerprint(e.fingerprint));
       pipe.phCommit(k.length, ...k, ...args);
     }
     const out: CommitResult[] = [];
@@ -179,10 +181,10 @@ class Applied implements ApplyResult {
 const REFUSED: CommitResult = Object.freeze({ accepted: false, changed: false });
 const UNCHANGED: CommitResult = Object.freeze({ accepted: true, changed: false });
 
-function presenceOf(draft: string, since: string, version: string, views: ViewStamps | undefined): Presence {
+function parseDraft(draft: string): PresenceDraft {
   const d = JSON.parse(draft) as { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] };
   d.activity = Object.freeze(d.activity);
-  return presenceFrom(d, Number(since), Number(version), views);
+  return d;
 }
 
 /**

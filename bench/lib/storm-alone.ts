@@ -1,0 +1,66 @@
+/**
+ * The Redis-mode storm of bench/pipeline.ts (storm.settle_ms and its CPU figures) alone, for
+ * profiling and for comparing code in turn without the rest of the module:
+ *   npx tsx bench/lib/storm-alone.ts [people] [transitions] [runs]
+ *   STORM_PROF=/tmp/storm.cpuprofile npx tsx bench/lib/storm-alone.ts
+ * The latter profiles the storm alone (node:inspector, from the instant S until the last change
+ * arrived, not the loading before it); `npx tsx bench/lib/cpuprofile-summary.ts /tmp/storm.cpuprofile`
+ * summarises it by self and inclusive time per function. Defaults: 100 000
+ * people, 60 000 transitions, one run; each run on a fresh private redis-server. Prints per run the
+ * settle time and the CPU of this process and of redis-server per transition, from the instant S
+ * until the last change reached the bus (/proc clock ticks, as bench/pipeline.ts measures them).
+ * Not a bench module (bench/run.ts runs only bench/*.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { Redis } from 'ioredis';
+import { redisPipeline } from '../../core/pipeline/redis/index.ts';
+import { silentLogger } from '../../core/util/logger.ts';
+import { startRedis } from '../../test/support/peers/redis.ts';
+import { storm } from './storm.ts';
+
+function cpuMs(pid: number | 'self'): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+const people = Number(process.argv[2] ?? 100_000);
+const transitions = Number(process.argv[3] ?? 60_000);
+const runs = Number(process.argv[4] ?? 1);
+const profile = process.env.STORM_PROF;
+const session = profile !== undefined ? new Session() : undefined;
+if (session !== undefined) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+}
+
+for (let run = 0; run < runs; run++) {
+  const redis = await startRedis();
+  try {
+    const admin = new Redis(redis.url);
+    const redisPid = Number(/process_id:(\d+)/.exec(await admin.info('server'))?.[1]);
+    const p = await redisPipeline({ url: redis.url, prefix: 'bench-storm', log: silentLogger(), boundaries: { pollMs: 100 } });
+    let cpu0 = { node: 0, redis: 0 };
+    const { settleMs } = await storm(p, {
+      people,
+      transitions,
+      onInstant: () => {
+        cpu0 = { node: cpuMs('self'), redis: cpuMs(redisPid) };
+        void session?.post('Profiler.start');
+      },
+    });
+    const nodeUs = ((cpuMs('self') - cpu0.node) * 1000) / transitions;
+    const redisUs = ((cpuMs(redisPid) - cpu0.redis) * 1000) / transitions;
+    if (session !== undefined && run === runs - 1) {
+      const { profile: prof } = await session.post('Profiler.stop');
+      writeFileSync(profile!, JSON.stringify(prof));
+    }
+    await p.close();
+    await admin.quit();
+    console.log(`storm people=${people} transitions=${transitions} settle_ms=${Math.round(settleMs)} node_us=${nodeUs.toFixed(1)} redis_us=${redisUs.toFixed(1)}`);
+  } finally {
+    await redis.stop();
+  }
+}
+process.exit(0);
