@@ -9,8 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
-import { axeViolations, formatViolations } from '../support/axe.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { auditBothSchemes, axeViolations, formatViolations } from '../support/axe.ts';
+import { launchChromium, signedInPage, signInDashboard } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
@@ -52,25 +52,10 @@ describe('dashboard accessibility: axe-core on every page, light and dark (chrom
 
   /** Audits the page as it is now in both schemes; records every violation with where it was found. */
   async function audit(page: Page, what: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      const vs = await axeViolations(page);
-      if (vs.length > 0) failures.push(`${what} (${scheme}):\n${formatViolations(vs)}`);
-      await page.screenshot({ path: `${ART}/a11y-${what.replace(/[^a-z0-9]+/gi, '-')}-${scheme}.png`, fullPage: true });
-    }
+    failures.push(...(await auditBothSchemes(page, what, `${ART}/a11y-${what.replace(/[^a-z0-9]+/gi, '-')}`)));
   }
 
-  async function signIn(key: string, viewport = { width: 1366, height: 800 }): Promise<Page> {
-    const ctx = await browser.newContext({ viewport });
-    const page = await ctx.newPage();
-    await page.goto(url);
-    await page.waitForSelector('#key');
-    await page.fill('#key', key);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.link-live');
-    return page;
-  }
+  const signIn = (key: string, viewport?: { width: number; height: number }): Promise<Page> => signedInPage(browser, url, key, viewport !== undefined ? { viewport } : {});
 
   it('the audit fails on a real violation, naming the rule and the node', async () => {
     const page = await browser.newPage();
@@ -139,10 +124,7 @@ describe('dashboard accessibility: axe-core on every page, light and dark (chrom
       const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
       const page = await ctx.newPage();
       await page.route('**/v1/stream*', () => undefined);
-      await page.goto(url);
-      await page.fill('#key', TEAM_ENV.ADMIN_KEY);
-      await page.click('button[type=submit]');
-      await page.waitForSelector('[data-person=alice] [data-class=unknown]');
+      await signInDashboard(page, url, TEAM_ENV.ADMIN_KEY, '[data-person=alice] [data-class=unknown]');
       await audit(page, 'board unknown');
       await ctx.close();
     }

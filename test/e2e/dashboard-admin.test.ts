@@ -19,8 +19,8 @@ import { startHub, type RunningHub } from '../../api/server.ts';
 import { embeddedPipeline } from '../../core/pipeline/embedded/index.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { silentLogger } from '../../core/util/logger.ts';
-import { axeViolations, formatViolations } from '../support/axe.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { auditBothSchemes } from '../support/axe.ts';
+import { launchChromium, signedInPage } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 import { freePort } from '../support/ports.ts';
 import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -74,27 +74,15 @@ describe('admin console end to end (chromium)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signIn(viewport = { width: 1366, height: 800 }): Promise<Page> {
-    const ctx = await browser.newContext({ viewport });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    await page.goto(url);
-    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.link-live');
+  async function signIn(): Promise<Page> {
+    const page = await signedInPage(browser, url, TEAM_ENV.ADMIN_KEY);
+    contexts.push(page.context());
     return page;
   }
 
   /** axe-core on the page as it is, light and dark; violations are collected and asserted at the end. */
   async function audit(page: Page, what: string): Promise<void> {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      const vs = await axeViolations(page);
-      if (vs.length > 0) a11y.push(`${what} (${scheme}):\n${formatViolations(vs)}`);
-      await page.screenshot({ path: `${ART}/admin-${what}-${scheme}.png`, fullPage: true });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
+    a11y.push(...(await auditBothSchemes(page, what, `${ART}/admin-${what}`)));
   }
 
   const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -265,25 +253,13 @@ describe('admin console pipeline page (chromium)', () => {
   it('shows a dead letter with its reason and replays it', async () => {
     const res = await fetch(`${url}/v1/signals`, { method: 'POST', headers: { ...auth(TEAM_ENV.PUB_KEY), 'content-type': 'application/json' }, body: JSON.stringify({ person: 'dave', source: 'api', category: 'user', availability: 'dnd' }) });
     expect(res.status).toBe(202);
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 800 } });
-    const page = await ctx.newPage();
-    await page.goto(url);
-    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.link-live');
+    const page = await signedInPage(browser, url, TEAM_ENV.ADMIN_KEY);
     await page.goto(`${url}/admin/pipeline`);
     await page.waitForSelector('tr[data-dead-letter]', { timeout: 10_000 });
     expect(await page.textContent('.dead-count')).toBe('1');
     expect(await page.textContent('tr[data-dead-letter]')).toContain('HUB_ERR_SIGNAL_INVALID');
     expect(await page.textContent('tr[data-dead-letter]')).toContain('injected handler failure for this batch');
-    const failures: string[] = [];
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-      const vs = await axeViolations(page);
-      if (vs.length > 0) failures.push(`pipeline (${scheme}):\n${formatViolations(vs)}`);
-      await page.screenshot({ path: `${ART}/admin-pipeline-dead-letter-${scheme}.png`, fullPage: true });
-    }
+    const failures = await auditBothSchemes(page, 'pipeline', `${ART}/admin-pipeline-dead-letter`);
     expect(failures, failures.join('\n\n')).toEqual([]);
     heal();
     const id = await page.getAttribute('tr[data-dead-letter]', 'data-dead-letter');
@@ -294,6 +270,6 @@ describe('admin console pipeline page (chromium)', () => {
     await expect.poll(async () => ((await t.app.inject({ url: '/v1/presence/dave', headers: auth(TEAM_ENV.ADMIN_KEY) })).json() as { class: string }).class, { timeout: 5000 }).toBe('dnd');
     await page.goto(`${url}/admin/audit`);
     await page.waitForSelector(`tr[data-action="dead-letter.replay"][data-target="${id}"]`);
-    await ctx.close();
+    await page.context().close();
   });
 });

@@ -17,7 +17,7 @@ import { DominoSimulator } from '../../connectors/domino-calendar/simulator.ts';
 import type { HubConfigInput } from '../../core/config/schema.ts';
 import { systemClock } from '../../core/util/clock.ts';
 import { expectNoAxeViolations } from '../support/axe.ts';
-import { launchChromium, signInDashboard } from '../support/chromium.ts';
+import { launchChromium, signedInPage } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
@@ -37,10 +37,7 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function signIn(url: string, key: string, opts: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 800 }, ...(opts.timezoneId !== undefined ? { timezoneId: opts.timezoneId } : {}) });
-  return signInDashboard(await ctx.newPage(), url, key);
-}
+const signIn = (url: string, key: string, opts: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Page> => signedInPage(browser, url, key, opts);
 
 /** Rows wholly inside the list's visible box. */
 const fullyVisibleRows = (page: Page): Promise<number> =>

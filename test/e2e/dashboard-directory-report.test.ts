@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signedInPage } from '../support/chromium.ts';
 import { TEAM_ENV, teamConfig, testHub, type TestHub } from '../support/hub.ts';
 
 describe('dashboard directory report (chromium)', () => {
@@ -36,11 +36,7 @@ describe('dashboard directory report (chromium)', () => {
   });
 
   it('shows the entries a connector could not use, and does not claim everyone is synced', async () => {
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(url);
-    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('.link-live');
+    const page = await signedInPage(browser, url, TEAM_ENV.ADMIN_KEY);
     await page.click('nav >> text=Admin');
     await page.waitForSelector('table.not-used', { timeout: 15_000 });
     const text = await page.textContent('table.not-used');

@@ -4,8 +4,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboard } from '../../api/dashboard/plugin.ts';
 import { systemClock } from '../../core/util/clock.ts';
-import { axeViolations, formatViolations } from '../support/axe.ts';
-import { launchChromium, signInDashboard } from '../support/chromium.ts';
+import { expectNoAxeViolations } from '../support/axe.ts';
+import { launchChromium, signedInPage, signInDashboard } from '../support/chromium.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, withHelpdesk, type TestHub } from '../support/hub.ts';
 
 const ART = 'test-artifacts';
@@ -41,9 +41,9 @@ describe('dashboard end to end (chromium)', () => {
   });
 
   async function signIn(key: string, viewport = { width: 1280, height: 720 }): Promise<Page> {
-    const ctx = await browser.newContext({ viewport });
-    contexts.push(ctx);
-    return signInDashboard(await ctx.newPage(), url, key);
+    const page = await signedInPage(browser, url, key, { viewport });
+    contexts.push(page.context());
+    return page;
   }
 
   const post = async (body: unknown): Promise<void> => {
@@ -93,10 +93,7 @@ describe('dashboard end to end (chromium)', () => {
       await gate;
       await route.continue();
     });
-    await page.goto(url);
-    await page.fill('#key', TEAM_ENV.ADMIN_KEY);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('[data-person=alice]');
+    await signInDashboard(page, url, TEAM_ENV.ADMIN_KEY, '[data-person=alice]');
     expect(await page.$$eval('.row .ind', (els) => els.map((e) => (e as HTMLElement).dataset.class))).toEqual(['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
     expect(await page.$$eval('.row', (rows) => rows.map((r) => r.textContent ?? '').join('\n'))).not.toContain('Offline');
     expect(await page.textContent('.counts li:first-child')).toContain('— of 5 available');
@@ -303,11 +300,7 @@ describe('dashboard end to end (chromium)', () => {
     expect(await dimmed(page)).toBe(true);
     await page.screenshot({ path: `${ART}/dashboard-board-stale.png` });
     // The stale board (banner, dimmed rows) is a page too: axe-core finds nothing in either scheme.
-    for (const colorScheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme });
-      const vs = await axeViolations(page);
-      expect(vs, formatViolations(vs)).toEqual([]);
-    }
+    for (const colorScheme of ['light', 'dark'] as const) await expectNoAxeViolations(page, 'the stale board', colorScheme);
     ({ h: hub } = await startHub(port));
     await page.waitForSelector('.link-live', { timeout: 15_000 });
     await page.waitForSelector('.stale-banner', { state: 'detached' });

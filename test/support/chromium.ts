@@ -14,11 +14,23 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
-/** Opens the dashboard at `url` on `page` and signs in with the API key `key`; resolves once its live link is up. */
-export async function signInDashboard(page: Page, url: string, key: string): Promise<Page> {
+/**
+ * Opens the dashboard at `url` on `page` and signs in with the API key `key`; resolves once `until`
+ * is on the page (by default the live link: the stream is up).
+ */
+export async function signInDashboard(page: Page, url: string, key: string, until = '.link-live'): Promise<Page> {
   await page.goto(url);
   await page.fill('#key', key);
   await page.click('button[type=submit]');
-  await page.waitForSelector('.link-live');
+  await page.waitForSelector(until);
   return page;
+}
+
+/**
+ * A page in a new browser context (its own cookies; 1366x800 unless `viewport` says otherwise),
+ * signed in to the dashboard at `url` with `key`. Close it with `page.context().close()`.
+ */
+export async function signedInPage(browser: Browser, url: string, key: string, opts: { viewport?: { width: number; height: number }; timezoneId?: string } = {}): Promise<Page> {
+  const ctx = await browser.newContext({ viewport: opts.viewport ?? { width: 1366, height: 800 }, ...(opts.timezoneId !== undefined ? { timezoneId: opts.timezoneId } : {}) });
+  return signInDashboard(await ctx.newPage(), url, key);
 }
