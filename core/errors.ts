@@ -138,6 +138,7 @@ const CATALOGUE = {
   HUB_ERR_AES_TIMEOUT: ['transient', 504, 'AE Services timeout', 'No answer in time (the request may have applied); retried.'],
   HUB_ERR_AES_TLS: ['permanent', 502, 'AE Services certificate refused', 'The AE Services certificate was refused; check caFile and the host name.'],
   HUB_ERR_AES_UNKNOWN_EXTENSION: ['permanent', 502, 'Unknown extension', 'The extension is not administered on the switch; fix the configuration.'],
+  HUB_ERR_AES_UNMONITORABLE: ['transient', 502, 'Line cannot be monitored', 'AE Services answered MonitorStart for the extension unusably several times (it may hold monitors the hub cannot name); not tried again until the session is renewed.'],
   HUB_ERR_AES_UNREACHABLE: ['transient', 502, 'AE Services unreachable', 'AE Services did not answer; check host, port and the network path. Retried.'],
 
   // --- XMPP (xmpp)

@@ -10,7 +10,7 @@ import type { CallEvent, LocalState } from './messages.ts';
  * endpoint = the extension), a signal per change of line state, in batches. Lines come from the
  * directory (`ext:`/`tel:` identities and the extension rule) and the configured list; a line
  * whose monitor AE Services refused is listed on the directory report for its person, not in
- * connector health.
+ * connector health; one given up after MonitorStart answers that could not be used is in both.
  */
 export interface Line {
   readonly extension: string;
@@ -21,9 +21,20 @@ export interface Line {
   /** What the register says: a line state, or lapsed (nothing known). */
   emitted?: LineState | 'lapsed';
   refused?: { readonly code: string; readonly reason: string; readonly at: number };
+  /** MonitorStart answers on this session that could not be used: each may have left a monitor the hub cannot name. */
+  unknownStarts?: number;
+  /** Not tried again on this session (UNKNOWN_STARTS_CAP reached). */
+  givenUp?: boolean;
 }
 
 const BATCH = 500;
+
+/**
+ * MonitorStart tries per line and session whose outcome stayed unknown before the line is given up
+ * until the session is renewed: each may have left a monitor (and a licence) on AE Services that
+ * the hub cannot stop by name, so retrying at every rescan could pile them up.
+ */
+export const UNKNOWN_STARTS_CAP = 3;
 
 export class LineCollector {
   readonly lines = new Map<string, Line>();
@@ -102,29 +113,63 @@ export class LineCollector {
     this.byCrossRef.set(crossRefId, line);
   }
 
+  /**
+   * A MonitorStart whose outcome is unknown: the line lapses and is on the report; true when this
+   * was the last try on this session (then it is given up until the session is renewed).
+   */
+  unknownStart(line: Line, reason: string): boolean {
+    const n = (line.unknownStarts ?? 0) + 1;
+    line.unknownStarts = n;
+    if (n < UNKNOWN_STARTS_CAP) {
+      this.refused(line, 'HUB_ERR_AES_MONITOR', `extension ${line.extension}: ${reason} (the monitor may have started; tried again at the next rescan, ${UNKNOWN_STARTS_CAP - n} more time${UNKNOWN_STARTS_CAP - n === 1 ? '' : 's'} on this session)`);
+      return false;
+    }
+    line.givenUp = true;
+    this.refused(line, 'HUB_ERR_AES_UNMONITORABLE', `extension ${line.extension}: cannot be monitored on this session: ${n} MonitorStart answers could not be used (last: ${reason}); not tried again until the session is renewed`);
+    return true;
+  }
+
+  /** Whether a line holds this monitor. */
+  holds(crossRefId: string): boolean {
+    return this.byCrossRef.has(crossRefId);
+  }
+
+  /** Whether AE Services may hold monitors of this session that no line knows (a MonitorStart with an unknown outcome). */
+  mayHoldUnknownMonitors(): boolean {
+    for (const l of this.lines.values()) if ((l.unknownStarts ?? 0) > 0) return true;
+    return false;
+  }
+
   refused(line: Line, code: string, reason: string): void {
     line.refused = { code, reason, at: this.ctx.clock.now() };
     this.ctx.report.count('monitorsRefused');
   }
 
-  /** The connection is gone: every monitor with it (cross-reference ids are per session). */
+  /**
+   * The connection is gone: every monitor with it (cross-reference ids are per session). The next
+   * session releases this one, and with it any monitor the hub could not name: every line may be tried afresh.
+   */
   disconnected(): void {
     this.byCrossRef.clear();
     for (const l of this.lines.values()) {
       delete l.crossRefId;
       delete l.device;
+      delete l.unknownStarts;
+      delete l.givenUp;
     }
   }
 
-  onEvent(e: CallEvent): void {
+  /** False when no line holds the event's monitorCrossRefID. */
+  onEvent(e: CallEvent): boolean {
     const line = this.byCrossRef.get(e.crossRefId);
     if (line === undefined) {
       this.ctx.report.count('eventsUnmatched');
-      return;
+      return false;
     }
     line.tracker.apply(e);
     this.ctx.report.count('events');
     this.update(line);
+    return true;
   }
 
   onMonitorEnded(crossRefId: string): Line | undefined {

@@ -5,6 +5,7 @@ import { aesConfigSchema } from './config.ts';
 import { avayaAesManifest } from './manifest.ts';
 import { encodeFrame } from './framing.ts';
 import { NS_CSTA } from './requests.ts';
+import { UNKNOWN_STARTS_CAP } from './collector.ts';
 import { AesSimulator } from './simulator.ts';
 import { reply } from './simulator-replies.ts';
 import { until } from '../../test/support/wait.ts';
@@ -313,7 +314,8 @@ describe('avaya-aes against the DMCC simulator', () => {
   });
 
   it('an answer for one station that cannot be read: that line is on the report, the others are monitored, the connection stays', async () => {
-    const { sim, h, sup } = await setup({ monitors: 2, before: (s) => s.unreadableMonitorStart.add('4752') });
+    // AE Services started carol's monitor all the same: the hub holds two, the simulator three.
+    const { sim, h, sup } = await setup({ monitors: 3, before: (s) => s.unreadableMonitorStart.add('4752') });
     await until('carol on the report', () => (sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol')));
     expect(sup.report()!.skipped.find((x) => x.entry.startsWith('carol'))!.reason).toMatch(/extension 4752: unreadable answer to MonitorStart 4752.*monitorCrossRefID/);
     expect(sup.health().counts.badMessages).toBe(1);
@@ -321,6 +323,52 @@ describe('avaya-aes against the DMCC simulator', () => {
     await until('alice rings', () => lineOf(h.signals, 'alice') === 'available/ringing');
     expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1);
     sim.hangup(call, '+15559990013');
+  });
+
+  it('MonitorStart applied but answered unusably: tried again at rescans up to the cap, then given up (health, report) without more monitors piling up; a new session starts afresh', async () => {
+    const { sim, h, sup } = await setup({ monitors: 3, config: { directoryRescan: '1s' }, before: (s) => s.unreadableMonitorStart.add('4752') });
+    const counts = (): Readonly<Record<string, number>> => sup.health().counts;
+    await until('carol given up', () => counts().monitorsGivenUp === 1);
+    expect(counts().monitorStartsUnknown).toBe(UNKNOWN_STARTS_CAP);
+    expect(sim.monitorsOf('4752')).toBe(UNKNOWN_STARTS_CAP);
+    expect(sup.health().recent.some((r) => r.code === 'HUB_ERR_AES_UNMONITORABLE' && (r.message ?? '').includes('carol (extension 4752) cannot be monitored on this session'))).toBe(true);
+    expect(sup.report()!.skipped.find((x) => x.entry.startsWith('carol'))!.reason).toMatch(/cannot be monitored on this session: 3 MonitorStart answers could not be used.*\[HUB_ERR_AES_UNMONITORABLE\]$/);
+    // Further rescans leave carol alone: no MonitorStart, no further monitor on AE Services.
+    const starts = (): number => sim.requests.filter((r) => r.name === 'MonitorStart').length;
+    const before = { starts: starts(), rescans: counts().rescans ?? 0 };
+    await until('two more rescans', () => (counts().rescans ?? 0) >= before.rescans + 2);
+    expect(starts()).toBe(before.starts);
+    expect(sim.monitorsOf('4752')).toBe(UNKNOWN_STARTS_CAP);
+    // The other lines are monitored all along.
+    const call = sim.dial('+15559990015', '4750');
+    await until('alice rings', () => lineOf(h.signals, 'alice') === 'available/ringing');
+    sim.hangup(call, '+15559990015');
+    // A new session releases the old one and its monitors; carol is tried afresh.
+    sim.unreadableMonitorStart.delete('4752');
+    sim.dropConnections();
+    await until('carol monitored on the new session', () => sim.monitorsOf('4752') === 1 && !(sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol')));
+  });
+
+  it('events from a monitor the hub could not name (its MonitorStart answer unusable): that monitor is stopped, not adopted', async () => {
+    const { sim, h, sup } = await setup({ monitors: 3, before: (s) => s.unreadableMonitorStart.add('4752') });
+    await until('carol on the report', () => (sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol')));
+    expect(sim.monitorsOf('4752')).toBe(1);
+    const call = sim.dial('+15559990016', '4752');
+    await until('the unnamed monitor stopped', () => sim.monitorsOf('4752') === 0);
+    expect(sup.health().counts.unknownMonitorsStopped).toBe(1);
+    expect(lineOf(h.signals, 'carol')).not.toBe('available/ringing');
+    sim.hangup(call, '+15559990016');
+  });
+
+  it('MonitorStart never answered while the session still answers: that line only (tried again at the rescan), no reconnect; its late answer is stopped by name', async () => {
+    const { sim, sup } = await setup({ monitors: 3, config: { requestTimeout: '300ms' }, before: (s) => s.unansweredMonitorStart.add('4752') });
+    await until('carol on the report', () => (sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol') && /no answer from AE Services/.test(x.reason)));
+    expect(sup.health().counts.monitorStartsUnknown).toBe(1);
+    expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1); // the connection was kept
+    // The answer comes after all, naming the monitor: the hub stops it.
+    sim.sendRaw(encodeFrame(77, reply.monitorStarted(sim.monitorIdsOf('4752')[0]!)));
+    await until('the late monitor stopped', () => sim.monitorsOf('4752') === 0);
+    expect(sup.health().counts.unknownMonitorsStopped).toBe(1);
   });
 
   it('a frame header that cannot be one: the connection is dropped and started again, the cause in health', async () => {

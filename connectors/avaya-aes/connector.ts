@@ -5,7 +5,7 @@ import { DmccClient, type ClientEvents } from './client.ts';
 import { LineCollector, type Line } from './collector.ts';
 import type { AesConfig } from './config.ts';
 import type { Incoming } from './messages.ts';
-import { LineRefusal, pool, snapshot, startMonitor, stopMonitor } from './monitors.ts';
+import { LineRefusal, MonitorOutcomeUnknown, pool, snapshot, startMonitor, stopMonitor } from './monitors.ts';
 import { DmccSession } from './session.ts';
 
 /**
@@ -29,6 +29,8 @@ export class AvayaAesConnector implements Connector {
   /** The current connection has a session: a drop now is an outage to reconnect from (before, the caller sees the failure). */
   private up = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** monitorCrossRefIDs of this session no line knows that the hub has asked AE Services to stop. */
+  private stoppedUnknown = new Set<string>();
 
   /** The configured `retry`: reconnects after a drop and the supervisor's retries of a failed start follow it. */
   get backoff(): { baseMs: number; maxMs: number } {
@@ -104,6 +106,7 @@ export class AvayaAesConnector implements Connector {
     this.lastSessionId = session.id;
     if (previous !== undefined && previous !== session.id) void this.track(DmccSession.release(client, previous, this.ctx.log));
     this.lines.disconnected();
+    this.stoppedUnknown = new Set();
     void this.track(this.monitorAll(gen, client));
   }
 
@@ -155,6 +158,18 @@ export class AvayaAesConnector implements Connector {
         this.lines.lapse([line]);
         return;
       }
+      if (e instanceof MonitorOutcomeUnknown) {
+        this.ctx.report.count('monitorStartsUnknown');
+        this.lines.lapse([line]);
+        if (this.lines.unknownStart(line, e.message)) {
+          this.ctx.report.count('monitorsGivenUp');
+          this.ctx.report.error(new HubError('HUB_ERR_AES_UNMONITORABLE', `${line.person} (extension ${line.extension}) cannot be monitored on this session: AE Services answered MonitorStart unusably ${line.unknownStarts} times (last: ${e.message}); not tried again until the session is renewed`, { kind: 'transient' }));
+        }
+        // No answer in time: unless the session still answers, the connection is broken (the round
+        // ends and the new session releases this one, with whatever monitor it may hold).
+        if (e.cause.code === 'HUB_ERR_AES_TIMEOUT' && !(gen === this.generation && (await this.session?.probe()) === true)) throw e.cause;
+        return;
+      }
       // An answer for this station that cannot be read (counted and in health already) concerns this
       // line only: it is on the report and tried again at the next rescan; the other lines go on.
       if (isHubError(e) && e.code === 'HUB_ERR_AES_BAD_MESSAGE' && !client.isClosed) {
@@ -169,9 +184,20 @@ export class AvayaAesConnector implements Connector {
   private onUnsolicited(gen: number, m: Incoming): void {
     if (gen !== this.generation) return;
     switch (m.kind) {
-      case 'event':
-        this.lines.onEvent(m.event);
+      case 'event': {
+        if (this.lines.onEvent(m.event)) return;
+        // Cross-reference ids are per session: an event under one no line holds, after a MonitorStart whose
+        // answer could not be used, is that monitor (or one of them). Which line it watches cannot be told
+        // from the event (it may name only the far end), so it is stopped rather than adopted.
+        const x = m.event.crossRefId;
+        const client = this.client;
+        if (client === undefined || this.stoppedUnknown.has(x) || !this.lines.mayHoldUnknownMonitors()) return;
+        this.stoppedUnknown.add(x);
+        this.ctx.report.count('unknownMonitorsStopped');
+        this.ctx.log.info({ crossRefId: x }, 'events from a monitor the hub cannot name (a MonitorStart answer could not be used): stopping it');
+        void this.track(stopMonitor(client, x));
         return;
+      }
       case 'monitor-ended': {
         const line = this.lines.onMonitorEnded(m.crossRefId);
         if (line === undefined || this.client === undefined) return;
@@ -181,6 +207,15 @@ export class AvayaAesConnector implements Connector {
         void this.track(this.monitorLine(gen, client, line).catch((e: unknown) => this.ctx.report.error(e)));
         return;
       }
+      case 'monitor-started':
+        // The answer to a MonitorStart that had timed out: a monitor no line holds, stopped by its name now.
+        if (this.client !== undefined && !this.lines.holds(m.crossRefId) && !this.stoppedUnknown.has(m.crossRefId)) {
+          this.stoppedUnknown.add(m.crossRefId);
+          this.ctx.report.count('unknownMonitorsStopped');
+          this.ctx.log.info({ crossRefId: m.crossRefId }, 'a MonitorStart answered after its timeout: stopping that monitor');
+          void this.track(stopMonitor(this.client, m.crossRefId));
+        }
+        return;
       case 'session-terminated':
         // A notice naming another session (an earlier one, released at reconnect) does not end this one.
         if (m.sessionId !== undefined && this.session !== undefined && m.sessionId !== this.session.id) {
@@ -253,9 +288,10 @@ export class AvayaAesConnector implements Connector {
     const { added, removed } = this.lines.sync(this.lines.wanted());
     for (const l of removed) if (l.crossRefId !== undefined) await stopMonitor(client, l.crossRefId);
     this.lines.lapse(removed);
-    const again = [...this.lines.lines.values()].filter((l) => l.refused !== undefined && l.crossRefId === undefined && !added.includes(l));
+    const again = [...this.lines.lines.values()].filter((l) => l.refused !== undefined && l.crossRefId === undefined && l.givenUp !== true && !added.includes(l));
     const gen = this.generation;
     await pool([...added, ...again], this.ctx.config.concurrency, (line) => this.monitorLine(gen, client, line)).catch((e: unknown) => this.ctx.report.error(e));
+    this.ctx.report.count('rescans');
   }
 
   async stop(): Promise<void> {

@@ -32,6 +32,22 @@ export function lineRefusal(extension: string, step: string, m: Extract<Incoming
   return new LineRefusal('HUB_ERR_AES_MONITOR', `extension ${extension}: ${step} refused (${what})`);
 }
 
+/**
+ * MonitorStart went out and its answer cannot be used: unreadable, of another kind, or none within
+ * requestTimeout. AE Services may have started the monitor all the same (it then sends the
+ * device's events under a monitorCrossRefID the hub never learnt), so the outcome is unknown and
+ * counts as possibly applied (docs/architecture.md, "Lifecycle, errors, health").
+ */
+export class MonitorOutcomeUnknown extends Error {
+  override readonly name = 'MonitorOutcomeUnknown';
+  constructor(
+    readonly extension: string,
+    override readonly cause: HubError,
+  ) {
+    super(cause.message);
+  }
+}
+
 export interface Monitored {
   readonly device: string;
   readonly crossRefId: string;
@@ -48,12 +64,22 @@ export async function startMonitor(client: DmccClient, o: { extension: string; s
   const device = (d as Extract<Incoming, { kind: 'device-id' }>).device;
   let crossRefId = '';
   // Registered in the same turn as the answer, so that the first event of the monitor finds its line.
-  const m = await client.request(monitorStart(device), `MonitorStart ${o.extension}`, (a) => {
-    if (a.kind === 'monitor-started') {
-      crossRefId = a.crossRefId;
-      o.onMonitor({ device, crossRefId });
-    }
-  });
+  let m: Incoming;
+  try {
+    m = await client.request(monitorStart(device), `MonitorStart ${o.extension}`, (a) => {
+      if (a.kind === 'monitor-started') {
+        crossRefId = a.crossRefId;
+        o.onMonitor({ device, crossRefId });
+      }
+    });
+  } catch (e) {
+    // A dropped connection ends the session and its monitors with it; these two leave a monitor the hub cannot name.
+    if (isHubError(e) && (e.code === 'HUB_ERR_AES_BAD_MESSAGE' || e.code === 'HUB_ERR_AES_TIMEOUT')) throw new MonitorOutcomeUnknown(o.extension, e);
+    throw e;
+  }
+  if (m.kind !== 'monitor-started' && m.kind !== 'csta-error') {
+    throw new MonitorOutcomeUnknown(o.extension, new HubError('HUB_ERR_AES_BAD_MESSAGE', `extension ${o.extension}: MonitorStart answered with ${m.kind === 'other' ? m.name : m.kind}`, { kind: 'transient' }));
+  }
   check(o.extension, 'MonitorStart', m, 'monitor-started');
   return { device, crossRefId };
 }

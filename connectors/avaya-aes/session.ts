@@ -94,6 +94,22 @@ export class DmccSession {
     this.schedule();
   }
 
+  /**
+   * Whether the connection and the session still answer: a ResetApplicationSessionTimer now (it also
+   * renews the session). Tells one request that went unanswered from a connection that is gone.
+   */
+  async probe(): Promise<boolean> {
+    if (this.stopped || this.client.isClosed) return false;
+    try {
+      const m = await this.client.request(resetApplicationSessionTimer(this.id, Math.max(1, Math.round(this.deps.config.sessionDuration / 1000))), 'ResetApplicationSessionTimer (probe)');
+      if (m.kind !== 'timer-reset') return false;
+      this.durationS = m.duration;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** StopApplicationSession (best effort: a dropped connection is cleaned up by AE Services after sessionCleanupDelay). */
   async stop(): Promise<void> {
     this.stopped = true;

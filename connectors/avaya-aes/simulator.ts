@@ -52,8 +52,14 @@ export class AesSimulator {
   ignoreResets = false;
   /** When set, SnapshotDevice is refused (a CSTA error), as a switch that cannot say may do. */
   refuseSnapshots = false;
-  /** Stations whose MonitorStart is answered without its monitorCrossRefID (an answer that cannot be used; tests). */
+  /**
+   * Stations whose MonitorStart is applied (the monitor exists and gets the station's events) but
+   * answered without its monitorCrossRefID: an answer that cannot be used, so the client cannot
+   * name the monitor it now holds (tests of the unknown outcome).
+   */
   readonly unreadableMonitorStart = new Set<string>();
+  /** Stations whose MonitorStart is applied but never answered (a lost answer: the client times out). */
+  readonly unansweredMonitorStart = new Set<string>();
   expired = 0;
 
   private readonly stations: Set<string>;
@@ -225,9 +231,10 @@ export class AesSimulator {
         const ext = device.split(':')[0]!;
         if (!this.stations.has(ext)) return answer(reply.cstaError('operation', 'invalidMonitorObject'));
         if (this.monitorCount >= (this.opts.licences ?? 8000)) return answer(reply.cstaError('subscribedResourceAvailability', 'objectMonitorLimitExceeded'));
-        if (this.unreadableMonitorStart.has(ext)) return answer(reply.monitorStarted('').replace('<monitorCrossRefID></monitorCrossRefID>', ''));
         const x = String(this.nextMonitor++);
         session!.monitors.set(x, ext);
+        if (this.unansweredMonitorStart.has(ext)) return;
+        if (this.unreadableMonitorStart.has(ext)) return answer(reply.monitorStarted(x).replace(`<monitorCrossRefID>${x}</monitorCrossRefID>`, ''));
         return answer(reply.monitorStarted(x));
       }
       case 'MonitorStop':
