@@ -361,7 +361,7 @@ describe('avaya-aes against the DMCC simulator', () => {
   });
 
   it('MonitorStart never answered while the session still answers: that line only (tried again at the rescan), no reconnect; its late answer is stopped by name', async () => {
-    const { sim, sup } = await setup({ monitors: 3, config: { requestTimeout: '300ms' }, before: (s) => s.unansweredMonitorStart.add('4752') });
+    const { sim, sup } = await setup({ monitors: 3, config: { requestTimeout: '1s' }, before: (s) => s.unansweredMonitorStart.add('4752') });
     await until('carol on the report', () => (sup.report()?.skipped ?? []).some((x) => x.entry.startsWith('carol') && /no answer from AE Services/.test(x.reason)));
     expect(sup.health().counts.monitorStartsUnknown).toBe(1);
     expect(sim.requests.filter((r) => r.name === 'StartApplicationSession')).toHaveLength(1); // the connection was kept
