@@ -29,7 +29,7 @@ const CATALOGUE = {
   HUB_ERR_CONFIG: ['permanent', 400, 'Invalid configuration', 'A setting is missing or wrong; the message names it (e.g. connectors[2].url). Fix the file or the environment variable and restart.'],
   HUB_ERR_CONNECTOR: ['transient', 502, 'Connector failed', 'A connector step failed with an error that carries no code of its own; the message says which. It is retried; if it persists, see the connector README.'],
   HUB_ERR_CONNECTOR_RUNNING: ['permanent', 409, 'Connector already started', 'A second start of a running connector was refused; stop it first.'],
-  HUB_ERR_CONNECTOR_STOPPED: ['transient', 503, 'Connector not running', 'The connector was asked to write while stopped; it writes again once it runs.'],
+  HUB_ERR_CONNECTOR_STOPPED: ['transient', 503, 'Connector not running', 'The connector was asked to write while stopped, or (Graph connectors) a request waited for a Retry-After pause when the connector stopped; nothing was sent, and it is not reported as a failure. It writes again once it runs.'],
   HUB_ERR_TEST_FAILED: ['transient', 502, 'Connection test failed', 'testConnection() failed without a code of its own; the message says why.'],
   HUB_ERR_PEOPLE_FILE: ['transient', 502, 'People file unreadable or invalid', 'The file-directory file is missing, unreadable or invalid (the message names the entry); the previous people stay until it is fixed.'],
 

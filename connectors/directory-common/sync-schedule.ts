@@ -3,6 +3,8 @@ import type { Logger } from '../../core/util/logger.ts';
 
 const MAX_RETRY_MS = 600_000;
 
+const stoppedByStop = (e: unknown): boolean => isHubError(e) && e.code === 'HUB_ERR_CONNECTOR_STOPPED';
+
 export interface SyncJob<R> {
   full(): Promise<R>;
   incremental(): Promise<R>;
@@ -71,7 +73,8 @@ export class SyncSchedule<R> {
       this.o.onDone(kind, r);
       return r;
     } catch (e) {
-      this.o.onError(e);
+      // A sync cut short by the connector's stop (HUB_ERR_CONNECTOR_STOPPED) is no failure to report.
+      if (!stoppedByStop(e)) this.o.onError(e);
       throw e;
     } finally {
       this.busy = undefined;
@@ -83,6 +86,7 @@ export class SyncSchedule<R> {
     try {
       await this.run(kind);
     } catch (e) {
+      if (stoppedByStop(e)) return;
       this.failures++;
       this.o.log.warn({ code: isHubError(e) ? e.code : undefined }, `${this.o.name}: ${kind} sync failed: ${errorMessage(e)}`);
       if (!this.running || failureKind(e) === 'permanent') return;

@@ -8,12 +8,14 @@ import { ScheduledDirectory } from '../directory-common/scheduled-directory.ts';
 import { SyncSchedule } from '../directory-common/sync-schedule.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
+import type { RequestPacer } from '../msgraph-shared/pacer.ts';
 import { EntraClient } from './client.ts';
 import type { EntraConfig } from './config.ts';
 import { EntraSync, type SyncResult } from './collector.ts';
 
 export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> implements Connector {
   private readonly tokens: ClientCredentialsProvider;
+  private readonly pacer: RequestPacer;
   private readonly client: EntraClient;
   protected readonly sync: EntraSync;
   protected readonly schedule: SyncSchedule<SyncResult>;
@@ -23,6 +25,7 @@ export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> impl
     const c = ctx.config;
     const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
     this.tokens = app.tokens;
+    this.pacer = app.pacer;
     this.client = new EntraClient(app.graph, c.graphBaseUrl);
     this.sync = new EntraSync({ config: c, client: this.client, sink: ctx.directorySink, log: ctx.log, clock: ctx.clock });
     this.schedule = new SyncSchedule({
@@ -45,11 +48,14 @@ export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> impl
 
   /** Obtains a token first (so bad credentials fail the start as permanent), then syncs in the background. */
   async start(): Promise<void> {
+    this.pacer.resume();
     await this.tokens.getToken();
     this.schedule.start();
   }
 
   async stop(): Promise<void> {
+    // A sync waiting for budget or a Retry-After pause is refused there, never sent (RequestPacer.cancel), and ends now.
+    this.pacer.cancel();
     await this.schedule.stop();
   }
 

@@ -1,6 +1,7 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { errorMessage, type HubError } from '../../core/errors.ts';
 import type { CalendarEngine } from '../calendar-common/engine.ts';
+import { isStopped } from '../msgraph-shared/pacer.ts';
 import type { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';
 import { automaticRepliesToOof, graphWorkingHours, scheduleItemToBlock } from './map.ts';
@@ -46,6 +47,7 @@ export class CalendarCollector {
         failed++;
         // What was not emitted must be sent whole next time.
         for (const id of identities) engine.forget(id);
+        if (isStopped(e)) break; // the connector stops: the rest is not read, and that is no failure
         ctx.log.warn({ code: (e as HubError).code }, `calendar batch failed: ${errorMessage(e)}`);
         ctx.report.error(e);
       }

@@ -2,6 +2,7 @@ import type { Connector, ConnectorContext, TestResult } from '../../core/connect
 import { errorMessage } from '../../core/errors.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
+import { isStopped, type RequestPacer } from '../msgraph-shared/pacer.ts';
 import { NotificationListener } from '../msgraph-shared/notification-listener.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import { CalendarEngine } from '../calendar-common/engine.ts';
@@ -29,6 +30,7 @@ export class MsGraphCalendarConnector implements Connector {
   private running = false;
   private readonly client: CalendarClient;
   private readonly tokens: ClientCredentialsProvider;
+  private readonly pacer: RequestPacer;
   private readonly collector: CalendarCollector;
   private cycle: Promise<void> | undefined;
   private cycling = 0;
@@ -44,6 +46,7 @@ export class MsGraphCalendarConnector implements Connector {
     const c = ctx.config;
     const app = graphApp({ config: c, clock: ctx.clock, report: ctx.report, budget: { limit: c.requests.perWindow, windowMs: c.requests.window } });
     this.tokens = app.tokens;
+    this.pacer = app.pacer;
     const engine = new CalendarEngine({
       source: ctx.id,
       details: c.exposeSubjects ? 'subject' : 'none',
@@ -59,6 +62,7 @@ export class MsGraphCalendarConnector implements Connector {
 
   async start(): Promise<void> {
     this.running = true;
+    this.pacer.resume();
     await this.tokens.getToken();
     const s = this.ctx.config.subscriptions;
     if (s?.enabled === true) {
@@ -105,7 +109,7 @@ export class MsGraphCalendarConnector implements Connector {
       // A mailbox whose subscription had lapsed may have changed unseen: read it again.
       for (const mbx of await this.subs.maintain(mailboxes(this.ctx))) this.queue(mbx);
     } catch (e) {
-      this.ctx.report.error(e);
+      if (!isStopped(e)) this.ctx.report.error(e);
     }
   }
 
@@ -150,6 +154,8 @@ export class MsGraphCalendarConnector implements Connector {
     if (this.debounce !== undefined) clearTimeout(this.debounce);
     this.timer = this.maintenance = this.debounce = undefined;
     this.pending.clear();
+    // Requests waiting for budget or a Retry-After pause are refused, never sent (RequestPacer.cancel).
+    this.pacer.cancel();
     // A cycle or re-read in flight ends with its current batch (read() checks running): nothing is sent or emitted after stop().
     await Promise.allSettled([this.cycle, this.reread]);
     const steps = [() => this.listener?.stop(), () => this.subs?.stopAll()];

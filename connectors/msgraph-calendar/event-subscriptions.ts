@@ -2,6 +2,7 @@ import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { errorMessage, type HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
+import { isStopped } from '../msgraph-shared/pacer.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import type { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';
@@ -92,6 +93,7 @@ export class EventSubscriptions {
           await this.renew(mbx, s);
         }
       } catch (e) {
+        if (isStopped(e)) break;
         this.o.log.warn({ mailbox: mbx, code: (e as HubError).code }, `event subscription: ${errorMessage(e)}`);
         this.o.report.error(e);
         // Gone on Graph's side: forget it, the next tick creates a new one.
@@ -117,7 +119,7 @@ export class EventSubscriptions {
         await this.create(mbx);
       }
     } catch (e) {
-      this.o.report.error(e);
+      if (!isStopped(e)) this.o.report.error(e);
       this.drop(mbx);
     }
     return mbx;

@@ -3,6 +3,7 @@ import { CLASS_MIDPOINT } from '../../core/model/availability.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
 import { HubError, errorMessage } from '../../core/errors.ts';
 import { decryptNotificationContent } from '../msgraph-shared/crypto.ts';
+import { isStopped } from '../msgraph-shared/pacer.ts';
 import { parseGraph, richPresenceSchema, type ChangeNotification } from '../msgraph-shared/schemas.ts';
 import type { PresenceClient } from './client.ts';
 import type { PresenceConfig } from './config.ts';
@@ -131,6 +132,7 @@ export class PresenceCollector {
           changed.push(...(await this.apply(await this.o.client.getPresences(b))));
           this.o.ctx.report.count('poll_requests');
         } catch (e) {
+          if (isStopped(e)) return; // the connector stops: the rest is not sent, and that is no failure
           failed++;
           this.o.ctx.log.warn({ code: (e as HubError).code }, `presence poll batch failed: ${errorMessage(e)}`);
           this.o.ctx.report.error(e);
@@ -164,7 +166,7 @@ export class PresenceCollector {
           fetchIds.add(id);
         }
       } catch (e) {
-        ctx.report.error(e);
+        if (!isStopped(e)) ctx.report.error(e);
       }
     }
     try {
@@ -172,7 +174,7 @@ export class PresenceCollector {
       if (fetchIds.size > 0) await this.poll([...fetchIds]);
       ctx.report.ok();
     } catch (e) {
-      ctx.report.error(e);
+      if (!isStopped(e)) ctx.report.error(e);
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Presence } from '../../core/model/presence.ts';
 import { HubError, errorMessage } from '../../core/errors.ts';
 import { type ClientCredentialsProvider, defaultScope, defaultTokenEndpoint, FileTokenStore, MemoryTokenStore, RefreshTokenProvider } from '../msgraph-shared/auth.ts';
 import { createGraphClient } from '../msgraph-shared/graph-client.ts';
-import type { RequestPacer } from '../msgraph-shared/pacer.ts';
+import { isStopped, type RequestPacer } from '../msgraph-shared/pacer.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
 import { ValidationTokenVerifier } from '../msgraph-shared/validation-tokens.ts';
 import { PresenceClient, SubscriptionClient } from './client.ts';
@@ -55,6 +55,7 @@ export class MsGraphPresenceConnector implements Connector {
 
   async start(): Promise<void> {
     this.running = true;
+    this.pacer.resume();
     const { ctx } = this;
     const c = ctx.config;
     await this.tokens.getToken(); // bad credentials fail the start as permanent
@@ -188,12 +189,18 @@ export class MsGraphPresenceConnector implements Connector {
         if (!this.ctx.config.poll.enabled && !sweep) ids = this.subs.uncovered();
       }
       const r = await collector.poll(ids);
+      if (!this.running) return; // stopped meanwhile: what was not sent is no failure
       if (this.subs !== undefined && sweep && !first) this.subs.noteSweepChanges(r.changed);
       if (r.failed === 0) this.ctx.report.ok();
       this.ctx.report.count('poll_cycles');
     } catch (e) {
-      this.ctx.report.error(e);
+      if (!isStopped(e)) this.ctx.report.error(e);
     }
+  }
+
+  /** Graph requests waiting in the pacer for budget or a Retry-After pause (health and tests). */
+  get requestsWaiting(): number {
+    return this.pacer.waiting;
   }
 
   /** Resolves when the first cycle (started by start()) is done; for tests and the demo. */
@@ -214,6 +221,9 @@ export class MsGraphPresenceConnector implements Connector {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    // Requests waiting for budget or a Retry-After pause are refused, never sent, and the cycles
+    // holding them end now instead of when the pause would have ended (RequestPacer.cancel).
+    this.pacer.cancel();
     await Promise.allSettled([...this.inFlight]);
     const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.handle?.detach() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];
     for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));

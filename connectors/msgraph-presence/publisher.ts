@@ -2,6 +2,7 @@ import type { Presence } from '../../core/model/presence.ts';
 import { CONFIRMED, type PublishTarget, type WriteOutcome } from '../../core/publish/target.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { failureKind, isHubError } from '../../core/errors.ts';
+import { isStopped } from '../msgraph-shared/pacer.ts';
 import type { PresenceClient } from './client.ts';
 import type { PresenceConfig } from './config.ts';
 import type { LoopGuard } from './loop-guard.ts';
@@ -142,6 +143,8 @@ export class TeamsTarget implements PublishTarget<TeamsState> {
       await steps();
       return CONFIRMED;
     } catch (error) {
+      // Refused before sending (the connector stops): nothing reached Teams, so the outcome is known.
+      if (isStopped(error)) return { outcome: 'failed', error };
       if (unknownOutcome(error)) return { outcome: 'unknown', error };
       const retryAfterMs = isHubError(error) ? error.retryAfterMs : undefined;
       return { outcome: 'failed', error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };

@@ -4,6 +4,7 @@ import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { certificateBase64 } from '../msgraph-shared/crypto.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
+import { isStopped } from '../msgraph-shared/pacer.ts';
 import { SubscriptionClient } from './client.ts';
 import type { PresenceConfig } from './config.ts';
 
@@ -97,7 +98,7 @@ export class SubscriptionManager {
     // with a conflict, the account's subscriptions to this notificationUrl are deleted first.
     if (!this.cleaned.has(shard.index)) {
       this.cleaned.add(shard.index);
-      await this.removeLeftovers(client).catch((e: unknown) => this.o.log.warn({ shard: shard.index }, `presence subscription shard ${shard.index}: left-over subscriptions not read: ${errorMessage(e)}`));
+      await this.removeLeftovers(client).catch((e: unknown) => isStopped(e) || this.o.log.warn({ shard: shard.index }, `presence subscription shard ${shard.index}: left-over subscriptions not read: ${errorMessage(e)}`));
     }
     const now = this.o.clock.now();
     const body = this.body(shard, now + this.o.config.lifetime);
@@ -140,6 +141,7 @@ export class SubscriptionManager {
           this.o.report.count('subscriptions_renewed');
         }
       } catch (e) {
+        if (isStopped(e)) return;
         this.o.log.warn({ shard: shard.index, code: (e as HubError).code }, `presence subscription shard ${shard.index}: ${errorMessage(e)}`);
         this.o.report.error(e);
         if ((e as HubError).code === 'HUB_ERR_GRAPH_NOT_FOUND') shard.sub = undefined;
@@ -165,7 +167,7 @@ export class SubscriptionManager {
         shard.stalled = true;
       }
     } catch (e) {
-      this.o.report.error(e);
+      if (!isStopped(e)) this.o.report.error(e);
       shard.stalled = true;
     }
   }

@@ -5,7 +5,7 @@
  * sent again. Requests already on the wire when the 429 arrives are beyond any client's control.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/util/clock.ts';
+import { ManualClock, systemClock } from '../../core/util/clock.ts';
 import { FetchLog, type FetchRecord } from '../../test/support/fetch-log.ts';
 import { appTokens } from './app.ts';
 import { boundedRetryAfter, createGraphClient, graphCall, MAX_RETRY_AFTER_MS, MIN_RETRY_AFTER_MS, statusError } from './graph-client.ts';
@@ -98,5 +98,44 @@ describe('Retry-After bounds', () => {
     expect(boundedRetryAfter('soon', now)).toBeUndefined();
     expect(statusError(429, 'poll', undefined, '', '0').retryAfterMs).toBe(MIN_RETRY_AFTER_MS);
     expect(statusError(429, 'poll', undefined, '', undefined).retryAfterMs).toBeUndefined();
+  });
+});
+
+describe('the bearer token and the pacer', () => {
+  it('is fetched when the request is sent, after the pause: a request that waited out a long Retry-After goes out with a fresh token, not one that expired meanwhile (no 401)', async () => {
+    // Its own simulator on a manual clock: the pacer's sleep moves the clock, so a 15-minute pause takes no time.
+    const clock = new ManualClock(Date.now());
+    const s = new GraphSimulator(clock);
+    s.addApp(APP);
+    s.presence.addUser({ id: 'u1', upn: 'u1@corp.example', client: { availability: 'Available', activity: 'Available' } });
+    await s.start();
+    try {
+      const sleep = async (ms: number): Promise<void> => void clock.advance(ms);
+      const tokens = appTokens({ tenantId: s.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: s.url, tokenEndpoint: s.tokenEndpoint() }, clock);
+      const pacer = new RequestPacer({ limit: 1000, windowMs: 10_000, clock, sleep });
+      const g = createGraphClient({ baseUrl: s.url, tokens, pacer, clock, sleep, maxRetries: 0 });
+      const presences = () => graphCall('getPresencesByUserId', () => g.api('/communications/getPresencesByUserId').post({ ids: ['u1'] }));
+      await presences(); // token fetched, valid for 3599 s and renewed 5 min before it expires
+      clock.advance(53 * 60_000); // still the cached token's time
+      s.throttle(1, 900); // Graph asks the app to pause 15 min (the longest pause honoured)
+      await expect(presences()).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_THROTTLED' });
+      // Issued during the pause: it waits 15 min, by then the token taken at its issue would have expired.
+      await presences();
+      expect(s.requests.filter((r) => r.status === 401)).toEqual([]);
+      expect(s.requests.at(-1)).toMatchObject({ path: '/communications/getPresencesByUserId', status: 200 });
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('errors raised before the request is sent', () => {
+  it('a token endpoint refusing the credentials mid-run fails the Graph call as HUB_ERR_GRAPH_AUTH (permanent), not as Graph unreachable', async () => {
+    const tokens = appTokens({ tenantId: sim.tenantId, clientId: APP.clientId, clientSecret: APP.clientSecret, graphBaseUrl: sim.url, tokenEndpoint: sim.tokenEndpoint() }, systemClock);
+    const g = createGraphClient({ baseUrl: sim.url, tokens, pacer: new RequestPacer({ limit: 1000, windowMs: 10_000, clock: systemClock }), clock: systemClock });
+    await read(g);
+    tokens.invalidate(); // as after a 401: the next request fetches a token
+    sim.refuseTokens({ status: 401, error: 'invalid_client', aadsts: 7000222, description: 'The provided client secret keys for app are expired.' });
+    await expect(read(g)).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_AUTH', kind: 'permanent', message: expect.stringContaining('AADSTS7000222') });
   });
 });

@@ -1,4 +1,4 @@
-import { Client, GraphError, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import { Client, GraphClientError, GraphError, HTTPMessageHandler, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import type { Clock } from '../../core/util/clock.ts';
 import { HubError, isHubError } from '../../core/errors.ts';
 import type { TokenSource } from './auth.ts';
@@ -48,11 +48,28 @@ class HubGraphMiddleware implements Middleware {
     this.next = m;
   }
   async execute(context: Context): Promise<void> {
+    try {
+      await this.attempts(context);
+    } catch (e) {
+      // The SDK turns an Error thrown here into a GraphError of status -1 ("unreachable"), losing
+      // what a HubError said (a token endpoint refusing the credentials is permanent, a stopping
+      // connector is no failure); a GraphClientError it passes on as is, so the HubError rides in it.
+      if (isHubError(e)) {
+        const carrier = new GraphClientError(e.message);
+        carrier.customError = e;
+        throw carrier;
+      }
+      throw e;
+    }
+  }
+
+  private async attempts(context: Context): Promise<void> {
     let authRetried = false;
     for (let attempt = 0; ; attempt++) {
-      // The token first: the pacer's check and the request going out are one synchronous step
-      // (RequestPacer.send), so a 429 answered meanwhile holds this request back too.
-      const token = await this.o.tokens.getToken();
+      let token = '';
+      const prepare = async (): Promise<void> => {
+        token = await this.o.tokens.getToken();
+      };
       const issue = (): Promise<void> => {
         const headers = new Headers((context.options?.headers as HeadersInit | undefined) ?? {});
         headers.set('Authorization', `Bearer ${token}`);
@@ -61,7 +78,14 @@ class HubGraphMiddleware implements Middleware {
         context.options = { ...(context.options ?? {}), headers, signal: AbortSignal.timeout(this.o.timeoutMs) };
         return this.next!.execute(context);
       };
-      await (this.o.pacer !== undefined ? this.o.pacer.send(issue) : issue());
+      // The token when the request is sent, after the pacer's wait (RequestPacer.send: a token
+      // taken before a long Retry-After pause may have expired by then); the pacer's check and the
+      // request going out stay one synchronous step, so a 429 answered meanwhile holds it back too.
+      if (this.o.pacer !== undefined) await this.o.pacer.send(issue, prepare);
+      else {
+        await prepare();
+        await issue();
+      }
       const res = context.response;
       if (res === undefined) return;
       if (res.status === 401 && !authRetried) {
@@ -79,7 +103,8 @@ class HubGraphMiddleware implements Middleware {
         this.o.events.onThrottled?.(wait);
         if (attempt < this.o.maxRetries && wait <= this.o.maxWaitMs) {
           await res.body?.cancel().catch(() => undefined);
-          await this.o.sleep(wait);
+          // With a pacer the resend waits out the pause there (and a stop cancels that wait).
+          if (this.o.pacer === undefined) await this.o.sleep(wait);
           continue;
         }
       }
@@ -126,6 +151,7 @@ export function createGraphClient(o: GraphClientOptions): Client {
  */
 export function toHubError(e: unknown, what: string): HubError {
   if (isHubError(e)) return e;
+  if (e instanceof GraphClientError && isHubError(e.customError)) return e.customError;
   if (e instanceof GraphError) {
     // A 2xx the SDK could not read: the body was not JSON (a read; writes go through graphWrite).
     if (e.statusCode >= 200 && e.statusCode < 300) return new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: not JSON`, { kind: 'transient', status: e.statusCode });

@@ -1,21 +1,46 @@
 import type { Clock } from '../../core/util/clock.ts';
+import { HubError, isHubError } from '../../core/errors.ts';
 
 export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)).unref?.());
+
+/** The error of a request the pacer refused because the connector is stopping: never sent, and not a failure to report. */
+export function stoppedError(): HubError {
+  return new HubError('HUB_ERR_CONNECTOR_STOPPED', 'Graph request not sent: the connector is stopping', { kind: 'transient' });
+}
+
+/** True for a request refused by a stopping connector (stoppedError): the caller drops it quietly, logs and health stay as they were. */
+export function isStopped(e: unknown): boolean {
+  return isHubError(e) && e.code === 'HUB_ERR_CONNECTOR_STOPPED';
+}
 
 /**
  * Keeps requests inside a published budget (Graph presence: 1,500 requests per 30 s per app per
  * tenant, getPresencesByUserId) with a sliding window, and holds every caller back while Graph has
  * asked for a pause with Retry-After (429), since that pause applies to the whole app.
+ *
+ * `cancel()` (the connector's stop) ends every wait at once: a request waiting for budget or a
+ * pause rejects with HUB_ERR_CONNECTOR_STOPPED and is never sent, and until `resume()` (the next
+ * start) a request that would have to wait is refused the same way at once. A request that fits
+ * right away still goes out, so the stop's own clean-up (deleting its subscriptions) is sent when
+ * Graph allows it now, and never holds the stop for a Retry-After.
  */
 export class RequestPacer {
   private readonly sent: number[] = [];
   private head = 0;
   private pausedUntil = 0;
+  private cancelled = false;
+  /** Wakes the requests now waiting (cancel()). */
+  private readonly wakers = new Set<() => void>();
   constructor(private readonly o: { limit: number; windowMs: number; clock: Clock; sleep?: Sleep }) {}
 
   get limit(): number {
     return this.o.limit;
+  }
+
+  /** Requests waiting for budget or for a Retry-After pause to end (for health and tests). */
+  get waiting(): number {
+    return this.wakers.size;
   }
 
   /**
@@ -24,26 +49,39 @@ export class RequestPacer {
    * request) can slip between the check and the request going out: a request issued after a 429
    * arrived always waits out its Retry-After. Only a request already on the wire when the 429
    * arrives is beyond any client's control.
+   *
+   * `prepare` (the bearer token) runs after the last wait, right before the request goes out, and
+   * the check is made again after it: a token fetched before a long pause could have expired by
+   * the time the request is sent (one 401 more), and a 429 arriving while the token endpoint
+   * answered still holds this request back.
    */
-  async send<T>(issue: () => Promise<T>): Promise<T> {
-    const sleep = this.o.sleep ?? realSleep;
+  async send<T>(issue: () => Promise<T>, prepare?: () => Promise<void>): Promise<T> {
+    let prepared = prepare === undefined;
     for (;;) {
       const now = this.o.clock.now();
-      if (this.pausedUntil > now) {
-        await sleep(this.pausedUntil - now);
+      let wait = 0;
+      if (this.pausedUntil > now) wait = this.pausedUntil - now;
+      else {
+        while (this.head < this.sent.length && (this.sent[this.head] ?? 0) <= now - this.o.windowMs) this.head++;
+        if (this.head > 1024) {
+          this.sent.splice(0, this.head);
+          this.head = 0;
+        }
+        if (this.sent.length - this.head >= this.o.limit) wait = (this.sent[this.head] ?? now) + this.o.windowMs - now + 1;
+      }
+      if (wait > 0) {
+        if (this.cancelled) throw stoppedError();
+        prepared = prepare === undefined;
+        await this.sleep(wait);
         continue;
       }
-      while (this.head < this.sent.length && (this.sent[this.head] ?? 0) <= now - this.o.windowMs) this.head++;
-      if (this.head > 1024) {
-        this.sent.splice(0, this.head);
-        this.head = 0;
+      if (!prepared) {
+        await prepare!();
+        prepared = true;
+        continue;
       }
-      if (this.sent.length - this.head < this.o.limit) {
-        this.sent.push(now);
-        return issue();
-      }
-      const oldest = this.sent[this.head] ?? now;
-      await sleep(oldest + this.o.windowMs - now + 1);
+      this.sent.push(now);
+      return issue();
     }
   }
 
@@ -57,9 +95,31 @@ export class RequestPacer {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
+  /** The connector is stopping: waiting requests reject (never sent), and nothing waits until resume(). */
+  cancel(): void {
+    this.cancelled = true;
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  /** The connector starts (again): requests wait for budget and pauses as before. */
+  resume(): void {
+    this.cancelled = false;
+  }
+
   /** Requests sent in the current window (for health and tests). */
   inWindow(): number {
     const now = this.o.clock.now();
     return this.sent.slice(this.head).filter((t) => t > now - this.o.windowMs).length;
+  }
+
+  /** Sleeps `ms`, or less when cancel() wakes it (the loop then refuses the request). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        if (this.wakers.delete(wake)) resolve();
+      };
+      this.wakers.add(wake);
+      void (this.o.sleep ?? realSleep)(ms).then(wake, wake);
+    });
   }
 }

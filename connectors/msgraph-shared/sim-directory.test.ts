@@ -10,6 +10,8 @@ let token = '';
 
 beforeAll(async () => {
   sim.addApp(APP);
+  // One token for the whole file, across a simulated week (the simulator answers 401 to an expired one).
+  sim.tokenLifetimeSeconds = 30 * 86_400;
   await sim.start();
   const res = await fetch(sim.tokenEndpoint(), { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.clientId, client_secret: APP.clientSecret, scope: 'x/.default' }) });
   token = ((await res.json()) as { access_token: string }).access_token;

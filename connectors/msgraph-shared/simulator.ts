@@ -81,7 +81,9 @@ export class GraphSimulator {
   readonly requests: { at: number; method: string; path: string; status: number; delegated: boolean }[] = [];
   readonly tenantId = GRAPH_CHANGE_TRACKING_TENANT;
   private readonly apps = new Map<string, SimApp>();
-  private readonly tokens = new Map<string, { clientId: string; delegatedUser?: string }>();
+  private readonly tokens = new Map<string, { clientId: string; delegatedUser?: string; expiresAt: number }>();
+  /** Access token lifetime (Entra: about an hour; expires_in 3599); Graph answers 401 to an expired token. */
+  tokenLifetimeSeconds = 3599;
   private readonly refreshTokens = new Map<string, { clientId: string; user: string }>();
   private readonly tokenRefusals: { status: number; error: string; aadsts: number; description: string; retryAfter?: string }[] = [];
   private throttleLeft = 0;
@@ -217,6 +219,7 @@ export class GraphSimulator {
         send(status, body, headers);
       };
       if (caller === undefined) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'));
+      if (caller.expiresAt <= this.clock.now()) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'));
       const f = this.fault;
       if (f !== undefined && f.left > 0) {
         if (--f.left <= 0) this.fault = undefined;
@@ -288,16 +291,16 @@ export class GraphSimulator {
     if (grant === 'client_credentials') {
       if (form.get('client_secret') !== app.clientSecret) return this.tokenError(send, 401, 'invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
       const t = `sim-at-${randomUUID()}`;
-      this.tokens.set(t, { clientId });
-      return send(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: t });
+      this.tokens.set(t, { clientId, expiresAt: this.clock.now() + this.tokenLifetimeSeconds * 1000 });
+      return send(200, { token_type: 'Bearer', expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: t });
     }
     if (grant === 'refresh_token') {
       const rt = this.refreshTokens.get(form.get('refresh_token') ?? '');
       if (rt === undefined || rt.clientId !== clientId) return this.tokenError(send, 400, 'invalid_grant', 70000, 'The provided grant has expired or was revoked.');
       this.refreshTokens.delete(form.get('refresh_token')!);
       const t = `sim-at-${randomUUID()}`;
-      this.tokens.set(t, { clientId, delegatedUser: rt.user });
-      return send(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: 3599, access_token: t, refresh_token: this.issueRefreshToken(clientId, rt.user) });
+      this.tokens.set(t, { clientId, delegatedUser: rt.user, expiresAt: this.clock.now() + this.tokenLifetimeSeconds * 1000 });
+      return send(200, { token_type: 'Bearer', scope: form.get('scope') ?? '', expires_in: this.tokenLifetimeSeconds, access_token: t, refresh_token: this.issueRefreshToken(clientId, rt.user) });
     }
     return this.tokenError(send, 400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
   }
@@ -370,6 +373,7 @@ export class GraphSimulator {
       return reply(200, { '@odata.context': `https://graph.microsoft.com/v1.0/$metadata#users('${u.id}')/mailboxSettings/automaticRepliesSetting`, status: a.status, externalAudience: 'all', scheduledStartDateTime: dt(a.start), scheduledEndDateTime: dt(a.end), internalReplyMessage: '', externalReplyMessage: '' });
     }
     if (path === '/subscriptions' && method === 'POST') return this.subscribe(body, caller, reply, err);
+    // subscription-list: with a delegated token, the subscriptions this app made for the signed-in user; app-only, the app's.
     // subscription-list: with a delegated token, the subscriptions this app made for the signed-in user; app-only, the app's.
     if (path === '/subscriptions' && method === 'GET') {
       const mine = [...this.subscriptions.subs.values()].filter((s) => s.appId === caller.clientId && s.owner === (caller.delegatedUser ?? caller.clientId) && s.expirationDateTime > now);
