@@ -1,6 +1,6 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { HubError } from '../../core/errors.ts';
-import { graphCall, toHubError } from '../msgraph-shared/graph-client.ts';
+import { graphCall, graphLinkPath, toHubError } from '../msgraph-shared/graph-client.ts';
 import { directoryObjectPageSchema, groupSchema, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
 
 export interface DeltaPage {
@@ -19,28 +19,15 @@ const RESYNC_CODES = new Set(['syncstatenotfound', 'resyncrequired', 'syncstatei
  * the configured Graph origin and version, so the bearer token never goes anywhere else.
  */
 export class EntraClient {
-  private readonly origin: string;
   constructor(
     private readonly app: Client,
-    graphBaseUrl: string,
+    private readonly graphBaseUrl: string,
     private readonly version = 'v1.0',
-  ) {
-    this.origin = new URL(graphBaseUrl).origin;
-  }
+  ) {}
 
-  /** The path (after the version) of a link Graph returned, or a malformed-response error. */
+  /** The path (after the version) of a link Graph returned, or a malformed-response error (graphLinkPath). */
   relative(link: string, what: string): string {
-    let u: URL;
-    try {
-      u = new URL(link);
-    } catch {
-      throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: a next/delta link that is not a URL`, { kind: 'transient' });
-    }
-    const prefix = `/${this.version}/`;
-    if (u.origin !== this.origin || !u.pathname.startsWith(prefix)) {
-      throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: a next/delta link outside ${this.origin}${prefix}`, { kind: 'transient' });
-    }
-    return u.pathname.slice(prefix.length - 1) + u.search;
+    return graphLinkPath(link, this.graphBaseUrl, what, this.version);
   }
 
   /** The first request of a round: `$select` (and the optional id `$filter`) are encoded into the tokens by Graph. */

@@ -1,5 +1,5 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
-import { graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
+import { allPages, graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
 import { parseGraph, presenceCollectionSchema, subscriptionCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
 import type { GraphPair } from './map.ts';
 
@@ -42,7 +42,11 @@ export class PresenceClient {
 
 /** Presence subscriptions, made with a service account's delegated token (changenotifications-for-presence). */
 export class SubscriptionClient {
-  constructor(private readonly delegated: Client) {}
+  /** `graphBaseUrl`: the only origin a next link of the list is followed to (the token goes nowhere else). */
+  constructor(
+    private readonly delegated: Client,
+    private readonly graphBaseUrl: string,
+  ) {}
 
   static resourceFor(ids: readonly string[]): string {
     return `/communications/presences?$filter=id in (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(',')})`;
@@ -51,10 +55,23 @@ export class SubscriptionClient {
     const r = await graphCall('create subscription', () => this.delegated.api('/subscriptions').post(body));
     return parseGraph(subscriptionSchema, r, 'subscription');
   }
-  /** The subscriptions this app holds for the service account (subscription-list, first page: one account holds one presence subscription). */
-  async list(): Promise<GraphSubscription[]> {
-    const r = await graphCall('list subscriptions', () => this.delegated.api('/subscriptions').get());
-    return parseGraph(subscriptionCollectionSchema, r, 'subscriptions').value;
+  /**
+   * The subscriptions this app holds for the service account (subscription-list), every page:
+   * Graph pages the list with @odata.nextLink, and a left-over presence subscription on a later
+   * page (the account holds others of this app: mail, calendars) must still be found and deleted,
+   * or the account cannot make its one presence subscription. At most `maxPages` pages.
+   */
+  async list(maxPages = 50): Promise<GraphSubscription[]> {
+    return allPages({
+      first: '/subscriptions',
+      graphBaseUrl: this.graphBaseUrl,
+      what: 'subscriptions',
+      maxPages,
+      read: async (path) => {
+        const r = parseGraph(subscriptionCollectionSchema, await graphCall('list subscriptions', () => this.delegated.api(path).get()), 'subscriptions');
+        return { value: r.value, next: r['@odata.nextLink'] };
+      },
+    });
   }
   async renew(id: string, expiration: number): Promise<GraphSubscription> {
     const r = await graphCall('renew subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));

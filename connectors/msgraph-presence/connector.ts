@@ -80,7 +80,7 @@ export class MsGraphPresenceConnector implements Connector {
         .map((rt, i) => {
           const tokens = new RefreshTokenProvider({ tokenEndpoint: c.tokenEndpoint ?? defaultTokenEndpoint(c.tenantId), clientId: c.clientId, clientSecret: c.clientSecret, scope: c.scope ?? defaultScope(c.graphBaseUrl), initialRefreshToken: rt, store: store(i), clock: ctx.clock, maxAgeMs: s.refreshTokenMaxAge });
           this.refreshProviders.push(tokens);
-          return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout }));
+          return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout }), c.graphBaseUrl);
         });
       this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
       this.subs.setIds(ids);

@@ -73,6 +73,27 @@ describe('msgraph-presence change notifications', () => {
     expect(h.signals.at(-1)).toMatchObject({ person: 'user1', activity: 'on-the-phone' });
   });
 
+  it('finds the left-over presence subscription on a later page of the list (Graph pages GET /subscriptions) and deletes it', async () => {
+    const { sim, h, c } = await start(3);
+    sim.subscriptionPageSize = 2;
+    // The account also holds three other subscriptions of this app (its calendar), listed first; the left-over presence one is on page 2.
+    for (let i = 0; i < 3; i++) {
+      sim.subscriptions.subs.set(`cal-${i}`, { id: `cal-${i}`, kind: 'events', resource: '/users/svc-presence@corp.example/events', ids: [], changeType: 'created', notificationUrl: 'https://calendar.corp.example/notify', expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId });
+    }
+    sim.subscriptions.subs.set('left-over', { id: 'left-over', kind: 'presence', resource: SubscriptionClient.resourceFor([guid(0), guid(1), guid(2)]), ids: [guid(0), guid(1), guid(2)], changeType: 'updated', notificationUrl: h.ctx.config.subscriptions!.notificationUrl, expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId, clientState: CLIENT_STATE });
+    const errors: unknown[] = [];
+    const report = h.ctx.report;
+    (h.ctx as { report: typeof report }).report = { ...report, error: (e) => errors.push(e) };
+    await c.start();
+    await c.firstCycle();
+    expect(sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status)).toEqual([200, 200]);
+    expect(sim.subscriptions.subs.has('left-over')).toBe(false);
+    expect([...sim.subscriptions.subs.keys()].filter((k) => !k.startsWith('cal-'))).toEqual([c.subscriptionShards()[0]!.subscriptionId]);
+    // Only this connector's presence subscriptions are deleted; the others of the app stay.
+    expect([...sim.subscriptions.subs.keys()].filter((k) => k.startsWith('cal-'))).toHaveLength(3);
+    expect(errors).toEqual([]);
+  });
+
   it('renews ahead of expiry and answers reauthorizationRequired', async () => {
     const { sim, c, clock } = await start(3, { lifecycleNotificationUrl: undefined });
     await c.start();

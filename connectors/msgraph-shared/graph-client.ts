@@ -215,3 +215,44 @@ export async function graphCall<T>(what: string, fn: () => Promise<T>): Promise<
     throw toHubError(e, what);
   }
 }
+
+/**
+ * The path (after the version) of a link Graph handed back (`@odata.nextLink`, `@odata.deltaLink`),
+ * to request it through the client. Only a link to the configured Graph origin and version is
+ * followed: the client adds the bearer token to whatever it requests, so a link to another host
+ * (or not a URL at all) is refused as a malformed answer and never requested.
+ */
+export function graphLinkPath(link: string, graphBaseUrl: string, what: string, version = 'v1.0'): string {
+  let u: URL;
+  try {
+    u = new URL(link);
+  } catch {
+    throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: a next/delta link that is not a URL`, { kind: 'transient' });
+  }
+  const origin = new URL(graphBaseUrl).origin;
+  const prefix = `/${version}/`;
+  if (u.origin !== origin || !u.pathname.startsWith(prefix)) {
+    throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: a next/delta link outside ${origin}${prefix}`, { kind: 'transient' });
+  }
+  return u.pathname.slice(prefix.length - 1) + u.search;
+}
+
+/**
+ * Every page of a Graph collection: `first`, then each `@odata.nextLink` (Graph pages collections
+ * server-side; paging), at most `maxPages` pages, each link checked by graphLinkPath. A link seen
+ * before (a loop) or more pages than the bound fail as malformed rather than looping forever.
+ */
+export async function allPages<T>(o: { first: string; read: (path: string) => Promise<{ value: T[]; next?: string | undefined }>; graphBaseUrl: string; what: string; maxPages: number }): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let path: string | undefined = o.first;
+  for (let pages = 0; path !== undefined; pages++) {
+    if (pages >= o.maxPages) throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${o.what}: more than ${o.maxPages} pages`, { kind: 'transient' });
+    seen.add(path);
+    const page = await o.read(path);
+    out.push(...page.value);
+    path = page.next === undefined ? undefined : graphLinkPath(page.next, o.graphBaseUrl, o.what);
+    if (path !== undefined && seen.has(path)) throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${o.what}: a next link back to a page already read`, { kind: 'transient' });
+  }
+  return out;
+}

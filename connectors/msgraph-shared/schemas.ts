@@ -168,6 +168,11 @@ export const directoryObjectPageSchema = z.object({
 export function parseGraph<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
+  // A 2xx whose body is Graph's error shape ({"error": {"code", "message"}}): name its code, not the first missing field.
+  const err = (body as { error?: { code?: unknown } } | null)?.error;
+  if (typeof err === 'object' && err !== null && typeof err.code === 'string') {
+    throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: a success status with an error body (${err.code.slice(0, 64)})`, { kind: 'transient' });
+  }
   const issue = r.error.issues[0];
   const path = issue === undefined ? '' : issue.path.join('.');
   throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for ${what}: ${path === '' ? '(root)' : path}: ${issue?.message ?? 'invalid'}`, {

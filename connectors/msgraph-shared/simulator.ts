@@ -98,6 +98,12 @@ export class GraphSimulator {
   private server: Server | undefined;
   /** Reject app-session pairs outside the documented four (setPresence). */
   strictSessionPairs = true;
+  /**
+   * Subscriptions per page of GET /subscriptions. Graph pages this list (subscription-list: "when a
+   * request returns multiple pages of data, the response includes an @odata.nextLink") without
+   * documenting the page size; 100 is its usual server-side default (paging, GET /users).
+   */
+  subscriptionPageSize = 100;
   /** Budget of getPresencesByUserId per app (1,500 per 30 s, cloudcommunications-getpresencesbyuserid). */
   presenceBudget = { limit: 1500, windowMs: 30_000 };
   url = '';
@@ -262,7 +268,7 @@ export class GraphSimulator {
           res.end();
         },
       };
-      return await this.graph(req.method ?? 'GET', path, body, caller, reply, wire, typeof req.headers.prefer === 'string' ? req.headers.prefer : undefined);
+      return await this.graph(req.method ?? 'GET', path, body, caller, reply, wire, typeof req.headers.prefer === 'string' ? req.headers.prefer : undefined, url.searchParams);
     } catch {
       if (!res.headersSent) graphError(400, 'BadRequest', 'Unable to read JSON request payload.');
     }
@@ -313,6 +319,7 @@ export class GraphSimulator {
     reply: (s: number, b?: unknown, h?: Record<string, string>) => void,
     wire: { hold: () => void; emptyJson: () => void },
     prefer?: string,
+    query: URLSearchParams = new URLSearchParams(),
   ): Promise<void> {
     const err = (s: number, code: string, message: string): void => reply(s, { error: { code, message } });
     const now = this.clock.now();
@@ -374,10 +381,18 @@ export class GraphSimulator {
     }
     if (path === '/subscriptions' && method === 'POST') return this.subscribe(body, caller, reply, err);
     // subscription-list: with a delegated token, the subscriptions this app made for the signed-in user; app-only, the app's.
-    // subscription-list: with a delegated token, the subscriptions this app made for the signed-in user; app-only, the app's.
+    // Paged server-side (the list answers @odata.nextLink when there is more; it takes no $top), `subscriptionPageSize` a page.
     if (path === '/subscriptions' && method === 'GET') {
       const mine = [...this.subscriptions.subs.values()].filter((s) => s.appId === caller.clientId && s.owner === (caller.delegatedUser ?? caller.clientId) && s.expirationDateTime > now);
-      return reply(200, { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions', value: mine.map((s) => this.subJson(s)) });
+      const skip = query.has('$skiptoken') ? Number(Buffer.from(query.get('$skiptoken')!, 'base64url').toString('utf8')) : 0;
+      if (!Number.isInteger(skip) || skip < 0) return err(400, 'BadRequest', 'Invalid $skiptoken.');
+      const page = mine.slice(skip, skip + this.subscriptionPageSize);
+      const more = skip + this.subscriptionPageSize < mine.length;
+      return reply(200, {
+        '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#subscriptions',
+        ...(more ? { '@odata.nextLink': `${this.url}/v1.0/subscriptions?$skiptoken=${Buffer.from(String(skip + this.subscriptionPageSize)).toString('base64url')}` } : {}),
+        value: page.map((s) => this.subJson(s)),
+      });
     }
     if ((m = /^\/subscriptions\/([^/]+)(\/reauthorize)?$/.exec(path)) !== null) {
       const sub = this.subscriptions.subs.get(m[1]!);
@@ -411,7 +426,7 @@ export class GraphSimulator {
     const exp = this.subscriptions.lifetime(Date.parse(String(body.expirationDateTime)));
     if (exp === 'too-long' || Number.isNaN(exp)) return err(400, 'InvalidRequest', 'Subscription expiration can only be 60 minutes in the future.');
     for (const s of this.subscriptions.subs.values()) {
-      if (s.owner === caller.delegatedUser && s.appId === caller.clientId && s.expirationDateTime > this.clock.now()) return err(409, 'Conflict', 'A user can create one presence subscription per application.');
+      if (s.kind !== 'events' && s.owner === caller.delegatedUser && s.appId === caller.clientId && s.expirationDateTime > this.clock.now()) return err(409, 'Conflict', 'A user can create one presence subscription per application.');
     }
     const id = randomUUID();
     if (!(await this.subscriptions.validate(String(body.notificationUrl), id))) return err(400, 'ValidationError', 'Subscription validation request failed. Response must exactly match validationToken query parameter.');
