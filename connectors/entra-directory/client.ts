@@ -1,7 +1,7 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { HubError } from '../../core/errors.ts';
 import { graphCall, graphLinkPath, toHubError } from '../msgraph-shared/graph-client.ts';
-import { directoryObjectPageSchema, groupSchema, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
+import { directoryObjectPageSchema, groupSchema, isODataType, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
 
 export interface DeltaPage {
   readonly users: readonly GraphUser[];
@@ -79,7 +79,8 @@ export class EntraClient {
       const p: string = path;
       const body = await graphCall(`members of group ${id}`, () => this.app.api(p).get());
       const page = parseGraph(directoryObjectPageSchema, body, `members of group ${id}`);
-      for (const m of page.value) if (m['@odata.type'] === undefined || m['@odata.type'] === '#microsoft.graph.user') out.push(m.id.toLowerCase());
+      // Absent (the cast already left only users) or a user in any letter case (isODataType).
+      for (const m of page.value) if (m['@odata.type'] === undefined || isODataType(m['@odata.type'], 'microsoft.graph.user')) out.push(m.id.toLowerCase());
       const next = page['@odata.nextLink'];
       path = next === undefined ? undefined : this.relative(next, `members of group ${id}`);
     }

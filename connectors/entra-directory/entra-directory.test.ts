@@ -152,6 +152,17 @@ describe('entra-directory against the Graph simulator', () => {
     expect(h.directory.upserted).toEqual([expect.objectContaining({ id: 'carol', teams: ['sales emea', 'support'] })]);
   });
 
+  it('an @odata.type in another letter case is the same type (Graph writes both #microsoft.graph.user and #Microsoft.Graph.User)', async () => {
+    const { sim, h, connector } = await setup({ groups: [gid(1)] });
+    sim.directory.addGroup({ id: gid(1), displayName: 'Sales', members: [oid(1)] });
+    sim.malformNext(`/groups/${gid(1)}/members`, JSON.stringify({ value: [{ '@odata.type': '#Microsoft.Graph.User', id: oid(1) }, { '@odata.type': '#MICROSOFT.GRAPH.USER', id: oid(2) }, { '@odata.type': '#Microsoft.Graph.Device', id: oid(3) }] }));
+    await connector.fullSync();
+    const people = byId(h.directory.replaced[0]!);
+    expect(people.get('alice')!.teams).toEqual(['sales']);
+    expect(people.get('bob')!.teams).toEqual(['sales']);
+    expect(people.get('carol')!.teams).toEqual([]);
+  });
+
   it('teams from the department', async () => {
     const { h, connector } = await setup({ teamsFrom: 'department' });
     await connector.fullSync();

@@ -179,3 +179,15 @@ export function parseGraph<T>(schema: z.ZodType<T>, body: unknown, what: string)
     kind: 'transient',
   });
 }
+
+/**
+ * Whether an `@odata.type` names the type `qualifiedName` (e.g. `microsoft.graph.user`). Compared
+ * without regard to letter case: Graph writes the same type both ways (`#microsoft.graph.user` in
+ * collection answers, `#Microsoft.Graph.Message` / `#Microsoft.Graph.presence` in change
+ * notifications) although OData makes only system query option names case-insensitive, and no two
+ * Graph types differ by case alone. The leading `#` is optional (OData JSON format: the type name,
+ * `#`-prefixed in payloads).
+ */
+export function isODataType(odataType: string | undefined, qualifiedName: string): boolean {
+  return odataType !== undefined && odataType.replace(/^#/, '').toLowerCase() === qualifiedName.toLowerCase();
+}
