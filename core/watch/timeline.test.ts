@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { offlinePresence } from '../model/presence.ts';
+import { offlinePresence, viewFor, type Presence } from '../model/presence.ts';
 import type { Signal } from '../model/signal.ts';
 import { MemoryTimelineStore } from '../pipeline/embedded/timeline-store.ts';
 import { silentLogger } from '../util/logger.ts';
 import type { TimelineStore } from '../pipeline/ports.ts';
-import { Timeline } from './timeline.ts';
+import { changeEntry, readEntry, signalEntry, Timeline } from './timeline.ts';
 
 const signal = (person: string, n: number): Signal => ({ person, source: 's', endpoint: `e${n}`, category: 'user', expireType: 'user', availability: 3500 + n });
 const settle = () => new Promise((r) => setImmediate(r));
@@ -64,5 +64,36 @@ describe('Timeline', () => {
     tl.signals([{ signal: signal('alice', 2), outcome: 'applied' }]);
     expect(appends).toEqual([1, 1]);
     expect(await inner.read('alice')).toHaveLength(2);
+  });
+
+  it('stores entries compactly and reads them back as the object form an earlier version stored (and reads that form too)', () => {
+    const signals: Signal[] = [
+      { person: 'p', source: 'bench', endpoint: 'default', category: 'phone', expireType: 'device', availability: 6500, activity: { token: 'on-the-phone', text: 's1' }, sourceVersion: 7, receivedAt: 5 },
+      { person: 'p', source: 'teams', endpoint: 'laptop', category: 'machine', expireType: 'device', machineState: 'idle' },
+      { person: 'p', source: 'cal', endpoint: 'm|1', category: 'calendar', expireType: 'time', availability: 6500, activity: { token: 'in-a-meeting' }, from: 1000, until: 2000 },
+      { person: 'p', source: 's', endpoint: 'e', category: 'user', expireType: 'user', availability: 0, activity: { text: 'quote " back\\slash, ✓ and 🙂' }, sourceTime: 123, id: 'k|"\n,"id":"x"' },
+      { person: 'p', source: 's', endpoint: 'e', category: 'custom', expireType: 'endpoint', availability: 9500, id: 'only-id' },
+    ];
+    for (const [i, s] of signals.entries()) {
+      const outcome = (['applied', 'stale', 'duplicate'] as const)[i % 3]!;
+      const { receivedAt: _r, ...shown } = s;
+      const compact = signalEntry(1764600000000 + i, outcome, s);
+      const earlier = JSON.stringify({ at: 1764600000000 + i, type: 'signal', outcome, signal: s });
+      expect(readEntry('p', compact)).toEqual({ at: 1764600000000 + i, type: 'signal', outcome, signal: shown });
+      expect(readEntry('p', earlier)).toEqual(JSON.parse(earlier));
+      expect(compact.length).toBeLessThan(earlier.length * 0.75);
+    }
+    const presences: Presence[] = [
+      { person: 'p', availability: 6500, class: 'busy', activity: { token: 'on-the-phone', text: 'On the phone' }, since: 1000, version: 9, views: { full: 4, limited: 2, limitedSince: 900 }, decidedBy: 'pbx', decidedCategory: 'phone' },
+      { person: 'p', availability: 3500, class: 'available', activity: { token: 'available', text: 'Avail "a" ✓' }, machineState: 'active', lastActive: 1500, since: 1200, version: 10 },
+      { person: 'p', availability: 3500, class: 'available', activity: { token: 'available', text: 'x' }, lastActive: 1500, since: 1200, version: 11 },
+      { ...offlinePresence('p', 0), version: 0 },
+    ];
+    for (const p of presences) {
+      const e = readEntry('p', changeEntry(77, p));
+      expect(e?.type === 'change' && e.at).toBe(77);
+      // What the timeline route shows of a change: its personal view.
+      expect(e?.type === 'change' && viewFor(e.presence, 'personal', 500)).toEqual(viewFor(p, 'personal', 500));
+    }
   });
 });

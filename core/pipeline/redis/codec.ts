@@ -1,5 +1,6 @@
 import type { Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
+import { jsonNumber as num, jsonText as q } from '../../util/json-text.ts';
 
 /**
  * The canonical text of a signal as stored in a register: fixed field order, absent fields left
@@ -70,19 +71,6 @@ export function applyArgs(signals: readonly Signal[], from: number, to: number, 
   }
   argv[0] = records;
   return { keys, argv };
-}
-
-/** What JSON.stringify escapes in a text: quote, backslash, control characters, surrogates (lone ones; paired ones go the slow way too). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A text as JSON.stringify writes it; one that needs no escape (nearly all) without calling it. */
-function q(t: string): string {
-  return NEEDS_ESCAPE.test(t) ? JSON.stringify(t) : `"${t}"`;
-}
-
-/** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
 }
 
 /** Decodes a stored register value `sourceVersion|sourceTime|stamp|json`. */
