@@ -3,6 +3,7 @@ import { sharedBy, type Directory } from '../directory/directory.ts';
 import {
   DEFAULT_EXPIRE_TYPE,
   availabilityNumber,
+  certainSignalInput,
   normalizeActivity,
   signalInputSchema,
   type Signal,
@@ -66,13 +67,16 @@ export class Ingest {
     const now = this.deps.clock.now();
     items.forEach((item, index) => {
       const at = opts.single ? undefined : index;
-      const parsed = signalInputSchema.safeParse(item);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        refusals.push({ index, code: 'HUB_ERR_SIGNAL_INVALID', field: issuePath(at, issue), detail: `${issuePath(at, issue)}: ${issue.message}` });
-        return;
+      let s: SignalInput | undefined = certainSignalInput(item);
+      if (s === undefined) {
+        const parsed = signalInputSchema.safeParse(item);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          refusals.push({ index, code: 'HUB_ERR_SIGNAL_INVALID', field: issuePath(at, issue), detail: `${issuePath(at, issue)}: ${issue.message}` });
+          return;
+        }
+        s = parsed.data;
       }
-      const s: SignalInput = parsed.data;
       let person: string | undefined;
       if (s.person !== undefined) {
         person = dir.has(s.person) ? s.person : undefined;

@@ -98,6 +98,52 @@ export const signalInputSchema = z
   });
 export type SignalInput = z.infer<typeof signalInputSchema>;
 
+const SIGNAL_KEYS = new Set(['person', 'identity', 'source', 'endpoint', 'category', 'availability', 'activity', 'machineState', 'from', 'until', 'expireType', 'sourceTime', 'sourceVersion', 'id']);
+const CATEGORY_SET = new Set<unknown>(CATEGORIES);
+const EXPIRE_SET = new Set<unknown>(EXPIRE_TYPES);
+const MACHINE_SET = new Set<unknown>(MACHINE_STATES);
+const CLASS_NAMES = new Set<unknown>(['available', 'busy', 'dnd', 'away', 'offline']);
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const IDENTITY = /^[a-z][a-z0-9+.-]*:.+$/i;
+
+const clean = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && v.length >= min && v.length <= max && !FORBIDDEN_CHARS.test(v);
+const tokenOk = (v: unknown): boolean => typeof v === 'string' && v.length >= 1 && v.length <= 64 && TOKEN.test(v);
+const instantOk = (v: unknown): boolean => typeof v === 'string' && instant.safeParse(v).success;
+
+/**
+ * `item` itself when signalInputSchema certainly accepts it as it is (what it would return is a
+ * copy of the same fields), else undefined: then the schema decides, and names what is wrong. The
+ * same checks as the schema, without its per-field parse contexts and copies, for the plain
+ * signals that nearly every request carries (core/manager/ingest.ts); anything unusual (an unknown
+ * key, a prototype other than Object's, a value out of range) is left to the schema, so a refusal
+ * and its message are always the schema's. signal.test.ts checks it against the schema.
+ */
+export function certainSignalInput(item: unknown): SignalInput | undefined {
+  if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
+  const o = item as Record<string, unknown>;
+  for (const k in o) if (!SIGNAL_KEYS.has(k)) return undefined;
+  const { person, identity, source, endpoint, category, availability, activity, machineState, from, until, expireType, sourceTime, sourceVersion, id } = o;
+  if (person === undefined ? identity === undefined : !clean(person, 1, 128)) return undefined;
+  if (identity !== undefined && !(clean(identity, 0, 256) && IDENTITY.test(identity as string))) return undefined;
+  if (!clean(source, 1, 128) || (endpoint !== undefined && !clean(endpoint, 1, 128))) return undefined;
+  if (!CATEGORY_SET.has(category)) return undefined;
+  if (availability !== undefined && !(typeof availability === 'number' ? Number.isSafeInteger(availability) && availability >= MIN_AVAILABILITY && availability <= MAX_AVAILABILITY : CLASS_NAMES.has(availability))) return undefined;
+  if (activity !== undefined && !tokenOk(activity)) {
+    if (typeof activity !== 'object' || activity === null || Object.getPrototypeOf(activity) !== Object.prototype) return undefined;
+    const a = activity as Record<string, unknown>;
+    for (const k in a) if (k !== 'token' && k !== 'text') return undefined;
+    if (a.token === undefined && a.text === undefined) return undefined;
+    if ((a.token !== undefined && !tokenOk(a.token)) || (a.text !== undefined && !clean(a.text, 0, 256))) return undefined;
+  }
+  if (category === 'machine' ? !MACHINE_SET.has(machineState) : machineState !== undefined) return undefined;
+  if ((from !== undefined && !instantOk(from)) || (until !== undefined && !instantOk(until)) || (sourceTime !== undefined && !instantOk(sourceTime))) return undefined;
+  if (from !== undefined && until !== undefined && !(Date.parse(until as string) > Date.parse(from as string))) return undefined;
+  if (expireType !== undefined && !EXPIRE_SET.has(expireType)) return undefined;
+  if (sourceVersion !== undefined && !(typeof sourceVersion === 'number' && Number.isSafeInteger(sourceVersion) && sourceVersion >= 0)) return undefined;
+  if (id !== undefined && !clean(id, 1, 128)) return undefined;
+  return o as SignalInput;
+}
+
 export interface Activity {
   readonly token?: string;
   readonly text?: string;

@@ -69,7 +69,7 @@ describe('Timeline', () => {
   it('stores entries compactly and reads them back as the object form an earlier version stored (and reads that form too)', () => {
     const signals: Signal[] = [
       { person: 'p', source: 'bench', endpoint: 'default', category: 'phone', expireType: 'device', availability: 6500, activity: { token: 'on-the-phone', text: 's1' }, sourceVersion: 7, receivedAt: 5 },
-      { person: 'p', source: 'teams', endpoint: 'laptop', category: 'machine', expireType: 'device', machineState: 'idle' },
+      { person: 'p', source: 'teams', endpoint: 'laptop', category: 'machine', expireType: 'device', machineState: 'inactive' },
       { person: 'p', source: 'cal', endpoint: 'm|1', category: 'calendar', expireType: 'time', availability: 6500, activity: { token: 'in-a-meeting' }, from: 1000, until: 2000 },
       { person: 'p', source: 's', endpoint: 'e', category: 'user', expireType: 'user', availability: 0, activity: { text: 'quote " back\\slash, ✓ and 🙂' }, sourceTime: 123, id: 'k|"\n,"id":"x"' },
       { person: 'p', source: 's', endpoint: 'e', category: 'custom', expireType: 'endpoint', availability: 9500, id: 'only-id' },
