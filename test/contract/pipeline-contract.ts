@@ -143,6 +143,29 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect((await p.store.applySignals([{ ...a, sourceVersion: 3 }]))[0]?.outcome).toBe('duplicate');
     });
 
+    it('registers read stay as they were read; each of many registers of one person is found again', async () => {
+      const first = sig({ person: 'hal', endpoint: 'e0', sourceVersion: 1 });
+      await p.store.applySignals([first]);
+      const read = (await p.store.getRegisters(['hal'])).get('hal')!;
+      const kept = read.registers.map((r) => ({ ...r }));
+      // Later signals (a change of the register read, and a new one) leave what was read alone.
+      await p.store.applySignals([sig({ person: 'hal', endpoint: 'e0', sourceVersion: 2, availability: 9500 }), sig({ person: 'hal', endpoint: 'e1', sourceVersion: 1 })]);
+      expect(read.registers.map((r) => ({ ...r }))).toEqual(kept);
+      expect(read.rev).toBe(1);
+      // 40 registers (more than the in-process store scans before it indexes them), two categories
+      // sharing each source and endpoint: every one is judged against its own stored version.
+      const many = Array.from({ length: 40 }, (_, i) => sig({ person: 'hal', source: `s${i % 4}`, endpoint: `e${i % 20}`, category: i < 20 ? 'user' : 'phone', expireType: i < 20 ? 'user' : 'device', sourceVersion: 5 }));
+      expect((await p.store.applySignals(many)).every((r) => r.outcome === 'applied')).toBe(true);
+      const again = await p.store.applySignals(many.map((m, i) => ({ ...m, sourceVersion: i % 2 === 0 ? 4 : 6, availability: 6500 })));
+      expect(again.map((r) => r.outcome)).toEqual(many.map((_, i) => (i % 2 === 0 ? 'stale' : 'applied')));
+      const now = (await p.store.getRegisters(['hal'])).get('hal')!;
+      expect(now.rev).toBe(3 + 40 + 20);
+      const byKey = new Map(now.registers.map((r) => [registerKey(r), r]));
+      expect(byKey.size).toBe(now.registers.length);
+      many.forEach((m, i) => expect([byKey.get(registerKey(m))?.sourceVersion, byKey.get(registerKey(m))?.availability]).toEqual(i % 2 === 0 ? [5, 3500] : [6, 6500]));
+      expect((await p.store.registerCensus([{ person: 'hal', keysAbove: 10 }])).get('hal')).toEqual({ count: now.registers.length, keys: new Set(byKey.keys()) });
+    });
+
     it('stamps strictly increase with the store clock', async () => {
       const before = await p.store.now();
       const batch = Array.from({ length: 300 }, (_, i) => sig({ person: `p${i % 7}`, endpoint: `e${i}` }));

@@ -7,9 +7,16 @@ import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, 
 
 interface PersonState {
   rev: number;
-  registers: Map<string, Register>;
-  /** `registers` as an array, built on the first read after a change (reads outnumber changes in a burst). */
-  list?: readonly Register[];
+  /**
+   * The registers in the order first applied (what `getRegisters` returns, and the order of the
+   * explanation). Found by source, endpoint and category: a person has a handful, so a scan that
+   * compares the signal's own strings is cheaper than building a register key and hashing it.
+   */
+  registers: Register[];
+  /** True once `registers` was handed out by getRegisters: the next change copies it first. */
+  shared: boolean;
+  /** Index by registerKey, kept only for people with more than INDEX_ABOVE registers. */
+  index?: Map<string, number>;
   presence?: Presence;
   basis?: Basis;
   fingerprint?: string;
@@ -19,6 +26,36 @@ const STALE: ApplyResult = Object.freeze({ outcome: 'stale' });
 const DUPLICATE: ApplyResult = Object.freeze({ outcome: 'duplicate' });
 const NOT_ACCEPTED: CommitResult = Object.freeze({ accepted: false, changed: false });
 const UNCHANGED: CommitResult = Object.freeze({ accepted: true, changed: false });
+/** Above this many registers a person's registers are also indexed by key (the register cap allows many). */
+const INDEX_ABOVE = 16;
+
+/** Where the register of `sig` is in `s.registers`, or -1. */
+function registerAt(s: PersonState, sig: Signal): number {
+  if (s.index !== undefined) return s.index.get(registerKey(sig)) ?? -1;
+  const regs = s.registers;
+  for (let i = 0; i < regs.length; i++) {
+    const r = regs[i]!;
+    if (r.source === sig.source && r.endpoint === sig.endpoint && r.category === sig.category) return i;
+  }
+  return -1;
+}
+
+/**
+ * The stored presence of a draft with its stamps, built field by field (not a spread of the draft,
+ * which V8 runs through a slow generic copy): the draft's fields in the order of draftOf
+ * (core/manager/presence-manager.ts), then since, version and views, as in the Redis store.
+ */
+function presenceOf(d: PresenceDraft, since: number, version: number, views: Presence['views']): Presence {
+  const p = { person: d.person, availability: d.availability, class: d.class, activity: d.activity } as { -readonly [K in keyof Presence]: Presence[K] };
+  if (d.machineState !== undefined) p.machineState = d.machineState;
+  if (d.lastActive !== undefined) p.lastActive = d.lastActive;
+  if (d.decidedBy !== undefined) p.decidedBy = d.decidedBy;
+  if (d.decidedCategory !== undefined) p.decidedCategory = d.decidedCategory;
+  p.since = since;
+  p.version = version;
+  if (views !== undefined) p.views = views;
+  return Object.freeze(p);
+}
 
 export function basisNewer(a: Basis, b: Basis | undefined): boolean {
   return b === undefined || a.rev > b.rev || (a.rev === b.rev && a.at >= b.at);
@@ -38,7 +75,7 @@ export class MemoryStore implements PresenceStore {
   private state(person: string): PersonState {
     let s = this.people.get(person);
     if (s === undefined) {
-      s = { rev: 0, registers: new Map() };
+      s = { rev: 0, registers: [], shared: false };
       this.people.set(person, s);
     }
     return s;
@@ -52,8 +89,8 @@ export class MemoryStore implements PresenceStore {
     for (let i = 0; i < signals.length; i++) {
       const sig = signals[i]!;
       const s = this.state(sig.person);
-      const key = registerKey(sig);
-      const outcome = judgeIncoming(s.registers.get(key), sig);
+      const at = registerAt(s, sig);
+      const outcome = judgeIncoming(at < 0 ? undefined : s.registers[at], sig);
       if (outcome !== 'applied') {
         out[i] = outcome === 'stale' ? STALE : DUPLICATE;
         continue;
@@ -61,8 +98,17 @@ export class MemoryStore implements PresenceStore {
       const publishedAt = Math.max(now, this.lastStamp + 1e-3);
       this.lastStamp = publishedAt;
       const register = registerOf(sig, publishedAt);
-      s.registers.set(key, register);
-      s.list = undefined;
+      // Copy on write: an array handed out by getRegisters stays as it was read.
+      if (s.shared) {
+        s.registers = s.registers.slice();
+        s.shared = false;
+      }
+      if (at >= 0) s.registers[at] = register;
+      else {
+        s.registers.push(register);
+        if (s.index !== undefined) s.index.set(registerKey(sig), s.registers.length - 1);
+        else if (s.registers.length > INDEX_ABOVE) s.index = new Map(s.registers.map((r, j) => [registerKey(r), j]));
+      }
       s.rev += 1;
       out[i] = { outcome, register };
     }
@@ -72,9 +118,9 @@ export class MemoryStore implements PresenceStore {
   async registerCensus(entries: readonly { person: string; keysAbove: number }[]): Promise<Map<string, { count: number; keys?: ReadonlySet<string> }>> {
     const out = new Map<string, { count: number; keys?: ReadonlySet<string> }>();
     for (const { person, keysAbove } of entries) {
-      const regs = this.people.get(person)?.registers;
-      const count = regs?.size ?? 0;
-      out.set(person, count > keysAbove ? { count, keys: new Set(regs?.keys() ?? []) } : { count });
+      const regs = this.people.get(person)?.registers ?? [];
+      const count = regs.length;
+      out.set(person, count > keysAbove ? { count, keys: new Set(regs.map(registerKey)) } : { count });
     }
     return out;
   }
@@ -84,7 +130,10 @@ export class MemoryStore implements PresenceStore {
     for (const p of people) {
       const s = this.people.get(p);
       if (s === undefined) out.set(p, { rev: 0, registers: [] });
-      else out.set(p, { rev: s.rev, registers: (s.list ??= [...s.registers.values()]) });
+      else {
+        s.shared = true;
+        out.set(p, { rev: s.rev, registers: s.registers });
+      }
     }
     return out;
   }
@@ -116,7 +165,7 @@ export class MemoryStore implements PresenceStore {
       // `since` is when the state a watcher sees last changed (stateKey, sameState), not any field.
       const since = prev !== undefined && sameState(prev, draft) ? prev.since : basis.at;
       const views = nextViewStamps(prev, draft, basis.at);
-      const presence: Presence = Object.freeze({ ...draft, since, version: (prev?.version ?? 0) + 1, views });
+      const presence = presenceOf(draft, since, (prev?.version ?? 0) + 1, views);
       s.presence = presence;
       s.fingerprint = fingerprint;
       out[i] = { accepted: true, changed: true, presence };
