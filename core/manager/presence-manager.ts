@@ -5,7 +5,7 @@ import { fingerprint } from '../pipeline/fingerprint.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../pipeline/ports.ts';
 
 export { fingerprint };
-import { aggregate, type Judgement } from '../rules/aggregate.ts';
+import { aggregate, judge, type Decision, type Judgement } from '../rules/aggregate.ts';
 import type { Rules } from '../rules/rules-config.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -18,7 +18,7 @@ export interface ManagerMetrics {
 
 export type SignalListener = (items: readonly { signal: Signal; outcome: ApplyOutcome }[]) => void;
 
-export function draftOf(person: string, j: Judgement): PresenceDraft {
+export function draftOf(person: string, j: Decision): PresenceDraft {
   const d: { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] } = {
     person,
     availability: j.availability,
@@ -110,7 +110,8 @@ export class PresenceManager {
     const next: { person: string; at: number | undefined }[] = [];
     for (const person of people) {
       const pr = regs.get(person) ?? { rev: 0, registers: [] };
-      const j = aggregate(pr.registers, now, this.rules);
+      // The judgement alone: the explanation is built only for explain() below.
+      const j = judge(pr.registers, now, this.rules);
       const draft = draftOf(person, j);
       entries.push({ draft, basis: { rev: pr.rev, at: now }, fingerprint: fingerprint(draft) });
       next.push({ person, at: j.nextBoundary });

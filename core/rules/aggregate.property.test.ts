@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MACHINE_STATES } from '../model/availability.ts';
 import type { Register } from '../model/register.ts';
 import { CATEGORIES } from '../model/signal.ts';
-import { aggregate } from './aggregate.ts';
+import { aggregate, judge } from './aggregate.ts';
 import { DEFAULT_RULES } from './rules-config.ts';
 
 const T0 = Date.parse('2026-11-22T09:00:00Z');
@@ -64,6 +64,20 @@ describe('aggregate: properties', () => {
         expect(strip(aggregate(shuffled, T0, DEFAULT_RULES))).toEqual(strip(aggregate(regs, T0, DEFAULT_RULES)));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('judge() decides what aggregate() decides, field for field and in the same order, without the explanation', () => {
+    const at = fc.integer({ min: -3_600_000, max: 3_600_000 }).map((d) => T0 + d);
+    fc.assert(
+      fc.property(registersArb, at, (regs, now) => {
+        const { explanation, ...decided } = aggregate(regs, now, DEFAULT_RULES);
+        expect(explanation.registers).toHaveLength(regs.length);
+        const j = judge(regs, now, DEFAULT_RULES);
+        expect(j).toStrictEqual(decided);
+        expect(Object.keys(j)).toEqual(Object.keys(decided));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -32,13 +32,17 @@ export interface Explanation {
 }
 
 /**
- * The judgement of `aggregate()`: what a presence says (availability, class, activity, machine
- * state, last activity, the deciding source and its category; documented on Presence), without
- * its person, version, since and view stamps.
+ * What `judge()` decides: what a presence says (availability, class, activity, machine state, last
+ * activity, the deciding source and its category; documented on Presence), without its person,
+ * version, since and view stamps.
  */
-export interface Judgement extends Pick<Presence, 'availability' | 'class' | 'activity' | 'machineState' | 'lastActive' | 'decidedBy' | 'decidedCategory'> {
+export interface Decision extends Pick<Presence, 'availability' | 'class' | 'activity' | 'machineState' | 'lastActive' | 'decidedBy' | 'decidedCategory'> {
   /** The next instant at which the result can change without a new signal. */
   readonly nextBoundary?: number;
+}
+
+/** The judgement of `aggregate()`: the decision with its explanation (the `explain` route). */
+export interface Judgement extends Decision {
   readonly explanation: Explanation;
 }
 

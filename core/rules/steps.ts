@@ -23,6 +23,15 @@ import { activityText, effectiveAvailability, type Rules } from './rules-config.
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
+ * Each step takes `explain` (default true): false when the caller reads only the judgement (the
+ * pipeline's recomputations, core/rules/aggregate.ts judge()), so that no verdict, reason text or
+ * register key is built. The judgement is the same either way; only the verdict lists stay empty
+ * (and candidates' `key` is '').
+ */
+const NO_VERDICTS: RegisterVerdict[] = [];
+const NO_DROPPED: Map<string, string> = new Map();
+
+/**
  * Categories whose activity is something going on now (a call, a meeting, a device in use): such a
  * state outranks one endpoint's machine `off` (README "Availability rules", "No contradictory presence").
  */
@@ -47,13 +56,15 @@ export interface WindowResult {
   readonly boundary?: number;
 }
 
-/** Step 2 for one register: is it inside its validity window at `now`? */
-export function validityWindow(r: Register, now: number, rules: Rules): WindowResult {
+const INSIDE: WindowResult = Object.freeze({});
+
+/** Step 2 for one register: is it inside its validity window at `now`? (`explain` false: the reasons are ''.) */
+export function validityWindow(r: Register, now: number, rules: Rules, explain = true): WindowResult {
   const ttl = rules.sources[r.source]?.ttlMs;
   const until = r.until ?? (ttl !== undefined ? r.publishedAt + ttl : undefined);
-  if (r.from !== undefined && now < r.from) return { outside: { verdict: 'not-yet-valid', reason: `valid from ${iso(r.from)}` }, boundary: r.from };
-  if (until !== undefined && now >= until) return { outside: { verdict: 'expired', reason: `expired at ${iso(until)}` } };
-  return until !== undefined ? { boundary: until } : {};
+  if (r.from !== undefined && now < r.from) return { outside: { verdict: 'not-yet-valid', reason: explain ? `valid from ${iso(r.from)}` : '' }, boundary: r.from };
+  if (until !== undefined && now >= until) return { outside: { verdict: 'expired', reason: explain ? `expired at ${iso(until)}` : '' } };
+  return until !== undefined ? { boundary: until } : INSIDE;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -90,28 +101,29 @@ export interface ValidSet {
 }
 
 /** Step 2: the registers valid at `now`, machine states aged (step 1) and set apart. */
-export function validSet(registers: readonly Register[], now: number, rules: Rules): ValidSet {
-  const out: ValidSet = { valid: [], machines: [], excluded: [], boundaries: [] };
-  for (const r of registers) {
-    const key = registerKey(r);
-    const window = validityWindow(r, now, rules);
+export function validSet(registers: readonly Register[], now: number, rules: Rules, explain = true): ValidSet {
+  const out: ValidSet = { valid: [], machines: [], excluded: explain ? [] : NO_VERDICTS, boundaries: [] };
+  for (let i = 0; i < registers.length; i++) {
+    const r = registers[i]!;
+    const key = explain ? registerKey(r) : '';
+    const window = validityWindow(r, now, rules, explain);
     if (window.boundary !== undefined) out.boundaries.push(window.boundary);
     if (window.outside !== undefined) {
-      out.excluded.push({ key, register: r, ...window.outside });
+      if (explain) out.excluded.push({ key, register: r, verdict: window.outside.verdict, reason: window.outside.reason });
       continue;
     }
     if (r.category === 'machine' && r.machineState !== undefined) {
       const aged = ageMachine(r.machineState, r.sourceTime ?? r.publishedAt, now, rules);
-      out.boundaries.push(...aged.boundaries);
+      for (const b of aged.boundaries) out.boundaries.push(b);
       out.machines.push({ key, r, availability: MACHINE_AVAILABILITY[aged.state], machineState: aged.state });
       continue;
     }
     const availability = effectiveAvailability(r, rules);
     if (availability === undefined) {
-      out.excluded.push({ key, register: r, verdict: 'no-availability', reason: 'no availability and no activity with a configured availability' });
+      if (explain) out.excluded.push({ key, register: r, verdict: 'no-availability', reason: 'no availability and no activity with a configured availability' });
       continue;
     }
-    out.valid.push({ key, r, availability });
+    out.valid.push({ key, r, availability, machineState: undefined });
   }
   return out;
 }
@@ -126,7 +138,7 @@ export interface MachineStep {
 }
 
 /** Step 1: the most active machine state wins (active < inactive < unknown < away < off; ties: the latest publication). */
-export function mostActiveMachine(machines: readonly Candidate[]): MachineStep {
+export function mostActiveMachine(machines: readonly Candidate[], explain = true): MachineStep {
   let machine: Candidate | undefined;
   for (const m of machines) {
     if (
@@ -137,6 +149,7 @@ export function mostActiveMachine(machines: readonly Candidate[]): MachineStep {
       machine = m;
     }
   }
+  if (!explain || machines.length < 2) return machine !== undefined ? { machine, outranked: explain ? [] : NO_VERDICTS } : { outranked: explain ? [] : NO_VERDICTS };
   const outranked: RegisterVerdict[] = [];
   for (const m of machines) {
     if (m === machine) continue;
@@ -162,15 +175,16 @@ export interface UserOverride {
 }
 
 /** Step 3: the latest user state drops every state published before it. */
-export function userOverride(valid: readonly Candidate[]): UserOverride {
+export function userOverride(valid: readonly Candidate[], explain = true): UserOverride {
   let user: Candidate | undefined;
   for (const c of valid) if (c.r.category === 'user' && (user === undefined || c.r.publishedAt > user.r.publishedAt)) user = c;
-  if (user === undefined) return { kept: [...valid], dropped: [] };
+  if (user === undefined) return { kept: [...valid], dropped: explain ? [] : NO_VERDICTS };
   const cut = user.r.publishedAt;
   const kept: Candidate[] = [];
-  const dropped: RegisterVerdict[] = [];
+  const dropped: RegisterVerdict[] = explain ? [] : NO_VERDICTS;
   for (const c of valid) {
     if (c.r.publishedAt < cut) {
+      if (!explain) continue;
       dropped.push({
         key: c.key,
         register: c.r,
@@ -217,6 +231,11 @@ export function outrankMachineOff(set: Candidate[], machine: Candidate | undefin
 // ---------------------------------------------------------------------------------------------
 // Step 4: the least available state wins.
 
+/** Least available first; ties: the latest publication first. */
+function byAvailability(a: Candidate, b: Candidate): number {
+  return b.availability - a.availability || b.r.publishedAt - a.r.publishedAt;
+}
+
 export interface AvailabilityStep {
   /** The set, least available first (ties: the latest publication first). Step 5 reads it. */
   readonly sorted: Candidate[];
@@ -230,21 +249,21 @@ export interface AvailabilityStep {
  * Step 4: the least available state wins (ties: the latest publication); none, offline. An idle
  * machine state in the set turns available into inactive and busy into busy-inactive, and leaves DND alone.
  */
-export function leastAvailable(set: readonly Candidate[], machine: Candidate | undefined): AvailabilityStep {
-  const sorted = [...set].sort((a, b) => b.availability - a.availability || b.r.publishedAt - a.r.publishedAt);
+export function leastAvailable(set: readonly Candidate[], machine: Candidate | undefined, explain = true): AvailabilityStep {
+  const sorted = set.length < 2 ? set.slice() : set.slice().sort(byAvailability);
   const decider = sorted[0];
   let availability: number = decider?.availability ?? CLASS_MIDPOINT.offline;
   let cls = classOf(availability);
-  let rule = decider === undefined ? 'no valid register: offline' : `least available state wins: ${decider.r.source}/${decider.r.endpoint} (${decider.r.category})`;
+  let rule = !explain ? '' : decider === undefined ? 'no valid register: offline' : `least available state wins: ${decider.r.source}/${decider.r.endpoint} (${decider.r.category})`;
   if (machine !== undefined && machine.machineState === 'inactive' && set.includes(machine)) {
     if (cls === 'available') {
       cls = 'inactive';
       availability = CLASS_MIDPOINT.inactive;
-      rule += '; idle machine turns available into inactive';
+      if (explain) rule += '; idle machine turns available into inactive';
     } else if (cls === 'busy') {
       cls = 'busy-inactive';
       availability = CLASS_MIDPOINT['busy-inactive'];
-      rule += '; idle machine turns busy into busy-inactive';
+      if (explain) rule += '; idle machine turns busy into busy-inactive';
     }
   }
   return decider !== undefined ? { sorted, decider, availability, cls, rule } : { sorted, availability, cls, rule };
@@ -266,23 +285,26 @@ export interface ActivityStep {
  * offline) hides device and user activities; the offline class never shows a device activity (a call
  * under "Offline"); none left, the class is the activity.
  */
-export function currentActivity(sorted: readonly Candidate[], cls: AvailabilityClass, rules: Rules): ActivityStep {
-  const dropped = new Map<string, string>();
-  const offlineUser = sorted.some((c) => c.r.category === 'user' && c.availability >= CLASS_FLOOR.offline);
+export function currentActivity(sorted: readonly Candidate[], cls: AvailabilityClass, rules: Rules, explain = true): ActivityStep {
+  const dropped = explain ? new Map<string, string>() : NO_DROPPED;
+  let offlineUser = false;
+  for (const c of sorted) if (c.r.category === 'user' && c.availability >= CLASS_FLOOR.offline) offlineUser = true;
   let from: Candidate | undefined;
   for (const c of sorted) {
+    // Without an explanation the first state that shows its activity is all there is to find.
+    if (!explain && from !== undefined) break;
     if (offlineUser && c.r.category !== 'user' && (c.r.expireType === 'device' || c.r.expireType === 'user')) {
-      dropped.set(c.key, 'activity hidden by an offline user state');
+      if (explain) dropped.set(c.key, 'activity hidden by an offline user state');
       continue;
     }
     if (c.r.activity?.token === undefined && c.r.activity?.text === undefined) {
-      if (c.r.activity !== undefined || c.r.category !== 'machine') dropped.set(c.key, 'no activity token or text');
+      if (explain && (c.r.activity !== undefined || c.r.category !== 'machine')) dropped.set(c.key, 'no activity token or text');
       continue;
     }
     // Offline shows an activity of an offline state, or a time-bound one (the aggregation document
     // keeps a meeting), never a device activity.
     if (cls === 'offline' && c.availability < CLASS_FLOOR.offline && (c.r.expireType === 'device' || c.r.expireType === 'endpoint')) {
-      dropped.set(c.key, 'a device activity is not shown under offline');
+      if (explain) dropped.set(c.key, 'a device activity is not shown under offline');
       continue;
     }
     if (from === undefined) from = c;
@@ -330,5 +352,10 @@ export function countedVerdicts(
 
 /** The earliest boundary after `now`: when the judgement can change without a new signal. */
 export function nextBoundary(boundaries: readonly number[], now: number): number | undefined {
-  return boundaries.reduce<number | undefined>((min, b) => (b > now && (min === undefined || b < min) ? b : min), undefined);
+  let min: number | undefined;
+  for (let i = 0; i < boundaries.length; i++) {
+    const b = boundaries[i]!;
+    if (b > now && (min === undefined || b < min)) min = b;
+  }
+  return min;
 }

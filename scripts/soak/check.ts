@@ -97,7 +97,7 @@ export async function finalCheck(o: {
           }
           const stored = pres.get(person);
           // Nothing stored means offline (the baseline every watcher sees).
-          const got = draftOf(person, { ...(stored ?? offlinePresence(person, 0)), explanation: { registers: [], rule: '' } });
+          const got = draftOf(person, stored ?? offlinePresence(person, 0));
           if (JSON.stringify(got) !== JSON.stringify(expected)) diverged.push(`${person}: stored ${JSON.stringify(got)} != aggregate ${JSON.stringify(expected)}`);
         }
       }
