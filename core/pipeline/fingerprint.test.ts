@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AVAILABILITY_CLASSES, CLASS_MIDPOINT, MACHINE_STATES } from '../model/availability.ts';
 import { classActivity } from '../model/presence.ts';
 import { registerOf } from '../model/register.ts';
-import type { Signal } from '../model/signal.ts';
+import { CATEGORIES, type Signal } from '../model/signal.ts';
 import {
   draftOfFingerprint,
   fingerprint,
@@ -139,6 +139,39 @@ describe('packFingerprint', () => {
         expect(Object.isFrozen(back.activity)).toBe(true);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('fingerprint', () => {
+  // Built as text: it must stay the string JSON.stringify writes, which stored fingerprints (Redis)
+  // hold and draftOfFingerprint reads; any text, escapes and lone surrogates included, and drafts
+  // of tests whose activity has a token or a text only.
+  const text = fc.oneof(fc.string(), fc.constantFrom('a"b', '\\', '\ud800', 'é ✓', '\n', '\u2028'));
+  const anyDraft = fc
+    .record({
+      availability: fc.oneof(fc.integer({ min: 0, max: 20_000 }), fc.double(), fc.constantFrom(-0, 1e21, 5e-7)),
+      class: fc.constantFrom(...AVAILABILITY_CLASSES),
+      token: fc.option(text, { nil: undefined }),
+      text: fc.option(text, { nil: undefined }),
+      machineState: fc.option(fc.constantFrom(...MACHINE_STATES), { nil: undefined }),
+      lastActive: fc.option(fc.oneof(fc.double(), fc.integer()), { nil: undefined }),
+      decidedBy: fc.option(text, { nil: undefined }),
+      decidedCategory: fc.option(fc.constantFrom(...CATEGORIES), { nil: undefined }),
+    })
+    .map((r) => {
+      const d: Record<string, unknown> = { person: 'p', availability: r.availability, class: r.class, activity: { ...(r.token !== undefined ? { token: r.token } : {}), ...(r.text !== undefined ? { text: r.text } : {}) } };
+      for (const k of ['machineState', 'lastActive', 'decidedBy', 'decidedCategory'] as const) if (r[k] !== undefined) d[k] = r[k];
+      return d as unknown as PresenceDraft;
+    });
+
+  it('is the JSON of its fields, character for character, absent ones as null', () => {
+    fc.assert(
+      fc.property(anyDraft, (d) => {
+        const json = JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null, d.decidedBy ?? null, d.decidedCategory ?? null]);
+        expect(fingerprint(d)).toBe(json);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

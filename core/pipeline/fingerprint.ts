@@ -8,7 +8,28 @@ import type { PresenceDraft } from './ports.ts';
  * deciding source, which publishers need even when no watcher sees a difference.
  */
 export function fingerprint(d: PresenceDraft): string {
-  return JSON.stringify([d.availability, d.class, d.activity.token, d.activity.text, d.machineState ?? null, d.lastActive ?? null, d.decidedBy ?? null, d.decidedCategory ?? null]);
+  // The characters JSON.stringify writes for [availability, class, token, text, machineState,
+  // lastActive, decidedBy, decidedCategory] (absent as null; a test's draft may lack the activity's
+  // token or text), built as text: no array, and no generic serializer walk per recomputation. Stored fingerprints compare with it (Redis).
+  return `[${num(d.availability)},${q(d.class)},${opt(d.activity.token)},${opt(d.activity.text)},${opt(d.machineState)},${d.lastActive === undefined ? 'null' : num(d.lastActive)},${opt(d.decidedBy)},${opt(d.decidedCategory)}]`;
+}
+
+/** What JSON.stringify escapes in a text: quote, backslash, control characters, surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A text as JSON.stringify writes it; one that needs no escape (nearly all) without calling it. */
+function q(t: string): string {
+  return NEEDS_ESCAPE.test(t) ? JSON.stringify(t) : `"${t}"`;
+}
+
+/** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
+function num(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** An optional text as JSON.stringify writes it, null when absent. */
+function opt(t: string | undefined): string {
+  return t === undefined ? 'null' : q(t);
 }
 
 /**
