@@ -29,7 +29,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         schema: {
           summary: 'Server-Sent Events of presence changes',
           description:
-            'A `presence` event per change of a watched person, the current view first; without `people` (and without `triggers`), everyone the key may see. `triggers=id1,id2`: a `trigger` event (`id:` the firing number, data `{trigger, firing, at, people, seq}`) each time one of these triggers fires (docs/triggers.md); admins may name any trigger, a watcher its own. With `triggers` and no `people`, the stream carries trigger events only.',
+            'A `presence` event per change of a watched person, the current view first; without `people` (and without `triggers`), everyone the key may see. `triggers=id1,id2`: a `trigger` event (`id:` the firing number, data `{trigger, firing, at, people, seq}`) each time one of these triggers fires (docs/triggers.md); admins may name any trigger, a watcher its own. With `triggers` and no `people`, the stream carries trigger events only. Reconnecting with `Last-Event-ID` to a stream of one trigger alone first replays the firings after that number (the last 20 are kept); a `trigger-gap` event (data `{trigger, after, fired, lastFiredAt}`, no id) says that firings may have been missed and the client re-reads `GET /v1/triggers/{id}`: when older ones are no longer kept, or when the stream carries several triggers or people too (the id cannot say which trigger it counts).',
           querystring: z.object({
             people: z.string().max(100_000).optional(),
             triggers: z.string().max(10_000).optional().describe('comma-separated trigger ids'),
@@ -131,8 +131,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
           },
         });
         const unsubscribe = (): void => view.close();
-        const unsubscribeTriggers =
-          triggerIds === undefined ? () => undefined : hub.triggers.subscribe(new Set(triggerIds), (f) => write(`event: trigger\nid: ${f.seq}\ndata: ${JSON.stringify(f)}\n\n`));
+        let unsubscribeTriggers = (): void => undefined;
         const heartbeat = setInterval(() => write(`: heartbeat\n\n`), cfg.heartbeat);
         heartbeat.unref?.();
         streams.add(close);
@@ -140,6 +139,23 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         res.on('error', close);
 
         write(`retry: 2000\n\n`);
+        if (triggerIds !== undefined) {
+          // A reconnecting EventSource sends the id of the last event it got: the firings missed
+          // meanwhile come first (or a trigger-gap event saying to re-read), then the live ones.
+          const last = req.headers['last-event-id'];
+          const lastEventId = typeof last === 'string' && last.length <= 100 ? last : undefined;
+          const off = await hub.triggers.subscribe(
+            new Set(triggerIds),
+            {
+              firing: (f) => write(`event: trigger\nid: ${f.seq}\ndata: ${JSON.stringify(f)}\n\n`),
+              // No id: the client's Last-Event-ID stays the last firing it got.
+              gap: (g) => write(`event: trigger-gap\ndata: ${JSON.stringify(g)}\n\n`),
+            },
+            lastEventId !== undefined ? { lastEventId, withPresence: requested !== undefined } : undefined,
+          );
+          if (closed) off();
+          else unsubscribeTriggers = off;
+        }
         if (triggerIds === undefined || requested !== undefined) await view.start();
       },
     );

@@ -98,6 +98,24 @@ export interface Live {
   /** No state was stored for it yet (a configured trigger's first start). */
   fresh: boolean;
   status: StoredStatus;
+  /** The trigger's last firings, oldest first, at most TRIGGER_BACKLOG (the stored `log:`). */
+  recent: Firing[];
+}
+
+/** Firings kept per trigger for streams that reconnect with Last-Event-ID (docs/triggers.md "SSE"). */
+export const TRIGGER_BACKLOG = 20;
+
+/**
+ * What a stream sends instead of firings it cannot replay (docs/triggers.md "SSE"): firings of
+ * `trigger` after number `after` (null: the stream's Last-Event-ID cannot say which trigger it
+ * belongs to) may have been missed; `fired` and `lastFiredAt` are the trigger's count now (absent
+ * when it could not be read). The client re-reads GET /v1/triggers/{id}.
+ */
+export interface FiringGap {
+  readonly trigger: string;
+  readonly after: number | null;
+  readonly fired?: number;
+  readonly lastFiredAt?: string;
 }
 
 export const NEW_STATUS: StoredStatus = { delivered: 0, failures: 0 };

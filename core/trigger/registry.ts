@@ -2,16 +2,29 @@
  * Where triggers live (docs/triggers.md "Several nodes (Redis mode)"): the configured ones, and the shared
  * store every node reads: the API triggers (`def:`), each trigger's condition state (`state:`),
  * firings whose webhook is not delivered yet (`out:`, the outbox the next lease holder delivers),
- * the latest firing (`last:`, read by every node's streams) and the delivery status (`status:`),
- * with a `version` that changes whenever the set of triggers does.
+ * the latest firing (`last:`, read by every node's streams), the last TRIGGER_BACKLOG firings
+ * (`log:`, replayed to a stream that reconnects with Last-Event-ID) and the delivery status
+ * (`status:`), with a `version` that changes whenever the set of triggers does. A firing's state,
+ * `last:`, `log:` and outbox entry are one write (one HSET in Redis: all or nothing).
  */
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { ConnectorStore } from '../connector/contract.ts';
 import { errorMessage } from '../errors.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseStored } from '../util/stored-json.ts';
 import { defSchema, firingSchema, freshState, NEW_STATUS, stateSchema, statusSchema, type Firing, type Live, type StoredState, type TriggerDef } from './model.ts';
+
+const logSchema = z.array(firingSchema);
+
+/** The stored log, or the latest firing alone for a trigger stored before logs were kept. */
+function recentFrom(log: string | undefined, last: string | undefined): Firing[] {
+  const l = parseStored(logSchema, log);
+  if (l !== undefined) return l;
+  const f = parseStored(firingSchema, last);
+  return f === undefined ? [] : [f];
+}
 
 export class TriggerRegistry {
   private chain: Promise<void> = Promise.resolve();
@@ -34,10 +47,11 @@ export class TriggerRegistry {
     const out: Live[] = [];
     const stateOf = (id: string) => parseStored(stateSchema, entries.get(`state:${id}`));
     const statusOf = (id: string) => parseStored(statusSchema, entries.get(`status:${id}`)) ?? NEW_STATUS;
+    const recentOf = (id: string) => recentFrom(entries.get(`log:${id}`), entries.get(`last:${id}`));
     for (const def of this.deps.config) {
       const st = stateOf(def.id);
       const secret = this.deps.configSecrets.get(def.id);
-      out.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id) });
+      out.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id), recent: recentOf(def.id) });
     }
     const api: Live[] = [];
     for (const [k, v] of entries) {
@@ -47,7 +61,7 @@ export class TriggerRegistry {
       const { secret, ...rest } = raw;
       const def = { ...rest, origin: 'api' } as TriggerDef;
       const st = stateOf(def.id);
-      api.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id) });
+      api.push({ def, ...(secret !== undefined ? { secret } : {}), state: st ?? freshState(def, false), fresh: st === undefined, status: statusOf(def.id), recent: recentOf(def.id) });
     }
     return [...out, ...api.sort((a, b) => a.def.createdAt - b.def.createdAt)];
   }
@@ -65,7 +79,7 @@ export class TriggerRegistry {
   /** Removes an API trigger and everything stored for it (its outbox included). */
   async remove(id: string): Promise<void> {
     const outs = [...(await this.deps.store.entries(`out:${id}:`)).keys()];
-    await this.deps.store.delete([`def:${id}`, `state:${id}`, `status:${id}`, `last:${id}`, ...outs]);
+    await this.deps.store.delete([`def:${id}`, `state:${id}`, `status:${id}`, `last:${id}`, `log:${id}`, ...outs]);
     await this.deps.store.set([['version', randomUUID()]]);
   }
 
@@ -79,6 +93,23 @@ export class TriggerRegistry {
     for (const [k, v] of await this.deps.store.entries('last:')) {
       const f = parseStored(firingSchema, v);
       if (f !== undefined) out.set(k.slice(5), f);
+    }
+    return out;
+  }
+
+  /** The kept firings of one trigger, oldest first. */
+  async log(id: string): Promise<Firing[]> {
+    const got = await this.deps.store.get([`log:${id}`, `last:${id}`]);
+    return recentFrom(got.get(`log:${id}`), got.get(`last:${id}`));
+  }
+
+  /** Per trigger: its kept firings (oldest first), the number fired so far and when it last fired. */
+  async backlog(ids: readonly string[]): Promise<Map<string, { firings: Firing[]; fired: number; lastFiredAt?: number }>> {
+    const got = await this.deps.store.get(ids.flatMap((id) => [`log:${id}`, `last:${id}`, `state:${id}`]));
+    const out = new Map<string, { firings: Firing[]; fired: number; lastFiredAt?: number }>();
+    for (const id of ids) {
+      const st = parseStored(stateSchema, got.get(`state:${id}`));
+      out.set(id, { firings: recentFrom(got.get(`log:${id}`), got.get(`last:${id}`)), fired: st?.fired ?? 0, ...(st?.lastFiredAt !== undefined ? { lastFiredAt: st.lastFiredAt } : {}) });
     }
     return out;
   }

@@ -9,11 +9,11 @@ import type { Logger } from '../util/logger.ts';
 import { DestinationPolicy } from '../watch/destination-policy.ts';
 import { TriggerDelivery } from './delivery.ts';
 import { TriggerEvaluation } from './evaluation.ts';
-import { fingerprint, firingId, freshState, mayUse, NEW_STATUS, statusOf, type Caller, type Firing, type Live, type StoredState, type TriggerDef, type TriggerStatus } from './model.ts';
+import { fingerprint, firingId, freshState, mayUse, NEW_STATUS, statusOf, TRIGGER_BACKLOG, type Caller, type Firing, type FiringGap, type Live, type StoredState, type TriggerDef, type TriggerStatus } from './model.ts';
 import { TriggerRegistry } from './registry.ts';
 import type { TriggerRequest, TriggersConfig } from './trigger-config.ts';
 
-export type { Caller, Firing, TriggerDef, TriggerStatus } from './model.ts';
+export type { Caller, Firing, FiringGap, TriggerDef, TriggerStatus } from './model.ts';
 
 /**
  * Presence triggers (docs/triggers.md): a quorum condition over people or a team, evaluated on
@@ -60,7 +60,9 @@ export class Triggers {
   private poller: NodeJS.Timeout | undefined;
   private seenVersion: string | undefined;
   private readonly subscribers = new Set<{ ids: ReadonlySet<string>; send: (f: Firing) => void }>();
-  private readonly seenFiring = new Map<string, string>();
+  /** The latest firing of each trigger this node's streams were given. */
+  private readonly seenFiring = new Map<string, Firing>();
+  private fanning: Promise<void> = Promise.resolve();
   private unsubs: (() => void)[] = [];
   private lastDir: Directory | undefined;
 
@@ -101,7 +103,7 @@ export class Triggers {
 
   /** Follows the firings (for this node's streams) and the registry; call once at hub start. */
   async start(): Promise<void> {
-    for (const [id, f] of await this.registry.latest()) this.seenFiring.set(id, f.firing);
+    for (const [id, f] of await this.registry.latest()) this.seenFiring.set(id, f);
     if (this.deps.notices !== undefined) {
       this.unsubs.push(this.deps.notices.subscribe('triggers:fired', () => void this.fanOut()));
       this.unsubs.push(this.deps.notices.subscribe('triggers', () => void this.sync()));
@@ -162,7 +164,7 @@ export class Triggers {
     const state: StoredState = freshState(def, this.evaluation.evaluate(def, current).met);
     if (this.active) await this.evaluation.ensurePresence(def);
     await this.registry.add(def, secret, state, NEW_STATUS);
-    const t: Live = { def, ...(secret !== undefined ? { secret } : {}), state, fresh: false, status: NEW_STATUS };
+    const t: Live = { def, ...(secret !== undefined ? { secret } : {}), state, fresh: false, status: NEW_STATUS, recent: [] };
     if (this.active) this.adopt(t);
     await this.deps.notices?.publish('triggers').catch(() => undefined);
     return { status: statusOf(t), ...(secret !== undefined ? { secret } : {}) };
@@ -181,21 +183,84 @@ export class Triggers {
     return this.config.some((t) => t.id === id);
   }
 
-  /** This node's SSE streams: firings of `ids` (the route checked the caller may use them). */
-  subscribe(ids: ReadonlySet<string>, send: (f: Firing) => void): () => void {
-    const s = { ids, send };
+  /**
+   * This node's SSE streams: firings of `ids` (the route checked the caller may use them) from now
+   * on. With `resume` (the stream reconnected with Last-Event-ID), first what the stream missed
+   * (docs/triggers.md "SSE"): when the stream carries one trigger and nothing else, the kept
+   * firings after that number (a `gap` first when some of them are no longer kept); otherwise the
+   * id cannot say which trigger it belongs to, and each trigger that has fired gets a `gap`.
+   * Firings that come while the backlog is read wait and are sent after it, none twice.
+   */
+  async subscribe(ids: ReadonlySet<string>, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }, resume?: { lastEventId: string; withPresence: boolean }): Promise<() => void> {
+    const waiting: Firing[] | undefined = resume === undefined ? undefined : [];
+    const s = { ids, send: (f: Firing) => (waiting !== undefined ? waiting.push(f) : sink.firing(f)) };
     this.subscribers.add(s);
+    if (resume !== undefined) {
+      const sent = await this.catchUp(ids, resume, sink);
+      s.send = sink.firing;
+      for (const f of waiting!) if (!sent.has(f.firing)) sink.firing(f);
+    }
     return () => this.subscribers.delete(s);
   }
 
-  /** Reads the latest firings and sends the new ones to this node's streams. */
-  private async fanOut(): Promise<void> {
-    if (this.subscribers.size === 0) return;
+  /** The backlog part of subscribe(); answers the firing ids it sent. */
+  private async catchUp(ids: ReadonlySet<string>, resume: { lastEventId: string; withPresence: boolean }, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }): Promise<Set<string>> {
+    const sent = new Set<string>();
+    const n = /^\d{1,15}$/.test(resume.lastEventId.trim()) ? Number(resume.lastEventId.trim()) : undefined;
+    const exact = ids.size === 1 && !resume.withPresence && n !== undefined;
+    let backlog: Awaited<ReturnType<TriggerRegistry['backlog']>>;
+    try {
+      backlog = await this.registry.backlog([...ids]);
+    } catch (e) {
+      this.deps.log.warn({ err: errorMessage(e) }, 'trigger backlog not read; the stream is told to re-read');
+      for (const id of ids) sink.gap({ trigger: id, after: exact ? n! : null });
+      return sent;
+    }
+    for (const id of ids) {
+      const b = backlog.get(id)!;
+      const gap: FiringGap = { trigger: id, after: exact ? n! : null, fired: b.fired, ...(b.lastFiredAt !== undefined ? { lastFiredAt: new Date(b.lastFiredAt).toISOString() } : {}) };
+      if (!exact) {
+        if (b.fired > 0) sink.gap(gap);
+        continue;
+      }
+      if (n! >= b.fired) {
+        // Nothing newer, unless the count started again (a changed condition): then re-read.
+        if (n! > b.fired) sink.gap(gap);
+        continue;
+      }
+      const missed = b.firings.filter((f) => f.seq > n!);
+      if (missed[0] === undefined || missed[0].seq > n! + 1) sink.gap(gap);
+      for (const f of missed) {
+        sink.firing(f);
+        sent.add(f.firing);
+      }
+    }
+    return sent;
+  }
+
+  /** Reads the latest firings and sends the new ones to this node's streams (one run at a time). */
+  private fanOut(): Promise<void> {
+    this.fanning = this.fanning.then(() => this.fanOutNow());
+    return this.fanning;
+  }
+
+  /**
+   * Every firing after the one last given to the streams: the latest, and when more than one came
+   * since (two firings between notices), the ones between from the trigger's log.
+   */
+  private async fanOutNow(): Promise<void> {
     try {
       for (const [id, f] of await this.registry.latest()) {
-        if (f.firing === this.seenFiring.get(id)) continue;
-        this.seenFiring.set(id, f.firing);
-        for (const s of this.subscribers) if (s.ids.has(id)) s.send(f);
+        const seen = this.seenFiring.get(id);
+        if (f.firing === seen?.firing) continue;
+        this.seenFiring.set(id, f);
+        if (this.subscribers.size === 0) continue;
+        let news = [f];
+        if (seen !== undefined && f.seq > seen.seq + 1) {
+          const between = (await this.registry.log(id)).filter((x) => x.seq > seen.seq && x.seq <= f.seq);
+          if (between.at(-1)?.firing === f.firing) news = between;
+        }
+        for (const x of news) for (const s of this.subscribers) if (s.ids.has(id)) s.send(x);
       }
     } catch (e) {
       this.deps.log.debug({ err: errorMessage(e) }, 'trigger firings not read; retrying at the next notice');
@@ -293,7 +358,13 @@ export class Triggers {
       const met = this.evaluation.evaluate(t.def).met;
       t.state = stored.fp === fp ? { met, fp, fired: stored.fired, ...(stored.epoch !== undefined ? { epoch: stored.epoch } : {}) } : freshState(t.def, met);
       t.fresh = false;
-      this.registry.persist([[`state:${t.def.id}`, JSON.stringify(t.state)]]);
+      const entries: [string, string][] = [[`state:${t.def.id}`, JSON.stringify(t.state)]];
+      if (stored.fp !== fp) {
+        // The count starts again: the kept firings of the old condition would be numbered alike.
+        t.recent = [];
+        entries.push([`log:${t.def.id}`, '[]']);
+      }
+      this.registry.persist(entries);
       return;
     }
     this.step(t, this.deps.clock.now());
@@ -311,9 +382,11 @@ export class Triggers {
     }
     const f: Firing = { trigger: t.def.id, firing: firingId(t.def.id, next, next.fired), at: new Date(at).toISOString(), people: counted, seq: next.fired };
     const outKey = `out:${t.def.id}:${f.firing}`;
+    t.recent = [...t.recent, f].slice(-TRIGGER_BACKLOG);
     const entries: [string, string][] = [
       [`state:${t.def.id}`, JSON.stringify(next)],
       [`last:${t.def.id}`, JSON.stringify(f)],
+      [`log:${t.def.id}`, JSON.stringify(t.recent)],
     ];
     if (t.def.action.type === 'webhook') entries.push([outKey, JSON.stringify(f)]);
     this.deps.log.info({ trigger: t.def.id, seq: f.seq }, `trigger ${t.def.id} fired`);
