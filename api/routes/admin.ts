@@ -6,8 +6,7 @@ import { HubError } from '../../core/errors.ts';
 import { sharedBy } from '../../core/directory/directory.ts';
 import type { RouteContext } from '../app.ts';
 import { actor } from './audit.ts';
-
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+import { iso } from './json.ts';
 
 export function connectorJson(id: string, s: ConnectorSupervisor, enabled: boolean, node: string | undefined): Record<string, unknown> {
   const h = s.health();

@@ -9,21 +9,9 @@ import type { Register } from '../../core/model/register.ts';
 import { CATEGORIES } from '../../core/model/signal.ts';
 import { summarize } from '../../core/rules/summary.ts';
 import type { RouteContext } from '../app.ts';
+import { iso, signalJson } from './json.ts';
 
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-function registerJson(r: Register): Record<string, unknown> {
-  const o: Record<string, unknown> = { source: r.source, endpoint: r.endpoint, category: r.category, expireType: r.expireType, publishedAt: iso(r.publishedAt) };
-  if (r.availability !== undefined) o.availability = r.availability;
-  if (r.activity !== undefined) o.activity = r.activity;
-  if (r.machineState !== undefined) o.machineState = r.machineState;
-  if (r.from !== undefined) o.from = iso(r.from);
-  if (r.until !== undefined) o.until = iso(r.until);
-  if (r.sourceTime !== undefined) o.sourceTime = iso(r.sourceTime);
-  if (r.sourceVersion !== undefined) o.sourceVersion = r.sourceVersion;
-  if (r.id !== undefined) o.id = r.id;
-  return o;
-}
+const registerJson = (r: Register): Record<string, unknown> => signalJson(r, r.publishedAt);
 
 const summaryPartSchema = z
   .object({

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import { HubError } from '../../core/errors.ts';
 import type { RouteContext } from '../app.ts';
 import { actor } from './audit.ts';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+import { iso } from './json.ts';
 
 /**
  * The queue as an admin sees it (issue "High availability"): depth, the age of the oldest batch

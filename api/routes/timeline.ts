@@ -5,22 +5,11 @@ import { viewFor } from '../../core/model/presence.ts';
 import { HubError } from '../../core/errors.ts';
 import type { TimelineEntry } from '../../core/watch/timeline.ts';
 import type { RouteContext } from '../app.ts';
-
-const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+import { iso, signalJson } from './json.ts';
 
 function entryJson(e: TimelineEntry, baseline: number): Record<string, unknown> {
   if (e.type === 'change') return { at: iso(e.at), type: 'change', presence: viewFor(e.presence, 'personal', baseline) };
-  const s = e.signal;
-  const signal: Record<string, unknown> = { source: s.source, endpoint: s.endpoint, category: s.category, expireType: s.expireType };
-  if (s.availability !== undefined) signal.availability = s.availability;
-  if (s.activity !== undefined) signal.activity = s.activity;
-  if (s.machineState !== undefined) signal.machineState = s.machineState;
-  if (s.from !== undefined) signal.from = iso(s.from);
-  if (s.until !== undefined) signal.until = iso(s.until);
-  if (s.sourceTime !== undefined) signal.sourceTime = iso(s.sourceTime);
-  if (s.sourceVersion !== undefined) signal.sourceVersion = s.sourceVersion;
-  if (s.id !== undefined) signal.id = s.id;
-  return { at: iso(e.at), type: 'signal', outcome: e.outcome, signal };
+  return { at: iso(e.at), type: 'signal', outcome: e.outcome, signal: signalJson(e.signal) };
 }
 
 /** A person's timeline (admin, helpdesk): registered with the API, whether or not the dashboard is. */
