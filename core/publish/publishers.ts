@@ -4,7 +4,41 @@ import type { Presence } from '../model/presence.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { Reconciler } from './reconciler.ts';
-import type { PublishingPort, PublishStats, PublishTarget } from './target.ts';
+import type { PublishHandle, PublishingPort, PublishStats, PublishTarget } from './target.ts';
+
+/** Where a connector's attached Reconciler is kept, for whoever hands changes to it. */
+export interface ReconcilerSlot {
+  get(): Reconciler<unknown> | undefined;
+  set(r: Reconciler<unknown> | undefined): void;
+}
+
+/**
+ * A connector's publishing port: attaching a target detaches the one attached before, starts a
+ * Reconciler for it (made by `reconciler`) and hands back its handle; `slot` holds the attached one
+ * until it is detached. The hub's Publishers and the connector test harness both use it.
+ */
+export function reconcilingPort(reconciler: <D>(target: PublishTarget<D>) => Reconciler<D>, slot: ReconcilerSlot): PublishingPort {
+  return {
+    attach: async <D>(target: PublishTarget<D>): Promise<PublishHandle<D>> => {
+      await slot.get()?.detach();
+      const r = reconciler(target);
+      const handle: PublishHandle<D> = {
+        resync: (reason) => r.resync(reason),
+        replan: (people) => r.replan(people),
+        mayShow: (person) => r.mayShow(person),
+        mayHold: (person) => r.mayHold(person),
+        stats: () => r.stats(),
+        detach: async () => {
+          if (slot.get() === (r as Reconciler<unknown>)) slot.set(undefined);
+          await r.detach();
+        },
+      };
+      slot.set(r as Reconciler<unknown>);
+      await r.start();
+      return handle;
+    },
+  };
+}
 
 /** Changes are gathered this long and handed to every publisher together (one batch, newest per person). */
 const GATHER_MS = 50;
@@ -33,26 +67,10 @@ export class Publishers {
 
   /** The port given to connector `id` in its context. */
   port(id: string, store: ConnectorStore, report: HealthReporter, log: Logger): PublishingPort {
-    return {
-      attach: async <D>(target: PublishTarget<D>) => {
-        await this.reconcilers.get(id)?.detach();
-        const r = new Reconciler<D>(target, { connector: id, store, clock: this.deps.clock, log, report, presence: this.deps.presence });
-        const handle = {
-          resync: (reason: string) => r.resync(reason),
-          replan: (people?: readonly string[]) => r.replan(people),
-          mayShow: (person: string) => r.mayShow(person),
-          mayHold: (person: string) => r.mayHold(person),
-          stats: () => r.stats(),
-          detach: async () => {
-            if (this.reconcilers.get(id) === (r as Reconciler<unknown>)) this.reconcilers.delete(id);
-            await r.detach();
-          },
-        };
-        this.reconcilers.set(id, r as Reconciler<unknown>);
-        await r.start();
-        return handle;
-      },
-    };
+    return reconcilingPort((target) => new Reconciler(target, { connector: id, store, clock: this.deps.clock, log, report, presence: this.deps.presence }), {
+      get: () => this.reconcilers.get(id),
+      set: (r) => void (r === undefined ? this.reconcilers.delete(id) : this.reconcilers.set(id, r)),
+    });
   }
 
   /** A publishing connector the hub runs (enabled). */

@@ -6,6 +6,7 @@ import { memoryConnectorStore } from '../../core/pipeline/embedded/connector-sto
 import { signalInputSchema, type Signal, type SignalInput } from '../../core/model/signal.ts';
 import { Ingest } from '../../core/manager/ingest.ts';
 import { offlinePresence, type Presence } from '../../core/model/presence.ts';
+import { reconcilingPort } from '../../core/publish/publishers.ts';
 import { Reconciler } from '../../core/publish/reconciler.ts';
 import { compileRules, type RulesConfigInput } from '../../core/rules/rules-config.ts';
 import { systemClock, type Clock } from '../../core/util/clock.ts';
@@ -87,25 +88,12 @@ export function connectorHarness<C>(opts: {
       for (const w of [...waiters]) if (signals.length >= w.n) w.resolve();
       return { accepted: res.accepted, refused: refusedNow };
     },
-    publishing: {
-      async attach(target) {
-        await reconciler?.detach();
-        const r = new Reconciler(target, { connector: opts.id, store: state, clock, log, report, presence: async (ids) => ids.map((id) => presences.get(id) ?? offlinePresence(id, 0)) });
-        reconciler = r as Reconciler<unknown>;
-        await r.start();
-        return {
-          resync: (why: string) => r.resync(why),
-          replan: (people?: readonly string[]) => r.replan(people),
-          mayShow: (person: string) => r.mayShow(person),
-          mayHold: (person: string) => r.mayHold(person),
-          stats: () => r.stats(),
-          detach: async () => {
-            if (reconciler === (r as Reconciler<unknown>)) reconciler = undefined;
-            await r.detach();
-          },
-        };
+    publishing: reconcilingPort((target) => new Reconciler(target, { connector: opts.id, store: state, clock, log, report, presence: async (ids) => ids.map((id) => presences.get(id) ?? offlinePresence(id, 0)) }), {
+      get: () => reconciler,
+      set: (r) => {
+        reconciler = r;
       },
-    },
+    }),
     directorySink: {
       async replaceAll(p) {
         dir.replaced.push([...p]);
