@@ -175,7 +175,7 @@ describe('msgraph-presence change notifications', () => {
     await c.firstCycle();
     const before = h.signals.length;
     const sub = [...sim.subscriptions.subs.values()][0]!;
-    const forger = new SimTokenIssuer();
+    const forger = new SimTokenIssuer('other');
     (forger as { kid: string }).kid = sim.tokenIssuer.kid;
     const item = (token: string) => ({
       value: [{ subscriptionId: sub.id, clientState: CLIENT_STATE, changeType: 'updated', tenantId: sim.tenantId, resource: `communications/presences('${guid(0)}')`, resourceData: { id: guid(0) }, encryptedContent: encryptNotificationContent({ id: guid(0), availability: 'DoNotDisturb', activity: 'Presenting', sequenceNumber: '9'.repeat(20) }, cert, 'presence-hub') }],

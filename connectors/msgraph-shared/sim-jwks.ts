@@ -1,25 +1,41 @@
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import { GRAPH_NOTIFICATION_PUBLISHER } from './validation-tokens.ts';
+
+/**
+ * The signing keys a SimTokenIssuer can use: committed test-only RSA keys (fixtures/README.md), so
+ * that no test spends CPU generating one (an RSA-2048 key pair took 1 to 2.5 s of CPU on a loaded
+ * machine). `simulator` is every simulator's key; `other` is a second key, for a forger.
+ */
+export type SimSigningKey = 'simulator' | 'other';
+const KEY_FILES: Record<SimSigningKey, string> = { simulator: 'test-only-token-signing-key.pem', other: 'test-only-forger-key.pem' };
+const loaded = new Map<SimSigningKey, { privateKey: KeyObject; publicKey: KeyObject }>();
+
+function keyPair(which: SimSigningKey): { privateKey: KeyObject; publicKey: KeyObject } {
+  let pair = loaded.get(which);
+  if (pair === undefined) {
+    const privateKey = createPrivateKey(readFileSync(new URL(`./fixtures/${KEY_FILES[which]}`, import.meta.url)));
+    pair = { privateKey, publicKey: createPublicKey(privateKey) };
+    loaded.set(which, pair);
+  }
+  return pair;
+}
 
 /**
  * The simulator's stand-in for the Microsoft identity platform's signing keys: it signs the
  * `validationTokens` of rich notifications (RS256, v1.0 claims as in Graph's example token: aud =
  * the subscribing app, appid = the change notification publisher, iss = sts.windows.net/{tid}/)
  * and serves its public key as a JWKS, so the hub verifies them exactly as it would Microsoft's.
+ * Each issuer has its own `kid`; issuers made with the same `key` share that key pair.
  */
 export class SimTokenIssuer {
-  private pair: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
   readonly kid = randomUUID();
 
-  /** Made on first use: an RSA key costs CPU that simulators without rich notifications need not spend. */
-  private keys(): { privateKey: KeyObject; publicKey: KeyObject } {
-    this.pair ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
-    return this.pair;
-  }
+  constructor(private readonly key: SimSigningKey = 'simulator') {}
 
   jwks(): { keys: JWK[] } {
-    const jwk = this.keys().publicKey.export({ format: 'jwk' }) as JWK;
+    const jwk = keyPair(this.key).publicKey.export({ format: 'jwk' }) as JWK;
     return { keys: [{ ...jwk, kid: this.kid, use: 'sig', alg: 'RS256' }] };
   }
 
@@ -33,6 +49,6 @@ export class SimTokenIssuer {
       .setIssuedAt(iat)
       .setNotBefore(iat)
       .setExpirationTime(iat + (o.lifetimeSec ?? 29_100))
-      .sign(this.keys().privateKey);
+      .sign(keyPair(this.key).privateKey);
   }
 }

@@ -28,7 +28,7 @@ describe('validationTokens of rich notifications', () => {
 
   it.each([
     ['signed by another key under the same kid', async () => {
-      const forger = new SimTokenIssuer();
+      const forger = new SimTokenIssuer('other');
       (forger as { kid: string }).kid = sim.tokenIssuer.kid;
       return forger.sign({ appId: APP, tenantId: TENANT, now: Date.now() });
     }],
