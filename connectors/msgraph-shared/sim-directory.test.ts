@@ -1,34 +1,43 @@
 /** The simulator's users delta and group members speak the documented wire shapes (raw HTTP, no SDK). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/util/clock.ts';
 import { GraphSimulator } from './simulator.ts';
 
 const APP = { clientId: 'sim-dir-app', clientSecret: 'sim-dir-secret' };
-const clock = new ManualClock(Date.parse('2026-11-22T10:00:00Z'));
-const sim = new GraphSimulator(clock);
+let clock: ManualClock;
+let sim: GraphSimulator | undefined;
 let token = '';
 
-beforeAll(async () => {
-  sim.addApp(APP);
-  // One token for the whole file, across a simulated week (the simulator answers 401 to an expired one).
-  sim.tokenLifetimeSeconds = 30 * 86_400;
-  await sim.start();
-  const res = await fetch(sim.tokenEndpoint(), { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.clientId, client_secret: APP.clientSecret, scope: 'x/.default' }) });
+/** Each test has its own simulator with users a1, b2, c3 (delta pages of 2), so each stands alone. */
+async function start(): Promise<GraphSimulator> {
+  clock = new ManualClock(Date.parse('2026-11-22T10:00:00Z'));
+  const s = new GraphSimulator(clock);
+  sim = s;
+  s.addApp(APP);
+  // One token per test, also across the simulated week of the delta test (the simulator answers 401 to an expired one).
+  s.tokenLifetimeSeconds = 30 * 86_400;
+  await s.start();
+  const res = await fetch(s.tokenEndpoint(), { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: APP.clientId, client_secret: APP.clientSecret, scope: 'x/.default' }) });
   token = ((await res.json()) as { access_token: string }).access_token;
-  sim.directory.deltaPageSize = 2;
-  sim.directory.addUser({ id: 'a1', userPrincipalName: 'a@corp.example', displayName: 'A', mobilePhone: null });
-  sim.directory.addUser({ id: 'b2', userPrincipalName: 'b@corp.example', displayName: 'B' });
-  sim.directory.addUser({ id: 'c3', userPrincipalName: 'c@corp.example' });
+  s.directory.deltaPageSize = 2;
+  s.directory.addUser({ id: 'a1', userPrincipalName: 'a@corp.example', displayName: 'A', mobilePhone: null });
+  s.directory.addUser({ id: 'b2', userPrincipalName: 'b@corp.example', displayName: 'B' });
+  s.directory.addUser({ id: 'c3', userPrincipalName: 'c@corp.example' });
+  return s;
+}
+afterEach(async () => {
+  await sim?.stop();
+  sim = undefined;
 });
-afterAll(() => sim.stop());
 
 async function get(pathOrUrl: string): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(pathOrUrl.startsWith('http') ? pathOrUrl : `${sim.url}/v1.0${pathOrUrl}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(pathOrUrl.startsWith('http') ? pathOrUrl : `${sim!.url}/v1.0${pathOrUrl}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 describe('simulated users delta', () => {
   it('pages with $skiptoken, ends with $deltatoken, projects $select (unset left out, null kept)', async () => {
+    const sim = await start();
     const p1 = await get('/users/delta?$select=displayName,mobilePhone');
     expect(p1.status).toBe(200);
     expect(p1.body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#users');
@@ -58,6 +67,7 @@ describe('simulated users delta', () => {
   });
 
   it('accepts only id filters and answers $deltatoken=latest with a deltaLink and no users', async () => {
+    await start();
     expect((await get(`/users/delta?$filter=${encodeURIComponent("id eq 'b2'")}`)).body.value).toEqual([expect.objectContaining({ id: 'b2' })]);
     const bad = await get(`/users/delta?$filter=${encodeURIComponent("startswith(displayName,'B')")}`);
     expect(bad.status).toBe(400);
@@ -66,6 +76,7 @@ describe('simulated users delta', () => {
   });
 
   it('lists group members page by page, direct or transitive, optionally users only', async () => {
+    const sim = await start();
     sim.directory.addUser({ id: 'd4', userPrincipalName: 'd@corp.example' });
     sim.directory.addGroup({ id: 'g1', displayName: 'Sales', members: ['b2', 'g2'] });
     sim.directory.addGroup({ id: 'g2', displayName: 'Nested', members: ['d4'] });
