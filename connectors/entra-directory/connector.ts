@@ -54,7 +54,7 @@ export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> impl
   }
 
   async stop(): Promise<void> {
-    // A sync waiting for budget or a Retry-After pause is refused there, never sent (RequestPacer.cancel), and ends now.
+    // A sync under way ends at its next request, refused and never sent, also one waiting for budget or a Retry-After pause (RequestPacer.cancel).
     this.pacer.cancel();
     await this.schedule.stop();
   }

@@ -245,6 +245,27 @@ describe('entra-directory against the Graph simulator', () => {
     await bad.stop();
   });
 
+  it('a stop during a full sync ends it at its next page: that page is never requested, the previous people stay, and no failure is reported', async () => {
+    const { sim, h } = await setup({ incrementalInterval: 0 });
+    const sup = h.supervisor(entraDirectoryManifest);
+    cleanups.push(() => sup.stop());
+    let stopping: Promise<void> | undefined;
+    const sink = h.ctx.directorySink!;
+    const progress = sink.progress.bind(sink);
+    // The stop comes while the first of the round's four pages is being taken in.
+    sink.progress = (n, total) => {
+      progress(n, total);
+      if (n > 0) stopping ??= sup.stop();
+    };
+    await sup.start();
+    await until('the stop began', () => stopping !== undefined);
+    await stopping;
+    expect(deltaRequests(sim)).toBe(1);
+    expect(h.directory.replaced).toHaveLength(0);
+    expect(sup.health()).toMatchObject({ state: 'stopped' });
+    expect(sup.health().lastError).toBeUndefined();
+  });
+
   it('resyncs fully every fullSyncInterval, starting a new delta round', async () => {
     const { sim, h } = await setup({ incrementalInterval: 0, fullSyncInterval: '150ms' });
     const sup = h.supervisor(entraDirectoryManifest);

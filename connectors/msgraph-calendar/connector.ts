@@ -154,10 +154,12 @@ export class MsGraphCalendarConnector implements Connector {
     if (this.debounce !== undefined) clearTimeout(this.debounce);
     this.timer = this.maintenance = this.debounce = undefined;
     this.pending.clear();
-    // Requests waiting for budget or a Retry-After pause are refused, never sent (RequestPacer.cancel).
+    // Requests waiting for budget or a Retry-After pause are refused, never sent, and so is the next
+    // request of a cycle or re-read under way (RequestPacer.cancel): nothing is sent or emitted after stop().
     this.pacer.cancel();
-    // A cycle or re-read in flight ends with its current batch (read() checks running): nothing is sent or emitted after stop().
     await Promise.allSettled([this.cycle, this.reread]);
+    // The subscription deletes below go out if Graph allows them now (RequestPacer.drain).
+    this.pacer.drain();
     const steps = [() => this.listener?.stop(), () => this.subs?.stopAll()];
     for (const step of steps) await Promise.resolve(step()).catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;

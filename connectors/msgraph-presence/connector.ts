@@ -221,10 +221,12 @@ export class MsGraphPresenceConnector implements Connector {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    // Requests waiting for budget or a Retry-After pause are refused, never sent, and the cycles
-    // holding them end now instead of when the pause would have ended (RequestPacer.cancel).
+    // Requests waiting for budget or a Retry-After pause are refused, never sent, and so is the
+    // next batch of a cycle under way: the cycles end now, not when the pause would have ended.
     this.pacer.cancel();
     await Promise.allSettled([...this.inFlight]);
+    // The clean-up below (delete the subscriptions, clear sessions) goes out if Graph allows it now (RequestPacer.drain).
+    this.pacer.drain();
     const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.handle?.detach() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];
     for (const step of steps) await step().catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.listener = undefined;

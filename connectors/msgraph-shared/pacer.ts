@@ -19,17 +19,18 @@ export function isStopped(e: unknown): boolean {
  * tenant, getPresencesByUserId) with a sliding window, and holds every caller back while Graph has
  * asked for a pause with Retry-After (429), since that pause applies to the whole app.
  *
- * `cancel()` (the connector's stop) ends every wait at once: a request waiting for budget or a
- * pause rejects with HUB_ERR_CONNECTOR_STOPPED and is never sent, and until `resume()` (the next
- * start) a request that would have to wait is refused the same way at once. A request that fits
- * right away still goes out, so the stop's own clean-up (deleting its subscriptions) is sent when
- * Graph allows it now, and never holds the stop for a Retry-After.
+ * A connector's stop: `cancel()` ends every wait at once and refuses every request from then on
+ * with HUB_ERR_CONNECTOR_STOPPED, never sent (a waiting one, and the next page of a sync or batch of
+ * a poll still under way, which thus ends at once). When that work has ended, `drain()` lets the
+ * stop's own clean-up through (deleting its subscriptions), but only what Graph allows right now:
+ * a request that would have to wait is refused the same way, so a stop never waits out a
+ * Retry-After. `resume()` (the next start) restores the normal waiting.
  */
 export class RequestPacer {
   private readonly sent: number[] = [];
   private head = 0;
   private pausedUntil = 0;
-  private cancelled = false;
+  private state: 'open' | 'cancelled' | 'draining' = 'open';
   /** Wakes the requests now waiting (cancel()). */
   private readonly wakers = new Set<() => void>();
   constructor(private readonly o: { limit: number; windowMs: number; clock: Clock; sleep?: Sleep }) {}
@@ -58,6 +59,7 @@ export class RequestPacer {
   async send<T>(issue: () => Promise<T>, prepare?: () => Promise<void>): Promise<T> {
     let prepared = prepare === undefined;
     for (;;) {
+      if (this.state === 'cancelled') throw stoppedError();
       const now = this.o.clock.now();
       let wait = 0;
       if (this.pausedUntil > now) wait = this.pausedUntil - now;
@@ -70,7 +72,7 @@ export class RequestPacer {
         if (this.sent.length - this.head >= this.o.limit) wait = (this.sent[this.head] ?? now) + this.o.windowMs - now + 1;
       }
       if (wait > 0) {
-        if (this.cancelled) throw stoppedError();
+        if (this.state !== 'open') throw stoppedError();
         prepared = prepare === undefined;
         await this.sleep(wait);
         continue;
@@ -95,15 +97,20 @@ export class RequestPacer {
     this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
-  /** The connector is stopping: waiting requests reject (never sent), and nothing waits until resume(). */
+  /** The connector is stopping: waiting requests reject and so does every later one (never sent), until drain() or resume(). */
   cancel(): void {
-    this.cancelled = true;
+    this.state = 'cancelled';
     for (const wake of [...this.wakers]) wake();
+  }
+
+  /** The stop's clean-up: requests that fit right now go out, one that would have to wait is refused. */
+  drain(): void {
+    if (this.state === 'cancelled') this.state = 'draining';
   }
 
   /** The connector starts (again): requests wait for budget and pauses as before. */
   resume(): void {
-    this.cancelled = false;
+    this.state = 'open';
   }
 
   /** Requests sent in the current window (for health and tests). */
