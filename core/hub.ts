@@ -2,7 +2,7 @@ import type { LoadedConfig } from './config/load.ts';
 import type { ConnectorContext, ConnectorManifest } from './connector/contract.ts';
 import { ConnectorSupervisor } from './connector/supervisor.ts';
 import type { LeasePort } from './connector/lease.ts';
-import { LeasedRunner } from './connector/leased-runner.ts';
+import { LeasedRunner, type LeasedTask } from './connector/leased-runner.ts';
 import { ConnectorSwitches } from './connector/switches.ts';
 import { Directory } from './directory/directory.ts';
 import { Ingest } from './manager/ingest.ts';
@@ -273,29 +273,19 @@ export class Hub {
     this.launched = true;
     if (this.deps.lease === undefined && this.pipeline.durable === true) await this.webhooks.activate();
     await this.triggers.start();
-    if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
-      // One node evaluates the triggers and delivers their firings; their state is in the store.
-      this.triggerRunner = new LeasedRunner({
-        lease: this.deps.lease,
-        name: 'hub:triggers',
-        owner: this.nodeId,
-        log: this.deps.log.child({ component: 'triggers' }),
-        ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
-        task: { start: () => this.triggers.activate(), stop: async () => this.triggers.deactivate() },
-      });
-      this.triggerRunner.start();
+    const lease = this.deps.lease;
+    if (lease !== undefined && this.pipeline.mode === 'redis') {
+      // One node evaluates the triggers and delivers their firings (their state is in the store); one delivers the webhooks.
+      this.triggerRunner = this.leased(lease, 'hub:triggers', this.deps.log.child({ component: 'triggers' }), { start: () => this.triggers.activate(), stop: async () => this.triggers.deactivate() });
+      this.webhookRunner = this.leased(lease, 'hub:webhooks', this.deps.log.child({ component: 'webhooks' }), { start: () => this.webhooks.activate(), stop: async () => this.webhooks.deactivate() });
     } else await this.triggers.activate();
-    if (this.deps.lease !== undefined && this.pipeline.mode === 'redis') {
-      this.webhookRunner = new LeasedRunner({
-        lease: this.deps.lease,
-        name: 'hub:webhooks',
-        owner: this.nodeId,
-        log: this.deps.log.child({ component: 'webhooks' }),
-        ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
-        task: { start: () => this.webhooks.activate(), stop: async () => this.webhooks.deactivate() },
-      });
-      this.webhookRunner.start();
-    }
+  }
+
+  /** Starts `task` on whichever node holds the lease `name` (one at a time), with this node competing for it. */
+  private leased(lease: LeasePort, name: string, log: Logger, task: LeasedTask): LeasedRunner {
+    const runner = new LeasedRunner({ lease, name, owner: this.nodeId, log, ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}), task });
+    runner.start();
+    return runner;
   }
 
   /** Runs a connector: at once in embedded mode, under its lease in Redis mode. */
@@ -305,22 +295,16 @@ export class Hub {
       await s.start().catch((e) => this.deps.log.error({ err: e, connector: id }, 'connector start failed'));
       return;
     }
-    const runner = new LeasedRunner({
-      lease,
-      name: `connector:${id}`,
-      owner: this.nodeId,
-      log: this.deps.log.child({ connector: id }),
-      ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}),
-      task: {
+    this.runners.set(
+      id,
+      this.leased(lease, `connector:${id}`, this.deps.log.child({ connector: id }), {
         start: async () => {
           await s.start();
           await this.publishers.takeover(id, s);
         },
         stop: () => s.stop(),
-      },
-    });
-    this.runners.set(id, runner);
-    runner.start();
+      }),
+    );
   }
 
   private async halt(id: string, s: ConnectorSupervisor): Promise<void> {
