@@ -13,6 +13,13 @@ import { fingerprint, firingId, freshState, mayUse, NEW_STATUS, statusOf, TRIGGE
 import { TriggerRegistry } from './registry.ts';
 import type { TriggerRequest, TriggersConfig } from './trigger-config.ts';
 
+type Condition = Pick<TriggerDef, 'people' | 'team' | 'atLeast' | 'classes' | 'hysteresis'>;
+
+/** What a trigger watches (whom, how many, in which classes, with what hysteresis), from a configured rule or an API request alike. */
+function conditionOf(r: Condition): Condition {
+  return { ...(r.people !== undefined ? { people: r.people } : {}), ...(r.team !== undefined ? { team: r.team } : {}), atLeast: r.atLeast, classes: r.classes, hysteresis: r.hysteresis };
+}
+
 export type { Caller, Firing, FiringGap, TriggerDef, TriggerStatus } from './model.ts';
 
 /**
@@ -74,11 +81,7 @@ export class Triggers {
       const d: TriggerDef = {
         id: r.id,
         origin: 'config',
-        ...(r.people !== undefined ? { people: r.people } : {}),
-        ...(r.team !== undefined ? { team: r.team } : {}),
-        atLeast: r.atLeast,
-        classes: r.classes,
-        hysteresis: r.hysteresis,
+        ...conditionOf(r),
         action: r.action.type === 'webhook' ? { type: 'webhook', url: r.action.url } : { type: 'sse' },
         watcherOwned: false,
         createdAt: at,
@@ -146,11 +149,7 @@ export class Triggers {
     const def: TriggerDef = {
       id: caller.admin && req.id !== undefined ? req.id : randomUUID(),
       origin: 'api',
-      ...(req.people !== undefined ? { people: req.people } : {}),
-      ...(req.team !== undefined ? { team: req.team } : {}),
-      atLeast: req.atLeast,
-      classes: req.classes,
-      hysteresis: req.hysteresis,
+      ...conditionOf(req),
       action: req.action,
       ...(caller.admin ? {} : { owner: caller.key }),
       ...(!caller.admin && caller.person !== undefined ? { watcher: caller.person } : {}),
