@@ -28,6 +28,9 @@ const people = Number(process.argv[2] ?? 100_000);
 const transitions = Number(process.argv[3] ?? 60_000);
 const runs = Number(process.argv[4] ?? 1);
 const profile = process.env.STORM_PROF;
+// STORM_BALLAST=n keeps n benchmark signals alive through the storm (as bench/pipeline.ts's earlier
+// modules may), to see what a larger heap costs the storm's garbage collection.
+const ballast = process.env.STORM_BALLAST !== undefined ? (await import('../pipeline.ts')).load(Number(process.env.STORM_BALLAST), 20_000, 10) : [];
 const session = profile !== undefined ? new Session() : undefined;
 if (session !== undefined) {
   session.connect();
@@ -58,7 +61,7 @@ for (let run = 0; run < runs; run++) {
     }
     await p.close();
     await admin.quit();
-    console.log(`storm people=${people} transitions=${transitions} settle_ms=${Math.round(settleMs)} node_us=${nodeUs.toFixed(1)} redis_us=${redisUs.toFixed(1)}`);
+    console.log(`${ballast.length > 0 ? `ballast=${ballast.length} ` : ''}storm people=${people} transitions=${transitions} settle_ms=${Math.round(settleMs)} node_us=${nodeUs.toFixed(1)} redis_us=${redisUs.toFixed(1)}`);
   } finally {
     await redis.stop();
   }
