@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../util/logger.ts';
 import type { BoundaryScheduler } from '../ports.ts';
@@ -22,6 +23,9 @@ export interface RedisBoundaryOptions {
  * Time boundaries of Redis mode: a sorted set person -> instant (ZADD replaces, so a reschedule
  * supersedes). Every node polls only the due head of the set with an atomic claim script
  * (scripts.ts CLAIM), so each due person is handled by exactly one node and nothing scans all people.
+ * A claimed round is one list of its people and one entry of the rounds (with the claim's
+ * deadline), released with one command when the round is done: a round that its node never
+ * releases (the node died) is claimed again whole after the deadline.
  * The poller sleeps until the earliest boundary, at most `pollMs`, and is woken early when this node
  * schedules something sooner.
  */
@@ -32,8 +36,11 @@ export class RedisBoundaries implements BoundaryScheduler {
   private wake: (() => void) | undefined;
   private wakeAt = Infinity;
   private failing = false;
+  /** Claims made so far: names each round's list key uniquely (with the node id and a token of this instance, for a node id kept across restarts). */
+  private claims = 0;
+  private readonly token = randomBytes(4).toString('hex');
 
-  constructor(private readonly deps: { redis: Redis; keys: Keys; log: Logger }, private readonly opts: RedisBoundaryOptions = {}) {}
+  constructor(private readonly deps: { redis: Redis; keys: Keys; log: Logger; nodeId: string }, private readonly opts: RedisBoundaryOptions = {}) {}
 
   async schedule(entries: readonly { person: string; at: number | undefined }[]): Promise<void> {
     if (entries.length === 0) return;
@@ -71,12 +78,14 @@ export class RedisBoundaries implements BoundaryScheduler {
     while (!this.closed) {
       let sleep = pollMs;
       try {
-        const [nowText, people, next] = await redis.phClaim(2, keys.boundaries, keys.claimed, limit, lease);
+        // A fresh list key per claim: it becomes the round's record if anything is due.
+        const roundKey = keys.boundaryRound(`${this.deps.nodeId}:${this.token}:${++this.claims}`);
+        const [nowText, people, next] = await redis.phClaim(4, keys.boundaries, keys.rounds, roundKey, keys.claimed, limit, lease);
         const now = Number(nowText);
         if (this.failing) log.info('boundary poller recovered');
         this.failing = false;
         if (people.length > 0 && this.onDue !== undefined) {
-          const round = this.handle(people, now).finally(() => inFlight.delete(round));
+          const round = this.handle(people, now, roundKey).finally(() => inFlight.delete(round));
           inFlight.add(round);
         }
         if (people.length >= limit) sleep = 0;
@@ -97,11 +106,11 @@ export class RedisBoundaries implements BoundaryScheduler {
     await Promise.all(inFlight);
   }
 
-  /** One claimed round: the manager recomputes, then the claims are released. Never rejects. */
-  private async handle(people: readonly string[], now: number): Promise<void> {
+  /** One claimed round: the manager recomputes, then the round is released (one command). Never rejects. */
+  private async handle(people: readonly string[], now: number, roundKey: string): Promise<void> {
     try {
       await this.onDue!(people, now);
-      await this.deps.redis.zrem(this.deps.keys.claimed, ...people);
+      await this.deps.redis.phRelease(2, this.deps.keys.rounds, roundKey);
     } catch (e) {
       // The manager failed or Redis went away: the claims stay and come due again after their lease.
       this.fail(e);

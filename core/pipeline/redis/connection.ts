@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions, type Result } from 'ioredis';
 import { HubError } from '../../errors.ts';
-import { CLAIM, COMMIT, APPLY, READ_REGISTERS, CENSUS, TIMELINE_APPEND, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
+import { CLAIM, RELEASE, COMMIT, APPLY, READ_REGISTERS, CENSUS, TIMELINE_APPEND, LEASE_ACQUIRE, LEASE_RELEASE, LEASE_RENEW } from './scripts.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -10,6 +10,7 @@ declare module 'ioredis' {
     phCensus(numKeys: number, keys: readonly string[], thresholds: readonly number[]): Result<(number | string)[][], Context>;
     phTimeline(numKeys: number, keys: readonly string[], args: readonly (string | number)[]): Result<number, Context>;
     phClaim(numKeys: number, ...keysAndArgs: (string | number)[]): Result<[string, string[], string | null], Context>;
+    phRelease(numKeys: number, rounds: string, round: string): Result<number, Context>;
     phLeaseAcquire(key: string, owner: string, ttlMs: number): Result<number, Context>;
     phLeaseRenew(key: string, owner: string, ttlMs: number): Result<number, Context>;
     phLeaseRelease(key: string, owner: string): Result<number, Context>;
@@ -86,6 +87,7 @@ export function connect(target: RedisTarget, role: ConnectionRole, nodeId: strin
   r.defineCommand('phApply', { lua: APPLY });
   r.defineCommand('phCommit', { lua: COMMIT });
   r.defineCommand('phClaim', { lua: CLAIM });
+  r.defineCommand('phRelease', { lua: RELEASE });
   r.defineCommand('phRead', { lua: READ_REGISTERS });
   r.defineCommand('phCensus', { lua: CENSUS });
   r.defineCommand('phTimeline', { lua: TIMELINE_APPEND });

@@ -124,7 +124,7 @@ export async function redisPipeline(opts: RedisPipelineOptions): Promise<RedisPi
     },
     opts,
   );
-  const boundaries = new RedisBoundaries({ redis: cmd, keys: k, log }, opts.boundaries);
+  const boundaries = new RedisBoundaries({ redis: cmd, keys: k, log, nodeId }, opts.boundaries);
   const bus = new RedisBus({ redis: cmd, sub, keys: k, log });
   await bus.open();
   const notices = new RedisNotices({ redis: cmd, sub, channel: k.notice, log });

@@ -12,7 +12,11 @@ export interface Keys {
   readonly clock: string;
   /** Sorted set: person -> next time boundary (epoch ms). */
   readonly boundaries: string;
-  /** Sorted set: person -> claim deadline, for boundaries a node has taken but not finished. */
+  /** Sorted set: round list key -> claim deadline, for rounds of boundaries a node has taken but not finished. */
+  readonly rounds: string;
+  /** List: the people of one claimed round (`id`: the node id and its claim count). */
+  boundaryRound(id: string): string;
+  /** Sorted set: person -> claim deadline, the claims of an earlier version (read and emptied by scripts.ts CLAIM). */
   readonly claimed: string;
   /** Pub/sub channel of presence changes. */
   readonly bus: string;
@@ -34,6 +38,8 @@ export function keys(prefix: string): Keys {
     presence: (p) => `${prefix}:pres:${p}`,
     clock: `${prefix}:clock`,
     boundaries: `${prefix}:bnd`,
+    rounds: `${prefix}:bnd:rounds`,
+    boundaryRound: (id) => `${prefix}:bnd:round:${id}`,
     claimed: `${prefix}:bnd:claimed`,
     bus: `${prefix}:bus`,
     notice: `${prefix}:notice`,

@@ -353,41 +353,53 @@ end
 return out`;
 
 /**
- * Boundary claim. KEYS[1] = boundaries, KEYS[2] = claimed. ARGV[1] = limit, ARGV[2] = claim lease ms.
- * Moves due people (score <= Redis now) to the claimed set with a deadline, so that exactly one node
- * handles each; claims whose deadline passed (their node died) are due again. Returns
- * {now, people, next boundary score or false}. Only due items are read: nothing scans all people.
+ * Boundary claim, recorded once per round. KEYS[1] = boundaries, KEYS[2] = rounds (sorted set:
+ * round list key -> claim deadline), KEYS[3] = this round's list (a key the node never used
+ * before), KEYS[4] = the per-person claims of an earlier version (sorted set person -> deadline,
+ * only read and emptied). ARGV[1] = limit, ARGV[2] = claim lease ms.
+ * Moves the due people (score <= Redis now, at most `limit`) out of the boundaries into this
+ * round's list, and the list into the rounds with a deadline: exactly one node handles each, and
+ * a round costs Redis one list and one member of the rounds, not a sorted-set entry per person
+ * (written at the claim and removed at the release). Rounds whose deadline passed (their node
+ * died) join this round whole (the round may then hold more than `limit`), and so do expired
+ * per-person claims of an earlier version. Returns {now, people, next instant: the earliest
+ * boundary or deadline, or false}. Only due items are read: nothing scans all people.
  */
 export const CLAIM = `${NOW}
 now = math.floor(now)
 local limit = tonumber(ARGV[1])
-local lease = tonumber(ARGV[2])
+local deadline = now + tonumber(ARGV[2])
 local out = {}
-local deadline = now + lease
--- Many members per command (a storm claims thousands per round), in slices unpack() can take.
-local function claim(list)
-  for i = 1, #list, 500 do
-    local args = {}
-    for j = i, math.min(i + 499, #list) do
-      args[#args + 1] = deadline
-      args[#args + 1] = list[j]
-      out[#out + 1] = list[j]
-    end
-    redis.call('ZADD', KEYS[2], unpack(args))
-  end
-end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 -- The due people are the lowest ranks of the set: one range removal drops exactly them.
 if #due > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #due - 1) end
-claim(due)
+for i = 1, #due do out[i] = due[i] end
 if #out < limit then
-  claim(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, limit - #out))
+  for _, round in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 16)) do
+    if #out >= limit then break end
+    for _, p in ipairs(redis.call('LRANGE', round, 0, -1)) do out[#out + 1] = p end
+    redis.call('DEL', round)
+    redis.call('ZREM', KEYS[2], round)
+  end
 end
-local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local c = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-local n = nxt[2]
-if c[2] and (not n or tonumber(c[2]) < tonumber(n)) then n = c[2] end
+if #out < limit then
+  local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, limit - #out)
+  for i = 1, #old, 500 do redis.call('ZREM', KEYS[4], unpack(old, i, math.min(i + 499, #old))) end
+  for i = 1, #old do out[#out + 1] = old[i] end
+end
+-- In slices unpack() can take.
+for i = 1, #out, 500 do redis.call('RPUSH', KEYS[3], unpack(out, i, math.min(i + 499, #out))) end
+if #out > 0 then redis.call('ZADD', KEYS[2], deadline, KEYS[3]) end
+local n = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+for k = 2, 4, 2 do
+  local c = redis.call('ZRANGE', KEYS[k], 0, 0, 'WITHSCORES')[2]
+  if c and (not n or tonumber(c) < tonumber(n)) then n = c end
+end
 return {tostring(now), out, n or false}`;
+
+/** The end of a claimed round (RedisBoundaries): KEYS[1] = rounds, KEYS[2] = the round's list. */
+export const RELEASE = `redis.call('DEL', KEYS[2])
+return redis.call('ZREM', KEYS[1], KEYS[2])`;
 
 /** Lease scripts (core/pipeline/redis/lease.ts): owner-checked, so a node never touches another's lease. */
 export const LEASE_ACQUIRE = `local cur = redis.call('GET', KEYS[1])

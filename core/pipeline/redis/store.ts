@@ -152,6 +152,8 @@ export class RedisStore implements PresenceStore {
     for (const p of people) {
       pipe.del(keys.registers(p), keys.presence(p));
       pipe.zrem(keys.boundaries, p);
+      // A claim of an earlier version; a claimed round (scripts.ts CLAIM) keeps the person until it
+      // ends, and one whose node died recomputes them after its deadline: no registers, offline.
       pipe.zrem(keys.claimed, p);
     }
     await execOrThrow(pipe);
