@@ -1,6 +1,7 @@
 import { CLASS_MIDPOINT } from '../model/availability.ts';
 import { classActivity } from '../model/presence.ts';
 import type { Presence, ViewStamps } from '../model/presence.ts';
+import { jsonNumber, jsonText } from '../util/json-text.ts';
 import type { PresenceDraft } from './ports.ts';
 
 /**
@@ -10,26 +11,14 @@ import type { PresenceDraft } from './ports.ts';
 export function fingerprint(d: PresenceDraft): string {
   // The characters JSON.stringify writes for [availability, class, token, text, machineState,
   // lastActive, decidedBy, decidedCategory] (absent as null; a test's draft may lack the activity's
-  // token or text), built as text: no array, and no generic serializer walk per recomputation. Stored fingerprints compare with it (Redis).
-  return `[${num(d.availability)},${q(d.class)},${opt(d.activity.token)},${opt(d.activity.text)},${opt(d.machineState)},${d.lastActive === undefined ? 'null' : num(d.lastActive)},${opt(d.decidedBy)},${opt(d.decidedCategory)}]`;
-}
-
-/** What JSON.stringify escapes in a text: quote, backslash, control characters, surrogates. */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** A text as JSON.stringify writes it; one that needs no escape (nearly all) without calling it. */
-function q(t: string): string {
-  return NEEDS_ESCAPE.test(t) ? JSON.stringify(t) : `"${t}"`;
-}
-
-/** A number as JSON.stringify writes it (finite numbers as String() does, the others as null). */
-function num(n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null';
+  // token or text), built as text: no array, and no generic serializer walk per recomputation.
+  // Stored fingerprints (Redis) compare with it and draftOfFingerprint reads it.
+  return `[${jsonNumber(d.availability)},${jsonText(d.class)},${opt(d.activity.token)},${opt(d.activity.text)},${opt(d.machineState)},${d.lastActive === undefined ? 'null' : jsonNumber(d.lastActive)},${opt(d.decidedBy)},${opt(d.decidedCategory)}]`;
 }
 
 /** An optional text as JSON.stringify writes it, null when absent. */
 function opt(t: string | undefined): string {
-  return t === undefined ? 'null' : q(t);
+  return t === undefined ? 'null' : jsonText(t);
 }
 
 /**

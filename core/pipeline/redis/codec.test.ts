@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Signal } from '../../model/signal.ts';
-import { canonicalSignal } from './codec.ts';
+import { canonicalSignal, signalOfTuple, signalTuple } from './codec.ts';
 
 /** The canonical text by its definition: an object with the fields in this order given to JSON.stringify. */
 function byDefinition(s: Signal): string {
@@ -73,5 +73,50 @@ describe('the id tail of the canonical text (how the APPLY script finds a repeat
           expect(t.slice(at)).toBe(`,"id":${JSON.stringify(s.id)}}`);
         }
       }), { numRuns: 1000 });
+  });
+});
+
+describe('signalTuple / signalOfTuple (the signals of a BullMQ job)', () => {
+  // Finite numbers only: JSON has no other (the object form turned them into null as well).
+  const finite = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(1e21, 1.5e-7, Number.MAX_SAFE_INTEGER));
+  const jobSignal: fc.Arbitrary<Signal> = fc
+    .record(
+      {
+        person: text,
+        source: text,
+        endpoint: text,
+        category: fc.constantFrom('user', 'machine', 'phone', 'calendar', 'device'),
+        expireType: fc.constantFrom('user', 'device', 'time', 'endpoint'),
+        availability: finite,
+        activity: fc.record({ token: text, text }, { requiredKeys: [] }).filter((a) => a.token !== undefined || a.text !== undefined),
+        machineState: fc.constantFrom('active', 'inactive', 'away', 'off', 'unknown'),
+        from: finite,
+        until: finite,
+        sourceTime: finite,
+        sourceVersion: finite,
+        id: text,
+        receivedAt: finite,
+      },
+      { requiredKeys: ['person', 'source', 'endpoint', 'category', 'expireType'] },
+    )
+    .map((s) => Object.freeze(s) as unknown as Signal);
+
+  it('travels through JSON to the signal the object form gave, field for field', () => {
+    fc.assert(
+      fc.property(fc.array(jobSignal, { maxLength: 5 }), (signals) => {
+        const back = (JSON.parse(JSON.stringify(signals.map(signalTuple))) as ReturnType<typeof signalTuple>[]).map(signalOfTuple);
+        // What a job of the earlier form (the objects themselves) decoded to.
+        expect(back).toStrictEqual(JSON.parse(JSON.stringify(signals)));
+        for (const b of back) expect(Object.isFrozen(b)).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('is shorter than the object form, and leaves out the absent fields at its end', () => {
+    const s: Signal = { person: 'u1', source: 'teams', endpoint: 'client', category: 'user', expireType: 'user', availability: 6500, sourceVersion: 3 };
+    expect(signalTuple(s)).toEqual(['u1', 'teams', 'client', 'user', 'user', 6500, 3]);
+    expect(JSON.stringify(signalTuple(s)).length).toBeLessThan(JSON.stringify(s).length / 2);
+    expect(signalTuple({ ...s, availability: undefined, sourceVersion: undefined } as unknown as Signal)).toEqual(['u1', 'teams', 'client', 'user', 'user']);
   });
 });

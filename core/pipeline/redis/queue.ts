@@ -5,6 +5,7 @@ import type { FailureKind } from '../../errors.ts';
 import type { Logger } from '../../util/logger.ts';
 import type { BatchInfo, DeadLetter, QueueStats, SignalQueue } from '../ports.ts';
 import { judgeFailure, reasonCode, type RetryPolicy } from '../retry-policy.ts';
+import { signalOfTuple, signalTuple, type SignalTuple } from './codec.ts';
 import { unavailable } from './connection.ts';
 
 export interface BullQueueOptions {
@@ -48,11 +49,35 @@ class RetryLater extends Error {
   }
 }
 
+/**
+ * A job's signals: `t`, one positional array per signal (codec.ts signalTuple); `s`, the signal
+ * objects, as jobs queued by an earlier version hold them (still read, so that an upgrade loses
+ * nothing queued).
+ */
 interface JobData {
-  readonly s: readonly Signal[];
+  readonly t?: readonly SignalTuple[];
+  readonly s?: readonly Signal[];
+}
+
+function signalsOf(data: JobData): readonly Signal[] {
+  const t = data.t;
+  if (t === undefined) return data.s ?? [];
+  const out: Signal[] = new Array(t.length);
+  for (let i = 0; i < t.length; i++) out[i] = signalOfTuple(t[i]!);
+  return out;
+}
+
+function countOf(data: JobData | undefined): number | undefined {
+  return data?.t?.length ?? data?.s?.length;
 }
 
 const QUEUE = 'signals';
+
+function tuplesOf(signals: readonly Signal[], from: number, to: number): SignalTuple[] {
+  const out: SignalTuple[] = new Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = signalTuple(signals[i]!);
+  return out;
+}
 /** Effectively unbounded: the retry policy, not the attempt count, decides when a batch is dead-lettered. */
 const ATTEMPTS = 1_000_000;
 
@@ -132,7 +157,7 @@ export class BullSignalQueue implements SignalQueue {
     for (let i = 0; i < signals.length; i += size) {
       jobs.push({
         name: 'batch',
-        data: { s: signals.slice(i, i + size) },
+        data: { t: tuplesOf(signals, i, Math.min(signals.length, i + size)) },
         // Failed jobs are the dead letters: accepted signals, never removed but by a replay.
         opts: { attempts: ATTEMPTS, backoff: { type: 'custom' }, removeOnComplete: true, removeOnFail: false },
       });
@@ -209,7 +234,7 @@ export class BullSignalQueue implements SignalQueue {
         // without committing the presence: the handler recomputes the whole batch then.
         const redelivered = job.attemptsStarted > 1 || job.attemptsMade > 0 || job.stalledCounter > 0;
         try {
-          await handler(job.data.s, { redelivered });
+          await handler(signalsOf(job.data), { redelivered });
         } catch (e) {
           const verdict = judgeFailure(e, job.attemptsMade + 1, policy, this.deps.kindOf);
           // UnrecoverableError moves the job to the failed set (the dead letters) at once.
@@ -231,7 +256,7 @@ export class BullSignalQueue implements SignalQueue {
     );
     this.worker.on('error', (e) => this.deps.log.debug({ err: e }, 'worker connection error'));
     this.worker.on('failed', (job, e) => {
-      if (e instanceof UnrecoverableError || e.name === 'UnrecoverableError') this.deps.log.error({ job: job?.id, reason: e.message, signals: job?.data.s.length }, 'signal batch dead-lettered');
+      if (e instanceof UnrecoverableError || e.name === 'UnrecoverableError') this.deps.log.error({ job: job?.id, reason: e.message, signals: countOf(job?.data) }, 'signal batch dead-lettered');
       else this.deps.log.warn({ job: job?.id, reason: e.message, attempts: job?.attemptsMade }, 'signal batch failed, will retry');
     });
   }
@@ -264,7 +289,7 @@ export class BullSignalQueue implements SignalQueue {
       .filter((j) => j.id !== undefined)
       .map((j) => {
         const reason = j.failedReason ?? 'unknown';
-        return { id: j.id!, reason, code: reasonCode(reason), signals: j.data.s.length, attempts: j.attemptsMade, failedAt: j.finishedOn ?? j.timestamp, acceptedAt: j.timestamp };
+        return { id: j.id!, reason, code: reasonCode(reason), signals: countOf(j.data) ?? 0, attempts: j.attemptsMade, failedAt: j.finishedOn ?? j.timestamp, acceptedAt: j.timestamp };
       });
   }
 
