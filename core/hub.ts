@@ -27,6 +27,8 @@ import { ComposedDirectory } from './directory/composed-directory.ts';
 import { Publishers } from './publish/publishers.ts';
 import { AuditLog } from './audit.ts';
 import { Triggers } from './trigger/triggers.ts';
+import { ClusterHealth } from './connector/cluster-health.ts';
+import { failingFeeds, type FailingFeed } from './connector/feeds.ts';
 
 export interface HubDeps {
   readonly loaded: LoadedConfig;
@@ -78,6 +80,7 @@ export class Hub {
   private readonly runners = new Map<string, LeasedRunner>();
   private webhookRunner: LeasedRunner | undefined;
   private triggerRunner: LeasedRunner | undefined;
+  private clusterHealth: ClusterHealth | undefined;
   private readonly switches: ConnectorSwitches;
   private unforget: (() => void) | undefined;
   /** True once start() has run the enabled connectors; switches before that only sort them. */
@@ -156,6 +159,16 @@ export class Hub {
       timeoutMs: loaded.config.webhooks.timeout,
       allowPrivateTargets: loaded.config.webhooks.allowPrivateTargets,
     });
+    // Redis mode: the node running a connector shares whether it is failing (the board's mark on every node).
+    if (deps.lease !== undefined && this.pipeline.mode === 'redis') {
+      this.clusterHealth = new ClusterHealth({
+        store: shared('hub:health'),
+        nodeId: this.nodeId,
+        log,
+        runs: (id) => this.runners.get(id)?.holding === true,
+        holder: (id) => this.connectorNode(id),
+      });
+    }
     for (const entry of loaded.config.connectors) {
       const manifest = deps.manifests.get(entry.kind)!;
       const config = loaded.connectorConfigs.get(entry.id);
@@ -205,7 +218,12 @@ export class Hub {
       report,
       ...(manifest.capabilities.includes('publish') ? { publishing: this.publishers.port(id, state, report, log) } : {}),
     };
-    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), { log, clock: this.deps.clock, publishStats: () => this.publishers.stats(id) });
+    supervisor = new ConnectorSupervisor(id, manifest, manifest.create(ctx), {
+      log,
+      clock: this.deps.clock,
+      publishStats: () => this.publishers.stats(id),
+      ...(this.clusterHealth !== undefined ? { onHealth: () => this.clusterHealth?.note(id, supervisor!.health()) } : {}),
+    });
     return supervisor;
   }
 
@@ -282,8 +300,8 @@ export class Hub {
   }
 
   /** Starts `task` on whichever node holds the lease `name` (one at a time), with this node competing for it. */
-  private leased(lease: LeasePort, name: string, log: Logger, task: LeasedTask): LeasedRunner {
-    const runner = new LeasedRunner({ lease, name, owner: this.nodeId, log, ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}), task });
+  private leased(lease: LeasePort, name: string, log: Logger, task: LeasedTask, onChange?: (holding: boolean) => void): LeasedRunner {
+    const runner = new LeasedRunner({ lease, name, owner: this.nodeId, log, ...(this.deps.leaseTtlMs !== undefined ? { ttlMs: this.deps.leaseTtlMs } : {}), ...(onChange !== undefined ? { onChange } : {}), task });
     runner.start();
     return runner;
   }
@@ -297,13 +315,22 @@ export class Hub {
     }
     this.runners.set(
       id,
-      this.leased(lease, `connector:${id}`, this.deps.log.child({ connector: id }), {
-        start: async () => {
-          await s.start();
-          await this.publishers.takeover(id, s);
+      this.leased(
+        lease,
+        `connector:${id}`,
+        this.deps.log.child({ connector: id }),
+        {
+          start: async () => {
+            await s.start();
+            await this.publishers.takeover(id, s);
+          },
+          stop: () => s.stop(),
         },
-        stop: () => s.stop(),
-      }),
+        // A node that takes the connector (back) writes its health for the others whatever it wrote before.
+        (holding) => {
+          if (holding) this.clusterHealth?.took(id);
+        },
+      ),
     );
   }
 
@@ -312,6 +339,14 @@ export class Hub {
     this.runners.delete(id);
     if (runner !== undefined) await runner.stop();
     else await s.stop();
+  }
+
+  /**
+   * The connectors failing now (the board's mark, explanations): in Redis mode as the node running
+   * each one reports it (core/connector/cluster-health.ts), else this node's own health.
+   */
+  failingConnectors(): Promise<FailingFeed[]> {
+    return this.clusterHealth !== undefined ? this.clusterHealth.failing(this.supervisors) : Promise.resolve(failingFeeds(this.supervisors));
   }
 
   /** The node running a connector now: this one, another one (Redis mode), or none. */

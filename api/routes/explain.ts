@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { failingFeeds, peopleFedBy } from '../../core/connector/feeds.ts';
+import { peopleFedBy } from '../../core/connector/feeds.ts';
 import { HubError } from '../../core/errors.ts';
 import { AVAILABILITY_CLASSES, MACHINE_STATES } from '../../core/model/availability.ts';
 import { presenceViewSchema, viewFor } from '../../core/model/presence.ts';
@@ -110,7 +110,7 @@ export function explainRoutes({ hub }: RouteContext) {
           presence: viewFor(stored!, 'personal', dir.loadedAt),
           summary: s.summary,
           summaryParts: [...s.parts],
-          degraded: failingFeeds(hub.supervisors)
+          degraded: (await hub.failingConnectors())
             .filter((f) => sources.has(f.id))
             .map((f) => ({ id: f.id, kind: f.kind, state: f.state, ...(f.since !== undefined ? { since: iso(f.since)! } : {}) })),
           judgement: {
@@ -142,7 +142,7 @@ export function explainRoutes({ hub }: RouteContext) {
         schema: { summary: 'Connectors failing now and the people each feeds (the board marks them); connector names only to admin and helpdesk', response: { 200: degradedSchema } },
       },
       async () => {
-        const failing = failingFeeds(hub.supervisors);
+        const failing = await hub.failingConnectors();
         const fed = await peopleFedBy(hub.pipeline.store, [...hub.directory.people()].map((p) => p.id), failing.map((f) => f.id));
         return { connectors: failing.map((f) => ({ id: f.id, kind: f.kind, state: f.state, ...(f.since !== undefined ? { since: iso(f.since)! } : {}), people: fed.get(f.id) ?? [] })) };
       },

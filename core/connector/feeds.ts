@@ -10,15 +10,20 @@ export interface FailingFeed {
   readonly since?: number;
 }
 
-/** Failing: degraded, or stopped with an error newer than its last success (a permanent failure). */
+/** Failing: degraded, or stopped with an error newer than its last success (a permanent failure); undefined when not. */
+export function failingOf(h: Health): Pick<FailingFeed, 'state' | 'since'> | undefined {
+  const failed = h.state === 'degraded' || (h.state === 'stopped' && h.lastError !== undefined && (h.lastOkAt === undefined || h.lastError.at > h.lastOkAt));
+  if (!failed) return undefined;
+  const since = h.failingSince ?? h.lastError?.at;
+  return { state: h.state, ...(since !== undefined ? { since } : {}) };
+}
+
+/** The failing ones of these supervisors (this node's own health of each: see cluster-health.ts for the cluster's view). */
 export function failingFeeds(supervisors: Iterable<readonly [string, { readonly kind: string; health(): Health }]>): FailingFeed[] {
   const out: FailingFeed[] = [];
   for (const [id, s] of supervisors) {
-    const h = s.health();
-    const failed = h.state === 'degraded' || (h.state === 'stopped' && h.lastError !== undefined && (h.lastOkAt === undefined || h.lastError.at > h.lastOkAt));
-    if (!failed) continue;
-    const since = h.failingSince ?? h.lastError?.at;
-    out.push({ id, kind: s.kind, state: h.state, ...(since !== undefined ? { since } : {}) });
+    const f = failingOf(s.health());
+    if (f !== undefined) out.push({ id, kind: s.kind, ...f });
   }
   return out.sort((a, b) => a.id.localeCompare(b.id));
 }

@@ -41,11 +41,25 @@ export class ConnectorSupervisor {
     readonly id: string,
     readonly manifest: ConnectorManifest,
     private readonly connector: Connector,
-    private readonly deps: { log: Logger; clock: Clock; backoff?: BackoffOptions; random?: () => number; publishStats?: () => PublishStats | undefined },
+    private readonly deps: {
+      log: Logger;
+      clock: Clock;
+      backoff?: BackoffOptions;
+      random?: () => number;
+      publishStats?: () => PublishStats | undefined;
+      /** Told after anything that may change health() (state, an outcome): the hub shares it (core/connector/cluster-health.ts). */
+      onHealth?: () => void;
+    },
   ) {
     this.reporter = {
-      ok: () => this.onOk(),
-      error: (e) => this.onError(e),
+      ok: () => {
+        this.onOk();
+        this.changed();
+      },
+      error: (e) => {
+        this.onError(e);
+        this.changed();
+      },
       count: (name, n = 1) => {
         this.counts[name] = (this.counts[name] ?? 0) + n;
       },
@@ -76,6 +90,7 @@ export class ConnectorSupervisor {
   private async tryStart(): Promise<void> {
     if (!this.wanted) return;
     this.state = 'starting';
+    this.changed();
     this.attempt += 1;
     try {
       await this.connector.start();
@@ -86,6 +101,7 @@ export class ConnectorSupervisor {
       this.state = 'running';
       this.attempt = 0;
       this.onOk();
+      this.changed();
     } catch (e) {
       this.onError(e);
       await this.connector.stop().catch(() => undefined);
@@ -94,6 +110,7 @@ export class ConnectorSupervisor {
       if (kind === 'permanent') {
         this.state = 'stopped';
         this.wanted = false;
+        this.changed();
         this.deps.log.error({ connector: this.id, code: this.lastError?.code }, `connector ${this.id} failed permanently, not retrying: ${this.lastError?.message}`);
         return;
       }
@@ -103,6 +120,7 @@ export class ConnectorSupervisor {
       const delay = waitOut ?? backoffDelay(this.attempt, this.connector.backoff ?? this.deps.backoff ?? DEFAULT_BACKOFF, this.deps.random);
       this.state = 'degraded';
       this.nextRetryAt = this.deps.clock.now() + delay;
+      this.changed();
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.nextRetryAt = undefined;
@@ -127,6 +145,7 @@ export class ConnectorSupervisor {
       .finally(() => {
         this.state = 'stopped';
         this.stopping = undefined;
+        this.changed();
       });
     return this.stopping;
   }
@@ -142,6 +161,7 @@ export class ConnectorSupervisor {
       await this.connector.publish(changes);
     } catch (e) {
       this.onError(e);
+      this.changed();
     }
   }
 
@@ -151,6 +171,11 @@ export class ConnectorSupervisor {
    * REFUSALS_DEGRADE times in a row make it degraded, until an emit is accepted whole.
    */
   emitted(accepted: number, refused: readonly { code: string; detail: string }[]): void {
+    this.emittedNow(accepted, refused);
+    this.changed();
+  }
+
+  private emittedNow(accepted: number, refused: readonly { code: string; detail: string }[]): void {
     if (refused.length === 0) {
       if (accepted > 0 && this.refusalStreak > 0) {
         this.refusalStreak = 0;
@@ -200,6 +225,14 @@ export class ConnectorSupervisor {
     const pub = this.deps.publishStats?.();
     if (pub !== undefined) h.publishing = pub;
     return h;
+  }
+
+  private changed(): void {
+    try {
+      this.deps.onHealth?.();
+    } catch (e) {
+      this.deps.log.warn({ connector: this.id, err: errorMessage(e) }, 'health listener failed');
+    }
   }
 
   private push(entry: { at: number; ok: boolean; code?: string; message?: string }): void {
