@@ -1,12 +1,16 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { graphCall } from '../msgraph-shared/graph-client.ts';
-import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, subscriptionSchema, type GraphSubscription, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import { allPages, graphCall } from '../msgraph-shared/graph-client.ts';
+import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, subscriptionCollectionSchema, subscriptionSchema, type GraphSubscription, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
 
 const dt = (ms: number) => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
 
 /** The only code speaking Graph's calendar API (calendar-getschedule, mailboxSettings). */
 export class CalendarClient {
-  constructor(private readonly app: Client) {}
+  /** `graphBaseUrl`: the only origin a next link is followed to (the token goes nowhere else). */
+  constructor(
+    private readonly app: Client,
+    private readonly graphBaseUrl: string,
+  ) {}
 
   /** getSchedule on behalf of the first mailbox of the batch (application permissions need a user in the path). */
   async getSchedule(mailboxes: readonly string[], start: number, end: number, intervalMin: number): Promise<ScheduleInformation[]> {
@@ -23,6 +27,19 @@ export class CalendarClient {
   async subscribe(body: Record<string, unknown>): Promise<GraphSubscription> {
     const r = await graphCall('create event subscription', () => this.app.api('/subscriptions').post(body));
     return parseGraph(subscriptionSchema, r, 'subscription');
+  }
+  /** Every subscription this app holds (subscription-list, app-only: all of the app's), page by page, at most `maxPages`. */
+  async subscriptions(maxPages: number): Promise<GraphSubscription[]> {
+    return allPages({
+      first: '/subscriptions',
+      graphBaseUrl: this.graphBaseUrl,
+      what: 'subscriptions',
+      maxPages,
+      read: async (path) => {
+        const r = parseGraph(subscriptionCollectionSchema, await graphCall('list subscriptions', () => this.app.api(path).get()), 'subscriptions');
+        return { value: r.value, next: r['@odata.nextLink'] };
+      },
+    });
   }
   /** Renewal: PATCH expirationDateTime; the answer says what Graph granted. */
   async renew(id: string, expiration: number): Promise<GraphSubscription> {

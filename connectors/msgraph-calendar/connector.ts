@@ -56,7 +56,7 @@ export class MsGraphCalendarConnector implements Connector {
       workingHours: c.workingHours.enabled ? { outsideAvailability: c.workingHours.outsideAvailability } : undefined,
       count: (name, n) => ctx.report.count(name, n),
     });
-    this.client = new CalendarClient(app.graph);
+    this.client = new CalendarClient(app.graph, c.graphBaseUrl);
     this.collector = new CalendarCollector({ ctx, client: this.client, engine, active: () => this.running });
   }
 

@@ -21,10 +21,16 @@ interface Sub {
  * may grant less than asked), recreated when it expired, was removed, or renewal says 404, and
  * deleted when its mailbox leaves the list. A notification only says "look again": the collector
  * re-reads that mailbox's free/busy (getSchedule), so no event body is ever read.
+ *
+ * A run that ended without deleting its subscriptions (a crash, a lost lease) leaves them for up
+ * to a week, each still notifying (counted `notifications_unknown_subscription`) and counting
+ * towards the mailbox's limit; so the first maintenance of a run lists the app's subscriptions
+ * (every page) and deletes the events subscriptions to this `notificationUrl` it does not hold.
  */
 export class EventSubscriptions {
   private readonly subs = new Map<string, Sub>();
   private readonly byId = new Map<string, string>();
+  private cleaned = false;
   constructor(private readonly o: { client: CalendarClient; config: SubConfig; clock: Clock; log: Logger; report: HealthReporter }) {}
 
   mailboxOf(subscriptionId: string): string | undefined {
@@ -75,6 +81,10 @@ export class EventSubscriptions {
 
   /** Creates, renews, heals and retires subscriptions for `mailboxes`; returns mailboxes (re)subscribed just now, whose changes may have been missed. */
   async maintain(mailboxes: readonly string[]): Promise<string[]> {
+    if (!this.cleaned) {
+      this.cleaned = true;
+      await this.removeLeftovers(mailboxes.length).catch((e: unknown) => isStopped(e) || this.o.log.warn({ code: (e as HubError).code }, `event subscriptions: left-over subscriptions not read: ${errorMessage(e)}`));
+    }
     const now = this.o.clock.now();
     const fresh: string[] = [];
     const wanted = new Set(mailboxes);
@@ -101,6 +111,15 @@ export class EventSubscriptions {
       }
     }
     return fresh;
+  }
+
+  /** Deletes the app's events subscriptions to this notificationUrl that this run does not hold. */
+  private async removeLeftovers(mailboxes: number): Promise<void> {
+    // App-only, the list holds every subscription of the app: about one per mailbox, 100 a page.
+    const all = await this.o.client.subscriptions(Math.max(50, Math.ceil(mailboxes / 50) + 10));
+    const left = all.filter((s) => /^\/?users\/[^/]+\/events$/i.test(s.resource) && s.notificationUrl === this.o.config.notificationUrl && !this.byId.has(s.id));
+    for (const s of left) await this.o.client.unsubscribe(s.id);
+    if (left.length > 0) this.o.report.count('subscriptions_left_over_removed', left.length);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, OffsetClock, type Clock } from '../../core/util/clock.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
-import { calendarCases, id } from './test-support.ts';
+import { APP, calendarCases, id } from './test-support.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { until } from '../../test/support/wait.ts';
 
@@ -107,6 +107,26 @@ describe('msgraph-calendar event subscriptions', () => {
     expect(await sim.subscriptions.lifecycle(mine.id, 'subscriptionRemoved', sim.tenantId)).toBe(202);
     await until(() => sim.subscriptions.subs.size === 1 && !sim.subscriptions.subs.has(mine.id));
     await until(() => c.subscriptions().get('user0@corp.example')?.id !== mine.id);
+  });
+
+  it('deletes the event subscriptions a previous run left (on any page of the list), not those to another URL', async () => {
+    const port = await freePort();
+    const notificationUrl = `http://127.0.0.1:${port}/graph/events`;
+    const env = await setup(2, { subscriptions: { enabled: true, notificationUrl, listen: { port }, clientState: CLIENT_STATE } });
+    env.sim.subscriptionPageSize = 2;
+    const left = (sid: string, url: string, mailbox: string) => env.sim.subscriptions.subs.set(sid, { id: sid, kind: 'events', resource: `/users/${mailbox}/events`, ids: [id(0)], changeType: 'created,updated,deleted', notificationUrl: url, expirationDateTime: Date.now() + 5 * 86_400_000, includeResourceData: false, owner: APP.clientId, appId: APP.clientId, clientState: CLIENT_STATE });
+    // A crashed run's two subscriptions, behind two of another deployment of the app: the second of them on page 2.
+    left('other-1', 'https://other.corp.example/events', 'user0%40corp.example');
+    left('other-2', 'https://other.corp.example/events', 'user1%40corp.example');
+    left('crashed-1', notificationUrl, 'user0%40corp.example');
+    left('crashed-2', notificationUrl, 'user1%40corp.example');
+    await env.c.start();
+    await env.c.firstCycle();
+    const keys = [...env.sim.subscriptions.subs.keys()];
+    expect(keys.filter((k) => k.startsWith('crashed-'))).toEqual([]);
+    expect(keys.filter((k) => k.startsWith('other-'))).toEqual(['other-1', 'other-2']);
+    expect(keys.filter((k) => !k.startsWith('other-')).sort()).toEqual([...env.c.subscriptions().values()].map((s) => s.id).sort());
+    expect(env.sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions')).toHaveLength(2);
   });
 
   it('deletes its subscriptions when stopped', async () => {
