@@ -96,25 +96,27 @@ describe('every XML parser is listed', () => {
   });
 });
 
+/** A hostile document is refused with the reader's own error, saying why, and yields nothing. */
+function expectRefused(parse: (xml: string) => unknown, xml: string, error: abstract new (...args: never[]) => Error): void {
+  let err: unknown;
+  let out: unknown;
+  try {
+    out = parse(xml);
+  } catch (e) {
+    err = e;
+  }
+  expect(out, 'parsed a hostile document').toBeUndefined();
+  expect(err).toBeInstanceOf(error);
+  expect((err as Error).message).toMatch(/document type declaration is refused|malformed XML/);
+}
+
 describe.each([
   ['parseXml', (x: string) => parseXml(x), PIDF],
   ['PIDF / RPID (RFC 3863, RFC 4480)', (x: string) => parsePidf(x), PIDF],
   ['dialog-info (RFC 4235)', (x: string) => parseDialogInfo(x), DIALOG],
   ['PIDF inside multipart/related (RFC 4662)', (x: string) => partsOfType(multipart(x).body, multipart(x).type, 'application/pidf+xml').map((p) => parsePidf(p.body)), PIDF],
 ] as const)('%s', (_name, parse, root) => {
-  it.each(attacks(root))('refuses %s with a clear error', (_n, xml) => {
-    let err: unknown;
-    let out: unknown;
-    try {
-      out = parse(xml);
-    } catch (e) {
-      err = e;
-    }
-    expect(out, 'parsed a hostile document').toBeUndefined();
-    expect(err).toBeInstanceOf(XmlError);
-    expect((err as Error).message).toMatch(/document type declaration is refused|malformed XML/);
-    expect(JSON.stringify(out ?? null)).not.toMatch(/root:.*:0:0/);
-  });
+  it.each(attacks(root))('refuses %s with a clear error', (_n, xml) => expectRefused(parse, xml, XmlError));
 
   it('still parses the same document without the attack', () => {
     expect(() => parse(root('plain'))).not.toThrow();
@@ -123,18 +125,7 @@ describe.each([
 
 const DMCC = (inner: string): string => `<HeldEvent><monitorCrossRefID>1</monitorCrossRefID><heldConnection><callID>${inner}</callID></heldConnection></HeldEvent>`;
 describe('DMCC XML (avaya-aes, ECMA-323 over TCP)', () => {
-  it.each(attacks(DMCC))('refuses %s with a clear error', (_n, xml) => {
-    let err: unknown;
-    let out: unknown;
-    try {
-      out = parseIncoming(xml);
-    } catch (e) {
-      err = e;
-    }
-    expect(out, 'parsed a hostile document').toBeUndefined();
-    expect(err).toBeInstanceOf(DmccXmlError);
-    expect((err as Error).message).toMatch(/document type declaration is refused|malformed XML/);
-  });
+  it.each(attacks(DMCC))('refuses %s with a clear error', (_n, xml) => expectRefused(parseIncoming, xml, DmccXmlError));
 
   it('still parses the same document without the attack', () => {
     expect(parseIncoming(DMCC('plain'))).toMatchObject({ kind: 'event', event: { type: 'HeldEvent', connection: { callId: 'plain' } } });
