@@ -1,5 +1,6 @@
 import type { Connector, ConnectorContext, ConnectorReport, TestResult } from '../../core/connector/contract.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { Gather } from '../../core/connector/gather.ts';
 import { EwsClient } from './client.ts';
 import { EwsCalendarCollector } from './collector.ts';
 import type { EwsCalendarConfig } from './config.ts';
@@ -28,8 +29,8 @@ export class EwsCalendarConnector implements Connector {
   private readonly client: EwsClient;
   private readonly collector: EwsCalendarCollector;
   private streams: CalendarStreams | undefined;
-  private readonly pending = new Set<string>();
-  private debounce: NodeJS.Timeout | undefined;
+  /** Mailboxes stream events named, read again together after `debounce`. */
+  private readonly gathered: Gather<string>;
   private reread: Promise<void> = Promise.resolve();
   private lastCycleAt: number | undefined;
   /** The mailboxes the streams were set up for. */
@@ -39,6 +40,7 @@ export class EwsCalendarConnector implements Connector {
   constructor(private readonly ctx: ConnectorContext<EwsCalendarConfig>) {
     this.client = new EwsClient({ config: ctx.config, clock: ctx.clock, onRequest: () => ctx.report.count('requests'), onBusy: () => ctx.report.count('throttled') });
     this.collector = new EwsCalendarCollector({ ctx, client: this.client, active: () => this.running });
+    this.gathered = new Gather({ ms: ctx.config.debounce, active: () => this.running, fire: (batch) => this.rereadMailboxes(batch) });
   }
 
   async start(): Promise<void> {
@@ -115,19 +117,15 @@ export class EwsCalendarConnector implements Connector {
 
   /** Stream events: the named mailboxes are read again together after `debounce`. */
   private queue(list: readonly string[]): void {
-    for (const m of list) this.pending.add(m);
-    if (this.debounce !== undefined || !this.running) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      const batch = [...this.pending];
-      this.pending.clear();
-      this.reread = this.reread.then(async () => {
-        if (!this.running) return;
-        if ((await this.collector.read(batch, false)) === 0) this.ctx.report.ok();
-        this.ctx.report.count('resyncs');
-      });
-    }, this.ctx.config.debounce);
-    this.debounce.unref?.();
+    this.gathered.add(list);
+  }
+
+  private rereadMailboxes(batch: readonly string[]): void {
+    this.reread = this.reread.then(async () => {
+      if (!this.running) return;
+      if ((await this.collector.read(batch, false)) === 0) this.ctx.report.ok();
+      this.ctx.report.count('resyncs');
+    });
   }
 
   report(): ConnectorReport {
@@ -139,9 +137,8 @@ export class EwsCalendarConnector implements Connector {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) clearInterval(this.timer);
-    if (this.debounce !== undefined) clearTimeout(this.debounce);
-    this.timer = this.debounce = undefined;
-    this.pending.clear();
+    this.timer = undefined;
+    this.gathered.cancel();
     const steps = [() => this.streams?.stop(), () => Promise.allSettled([this.cycle, this.reread])];
     for (const step of steps) await Promise.resolve(step()).catch((e: unknown) => this.ctx.log.warn(`stopping ${this.ctx.id}: ${errorMessage(e)}`));
     this.streams = undefined;

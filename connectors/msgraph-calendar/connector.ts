@@ -1,5 +1,6 @@
 import type { Connector, ConnectorContext, TestResult } from '../../core/connector/contract.ts';
 import { errorMessage } from '../../core/errors.ts';
+import { Gather } from '../../core/connector/gather.ts';
 import type { ClientCredentialsProvider } from '../msgraph-shared/auth.ts';
 import { graphApp } from '../msgraph-shared/app.ts';
 import { isStopped, type RequestPacer } from '../msgraph-shared/pacer.ts';
@@ -38,8 +39,7 @@ export class MsGraphCalendarConnector implements Connector {
   private subs: EventSubscriptions | undefined;
   private maintenance: NodeJS.Timeout | undefined;
   /** Mailboxes a notification named, re-read together when the debounce timer fires. */
-  private readonly pending = new Set<string>();
-  private debounce: NodeJS.Timeout | undefined;
+  private readonly gathered: Gather<string>;
   private reread: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
@@ -58,6 +58,7 @@ export class MsGraphCalendarConnector implements Connector {
     });
     this.client = new CalendarClient(app.graph, c.graphBaseUrl);
     this.collector = new CalendarCollector({ ctx, client: this.client, engine, active: () => this.running });
+    this.gathered = new Gather({ ms: c.subscriptions?.debounce ?? 0, active: () => this.running, fire: (list) => this.rereadMailboxes(list) });
   }
 
   async start(): Promise<void> {
@@ -128,18 +129,14 @@ export class MsGraphCalendarConnector implements Connector {
 
   /** Debounced: the first notification starts the timer, later ones within it join the same re-read. */
   private queue(mbx: string): void {
-    this.pending.add(mbx);
-    if (this.debounce !== undefined || !this.running) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      const list = [...this.pending];
-      this.pending.clear();
-      this.reread = this.reread.then(async () => {
-        if ((await this.collector.read(list)) === 0) this.ctx.report.ok();
-        this.ctx.report.count('rereads');
-      });
-    }, this.ctx.config.subscriptions?.debounce ?? 0);
-    this.debounce.unref?.();
+    this.gathered.add([mbx]);
+  }
+
+  private rereadMailboxes(list: readonly string[]): void {
+    this.reread = this.reread.then(async () => {
+      if ((await this.collector.read(list)) === 0) this.ctx.report.ok();
+      this.ctx.report.count('rereads');
+    });
   }
 
   /** Resolves when the re-reads queued so far are done (tests, demo). */
@@ -151,9 +148,8 @@ export class MsGraphCalendarConnector implements Connector {
     this.running = false;
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.maintenance !== undefined) clearInterval(this.maintenance);
-    if (this.debounce !== undefined) clearTimeout(this.debounce);
-    this.timer = this.maintenance = this.debounce = undefined;
-    this.pending.clear();
+    this.timer = this.maintenance = undefined;
+    this.gathered.cancel();
     // Requests waiting for budget or a Retry-After pause are refused, never sent, and so is the next
     // request of a cycle or re-read under way (RequestPacer.cancel): nothing is sent or emitted after stop().
     this.pacer.cancel();
