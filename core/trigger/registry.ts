@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { backoffDelay, type BackoffOptions } from '../connector/backoff.ts';
 import type { ConnectorStore } from '../connector/contract.ts';
 import { errorMessage } from '../errors.ts';
 import type { Clock } from '../util/clock.ts';
@@ -37,6 +38,9 @@ export class TriggerRegistry {
       /** The configured triggers and their webhook secrets. */
       config: readonly TriggerDef[];
       configSecrets: ReadonlyMap<string, string>;
+      /** Whether a failed write is tried again (this node still evaluates). */
+      keepTrying: () => boolean;
+      retry?: BackoffOptions;
     },
   ) {}
 
@@ -125,11 +129,29 @@ export class TriggerRegistry {
     await this.deps.store.delete([...keys]);
   }
 
-  /** Writes in order; `then` runs once the write is stored. */
+  /**
+   * Writes in order; `then` runs once the write is stored. A failed write (Redis away for a moment)
+   * is tried again, with backoff, while `keepTrying()` holds (this node still evaluates): dropped,
+   * a firing would be neither delivered nor streamed while this node's memory says it fired, and
+   * the writes after it would store that. The writes behind it wait, so the order holds. Once this
+   * node stops evaluating, the next one goes on from what was stored and fires the same firing
+   * (same id: model.ts firingId).
+   */
   persist(entries: [string, string][], then?: () => Promise<void>): void {
     this.chain = this.chain
-      .then(() => this.deps.store.set(entries))
-      .then(() => then?.())
+      .then(async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await this.deps.store.set(entries);
+            break;
+          } catch (e) {
+            if (!this.deps.keepTrying()) throw e;
+            if (attempt === 1) this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored; trying again');
+            await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.deps.retry ?? { baseMs: 200, maxMs: 5000 })).unref?.());
+          }
+        }
+        await then?.();
+      })
       .catch((e: unknown) => this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored'));
   }
 }

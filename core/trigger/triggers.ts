@@ -88,7 +88,7 @@ export class Triggers {
       };
       return d;
     });
-    this.registry = new TriggerRegistry({ store: deps.store, clock: deps.clock, log: deps.log, config: this.config, configSecrets: this.configSecrets });
+    this.registry = new TriggerRegistry({ store: deps.store, clock: deps.clock, log: deps.log, config: this.config, configSecrets: this.configSecrets, keepTrying: () => this.active });
     this.evaluation = new TriggerEvaluation({ directory: deps.directory, presence: deps.presence });
     this.delivery = new TriggerDelivery({
       store: deps.store,
