@@ -9,7 +9,7 @@ import { capturingLogger } from '../../test/support/log-capture.ts';
 import { until } from '../../test/support/wait.ts';
 import { msgraphPresenceManifest } from './manifest.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
-import { stopAfterEach } from './test-support.ts';
+import { guid, stopAfterEach } from './test-support.ts';
 
 const t = stopAfterEach();
 
@@ -35,5 +35,19 @@ describe('msgraph-presence stopping while Graph has paused the app', () => {
     expect(sim.requests.slice(sent).filter((r) => r.path === '/communications/getPresencesByUserId')).toEqual([]);
     const after = lines.slice(logged).map((l) => l.raw);
     expect(after.filter((l) => /stopping|HUB_ERR_CONNECTOR_STOPPED|poll batch failed/.test(l))).toEqual([]);
+  });
+
+  it('a connector started again after a stop waits out a Retry-After as before (the supervisor restarts the same instance)', async () => {
+    const { sim, h } = await t.setup(2, { poll: { interval: '1h' } });
+    const c = t.connector(new MsGraphPresenceConnector(h.ctx));
+    await c.start();
+    await c.firstCycle();
+    await c.stop();
+    sim.presence.setClient(guid(1), { availability: 'Busy', activity: 'InACall' });
+    sim.throttle(1, 1); // the first poll of the new run is answered 429, Retry-After 1 s: it waits and is sent again
+    await c.start();
+    await c.firstCycle();
+    expect(h.signals.at(-1)).toMatchObject({ person: 'user1', activity: 'on-the-phone' });
+    expect(sim.requests.filter((r) => r.path === '/communications/getPresencesByUserId').map((r) => r.status)).toEqual([200, 429, 200]);
   });
 });
