@@ -1,6 +1,6 @@
 import { GraphError, type Client } from '@microsoft/microsoft-graph-client';
 import { HubError } from '../../core/errors.ts';
-import { graphCall, graphLinkPath, toHubError } from '../msgraph-shared/graph-client.ts';
+import { allPages, graphCall, graphLinkPath, toHubError } from '../msgraph-shared/graph-client.ts';
 import { directoryObjectPageSchema, groupSchema, isODataType, parseGraph, usersDeltaPageSchema, type GraphUser } from '../msgraph-shared/schemas.ts';
 
 export interface DeltaPage {
@@ -72,18 +72,19 @@ export class EntraClient {
    * microsoft.graph.user so that devices, contacts and nested groups are left out; $top=999).
    */
   async groupMemberIds(id: string, transitive: boolean, maxPages = 100_000): Promise<string[]> {
-    const out: string[] = [];
-    let path: string | undefined = `/groups/${encodeURIComponent(id)}/${transitive ? 'transitiveMembers' : 'members'}/microsoft.graph.user?$select=id&$top=999`;
-    for (let pages = 0; path !== undefined; pages++) {
-      if (pages >= maxPages) throw new HubError('HUB_ERR_GRAPH_MALFORMED', `malformed Graph response for members of group ${id}: more than ${maxPages} pages`, { kind: 'transient' });
-      const p: string = path;
-      const body = await graphCall(`members of group ${id}`, () => this.app.api(p).get());
-      const page = parseGraph(directoryObjectPageSchema, body, `members of group ${id}`);
-      // Absent (the cast already left only users) or a user in any letter case (isODataType).
-      for (const m of page.value) if (m['@odata.type'] === undefined || isODataType(m['@odata.type'], 'microsoft.graph.user')) out.push(m.id.toLowerCase());
-      const next = page['@odata.nextLink'];
-      path = next === undefined ? undefined : this.relative(next, `members of group ${id}`);
-    }
-    return out;
+    const what = `members of group ${id}`;
+    const members = await allPages({
+      first: `/groups/${encodeURIComponent(id)}/${transitive ? 'transitiveMembers' : 'members'}/microsoft.graph.user?$select=id&$top=999`,
+      graphBaseUrl: this.graphBaseUrl,
+      what,
+      maxPages,
+      read: async (path) => {
+        const page = parseGraph(directoryObjectPageSchema, await graphCall(what, () => this.app.api(path).get()), what);
+        return { value: page.value, next: page['@odata.nextLink'] };
+      },
+    });
+    // Absent (the cast already left only users) or a user in any letter case (isODataType).
+    return members.filter((m) => m['@odata.type'] === undefined || isODataType(m['@odata.type'], 'microsoft.graph.user')).map((m) => m.id.toLowerCase());
   }
+
 }

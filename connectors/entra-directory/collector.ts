@@ -122,7 +122,9 @@ export class EntraSync {
       entries += page.users.length;
       onPage(page.users);
       if (page.deltaLink !== undefined) return { deltaLink: page.deltaLink, entries, pages };
-      // deltaPage guarantees exactly one of the two links.
+      // deltaPage guarantees exactly one of the two links. A next link to the page just read would
+      // loop until MAX_PAGES; Graph's skiptokens move on, so it is a malformed answer.
+      if (page.nextLink === next) throw new HubError('HUB_ERR_GRAPH_MALFORMED', 'malformed Graph response for users delta: a next link back to the page just read', { kind: 'transient' });
       next = page.nextLink!;
     }
   }

@@ -163,6 +163,16 @@ describe('entra-directory against the Graph simulator', () => {
     expect(people.get('carol')!.teams).toEqual([]);
   });
 
+  it('a member page whose next link leads back to a page already read fails the sync as malformed at once, not after 100 000 pages', async () => {
+    const { sim, h, connector } = await setup({ groups: [gid(1)] });
+    sim.directory.addGroup({ id: gid(1), displayName: 'Sales', members: [oid(1)] });
+    const self = `${sim.url}/v1.0/groups/${gid(1)}/members/microsoft.graph.user?$select=id&$top=999`;
+    for (let i = 0; i < 3; i++) sim.malformNext(`/groups/${gid(1)}/members`, JSON.stringify({ value: [{ id: oid(1) }], '@odata.nextLink': self }));
+    await expect(connector.fullSync()).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('already read') });
+    expect(sim.requests.filter((r) => r.path.startsWith(`/groups/${gid(1)}/members`))).toHaveLength(1);
+    expect(h.directory.replaced).toHaveLength(0);
+  });
+
   it('teams from the department', async () => {
     const { h, connector } = await setup({ teamsFrom: 'department' });
     await connector.fullSync();
@@ -197,6 +207,13 @@ describe('entra-directory against the Graph simulator', () => {
     // The retry reads a good round.
     await until(() => h.directory.replaced.length === 1);
     expect(sup.health().state).toBe('running');
+  });
+
+  it('a delta page whose next link is the page itself fails the round as malformed at once', async () => {
+    const { sim, connector } = await setup();
+    for (let i = 0; i < 3; i++) sim.malformNext('/users/delta', JSON.stringify({ value: [], '@odata.nextLink': `${sim.url}/v1.0/users/delta?$skiptoken=same` }));
+    await expect(connector.fullSync()).rejects.toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('page just read') });
+    expect(deltaRequests(sim)).toBe(2);
   });
 
   it('never follows a link to another host with the token', async () => {
