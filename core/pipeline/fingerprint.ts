@@ -56,24 +56,33 @@ export function limitedViewKey(d: PresenceDraft): string {
  * form above (tested in fingerprint.test.ts).
  */
 export function packFingerprint(fp: string): string {
-  let commas = 0;
+  // Element by element with indexOf (native), not character by character: a number or null ends
+  // at the next comma; a text at its closing quote (one not escaped: an even run of backslashes
+  // before it), then the comma.
+  let at = 1;
   let limited = 0;
   let state = 0;
-  let inText = false;
-  for (let i = 1; i < fp.length; i++) {
-    const c = fp.charCodeAt(i);
-    if (inText) {
-      if (c === 0x5c /* \ */) i++;
-      else if (c === 0x22 /* " */) inText = false;
-    } else if (c === 0x22) inText = true;
-    else if (c === 0x2c /* , */) {
-      commas++;
-      if (commas === 2) limited = i;
-      else if (commas === 4) state = i;
-      else if (commas === 6) return `${limited}|${state}|${i}|${fp}`;
-    }
+  for (let element = 1; element <= 6; element++) {
+    let comma: number;
+    if (fp.charCodeAt(at) === 0x22 /* " */) {
+      let close = fp.indexOf('"', at + 1);
+      while (close > 0 && escaped(fp, close)) close = fp.indexOf('"', close + 1);
+      comma = close < 0 ? -1 : close + 1;
+    } else comma = fp.indexOf(',', at);
+    if (comma < 0 || fp.charCodeAt(comma) !== 0x2c /* , */) throw new Error(`not a fingerprint of eight elements: ${fp.slice(0, 80)}`);
+    if (element === 2) limited = comma;
+    else if (element === 4) state = comma;
+    else if (element === 6) return `${limited}|${state}|${comma}|${fp}`;
+    at = comma + 1;
   }
-  throw new Error(`not a fingerprint of eight elements: ${fp.slice(0, 80)}`);
+  throw new Error('unreachable');
+}
+
+/** Whether the character at `i` is escaped: an odd number of backslashes right before it. */
+function escaped(t: string, i: number): boolean {
+  let n = 0;
+  while (t.charCodeAt(i - 1 - n) === 0x5c /* \ */) n++;
+  return n % 2 === 1;
 }
 
 /**

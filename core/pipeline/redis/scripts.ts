@@ -171,9 +171,11 @@ return out`;
 /**
  * KEYS = presence hashes. ARGV[1] = the packed fingerprint of an offline presence (fingerprint.ts
  * packFingerprint: `L|S|B|fingerprint`, the fingerprint's first L, S and B characters being the
- * limited view key, the state key and the full view key without their closing `]`); then 2 per
- * entry: basis `rev|at`, packed fingerprint. Returns one string per entry (one reply element, not
- * a nested array: cheaper for Redis and the node). Refuses ('0') a basis older than the stored one
+ * limited view key, the state key and the full view key without their closing `]`); ARGV[2] = the
+ * entries, one record per key ended by a newline: `<rev>|<at>|<packed fingerprint>` (one argument
+ * for all, not two per person: Redis and ioredis handle 2 arguments instead of 1 000; a
+ * fingerprint is JSON text, which never holds a raw newline). Returns one string per entry (one
+ * reply element, not a nested array: cheaper for Redis and the node). Refuses ('0') a basis older than the stored one
  * (rev first, then evaluation instant); accepts without change ('1|version|since|full view
  * version|limited view version|limited since') when the fingerprint is the stored one, a person
  * with nothing stored counting as offline (then just '1'); otherwise bumps the version and sets
@@ -183,7 +185,7 @@ return out`;
  * draft is its person and its fingerprint (fingerprint.ts draftOfFingerprint), so the caller
  * builds the presence from the draft it sent, and a read rebuilds it from `f`.
  *
- * The hash holds three fields (keys.ts): `b` the basis as sent, `f` the packed fingerprint, `m`
+ * The hash holds three fields (keys.ts): `b` the basis `rev|at` as sent, `f` the packed fingerprint, `m`
  * `version|since|full view version|limited view version|limited since`; a commit reads three
  * and writes one (no change) or three. Two earlier forms are read as they are, keep their form
  * while nothing changes, and are rewritten in this one (their other fields deleted) at their
@@ -201,13 +203,20 @@ local function lengths(pf)
   return tonumber(l), tonumber(s), tonumber(f), at
 end
 local OL, OS, OF, OAT = lengths(ARGV[1])
+local rec = ARGV[2]
+local pos = 1
 for i = 1, #KEYS do
   local key = KEYS[i]
-  local basis = ARGV[i * 2]
-  local pf = ARGV[i * 2 + 1]
-  local bar = find(basis, '|', 1, true)
-  local atText = sub(basis, bar + 1)
-  local rev = tonumber(sub(basis, 1, bar - 1))
+  -- The record: rev|at|packed fingerprint, then a newline.
+  local e = find(rec, '\\n', pos, true)
+  local b1 = find(rec, '|', pos, true)
+  local b2 = find(rec, '|', b1 + 1, true)
+  local revText = sub(rec, pos, b1 - 1)
+  local atText = sub(rec, b1 + 1, b2 - 1)
+  local basis = sub(rec, pos, b2 - 1)
+  local pf = sub(rec, b2 + 1, e - 1)
+  pos = e + 1
+  local rev = tonumber(revText)
   local at = tonumber(atText)
   local nl, ns, nf, nat = lengths(pf)
   local cur = redis.call('HMGET', key, 'b', 'f', 'm')
@@ -252,7 +261,7 @@ for i = 1, #KEYS do
   if crev and (rev < crev or (rev == crev and at < cat)) then
     out[i] = '0'
   elseif same then
-    if form == 1 then redis.call('HSET', key, 'rev', sub(basis, 1, bar - 1), 'at', atText) else redis.call('HSET', key, 'b', basis) end
+    if form == 1 then redis.call('HSET', key, 'rev', revText, 'at', atText) else redis.call('HSET', key, 'b', basis) end
     if v then out[i] = '1|' .. v .. '|' .. since .. '|' .. (fv or '') .. '|' .. (lv or '') .. '|' .. (ls or '') else out[i] = '1' end
   else
     local fullChanged, limitedChanged, sameState

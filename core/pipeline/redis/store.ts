@@ -121,10 +121,11 @@ export class RedisStore implements PresenceStore {
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
       const chunk = entries.slice(i, i + COMMIT_CHUNK);
       const k = chunk.map((e) => this.deps.keys.presence(e.draft.person));
-      // Per person its basis and packed fingerprint: the draft is not sent (the fingerprint holds it).
-      const args: string[] = [OFFLINE_PACKED_FINGERPRINT];
-      for (const e of chunk) args.push(`${e.basis.rev}|${e.basis.at}`, packFingerprint(e.fingerprint));
-      pipe.phCommit(k.length, ...k, ...args);
+      // Per person its basis and packed fingerprint, all in one argument (scripts.ts COMMIT): the
+      // draft is not sent (the fingerprint holds it).
+      let records = '';
+      for (const e of chunk) records += `${e.basis.rev}|${e.basis.at}|${packFingerprint(e.fingerprint)}\n`;
+      pipe.phCommit(k.length, ...k, OFFLINE_PACKED_FINGERPRINT, records);
     }
     const out: CommitResult[] = [];
     let i = 0;
