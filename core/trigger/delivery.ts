@@ -48,9 +48,6 @@ export class TriggerDelivery {
           log: this.deps.log.child({ trigger: t.def.id }),
           what: `trigger ${t.def.id} webhook`,
         });
-        t.status = { delivered: t.status.delivered + 1, failures: t.status.failures };
-        await this.deps.store.delete([outKey]);
-        await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]);
       } catch (e) {
         const lastError = errorMessage(e);
         t.status = { delivered: t.status.delivered, failures: t.status.failures + 1, lastError };
@@ -67,6 +64,22 @@ export class TriggerDelivery {
         }, backoffDelay(attempt + 1, this.deps.backoff ?? { baseMs: 1000, maxMs: 300_000 }));
         timer.unref?.();
         this.timers.add(timer);
+        return;
+      }
+      // Delivered: a store that refuses the record now is no failed delivery (nothing is sent
+      // again from here); the removal is tried again while this node evaluates, and if it never
+      // lands the next holder delivers the firing once more, with the same id.
+      t.status = { delivered: t.status.delivered + 1, failures: t.status.failures };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.deps.store.delete([outKey]);
+          await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]);
+          return;
+        } catch (e) {
+          if (!this.deps.current(t)) return;
+          if (attempt === 1) this.deps.log.warn({ trigger: t.def.id, err: errorMessage(e) }, `trigger ${t.def.id}: delivery of firing ${f.firing} not recorded yet; trying again`);
+          await new Promise((r) => setTimeout(r, backoffDelay(attempt, { baseMs: 200, maxMs: 5000 })).unref?.());
+        }
       }
     })();
   }
