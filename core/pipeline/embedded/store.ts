@@ -4,6 +4,7 @@ import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
 import { nextViewStamps, OFFLINE_FINGERPRINT, sameState } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
+import { presenceOf } from '../presence-of.ts';
 
 interface PersonState {
   rev: number;
@@ -38,23 +39,6 @@ function registerAt(s: PersonState, sig: Signal): number {
     if (r.source === sig.source && r.endpoint === sig.endpoint && r.category === sig.category) return i;
   }
   return -1;
-}
-
-/**
- * The stored presence of a draft with its stamps, built field by field (not a spread of the draft,
- * which V8 runs through a slow generic copy): the draft's fields in the order of draftOf
- * (core/manager/presence-manager.ts), then since, version and views, as in the Redis store.
- */
-function presenceOf(d: PresenceDraft, since: number, version: number, views: Presence['views']): Presence {
-  const p = { person: d.person, availability: d.availability, class: d.class, activity: d.activity } as { -readonly [K in keyof Presence]: Presence[K] };
-  if (d.machineState !== undefined) p.machineState = d.machineState;
-  if (d.lastActive !== undefined) p.lastActive = d.lastActive;
-  if (d.decidedBy !== undefined) p.decidedBy = d.decidedBy;
-  if (d.decidedCategory !== undefined) p.decidedCategory = d.decidedCategory;
-  p.since = since;
-  p.version = version;
-  if (views !== undefined) p.views = views;
-  return Object.freeze(p);
 }
 
 export function basisNewer(a: Basis, b: Basis | undefined): boolean {

@@ -4,6 +4,7 @@ import type { Register } from '../../model/register.ts';
 import type { Signal } from '../../model/signal.ts';
 import { draftOfFingerprint, OFFLINE_PACKED_FINGERPRINT, packFingerprint } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
+import { presenceOf } from '../presence-of.ts';
 import { appliedRegister, applyArgs, decodeRegister } from './codec.ts';
 import type { Keys } from './keys.ts';
 
@@ -109,8 +110,8 @@ export class RedisStore implements PresenceStore {
         const [v, since, fv, lv, ls] = m.split('|', 5);
         if (v === undefined || since === undefined) return;
         const draft = d != null ? parseDraft(d) : draftOfFingerprint(p, f.slice(f.indexOf('|', f.indexOf('|', f.indexOf('|') + 1) + 1) + 1));
-        out.set(p, presenceFrom(draft, Number(since), Number(v), stampsOf(fv, lv, ls)));
-      } else if (d != null && r[3] != null && r[4] != null) out.set(p, presenceFrom(parseDraft(d), Number(r[4]), Number(r[3]), stampsOf(r[5], r[6], r[7])));
+        out.set(p, presenceOf(draft, Number(since), Number(v), stampsOf(fv, lv, ls)));
+      } else if (d != null && r[3] != null && r[4] != null) out.set(p, presenceOf(parseDraft(d), Number(r[4]), Number(r[3]), stampsOf(r[5], r[6], r[7])));
     });
     return out;
   }
@@ -139,7 +140,7 @@ export class RedisStore implements PresenceStore {
         else if (r.length === 1) out.push(UNCHANGED);
         else {
           const f = r.split('|', 6);
-          out.push({ accepted: true, changed: code === 0x32, presence: presenceFrom(draft, Number(f[2]), Number(f[1]), stampsOf(f[3], f[4], f[5])) });
+          out.push({ accepted: true, changed: code === 0x32, presence: presenceOf(draft, Number(f[2]), Number(f[1]), stampsOf(f[3], f[4], f[5])) });
         }
       }
     }
@@ -188,22 +189,6 @@ function parseDraft(draft: string): PresenceDraft {
   const d = JSON.parse(draft) as { -readonly [K in keyof PresenceDraft]: PresenceDraft[K] };
   d.activity = Object.freeze(d.activity);
   return d;
-}
-
-/**
- * The presence of a draft with its stamps, built field by field (no spread): the draft's fields in
- * their order (draftOf), then since, version and views, the order a presence's JSON has always had.
- */
-function presenceFrom(d: PresenceDraft, since: number, version: number, views: ViewStamps | undefined): Presence {
-  const p: { -readonly [K in keyof Presence]: Presence[K] } = { person: d.person, availability: d.availability, class: d.class, activity: d.activity } as Presence;
-  if (d.machineState !== undefined) p.machineState = d.machineState;
-  if (d.lastActive !== undefined) p.lastActive = d.lastActive;
-  if (d.decidedBy !== undefined) p.decidedBy = d.decidedBy;
-  if (d.decidedCategory !== undefined) p.decidedCategory = d.decidedCategory;
-  p.since = since;
-  p.version = version;
-  if (views !== undefined) p.views = views;
-  return Object.freeze(p);
 }
 
 /** The view stamps of a hash (absent on one written before they existed: see COMMIT). */
