@@ -148,7 +148,7 @@ export interface ChangeBus {
 }
 
 /**
- * The recent history of each person (the admin's timeline): serialized entries, newest first,
+ * The recent history of each person (the admin's timeline): serialized entries (one line of JSON text each), newest first,
  * bounded per person by the implementation. Written by the node that applied a signal or
  * committed a change, so every entry is stored once whatever the number of nodes.
  */

@@ -499,6 +499,10 @@ export function pipelineContract(name: string, make: () => Promise<Pipeline>, op
       expect(await tl.read('tl-carol')).toEqual(['c0']);
       expect((await tl.read('tl-alice')).slice(0, 2)).toEqual(['e60', 'e59']);
       expect(await tl.read('tl-alice')).toHaveLength(50);
+      // Any one-line text, as written: commas, pipes, quotes, non-ASCII, an empty entry.
+      const odd = ['[0,"a,b|c",null]', '{"t":"✓ 🙂 \\"q\\" \\n"}', '', '12,34'];
+      await tl.append(odd.map((entry) => ({ person: 'tl-dora', entry })));
+      expect(await tl.read('tl-dora')).toEqual([...odd].reverse());
     });
 
     it('connector store: entries by key prefix, glob characters taken literally', async () => {

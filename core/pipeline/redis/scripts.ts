@@ -323,19 +323,29 @@ return out`;
 /**
  * Timeline entries (core/pipeline/redis/timeline-store.ts), one command for a whole batch. KEYS =
  * the people's timeline lists; ARGV[1] = entries kept per person, ARGV[2] = time to live in
- * seconds, then per key the number of its entries and the entries, oldest first. Each list gets
- * one LPUSH (the newest ends first; of more than `cap` entries only the newest `cap`), one
- * LTRIM and one EXPIRE.
+ * seconds, ARGV[3] = the number of entries of each key, comma-separated, ARGV[4] = every entry,
+ * key after key and oldest first, each ending in a newline (entries are JSON text: one line each).
+ * Four arguments, not one per entry: ioredis writes a command as one string of all its arguments,
+ * which a thousand small ones make slow to flatten. Each list gets one LPUSH (the newest ends
+ * first; of more than `cap` entries only the newest `cap`), one LTRIM and one EXPIRE.
  */
 export const TIMELINE_APPEND = `local cap = tonumber(ARGV[1])
-local a = 3
-for i = 1, #KEYS do
-  local n = tonumber(ARGV[a])
-  -- Only the newest cap entries can stay: older ones of the same batch are not pushed at all.
-  redis.call('LPUSH', KEYS[i], unpack(ARGV, math.max(a + 1, a + n - cap + 1), a + n))
+local blob = ARGV[4]
+local pos = 1
+local i = 0
+for count in string.gmatch(ARGV[3], '%d+') do
+  i = i + 1
+  local n = tonumber(count)
+  local items = {}
+  for j = 1, n do
+    local e = string.find(blob, '\\n', pos, true)
+    -- Only the newest cap entries can stay: older ones of the same batch are not pushed at all.
+    if j > n - cap then items[#items + 1] = string.sub(blob, pos, e - 1) end
+    pos = e + 1
+  end
+  redis.call('LPUSH', KEYS[i], unpack(items))
   redis.call('LTRIM', KEYS[i], 0, cap - 1)
   redis.call('EXPIRE', KEYS[i], ARGV[2])
-  a = a + n + 1
 end
 return #KEYS`;
 

@@ -11,7 +11,7 @@ export function redisTimelineStore(deps: { redis: Redis; key: (person: string) =
   return {
     async append(entries) {
       if (entries.length === 0) return;
-      // One script call for the batch (scripts.ts TIMELINE_APPEND): per person its entries in order.
+      // One script call for the batch with four arguments (scripts.ts TIMELINE_APPEND): per person its entries in order.
       const byPerson = new Map<string, string[]>();
       for (const { person, entry } of entries) {
         const list = byPerson.get(person);
@@ -19,11 +19,18 @@ export function redisTimelineStore(deps: { redis: Redis; key: (person: string) =
         else list.push(entry);
       }
       const keys: string[] = [];
-      const args: (string | number)[] = [cap, ttl];
+      const counts: number[] = [];
+      const lines: string[] = [];
       for (const [person, list] of byPerson) {
         keys.push(deps.key(person));
-        args.push(list.length, ...list);
+        counts.push(list.length);
+        for (const entry of list) {
+          if (entry.includes('\n')) throw new Error(`timeline entry of ${person}: a newline inside (entries are one line of JSON text)`);
+          lines.push(entry);
+        }
       }
+      lines.push('');
+      const args = [cap, ttl, counts.join(','), lines.join('\n')];
       await deps.redis.phTimeline(keys.length, keys, args);
     },
     async read(person) {
