@@ -39,38 +39,56 @@ export function canonicalSignal(s: Signal): string {
 export function applyArgs(signals: readonly Signal[], from: number, to: number, clock: string, registers: (person: string) => string): { keys: string[]; argv: string[] } {
   const keys = [clock];
   const argv = [''];
-  // Per person its key's index and its registers' reference numbers by source, endpoint and
-  // category: lookups by the signal's own strings, no register key built per signal.
-  const people = new Map<string, { readonly k: number; readonly refs: Map<string, Map<string, Map<string, number>>> }>();
+  // Per person its key's index and its registers' reference numbers, found by the signal's own
+  // source, endpoint and category strings (no register key built per signal): a short list
+  // scanned (a person has a handful of registers), indexed by register key above REFS_SCANNED.
+  const people = new Map<string, PersonRefs>();
+  let last: PersonRefs | undefined;
+  let lastPerson: string | undefined;
   let records = '';
   for (let j = from; j < to; j++) {
     const s = signals[j]!;
-    let p = people.get(s.person);
+    // A burst of one person's signals looks the person up once.
+    let p = s.person === lastPerson ? last : people.get(s.person);
     if (p === undefined) {
       keys.push(registers(s.person));
-      p = { k: keys.length, refs: new Map() };
+      p = { k: keys.length, refs: [], index: undefined };
       people.set(s.person, p);
     }
-    let bySource = p.refs.get(s.source);
-    if (bySource === undefined) {
-      bySource = new Map();
-      p.refs.set(s.source, bySource);
-    }
-    let byEndpoint = bySource.get(s.endpoint);
-    if (byEndpoint === undefined) {
-      byEndpoint = new Map();
-      bySource.set(s.endpoint, byEndpoint);
-    }
-    let r = byEndpoint.get(s.category);
-    if (r === undefined) {
+    last = p;
+    lastPerson = s.person;
+    let r = refOf(p, s);
+    if (r < 0) {
       r = argv.length;
       argv.push(`${p.k}|${registerKey(s)}`);
-      byEndpoint.set(s.category, r);
+      p.refs.push({ source: s.source, endpoint: s.endpoint, category: s.category, r });
+      if (p.index !== undefined) p.index.set(registerKey(s), r);
+      else if (p.refs.length > REFS_SCANNED) p.index = new Map(p.refs.map((x) => [registerKey(x), x.r]));
     }
     records += `${s.id === undefined ? r : -r}|${s.sourceVersion ?? ''}|${s.sourceTime ?? ''}|${canonicalSignal(s)}\n`;
   }
   argv[0] = records;
   return { keys, argv };
+}
+
+interface PersonRefs {
+  readonly k: number;
+  readonly refs: { readonly source: string; readonly endpoint: string; readonly category: Signal['category']; readonly r: number }[];
+  index: Map<string, number> | undefined;
+}
+
+/** Above this many registers of one person in one call, applyArgs indexes them by key. */
+const REFS_SCANNED = 16;
+
+/** The reference number of the register of `s` among `p`'s, or -1. */
+function refOf(p: PersonRefs, s: Signal): number {
+  if (p.index !== undefined) return p.index.get(registerKey(s)) ?? -1;
+  const refs = p.refs;
+  for (let i = 0; i < refs.length; i++) {
+    const x = refs[i]!;
+    if (x.source === s.source && x.endpoint === s.endpoint && x.category === s.category) return x.r;
+  }
+  return -1;
 }
 
 /** Decodes a stored register value `sourceVersion|sourceTime|stamp|json`. */
