@@ -1,16 +1,21 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { allPages, graphCall } from '../msgraph-shared/graph-client.ts';
-import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, subscriptionCollectionSchema, subscriptionSchema, type GraphSubscription, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import { graphCall } from '../msgraph-shared/graph-client.ts';
+import { automaticRepliesSchema, parseGraph, scheduleCollectionSchema, type GraphSubscription, type ScheduleInformation } from '../msgraph-shared/schemas.ts';
+import { GraphSubscriptionApi } from '../msgraph-shared/subscription-api.ts';
 
 const dt = (ms: number) => ({ dateTime: new Date(ms).toISOString().replace('Z', ''), timeZone: 'UTC' });
 
 /** The only code speaking Graph's calendar API (calendar-getschedule, mailboxSettings). */
 export class CalendarClient {
+  private readonly subs: GraphSubscriptionApi;
+
   /** `graphBaseUrl`: the only origin a next link is followed to (the token goes nowhere else). */
   constructor(
     private readonly app: Client,
-    private readonly graphBaseUrl: string,
-  ) {}
+    graphBaseUrl: string,
+  ) {
+    this.subs = new GraphSubscriptionApi(app, graphBaseUrl, 'event subscription');
+  }
 
   /** getSchedule on behalf of the first mailbox of the batch (application permissions need a user in the path). */
   async getSchedule(mailboxes: readonly string[], start: number, end: number, intervalMin: number): Promise<ScheduleInformation[]> {
@@ -24,35 +29,20 @@ export class CalendarClient {
   }
 
   /** Change notifications on a mailbox's events (subscription: create; Outlook events, basic notifications). */
-  async subscribe(body: Record<string, unknown>): Promise<GraphSubscription> {
-    const r = await graphCall('create event subscription', () => this.app.api('/subscriptions').post(body));
-    return parseGraph(subscriptionSchema, r, 'subscription');
+  subscribe(body: Record<string, unknown>): Promise<GraphSubscription> {
+    return this.subs.create(body);
   }
   /** Every subscription this app holds (subscription-list, app-only: all of the app's), page by page, at most `maxPages`. */
-  async subscriptions(maxPages: number): Promise<GraphSubscription[]> {
-    return allPages({
-      first: '/subscriptions',
-      graphBaseUrl: this.graphBaseUrl,
-      what: 'subscriptions',
-      maxPages,
-      read: async (path) => {
-        const r = parseGraph(subscriptionCollectionSchema, await graphCall('list subscriptions', () => this.app.api(path).get()), 'subscriptions');
-        return { value: r.value, next: r['@odata.nextLink'] };
-      },
-    });
+  subscriptions(maxPages: number): Promise<GraphSubscription[]> {
+    return this.subs.list(maxPages);
   }
   /** Renewal: PATCH expirationDateTime; the answer says what Graph granted. */
-  async renew(id: string, expiration: number): Promise<GraphSubscription> {
-    const r = await graphCall('renew event subscription', () => this.app.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));
-    return parseGraph(subscriptionSchema, r, 'subscription');
+  renew(id: string, expiration: number): Promise<GraphSubscription> {
+    return this.subs.renew(id, expiration);
   }
   /** 404 means it is gone already. */
-  async unsubscribe(id: string): Promise<void> {
-    try {
-      await graphCall('delete event subscription', () => this.app.api(`/subscriptions/${encodeURIComponent(id)}`).delete());
-    } catch (e) {
-      if ((e as { status?: number }).status !== 404) throw e;
-    }
+  unsubscribe(id: string): Promise<void> {
+    return this.subs.remove(id);
   }
 
   async automaticReplies(mailbox: string) {

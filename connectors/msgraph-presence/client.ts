@@ -1,6 +1,7 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
-import { allPages, graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
-import { parseGraph, presenceCollectionSchema, subscriptionCollectionSchema, subscriptionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
+import { graphCall, graphWrite } from '../msgraph-shared/graph-client.ts';
+import { parseGraph, presenceCollectionSchema, type GraphPresence, type GraphSubscription } from '../msgraph-shared/schemas.ts';
+import { GraphSubscriptionApi } from '../msgraph-shared/subscription-api.ts';
 import type { GraphPair } from './map.ts';
 
 /** ISO 8601 duration for setPresence (PT5M..PT4H). */
@@ -41,50 +42,24 @@ export class PresenceClient {
 }
 
 /** Presence subscriptions, made with a service account's delegated token (changenotifications-for-presence). */
-export class SubscriptionClient {
+export class SubscriptionClient extends GraphSubscriptionApi {
   /** `graphBaseUrl`: the only origin a next link of the list is followed to (the token goes nowhere else). */
-  constructor(
-    private readonly delegated: Client,
-    private readonly graphBaseUrl: string,
-  ) {}
+  constructor(delegated: Client, graphBaseUrl: string) {
+    super(delegated, graphBaseUrl, 'subscription');
+  }
 
   static resourceFor(ids: readonly string[]): string {
     return `/communications/presences?$filter=id in (${ids.map((i) => `'${i.replace(/'/g, "''")}'`).join(',')})`;
   }
-  async create(body: Record<string, unknown>): Promise<GraphSubscription> {
-    const r = await graphCall('create subscription', () => this.delegated.api('/subscriptions').post(body));
-    return parseGraph(subscriptionSchema, r, 'subscription');
-  }
   /**
-   * The subscriptions this app holds for the service account (subscription-list), every page:
-   * Graph pages the list with @odata.nextLink, and a left-over presence subscription on a later
-   * page (the account holds others of this app: mail, calendars) must still be found and deleted,
-   * or the account cannot make its one presence subscription. At most `maxPages` pages.
+   * The subscriptions this app holds for the service account: a left-over presence subscription on
+   * a later page (the account holds others of this app: mail, calendars) must still be found and
+   * deleted, or the account cannot make its one presence subscription.
    */
-  async list(maxPages = 50): Promise<GraphSubscription[]> {
-    return allPages({
-      first: '/subscriptions',
-      graphBaseUrl: this.graphBaseUrl,
-      what: 'subscriptions',
-      maxPages,
-      read: async (path) => {
-        const r = parseGraph(subscriptionCollectionSchema, await graphCall('list subscriptions', () => this.delegated.api(path).get()), 'subscriptions');
-        return { value: r.value, next: r['@odata.nextLink'] };
-      },
-    });
-  }
-  async renew(id: string, expiration: number): Promise<GraphSubscription> {
-    const r = await graphCall('renew subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: new Date(expiration).toISOString() }));
-    return parseGraph(subscriptionSchema, r, 'subscription');
+  override async list(maxPages = 50): Promise<GraphSubscription[]> {
+    return super.list(maxPages);
   }
   async reauthorize(id: string): Promise<void> {
-    await graphCall('reauthorize subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}/reauthorize`).post({}));
-  }
-  async remove(id: string): Promise<void> {
-    try {
-      await graphCall('delete subscription', () => this.delegated.api(`/subscriptions/${encodeURIComponent(id)}`).delete());
-    } catch (e) {
-      if ((e as { status?: number }).status !== 404) throw e;
-    }
+    await graphCall('reauthorize subscription', () => this.graph.api(`/subscriptions/${encodeURIComponent(id)}/reauthorize`).post({}));
   }
 }
