@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteContext } from '../app.ts';
+import { namedPlugin, type RouteContext } from '../app.ts';
 import { sendProblem } from '../problem.ts';
 import { dashboardAdminRoutes } from '../routes/dashboard-admin.ts';
 import { sessionRoutes } from '../routes/dashboard-session.ts';
@@ -19,9 +19,9 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-
  */
 export function dashboard(ctx: RouteContext, opts: { dist?: string } = {}) {
   const dist = opts.dist ?? DIST;
-  return async (app: FastifyInstance): Promise<void> => {
-    await app.register(sessionRoutes(ctx));
-    await app.register(dashboardAdminRoutes(ctx));
+  return namedPlugin('dashboard', async (app: FastifyInstance): Promise<void> => {
+    await app.register(namedPlugin('dashboard-session-routes', sessionRoutes(ctx)));
+    await app.register(namedPlugin('dashboard-admin-routes', dashboardAdminRoutes(ctx)));
     await app.register(fastifyStatic, { root: dist, serve: false });
 
     const page = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -50,5 +50,5 @@ export function dashboard(ctx: RouteContext, opts: { dist?: string } = {}) {
     };
     app.get('/', { config: { access: 'public' }, schema: { hide: true } }, page);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, page);
-  };
+  });
 }
