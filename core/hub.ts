@@ -222,7 +222,7 @@ export class Hub {
       log,
       clock: this.deps.clock,
       publishStats: () => this.publishers.stats(id),
-      ...(this.clusterHealth !== undefined ? { onHealth: () => this.clusterHealth?.note(id, supervisor!.health()) } : {}),
+      ...(this.clusterHealth !== undefined ? { onHealth: () => this.clusterHealth?.note(id, supervisor!.failureState()) } : {}),
     });
     return supervisor;
   }

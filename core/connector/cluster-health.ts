@@ -35,7 +35,7 @@ export class ClusterHealth {
   ) {}
 
   /** The connector's health changed on this node: stored for the others when this node runs it. */
-  note(id: string, h: Health): void {
+  note(id: string, h: Pick<Health, 'state' | 'lastOkAt' | 'lastError' | 'failingSince'>): void {
     if (!this.deps.runs(id)) return;
     const f = failingOf(h);
     const rec: HealthRecord = { node: this.deps.nodeId, failing: f !== undefined, state: h.state, ...(f?.since !== undefined ? { since: f.since } : {}) };

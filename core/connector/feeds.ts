@@ -11,7 +11,7 @@ export interface FailingFeed {
 }
 
 /** Failing: degraded, or stopped with an error newer than its last success (a permanent failure); undefined when not. */
-export function failingOf(h: Health): Pick<FailingFeed, 'state' | 'since'> | undefined {
+export function failingOf(h: Pick<Health, 'state' | 'lastOkAt' | 'lastError' | 'failingSince'>): Pick<FailingFeed, 'state' | 'since'> | undefined {
   const failed = h.state === 'degraded' || (h.state === 'stopped' && h.lastError !== undefined && (h.lastOkAt === undefined || h.lastError.at > h.lastOkAt));
   if (!failed) return undefined;
   const since = h.failingSince ?? h.lastError?.at;

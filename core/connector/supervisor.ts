@@ -203,6 +203,16 @@ export class ConnectorSupervisor {
     this.progressValue = total === undefined ? { done } : { done, total };
   }
 
+  /** What decides whether the connector is failing (core/connector/feeds.ts failingOf), without health()'s copies and publishing stats. */
+  failureState(): Pick<Health, 'state' | 'lastOkAt' | 'lastError' | 'failingSince'> {
+    return {
+      state: this.state,
+      ...(this.lastOkAt !== undefined ? { lastOkAt: this.lastOkAt } : {}),
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.failingSince !== undefined ? { failingSince: this.failingSince } : {}),
+    };
+  }
+
   health(): Health {
     const h: {
       state: ConnectorState;
