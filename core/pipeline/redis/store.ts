@@ -194,7 +194,10 @@ function parseDraft(draft: string): PresenceDraft {
 /** The view stamps of a hash (absent on one written before they existed: see COMMIT). */
 function stampsOf(fv: string | number | null | undefined, lv: string | number | null | undefined, ls: string | number | null | undefined): ViewStamps | undefined {
   if (fv == null || lv == null || fv === '' || lv === '') return undefined;
-  return Object.freeze({ full: Number(fv), limited: Number(lv), ...(ls != null && ls !== '' ? { limitedSince: Number(ls) } : {}) });
+  // Built without a spread: this runs for every change of a storm.
+  const v: { full: number; limited: number; limitedSince?: number } = { full: Number(fv), limited: Number(lv) };
+  if (ls != null && ls !== '') v.limitedSince = Number(ls);
+  return Object.freeze(v);
 }
 
 /** Runs a pipeline and throws the first command error (ioredis reports them per command). */
