@@ -86,8 +86,7 @@ describe('ews-calendar against the EWS simulator', () => {
 
   it('waits BackOffMilliseconds after ErrorServerBusy and sends the same request again, without a failure', async () => {
     const { sim, h, c } = await setup(3);
-    const errors: unknown[] = [];
-    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     const from = sim.requests.length;
@@ -101,8 +100,7 @@ describe('ews-calendar against the EWS simulator', () => {
 
   it('HTTP 503 (EWS requests queuing in IIS) is waited out like ErrorServerBusy, Retry-After honoured, without a failure', async () => {
     const { sim, h, c } = await setup(2);
-    const errors: unknown[] = [];
-    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     const from = sim.requests.length;
@@ -117,8 +115,7 @@ describe('ews-calendar against the EWS simulator', () => {
 
   it('errors in an HTTP 200 response message are read by their ResponseCode: ErrorServerBusy waited out, a mailbox error is that mailbox\'s', async () => {
     const { sim, h, c } = await setup(3, { impersonation: true });
-    const errors: unknown[] = [];
-    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    const errors = h.errors;
     sim.answerNext('GetUserOofSettingsRequest', { http: 200, code: 'ErrorServerBusy', message: 'The server cannot service this request right now. Try again later.', values: { BackOffMilliseconds: '50' } });
     sim.answerNext('GetUserOofSettingsRequest', { http: 200, code: 'ErrorMailRecipientNotFound', message: 'The recipient was not found.' });
     sim.setOof('user2@corp.example', { state: 'Enabled' });

@@ -59,8 +59,7 @@ describe('msgraph-calendar against the simulator', () => {
   it('refuses a malformed getSchedule answer with a clear error and keeps going', async () => {
     const { sim, h, c } = await setup(2, { mailboxSettings: false });
     sim.malformNext('getSchedule', JSON.stringify({ value: [{ scheduleId: 'user0@corp.example', availabilityView: 'xyz' }] }));
-    const errors: unknown[] = [];
-    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     expect(errors[0]).toMatchObject({ code: 'HUB_ERR_GRAPH_MALFORMED', message: expect.stringContaining('value.0.availabilityView') });

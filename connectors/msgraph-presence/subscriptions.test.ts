@@ -53,13 +53,16 @@ describe('msgraph-presence change notifications', () => {
     expect(JSON.parse(change.body!).value[0].resourceData).toEqual({ '@odata.type': '#Microsoft.Graph.presence', '@odata.id': `users/${guid(2)}/presence`, id: guid(2) });
   });
 
+  /** The service account's presence subscription of people 0..2 that a run which did not stop cleanly left behind. */
+  const leaveSubscription = (sim: Awaited<ReturnType<typeof start>>['sim'], h: Awaited<ReturnType<typeof start>>['h']): void => {
+    sim.subscriptions.subs.set('left-over', { id: 'left-over', kind: 'presence', resource: SubscriptionClient.resourceFor([guid(0), guid(1), guid(2)]), ids: [guid(0), guid(1), guid(2)], changeType: 'updated', notificationUrl: h.ctx.config.subscriptions!.notificationUrl, expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId, clientState: CLIENT_STATE });
+  };
+
   it('a presence subscription left by a run that did not stop cleanly is deleted and made again, not polled for an hour', async () => {
     const { sim, h, c } = await start(3);
     // A crashed run (or the node that lost the lease) left the service account's subscription behind.
-    sim.subscriptions.subs.set('left-over', { id: 'left-over', kind: 'presence', resource: SubscriptionClient.resourceFor([guid(0), guid(1), guid(2)]), ids: [guid(0), guid(1), guid(2)], changeType: 'updated', notificationUrl: h.ctx.config.subscriptions!.notificationUrl, expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId, clientState: CLIENT_STATE });
-    const errors: unknown[] = [];
-    const report = h.ctx.report;
-    (h.ctx as { report: typeof report }).report = { ...report, error: (e) => errors.push(e) };
+    leaveSubscription(sim, h);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     expect([...sim.subscriptions.subs.keys()]).toHaveLength(1);
@@ -80,10 +83,8 @@ describe('msgraph-presence change notifications', () => {
     for (let i = 0; i < 3; i++) {
       sim.subscriptions.subs.set(`cal-${i}`, { id: `cal-${i}`, kind: 'events', resource: '/users/svc-presence@corp.example/events', ids: [], changeType: 'created', notificationUrl: 'https://calendar.corp.example/notify', expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId });
     }
-    sim.subscriptions.subs.set('left-over', { id: 'left-over', kind: 'presence', resource: SubscriptionClient.resourceFor([guid(0), guid(1), guid(2)]), ids: [guid(0), guid(1), guid(2)], changeType: 'updated', notificationUrl: h.ctx.config.subscriptions!.notificationUrl, expirationDateTime: Date.now() + 50 * 60_000, includeResourceData: false, owner: 'svc-presence@corp.example', appId: APP.clientId, clientState: CLIENT_STATE });
-    const errors: unknown[] = [];
-    const report = h.ctx.report;
-    (h.ctx as { report: typeof report }).report = { ...report, error: (e) => errors.push(e) };
+    leaveSubscription(sim, h);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     expect(sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status)).toEqual([200, 200]);
@@ -169,8 +170,7 @@ describe('msgraph-presence change notifications', () => {
 
   it('refuses a rich notification whose validation token is forged, even though it decrypts', async () => {
     const { sim, h, c, port } = await start(2, { encryptionCertificate: cert, encryptionPrivateKey: key });
-    const errors: unknown[] = [];
-    (h.ctx.report as { error: (e: unknown) => void }).error = (e) => errors.push(e);
+    const errors = h.errors;
     await c.start();
     await c.firstCycle();
     const before = h.signals.length;

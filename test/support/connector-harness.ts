@@ -22,6 +22,8 @@ export interface Harness<C> {
   readonly ctx: ConnectorContext<C>;
   readonly signals: SignalInput[];
   readonly refused: EmitResult['refused'][number][];
+  /** Every error the connector reported (ctx.report.error), in order; a supervisor, when there is one, gets them too. */
+  readonly errors: unknown[];
   /** The signals as ingest normalized and queued them. */
   readonly queued: Signal[];
   /** Hands merged presence changes to the attached publish target and waits for the writes now due. */
@@ -59,10 +61,14 @@ export function connectorHarness<C>(opts: {
   const rules = compileRules(opts.rules ?? {});
   const ingest = new Ingest({ queue: { enqueue: async (b: readonly Signal[]) => void queued.push(...b) } as never, directory: () => directory, rules: () => rules, clock });
   const presences = new Map<string, Presence>();
+  const errors: unknown[] = [];
   let reconciler: Reconciler<unknown> | undefined;
   const report = {
     ok: () => sup?.reporter.ok(),
-    error: (e: unknown) => sup?.reporter.error(e),
+    error: (e: unknown) => {
+      errors.push(e);
+      sup?.reporter.error(e);
+    },
     count: (name: string, n?: number) => sup?.reporter.count(name, n),
     retryAt: (at: number | undefined) => sup?.reporter.retryAt(at),
   };
@@ -116,6 +122,7 @@ export function connectorHarness<C>(opts: {
     ctx,
     signals,
     refused,
+    errors,
     queued,
     get reconciler() {
       return reconciler;
