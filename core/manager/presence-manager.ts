@@ -113,7 +113,8 @@ export class PresenceManager {
       // The judgement alone: the explanation is built only for explain() below.
       const j = judge(pr.registers, now, this.rules);
       const draft = draftOf(person, j);
-      entries.push({ draft, basis: { rev: pr.rev, at: now }, fingerprint: fingerprint(draft) });
+      // No fingerprint: the store makes it if it needs it (Redis), or compares fields (in-process).
+      entries.push({ draft, basis: { rev: pr.rev, at: now } });
       next.push({ person, at: j.nextBoundary });
     }
     this.deps.metrics?.aggregationSeconds((performance.now() - t0) / 1000);

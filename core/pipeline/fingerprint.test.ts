@@ -10,11 +10,13 @@ import {
   fullViewKey,
   limitedViewKey,
   nextViewStamps,
+  OFFLINE_DRAFT,
   OFFLINE_FINGERPRINT,
   OFFLINE_FULL_KEY,
   OFFLINE_LIMITED_KEY,
   OFFLINE_PACKED_FINGERPRINT,
   packFingerprint,
+  sameFingerprint,
   sameFullView,
   sameLimitedView,
   sameState,
@@ -164,6 +166,34 @@ describe('fingerprint', () => {
       for (const k of ['machineState', 'lastActive', 'decidedBy', 'decidedCategory'] as const) if (r[k] !== undefined) d[k] = r[k];
       return d as unknown as PresenceDraft;
     });
+
+  it('is equal for two drafts exactly when sameFingerprint says so (the in-process store compares fields)', () => {
+    // Few values per field, so that equal and unequal pairs both come up often.
+    const few = fc
+      .record({
+        availability: fc.constantFrom(3500, 6500),
+        class: fc.constantFrom('available', 'busy'),
+        token: fc.option(fc.constantFrom('available', 'on-the-phone'), { nil: undefined }),
+        text: fc.option(fc.constantFrom('Available', 'On the phone'), { nil: undefined }),
+        machineState: fc.option(fc.constantFrom('active', 'away'), { nil: undefined }),
+        lastActive: fc.option(fc.constantFrom(1_700_000_000_000, 1_700_000_000_000.001), { nil: undefined }),
+        decidedBy: fc.option(fc.constantFrom('teams', 'pbx'), { nil: undefined }),
+        decidedCategory: fc.option(fc.constantFrom('user', 'phone'), { nil: undefined }),
+      })
+      .map((r) => {
+        const d: Record<string, unknown> = { person: 'p', availability: r.availability, class: r.class, activity: { ...(r.token !== undefined ? { token: r.token } : {}), ...(r.text !== undefined ? { text: r.text } : {}) } };
+        for (const k of ['machineState', 'lastActive', 'decidedBy', 'decidedCategory'] as const) if (r[k] !== undefined) d[k] = r[k];
+        return d as unknown as PresenceDraft;
+      });
+    fc.assert(
+      fc.property(few, few, (a, b) => {
+        expect(sameFingerprint(a, b)).toBe(fingerprint(a) === fingerprint(b));
+        expect(sameFingerprint(OFFLINE_DRAFT, b)).toBe(OFFLINE_FINGERPRINT === fingerprint(b));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(sameFingerprint(OFFLINE_DRAFT, { ...OFFLINE_DRAFT, person: 'x' })).toBe(true);
+  });
 
   it('is the JSON of its fields, character for character, absent ones as null', () => {
     fc.assert(

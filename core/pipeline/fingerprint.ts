@@ -118,11 +118,17 @@ export function sameFullView(a: PresenceDraft, b: PresenceDraft): boolean {
   return sameState(a, b) && (a.machineState ?? null) === (b.machineState ?? null) && (a.lastActive ?? null) === (b.lastActive ?? null);
 }
 
+/** `fingerprint(a) === fingerprint(b)`, field by field (the in-process store's compare-and-set). */
+export function sameFingerprint(a: PresenceDraft, b: PresenceDraft): boolean {
+  return sameFullView(a, b) && (a.decidedBy ?? null) === (b.decidedBy ?? null) && (a.decidedCategory ?? null) === (b.decidedCategory ?? null);
+}
+
 export function sameLimitedView(a: PresenceDraft, b: PresenceDraft): boolean {
   return a.availability === b.availability && a.class === b.class;
 }
 
-const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
+/** The draft of a person with nothing stored: offline, the baseline every watcher sees. */
+export const OFFLINE_DRAFT: PresenceDraft = { person: '', availability: CLASS_MIDPOINT.offline, class: 'offline', activity: classActivity('offline') };
 /** The view keys of a person with nothing stored: the offline baseline, version 0 of each view. */
 export const OFFLINE_FULL_KEY = fullViewKey(OFFLINE_DRAFT);
 export const OFFLINE_LIMITED_KEY = limitedViewKey(OFFLINE_DRAFT);

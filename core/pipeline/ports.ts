@@ -61,11 +61,12 @@ export interface PresenceStore {
   /**
    * Compare-and-set per person on the basis; `fingerprint` is fingerprint(draft) (fingerprint.ts),
    * the view-relevant part of the draft, which the Redis store keeps instead of the draft and
-   * rebuilds the draft from (draftOfFingerprint). A person with nothing stored compares as
-   * OFFLINE_FINGERPRINT: an offline draft for them is accepted as no change (no version, nothing
-   * published).
+   * rebuilds the draft from (draftOfFingerprint); absent, the store makes it when it needs it (the
+   * in-process store compares the draft's fields instead, sameFingerprint). A person with nothing
+   * stored compares as OFFLINE_FINGERPRINT: an offline draft for them is accepted as no change (no
+   * version, nothing published).
    */
-  commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]>;
+  commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint?: string }[]): Promise<CommitResult[]>;
   /** Removes all registers and the presence of people no longer in the directory. */
   forget(people: readonly string[]): Promise<void>;
   close(): Promise<void>;

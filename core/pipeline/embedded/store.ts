@@ -2,7 +2,7 @@ import type { Presence } from '../../model/presence.ts';
 import { judgeIncoming, registerOf, type Register } from '../../model/register.ts';
 import { registerKey, type Signal } from '../../model/signal.ts';
 import type { Clock } from '../../util/clock.ts';
-import { nextViewStamps, OFFLINE_FINGERPRINT, sameState } from '../fingerprint.ts';
+import { nextViewStamps, OFFLINE_DRAFT, sameFingerprint, sameState } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { presenceOf } from '../presence-of.ts';
 
@@ -20,7 +20,6 @@ interface PersonState {
   index?: Map<string, number>;
   presence?: Presence;
   basis?: Basis;
-  fingerprint?: string;
 }
 
 const STALE: ApplyResult = Object.freeze({ outcome: 'stale' });
@@ -131,17 +130,22 @@ export class MemoryStore implements PresenceStore {
     return out;
   }
 
-  async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]> {
+  /**
+   * The fingerprint given (if any) is not read: the draft is compared with the stored presence
+   * field by field (sameFingerprint, the same verdict as comparing fingerprints), without a string
+   * built or compared per person.
+   */
+  async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint?: string }[]): Promise<CommitResult[]> {
     const out: CommitResult[] = new Array(entries.length);
     for (let i = 0; i < entries.length; i++) {
-      const { draft, basis, fingerprint } = entries[i]!;
+      const { draft, basis } = entries[i]!;
       const s = this.state(draft.person);
       if (!basisNewer(basis, s.basis)) {
         out[i] = NOT_ACCEPTED;
         continue;
       }
       s.basis = basis;
-      if ((s.fingerprint ?? OFFLINE_FINGERPRINT) === fingerprint) {
+      if (sameFingerprint(s.presence ?? OFFLINE_DRAFT, draft)) {
         out[i] = s.presence === undefined ? UNCHANGED : { accepted: true, changed: false, presence: s.presence };
         continue;
       }
@@ -151,7 +155,6 @@ export class MemoryStore implements PresenceStore {
       const views = nextViewStamps(prev, draft, basis.at);
       const presence = presenceOf(draft, since, (prev?.version ?? 0) + 1, views);
       s.presence = presence;
-      s.fingerprint = fingerprint;
       out[i] = { accepted: true, changed: true, presence };
     }
     return out;

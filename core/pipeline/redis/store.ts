@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Presence, ViewStamps } from '../../model/presence.ts';
 import type { Register } from '../../model/register.ts';
 import type { Signal } from '../../model/signal.ts';
-import { draftOfFingerprint, OFFLINE_PACKED_FINGERPRINT, packFingerprint } from '../fingerprint.ts';
+import { draftOfFingerprint, fingerprint, OFFLINE_PACKED_FINGERPRINT, packFingerprint } from '../fingerprint.ts';
 import type { ApplyResult, Basis, CommitResult, PersonRegisters, PresenceDraft, PresenceStore } from '../ports.ts';
 import { presenceOf } from '../presence-of.ts';
 import { appliedRegister, applyArgs, decodeRegister } from './codec.ts';
@@ -116,7 +116,7 @@ export class RedisStore implements PresenceStore {
     return out;
   }
 
-  async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint: string }[]): Promise<CommitResult[]> {
+  async commitPresence(entries: readonly { draft: PresenceDraft; basis: Basis; fingerprint?: string }[]): Promise<CommitResult[]> {
     if (entries.length === 0) return [];
     const pipe = this.deps.redis.pipeline();
     for (let i = 0; i < entries.length; i += COMMIT_CHUNK) {
@@ -125,7 +125,7 @@ export class RedisStore implements PresenceStore {
       // Per person its basis and packed fingerprint, all in one argument (scripts.ts COMMIT): the
       // draft is not sent (the fingerprint holds it).
       let records = '';
-      for (const e of chunk) records += `${e.basis.rev}|${e.basis.at}|${packFingerprint(e.fingerprint)}\n`;
+      for (const e of chunk) records += `${e.basis.rev}|${e.basis.at}|${packFingerprint(e.fingerprint ?? fingerprint(e.draft))}\n`;
       pipe.phCommit(k.length, ...k, OFFLINE_PACKED_FINGERPRINT, records);
     }
     const out: CommitResult[] = [];
