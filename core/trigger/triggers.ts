@@ -188,7 +188,8 @@ export class Triggers {
    * (docs/triggers.md "SSE"): when the stream carries one trigger and nothing else, the kept
    * firings after that number (a `gap` first when some of them are no longer kept); otherwise the
    * id cannot say which trigger it belongs to, and each trigger that has fired gets a `gap`.
-   * Firings that come while the backlog is read wait and are sent after it, none twice.
+   * Firings that come while the backlog is read wait and are sent after it, none twice (nor one the
+   * backlog sent that this node's fan-out hands over later).
    */
   async subscribe(ids: ReadonlySet<string>, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }, resume?: { lastEventId: string; withPresence: boolean }): Promise<() => void> {
     const waiting: Firing[] | undefined = resume === undefined ? undefined : [];
@@ -196,8 +197,12 @@ export class Triggers {
     this.subscribers.add(s);
     if (resume !== undefined) {
       const sent = await this.catchUp(ids, resume, sink);
-      s.send = sink.firing;
-      for (const f of waiting!) if (!sent.has(f.firing)) sink.firing(f);
+      // A fan-out of this node that read the latest firings before the backlog was read may still
+      // hand one of the replayed firings over after it: those are not sent again.
+      s.send = (f) => {
+        if (!sent.has(f.firing)) sink.firing(f);
+      };
+      for (const f of waiting!) s.send(f);
     }
     return () => this.subscribers.delete(s);
   }
