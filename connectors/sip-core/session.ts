@@ -8,6 +8,21 @@ import { Subscription, SubscriptionSet, type Notification } from './subscription
 import { randomToken, resolveTarget, type UserAgent } from './ua.ts';
 
 /**
+ * What a subscription going down (SipSession.subscribe's onDown) is reported as: ended by the
+ * server (permanent: not re-subscribed until the connector restarts), refused (permanent:
+ * credentials or the server's policy), or down for now (transient: re-subscribed). `what` names
+ * the subscription ("subscription", "dialog subscription"), `watched` what the hub watches in the
+ * refusal's hint ("it", "the line").
+ */
+export function subscriptionDownError(o: { what: string; target: string; watched: string }, reason: string, permanent?: boolean, ended?: boolean): HubError {
+  if (ended === true) return new HubError('HUB_ERR_SIP_SUBSCRIPTION_ENDED', `the server ended the ${o.what} to ${o.target} (${reason}); not re-subscribed until the connector restarts`, { kind: 'permanent' });
+  if (permanent === true) {
+    return new HubError('HUB_ERR_SIP_AUTH', `the server refused the ${o.what} to ${o.target} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch ${o.watched}`, { kind: 'permanent' });
+  }
+  return new HubError('HUB_ERR_SIP_SUBSCRIPTION', `${o.what} to ${o.target} down: ${reason}`, { kind: 'transient' });
+}
+
+/**
  * What a SIP connector instance holds open: one user agent, its subscriptions (NOTIFYs routed by
  * Call-ID) and publications, all built from the shared connection settings.
  */

@@ -7,7 +7,7 @@ import { parseDialogInfo, type DialogInfo } from '../sip-core/dialog-info.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { XmlError } from '../sip-core/xml.ts';
 
-export { SipSession } from '../sip-core/session.ts';
+export { SipSession, subscriptionDownError } from '../sip-core/session.ts';
 
 export const DIALOG_ACCEPT = ['application/dialog-info+xml'];
 

@@ -1,9 +1,9 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { emitSignals } from '../../core/connector/emit-signals.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { Notification, Subscription } from '../sip-core/subscription.ts';
-import { DIALOG_ACCEPT, dialogDocument, type SipSession } from './client.ts';
+import { DIALOG_ACCEPT, dialogDocument, subscriptionDownError, type SipSession } from './client.ts';
 import type { SipDialogConfig } from './config.ts';
 import { lineSignal, LineTracker, type LineState } from './map.ts';
 
@@ -40,13 +40,7 @@ export class SipDialogCollector {
         accept: DIALOG_ACCEPT,
         onNotify: (n) => void this.onNotify(line, n),
         onDown: (reason, permanent, ended) => {
-          this.ctx.report.error(
-            ended === true
-              ? new HubError('HUB_ERR_SIP_SUBSCRIPTION_ENDED', `the server ended the dialog subscription to ${line.uri} (${reason}); not re-subscribed until the connector restarts`, { kind: 'permanent' })
-              : permanent === true
-              ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the dialog subscription to ${line.uri} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch the line`, { kind: 'permanent' })
-              : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `dialog subscription to ${line.uri} down: ${reason}`, { kind: 'transient' }),
-          );
+          this.ctx.report.error(subscriptionDownError({ what: 'dialog subscription', target: line.uri, watched: 'the line' }, reason, permanent, ended));
           line.tracker.reset();
           void this.lapse(line);
         },

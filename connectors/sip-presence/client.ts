@@ -9,7 +9,7 @@ import { parsePidf, type PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
 import { XmlError } from '../sip-core/xml.ts';
 
-export { SipSession } from '../sip-core/session.ts';
+export { SipSession, subscriptionDownError } from '../sip-core/session.ts';
 
 export const PRESENCE_ACCEPT = ['application/pidf+xml', 'multipart/related', 'application/rlmi+xml'];
 

@@ -1,10 +1,10 @@
 import type { ConnectorContext } from '../../core/connector/contract.ts';
 import { normalizeIdentity } from '../../core/directory/identity.ts';
 import type { SignalInput } from '../../core/model/signal.ts';
-import { HubError, errorMessage } from '../../core/errors.ts';
+import { errorMessage } from '../../core/errors.ts';
 import type { PidfDocument } from '../sip-core/pidf.ts';
 import type { Notification } from '../sip-core/subscription.ts';
-import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, type SipSession } from './client.ts';
+import { entityIdentity, presenceDocuments, PRESENCE_ACCEPT, subscriptionDownError, type SipSession } from './client.ts';
 import type { SipPresenceConfig } from './config.ts';
 import type { LoopGuard } from './loop-guard.ts';
 import { pidfMachineState, pidfToNeutral, type NeutralMachine, type NeutralState } from './map.ts';
@@ -47,13 +47,7 @@ export class SipPresenceCollector {
         accept: PRESENCE_ACCEPT,
         onNotify: (n) => void this.onNotify(target, n),
         onDown: (reason, permanent, ended) => {
-          this.ctx.report.error(
-            ended === true
-              ? new HubError('HUB_ERR_SIP_SUBSCRIPTION_ENDED', `the server ended the subscription to ${target} (${reason}); not re-subscribed until the connector restarts`, { kind: 'permanent' })
-              : permanent === true
-              ? new HubError('HUB_ERR_SIP_AUTH', `the server refused the subscription to ${target} (${reason}), not retried; check auth.username and auth.password, and that the server lets the hub watch it`, { kind: 'permanent' })
-              : new HubError('HUB_ERR_SIP_SUBSCRIPTION', `subscription to ${target} down: ${reason}`, { kind: 'transient' }),
-          );
+          this.ctx.report.error(subscriptionDownError({ what: 'subscription', target, watched: 'it' }, reason, permanent, ended));
           void this.lapse(target);
         },
       });
