@@ -134,8 +134,8 @@ export class TriggerRegistry {
    * is tried again, with backoff, while `keepTrying()` holds (this node still evaluates): dropped,
    * a firing would be neither delivered nor streamed while this node's memory says it fired, and
    * the writes after it would store that. The writes behind it wait, so the order holds. Once this
-   * node stops evaluating, the next one goes on from what was stored and fires the same firing
-   * (same id: model.ts firingId).
+   * node stops evaluating, no retry is made (not even one whose wait ends after the stop): the next
+   * one goes on from what was stored and fires the same firing (same id: model.ts firingId).
    */
   persist(entries: [string, string][], then?: () => Promise<void>): void {
     this.chain = this.chain
@@ -148,6 +148,9 @@ export class TriggerRegistry {
             if (!this.deps.keepTrying()) throw e;
             if (attempt === 1) this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored; trying again');
             await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.deps.retry ?? { baseMs: 200, maxMs: 5000 })).unref?.());
+            // Stopped evaluating during the wait: the next holder goes on from what was stored, and
+            // this write, landing now, would overwrite what it stored since.
+            if (!this.deps.keepTrying()) throw e;
           }
         }
         await then?.();
