@@ -57,6 +57,9 @@ export class EntraDirectoryConnector extends ScheduledDirectory<SyncResult> impl
     // A sync under way ends at its next request, refused and never sent, also one waiting for budget or a Retry-After pause (RequestPacer.cancel).
     this.pacer.cancel();
     await this.schedule.stop();
+    // The run's work has ended: a connection test afterwards (POST /v1/connectors/:id/test) goes
+    // out if Graph allows it now, as after the other Graph connectors' stop (RequestPacer.drain).
+    this.pacer.drain();
   }
 
   /**

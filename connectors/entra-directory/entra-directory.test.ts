@@ -252,6 +252,14 @@ describe('entra-directory against the Graph simulator', () => {
     expect(sup.health().counts.incrementalSyncs).toBeGreaterThanOrEqual(1);
   });
 
+  it('testConnection of a stopped connector still reads Graph (the stop refuses only the work of the run it ended)', async () => {
+    const { connector } = await setup({ incrementalInterval: 0 });
+    await connector.start();
+    await connector.stop();
+    // As the admin's POST /v1/connectors/:id/test does on a node whose connector stopped (lease moved, or a start that failed).
+    expect(await connectionTest(connector)).toMatchObject({ ok: true });
+  });
+
   it('lifecycle: stop twice is harmless, bad credentials fail the start as permanent', async () => {
     const { h, connector } = await setup({ incrementalInterval: 0 });
     await connector.start();
