@@ -110,13 +110,15 @@ describe('the simulator answers with the elements of the examples', () => {
   });
 
   it('GetStreamingEvents: a chunked answer of whole Envelope frames with the example skeleton', async () => {
-    const imp = '<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>a@corp.example</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>';
+    // Its own mailbox, whose events it clears, so that the other tests find a@corp.example's meeting whatever the order.
+    sim.addMailbox('s@corp.example', { events: [{ start: Date.parse('2006-10-16T14:00:00Z'), end: Date.parse('2006-10-16T14:30:00Z'), busyType: 'Busy', subject: 'Budget review' }] });
+    const imp = '<t:ExchangeImpersonation><t:ConnectingSID><t:SmtpAddress>s@corp.example</t:SmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>';
     const sub = /<m:SubscriptionId>([^<]+)</.exec(await post(soap(imp, '<m:Subscribe><m:StreamingSubscriptionRequest><t:FolderIds><t:DistinguishedFolderId Id="calendar"/></t:FolderIds><t:EventTypes><t:EventType>ModifiedEvent</t:EventType></t:EventTypes></m:StreamingSubscriptionRequest></m:Subscribe>')))![1]!;
     const res = await fetch(sim.url, { method: 'POST', headers: { authorization: basic }, body: soap(imp, `<m:GetStreamingEvents><m:SubscriptionIds><t:SubscriptionId>${sub}</t:SubscriptionId></m:SubscriptionIds><m:ConnectionTimeout>1</m:ConnectionTimeout></m:GetStreamingEvents>`) });
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
     const reader = res.body!.getReader();
     let text = new TextDecoder().decode((await reader.read()).value);
-    sim.setEvents('a@corp.example', []);
+    sim.setEvents('s@corp.example', []);
     while (!text.includes('ModifiedEvent')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     const frames = text.split('</Envelope>').filter((f) => f.trim() !== '').map((f) => `${f}</Envelope>`);
