@@ -50,6 +50,8 @@ export class TriggerDelivery {
         });
       } catch (e) {
         const lastError = errorMessage(e);
+        // Handed over while the request was under way: the next holder owns the status now.
+        if (!this.deps.current(t)) return;
         t.status = { delivered: t.status.delivered, failures: t.status.failures + 1, lastError };
         await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]).catch(() => undefined);
         if (!this.deps.current(t)) return;
@@ -68,15 +70,20 @@ export class TriggerDelivery {
       }
       // Delivered: a store that refuses the record now is no failed delivery (nothing is sent
       // again from here); the removal is tried again while this node evaluates, and if it never
-      // lands the next holder delivers the firing once more, with the same id.
+      // lands the next holder delivers the firing once more, with the same id. Every attempt, the
+      // first included, is made only while this node still evaluates the trigger: made after the
+      // handover, the status write would overwrite the next holder's delivery count.
       t.status = { delivered: t.status.delivered + 1, failures: t.status.failures };
       for (let attempt = 1; ; attempt++) {
+        if (!this.deps.current(t)) {
+          this.deps.log.info({ trigger: t.def.id, firing: f.firing }, `trigger ${t.def.id}: delivery of firing ${f.firing} not recorded; left to the next holder`);
+          return;
+        }
         try {
           await this.deps.store.delete([outKey]);
           await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]);
           return;
         } catch (e) {
-          if (!this.deps.current(t)) return;
           if (attempt === 1) this.deps.log.warn({ trigger: t.def.id, err: errorMessage(e) }, `trigger ${t.def.id}: delivery of firing ${f.firing} not recorded yet; trying again`);
           await new Promise((r) => setTimeout(r, backoffDelay(attempt, { baseMs: 200, maxMs: 5000 })).unref?.());
         }

@@ -38,8 +38,11 @@ export class TriggerRegistry {
       /** The configured triggers and their webhook secrets. */
       config: readonly TriggerDef[];
       configSecrets: ReadonlyMap<string, string>;
-      /** Whether a failed write is tried again (this node still evaluates). */
-      keepTrying: () => boolean;
+      /**
+       * This node's current evaluating session (a new object at every activation; undefined while
+       * it does not evaluate): a write is made only while the session it was queued in lasts.
+       */
+      session: () => object | undefined;
       retry?: BackoffOptions;
     },
   ) {}
@@ -131,26 +134,29 @@ export class TriggerRegistry {
 
   /**
    * Writes in order; `then` runs once the write is stored. A failed write (Redis away for a moment)
-   * is tried again, with backoff, while `keepTrying()` holds (this node still evaluates): dropped,
-   * a firing would be neither delivered nor streamed while this node's memory says it fired, and
-   * the writes after it would store that. The writes behind it wait, so the order holds. Once this
-   * node stops evaluating, no retry is made (not even one whose wait ends after the stop): the next
-   * one goes on from what was stored and fires the same firing (same id: model.ts firingId).
+   * is tried again, with backoff, while this node still evaluates in the session the write was
+   * queued in: dropped, a firing would be neither delivered nor streamed while this node's memory
+   * says it fired, and the writes after it would store that. The writes behind it wait, so the
+   * order holds. Every attempt, the first included, is made only while that session lasts: once
+   * this node stops evaluating (lost the lease), a write still queued, or one whose retry wait ends
+   * after the stop, is not made. The next holder goes on from what was stored and fires the same
+   * firing (same id: model.ts firingId); this write, landing after it, would roll its state back
+   * (its `fired` count: a new transition would get an id already used, and receivers drop it).
    */
   persist(entries: [string, string][], then?: () => Promise<void>): void {
+    const session = this.deps.session();
+    const current = () => session !== undefined && this.deps.session() === session;
     this.chain = this.chain
       .then(async () => {
         for (let attempt = 1; ; attempt++) {
+          if (!current()) throw new Error('this node no longer evaluates the triggers; the write is left to the next holder');
           try {
             await this.deps.store.set(entries);
             break;
           } catch (e) {
-            if (!this.deps.keepTrying()) throw e;
+            if (!current()) throw e;
             if (attempt === 1) this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored; trying again');
             await new Promise((r) => setTimeout(r, backoffDelay(attempt, this.deps.retry ?? { baseMs: 200, maxMs: 5000 })).unref?.());
-            // Stopped evaluating during the wait: the next holder goes on from what was stored, and
-            // this write, landing now, would overwrite what it stored since.
-            if (!this.deps.keepTrying()) throw e;
           }
         }
         await then?.();

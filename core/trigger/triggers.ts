@@ -64,6 +64,8 @@ export class Triggers {
   private readonly evaluation: TriggerEvaluation;
   private readonly delivery: TriggerDelivery;
   private active = false;
+  /** A new object at every activate(), undefined after deactivate(): the registry's writes are made only in the session they were queued in. */
+  private session: object | undefined;
   private poller: NodeJS.Timeout | undefined;
   private seenVersion: string | undefined;
   private readonly subscribers = new Set<{ ids: ReadonlySet<string>; send: (f: Firing) => void }>();
@@ -88,7 +90,7 @@ export class Triggers {
       };
       return d;
     });
-    this.registry = new TriggerRegistry({ store: deps.store, clock: deps.clock, log: deps.log, config: this.config, configSecrets: this.configSecrets, keepTrying: () => this.active });
+    this.registry = new TriggerRegistry({ store: deps.store, clock: deps.clock, log: deps.log, config: this.config, configSecrets: this.configSecrets, session: () => this.session });
     this.evaluation = new TriggerEvaluation({ directory: deps.directory, presence: deps.presence });
     this.delivery = new TriggerDelivery({
       store: deps.store,
@@ -284,6 +286,7 @@ export class Triggers {
   async activate(): Promise<void> {
     if (this.active) return;
     this.active = true;
+    this.session = {};
     this.lastDir = this.deps.directory();
     await this.sync();
     for (const [k, f] of await this.registry.outbox()) {
@@ -298,6 +301,7 @@ export class Triggers {
   /** Stops evaluating (the lease went elsewhere); undelivered firings stay in the outbox for the next holder. */
   deactivate(): void {
     this.active = false;
+    this.session = undefined;
     if (this.poller !== undefined) clearInterval(this.poller);
     this.poller = undefined;
     this.delivery.clear();
