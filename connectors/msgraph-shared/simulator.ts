@@ -89,6 +89,8 @@ export class GraphSimulator {
   private throttleLeft = 0;
   private throttleRetryAfter = 1;
   private readonly malformed: { match: string; body: string }[] = [];
+  private readonly failures: { method: string; path: string; status: number }[] = [];
+  private readonly heldAnswers: { method: string; path: string; handled: () => void; gate: Promise<void> }[] = [];
   private fault: { fault: GraphFault; left: number } | undefined;
   private writeFault: { fault: GraphWriteFault; left: number; until: number } | undefined;
   /** Requests held open by a `hang` fault; answered never, closed only by stop(). */
@@ -151,6 +153,27 @@ export class GraphSimulator {
     }
     f.left -= 1;
     return f.fault;
+  }
+  /**
+   * The next Graph request of `method` to exactly `path` fails with `status` and a Graph error body
+   * (a transient failure of one given request, e.g. the subscription listing), whatever comes before it.
+   */
+  failNext(method: string, path: string, status: number): void {
+    this.failures.push({ method, path, status });
+  }
+  /**
+   * The next Graph request of `method` to exactly `path` is handled as usual (a subscription is
+   * created, renewed or deleted at once) but its answer is held back until `release()`: a request
+   * still on the wire while the test does something else (a stop). `answered` resolves once the
+   * request was handled and its answer is held.
+   */
+  holdNextAnswer(method: string, path: string): { answered: Promise<void>; release: () => void } {
+    let handled!: () => void;
+    let release!: () => void;
+    const answered = new Promise<void>((r) => (handled = r));
+    const gate = new Promise<void>((r) => (release = r));
+    this.heldAnswers.push({ method, path, handled, gate });
+    return { answered, release };
   }
   /** Graph requests are answered normally again (requests already hung stay hung). */
   clearFault(): void {
@@ -220,9 +243,15 @@ export class GraphSimulator {
       const path = url.pathname.slice('/v1.0'.length);
       const rec = { at: this.clock.now(), method: req.method ?? 'GET', path, status: 0, delegated: caller?.delegatedUser !== undefined };
       this.requests.push(rec);
+      const held = this.heldAnswers.findIndex((x) => x.method === rec.method && x.path === path);
+      const hold = held >= 0 ? this.heldAnswers.splice(held, 1)[0] : undefined;
       const reply = (status: number, body?: unknown, headers?: Record<string, string>): void => {
         rec.status = status;
-        send(status, body, headers);
+        if (hold === undefined) return send(status, body, headers);
+        hold.handled();
+        void hold.gate.then(() => {
+          if (!res.destroyed) send(status, body, headers);
+        });
       };
       if (caller === undefined) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.'));
       if (caller.expiresAt <= this.clock.now()) return ((rec.status = 401), graphError(401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.'));
@@ -240,6 +269,11 @@ export class GraphSimulator {
         }
         const { status, retryAfterSeconds } = f.fault;
         return reply(status, { error: { code: status === 503 ? 'ServiceUnavailable' : 'InternalServerError', message: 'simulated upstream failure' } }, retryAfterSeconds !== undefined ? { 'Retry-After': String(retryAfterSeconds) } : {});
+      }
+      const failing = this.failures.findIndex((x) => x.method === rec.method && x.path === path);
+      if (failing >= 0) {
+        const { status } = this.failures.splice(failing, 1)[0]!;
+        return reply(status, { error: { code: status === 503 ? 'ServiceUnavailable' : 'InternalServerError', message: 'simulated upstream failure' } });
       }
       if (this.throttleLeft > 0) {
         this.throttleLeft--;
