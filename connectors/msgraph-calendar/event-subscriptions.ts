@@ -25,7 +25,8 @@ interface Sub {
  * A run that ended without deleting its subscriptions (a crash, a lost lease) leaves them for up
  * to a week, each still notifying (counted `notifications_unknown_subscription`) and counting
  * towards the mailbox's limit; so the first maintenance of a run lists the app's subscriptions
- * (every page) and deletes the events subscriptions to this `notificationUrl` it does not hold.
+ * (every page) and deletes the events subscriptions to this `notificationUrl` it does not hold;
+ * if that fails (the listing or a delete), every later maintenance tries again until it succeeded.
  */
 export class EventSubscriptions {
   private readonly subs = new Map<string, Sub>();
@@ -82,8 +83,13 @@ export class EventSubscriptions {
   /** Creates, renews, heals and retires subscriptions for `mailboxes`; returns mailboxes (re)subscribed just now, whose changes may have been missed. */
   async maintain(mailboxes: readonly string[]): Promise<string[]> {
     if (!this.cleaned) {
-      this.cleaned = true;
-      await this.removeLeftovers(mailboxes.length).catch((e: unknown) => isStopped(e) || this.o.log.warn({ code: (e as HubError).code }, `event subscriptions: left-over subscriptions not read: ${errorMessage(e)}`));
+      // Marked done only once it succeeded: a listing (or a delete) that failed is tried again at the next maintenance.
+      try {
+        await this.removeLeftovers(mailboxes.length);
+        this.cleaned = true;
+      } catch (e) {
+        if (!isStopped(e)) this.o.log.warn({ code: (e as HubError).code }, `event subscriptions: left-over subscriptions not removed (tried again at the next maintenance): ${errorMessage(e)}`);
+      }
     }
     const now = this.o.clock.now();
     const fresh: string[] = [];

@@ -129,6 +129,24 @@ describe('msgraph-calendar event subscriptions', () => {
     expect(env.sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions')).toHaveLength(2);
   });
 
+  it('a listing that failed once is tried again at the next maintenance, which deletes what the previous run left', async () => {
+    const port = await freePort();
+    const notificationUrl = `http://127.0.0.1:${port}/graph/events`;
+    const env = await setup(1, { subscriptions: { enabled: true, notificationUrl, listen: { port }, clientState: CLIENT_STATE } });
+    env.sim.subscriptions.subs.set('crashed-1', { id: 'crashed-1', kind: 'events', resource: '/users/user0%40corp.example/events', ids: [id(0)], changeType: 'created,updated,deleted', notificationUrl, expirationDateTime: Date.now() + 5 * 86_400_000, includeResourceData: false, owner: APP.clientId, appId: APP.clientId, clientState: CLIENT_STATE });
+    // The run's first listing fails (500, which the client does not retry).
+    env.sim.failNext('GET', '/subscriptions', 500);
+    await env.c.start();
+    await env.c.firstCycle();
+    expect(env.sim.subscriptions.subs.has('crashed-1')).toBe(true);
+    await env.c.maintain();
+    expect(env.sim.subscriptions.subs.has('crashed-1')).toBe(false);
+    expect([...env.sim.subscriptions.subs.keys()]).toEqual([env.c.subscriptions().get('user0@corp.example')!.id]);
+    // Done once it succeeded: later maintenance does not list again.
+    await env.c.maintain();
+    expect(env.sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status)).toEqual([500, 200]);
+  });
+
   it('deletes its subscriptions when stopped', async () => {
     const { sim, c } = await subscribed(2);
     expect(sim.subscriptions.subs.size).toBe(2);

@@ -95,6 +95,26 @@ describe('msgraph-presence change notifications', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a listing of left-over subscriptions that failed is tried again before the next create', async () => {
+    const { sim, c, clock } = await start(3);
+    sim.failNext('GET', '/subscriptions', 500);
+    await c.start();
+    await c.firstCycle();
+    const lists = () => sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status);
+    expect(lists()).toEqual([500]);
+    const first = c.subscriptionShards()[0]!;
+    expect(sim.subscriptions.subs.has(first.subscriptionId!)).toBe(true);
+    // The subscription lapses: the maintenance that recreates it clears left-overs first, now that it can read them.
+    clock.advance(first.expiresAt! - clock.now());
+    await c.maintain();
+    expect(lists()).toEqual([500, 200]);
+    expect(c.subscriptionShards()[0]!.subscriptionId).not.toBe(first.subscriptionId);
+    // Once done, a later create does not list again.
+    clock.advance(c.subscriptionShards()[0]!.expiresAt! - clock.now());
+    await c.maintain();
+    expect(lists()).toEqual([500, 200]);
+  });
+
   it('renews ahead of expiry and answers reauthorizationRequired', async () => {
     const { sim, c, clock } = await start(3, { lifecycleNotificationUrl: undefined });
     await c.start();

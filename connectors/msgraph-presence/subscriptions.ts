@@ -96,9 +96,14 @@ export class SubscriptionManager {
     // ended without deleting its own (a crash, a lease taken over) leaves it for up to an hour, and
     // the account cannot make another. So the first time in this run, and again if Graph refuses
     // with a conflict, the account's subscriptions to this notificationUrl are deleted first.
+    // Marked done only once it succeeded: a listing (or a delete) that failed is tried again at the next create.
     if (!this.cleaned.has(shard.index)) {
-      this.cleaned.add(shard.index);
-      await this.removeLeftovers(client).catch((e: unknown) => isStopped(e) || this.o.log.warn({ shard: shard.index }, `presence subscription shard ${shard.index}: left-over subscriptions not read: ${errorMessage(e)}`));
+      try {
+        await this.removeLeftovers(client);
+        this.cleaned.add(shard.index);
+      } catch (e) {
+        if (!isStopped(e)) this.o.log.warn({ shard: shard.index }, `presence subscription shard ${shard.index}: left-over subscriptions not removed (tried again at the next create): ${errorMessage(e)}`);
+      }
     }
     const now = this.o.clock.now();
     const body = this.body(shard, now + this.o.config.lifetime);
