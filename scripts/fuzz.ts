@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setSlowCaseLimit } from './fuzz-harness.ts';
 
 type Target = (iterations: number, seed: number) => { cases: number } | Promise<{ cases: number }>;
 
@@ -52,6 +53,8 @@ async function main(): Promise<number> {
     console.error('usage: npm run fuzz -- [--cases N] [--seed S] [--only name,...]');
     return 2;
   }
+  // A case over a second is a failure here; the test suites' samples have no time limit (scripts/fuzz-harness.ts).
+  setSlowCaseLimit(1000);
   const all = targets();
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = (only ?? []).filter((n) => !all.includes(n));

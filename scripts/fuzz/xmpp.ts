@@ -3,7 +3,7 @@
  * examples in connectors/xmpp/fixtures) through the inbound guard and xmpp.js's parser in uneven
  * reads (parseStream), and every element read through readPresence. Only the connector's own
  * refusals are allowed (a guard refusal is a returned value; PresenceRefused); any other
- * exception, an element over the size limit, a case longer than a second or heap growth beyond a
+ * exception, an element over the size limit, a case longer than a second (in `npm run fuzz`) or heap growth beyond a
  * bound is a failure. Full run: `npm run fuzz -- --only xmpp`.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { PresenceRefused, readPresence } from '../../connectors/xmpp/map.ts';
 import { parseStream } from '../../connectors/xmpp/xml-guard.ts';
 import { seededRandom as rng } from '../../core/util/random.ts';
+import { checkCaseTime } from '../fuzz-harness.ts';
 
 const FIXTURE = readFileSync(new URL('../../connectors/xmpp/fixtures/rfc6121-presence.txt', import.meta.url), 'utf8');
 const LIMIT = 16_384;
@@ -75,7 +76,7 @@ export function fuzz(iterations: number, seed: number): { cases: number } {
       throw new Error(`fuzz case ${i} (seed ${seed}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${Buffer.from(input).toString('base64')}`);
     }
     const ms = performance.now() - t0;
-    if (ms > 1000) throw new Error(`fuzz case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms`);
+    checkCaseTime(ms, (why) => new Error(`fuzz case ${i} (seed ${seed}) ${why}`));
     if (i % 1000 === 999 && process.memoryUsage().heapUsed - heapStart > 512 * 1024 * 1024) throw new Error(`heap grew by more than 512 MB after ${i} cases`);
   }
   return { cases: iterations };

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCases, setSlowCaseLimit } from '../../scripts/fuzz-harness.ts';
 import { runTarget, targets } from '../../scripts/fuzz.ts';
 
 /**
@@ -41,5 +42,20 @@ describe('fuzz samples', () => {
     const statuses = JSON.parse(row.extra!).statuses as Record<string, number>;
     expect(statuses['202']).toBeGreaterThan(0);
     expect(statuses['400']).toBeGreaterThan(0);
+  });
+
+  it('a case slower than the limit fails only where `npm run fuzz` sets one; the samples here have none', () => {
+    const spin = (): void => {
+      const until = performance.now() + 20;
+      while (performance.now() < until);
+    };
+    const one = () => ({ kind: 0, input: Buffer.from('x'), run: spin });
+    expect(runCases(1, 7, () => false, one).cases).toBe(1);
+    setSlowCaseLimit(5);
+    try {
+      expect(() => runCases(1, 7, () => false, one)).toThrow(/fuzz case 0 \(seed 7\) took \d+ ms/);
+    } finally {
+      setSlowCaseLimit(undefined);
+    }
   });
 });
