@@ -165,10 +165,12 @@ describe('slow clients', () => {
 
   it('closes a connection that sends nothing', { timeout: CLOSE_WAIT_MS + 10_000 }, async () => {
     const r = await trickle([], 1000);
-    // The hub closed it (trickle rejects if it had to), answering nothing to a request never made,
-    // and by its idle timeout: not before the connection had been quiet for requestTimeout (a
-    // loaded machine can only make the close later, never earlier; 50 ms for timer granularity).
-    expect(r.answer).toBe('');
+    // The hub closed it (trickle rejects if it had to), and by its timeouts: not before the
+    // connection had been quiet for requestTimeout (a loaded machine can only make the close later,
+    // never earlier; 50 ms for timer granularity). Two of Node's timers end such a connection: the
+    // idle socket's (closes, answering nothing) and the headers' check (answers 408 first, as RFC 9110
+    // section 15.5.9 allows); which one runs first is a race, and either is a clean close.
+    expect(r.answer).toMatch(/^$|^HTTP\/1\.1 408 /);
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     await healthy();
   });
