@@ -41,6 +41,10 @@ export class MsGraphCalendarConnector implements Connector {
   /** Mailboxes a notification named, re-read together when the debounce timer fires. */
   private readonly gathered: Gather<string>;
   private reread: Promise<void> = Promise.resolve();
+  /** Subscription work under way (maintenance, lifecycle notifications): stop() waits for it before deleting the subscriptions. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** The maintenance pass under way: a timer tick or a call meanwhile joins it instead of running a second one beside it. */
+  private maintaining: Promise<void> | undefined;
 
   constructor(private readonly ctx: ConnectorContext<CalendarConfig>) {
     const c = ctx.config;
@@ -67,8 +71,8 @@ export class MsGraphCalendarConnector implements Connector {
     await this.tokens.getToken();
     const s = this.ctx.config.subscriptions;
     if (s?.enabled === true) {
-      this.subs = new EventSubscriptions({ client: this.client, config: s, clock: this.ctx.clock, log: this.ctx.log, report: this.ctx.report });
-      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void this.onNotifications(items), onRejected: (e) => this.ctx.report.error(e) });
+      this.subs = new EventSubscriptions({ client: this.client, config: s, clock: this.ctx.clock, log: this.ctx.log, report: this.ctx.report, active: () => this.running });
+      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, onNotifications: (items) => void this.track(this.onNotifications(items)), onRejected: (e) => this.ctx.report.error(e) });
       await this.listener.start();
       this.maintenance = setInterval(() => void this.maintain(), Math.max(1000, Math.min(60_000, s.renewBefore / 2)));
       this.maintenance.unref?.();
@@ -103,20 +107,45 @@ export class MsGraphCalendarConnector implements Connector {
     return new Map(this.subs?.current() ?? []);
   }
 
-  /** One maintenance pass (renew what is due, recreate what lapsed, re-read its mailboxes); a timer runs it every renewBefore/2, tests call it. */
-  async maintain(): Promise<void> {
-    if (this.subs === undefined || !this.running) return;
-    try {
-      // A mailbox whose subscription had lapsed may have changed unseen: read it again.
-      for (const mbx of await this.subs.maintain(mailboxes(this.ctx))) this.queue(mbx);
-    } catch (e) {
-      if (!isStopped(e)) this.ctx.report.error(e);
-    }
+  /**
+   * One maintenance pass (renew what is due, recreate what lapsed, re-read its mailboxes); a timer
+   * runs it every renewBefore/2, tests call it. stop() waits for a pass under way, which issues no
+   * request after the stop began (EventSubscriptions checks before each one).
+   */
+  maintain(): Promise<void> {
+    const subs = this.subs;
+    if (subs === undefined || !this.running) return Promise.resolve();
+    if (this.maintaining !== undefined) return this.maintaining;
+    const pass = this.track(
+      (async () => {
+        try {
+          // A mailbox whose subscription had lapsed may have changed unseen: read it again.
+          const fresh = await subs.maintain(mailboxes(this.ctx));
+          if (this.running) for (const mbx of fresh) this.queue(mbx);
+        } catch (e) {
+          if (!isStopped(e)) this.ctx.report.error(e);
+        }
+      })(),
+    );
+    this.maintaining = pass;
+    void pass.then(() => {
+      if (this.maintaining === pass) this.maintaining = undefined;
+    });
+    return pass;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = (): void => void this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   /** Notifications (after the listener answered 202): each names a mailbox to re-read soon. */
   async onNotifications(items: readonly ChangeNotification[]): Promise<void> {
     for (const n of items) {
+      // Stopping: no lifecycle work (it would create or renew a subscription) and no re-read.
+      if (!this.running) return;
       const mbx = n.lifecycleEvent !== undefined ? await this.subs?.lifecycle(n) : this.subs?.mailboxOf(n.subscriptionId);
       if (mbx === undefined) {
         this.ctx.report.count('notifications_unknown_subscription');
@@ -153,7 +182,10 @@ export class MsGraphCalendarConnector implements Connector {
     // Requests waiting for budget or a Retry-After pause are refused, never sent, and so is the next
     // request of a cycle or re-read under way (RequestPacer.cancel): nothing is sent or emitted after stop().
     this.pacer.cancel();
+    // A request already sent when the pacer was cancelled is answered first (its subscription is
+    // then known to stopAll below); maintenance and lifecycle work issue nothing after it.
     await Promise.allSettled([this.cycle, this.reread]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     // The subscription deletes below go out if Graph allows them now (RequestPacer.drain).
     this.pacer.drain();
     const steps = [() => this.listener?.stop(), () => this.subs?.stopAll()];

@@ -2,7 +2,7 @@ import type { HealthReporter } from '../../core/connector/contract.ts';
 import type { Clock } from '../../core/util/clock.ts';
 import { errorMessage, type HubError } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
-import { isStopped } from '../msgraph-shared/pacer.ts';
+import { isStopped, stoppedError } from '../msgraph-shared/pacer.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
 import type { CalendarClient } from './client.ts';
 import type { CalendarConfig } from './config.ts';
@@ -32,7 +32,8 @@ export class EventSubscriptions {
   private readonly subs = new Map<string, Sub>();
   private readonly byId = new Map<string, string>();
   private cleaned = false;
-  constructor(private readonly o: { client: CalendarClient; config: SubConfig; clock: Clock; log: Logger; report: HealthReporter }) {}
+  /** `active`: false once the connector stops; no create, renew or delete is issued after that (the stop's own stopAll() aside). */
+  constructor(private readonly o: { client: CalendarClient; config: SubConfig; clock: Clock; log: Logger; report: HealthReporter; active: () => boolean }) {}
 
   mailboxOf(subscriptionId: string): string | undefined {
     return this.byId.get(subscriptionId);
@@ -82,6 +83,7 @@ export class EventSubscriptions {
 
   /** Creates, renews, heals and retires subscriptions for `mailboxes`; returns mailboxes (re)subscribed just now, whose changes may have been missed. */
   async maintain(mailboxes: readonly string[]): Promise<string[]> {
+    if (!this.o.active()) return [];
     if (!this.cleaned) {
       // Marked done only once it succeeded: a listing (or a delete) that failed is tried again at the next maintenance.
       try {
@@ -96,10 +98,13 @@ export class EventSubscriptions {
     const wanted = new Set(mailboxes);
     for (const [mbx, s] of [...this.subs]) {
       if (wanted.has(mbx)) continue;
+      // Checked before every request: a stop during an earlier one ends the pass there.
+      if (!this.o.active()) return fresh;
       this.drop(mbx);
       await this.o.client.unsubscribe(s.id).catch(() => undefined);
     }
     for (const mbx of mailboxes) {
+      if (!this.o.active()) break;
       const s = this.subs.get(mbx);
       try {
         if (s === undefined || s.expiresAt <= now) {
@@ -124,7 +129,10 @@ export class EventSubscriptions {
     // App-only, the list holds every subscription of the app: about one per mailbox, 100 a page.
     const all = await this.o.client.subscriptions(Math.max(50, Math.ceil(mailboxes / 50) + 10));
     const left = all.filter((s) => /^\/?users\/[^/]+\/events$/i.test(s.resource) && s.notificationUrl === this.o.config.notificationUrl && !this.byId.has(s.id));
-    for (const s of left) await this.o.client.unsubscribe(s.id);
+    for (const s of left) {
+      if (!this.o.active()) throw stoppedError();
+      await this.o.client.unsubscribe(s.id);
+    }
     if (left.length > 0) this.o.report.count('subscriptions_left_over_removed', left.length);
   }
 
@@ -135,13 +143,13 @@ export class EventSubscriptions {
    */
   async lifecycle(n: ChangeNotification): Promise<string | undefined> {
     const mbx = this.mailboxOf(n.subscriptionId);
-    if (mbx === undefined) return undefined;
+    if (mbx === undefined || !this.o.active()) return mbx;
     this.o.report.count(`lifecycle_${n.lifecycleEvent ?? 'unknown'}`);
     try {
       if (n.lifecycleEvent === 'reauthorizationRequired') await this.renew(mbx, this.subs.get(mbx)!);
       else if (n.lifecycleEvent === 'subscriptionRemoved') {
         this.drop(mbx);
-        await this.create(mbx);
+        if (this.o.active()) await this.create(mbx);
       }
     } catch (e) {
       if (!isStopped(e)) this.o.report.error(e);

@@ -147,6 +147,50 @@ describe('msgraph-calendar event subscriptions', () => {
     expect(env.sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status)).toEqual([500, 200]);
   });
 
+  /**
+   * Stops while the answer to a subscription request already sent is held back, then lets it come.
+   * Without waiting for that work the stop would return before the answer (it is given a moment to);
+   * the stop that waits does not return before it, whichever way the moment goes.
+   */
+  async function stopDuring(c: { stop(): Promise<void> }, held: { release: () => void }): Promise<void> {
+    const stopping = c.stop();
+    await Promise.race([stopping, new Promise((r) => setTimeout(r, 300))]);
+    held.release();
+    await stopping;
+  }
+  const writes = (sim: GraphSimulator, from = 0) => sim.requests.slice(from).filter((r) => r.path.startsWith('/subscriptions') && (r.method === 'POST' || r.method === 'PATCH'));
+
+  it('a stop waits for a subscription a lifecycle event is recreating, and deletes it', async () => {
+    const { sim, c } = await subscribed(1);
+    const mine = c.subscriptions().get('user0@corp.example')!;
+    const held = sim.holdNextAnswer('POST', '/subscriptions');
+    expect(await sim.subscriptions.lifecycle(mine.id, 'subscriptionRemoved', sim.tenantId)).toBe(202);
+    // Graph made the new subscription; its answer is still on the way when the stop begins.
+    await held.answered;
+    const sent = sim.requests.length;
+    await stopDuring(c, held);
+    expect([...sim.subscriptions.subs.keys()]).toEqual([]);
+    expect(writes(sim, sent)).toEqual([]);
+  });
+
+  it('a stop waits for the maintenance under way, which sends nothing after the request in flight', async () => {
+    const { sim, c, clock } = await subscribed(2, { renewBefore: '5m' });
+    const subs = c.subscriptions();
+    const [first, second] = ['user0@corp.example', 'user1@corp.example'].map((m) => subs.get(m)!);
+    clock.advance(Math.max(first!.renewAt, second!.renewAt) - clock.now());
+    const held = sim.holdNextAnswer('PATCH', `/subscriptions/${first!.id}`);
+    const pass = c.maintain();
+    await held.answered;
+    const sent = sim.requests.length;
+    await stopDuring(c, held);
+    await pass;
+    // The renewal in flight was answered before the stop deleted both; nothing was sent for the second mailbox
+    // (neither its renewal nor, as its subscription was deleted by then, a new one).
+    expect(writes(sim).filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/subscriptions/${first!.id}`]);
+    expect(writes(sim, sent)).toEqual([]);
+    expect([...sim.subscriptions.subs.keys()]).toEqual([]);
+  });
+
   it('deletes its subscriptions when stopped', async () => {
     const { sim, c } = await subscribed(2);
     expect(sim.subscriptions.subs.size).toBe(2);
