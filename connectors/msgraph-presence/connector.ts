@@ -37,7 +37,7 @@ export class MsGraphPresenceConnector implements Connector {
   private guardState: GuardState | undefined;
   private lastSweep = 0;
   private cycle: Promise<void> | undefined;
-  /** Cycles and maintenance in flight: stop() waits for them, so nothing is sent or emitted after it. */
+  /** Cycles, maintenance and notification (lifecycle) work in flight: stop() waits for them, so nothing is sent or emitted after it. */
   private readonly inFlight = new Set<Promise<void>>();
   readonly guard: LoopGuard;
   private readonly pacer: RequestPacer;
@@ -82,7 +82,7 @@ export class MsGraphPresenceConnector implements Connector {
           this.refreshProviders.push(tokens);
           return new SubscriptionClient(createGraphClient({ baseUrl: c.graphBaseUrl, tokens, pacer: this.pacer, clock: ctx.clock, timeoutMs: c.requestTimeout }), c.graphBaseUrl);
         });
-      this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report });
+      this.subs = new SubscriptionManager({ clients, config: s, clock: ctx.clock, log: ctx.log, report: ctx.report, active: () => this.running });
       this.subs.setIds(ids);
     }
     const mayShow = (userId: string): GraphPair[] => {
@@ -93,7 +93,12 @@ export class MsGraphPresenceConnector implements Connector {
     if (s?.enabled === true) {
       const collector = this.collector;
       const verifier = new ValidationTokenVerifier({ jwksUrl: s.validationTokens.jwksUrl, appIds: [c.clientId], clock: ctx.clock, ...(s.validationTokens.issuers !== undefined ? { issuers: s.validationTokens.issuers } : {}) });
-      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, verifier, onNotifications: (items) => void collector.onNotifications(items), onRejected: (e) => ctx.report.error(e) });
+      // Tracked, so stop() waits for a lifecycle event's subscription request already sent; once
+      // stopping, no lifecycle work (it would create or renew a subscription) and no re-read.
+      const onNotifications = (items: Parameters<PresenceCollector['onNotifications']>[0]): void => {
+        if (this.running) void this.track(collector.onNotifications(items));
+      };
+      this.listener = new NotificationListener({ host: s.listen.host, port: s.listen.port, clientState: s.clientState, verifier, onNotifications, onRejected: (e) => ctx.report.error(e) });
       await this.listener.start();
     }
     if (c.publish.enabled) {
@@ -160,9 +165,19 @@ export class MsGraphPresenceConnector implements Connector {
     }));
   }
 
-  /** One maintenance pass (renewals, recreation, refresh-token warnings); a timer runs it, tests call it. */
-  async maintain(): Promise<void> {
-    await this.subs?.maintain();
+  /**
+   * One maintenance pass (renewals, recreation, refresh-token warnings); a timer runs it, tests call
+   * it. stop() waits for a pass under way, which sends no request after the stop began
+   * (SubscriptionManager checks before each one); a call meanwhile joins the subscription pass.
+   */
+  maintain(): Promise<void> {
+    if (this.subs === undefined || !this.running) return Promise.resolve();
+    return this.track(this.maintainNow(this.subs));
+  }
+
+  private async maintainNow(subs: SubscriptionManager): Promise<void> {
+    await subs.maintain();
+    if (!this.running) return;
     const s = this.ctx.config.subscriptions;
     for (const p of this.refreshProviders) {
       const exp = p.refreshTokenExpiresAt();
@@ -224,7 +239,9 @@ export class MsGraphPresenceConnector implements Connector {
     // Requests waiting for budget or a Retry-After pause are refused, never sent, and so is the
     // next batch of a cycle under way: the cycles end now, not when the pause would have ended.
     this.pacer.cancel();
-    await Promise.allSettled([...this.inFlight]);
+    // A request already sent when the pacer was cancelled is answered first (a subscription it made
+    // or renewed is then known to stopAll below); cycles, maintenance and lifecycle work issue nothing after it.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     // The clean-up below (delete the subscriptions, clear sessions) goes out if Graph allows it now (RequestPacer.drain).
     this.pacer.drain();
     const steps: (() => Promise<void>)[] = [() => this.listener?.stop() ?? Promise.resolve(), () => this.subs?.stopAll() ?? Promise.resolve(), () => this.handle?.detach() ?? Promise.resolve(), () => this.guardState?.save() ?? Promise.resolve()];

@@ -213,6 +213,76 @@ describe('msgraph-presence change notifications', () => {
     expect(h.signals.at(-1)).toMatchObject({ person: 'user0', availability: 9500, activity: 'presenting' });
   });
 
+  /**
+   * Stops while the answer to a subscription request already sent is held back, then lets it come.
+   * Without waiting for that work the stop would return before the answer (it is given a moment to);
+   * the stop that waits does not return before it, whichever way the moment goes.
+   */
+  async function stopDuring(c: { stop(): Promise<void> }, held: { release: () => void }): Promise<void> {
+    const stopping = c.stop();
+    await Promise.race([stopping, new Promise((r) => setTimeout(r, 300))]);
+    held.release();
+    await stopping;
+  }
+  type Sim = Awaited<ReturnType<typeof start>>['sim'];
+  const writes = (sim: Sim, from = 0) => sim.requests.slice(from).filter((r) => r.path.startsWith('/subscriptions') && (r.method === 'POST' || r.method === 'PATCH'));
+  /** Two shards of two people, one service account each, both subscribed. */
+  async function twoShards() {
+    const s = await start(4, { shardSize: 2 });
+    const tokens = ['svc-presence@corp.example', 'svc-presence-2@corp.example'].map((u) => s.sim.issueRefreshToken(APP.clientId, u));
+    (s.h.ctx.config.subscriptions as { refreshTokens: string }).refreshTokens = tokens.join(' ');
+    await s.c.start();
+    await s.c.firstCycle();
+    expect(s.sim.subscriptions.subs.size).toBe(2);
+    return s;
+  }
+
+  it('a stop waits for the subscription a subscriptionRemoved lifecycle event is recreating, and deletes it', async () => {
+    const { sim, c } = await start(3);
+    await c.start();
+    await c.firstCycle();
+    const mine = c.subscriptionShards()[0]!.subscriptionId!;
+    const held = sim.holdNextAnswer('POST', '/subscriptions');
+    expect(await sim.subscriptions.lifecycle(mine, 'subscriptionRemoved', sim.tenantId)).toBe(202);
+    // Graph made the new subscription; its answer is still on the way when the stop begins.
+    await held.answered;
+    const sent = sim.requests.length;
+    await stopDuring(c, held);
+    expect([...sim.subscriptions.subs.keys()]).toEqual([]);
+    expect(writes(sim, sent)).toEqual([]);
+  });
+
+  it('a stop waits for the maintenance under way, which sends nothing after the request in flight', async () => {
+    const { sim, c, clock } = await twoShards();
+    const [first, second] = c.subscriptionShards();
+    clock.advance(Math.max(first!.renewAt!, second!.renewAt!) - clock.now());
+    const held = sim.holdNextAnswer('PATCH', `/subscriptions/${first!.subscriptionId}`);
+    const pass = c.maintain();
+    await held.answered;
+    const sent = sim.requests.length;
+    await stopDuring(c, held);
+    await pass;
+    // The renewal in flight was answered before the stop deleted both; nothing was sent for the second shard
+    // (neither its renewal nor, as its subscription was deleted by then, a new one).
+    expect(writes(sim).filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/subscriptions/${first!.subscriptionId}`]);
+    expect(writes(sim, sent)).toEqual([]);
+    expect([...sim.subscriptions.subs.keys()]).toEqual([]);
+  });
+
+  it('a maintenance called while one is under way joins it: each due subscription is renewed once', async () => {
+    const { sim, c, clock } = await twoShards();
+    const [first, second] = c.subscriptionShards();
+    clock.advance(Math.max(first!.renewAt!, second!.renewAt!) - clock.now());
+    const held = sim.holdNextAnswer('PATCH', `/subscriptions/${first!.subscriptionId}`);
+    const pass = c.maintain();
+    await held.answered;
+    const again = c.maintain();
+    held.release();
+    await Promise.all([pass, again]);
+    expect(writes(sim).filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/subscriptions/${first!.subscriptionId}`, `/subscriptions/${second!.subscriptionId}`]);
+    expect(sim.subscriptions.subs.size).toBe(2);
+  });
+
   it('a stalled subscription falls back to polling and heals', async () => {
     const { sim, h, c } = await start(3, { stallAfter: '1ms' });
     await c.start();

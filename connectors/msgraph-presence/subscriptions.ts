@@ -4,7 +4,7 @@ import { HubError, errorMessage } from '../../core/errors.ts';
 import type { Logger } from '../../core/util/logger.ts';
 import { certificateBase64 } from '../msgraph-shared/crypto.ts';
 import type { ChangeNotification } from '../msgraph-shared/schemas.ts';
-import { isStopped } from '../msgraph-shared/pacer.ts';
+import { isStopped, stoppedError } from '../msgraph-shared/pacer.ts';
 import { SubscriptionClient } from './client.ts';
 import type { PresenceConfig } from './config.ts';
 
@@ -30,6 +30,12 @@ export class SubscriptionManager {
   private warnedUncovered = false;
   /** Shards whose service account was cleared of left-over subscriptions in this run. */
   private readonly cleaned = new Set<number>();
+  /** The maintenance pass under way: a timer tick, the first cycle or a call meanwhile joins it instead of running a second one beside it. */
+  private maintaining: Promise<void> | undefined;
+  /**
+   * `active`: false once the connector stops. No create, renew or delete is issued after that (the
+   * stop's own stopAll() aside): maintenance and lifecycle work check it before each request.
+   */
   constructor(
     private readonly o: {
       clients: readonly SubscriptionClient[];
@@ -37,6 +43,7 @@ export class SubscriptionManager {
       clock: Clock;
       log: Logger;
       report: HealthReporter;
+      active: () => boolean;
       random?: () => number;
     },
   ) {}
@@ -97,6 +104,7 @@ export class SubscriptionManager {
     // the account cannot make another. So the first time in this run, and again if Graph refuses
     // with a conflict, the account's subscriptions to this notificationUrl are deleted first.
     // Marked done only once it succeeded: a listing (or a delete) that failed is tried again at the next create.
+    if (!this.o.active()) throw stoppedError();
     if (!this.cleaned.has(shard.index)) {
       try {
         await this.removeLeftovers(client);
@@ -109,9 +117,11 @@ export class SubscriptionManager {
     const body = this.body(shard, now + this.o.config.lifetime);
     let s;
     try {
+      if (!this.o.active()) throw stoppedError();
       s = await client.create(body);
     } catch (e) {
       if ((e as HubError).status !== 409 || !(await this.removeLeftovers(client))) throw e;
+      if (!this.o.active()) throw stoppedError();
       s = await client.create(body);
     }
     shard.sub = { id: s.id, expiresAt: Date.parse(s.expirationDateTime) };
@@ -125,15 +135,34 @@ export class SubscriptionManager {
   private async removeLeftovers(client: SubscriptionClient): Promise<boolean> {
     const known = new Set(this.shards.flatMap((x) => (x.sub === undefined ? [] : [x.sub.id])));
     const left = (await client.list()).filter((x) => /^\/?communications\/presences\b/i.test(x.resource) && x.notificationUrl === this.o.config.notificationUrl && !known.has(x.id));
-    for (const x of left) await client.remove(x.id);
+    for (const x of left) {
+      if (!this.o.active()) throw stoppedError();
+      await client.remove(x.id);
+    }
     if (left.length > 0) this.o.report.count('subscriptions_left_over_removed', left.length);
     return left.length > 0;
   }
 
-  /** Creates, renews and heals subscriptions; called at start and on every maintenance tick. */
-  async maintain(): Promise<void> {
+  /**
+   * Creates, renews and heals subscriptions; called at start and on every maintenance tick. A call
+   * while a pass is under way joins it. The pass checks `active` before each request, so a stop
+   * during one ends it there (and the stop's clean-up then finds nothing of it still running).
+   */
+  maintain(): Promise<void> {
+    if (this.maintaining !== undefined) return this.maintaining;
+    const pass = this.pass();
+    this.maintaining = pass;
+    const done = (): void => {
+      if (this.maintaining === pass) this.maintaining = undefined;
+    };
+    pass.then(done, done);
+    return pass;
+  }
+
+  private async pass(): Promise<void> {
     const now = this.o.clock.now();
     for (const shard of this.shards) {
+      if (!this.o.active()) return;
       const client = this.o.clients[shard.index];
       try {
         if (shard.sub === undefined || shard.sub.expiresAt <= now || shard.stalled) {
@@ -141,6 +170,7 @@ export class SubscriptionManager {
           shard.sub = undefined;
           await this.create(shard);
         } else if (client !== undefined && shard.renewAt !== undefined && now >= shard.renewAt) {
+          if (!this.o.active()) return;
           const s = await client.renew(shard.sub.id, now + this.o.config.lifetime);
           this.schedule(shard, Date.parse(s.expirationDateTime));
           this.o.report.count('subscriptions_renewed');
@@ -158,7 +188,7 @@ export class SubscriptionManager {
   async lifecycle(n: ChangeNotification): Promise<void> {
     const shard = this.shardOf(n.subscriptionId);
     const client = shard === undefined ? undefined : this.o.clients[shard.index];
-    if (shard === undefined || client === undefined) return;
+    if (shard === undefined || client === undefined || !this.o.active()) return;
     this.o.report.count(`lifecycle_${n.lifecycleEvent ?? 'unknown'}`);
     try {
       if (n.lifecycleEvent === 'reauthorizationRequired') {
@@ -167,7 +197,7 @@ export class SubscriptionManager {
         this.schedule(shard, Date.parse(s.expirationDateTime));
       } else if (n.lifecycleEvent === 'subscriptionRemoved') {
         shard.sub = undefined;
-        await this.create(shard);
+        await this.create(shard); // checks `active` before each request
       } else if (n.lifecycleEvent === 'missed') {
         shard.stalled = true;
       }
