@@ -106,6 +106,12 @@ export interface ConnectorStore {
   delete(keys: readonly string[]): Promise<void>;
   /** Every entry whose key starts with `prefix` (all with ''): for small sets such as registries. */
   entries(prefix: string): Promise<Map<string, string>>;
+  /**
+   * Stores `value` under `key` unless the key exists, at once for every node sharing the store
+   * (Redis: HSETNX); answers the value stored now: `value`, or the one that was there first.
+   * Optional: without it, callers fall back to a read then a write (not atomic).
+   */
+  setIfAbsent?(key: string, value: string): Promise<string>;
 }
 
 export interface HealthReporter {

@@ -82,7 +82,8 @@ export const defSchema = z.object({
 /**
  * `epoch`: random, made when the count of firings starts (a new trigger, a changed condition), so
  * that firing ids (firingId) never repeat across a trigger deleted and made again under its id.
- * Absent in states stored before it existed: the trigger id and fingerprint stand in.
+ * Absent in states stored before it existed: the trigger id and fingerprint stand in. A trigger
+ * with no stored state yet keeps the epoch of the first state stored (registry.ts claim, set-if-absent).
  */
 export const stateSchema = z.object({ met: z.boolean(), falseSince: z.number().optional(), fp: z.string(), fired: z.number(), lastFiredAt: z.number().optional(), epoch: z.string().optional() });
 export const statusSchema = z.object({ delivered: z.number(), failures: z.number(), lastError: z.string().optional() });

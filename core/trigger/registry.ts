@@ -73,6 +73,32 @@ export class TriggerRegistry {
     return [...out, ...api.sort((a, b) => a.def.createdAt - b.def.createdAt)];
   }
 
+  /**
+   * For a trigger with no stored state yet (`t.fresh`: a configured trigger's first start): stores
+   * `t.state` unless a state is stored meanwhile (set-if-absent), else takes the stored one. Two
+   * nodes adopting the trigger at once (a lease handover) thus count with one epoch, and compute the
+   * same firing ids (model.ts firingId). Answers whether this node's state was the one stored.
+   */
+  async claim(t: Live): Promise<boolean> {
+    if (!t.fresh) return false;
+    const key = `state:${t.def.id}`;
+    const mine = JSON.stringify(t.state);
+    const store = this.deps.store;
+    let stored: string;
+    if (store.setIfAbsent !== undefined) stored = await store.setIfAbsent(key, mine);
+    else {
+      const had = (await store.get([key])).get(key);
+      if (had === undefined) await store.set([[key, mine]]);
+      stored = had ?? mine;
+    }
+    if (stored === mine) return true;
+    const st = parseStored(stateSchema, stored);
+    if (st === undefined) return false;
+    t.state = st;
+    t.fresh = false;
+    return false;
+  }
+
   /** Stores a new API trigger with its first state and status. */
   async add(def: TriggerDef, secret: string | undefined, state: StoredState, status: Live['status']): Promise<void> {
     await this.deps.store.set([

@@ -345,6 +345,13 @@ export class Triggers {
         if (this.live.has(t.def.id)) continue;
         await this.evaluation.ensurePresence(t.def);
         if (!this.active) return;
+        if (t.fresh) {
+          // No state stored yet: the first one stored (by this node or another adopting it at
+          // once) gives the epoch, so every node computes the same firing ids.
+          t.state = { ...t.state, met: this.evaluation.evaluate(t.def).met };
+          await this.registry.claim(t).catch((e: unknown) => this.deps.log.warn({ trigger: t.def.id, err: errorMessage(e) }, `trigger ${t.def.id}: first state not claimed; starting from this node's`));
+          if (!this.active) return;
+        }
         this.adopt(t); // adopt() skips one adopted meanwhile
       }
     } catch (e) {

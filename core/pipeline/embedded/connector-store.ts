@@ -34,6 +34,12 @@ export function memoryConnectorStore(m: Map<string, string> = new Map()): Connec
     async delete(keys) {
       for (const k of keys) m.delete(k);
     },
+    async setIfAbsent(key, value) {
+      const had = m.get(key);
+      if (had !== undefined) return had;
+      m.set(key, value);
+      return value;
+    },
     async entries(prefix) {
       return new Map([...m].filter(([k]) => k.startsWith(prefix)));
     },

@@ -68,6 +68,13 @@ class StoreFile {
         await mem.delete(keys);
         await this.persist();
       },
+      setIfAbsent: async (key, value) => {
+        const had = map.get(key);
+        if (had !== undefined) return had;
+        await mem.set([[key, value]]);
+        await this.persist();
+        return value;
+      },
     };
   }
 

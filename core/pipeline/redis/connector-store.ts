@@ -43,6 +43,11 @@ export function redisConnectorStore(deps: { redis: Redis; keys: Keys }, connecto
       for (const c of chunks(keys)) pipe.hdel(key, ...c);
       await execOrThrow(pipe);
     },
+    async setIfAbsent(field, value) {
+      // One pipeline: the HGET runs right after the HSETNX, and a field once set stays, so it answers the winner's value.
+      const replies = (await execOrThrow(deps.redis.pipeline().hsetnx(key, field, value).hget(key, field))) as [number, string | null];
+      return replies[1] ?? value;
+    },
     async entries(prefix) {
       // HSCAN with MATCH: never one reply holding a whole large hash.
       const out = new Map<string, string>();
