@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import { SubscriptionClient } from './client.ts';
+import type { SubscriptionManager } from './subscriptions.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, stopAfterEach } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
@@ -267,6 +268,25 @@ describe('msgraph-presence change notifications', () => {
     expect(writes(sim).filter((r) => r.method === 'PATCH').map((r) => r.path)).toEqual([`/subscriptions/${first!.subscriptionId}`]);
     expect(writes(sim, sent)).toEqual([]);
     expect([...sim.subscriptions.subs.keys()]).toEqual([]);
+  });
+
+  it('a subscription pass the stop did not wait for sends nothing once the stop began, also after the stop let its clean-up through', async () => {
+    const { sim, c, clock } = await twoShards();
+    const [first, second] = c.subscriptionShards();
+    clock.advance(Math.max(first!.renewAt!, second!.renewAt!) - clock.now());
+    // The manager's own pass, not the connector's maintain() (which the stop waits for).
+    const subs = (c as unknown as { subs: SubscriptionManager }).subs;
+    const held = sim.holdNextAnswer('PATCH', `/subscriptions/${first!.subscriptionId}`);
+    const pass = subs.maintain();
+    await held.answered;
+    const sent = sim.requests.length;
+    await c.stop(); // deletes both subscriptions; the renewal is still unanswered
+    expect(sim.subscriptions.subs.size).toBe(0);
+    held.release();
+    await pass;
+    // Nothing for the second shard: neither its renewal nor (its subscription deleted by the stop) a new one.
+    expect(writes(sim, sent)).toEqual([]);
+    expect(sim.subscriptions.subs.size).toBe(0);
   });
 
   it('a maintenance called while one is under way joins it: each due subscription is renewed once', async () => {

@@ -172,6 +172,8 @@ export class SubscriptionManager {
         } else if (client !== undefined && shard.renewAt !== undefined && now >= shard.renewAt) {
           if (!this.o.active()) return;
           const s = await client.renew(shard.sub.id, now + this.o.config.lifetime);
+          // Stopped meanwhile: the stop deletes the subscription (or already has); nothing more of this pass.
+          if (!this.o.active()) return;
           this.schedule(shard, Date.parse(s.expirationDateTime));
           this.o.report.count('subscriptions_renewed');
         }
