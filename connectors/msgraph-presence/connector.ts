@@ -155,6 +155,11 @@ export class MsGraphPresenceConnector implements Connector {
     return p;
   }
 
+  /** The subscription manager when subscriptions are enabled (tests of its own passes, which the stop does not wait for). */
+  get subscriptionManager(): SubscriptionManager | undefined {
+    return this.subs;
+  }
+
   /** The subscription shards (admin and tests): the subscription of each, when it expires, when it is renewed. */
   subscriptionShards(): readonly Readonly<{ index: number; subscriptionId?: string; expiresAt?: number; renewAt?: number; stalled: boolean }>[] {
     return (this.subs?.shards ?? []).map((s) => ({

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { encryptNotificationContent } from '../msgraph-shared/crypto.ts';
 import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import { SubscriptionClient } from './client.ts';
-import type { SubscriptionManager } from './subscriptions.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, stopAfterEach } from './test-support.ts';
 import { until } from '../../test/support/wait.ts';
@@ -275,7 +274,7 @@ describe('msgraph-presence change notifications', () => {
     const [first, second] = c.subscriptionShards();
     clock.advance(Math.max(first!.renewAt!, second!.renewAt!) - clock.now());
     // The manager's own pass, not the connector's maintain() (which the stop waits for).
-    const subs = (c as unknown as { subs: SubscriptionManager }).subs;
+    const subs = c.subscriptionManager!;
     const held = sim.holdNextAnswer('PATCH', `/subscriptions/${first!.subscriptionId}`);
     const pass = subs.maintain();
     await held.answered;
