@@ -68,7 +68,7 @@ export class Triggers {
   private session: object | undefined;
   private poller: NodeJS.Timeout | undefined;
   private seenVersion: string | undefined;
-  private readonly subscribers = new Set<{ ids: ReadonlySet<string>; send: (f: Firing) => void }>();
+  private readonly subscribers = new Set<{ ids: ReadonlySet<string>; send: (f: Firing) => void; restarted: (id: string) => void }>();
   /** The latest firing of each trigger this node's streams were given. */
   private readonly seenFiring = new Map<string, Firing>();
   private fanning: Promise<void> = Promise.resolve();
@@ -190,28 +190,34 @@ export class Triggers {
    * (docs/triggers.md "SSE"): when the stream carries one trigger and nothing else, the kept
    * firings after that number (a `gap` first when some of them are no longer kept); otherwise the
    * id cannot say which trigger it belongs to, and each trigger that has fired gets a `gap`.
-   * Firings that come while the backlog is read wait and are sent after it, none twice (nor one the
-   * backlog sent that this node's fan-out hands over later).
+   * Firings that come while the backlog is read wait and are sent after it. None is sent at or
+   * below the number the stream already has of its trigger (`floor`: the highest sent, or the
+   * Last-Event-ID of a stream of one trigger): this node's fan-out, lagging behind the node the
+   * client got a firing from (or behind the backlog just replayed), may hand it over later. The
+   * floor is cleared when the fan-out sees the trigger's count start again (a changed condition).
    */
   async subscribe(ids: ReadonlySet<string>, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }, resume?: { lastEventId: string; withPresence: boolean }): Promise<() => void> {
-    const waiting: Firing[] | undefined = resume === undefined ? undefined : [];
-    const s = { ids, send: (f: Firing) => (waiting !== undefined ? waiting.push(f) : sink.firing(f)) };
+    const floor = new Map<string, number>();
+    const deliver = (f: Firing) => {
+      const had = floor.get(f.trigger);
+      if (had !== undefined && f.seq <= had) return;
+      floor.set(f.trigger, f.seq);
+      sink.firing(f);
+    };
+    let waiting: Firing[] | undefined = resume === undefined ? undefined : [];
+    const s = { ids, send: (f: Firing) => (waiting !== undefined ? waiting.push(f) : deliver(f)), restarted: (id: string) => floor.delete(id) };
     this.subscribers.add(s);
     if (resume !== undefined) {
-      const sent = await this.catchUp(ids, resume, sink);
-      // A fan-out of this node that read the latest firings before the backlog was read may still
-      // hand one of the replayed firings over after it: those are not sent again.
-      s.send = (f) => {
-        if (!sent.has(f.firing)) sink.firing(f);
-      };
-      for (const f of waiting!) s.send(f);
+      await this.catchUp(ids, resume, { firing: deliver, gap: sink.gap }, floor);
+      const queued = waiting!;
+      waiting = undefined;
+      for (const f of queued) deliver(f);
     }
     return () => this.subscribers.delete(s);
   }
 
-  /** The backlog part of subscribe(); answers the firing ids it sent. */
-  private async catchUp(ids: ReadonlySet<string>, resume: { lastEventId: string; withPresence: boolean }, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }): Promise<Set<string>> {
-    const sent = new Set<string>();
+  /** The backlog part of subscribe(): sends what the stream missed, and sets its floor from its Last-Event-ID. */
+  private async catchUp(ids: ReadonlySet<string>, resume: { lastEventId: string; withPresence: boolean }, sink: { firing: (f: Firing) => void; gap: (g: FiringGap) => void }, floor: Map<string, number>): Promise<void> {
     const n = /^\d{1,15}$/.test(resume.lastEventId.trim()) ? Number(resume.lastEventId.trim()) : undefined;
     const exact = ids.size === 1 && !resume.withPresence && n !== undefined;
     let backlog: Awaited<ReturnType<TriggerRegistry['backlog']>>;
@@ -220,7 +226,8 @@ export class Triggers {
     } catch (e) {
       this.deps.log.warn({ err: errorMessage(e) }, 'trigger backlog not read; the stream is told to re-read');
       for (const id of ids) sink.gap({ trigger: id, after: exact ? n! : null });
-      return sent;
+      if (exact) floor.set([...ids][0]!, n!);
+      return;
     }
     for (const id of ids) {
       const b = backlog.get(id)!;
@@ -229,19 +236,18 @@ export class Triggers {
         if (b.fired > 0) sink.gap(gap);
         continue;
       }
+      // The client has the firings up to n; when the count started again since (a changed
+      // condition) only those up to the count now are known to be past.
+      floor.set(id, Math.min(n!, b.fired));
       if (n! >= b.fired) {
-        // Nothing newer, unless the count started again (a changed condition): then re-read.
+        // Nothing newer, unless the count started again: then re-read.
         if (n! > b.fired) sink.gap(gap);
         continue;
       }
       const missed = b.firings.filter((f) => f.seq > n!);
       if (missed[0] === undefined || missed[0].seq > n! + 1) sink.gap(gap);
-      for (const f of missed) {
-        sink.firing(f);
-        sent.add(f.firing);
-      }
+      for (const f of missed) sink.firing(f);
     }
-    return sent;
   }
 
   /** Reads the latest firings and sends the new ones to this node's streams (one run at a time). */
@@ -261,6 +267,8 @@ export class Triggers {
         if (f.firing === seen?.firing) continue;
         this.seenFiring.set(id, f);
         if (this.subscribers.size === 0) continue;
+        // A firing numbered at or below the one seen before: the count started again (a changed condition).
+        if (seen !== undefined && f.seq <= seen.seq) for (const s of this.subscribers) if (s.ids.has(id)) s.restarted(id);
         let news = [f];
         if (seen !== undefined && f.seq > seen.seq + 1) {
           const between = (await this.registry.log(id)).filter((x) => x.seq > seen.seq && x.seq <= f.seq);
