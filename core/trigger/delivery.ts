@@ -51,7 +51,10 @@ export class TriggerDelivery {
       } catch (e) {
         const lastError = errorMessage(e);
         // Handed over while the request was under way: the next holder owns the status now.
-        if (!this.deps.current(t)) return;
+        if (!this.deps.current(t)) {
+          this.deps.log.info({ trigger: t.def.id, firing: f.firing }, `trigger ${t.def.id}: delivery of firing ${f.firing} failed after this node stopped evaluating (${lastError}); left to the next holder`);
+          return;
+        }
         t.status = { delivered: t.status.delivered, failures: t.status.failures + 1, lastError };
         await this.deps.store.set([[`status:${t.def.id}`, JSON.stringify(t.status)]]).catch(() => undefined);
         if (!this.deps.current(t)) return;

@@ -3,8 +3,11 @@
  * writes nothing more of the triggers' state, not even the first attempt of a write queued before
  * the stop, nor the first attempt after a wait of the record of a delivery: landing after the
  * handover, such a write would roll back what the next holder stored since (its `fired` count, so
- * a new transition would get a firing id already used; its delivery count).
+ * a new transition would get a firing id already used; its delivery count). Nor does a delivery
+ * that fails once the node stopped record the failure.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorStore } from '../connector/contract.ts';
@@ -119,5 +122,50 @@ describe('the record of an accepted delivery whose retry wait ends after the nod
     expect(w.afterStop).toEqual([]);
     // The firing stays in the outbox for the next holder.
     expect([...(await t.hub.pipeline.connectorStore!('hub:triggers').entries('out:bob-on:')).keys()]).toHaveLength(1);
+  });
+});
+
+describe('a delivery that fails after the node stopped evaluating', () => {
+  let t: TestHub;
+  let server: Server;
+  /** Answers each request 500, once the test lets it. */
+  let answer = (): void => undefined;
+  let requests = 0;
+  const w = { refuse: () => false, stopped: false, afterStop: [] as string[] };
+  const { lines, log } = logLines();
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      answer = () => res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bob`;
+    const p = embeddedPipeline({ clock: systemClock, log });
+    t = await testHub({
+      config: { ...teamConfig(), triggers: { rules: [{ id: 'bob-on', people: ['bob'], hysteresis: '0ms', action: { type: 'webhook', url, secret: '${BOB_HOOK_SECRET}' } }] } },
+      env: { ...TEAM_ENV, BOB_HOOK_SECRET: 'bob-hook-secret-000001' },
+      clock: systemClock,
+      log,
+      pipeline: { ...p, connectorStore: (id: string) => (id === 'hub:triggers' ? watched(p.connectorStore!(id), w) : p.connectorStore!(id)) },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('records no failure: the status is the next holder\'s', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person: 'bob', source: 'teams', category: 'user', availability: 'available' } });
+    expect(res.statusCode).toBe(202);
+    await t.settle();
+    await until(() => requests === 1, 'the delivery under way');
+    t.hub.triggers.deactivate();
+    w.stopped = true;
+    answer();
+    // Given up (logged), or a failure recorded after the stop, which must not be.
+    await until(() => lines.some((l) => l.includes('failed after this node stopped evaluating')) || w.afterStop.length > 0, 'the answer handled');
+    expect(w.afterStop).toEqual([]);
   });
 });
