@@ -366,6 +366,8 @@ export class Hub {
     const pausing = this.pipeline.mode === 'redis' ? this.pipeline.queue.pause().catch((e: unknown) => this.deps.log.warn({ err: e }, 'queue pause failed')) : undefined;
     await Promise.all([...this.supervisors].map(([id, s]) => this.halt(id, s)));
     await pausing;
+    // The firings and trigger states this node queued are stored before it lets the triggers go.
+    await this.triggers.flush();
     await this.webhookRunner?.stop();
     await this.triggerRunner?.stop();
     this.triggers.close();

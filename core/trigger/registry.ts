@@ -169,6 +169,11 @@ export class TriggerRegistry {
    * firing (same id: model.ts firingId); this write, landing after it, would roll its state back
    * (its `fired` count: a new transition would get an id already used, and receivers drop it).
    */
+  /** Resolves once every write queued so far is made or given up (never rejects). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   persist(entries: [string, string][], then?: () => Promise<void>): void {
     const session = this.deps.session();
     const current = () => session !== undefined && this.deps.session() === session;

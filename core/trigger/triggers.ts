@@ -306,6 +306,24 @@ export class Triggers {
     this.poller.unref?.();
   }
 
+  /**
+   * A clean stop while this node still evaluates (embedded, or still holding the lease): the writes
+   * it queued (a firing, a trigger's state) are made before it lets go, waiting at most `ms`. Without
+   * this a firing recorded in memory just before the stop was dropped with the session, and the next
+   * start read the state from before it. Not for a lost lease: there the next holder goes on from
+   * what was stored, and deactivate() drops what is queued.
+   */
+  async flush(ms = 5000): Promise<void> {
+    if (!this.active) return;
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+      timer.unref?.();
+    });
+    await Promise.race([this.registry.settled(), bound]);
+    clearTimeout(timer);
+  }
+
   /** Stops evaluating (the lease went elsewhere); undelivered firings stay in the outbox for the next holder. */
   deactivate(): void {
     this.active = false;
