@@ -3,6 +3,7 @@ import { ManualClock, OffsetClock, type Clock } from '../../core/util/clock.ts';
 import type { GraphSimulator } from '../msgraph-shared/simulator.ts';
 import { APP, calendarCases, id } from './test-support.ts';
 import { freePort } from '../../test/support/ports.ts';
+import { stopDuring, subscriptionWrites } from '../../test/support/graph-stop.ts';
 import { until } from '../../test/support/wait.ts';
 
 const CLIENT_STATE = 'calendar-client-state-0123456789';
@@ -147,18 +148,7 @@ describe('msgraph-calendar event subscriptions', () => {
     expect(env.sim.requests.filter((r) => r.method === 'GET' && r.path === '/subscriptions').map((r) => r.status)).toEqual([500, 200]);
   });
 
-  /**
-   * Stops while the answer to a subscription request already sent is held back, then lets it come.
-   * Without waiting for that work the stop would return before the answer (it is given a moment to);
-   * the stop that waits does not return before it, whichever way the moment goes.
-   */
-  async function stopDuring(c: { stop(): Promise<void> }, held: { release: () => void }): Promise<void> {
-    const stopping = c.stop();
-    await Promise.race([stopping, new Promise((r) => setTimeout(r, 300))]);
-    held.release();
-    await stopping;
-  }
-  const writes = (sim: GraphSimulator, from = 0) => sim.requests.slice(from).filter((r) => r.path.startsWith('/subscriptions') && (r.method === 'POST' || r.method === 'PATCH'));
+  const writes = subscriptionWrites;
 
   it('a stop waits for a subscription a lifecycle event is recreating, and deletes it', async () => {
     const { sim, c } = await subscribed(1);

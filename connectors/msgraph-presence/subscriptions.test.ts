@@ -5,6 +5,7 @@ import { SimTokenIssuer } from '../msgraph-shared/sim-jwks.ts';
 import { SubscriptionClient } from './client.ts';
 import { MsGraphPresenceConnector } from './connector.ts';
 import { APP, guid, setup, stopAfterEach } from './test-support.ts';
+import { stopDuring, subscriptionWrites } from '../../test/support/graph-stop.ts';
 import { until } from '../../test/support/wait.ts';
 import { freePort } from '../../test/support/ports.ts';
 import { OffsetClock } from '../../core/util/clock.ts';
@@ -213,19 +214,7 @@ describe('msgraph-presence change notifications', () => {
     expect(h.signals.at(-1)).toMatchObject({ person: 'user0', availability: 9500, activity: 'presenting' });
   });
 
-  /**
-   * Stops while the answer to a subscription request already sent is held back, then lets it come.
-   * Without waiting for that work the stop would return before the answer (it is given a moment to);
-   * the stop that waits does not return before it, whichever way the moment goes.
-   */
-  async function stopDuring(c: { stop(): Promise<void> }, held: { release: () => void }): Promise<void> {
-    const stopping = c.stop();
-    await Promise.race([stopping, new Promise((r) => setTimeout(r, 300))]);
-    held.release();
-    await stopping;
-  }
-  type Sim = Awaited<ReturnType<typeof start>>['sim'];
-  const writes = (sim: Sim, from = 0) => sim.requests.slice(from).filter((r) => r.path.startsWith('/subscriptions') && (r.method === 'POST' || r.method === 'PATCH'));
+  const writes = subscriptionWrites;
   /** Two shards of two people, one service account each, both subscribed. */
   async function twoShards() {
     const s = await start(4, { shardSize: 2 });

@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConnectorStore } from '../connector/contract.ts';
-import { embeddedPipeline } from '../pipeline/embedded/index.ts';
-import { systemClock } from '../util/clock.ts';
-import { silentLogger } from '../util/logger.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { auth, TEAM_ENV, type TestHub } from '../../test/support/hub.ts';
 import { capturingLogger } from '../../test/support/log-capture.ts';
+import { storeWith, triggerHub } from '../../test/support/trigger-hub.ts';
 import { until } from '../../test/support/wait.ts';
 
 /** The store with its first write held until `release()`: the writes queued behind it wait. */
@@ -24,8 +22,7 @@ function holdingFirstWrite(inner: ConnectorStore): { store: ConnectorStore; held
   let heldNow!: () => void;
   const held = new Promise<void>((r) => (heldNow = r));
   let first = true;
-  const store: ConnectorStore = {
-    get: (keys) => inner.get(keys),
+  const store = storeWith(inner, {
     set: async (entries) => {
       if (first) {
         first = false;
@@ -34,10 +31,7 @@ function holdingFirstWrite(inner: ConnectorStore): { store: ConnectorStore; held
       }
       return inner.set(entries);
     },
-    delete: (keys) => inner.delete(keys),
-    entries: (prefix) => inner.entries(prefix),
-    ...(inner.setIfAbsent !== undefined ? { setIfAbsent: (key: string, value: string) => inner.setIfAbsent!(key, value) } : {}),
-  };
+  });
   return { store, held, release };
 }
 
@@ -45,11 +39,7 @@ describe('a clean stop with trigger writes queued', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ph-trigger-flush-'));
   const triggers = { rules: [{ id: 'bob-on', people: ['bob'], action: { type: 'sse' as const } }, { id: 'carol-on', people: ['carol'], action: { type: 'sse' as const } }] };
   const { log, lines } = capturingLogger('info');
-  const start = async (wrap?: (s: ConnectorStore) => ConnectorStore): Promise<TestHub> => {
-    const p = embeddedPipeline({ clock: systemClock, log: silentLogger(), dataDir });
-    const pipeline = wrap === undefined ? p : { ...p, connectorStore: (id: string) => (id === 'hub:triggers' ? wrap(p.connectorStore!(id)) : p.connectorStore!(id)) };
-    return testHub({ config: { ...teamConfig({ dataDir }), triggers }, env: TEAM_ENV, clock: systemClock, pipeline, log });
-  };
+  const start = (wrap?: (s: ConnectorStore) => ConnectorStore): Promise<TestHub> => triggerHub({ triggers, dataDir, log, ...(wrap !== undefined ? { wrap } : {}) });
   const fired = async (t: TestHub, id: string) => ((await t.app.inject({ url: `/v1/triggers/${id}`, headers: auth(TEAM_ENV.ADMIN_KEY) })).json() as { fired: number }).fired;
   const signal = (t: TestHub, person: string) => t.app.inject({ method: 'POST', url: '/v1/signals', headers: auth(TEAM_ENV.PUB_KEY), payload: { person, source: 'teams', category: 'user', availability: 'available' } });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -5,43 +5,19 @@
  * must not send firing 1 again; firing 2 still comes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectorStore } from '../connector/contract.ts';
-import { embeddedPipeline } from '../pipeline/embedded/index.ts';
-import { systemClock } from '../util/clock.ts';
-import { silentLogger } from '../util/logger.ts';
-import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { auth, TEAM_ENV, type TestHub } from '../../test/support/hub.ts';
+import { fanOutGate, triggerHub } from '../../test/support/trigger-hub.ts';
 import { until } from '../../test/support/wait.ts';
 import type { Firing } from './model.ts';
 
 describe('a stream resumed with the Last-Event-ID of a firing this node has not fanned out yet', () => {
   let t: TestHub;
-  /** While set, reads of the latest firings (the fan-out) wait for it. */
-  let hold: Promise<void> | undefined;
-  let release = (): void => undefined;
-  let held = 0;
+  const fanOut = fanOutGate();
   beforeAll(async () => {
-    const p = embeddedPipeline({ clock: systemClock, log: silentLogger() });
-    const gated = (inner: ConnectorStore): ConnectorStore => ({
-      get: (keys) => inner.get(keys),
-      set: (entries) => inner.set(entries),
-      delete: (keys) => inner.delete(keys),
-      entries: async (prefix) => {
-        if (prefix === 'last:' && hold !== undefined) {
-          held++;
-          await hold;
-        }
-        return inner.entries(prefix);
-      },
-    });
-    t = await testHub({
-      config: { ...teamConfig(), triggers: { rules: [{ id: 'bob-on', people: ['bob'], hysteresis: '0ms', action: { type: 'sse' } }] } },
-      env: TEAM_ENV,
-      clock: systemClock,
-      pipeline: { ...p, connectorStore: (id: string) => (id === 'hub:triggers' ? gated(p.connectorStore!(id)) : p.connectorStore!(id)) },
-    });
+    t = await triggerHub({ triggers: { rules: [{ id: 'bob-on', people: ['bob'], hysteresis: '0ms', action: { type: 'sse' } }] }, wrap: fanOut.wrap });
   });
   afterAll(async () => {
-    release();
+    fanOut.release();
     await t?.close();
   });
 
@@ -52,15 +28,14 @@ describe('a stream resumed with the Last-Event-ID of a firing this node has not 
   };
 
   it('does not send it again, and sends the next one', async () => {
-    hold = new Promise<void>((r) => (release = r));
+    fanOut.hold();
     await signal('available');
-    await until(() => held > 0, 'the fan-out of firing 1 reading the latest firings');
+    await until(() => fanOut.held > 0, 'the fan-out of firing 1 reading the latest firings');
     const got: Firing[] = [];
     const gaps: unknown[] = [];
     const off = await t.hub.triggers.subscribe(new Set(['bob-on']), { firing: (f) => got.push(f), gap: (g) => gaps.push(g) }, { lastEventId: '1', withPresence: false });
     expect(got).toEqual([]);
-    hold = undefined;
-    release();
+    fanOut.release();
     await signal('away');
     await signal('available');
     await until(() => got.some((f) => f.seq === 2), 'the second firing streamed');
