@@ -3,7 +3,7 @@ import { errorMessage } from '../errors.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseStored } from '../util/stored-json.ts';
 import type { ConnectorStore, Health } from './contract.ts';
-import { failingOf, type FailingFeed } from './feeds.ts';
+import { failingFeeds, failingOf, type FailingFeed } from './feeds.ts';
 
 const recordSchema = z.object({ node: z.string(), failing: z.boolean(), state: z.string(), since: z.number().optional() });
 type HealthRecord = z.infer<typeof recordSchema>;
@@ -63,16 +63,13 @@ export class ClusterHealth {
 
   /** The connectors failing now, in the cluster: this node's own health for those it runs, the holder's record for the others. */
   async failing(supervisors: Iterable<readonly [string, { readonly kind: string; health(): Health }]>): Promise<FailingFeed[]> {
-    const out: FailingFeed[] = [];
+    const here: [string, { readonly kind: string; health(): Health }][] = [];
     const elsewhere: [string, string][] = [];
     for (const [id, s] of supervisors) {
-      if (!this.deps.runs(id)) {
-        elsewhere.push([id, s.kind]);
-        continue;
-      }
-      const f = failingOf(s.health());
-      if (f !== undefined) out.push({ id, kind: s.kind, ...f });
+      if (this.deps.runs(id)) here.push([id, s]);
+      else elsewhere.push([id, s.kind]);
     }
+    const out = failingFeeds(here);
     if (elsewhere.length > 0) {
       const [records, holders] = await Promise.all([this.deps.store.get(elsewhere.map(([id]) => id)), Promise.all(elsewhere.map(([id]) => this.deps.holder(id)))]);
       elsewhere.forEach(([id, kind], i) => {
