@@ -1,14 +1,15 @@
-/** A small SSE client over fetch for tests: `next()` resolves with the next `event` (default `presence`) event's data. */
-export async function sseClient(url: string, headers: Record<string, string>, event = 'presence') {
+/**
+ * Opens the event stream at `url` and calls `onEvent` with the lines of each event (the text between
+ * blank lines) as they arrive, `onText` with the raw text; resolves once the stream answered 200, with
+ * the function that closes it.
+ */
+async function openStream(url: string, headers: Record<string, string>, onEvent: (lines: readonly string[]) => void, onText?: (text: string) => void): Promise<() => void> {
   const ac = new AbortController();
   const res = await fetch(url, { headers, signal: ac.signal });
   if (res.status !== 200) throw new Error(`stream answered ${res.status}: ${await res.text()}`);
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  let all = '';
-  const events: any[] = [];
-  const waiters: ((v: any) => void)[] = [];
   void (async () => {
     try {
       for (;;) {
@@ -16,23 +17,43 @@ export async function sseClient(url: string, headers: Record<string, string>, ev
         if (done) break;
         const text = decoder.decode(value, { stream: true });
         buffer += text;
-        all += text;
+        onText?.(text);
         let i: number;
         while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, i);
+          const lines = buffer.slice(0, i).split('\n');
           buffer = buffer.slice(i + 2);
-          const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (!block.split('\n').includes(`event: ${event}`) || data === '') continue;
-          const parsed = JSON.parse(data);
-          const w = waiters.shift();
-          if (w) w(parsed);
-          else events.push(parsed);
+          onEvent(lines);
         }
       }
     } catch {
       /* aborted */
     }
   })();
+  return () => ac.abort();
+}
+
+const dataOf = (lines: readonly string[]): string => lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+
+/** A small SSE client over fetch for tests: `next()` resolves with the next `event` (default `presence`) event's data. */
+export async function sseClient(url: string, headers: Record<string, string>, event = 'presence') {
+  let all = '';
+  const events: any[] = [];
+  const waiters: ((v: any) => void)[] = [];
+  const close = await openStream(
+    url,
+    headers,
+    (lines) => {
+      const data = dataOf(lines);
+      if (!lines.includes(`event: ${event}`) || data === '') return;
+      const parsed = JSON.parse(data);
+      const w = waiters.shift();
+      if (w) w(parsed);
+      else events.push(parsed);
+    },
+    (text) => {
+      all += text;
+    },
+  );
   return {
     next(timeoutMs = 5000): Promise<any> {
       if (events.length > 0) return Promise.resolve(events.shift());
@@ -49,7 +70,7 @@ export async function sseClient(url: string, headers: Record<string, string>, ev
       });
     },
     raw: () => all,
-    close: () => ac.abort(),
+    close,
   };
 }
 
@@ -62,34 +83,14 @@ export interface SseEvent {
 
 /** An SSE client that keeps every event of every type in `events`, in order (`lastEventId` sent as Last-Event-ID). */
 export async function sseLog(url: string, headers: Record<string, string>, lastEventId?: string): Promise<{ events: SseEvent[]; close: () => void }> {
-  const ac = new AbortController();
-  const res = await fetch(url, { headers: { ...headers, ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }, signal: ac.signal });
-  if (res.status !== 200) throw new Error(`stream answered ${res.status}: ${await res.text()}`);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   const events: SseEvent[] = [];
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const lines = buffer.slice(0, i).split('\n');
-          buffer = buffer.slice(i + 2);
-          const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-          const event = field('event');
-          const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (event === undefined || data === '') continue;
-          const id = field('id');
-          events.push({ event, ...(id !== undefined ? { id } : {}), data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  return { events, close: () => ac.abort() };
+  const close = await openStream(url, { ...headers, ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }, (lines) => {
+    const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+    const event = field('event');
+    const data = dataOf(lines);
+    if (event === undefined || data === '') return;
+    const id = field('id');
+    events.push({ event, ...(id !== undefined ? { id } : {}), data: JSON.parse(data) });
+  });
+  return { events, close };
 }
