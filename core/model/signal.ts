@@ -116,7 +116,7 @@ const instantOk = (v: unknown): boolean => typeof v === 'string' && instant.safe
  * same checks as the schema, without its per-field parse contexts and copies, for the plain
  * signals that nearly every request carries (core/manager/ingest.ts); anything unusual (an unknown
  * key, a prototype other than Object's, a value out of range) is left to the schema, so a refusal
- * and its message are always the schema's. signal.test.ts checks it against the schema.
+ * and its message are always the schema's. signal.property.test.ts checks it against the schema.
  */
 export function certainSignalInput(item: unknown): SignalInput | undefined {
   if (typeof item !== 'object' || item === null || Object.getPrototypeOf(item) !== Object.prototype) return undefined;
