@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reg } from '../../test/support/registers.ts';
-import { aggregate } from './aggregate.ts';
+import { aggregate, judge } from './aggregate.ts';
 import { compileRules, DEFAULT_RULES } from './rules-config.ts';
 
 const T0 = Date.parse('2026-11-22T09:00:00Z');
@@ -158,5 +158,15 @@ describe('aggregate: rules', () => {
     expect(j.activity).toEqual({ token: 'custom', text: 'Writing a report' });
     expect(j.explanation.availabilityFrom).toBe(j.explanation.activityFrom);
     expect(j.explanation.rule).toMatch(/least available/);
+  });
+
+  it('step 6: last active, decided by and its category are those of the deciding state, absent without one', () => {
+    const phone = reg({ category: 'phone', source: 'pbx', availability: 6500 }, T0 + 7);
+    for (const f of [aggregate, judge]) {
+      const j = f([phone], T0 + MIN, DEFAULT_RULES);
+      expect([j.lastActive, j.decidedBy, j.decidedCategory]).toEqual([T0 + 7, 'pbx', 'phone']);
+      const none = f([], T0 + MIN, DEFAULT_RULES);
+      expect(['lastActive', 'decidedBy', 'decidedCategory'].filter((k) => k in none)).toEqual([]);
+    }
   });
 });

@@ -9,7 +9,6 @@ import {
   countedVerdicts,
   currentActivity,
   humanize,
-  lastActive,
   leastAvailable,
   mostActiveMachine,
   nextBoundary,
@@ -219,11 +218,7 @@ describe('step 5, currentActivity', () => {
   ])('humanize(%s) = %s', (token, text) => expect(humanize(token)).toBe(text));
 });
 
-describe('step 6, lastActive, and the boundaries', () => {
-  it('is the publication of the deciding state, absent without one', () => {
-    expect(lastActive(cand({ category: 'phone', source: 'pbx' }, 6500, T0 + 7))).toEqual({ lastActive: T0 + 7, decidedBy: 'pbx', decidedCategory: 'phone' });
-    expect(lastActive(undefined)).toEqual({});
-  });
+describe('the boundaries', () => {
   it.each([
     [[], undefined],
     [[T0 - 1, T0], undefined],

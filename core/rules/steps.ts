@@ -316,20 +316,6 @@ export function currentActivity(sorted: readonly Candidate[], cls: AvailabilityC
 }
 
 // ---------------------------------------------------------------------------------------------
-// Step 6: last active.
-
-export interface LastActive {
-  readonly lastActive?: number;
-  readonly decidedBy?: string;
-  readonly decidedCategory?: Category;
-}
-
-/** Step 6: last active is the publication time of the state that decided the availability. */
-export function lastActive(decider: Candidate | undefined): LastActive {
-  return decider !== undefined ? { lastActive: decider.r.publishedAt, decidedBy: decider.r.source, decidedCategory: decider.r.category } : {};
-}
-
-// ---------------------------------------------------------------------------------------------
 // Around the steps.
 
 /** The verdicts of the counted states: which decided the availability, which the activity, whose activity was dropped. */
