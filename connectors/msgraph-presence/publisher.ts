@@ -143,8 +143,6 @@ export class TeamsTarget implements PublishTarget<TeamsState> {
       await steps();
       return CONFIRMED;
     } catch (error) {
-      // Refused before sending (the connector stops): nothing reached Teams, so the outcome is known.
-      if (isStopped(error)) return { outcome: 'failed', error };
       if (unknownOutcome(error)) return { outcome: 'unknown', error };
       const retryAfterMs = isHubError(error) ? error.retryAfterMs : undefined;
       return { outcome: 'failed', error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
@@ -154,7 +152,10 @@ export class TeamsTarget implements PublishTarget<TeamsState> {
   }
 }
 
-/** No answer, or a server error: Graph may have applied the write. A refusal (4xx, 429) did not. */
+/**
+ * No answer, or a server error: Graph may have applied the write. A refusal (4xx, 429) did not, nor
+ * did a request the stopping connector refused before sending it (isStopped): nothing reached Teams.
+ */
 function unknownOutcome(e: unknown): boolean {
-  return failureKind(e) === 'transient';
+  return !isStopped(e) && failureKind(e) === 'transient';
 }
