@@ -346,12 +346,9 @@ export class Triggers {
 
   /** Team memberships or relationships changed: every trigger is evaluated again. */
   directoryChanged(p?: Presence): void {
-    if (!this.active || this.deps.directory() === this.lastDir) {
-      if (p !== undefined) this.evaluation.known.set(p.person, p);
-      return;
-    }
-    this.lastDir = this.deps.directory();
     if (p !== undefined) this.evaluation.known.set(p.person, p);
+    if (!this.active || this.deps.directory() === this.lastDir) return;
+    this.lastDir = this.deps.directory();
     void (async () => {
       for (const t of this.live.values()) await this.evaluation.ensurePresence(t.def);
       const at = this.deps.clock.now();
