@@ -64,8 +64,8 @@ export function mutate(input: Buffer, r: () => number, m: Mutation): Buffer {
   return b;
 }
 
-/** Runs `iterations` cases: `next` draws a case (its kind, the mutated input, how to run it). */
-export function runCases(iterations: number, seed: number, allowed: (e: unknown) => boolean, next: () => { kind: number; input: Buffer; run: () => void }): { cases: number } {
+/** Runs `iterations` cases: `next` draws a case (its kind when the target has several, the mutated input, how to run it). */
+export function runCases(iterations: number, seed: number, allowed: (e: unknown) => boolean, next: () => { kind?: number; input: Buffer; run: () => void }): { cases: number } {
   const heapStart = process.memoryUsage().heapUsed;
   for (let i = 0; i < iterations; i++) {
     const { kind, input, run } = next();
@@ -73,7 +73,7 @@ export function runCases(iterations: number, seed: number, allowed: (e: unknown)
     try {
       run();
     } catch (e) {
-      if (!allowed(e)) throw new Error(`fuzz case ${i} (seed ${seed}, kind ${kind}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${input.toString('base64')}`);
+      if (!allowed(e)) throw new Error(`fuzz case ${i} (seed ${seed}${kind !== undefined ? `, kind ${kind}` : ''}) crashed: ${e instanceof Error ? e.stack : String(e)}\ninput (base64): ${input.toString('base64')}`);
     }
     const ms = performance.now() - t0;
     checkCaseTime(ms, (why) => new Error(`fuzz case ${i} (seed ${seed}) ${why}\ninput (base64): ${input.toString('base64')}`));
