@@ -17,7 +17,6 @@ export interface ThrottleEvents {
   onThrottled?(retryAfterMs: number): void;
 }
 
-/** Retry-After (core/util/retry-after.ts), or `fallbackMs` when Graph sent none. */
 /** The least wait a Retry-After stands for: `0` or a date already past would retry at once, in a tight loop against a throttling Graph. */
 export const MIN_RETRY_AFTER_MS = 1000;
 /** The longest: a gateway's "come back tomorrow" must not hold every request of the app (renewals, connection tests) for a day. */
@@ -29,6 +28,7 @@ export function boundedRetryAfter(header: string | null | undefined, now: number
   return v === undefined ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(MIN_RETRY_AFTER_MS, v));
 }
 
+/** Retry-After (core/util/retry-after.ts), or `fallbackMs` when Graph sent none. */
 export function retryAfterMs(header: string | null, now: number, fallbackMs: number): number {
   return boundedRetryAfter(header, now) ?? fallbackMs;
 }
