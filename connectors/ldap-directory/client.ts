@@ -40,7 +40,7 @@ const INAPPROPRIATE_MATCHING = 18;
  * String attributes, `description`, `info`, `extensionAttribute1`..15, without regard to case). A
  * value that differs only so is what the hub wrote, not someone else's edit.
  */
-export function sameValue(a: string, b: string): boolean {
+function sameValue(a: string, b: string): boolean {
   const prep = (v: string): string => v.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
   return prep(a) === prep(b);
 }
