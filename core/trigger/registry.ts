@@ -169,11 +169,6 @@ export class TriggerRegistry {
    * firing (same id: model.ts firingId); this write, landing after it, would roll its state back
    * (its `fired` count: a new transition would get an id already used, and receivers drop it).
    */
-  /** Resolves once every write queued so far is made or given up (never rejects). */
-  settled(): Promise<void> {
-    return this.chain;
-  }
-
   persist(entries: [string, string][], then?: () => Promise<void>): void {
     const session = this.deps.session();
     const current = () => session !== undefined && this.deps.session() === session;
@@ -193,5 +188,10 @@ export class TriggerRegistry {
         await then?.();
       })
       .catch((e: unknown) => this.deps.log.warn({ err: errorMessage(e) }, 'trigger state not stored'));
+  }
+
+  /** Resolves once every write queued so far is made or given up (never rejects). */
+  settled(): Promise<void> {
+    return this.chain;
   }
 }
