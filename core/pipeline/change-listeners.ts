@@ -13,7 +13,7 @@ export class ChangeListeners {
   private readonly forgetListeners = new Set<(people: readonly string[]) => void>();
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly log?: Logger) {}
+  constructor(private readonly log: Logger) {}
 
   get size(): number {
     return this.listeners.size;
@@ -28,7 +28,7 @@ export class ChangeListeners {
       try {
         l(p);
       } catch (e) {
-        this.log?.error({ err: e }, 'change listener threw');
+        this.log.error({ err: e }, 'change listener threw');
       }
     }
   }
@@ -39,7 +39,7 @@ export class ChangeListeners {
       try {
         l(people);
       } catch (e) {
-        this.log?.error({ err: e }, 'forget listener threw');
+        this.log.error({ err: e }, 'forget listener threw');
       }
     }
   }

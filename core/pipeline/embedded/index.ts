@@ -21,7 +21,7 @@ export function embeddedPipeline(deps: { clock: Clock; log: Logger; dataDir?: st
   // Retry delays and waiting ages are wall time, whatever clock the presence runs on.
   const queue = new MemoryQueue({ log: deps.log });
   const boundaries = new MemoryBoundaries(deps.clock);
-  const bus = new MemoryBus();
+  const bus = new MemoryBus(deps.log);
   const connectorStores = deps.dataDir !== undefined ? new FileConnectorStores(deps.dataDir, deps.log) : new MemoryConnectorStores();
   return {
     mode: 'embedded',
