@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { HubError } from '../../core/errors.ts';
+import { TRIGGER_BACKLOG } from '../../core/trigger/model.ts';
 import { ViewStream } from '../../core/watch/view-stream.ts';
 import type { RouteContext } from '../app.ts';
 import { watcherOf } from '../auth.ts';
@@ -29,7 +30,7 @@ export function streamRoutes({ hub, loaded, log }: RouteContext) {
         schema: {
           summary: 'Server-Sent Events of presence changes',
           description:
-            'A `presence` event per change of a watched person, the current view first; without `people` (and without `triggers`), everyone the key may see. `triggers=id1,id2`: a `trigger` event (`id:` the firing number, data `{trigger, firing, at, people, seq}`) each time one of these triggers fires (docs/triggers.md); admins may name any trigger, a watcher its own. With `triggers` and no `people`, the stream carries trigger events only. Reconnecting with `Last-Event-ID` to a stream of one trigger alone first replays the firings after that number (the last 20 are kept); a `trigger-gap` event (data `{trigger, after, fired, lastFiredAt}`, no id) says that firings may have been missed and the client re-reads `GET /v1/triggers/{id}`: when older ones are no longer kept, or when the stream carries several triggers or people too (the id cannot say which trigger it counts).',
+            'A `presence` event per change of a watched person, the current view first; without `people` (and without `triggers`), everyone the key may see. `triggers=id1,id2`: a `trigger` event (`id:` the firing number, data `{trigger, firing, at, people, seq}`) each time one of these triggers fires (docs/triggers.md); admins may name any trigger, a watcher its own. With `triggers` and no `people`, the stream carries trigger events only. Reconnecting with `Last-Event-ID` to a stream of one trigger alone first replays the firings after that number (the last ' + String(TRIGGER_BACKLOG) + ' are kept); a `trigger-gap` event (data `{trigger, after, fired, lastFiredAt}`, no id) says that firings may have been missed and the client re-reads `GET /v1/triggers/{id}`: when older ones are no longer kept, or when the stream carries several triggers or people too (the id cannot say which trigger it counts).',
           querystring: z.object({
             people: z.string().max(100_000).optional(),
             triggers: z.string().max(10_000).optional().describe('comma-separated trigger ids'),
