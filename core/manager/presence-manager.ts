@@ -1,10 +1,7 @@
 import type { Presence } from '../model/presence.ts';
 import type { ApplyOutcome, Register } from '../model/register.ts';
 import type { Signal } from '../model/signal.ts';
-import { fingerprint } from '../pipeline/fingerprint.ts';
 import type { BatchInfo, Pipeline, PresenceDraft } from '../pipeline/ports.ts';
-
-export { fingerprint };
 import { aggregate, judge, type Decision, type Judgement } from '../rules/aggregate.ts';
 import type { Rules } from '../rules/rules-config.ts';
 import type { Logger } from '../util/logger.ts';
