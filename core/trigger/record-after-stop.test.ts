@@ -11,6 +11,7 @@ import { embeddedPipeline } from '../pipeline/embedded/index.ts';
 import { systemClock } from '../util/clock.ts';
 import { createLogger, silentLogger } from '../util/logger.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { storeWith } from '../../test/support/trigger-hub.ts';
 import { until } from '../../test/support/wait.ts';
 
 describe('a refused firing record whose retry comes after the node stopped evaluating', () => {
@@ -22,8 +23,7 @@ describe('a refused firing record whose retry comes after the node stopped evalu
   beforeAll(async () => {
     const p = embeddedPipeline({ clock: systemClock, log: silentLogger() });
     inner = p.connectorStore!('hub:triggers');
-    const store: ConnectorStore = {
-      get: (keys) => inner.get(keys),
+    const store = storeWith(inner, {
       set: async (entries) => {
         if (entries.some(([k]) => k === 'last:bob-on')) {
           attempts++;
@@ -31,9 +31,7 @@ describe('a refused firing record whose retry comes after the node stopped evalu
         }
         return inner.set(entries);
       },
-      delete: (keys) => inner.delete(keys),
-      entries: (prefix) => inner.entries(prefix),
-    };
+    });
     const log = createLogger({
       level: 'warn',
       destination: new Writable({

@@ -10,13 +10,13 @@ import { embeddedPipeline } from '../pipeline/embedded/index.ts';
 import { systemClock } from '../util/clock.ts';
 import { silentLogger } from '../util/logger.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { storeWith } from '../../test/support/trigger-hub.ts';
 import { until } from '../../test/support/wait.ts';
 import { webhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 
 /** The store with its writes refused while `refusing` says so for them. */
 function refusing(inner: ConnectorStore, refuse: (entries: readonly (readonly [string, string])[]) => boolean, refuseDelete: (keys: readonly string[]) => boolean = () => false): ConnectorStore {
-  return {
-    get: (keys) => inner.get(keys),
+  return storeWith(inner, {
     set: async (entries) => {
       if (refuse(entries)) throw new Error('connection lost (injected)');
       return inner.set(entries);
@@ -25,8 +25,7 @@ function refusing(inner: ConnectorStore, refuse: (entries: readonly (readonly [s
       if (refuseDelete(keys)) throw new Error('connection lost (injected)');
       return inner.delete(keys);
     },
-    entries: (prefix) => inner.entries(prefix),
-  };
+  });
 }
 
 describe('a firing whose record the store refuses once', () => {

@@ -15,6 +15,7 @@ import { embeddedPipeline } from '../pipeline/embedded/index.ts';
 import { systemClock } from '../util/clock.ts';
 import { createLogger } from '../util/logger.ts';
 import { auth, TEAM_ENV, teamConfig, testHub, type TestHub } from '../../test/support/hub.ts';
+import { storeWith } from '../../test/support/trigger-hub.ts';
 import { until } from '../../test/support/wait.ts';
 import { webhookReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 
@@ -25,12 +26,10 @@ function watched(inner: ConnectorStore, w: { refuse: (keys: readonly string[]) =
     if (w.refuse(keys)) throw new Error('connection lost (injected)');
     return f();
   };
-  return {
-    get: (keys) => inner.get(keys),
+  return storeWith(inner, {
     set: (entries) => call(entries.map(([k]) => k), () => inner.set(entries)),
     delete: (keys) => call(keys, () => inner.delete(keys)),
-    entries: (prefix) => inner.entries(prefix),
-  };
+  });
 }
 
 function logLines(): { lines: string[]; log: ReturnType<typeof createLogger> } {
